@@ -1,0 +1,204 @@
+/* The completion queue: completed futures wait here for the loop's thread.
+ * Wake-ups coalesce (src/unix/async.c): only the 0->1 change of `pending`
+ * writes the fd; dispatch drains the fd, clears the flag, then swaps the
+ * list out under the lock and runs callbacks with no lock held. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#endif
+
+#include "internal.h"
+
+uint64_t aiodb__thread_id(void) {
+  static atomic_uint_fast64_t next = 1;
+  static _Thread_local uint64_t id;
+  if (id == 0) id = atomic_fetch_add(&next, 1);
+  return id;
+}
+
+static int set_flags(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return -1;
+  fl = fcntl(fd, F_GETFD);
+  if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) return -1;
+  return 0;
+}
+
+aiodb_cq *aiodb_cq_new_ex(unsigned flags) {
+  aiodb_cq *cq = aiodb__calloc(1, sizeof *cq);
+  if (cq == NULL) return NULL;
+  cq->rfd = cq->wfd = -1;
+#if defined(__linux__)
+  if (!(flags & AIODB_CQ_PIPE)) {
+    cq->rfd = cq->wfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+#endif
+  if (cq->rfd < 0) {
+    int p[2];
+    if (pipe(p) != 0) goto fail;
+    cq->rfd = p[0];
+    cq->wfd = p[1];
+    if (set_flags(p[0]) != 0 || set_flags(p[1]) != 0) goto fail;
+  }
+  if (pthread_mutex_init(&cq->lock, NULL) != 0) goto fail;
+  atomic_init(&cq->refs, 1);
+  return cq;
+fail:
+  if (cq->rfd >= 0) close(cq->rfd);
+  if (cq->wfd >= 0 && cq->wfd != cq->rfd) close(cq->wfd);
+  aiodb__free(cq);
+  return NULL;
+}
+
+aiodb_cq *aiodb_cq_new(void) { return aiodb_cq_new_ex(0); }
+
+int aiodb_cq_fd(const aiodb_cq *cq) { return cq ? cq->rfd : -1; }
+
+void aiodb__cq_ref(aiodb_cq *cq) {
+  atomic_fetch_add_explicit(&cq->refs, 1, memory_order_relaxed);
+}
+
+void aiodb__cq_unref(aiodb_cq *cq) {
+  if (atomic_fetch_sub_explicit(&cq->refs, 1, memory_order_acq_rel) != 1)
+    return;
+  close(cq->rfd);
+  if (cq->wfd != cq->rfd) close(cq->wfd);
+  pthread_mutex_destroy(&cq->lock);
+  aiodb__free(cq);
+}
+
+static void cq_signal(aiodb_cq *cq) {
+  ssize_t n;
+  if (atomic_exchange(&cq->pending, 1) != 0) return;
+  atomic_fetch_add_explicit(&cq->wakeups, 1, memory_order_relaxed);
+  if (cq->rfd == cq->wfd) {
+    uint64_t one = 1;
+    do n = write(cq->wfd, &one, sizeof one);
+    while (n < 0 && errno == EINTR);
+  } else {
+    do n = write(cq->wfd, "", 1);
+    while (n < 0 && errno == EINTR);
+  }
+  /* EAGAIN means the fd is readable already: nothing is lost. */
+}
+
+static void cq_drain(aiodb_cq *cq) {
+  char buf[64];
+  ssize_t n;
+  if (cq->rfd == cq->wfd) {
+    uint64_t v;
+    do n = read(cq->rfd, &v, sizeof v);
+    while (n < 0 && errno == EINTR);
+  } else {
+    do n = read(cq->rfd, buf, sizeof buf);
+    while (n > 0 || (n < 0 && errno == EINTR));
+  }
+}
+
+void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
+  f->cq_next = NULL;
+  pthread_mutex_lock(&cq->lock);
+  if (atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
+    pthread_mutex_unlock(&cq->lock);
+    aiodb__future_unref(f);
+    return;
+  }
+  if (cq->tail)
+    cq->tail->cq_next = f;
+  else
+    cq->head = f;
+  cq->tail = f;
+  pthread_mutex_unlock(&cq->lock);
+  cq_signal(cq);
+}
+
+int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
+  aiodb_future *list, *f, *rest = NULL, *rest_tail = NULL;
+  int count = 0;
+
+  if (cq == NULL) return AIODB_EINVAL;
+  atomic_store_explicit(&cq->dispatcher, aiodb__thread_id(),
+                        memory_order_relaxed);
+  if (cq->in_dispatch) return 0;
+  if (atomic_load(&cq->pending)) {
+    cq_drain(cq);
+    atomic_store(&cq->pending, 0);
+  }
+  pthread_mutex_lock(&cq->lock);
+  list = cq->head;
+  cq->head = cq->tail = NULL;
+  pthread_mutex_unlock(&cq->lock);
+  if (list == NULL) return 0;
+
+  cq->in_dispatch = 1;
+  while (list != NULL) {
+    if (max > 0 && count >= max) {
+      rest = list;
+      for (rest_tail = rest; rest_tail->cq_next; rest_tail = rest_tail->cq_next)
+        ;
+      break;
+    }
+    f = list;
+    list = f->cq_next;
+    f->cq_next = NULL;
+    if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
+      f->cb(f, f->cb_ud);
+      count++;
+    }
+    aiodb__future_unref(f);
+  }
+  cq->in_dispatch = 0;
+  atomic_fetch_add_explicit(&cq->dispatched, (uint64_t)count,
+                            memory_order_relaxed);
+
+  if (rest != NULL) {
+    /* Put the unrun callbacks back in front and keep the fd readable. */
+    pthread_mutex_lock(&cq->lock);
+    rest_tail->cq_next = cq->head;
+    cq->head = rest;
+    if (cq->tail == NULL) cq->tail = rest_tail;
+    pthread_mutex_unlock(&cq->lock);
+    cq_signal(cq);
+  }
+  return count;
+}
+
+int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms) {
+  struct pollfd p;
+  int rc;
+  if (cq == NULL) return AIODB_EINVAL;
+  p.fd = cq->rfd;
+  p.events = POLLIN;
+  p.revents = 0;
+  do rc = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return AIODB_ESYS;
+  return aiodb_cq_dispatch(cq, 0);
+}
+
+void aiodb_cq_stats(const aiodb_cq *cq, uint64_t *wakeups,
+                    uint64_t *dispatched) {
+  if (wakeups) *wakeups = cq ? atomic_load(&cq->wakeups) : 0;
+  if (dispatched) *dispatched = cq ? atomic_load(&cq->dispatched) : 0;
+}
+
+void aiodb_cq_free(aiodb_cq *cq) {
+  aiodb_future *list, *f;
+  if (cq == NULL) return;
+  pthread_mutex_lock(&cq->lock);
+  atomic_store(&cq->closed, 1);
+  list = cq->head;
+  cq->head = cq->tail = NULL;
+  pthread_mutex_unlock(&cq->lock);
+  while (list != NULL) {
+    f = list;
+    list = f->cq_next;
+    aiodb__future_unref(f);
+  }
+  /* The fds close with the last reference: a worker may still be writing. */
+  aiodb__cq_unref(cq);
+}

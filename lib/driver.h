@@ -1,0 +1,90 @@
+/* The driver interface: what the core asks of a database client library.
+ * A driver is a const table of functions; every function but configure and
+ * free_config runs on the connection's own worker thread. The core never
+ * includes a client header. */
+#ifndef AIODB_DRIVER_H
+#define AIODB_DRIVER_H
+
+#include "aiodb.h"
+#include "url.h"
+
+/* An error as a driver reports it; lives in the future. */
+typedef struct aiodb__err {
+  int code;          /* AIODB_E... */
+  int native_code;   /* the driver's own (sqlite3 extended code, errno, ...) */
+  char sqlstate[6];  /* "" if the driver has none */
+  char message[256];
+} aiodb__err;
+
+/* Sets e to code with a printf-style message (truncated to fit). Returns code. */
+int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* One statement to run, with placeholders already in the driver's style and
+ * args in the driver's binding order. */
+typedef struct aiodb__stmt {
+  const char *sql;
+  size_t sql_len;
+  const aiodb_value *args;
+  size_t nargs;
+} aiodb__stmt;
+
+typedef struct aiodb_result aiodb_result;
+
+typedef struct aiodb__driver {
+  const char *name;          /* "sqlite" */
+  const char *param_style;   /* what '?' becomes: "?" or "$1" */
+  int dialect;               /* aiodb__dialect, for the placeholder lexer */
+  int pstyle;                /* aiodb__pstyle */
+  unsigned default_max_size; /* pool size when neither URL nor opts say */
+
+  /* At aiodb_open, on the caller's thread, never blocking: checks the URL
+   * and the options the core did not consume (url->query entries still
+   * unclaimed) and builds the driver's own config. */
+  int (*configure)(const aiodb__url *url, const aiodb_options *opts,
+                   void **cfg, aiodb_error *err);
+  void (*free_config)(void *cfg);
+
+  /* Opens one connection. On failure fills e and returns its code. */
+  int (*connect)(void *cfg, void **native, aiodb__err *e);
+  void (*disconnect)(void *native);
+
+  /* Runs one statement, filling res (rows, affected, last id). Returns 0 or
+   * fills e and returns its code. */
+  int (*exec)(void *native, const aiodb__stmt *st, aiodb_result *res,
+              aiodb__err *e);
+
+  /* Called from another thread while exec runs, to stop it early. */
+  void (*interrupt)(void *native);
+
+  /* 1 if the connection is unusable and must be replaced after error e. */
+  int (*is_broken)(void *native, const aiodb__err *e);
+} aiodb__driver;
+
+/* The drivers built into this library; NULL-terminated. */
+const aiodb__driver *aiodb__driver_find(const char *scheme, aiodb_error *err);
+
+#ifdef AIODB_HAVE_SQLITE
+extern const aiodb__driver aiodb__driver_sqlite;
+#endif
+
+/* Result building, for drivers: cells are appended in row-major order once
+ * the column count is set. Each returns 0 or AIODB_ENOMEM. */
+int aiodb__result_set_cols(aiodb_result *r, size_t ncols);
+int aiodb__result_set_name(aiodb_result *r, size_t col, const char *name,
+                           size_t len);
+int aiodb__result_add_null(aiodb_result *r);
+int aiodb__result_add_int(aiodb_result *r, int64_t v);
+int aiodb__result_add_float(aiodb_result *r, double v);
+int aiodb__result_add_text(aiodb_result *r, const char *s, size_t len);
+int aiodb__result_add_blob(aiodb_result *r, const void *p, size_t len);
+void aiodb__result_set_affected(aiodb_result *r, int64_t n);
+void aiodb__result_set_last_id(aiodb_result *r, int64_t id);
+/* Forget rows and columns, keep the memory: for the next statement. */
+void aiodb__result_reset(aiodb_result *r);
+aiodb_result *aiodb__result_new(void);
+
+#endif

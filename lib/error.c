@@ -1,0 +1,49 @@
+/* Status codes, their names and messages, and error filling. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "driver.h"
+#include "url.h"
+
+const char *aiodb_version(void) { return "0.1.0"; }
+
+const char *aiodb_strerror(int code) {
+  switch (code) {
+    case AIODB_OK: return "success";
+#define XX(name, val, msg) \
+  case AIODB_##name: return msg;
+    AIODB_ERRNO_MAP(XX)
+#undef XX
+    default: return "unknown error";
+  }
+}
+
+const char *aiodb_err_name(int code) {
+  switch (code) {
+    case AIODB_OK: return "AIODB_OK";
+#define XX(name, val, msg) \
+  case AIODB_##name: return "AIODB_" #name;
+    AIODB_ERRNO_MAP(XX)
+#undef XX
+    default: return "AIODB_EUNKNOWN";
+  }
+}
+
+int aiodb__error_set(aiodb_error *err, int code, const char *fmt, ...) {
+  va_list ap;
+  if (err == NULL) return code;
+  err->code = code;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...) {
+  va_list ap;
+  e->code = code;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return code;
+}

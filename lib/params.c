@@ -1,0 +1,379 @@
+/* The placeholder lexer: finds '?' and ':name' outside literals, comments
+ * and quoted identifiers, and rewrites them into the driver's style. It
+ * knows just enough of each dialect to tell where a placeholder cannot be;
+ * everything else is copied byte for byte. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "url.h"
+
+#define MAX_PLACEHOLDERS 65535
+
+enum { KIND_NONE, KIND_POSITIONAL, KIND_NAMED };
+
+typedef struct name {
+  size_t off;
+  size_t len;
+} name;
+
+typedef struct lexer {
+  const char *sql;
+  size_t len;
+  aiodb__dialect dialect;
+  aiodb__pstyle style;
+  char *out;        /* NULL on the sizing call */
+  size_t out_cap;   /* bytes of out, without the NUL */
+  uint32_t *slots;
+  size_t slots_cap;
+  size_t out_len;
+  size_t nargs;
+  size_t nslots;
+  size_t nplaceholders;
+  int kind;
+  /* distinct names, in order of first appearance, and an open-addressing
+   * index over them (entries are name index + 1, 0 is empty) */
+  name *names;
+  size_t nnames;
+  uint32_t *table;
+  size_t table_cap;
+  char *errbuf;
+  size_t errlen;
+} lexer;
+
+static int fail(lexer *lx, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(lexer *lx, int code, const char *fmt, ...) {
+  va_list ap;
+
+  if (lx->errbuf != NULL && lx->errlen > 0) {
+    va_start(ap, fmt);
+    vsnprintf(lx->errbuf, lx->errlen, fmt, ap);
+    va_end(ap);
+  }
+  return code;
+}
+
+static int is_name_start(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int is_name_char(int c) {
+  return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Characters that continue a PostgreSQL identifier or number, so that the
+ * 'E' of "typE'...'" or the '$' of "a$b$" starts nothing. */
+static int is_word_char(int c) { return is_name_char(c) || c >= 0x80; }
+
+static int emit(lexer *lx, const char *p, size_t n) {
+  if (lx->out != NULL) {
+    if (n > lx->out_cap - lx->out_len)
+      return fail(lx, AIODB_EINVAL,
+                  "output buffer too small: plan from another statement?");
+    memcpy(lx->out + lx->out_len, p, n);
+  }
+  lx->out_len += n;
+  return 0;
+}
+
+static size_t hash(const char *p, size_t n) {
+  size_t h = 2166136261u;
+  while (n--) h = (h ^ (unsigned char)*p++) * 16777619u;
+  return h;
+}
+
+/* Keeps the index at most half full. */
+static int names_grow(lexer *lx) {
+  size_t cap = lx->table_cap ? lx->table_cap * 2 : 64;
+  name *names;
+  uint32_t *table;
+  size_t i, h;
+
+  names = aiodb__malloc(cap / 2 * sizeof *names);
+  table = aiodb__malloc(cap * sizeof *table);
+  if (names == NULL || table == NULL) {
+    aiodb__free(names);
+    aiodb__free(table);
+    return fail(lx, AIODB_ENOMEM, "out of memory");
+  }
+  memset(table, 0, cap * sizeof *table);
+  if (lx->nnames > 0) memcpy(names, lx->names, lx->nnames * sizeof *names);
+  for (i = 0; i < lx->nnames; i++) {
+    h = hash(lx->sql + names[i].off, names[i].len) & (cap - 1);
+    while (table[h] != 0) h = (h + 1) & (cap - 1);
+    table[h] = (uint32_t)(i + 1);
+  }
+  aiodb__free(lx->names);
+  aiodb__free(lx->table);
+  lx->names = names;
+  lx->table = table;
+  lx->table_cap = cap;
+  return 0;
+}
+
+/* The 0-based argument index of the name at sql[off..off+n), adding it if
+ * it is new. */
+static int name_index(lexer *lx, size_t off, size_t n, size_t *index) {
+  const char *s = lx->sql + off;
+  const name *e;
+  size_t h;
+  int rc;
+
+  if (lx->nnames >= lx->table_cap / 2) {
+    rc = names_grow(lx);
+    if (rc != 0) return rc;
+  }
+  h = hash(s, n) & (lx->table_cap - 1);
+  for (; lx->table[h] != 0; h = (h + 1) & (lx->table_cap - 1)) {
+    e = &lx->names[lx->table[h] - 1];
+    if (e->len == n && memcmp(lx->sql + e->off, s, n) == 0) {
+      *index = lx->table[h] - 1;
+      return 0;
+    }
+  }
+  lx->names[lx->nnames].off = off;
+  lx->names[lx->nnames].len = n;
+  lx->table[h] = (uint32_t)(lx->nnames + 1);
+  *index = lx->nnames++;
+  return 0;
+}
+
+/* One placeholder bound to argument index (0-based). */
+static int placeholder(lexer *lx, int kind, size_t index) {
+  char num[24];
+  int n;
+
+  if (lx->kind != KIND_NONE && lx->kind != kind)
+    return fail(lx, AIODB_EINVAL,
+                "placeholders '?' and ':name' cannot be mixed in one "
+                "statement");
+  lx->kind = kind;
+  if (++lx->nplaceholders > MAX_PLACEHOLDERS)
+    return fail(lx, AIODB_EINVAL, "too many placeholders (more than %d)",
+                MAX_PLACEHOLDERS);
+  if (lx->style == AIODB__PSTYLE_QMARK) {
+    if (lx->out != NULL && lx->slots != NULL) {
+      if (lx->nslots >= lx->slots_cap)
+        return fail(lx, AIODB_EINVAL,
+                    "slot array too small: plan from another statement?");
+      lx->slots[lx->nslots] = (uint32_t)index;
+    }
+    lx->nslots++;
+    return emit(lx, "?", 1);
+  }
+  n = snprintf(num, sizeof num, "%c%lu",
+               lx->style == AIODB__PSTYLE_DOLLAR ? '$' : '?',
+               (unsigned long)index + 1);
+  return emit(lx, num, (size_t)n);
+}
+
+/* Each skip_ function takes the index of a construct's first byte and
+ * returns the index just past its end, or len if it never ends. */
+static size_t skip_quoted(const lexer *lx, size_t i, char q, int backslash) {
+  const char *s = lx->sql;
+  size_t len = lx->len;
+
+  for (i++; i < len; i++) {
+    if (backslash && s[i] == '\\') {
+      i++;
+    } else if (s[i] == q) {
+      if (i + 1 < len && s[i + 1] == q)
+        i++;  /* doubled: one literal quote */
+      else
+        return i + 1;
+    }
+  }
+  return len;
+}
+
+static size_t skip_until(const lexer *lx, size_t i, const char *end,
+                         size_t n) {
+  for (; i + n <= lx->len; i++)
+    if (memcmp(lx->sql + i, end, n) == 0) return i + n;
+  return lx->len;
+}
+
+static size_t skip_block_comment(const lexer *lx, size_t i) {
+  const char *s = lx->sql;
+  size_t depth = 0;
+
+  if (lx->dialect != AIODB__DIALECT_POSTGRES)
+    return skip_until(lx, i + 2, "*/", 2);
+  while (i + 1 < lx->len) {
+    if (s[i] == '/' && s[i + 1] == '*') {
+      depth++;
+      i += 2;
+    } else if (s[i] == '*' && s[i + 1] == '/') {
+      i += 2;
+      if (--depth == 0) return i;
+    } else {
+      i++;
+    }
+  }
+  return lx->len;
+}
+
+/* $tag$...$tag$, or i itself if s[i] does not open one ("$1", "$x"). */
+static size_t skip_dollar(const lexer *lx, size_t i) {
+  const char *s = lx->sql;
+  size_t j = i + 1;
+
+  if (j < lx->len && is_name_start((unsigned char)s[j]))
+    while (j < lx->len && is_name_char((unsigned char)s[j])) j++;
+  if (j >= lx->len || s[j] != '$') return i;
+  return skip_until(lx, j + 1, s + i, j + 1 - i);
+}
+
+/* Where the literal, quoted identifier or comment that starts at i ends,
+ * or i if none starts there. word_len: how long the word before i is; a
+ * '$' inside a word opens nothing, and only a lone 'E' makes an escape
+ * string (PostgreSQL). */
+static size_t skip(const lexer *lx, size_t i, size_t word_len) {
+  const char *s = lx->sql;
+  size_t len = lx->len;
+  int c = (unsigned char)s[i];
+  int next = i + 1 < len ? (unsigned char)s[i + 1] : -1;
+  aiodb__dialect d = lx->dialect;
+
+  switch (c) {
+    case '\'':
+      if (d == AIODB__DIALECT_MYSQL) return skip_quoted(lx, i, '\'', 1);
+      if (d == AIODB__DIALECT_POSTGRES && word_len == 1 &&
+          (s[i - 1] == 'E' || s[i - 1] == 'e'))
+        return skip_quoted(lx, i, '\'', 1);
+      return skip_quoted(lx, i, '\'', 0);
+    case '"':
+      return skip_quoted(lx, i, '"', d == AIODB__DIALECT_MYSQL);
+    case '`':
+      if (d == AIODB__DIALECT_POSTGRES) break;
+      return skip_quoted(lx, i, '`', 0);
+    case '[':
+      if (d != AIODB__DIALECT_SQLITE) break;
+      return skip_until(lx, i + 1, "]", 1);
+    case '-':
+      if (next != '-') break;
+      /* MySQL wants whitespace or a control character after "--"
+       * ("1--1" is 1 - -1). */
+      if (d == AIODB__DIALECT_MYSQL && i + 2 < len &&
+          (unsigned char)s[i + 2] > ' ')
+        break;
+      return skip_until(lx, i + 2, "\n", 1);
+    case '#':
+      if (d != AIODB__DIALECT_MYSQL) break;
+      return skip_until(lx, i + 1, "\n", 1);
+    case '/':
+      if (next != '*') break;
+      return skip_block_comment(lx, i);
+    case '$':
+      if (d != AIODB__DIALECT_POSTGRES || word_len > 0) break;
+      return skip_dollar(lx, i);
+    default:
+      break;
+  }
+  return i;
+}
+
+static int rewrite(lexer *lx) {
+  const char *s = lx->sql;
+  size_t len = lx->len;
+  size_t i = 0, j, end, index;
+  size_t word_len = 0;  /* length of the identifier or number before i */
+  size_t run = 0;       /* start of the bytes not yet emitted */
+  int c, rc;
+
+  while (i < len) {
+    c = (unsigned char)s[i];
+    end = skip(lx, i, word_len);
+    if (end > i) {
+      i = end;
+      word_len = 0;
+      continue;
+    }
+    if (c == '?' || (c == ':' && i + 1 < len && (i == 0 || s[i - 1] != ':') &&
+                     is_name_start((unsigned char)s[i + 1]))) {
+      rc = emit(lx, s + run, i - run);
+      if (rc != 0) return rc;
+      if (c == '?' && i + 1 < len && s[i + 1] == '?') {
+        rc = emit(lx, "?", 1);
+        i += 2;
+      } else if (c == '?') {
+        rc = placeholder(lx, KIND_POSITIONAL, lx->nargs++);
+        i++;
+      } else {
+        for (j = i + 1; j < len && is_name_char((unsigned char)s[j]); j++) {
+        }
+        rc = name_index(lx, i + 1, j - i - 1, &index);
+        if (rc == 0) {
+          if (index == lx->nargs) lx->nargs++;
+          rc = placeholder(lx, KIND_NAMED, index);
+        }
+        i = j;
+      }
+      if (rc != 0) return rc;
+      run = i;
+      word_len = 0;
+      continue;
+    }
+    if (is_word_char(c) || (c == '$' && word_len > 0))
+      word_len++;
+    else
+      word_len = 0;
+    i++;
+  }
+  return emit(lx, s + run, len - run);
+}
+
+int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
+                       aiodb__pstyle style, char *out, uint32_t *slots,
+                       aiodb__sqlplan *plan, char *errbuf, size_t errlen) {
+  lexer lx;
+  size_t i;
+  int rc;
+
+  memset(&lx, 0, sizeof lx);
+  lx.errbuf = errbuf;
+  lx.errlen = errlen;
+  if (errbuf != NULL && errlen > 0) errbuf[0] = '\0';
+  if (plan == NULL || (sql == NULL && len > 0))
+    return fail(&lx, AIODB_EINVAL, "invalid arguments to the SQL rewriter");
+  if ((unsigned)dialect > AIODB__DIALECT_MYSQL ||
+      (unsigned)style > AIODB__PSTYLE_QMARK)
+    return fail(&lx, AIODB_EINVAL, "unknown SQL dialect or placeholder style");
+
+  lx.sql = sql != NULL ? sql : "";
+  lx.len = len;
+  lx.dialect = dialect;
+  lx.style = style;
+  lx.out = out;
+  lx.slots = slots;
+  if (out != NULL) {
+    /* The sizing call's plan tells how big the caller's buffers are. */
+    lx.out_cap = plan->out_len;
+    lx.slots_cap = plan->nslots;
+  }
+
+  rc = rewrite(&lx);
+  aiodb__free(lx.names);
+  aiodb__free(lx.table);
+  if (rc != 0) return rc;
+
+  if (style != AIODB__PSTYLE_QMARK) {
+    if (out != NULL && slots != NULL) {
+      if (lx.nargs > lx.slots_cap)
+        return fail(&lx, AIODB_EINVAL,
+                    "slot array too small: plan from another statement?");
+      for (i = 0; i < lx.nargs; i++) slots[i] = (uint32_t)i;
+    }
+    lx.nslots = lx.nargs;
+  }
+  if (out != NULL) out[lx.out_len] = '\0';
+  plan->out_len = lx.out_len;
+  plan->nargs = lx.nargs;
+  plan->nslots = lx.nslots;
+  return 0;
+}

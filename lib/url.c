@@ -1,0 +1,317 @@
+/* URL parsing. Error messages never quote the URL itself: a password with
+ * an unescaped '/' or '?' would land in whatever component we complain
+ * about, so only the scheme and the component's name are ever named. */
+#include <limits.h>
+#include <string.h>
+
+#include "url.h"
+
+static int is_alpha(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
+static int is_scheme_char(int c) {
+  return is_alpha(c) || is_digit(c) || c == '+' || c == '.' || c == '-';
+}
+
+static int to_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes s[0..n) into *out; '+' becomes a space when plus is set. An
+ * empty input gives NULL when empty_null is set. "%00" is refused: the
+ * components are C strings and would be silently cut short. */
+static int decode(const char *s, size_t n, int plus, int empty_null,
+                  char **out, const char *what, aiodb_error *err) {
+  char *d;
+  size_t i, j;
+  int hi, lo;
+
+  *out = NULL;
+  if (n == 0 && empty_null) return 0;
+  d = aiodb__malloc(n + 1);
+  if (d == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  for (i = 0, j = 0; i < n; i++) {
+    if (s[i] == '%') {
+      hi = i + 1 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+      lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+        aiodb__free(d);
+        return aiodb__error_set(err, AIODB_EINVAL,
+                                "malformed URL: bad percent-escape in the %s "
+                                "(expected %%XX with two hex digits, not %%00)",
+                                what);
+      }
+      d[j++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else if (s[i] == '+' && plus) {
+      d[j++] = ' ';
+    } else {
+      d[j++] = s[i];
+    }
+  }
+  d[j] = '\0';
+  *out = d;
+  return 0;
+}
+
+static int parse_port(const char *s, size_t n, const char *scheme,
+                      unsigned *port, aiodb_error *err) {
+  unsigned long v = 0;
+  size_t i;
+
+  for (i = 0; i < n && is_digit((unsigned char)s[i]) && v <= 65535; i++)
+    v = v * 10 + (unsigned long)(s[i] - '0');
+  if (n == 0 || i < n || v < 1 || v > 65535)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "invalid port in %s URL: expected a number "
+                            "from 1 to 65535", scheme);
+  *port = (unsigned)v;
+  return 0;
+}
+
+static int parse_hostport(const char *s, size_t n, aiodb__url *u,
+                          aiodb_error *err) {
+  const char *end = s + n;
+  const char *colon;
+  const char *rb;
+  int rc;
+
+  if (n > 0 && s[0] == '[') {
+    rb = memchr(s, ']', n);
+    if (rb == NULL)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "malformed URL: '[' without ']' in the host");
+    if (rb + 1 < end && rb[1] != ':')
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "malformed URL: unexpected text after ']' in "
+                              "the host");
+    rc = decode(s + 1, (size_t)(rb - s - 1), 0, 1, &u->host, "host", err);
+    colon = rb + 1 < end ? rb + 1 : NULL;
+  } else {
+    colon = memchr(s, ':', n);
+    rc = decode(s, colon ? (size_t)(colon - s) : n, 0, 1, &u->host, "host",
+                err);
+  }
+  if (rc != 0) return rc;
+  if (colon == NULL) return 0;
+  return parse_port(colon + 1, (size_t)(end - colon - 1), u->scheme, &u->port,
+                    err);
+}
+
+static int parse_query(const char *s, aiodb__url *u, aiodb_error *err) {
+  const char *p;
+  const char *amp;
+  const char *eq;
+  size_t n, cap = 1;
+  char *key;
+  char *value;
+  int rc;
+
+  for (p = s; *p; p++)
+    if (*p == '&') cap++;
+  u->query = aiodb__malloc(cap * sizeof *u->query);
+  if (u->query == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+
+  for (p = s; *p != '\0'; p = *amp ? amp + 1 : amp) {
+    amp = strchr(p, '&');
+    if (amp == NULL) amp = p + strlen(p);
+    n = (size_t)(amp - p);
+    if (n == 0) continue;  /* "a=1&&b=2", a trailing '&' */
+    eq = memchr(p, '=', n);
+    if (eq == p)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "malformed URL: empty option name in the query");
+    rc = decode(p, eq ? (size_t)(eq - p) : n, 0, 0, &key, "query", err);
+    if (rc != 0) return rc;
+    if (eq)
+      rc = decode(eq + 1, (size_t)(amp - eq - 1), 1, 0, &value, "query", err);
+    else
+      rc = decode("", 0, 0, 0, &value, "query", err);
+    if (rc != 0) {
+      aiodb__free(key);
+      return rc;
+    }
+    u->query[u->nquery].key = key;
+    u->query[u->nquery].value = value;
+    u->query[u->nquery].used = 0;
+    u->nquery++;
+  }
+  return 0;
+}
+
+static int parse(const char *url, aiodb__url *u, aiodb_error *err) {
+  const char *auth;
+  const char *auth_end;
+  const char *at;
+  const char *colon;
+  const char *p;
+  const char *q;
+  size_t i, n;
+  int rc;
+
+  if (*url == '\0')
+    return aiodb__error_set(err, AIODB_EINVAL, "malformed URL: empty string");
+  n = 0;
+  while (is_scheme_char((unsigned char)url[n])) n++;
+  if (!is_alpha((unsigned char)url[0]) || strncmp(url + n, "://", 3) != 0)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "malformed URL: expected scheme://..., e.g. "
+                            "sqlite:///file.db");
+  u->scheme = aiodb__strndup(url, n);
+  if (u->scheme == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++)
+    u->scheme[i] = (char)to_lower((unsigned char)u->scheme[i]);
+
+  auth = url + n + 3;
+  auth_end = auth + strcspn(auth, "/?");
+
+  /* The last '@': an unescaped '@' in a password still parses. */
+  at = NULL;
+  for (p = auth; p < auth_end; p++)
+    if (*p == '@') at = p;
+  if (at != NULL) {
+    colon = memchr(auth, ':', (size_t)(at - auth));
+    rc = decode(auth, colon ? (size_t)(colon - auth) : (size_t)(at - auth), 0,
+                1, &u->user, "user name", err);
+    if (rc != 0) return rc;
+    if (colon != NULL) {
+      rc = decode(colon + 1, (size_t)(at - colon - 1), 0, 0, &u->password,
+                  "password", err);
+      if (rc != 0) return rc;
+    }
+    auth = at + 1;
+  }
+  rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
+  if (rc != 0) return rc;
+
+  q = auth_end;
+  if (*auth_end == '/') {
+    q = auth_end + 1 + strcspn(auth_end + 1, "?");
+    rc = decode(auth_end + 1, (size_t)(q - auth_end - 1), 0, 1, &u->path,
+                "path", err);
+    if (rc != 0) return rc;
+  }
+  if (*q == '?') return parse_query(q + 1, u, err);
+  return 0;
+}
+
+int aiodb__url_parse(const char *url, aiodb__url *out, aiodb_error *err) {
+  int rc;
+
+  if (out == NULL)
+    return aiodb__error_set(err, AIODB_EINVAL, "no URL to parse into");
+  memset(out, 0, sizeof *out);
+  if (url == NULL)
+    return aiodb__error_set(err, AIODB_EINVAL, "malformed URL: NULL");
+  rc = parse(url, out, err);
+  if (rc != 0) aiodb__url_free(out);
+  return rc;
+}
+
+void aiodb__url_free(aiodb__url *u) {
+  size_t i;
+
+  if (u == NULL) return;
+  for (i = 0; i < u->nquery; i++) {
+    aiodb__free(u->query[i].key);
+    aiodb__free(u->query[i].value);
+  }
+  aiodb__free(u->query);
+  aiodb__free(u->scheme);
+  aiodb__free(u->user);
+  if (u->password != NULL) {
+    /* volatile so the wipe is not optimised away */
+    volatile char *v = u->password;
+    while (*v) *v++ = '\0';
+    aiodb__free(u->password);
+  }
+  aiodb__free(u->host);
+  aiodb__free(u->path);
+  memset(u, 0, sizeof *u);
+}
+
+const char *aiodb__url_opt(aiodb__url *u, const char *key) {
+  const char *value = NULL;
+  size_t i;
+
+  if (u == NULL || key == NULL) return NULL;
+  /* Every occurrence is consumed, or the earlier ones would later be
+   * reported as unknown options. */
+  for (i = 0; i < u->nquery; i++) {
+    if (strcmp(u->query[i].key, key) == 0) {
+      u->query[i].used = 1;
+      value = u->query[i].value;
+    }
+  }
+  return value;
+}
+
+const aiodb__kv *aiodb__url_unused(const aiodb__url *u) {
+  size_t i;
+
+  if (u == NULL) return NULL;
+  for (i = 0; i < u->nquery; i++)
+    if (!u->query[i].used) return &u->query[i];
+  return NULL;
+}
+
+int aiodb__parse_uint(const char *key, const char *value, unsigned long min,
+                      unsigned long max, unsigned long *out,
+                      aiodb_error *err) {
+  unsigned long v = 0, d;
+  const char *p;
+  int ok = value != NULL && *value != '\0';
+
+  for (p = value; ok && *p != '\0'; p++) {
+    if (!is_digit((unsigned char)*p)) {
+      ok = 0;
+      break;
+    }
+    d = (unsigned long)(*p - '0');
+    if (v > (ULONG_MAX - d) / 10) {
+      ok = 0;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  if (!ok || v < min || v > max)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "option '%.64s' must be an integer between %lu "
+                            "and %lu, got '%.64s'",
+                            key ? key : "", min, max, value ? value : "");
+  if (out != NULL) *out = v;
+  return 0;
+}
+
+int aiodb__parse_bool(const char *key, const char *value, int *out,
+                      aiodb_error *err) {
+  static const struct {
+    const char *word;
+    int value;
+  } words[] = {{"1", 1},    {"0", 0},     {"true", 1}, {"false", 0},
+               {"yes", 1},  {"no", 0},    {"on", 1},   {"off", 0}};
+  size_t i, j;
+
+  for (i = 0; value != NULL && i < sizeof words / sizeof words[0]; i++) {
+    for (j = 0; value[j] != '\0' && words[i].word[j] != '\0'; j++)
+      if (to_lower((unsigned char)value[j]) != words[i].word[j]) break;
+    if (value[j] == '\0' && words[i].word[j] == '\0') {
+      if (out != NULL) *out = words[i].value;
+      return 0;
+    }
+  }
+  return aiodb__error_set(err, AIODB_EINVAL,
+                          "option '%.64s' must be a boolean (1/0, true/false, "
+                          "yes/no, on/off), got '%.64s'",
+                          key ? key : "", value ? value : "");
+}

@@ -1,0 +1,20 @@
+# Sourced by scripts/demo and scripts/test: installs what a fresh Debian
+# machine lacks to build and test aiodb. Needs root (or sudo) only when
+# something is missing.
+aiodb_need_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq </dev/null
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+}
+
+AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
+AIODB_TEST_PACKAGES=(check libsubunit-dev)

@@ -1,0 +1,106 @@
+#include "helpers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *aiodb_test_tmpdir(void) {
+  static char dir[512];
+  if (dir[0] == '\0') {
+    const char *env = getenv("AIODB_TEST_TMP");
+    snprintf(dir, sizeof dir, "%s", env && *env ? env : "/tmp/aiodb-test");
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+      ck_abort_msg("cannot create %s: %s", dir, strerror(errno));
+  }
+  return dir;
+}
+
+const char *aiodb_test_path(const char *suffix) {
+  static char bufs[8][600];
+  static unsigned counter, slot;
+  char *b = bufs[slot++ % 8];
+  snprintf(b, sizeof bufs[0], "%s/t%ld-%u%s", aiodb_test_tmpdir(), (long)getpid(),
+           counter++, suffix ? suffix : "");
+  unlink(b);
+  return b;
+}
+
+const char *aiodb_test_sqlite_url(void) {
+  static char bufs[8][700];
+  static unsigned slot;
+  char *b = bufs[slot++ % 8];
+  const char *p = aiodb_test_path(".db");
+  /* sqlite:/// + "/abs" gives the absolute form sqlite:////abs */
+  snprintf(b, sizeof bufs[0], "sqlite:///%s", p);
+  return b;
+}
+
+aiodb_future *aiodb_test_ok(aiodb_future *f) {
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_msg(aiodb_future_error(f) == 0, "future failed: %s (%s)",
+                aiodb_future_errmsg(f), aiodb_err_name(aiodb_future_error(f)));
+  return f;
+}
+
+int aiodb_test_err(aiodb_future *f) {
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  return aiodb_future_error(f);
+}
+
+void aiodb_test_exec(aiodb_db *db, const char *sql) {
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, NULL, 0)));
+}
+
+void aiodb_test_clean_shutdown(void) {
+  aiodb__pools_trim();
+  ck_assert_msg(aiodb__alloc_live() == 0, "%ld aiodb allocations still live",
+                aiodb__alloc_live());
+}
+
+void aiodb_test_gate_init(aiodb_test_gate *g) {
+  pthread_mutex_init(&g->m, NULL);
+  pthread_cond_init(&g->c, NULL);
+  g->open = 0;
+  g->entered = 0;
+}
+
+int aiodb_test_gate_fn(void *native, void *ud) {
+  aiodb_test_gate *g = ud;
+  (void)native;
+  pthread_mutex_lock(&g->m);
+  g->entered++;
+  pthread_cond_broadcast(&g->c);
+  while (!g->open) pthread_cond_wait(&g->c, &g->m);
+  pthread_mutex_unlock(&g->m);
+  return 7;
+}
+
+void aiodb_test_gate_wait_entered(aiodb_test_gate *g) {
+  pthread_mutex_lock(&g->m);
+  while (!g->entered) pthread_cond_wait(&g->c, &g->m);
+  pthread_mutex_unlock(&g->m);
+}
+
+void aiodb_test_gate_open(aiodb_test_gate *g) {
+  pthread_mutex_lock(&g->m);
+  g->open = 1;
+  pthread_cond_broadcast(&g->c);
+  pthread_mutex_unlock(&g->m);
+}
+
+void aiodb_test_gate_destroy(aiodb_test_gate *g) {
+  pthread_mutex_destroy(&g->m);
+  pthread_cond_destroy(&g->c);
+}
+
+#include <time.h>
+double aiodb_test_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}

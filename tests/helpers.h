@@ -1,0 +1,71 @@
+/* Shared test helpers. */
+#ifndef AIODB_TEST_HELPERS_H
+#define AIODB_TEST_HELPERS_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "aiodb.h"
+
+/* Every case gets this timeout (seconds). */
+#define AIODB_TEST_TIMEOUT 60
+
+/* Adds a test case named after fn with the standard timeout. */
+#define AIODB_TCASE(suite, fn)                      \
+  do {                                              \
+    TCase *tc_ = tcase_create(#fn);                 \
+    tcase_set_timeout(tc_, AIODB_TEST_TIMEOUT);     \
+    tcase_add_test(tc_, fn);                        \
+    suite_add_tcase(suite, tc_);                    \
+  } while (0)
+
+/* A folder for this run's files ($AIODB_TEST_TMP or /tmp/aiodb-test),
+ * created on first use. Static storage. */
+const char *aiodb_test_tmpdir(void);
+
+/* A fresh path in the tmp folder, unique to this process and call, with the
+ * given suffix (e.g. ".db"). Static buffer rotating over 8 slots. */
+const char *aiodb_test_path(const char *suffix);
+
+/* "sqlite:////abs/path.db" for a fresh file; static buffer (8 slots). */
+const char *aiodb_test_sqlite_url(void);
+
+/* Waits (no limit) and asserts the future succeeded; returns it. */
+aiodb_future *aiodb_test_ok(aiodb_future *f);
+
+/* Waits and returns aiodb_future_error(f). */
+int aiodb_test_err(aiodb_future *f);
+
+/* Runs sql on db, asserts success, frees the future. */
+void aiodb_test_exec(aiodb_db *db, const char *sql);
+
+/* Asserts that every aiodb allocation has been given back: call at the end
+ * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY). */
+void aiodb_test_clean_shutdown(void);
+
+/* Internal counters (lib/alloc.c). */
+long aiodb__alloc_live(void);
+void aiodb__pools_trim(void);
+
+
+
+/* A gate that holds a worker inside aiodb_run until opened: for queueing
+ * work behind a busy connection deterministically. */
+#include <pthread.h>
+typedef struct aiodb_test_gate {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  int open;
+  int entered;
+} aiodb_test_gate;
+
+void aiodb_test_gate_init(aiodb_test_gate *g);
+/* An aiodb_run_fn: marks entered, waits until open; returns 7. */
+int aiodb_test_gate_fn(void *native, void *ud);
+/* Waits until a worker is inside the gate. */
+void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
+void aiodb_test_gate_open(aiodb_test_gate *g);
+void aiodb_test_gate_destroy(aiodb_test_gate *g);
+/* Milliseconds on a monotonic clock. */
+double aiodb_test_now_ms(void);
+#endif

@@ -1,0 +1,165 @@
+/* The completion queue: coalesced wake-ups, dispatch, the pipe fallback. */
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "helpers.h"
+
+#define N 10000
+
+typedef struct counter {
+  int *hits;
+  int calls;
+  pthread_t thread;
+  int wrong_thread;
+} counter;
+
+typedef struct slot {
+  counter *c;
+  int i;
+} slot;
+
+static void count_cb(aiodb_future *f, void *ud) {
+  slot *s = ud;
+  ck_assert_int_eq(aiodb_future_error(f), 0);
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), s->i);
+  s->c->hits[s->i]++;
+  s->c->calls++;
+  if (!pthread_equal(pthread_self(), s->c->thread)) s->c->wrong_thread++;
+  aiodb_future_free(f);
+}
+
+static void coalesce(unsigned flags) {
+  aiodb_cq *cq = aiodb_cq_new_ex(flags);
+  aiodb_options o = {0};
+  aiodb_db *db;
+  counter c = {0};
+  slot *slots = calloc(N, sizeof *slots);
+  uint64_t wakeups, dispatched;
+  int i, rounds = 0;
+
+  ck_assert_ptr_nonnull(cq);
+  o.cq = cq;
+  db = aiodb_open("sqlite://", &o, NULL);
+  ck_assert_ptr_nonnull(db);
+  ck_assert_ptr_eq(aiodb_db_cq(db), cq);
+  c.hits = calloc(N, sizeof *c.hits);
+  c.thread = pthread_self();
+  for (i = 0; i < N; i++) {
+    aiodb_value v = aiodb_int(i);
+    aiodb_future *f = aiodb_query(db, "SELECT ?", &v, 1);
+    slots[i].c = &c;
+    slots[i].i = i;
+    aiodb_future_on_done(f, count_cb, &slots[i]);
+  }
+  while (c.calls < N) {
+    ck_assert_int_ge(aiodb_cq_run_once(cq, 5000), 0);
+    ck_assert_int_lt(++rounds, N);
+  }
+  for (i = 0; i < N; i++) ck_assert_int_eq(c.hits[i], 1);
+  ck_assert_int_eq(c.wrong_thread, 0);
+  aiodb_cq_stats(cq, &wakeups, &dispatched);
+  ck_assert_uint_eq(dispatched, N);
+  /* Far fewer fd writes than completions. */
+  ck_assert_msg(wakeups * 10 <= N, "%llu wake-ups for %d completions",
+                (unsigned long long)wakeups, N);
+  aiodb_db_free(db);
+  ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 0);
+  aiodb_cq_free(cq);
+  free(c.hits);
+  free(slots);
+  aiodb_test_clean_shutdown();
+}
+
+START_TEST(cq_coalesces_eventfd) { coalesce(0); }
+END_TEST
+
+START_TEST(cq_coalesces_pipe) { coalesce(AIODB_CQ_PIPE); }
+END_TEST
+
+static int readable(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
+static void plain_cb(aiodb_future *f, void *ud) {
+  (*(int *)ud)++;
+  aiodb_future_free(f);
+}
+
+START_TEST(cq_dispatch_max_keeps_fd_readable) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cq *cq = aiodb_db_cq(db);
+  aiodb_future *fs[5];
+  int i, calls = 0;
+
+  for (i = 0; i < 5; i++) fs[i] = aiodb_query(db, "SELECT 1", NULL, 0);
+  for (i = 0; i < 5; i++) aiodb_test_ok(fs[i]);
+  ck_assert(!readable(aiodb_cq_fd(cq))); /* no callbacks asked for yet */
+  for (i = 0; i < 5; i++) aiodb_future_on_done(fs[i], plain_cb, &calls);
+  ck_assert(readable(aiodb_cq_fd(cq)));
+  ck_assert_int_eq(aiodb_cq_dispatch(cq, 3), 3);
+  ck_assert_int_eq(calls, 3);
+  ck_assert(readable(aiodb_cq_fd(cq)));
+  ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 2);
+  ck_assert_int_eq(calls, 5);
+  ck_assert(!readable(aiodb_cq_fd(cq)));
+  ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(cq_free_drops_queued_callbacks) {
+  aiodb_cq *cq = aiodb_cq_new();
+  aiodb_options o = {0};
+  aiodb_db *db;
+  aiodb_future *f;
+  int calls = 0;
+
+  o.cq = cq;
+  db = aiodb_open("sqlite://", &o, NULL);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
+  aiodb_future_on_done(f, plain_cb, &calls);
+  aiodb_db_free(db);
+  aiodb_cq_free(cq); /* drops the queued callback; f stays the caller's */
+  ck_assert_int_eq(calls, 0);
+  ck_assert_int_eq(aiodb_future_error(f), 0);
+  aiodb_future_free(f);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static void nested_cb(aiodb_future *f, void *ud) {
+  /* dispatch is not re-entered from inside a callback */
+  ck_assert_int_eq(aiodb_cq_dispatch(ud, 0), 0);
+  aiodb_future_free(f);
+}
+
+START_TEST(cq_null_and_nesting) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_future *a = aiodb_query(db, "SELECT 1", NULL, 0);
+  aiodb_future *b = aiodb_query(db, "SELECT 2", NULL, 0);
+  int calls = 0;
+
+  ck_assert_int_eq(aiodb_cq_fd(NULL), -1);
+  ck_assert_int_eq(aiodb_cq_dispatch(NULL, 0), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_cq_run_once(NULL, 0), AIODB_EINVAL);
+  aiodb_cq_free(NULL);
+  aiodb_future_on_done(a, nested_cb, aiodb_db_cq(db));
+  aiodb_future_on_done(b, plain_cb, &calls);
+  while (calls == 0) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_cq(void) {
+  Suite *s = suite_create("cq");
+  AIODB_TCASE(s, cq_coalesces_eventfd);
+  AIODB_TCASE(s, cq_coalesces_pipe);
+  AIODB_TCASE(s, cq_dispatch_max_keeps_fd_readable);
+  AIODB_TCASE(s, cq_free_drops_queued_callbacks);
+  AIODB_TCASE(s, cq_null_and_nesting);
+  return s;
+}

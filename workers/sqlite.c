@@ -1,0 +1,353 @@
+/* The SQLite driver: runs on the connection's worker thread. */
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "driver.h"
+#include "url.h"
+
+typedef struct sqlite_cfg {
+  char *path;          /* filename or URI handed to sqlite3_open_v2 */
+  int flags;
+  int busy_timeout_ms;
+  char journal_mode[16];
+  int foreign_keys;    /* -1: leave as is */
+  int memory;
+} sqlite_cfg;
+
+static atomic_uint memdb_counter;
+
+static void sq_free_config(void *p) {
+  sqlite_cfg *c = p;
+  if (c == NULL) return;
+  aiodb__free(c->path);
+  aiodb__free(c);
+}
+
+static int sq_configure(const aiodb__url *url_in, const aiodb_options *opts,
+                        void **out, aiodb_error *err) {
+  aiodb__url *url = (aiodb__url *)url_in;
+  sqlite_cfg *c;
+  const char *v;
+  unsigned long n;
+  int b;
+  static const char *const modes[] = {"delete", "truncate", "persist",
+                                      "memory", "wal",      "off"};
+  size_t i;
+
+  if (url->host || url->user || url->password || url->port)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "a sqlite URL has no host, user, password or port "
+                            "(use sqlite:///relative.db or "
+                            "sqlite:////absolute.db)");
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  c->flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+             SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  c->busy_timeout_ms = 5000;
+  c->foreign_keys = -1;
+
+  if ((v = aiodb__url_opt(url, "mode")) != NULL) {
+    if (strcmp(v, "ro") == 0)
+      c->flags = (c->flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+                 SQLITE_OPEN_READONLY;
+    else if (strcmp(v, "rw") == 0)
+      c->flags &= ~SQLITE_OPEN_CREATE;
+    else if (strcmp(v, "rwc") != 0) {
+      aiodb__error_set(err, AIODB_EINVAL,
+                       "option 'mode' must be ro, rw or rwc, got '%s'", v);
+      goto fail;
+    }
+  }
+  if ((v = aiodb__url_opt(url, "readonly")) != NULL) {
+    if (aiodb__parse_bool("readonly", v, &b, err) != 0) goto fail;
+    if (b)
+      c->flags = (c->flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+                 SQLITE_OPEN_READONLY;
+  }
+  if ((v = aiodb__url_opt(url, "busy_timeout")) != NULL) {
+    if (aiodb__parse_uint("busy_timeout", v, 0, 86400000ul, &n, err) != 0)
+      goto fail;
+    c->busy_timeout_ms = (int)n;
+  }
+  if (opts && opts->busy_timeout_ms > 0) c->busy_timeout_ms = opts->busy_timeout_ms;
+  if ((v = aiodb__url_opt(url, "journal_mode")) != NULL) {
+    for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
+      if (strcasecmp(v, modes[i]) == 0) break;
+    if (i == sizeof modes / sizeof modes[0]) {
+      aiodb__error_set(err, AIODB_EINVAL,
+                       "option 'journal_mode' must be delete, truncate, "
+                       "persist, memory, wal or off, got '%.40s'",
+                       v);
+      goto fail;
+    }
+    snprintf(c->journal_mode, sizeof c->journal_mode, "%s", modes[i]);
+  }
+  if ((v = aiodb__url_opt(url, "foreign_keys")) != NULL) {
+    if (aiodb__parse_bool("foreign_keys", v, &c->foreign_keys, err) != 0)
+      goto fail;
+  }
+
+  if (url->path == NULL || url->path[0] == '\0' ||
+      strcmp(url->path, ":memory:") == 0) {
+    /* One memory database shared by every connection of this db: the memdb
+     * VFS shares a database by name ("/..."), with ordinary locking. */
+    char name[96];
+    snprintf(name, sizeof name, "file:/aiodb-mem-%p-%u?vfs=memdb", (void *)c,
+             atomic_fetch_add(&memdb_counter, 1));
+    c->path = aiodb__strdup(name);
+    c->memory = 1;
+    c->flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    c->flags &= ~SQLITE_OPEN_READONLY;
+  } else {
+    /* A plain path stays a path even if it looks like a URI. */
+    if (strncmp(url->path, "file:", 5) == 0)
+      c->path = aiodb__strdup(url->path);
+    else {
+      c->flags &= ~SQLITE_OPEN_URI;
+      c->path = aiodb__strdup(url->path);
+    }
+  }
+  if (c->path == NULL) {
+    aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+    goto fail;
+  }
+  *out = c;
+  return 0;
+fail:
+  sq_free_config(c);
+  return err ? err->code : AIODB_EINVAL;
+}
+
+/* Maps a SQLite result code to an aiodb status and SQLSTATE. */
+static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
+  int code;
+  const char *state = "";
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = AIODB_EBUSY; break;
+    case SQLITE_CONSTRAINT:
+      code = AIODB_ECONSTRAINT;
+      switch (rc) {
+        case SQLITE_CONSTRAINT_UNIQUE:
+        case SQLITE_CONSTRAINT_PRIMARYKEY: state = "23505"; break;
+        case SQLITE_CONSTRAINT_NOTNULL: state = "23502"; break;
+        case SQLITE_CONSTRAINT_FOREIGNKEY: state = "23503"; break;
+        case SQLITE_CONSTRAINT_CHECK: state = "23514"; break;
+        default: state = "23000"; break;
+      }
+      break;
+    case SQLITE_READONLY: code = AIODB_EREADONLY; break;
+    case SQLITE_INTERRUPT: code = AIODB_ECANCELED; state = "57014"; break;
+    case SQLITE_NOMEM: code = AIODB_ENOMEM; break;
+    case SQLITE_IOERR: code = AIODB_EIO; break;
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB: code = AIODB_ECONNECT; break;
+    case SQLITE_RANGE:
+    case SQLITE_TOOBIG: code = AIODB_ERANGE; break;
+    case SQLITE_MISUSE: code = AIODB_EINVAL; break;
+    default: code = AIODB_ESQL; break;
+  }
+  aiodb__err_set(e, code, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  e->native_code = rc;
+  snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state);
+  return code;
+}
+
+static int sq_connect(void *cfgp, void **native, aiodb__err *e) {
+  sqlite_cfg *cfg = cfgp;
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(cfg->path, &db, cfg->flags, NULL);
+  char sql[64];
+
+  if (rc != SQLITE_OK) {
+    map_error(db, rc, e);
+    e->code = AIODB_ECONNECT;
+    sqlite3_close(db);
+    return e->code;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, cfg->busy_timeout_ms);
+  if (cfg->journal_mode[0] && !cfg->memory) {
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", cfg->journal_mode);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+  }
+  if (rc == SQLITE_OK && cfg->foreign_keys >= 0) {
+    snprintf(sql, sizeof sql, "PRAGMA foreign_keys=%d", cfg->foreign_keys);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+  }
+  if (rc != SQLITE_OK) {
+    map_error(db, rc, e);
+    sqlite3_close(db);
+    return e->code;
+  }
+  *native = db;
+  return 0;
+}
+
+static void sq_disconnect(void *native) { sqlite3_close_v2(native); }
+
+static int bind_all(sqlite3_stmt *st, const aiodb__stmt *s, aiodb__err *e) {
+  int i, n = sqlite3_bind_parameter_count(st), rc = SQLITE_OK;
+  if ((size_t)n != s->nargs)
+    return aiodb__err_set(e, AIODB_EINVAL,
+                          "the statement has %d parameter%s but %zu argument%s "
+                          "%s given",
+                          n, n == 1 ? "" : "s", s->nargs,
+                          s->nargs == 1 ? "" : "s",
+                          s->nargs == 1 ? "was" : "were");
+  for (i = 0; i < n && rc == SQLITE_OK; i++) {
+    const aiodb_value *v = &s->args[i];
+    switch (v->type) {
+      case AIODB_TYPE_NULL: rc = sqlite3_bind_null(st, i + 1); break;
+      case AIODB_TYPE_INT: rc = sqlite3_bind_int64(st, i + 1, v->u.i); break;
+      case AIODB_TYPE_FLOAT: rc = sqlite3_bind_double(st, i + 1, v->u.f); break;
+      /* The copies live in the future until the job completes. */
+      case AIODB_TYPE_TEXT:
+        rc = sqlite3_bind_text64(st, i + 1, v->u.s, v->len, SQLITE_STATIC,
+                                 SQLITE_UTF8);
+        break;
+      case AIODB_TYPE_BLOB:
+        rc = sqlite3_bind_blob64(st, i + 1, v->len ? v->u.p : "", v->len,
+                                 SQLITE_STATIC);
+        break;
+    }
+  }
+  if (rc != SQLITE_OK) return map_error(sqlite3_db_handle(st), rc, e);
+  return 0;
+}
+
+static int read_row(sqlite3_stmt *st, int ncols, aiodb_result *res) {
+  int i, rc = 0;
+  for (i = 0; i < ncols && rc == 0; i++) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        rc = aiodb__result_add_int(res, sqlite3_column_int64(st, i));
+        break;
+      case SQLITE_FLOAT:
+        rc = aiodb__result_add_float(res, sqlite3_column_double(st, i));
+        break;
+      case SQLITE_TEXT: {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        rc = aiodb__result_add_text(res, (const char *)t,
+                                    (size_t)sqlite3_column_bytes(st, i));
+        break;
+      }
+      case SQLITE_BLOB: {
+        const void *b = sqlite3_column_blob(st, i);
+        rc = aiodb__result_add_blob(res, b, (size_t)sqlite3_column_bytes(st, i));
+        break;
+      }
+      default: rc = aiodb__result_add_null(res); break;
+    }
+  }
+  return rc;
+}
+
+/* Runs one prepared statement to completion into res. */
+static int run_stmt(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
+                    aiodb__err *e) {
+  int ncols = sqlite3_column_count(st), i, rc;
+  sqlite3_int64 before = sqlite3_total_changes64(db);
+
+  aiodb__result_reset(res);
+  if (aiodb__result_set_cols(res, (size_t)ncols) != 0)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < ncols; i++) {
+    const char *name = sqlite3_column_name(st, i);
+    if (name == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    if (aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (read_row(st, ncols, res) != 0)
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  }
+  if (rc != SQLITE_DONE) return map_error(db, rc, e);
+  if (sqlite3_total_changes64(db) != before)
+    aiodb__result_set_affected(res, sqlite3_changes64(db));
+  aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(db));
+  return 0;
+}
+
+static int only_space(const char *p, const char *end) {
+  /* True when the tail holds nothing but whitespace and comments. */
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';')
+      p++;
+    else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+      while (p < end && *p != '\n') p++;
+    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+      const char *q = p + 2;
+      while (q + 1 < end && !(q[0] == '*' && q[1] == '/')) q++;
+      if (q + 1 >= end) return 1;
+      p = q + 2;
+    } else
+      return 0;
+  }
+  return 1;
+}
+
+static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
+                   aiodb__err *e) {
+  sqlite3 *db = native;
+  const char *sql = s->sql, *end = s->sql + s->sql_len, *tail = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc, first = 1;
+
+  /* Several statements run in order, like sqlite3_exec; the result is the
+   * last one's. Arguments bind to a single statement only. */
+  while (sql < end) {
+    rc = sqlite3_prepare_v2(db, sql, (int)(end - sql), &st, &tail);
+    if (rc != SQLITE_OK) return map_error(db, rc, e);
+    if (st == NULL) { /* only whitespace or comments left */
+      if (first) {
+        aiodb__result_reset(res);
+        aiodb__result_set_cols(res, 0);
+      }
+      break;
+    }
+    if (first && s->nargs > 0 && !only_space(tail, end)) {
+      sqlite3_finalize(st);
+      return aiodb__err_set(e, AIODB_EINVAL,
+                            "arguments can only be bound to a single statement");
+    }
+    if (first) {
+      rc = bind_all(st, s, e);
+      if (rc != 0) {
+        sqlite3_finalize(st);
+        return rc;
+      }
+    }
+    rc = run_stmt(db, st, res, e);
+    sqlite3_finalize(st);
+    if (rc != 0) return rc;
+    first = 0;
+    sql = tail;
+  }
+  return 0;
+}
+
+static void sq_interrupt(void *native) { sqlite3_interrupt(native); }
+
+static int sq_is_broken(void *native, const aiodb__err *e) {
+  (void)native;
+  return e->code == AIODB_ECONNECT;
+}
+
+const aiodb__driver aiodb__driver_sqlite = {
+    "sqlite",
+    "?",
+    AIODB__DIALECT_SQLITE,
+    AIODB__PSTYLE_QNUM,
+    1,
+    sq_configure,
+    sq_free_config,
+    sq_connect,
+    sq_disconnect,
+    sq_exec,
+    sq_interrupt,
+    sq_is_broken,
+};
