@@ -38,9 +38,8 @@ extern "C" {
 #  define AIODB_EXTERN
 #endif
 
-#define AIODB_VERSION_MAJOR 0
-#define AIODB_VERSION_MINOR 1
-#define AIODB_VERSION_PATCH 0
+/* AIODB_VERSION_MAJOR, _MINOR, _PATCH and AIODB_VERSION_STRING */
+#include "aiodb/version.h"
 
 /* The library's version as "MAJOR.MINOR.PATCH"; static storage. */
 AIODB_EXTERN const char *aiodb_version(void);

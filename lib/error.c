@@ -5,7 +5,7 @@
 #include "driver.h"
 #include "url.h"
 
-const char *aiodb_version(void) { return "0.1.0"; }
+const char *aiodb_version(void) { return AIODB_VERSION_STRING; }
 
 const char *aiodb_strerror(int code) {
   switch (code) {

@@ -1,5 +1,11 @@
 /* Every suite, once: X(name) for `Suite *aiodb_suite_name(void)` in test_name.c. */
 #define AIODB_TEST_SUITES(X) \
   X(url)                     \
+  X(params)                  \
   X(cq)                      \
-  X(future)
+  X(future)                  \
+  X(values)                  \
+  X(sqlite)                  \
+  X(pool)                    \
+  X(diag)                    \
+  X(errors)

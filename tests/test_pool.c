@@ -1,0 +1,248 @@
+/* The pool: acquire/release, growth to max_size, graceful close, AlreadyQuit,
+ * teardown with work in flight. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+START_TEST(pool_acquire_waits_for_release) {
+  aiodb_db *db = aiodb_open("sqlite://?max_size=1", NULL, NULL);
+  aiodb_future *a = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_future *b = aiodb_acquire(db);
+  aiodb_future *q = aiodb_query(db, "SELECT 1", NULL, 0);
+  aiodb_conn *c = aiodb_future_conn(a);
+
+  /* the only connection is pinned: pool work waits, pinned work runs */
+  aiodb_future_free(aiodb_test_ok(aiodb_conn_query(c, "SELECT 2", NULL, 0)));
+  ck_assert_int_eq(aiodb_future_wait(b, 100), AIODB_ETIMEDOUT);
+  ck_assert_int_eq(aiodb_future_done(q), 0);
+  /* release hands the connection to the first waiter, in FIFO order: the
+   * acquire, so the query still waits */
+  aiodb_release(c);
+  aiodb_test_ok(b);
+  ck_assert_ptr_eq(aiodb_future_conn(b), c);
+  ck_assert_int_eq(aiodb_future_wait(q, 50), AIODB_ETIMEDOUT);
+  aiodb_release(aiodb_future_conn(b));
+  aiodb_test_ok(q);
+  aiodb_release(NULL);
+  aiodb_future_free(a);
+  aiodb_future_free(b);
+  aiodb_future_free(q);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pool_grows_to_max_size) {
+  aiodb_db *db = aiodb_open("sqlite://?max_size=3&min_size=0", NULL, NULL);
+  aiodb_test_gate g;
+  aiodb_future *gates[3], *extra;
+  int i;
+
+  aiodb_test_gate_init(&g);
+  for (i = 0; i < 3; i++) gates[i] = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  /* three workers inside the gate at once; a fourth call must queue */
+  for (i = 0; i < 200; i++) {
+    pthread_mutex_lock(&g.m);
+    if (g.entered == 3) i = 1000;
+    pthread_mutex_unlock(&g.m);
+    usleep(5000);
+  }
+  ck_assert_int_eq(g.entered, 3);
+  extra = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(extra, 100), AIODB_ETIMEDOUT);
+  aiodb_test_gate_open(&g);
+  aiodb_test_ok(extra);
+  for (i = 0; i < 3; i++) {
+    ck_assert_int_eq(aiodb_future_value(aiodb_test_ok(gates[i])), 7);
+    aiodb_future_free(gates[i]);
+  }
+  aiodb_future_free(extra);
+  aiodb_db_free(db);
+  aiodb_test_gate_destroy(&g);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pool_close_drains_queued_work) {
+  aiodb_db *db = aiodb_open(aiodb_test_sqlite_url(), NULL, NULL);
+  aiodb_future *fs[1000], *closing, *again;
+  int i;
+
+  aiodb_test_exec(db, "CREATE TABLE t(x)");
+  for (i = 0; i < 1000; i++) {
+    aiodb_value v = aiodb_int(i);
+    fs[i] = aiodb_query(db, "INSERT INTO t VALUES (?)", &v, 1);
+  }
+  closing = aiodb_close(db);
+  aiodb_test_ok(closing);
+  for (i = 0; i < 1000; i++) {
+    ck_assert_int_eq(aiodb_future_done(fs[i]), 1);
+    ck_assert_int_eq(aiodb_future_error(fs[i]), 0);
+    aiodb_future_free(fs[i]);
+  }
+  again = aiodb_test_ok(aiodb_close(db)); /* a second close: already done */
+  aiodb_future_free(again);
+  aiodb_future_free(closing);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct quit_log {
+  int count;
+  char function[64];
+} quit_log;
+
+static void log_diag(const aiodb_diag *d, void *ud) {
+  quit_log *l = ud;
+  if (d->kind != AIODB_DIAG_ALREADY_QUIT) return;
+  l->count++;
+  strncpy(l->function, d->function, sizeof l->function - 1);
+}
+
+START_TEST(pool_already_quit_after_close) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_future *acq = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_conn *c = aiodb_future_conn(acq);
+  aiodb_future *f;
+  quit_log log = {0, ""};
+  double t0;
+
+  aiodb_set_diag_handler(log_diag, &log);
+  aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
+  t0 = aiodb_test_now_ms();
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_done(f), 1); /* at once, never a hang */
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_EALREADYQUIT);
+  ck_assert_int_eq(log.count, 1);
+  ck_assert_str_eq(log.function, "aiodb_query");
+  aiodb_future_free(f);
+  f = aiodb_conn_query(c, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  f = aiodb_run(c, (aiodb_run_fn)abort, NULL);
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  f = aiodb_acquire(db);
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  f = aiodb_db_run(db, (aiodb_run_fn)abort, NULL);
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  ck_assert_int_eq(log.count, 5);
+  ck_assert(aiodb_test_now_ms() - t0 < 1000);
+  aiodb_set_diag_handler(NULL, NULL);
+  aiodb_release(c);
+  aiodb_future_free(acq);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pool_free_with_work_in_flight) {
+  aiodb_db *db = aiodb_open("sqlite://?max_size=2", NULL, NULL);
+  aiodb_future *fs[500];
+  int i;
+
+  for (i = 0; i < 500; i++) fs[i] = aiodb_query(db, "SELECT 1", NULL, 0);
+  aiodb_db_free(db); /* drains, joins; futures stay the caller's */
+  for (i = 0; i < 500; i++) {
+    ck_assert_int_eq(aiodb_future_done(fs[i]), 1);
+    ck_assert_int_eq(aiodb_future_error(fs[i]), 0);
+    aiodb_future_free(fs[i]);
+  }
+  aiodb_db_free(NULL);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct closer {
+  aiodb_db *db;
+  aiodb_future *close;
+  int calls;
+} closer;
+
+static void close_in_cb(aiodb_future *f, void *ud) {
+  closer *c = ud;
+  c->calls++;
+  aiodb_future_free(f);
+  if (c->close == NULL) c->close = aiodb_close(c->db);
+}
+
+START_TEST(pool_close_from_callback) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  closer c = {db, NULL, 0};
+  int i;
+
+  for (i = 0; i < 10; i++)
+    aiodb_future_on_done(aiodb_query(db, "SELECT 1", NULL, 0), close_in_cb, &c);
+  while (c.calls < 10) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
+  ck_assert_ptr_nonnull(c.close);
+  while (!aiodb_future_done(c.close)) aiodb_cq_run_once(aiodb_db_cq(db), 10);
+  ck_assert_int_eq(aiodb_future_error(c.close), 0);
+  aiodb_future_free(c.close);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pool_pinned_connection_quits_at_close) {
+  aiodb_db *db = aiodb_open("sqlite://?max_size=2", NULL, NULL);
+  aiodb_future *acq = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_conn *c = aiodb_future_conn(acq);
+  aiodb_future *queued[100], *closing;
+  int i;
+
+  for (i = 0; i < 100; i++) queued[i] = aiodb_conn_query(c, "SELECT 1", NULL, 0);
+  closing = aiodb_close(db);
+  aiodb_test_ok(closing); /* even with a connection still pinned */
+  for (i = 0; i < 100; i++) {
+    ck_assert_int_eq(aiodb_future_error(queued[i]), 0);
+    aiodb_future_free(queued[i]);
+  }
+  aiodb_release(c);
+  aiodb_future_free(acq);
+  aiodb_future_free(closing);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pool_failed_connect_is_retried) {
+  char url[800];
+  const char *path = aiodb_test_path(".db");
+  aiodb_db *db, *maker;
+  aiodb_future *f;
+
+  snprintf(url, sizeof url, "sqlite:///%s?mode=rw", path);
+  db = aiodb_open(url, NULL, NULL);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  aiodb_future_free(f);
+  /* the file appears; the next call opens a fresh connection */
+  snprintf(url, sizeof url, "sqlite:///%s", path);
+  maker = aiodb_open(url, NULL, NULL);
+  aiodb_test_exec(maker, "CREATE TABLE t(x)");
+  aiodb_db_free(maker);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_pool(void) {
+  Suite *s = suite_create("pool");
+  AIODB_TCASE(s, pool_acquire_waits_for_release);
+  AIODB_TCASE(s, pool_grows_to_max_size);
+  AIODB_TCASE(s, pool_close_drains_queued_work);
+  AIODB_TCASE(s, pool_already_quit_after_close);
+  AIODB_TCASE(s, pool_free_with_work_in_flight);
+  AIODB_TCASE(s, pool_close_from_callback);
+  AIODB_TCASE(s, pool_pinned_connection_quits_at_close);
+  AIODB_TCASE(s, pool_failed_connect_is_retried);
+  return s;
+}
