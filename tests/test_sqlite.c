@@ -275,6 +275,13 @@ START_TEST(sqlite_metadata_names) {
   ck_assert_str_eq(aiodb_db_driver(db), "sqlite");
   ck_assert_str_eq(aiodb_param_style(db), "?");
   ck_assert_ptr_null(aiodb_param_style(NULL));
+  {
+    /* '?' reaches SQLite as '?': the column is named as SQLite names it */
+    aiodb_value v = aiodb_int(5);
+    aiodb_future *f = aiodb_test_ok(aiodb_query(db, "SELECT ?", &v, 1));
+    ck_assert_str_eq(aiodb_result_name(aiodb_future_result(f), 0), "?");
+    aiodb_future_free(f);
+  }
   ck_assert_ptr_null(aiodb_db_driver(NULL));
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();

@@ -341,7 +341,7 @@ const aiodb__driver aiodb__driver_sqlite = {
     "sqlite",
     "?",
     AIODB__DIALECT_SQLITE,
-    AIODB__PSTYLE_QNUM,
+    AIODB__PSTYLE_QMARK, /* '?' stays '?': column names stay SQLite's own */
     1,
     sq_configure,
     sq_free_config,
