@@ -1,5 +1,6 @@
 /* The pool: acquire/release, growth to max_size, graceful close, AlreadyQuit,
  * teardown with work in flight. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,50 @@ START_TEST(pool_failed_connect_is_retried) {
 }
 END_TEST
 
+typedef struct thread_facts {
+  size_t stack;
+  char name[16];
+} thread_facts;
+
+static int facts_fn(void *native, void *ud) {
+  thread_facts *t = ud;
+  pthread_attr_t attr;
+  (void)native;
+  pthread_getattr_np(pthread_self(), &attr);
+  pthread_attr_getstacksize(&attr, &t->stack);
+  pthread_attr_destroy(&attr);
+  pthread_getname_np(pthread_self(), t->name, sizeof t->name);
+  return 0;
+}
+
+START_TEST(pool_worker_stack_size_and_name) {
+  aiodb_options o;
+  aiodb_db *db;
+  thread_facts t;
+
+  db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, facts_fn, &t)));
+  /* glibc may hand a thread a larger cached stack: at least what was asked */
+  ck_assert_uint_ge(t.stack, 256 * 1024);
+  ck_assert_uint_lt(t.stack, 1024 * 1024);
+  ck_assert_str_eq(t.name, "aiodb-w0");
+  aiodb_db_free(db);
+
+  db = aiodb_open("sqlite://?stack_size=1048576", NULL, NULL);
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, facts_fn, &t)));
+  ck_assert_uint_ge(t.stack, 1024 * 1024);
+  aiodb_db_free(db);
+
+  aiodb_options_init(&o);
+  o.stack_size = 2048 * 1024; /* options win over the URL */
+  db = aiodb_open("sqlite://?stack_size=1048576", &o, NULL);
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, facts_fn, &t)));
+  ck_assert_uint_ge(t.stack, 2048 * 1024);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_pool(void) {
   Suite *s = suite_create("pool");
   AIODB_TCASE(s, pool_acquire_waits_for_release);
@@ -244,5 +289,6 @@ Suite *aiodb_suite_pool(void) {
   AIODB_TCASE(s, pool_close_from_callback);
   AIODB_TCASE(s, pool_pinned_connection_quits_at_close);
   AIODB_TCASE(s, pool_failed_connect_is_retried);
+  AIODB_TCASE(s, pool_worker_stack_size_and_name);
   return s;
 }
