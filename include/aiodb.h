@@ -342,11 +342,13 @@ AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
                                        void *ud);
 
-/* Cancels: a queued call is dropped and completes with AIODB_ECANCELED; a
- * running statement is interrupted (it completes with AIODB_ECANCELED unless
- * it finished first). Returns 0 if the cancel was made, AIODB_EINVAL for
- * NULL, or an error if f was already done (AIODB_EALREADYQUIT never: a done
- * future gives AIODB_EBUSY). Completion still reports through the cq. */
+/* Cancels: a queued call is dropped and completes at once with
+ * AIODB_ECANCELED; a running statement is interrupted and completes with
+ * AIODB_ECANCELED (or with its own outcome if it finished first). Returns 0
+ * when the cancel was made, AIODB_EINVAL for NULL, AIODB_EBUSY when there is
+ * nothing to cancel: f is done, is a running aiodb_run function (your code is
+ * never interrupted), or is an aiodb_close future. Either way f still
+ * completes exactly once and reports through the cq. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
 
 /* The outcome. Valid once done; before that error is 0 and the rest empty. */

@@ -509,9 +509,14 @@ int aiodb_future_cancel(aiodb_future *f) {
       aiodb__future_fail(f, AIODB_ECANCELED, "canceled before it ran");
       return 0;
     case AIODB__JS_RUNNING:
+      /* Only a statement can be interrupted; a running aiodb_run function
+       * is the caller's own code. */
+      if (f->kind != AIODB__JOB_QUERY || db->driver->interrupt == NULL) {
+        pthread_mutex_unlock(&db->lock);
+        return AIODB_EBUSY;
+      }
       atomic_fetch_or(&f->flags, AIODB__F_CANCEL);
-      if (f->kind == AIODB__JOB_QUERY && db->driver->interrupt)
-        db->driver->interrupt(f->running_on->native);
+      db->driver->interrupt(f->running_on->native);
       pthread_mutex_unlock(&db->lock);
       return 0;
     default:

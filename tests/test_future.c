@@ -88,6 +88,15 @@ START_TEST(future_cancel_queued) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(r), 0, 0), 0);
   ck_assert_int_eq(aiodb_future_cancel(NULL), AIODB_EINVAL);
   aiodb_future_free(gate);
+  /* a running aiodb_run function is never interrupted */
+  aiodb_test_gate_destroy(&g);
+  aiodb_test_gate_init(&g);
+  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  aiodb_test_gate_wait_entered(&g);
+  ck_assert_int_eq(aiodb_future_cancel(gate), AIODB_EBUSY);
+  aiodb_test_gate_open(&g);
+  ck_assert_int_eq(aiodb_future_value(aiodb_test_ok(gate)), 7);
+  aiodb_future_free(gate);
   aiodb_future_free(q);
   aiodb_future_free(r);
   aiodb_db_free(db);
