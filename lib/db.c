@@ -442,32 +442,28 @@ aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
   return r;
 }
 
-aiodb_future *aiodb_run(aiodb_conn *conn, aiodb_run_fn fn, void *ud) {
-  aiodb_future *f;
-  if (conn == NULL) return NULL;
-  f = aiodb__future_new(conn->db->cq, AIODB__JOB_RUN);
+static aiodb_future *run_on(aiodb_db *db, aiodb_conn *conn, aiodb_run_fn fn,
+                            void *ud, const char *function, const void *site) {
+  aiodb_future *f = aiodb__future_new(db->cq, AIODB__JOB_RUN);
   if (f == NULL) return NULL;
   if (fn == NULL) {
-    aiodb__future_fail(f, AIODB_EINVAL, "aiodb_run: fn is NULL");
+    aiodb__future_fail(f, AIODB_EINVAL, "%s: fn is NULL", function);
     return f;
   }
   f->fn = fn;
   f->fn_ud = ud;
-  return submit(conn->db, conn, f, "aiodb_run", __builtin_return_address(0));
+  return submit(db, conn, f, function, site);
+}
+
+aiodb_future *aiodb_run(aiodb_conn *conn, aiodb_run_fn fn, void *ud) {
+  if (conn == NULL) return NULL;
+  return run_on(conn->db, conn, fn, ud, "aiodb_run",
+                __builtin_return_address(0));
 }
 
 aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn, void *ud) {
-  aiodb_future *f;
   if (db == NULL) return NULL;
-  f = aiodb__future_new(db->cq, AIODB__JOB_RUN);
-  if (f == NULL) return NULL;
-  if (fn == NULL) {
-    aiodb__future_fail(f, AIODB_EINVAL, "aiodb_db_run: fn is NULL");
-    return f;
-  }
-  f->fn = fn;
-  f->fn_ud = ud;
-  return submit(db, NULL, f, "aiodb_db_run", __builtin_return_address(0));
+  return run_on(db, NULL, fn, ud, "aiodb_db_run", __builtin_return_address(0));
 }
 
 aiodb_future *aiodb_acquire(aiodb_db *db) {

@@ -66,6 +66,11 @@ int aiodb_test_gate_fn(void *native, void *ud);
 void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
 void aiodb_test_gate_open(aiodb_test_gate *g);
 void aiodb_test_gate_destroy(aiodb_test_gate *g);
+/* Makes every aiodb allocation after the next n fail (malloc and realloc),
+ * to test out-of-memory paths; aiodb_set_allocator(NULL, NULL, NULL)
+ * restores the C library's. */
+void aiodb_test_fail_allocs_after(long n);
+
 /* Milliseconds on a monotonic clock. */
 double aiodb_test_now_ms(void);
 #endif

@@ -627,14 +627,6 @@ START_TEST(params_limits) {
 }
 END_TEST
 
-/* Fails every allocation from the n-th on. */
-static long alloc_budget;
-
-static void *failing_malloc(size_t n) {
-  if (alloc_budget-- <= 0) return NULL;
-  return malloc(n);
-}
-
 START_TEST(params_out_of_memory) {
   aiodb__sqlplan plan;
   char err[128];
@@ -644,8 +636,7 @@ START_TEST(params_out_of_memory) {
   int rc = -1;
 
   /* positional placeholders need no memory */
-  alloc_budget = 0;
-  aiodb_set_allocator(failing_malloc, NULL, NULL);
+  aiodb_test_fail_allocs_after(0);
   rc = aiodb__sql_rewrite("SELECT ?, ?", 11, PG, DOLLAR, NULL, NULL, &plan,
                           err, sizeof err);
   aiodb_set_allocator(NULL, NULL, NULL);
@@ -657,8 +648,7 @@ START_TEST(params_out_of_memory) {
   for (i = 0, pos = 0; i < 500; i++)
     pos += (size_t)sprintf(sql + pos, ":v%zu,", i % 300);
   for (n = 0; n < 100; n++) {
-    alloc_budget = n;
-    aiodb_set_allocator(failing_malloc, NULL, NULL);
+    aiodb_test_fail_allocs_after(n);
     err[0] = '\0';
     rc = aiodb__sql_rewrite(sql, pos, MY, QMARK, NULL, NULL, &plan, err,
                             sizeof err);

@@ -557,14 +557,6 @@ START_TEST(url_free_harmless) {
 }
 END_TEST
 
-/* Fails the n-th allocation from then on. */
-static long alloc_budget;
-
-static void *failing_malloc(size_t n) {
-  if (alloc_budget-- <= 0) return NULL;
-  return malloc(n);
-}
-
 START_TEST(url_out_of_memory) {
   static const char *url =
       "postgresql://us%20er:" SECRET "@[::1]:5432/db?a=1&b=x+y&flag";
@@ -574,8 +566,7 @@ START_TEST(url_out_of_memory) {
   int rc = -1;
 
   for (n = 0; n < 100; n++) {
-    alloc_budget = n;
-    aiodb_set_allocator(failing_malloc, NULL, NULL);
+    aiodb_test_fail_allocs_after(n);
     memset(&err, 0, sizeof err);
     rc = aiodb__url_parse(url, &u, &err);
     aiodb_set_allocator(NULL, NULL, NULL);
