@@ -185,9 +185,9 @@ AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
 
 /* Runs up to max (<= 0: all that are ready now) callbacks of completed
  * futures on the calling thread, which becomes the cq's dispatching thread
- * (see BlockingWarning). Returns how many callbacks ran, or a negative
- * AIODB_E... code. Callbacks may submit work, free their future, dispatch
- * is not re-entered from inside a callback (a nested call returns 0). */
+ * (see BlockingWarning). Returns how many callbacks ran, or AIODB_EINVAL for
+ * NULL. Callbacks may submit work, free their future and close or free a db;
+ * a nested call from inside a callback runs nothing and returns 0. */
 AIODB_EXTERN int aiodb_cq_dispatch(aiodb_cq *cq, int max);
 
 /* Blocks until at least one completion is ready or timeout_ms passes
@@ -336,9 +336,9 @@ AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
 AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 
 /* Asks for cb(f, ud) to run on the cq's dispatching thread once f is done
- * (at the next aiodb_cq_dispatch() if it is done already). Set it once; a
- * second call replaces the callback only if the first has not been queued.
- * A future freed before its callback ran never calls it. */
+ * (at the next aiodb_cq_dispatch() if it is done already). Set it once per
+ * future: a second call, or a NULL f or cb, is ignored and raises
+ * AIODB_DIAG_MISUSE. A future freed before its callback ran never calls it. */
 AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
                                        void *ud);
 
