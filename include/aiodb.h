@@ -64,14 +64,15 @@ AIODB_EXTERN const char *aiodb_version(void);
   XX(ECONSTRAINT, -14, "constraint violation")                                \
   XX(ERANGE, -15, "value out of range")                                       \
   XX(EIO, -16, "input/output error")                                          \
-  XX(ESYS, -17, "system call failed")
+  XX(ESYS, -17, "system call failed")                                         \
+  XX(ETXABORTED, -18, "the transaction was aborted by an earlier error")
 
 typedef enum aiodb_status {
   AIODB_OK = 0,
 #define AIODB__XX(name, val, msg) AIODB_##name = val,
   AIODB_ERRNO_MAP(AIODB__XX)
 #undef AIODB__XX
-  AIODB__STATUS_MAX = -18
+  AIODB__STATUS_MAX = -19
 } aiodb_status;
 
 /* A short English description of a status code; static storage, never NULL. */
@@ -98,6 +99,8 @@ typedef struct aiodb_cursor aiodb_cursor;  /* rows streamed in batches */
 typedef struct aiodb_cq aiodb_cq;          /* completion queue: brings futures home */
 
 typedef void (*aiodb_callback)(aiodb_future *f, void *ud);
+/* Your blocking code, run on a connection's worker: see aiodb_run(). */
+typedef int (*aiodb_run_fn)(void *native, void *ud);
 
 /* ------------------------------------------------------------------------
  * Values: parameters and result cells
@@ -217,9 +220,13 @@ typedef struct aiodb_options {
   unsigned max_size;        /* most connections (default 1) */
   size_t stack_size;        /* worker stack bytes (default 256 KiB) */
   int busy_timeout_ms;      /* SQLite busy timeout (default 5000) */
-  int timeout_ms;           /* default per-statement timeout (0: none) */
-  unsigned statement_cache; /* prepared statements kept per connection */
-  int force_rollback;       /* 1: wrap the whole db in one rolled-back tx */
+  int timeout_ms;           /* per-statement timeout, ms (default 0: none) */
+  unsigned statement_cache; /* prepared statements kept per connection
+                               (default 64; the URL's statement_cache=0
+                               turns the cache off) */
+  int force_rollback;       /* 1: the whole db runs inside one transaction
+                               rolled back at close (test isolation); one
+                               connection; aiodb_begin() makes SAVEPOINTs */
   unsigned reserved[8];     /* zero */
 } aiodb_options;
 
@@ -292,6 +299,43 @@ AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
                                             const aiodb_value *args,
                                             size_t nargs, aiodb_error *err);
 
+/* One statement run once per row of parameters, prepared once, in one job
+ * on one connection: rows holds nrows * ncols values, row after row. The
+ * batch is atomic: a failing row undoes the rows before it (a SAVEPOINT) and
+ * fails the future. The result's affected count is the sum over all rows,
+ * its last id the last row's, and rows a statement returns (RETURNING) are
+ * collected in order. nrows == 0 is a successful no-op. */
+AIODB_EXTERN aiodb_future *aiodb_query_many(aiodb_db *db, const char *sql,
+                                            const aiodb_value *rows,
+                                            size_t nrows, size_t ncols);
+AIODB_EXTERN aiodb_future *aiodb_conn_query_many(aiodb_conn *conn,
+                                                 const char *sql,
+                                                 const aiodb_value *rows,
+                                                 size_t nrows, size_t ncols);
+
+/* Streams the rows of one statement in batches of at most batch_rows (0:
+ * 1000). The cursor pins a pooled connection until it is freed; each batch
+ * is fetched only when asked for (backpressure), so memory stays bounded by
+ * the batch, not the result. Returns NULL only for a NULL db or sql, or
+ * OOM; every other failure is the outcome of the first aiodb_cursor_next().
+ * Free with aiodb_cursor_free(). */
+AIODB_EXTERN aiodb_cursor *aiodb_iterate(aiodb_db *db, const char *sql,
+                                         const aiodb_value *args, size_t nargs,
+                                         size_t batch_rows);
+/* The same on a pinned connection (which stays pinned after the cursor). */
+AIODB_EXTERN aiodb_cursor *aiodb_conn_iterate(aiodb_conn *conn,
+                                              const char *sql,
+                                              const aiodb_value *args,
+                                              size_t nargs, size_t batch_rows);
+/* The next batch: a future whose result holds up to batch_rows rows, and no
+ * rows (but its columns) once the statement is exhausted, then ever after.
+ * Calls queue in order; the caller owns each future. */
+AIODB_EXTERN aiodb_future *aiodb_cursor_next(aiodb_cursor *cur);
+/* Destructor: stops the statement early if it still runs and gives the
+ * connection back; futures from aiodb_cursor_next() stay the caller's.
+ * NULL is a no-op. */
+AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
+
 /* ------------------------------------------------------------------------
  * Connections
  * ------------------------------------------------------------------------ */
@@ -308,12 +352,62 @@ AIODB_EXTERN void aiodb_release(aiodb_conn *conn);
 AIODB_EXTERN aiodb_db *aiodb_conn_db(aiodb_conn *conn);
 
 /* ------------------------------------------------------------------------
+ * Transactions
+ *
+ * aiodb_begin() returns at once; the statements queued on the tx run in
+ * order on the one connection it pins, which goes back to the pool when the
+ * tx ends. A nested tx (aiodb_tx_begin) is a SAVEPOINT that can be rolled
+ * back alone. When a statement inside a tx fails, the statements queued on
+ * that tx after it fail with AIODB_ETXABORTED instead of running, and a
+ * commit rolls back and fails with AIODB_ETXABORTED (its message quotes the
+ * first error). A commit the database refuses is rolled back as well.
+ * aiodb_commit(), aiodb_rollback() and aiodb_tx_free() end the tx: the
+ * handle is the library's once one of them is called. End every tx before
+ * aiodb_db_free(); a db closed with a tx still open rolls it back.
+ * ------------------------------------------------------------------------ */
+
+/* Constructors: NULL only for a NULL argument or OOM. */
+AIODB_EXTERN aiodb_tx *aiodb_begin(aiodb_db *db);
+/* A tx on a connection the caller pinned; it stays pinned after the tx. */
+AIODB_EXTERN aiodb_tx *aiodb_conn_begin(aiodb_conn *conn);
+/* A SAVEPOINT inside parent, on the parent's connection. */
+AIODB_EXTERN aiodb_tx *aiodb_tx_begin(aiodb_tx *parent);
+
+AIODB_EXTERN aiodb_future *aiodb_tx_query(aiodb_tx *tx, const char *sql,
+                                          const aiodb_value *args,
+                                          size_t nargs);
+AIODB_EXTERN aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
+                                               const aiodb_value *rows,
+                                               size_t nrows, size_t ncols);
+AIODB_EXTERN aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn,
+                                        void *ud);
+
+/* End the tx. The future completes once the COMMIT (RELEASE) or ROLLBACK
+ * (ROLLBACK TO) ran; NULL only for a NULL tx or OOM. */
+AIODB_EXTERN aiodb_future *aiodb_commit(aiodb_tx *tx);
+AIODB_EXTERN aiodb_future *aiodb_rollback(aiodb_tx *tx);
+/* Ends a tx that was neither committed nor rolled back: rolls it back and
+ * gives its connection back, without a future. NULL is a no-op. */
+AIODB_EXTERN void aiodb_tx_free(aiodb_tx *tx);
+
+/* ------------------------------------------------------------------------
+ * Metadata: futures whose results read like any query's.
+ * ------------------------------------------------------------------------ */
+/* One TEXT column "name", a row per user table, sorted by name. */
+AIODB_EXTERN aiodb_future *aiodb_table_names(aiodb_db *db);
+/* One row, one INT column "present": 1 if the table exists, else 0. */
+AIODB_EXTERN aiodb_future *aiodb_has_table(aiodb_db *db, const char *name);
+/* One row: TEXT columns "driver" ("sqlite"), "server_version" (the
+ * database's own, e.g. "3.40.1"), "client_version" (the client library's)
+ * and "aiodb_version". */
+AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
+
+/* ------------------------------------------------------------------------
  * The escape hatch: run your own blocking code on a connection's worker.
  * native is the driver's handle: sqlite3*, PGconn* or MYSQL*. fn's return
  * value becomes the future's aiodb_future_value(); a negative AIODB_E...
  * code also fails the future with it. fn must not close the handle.
  * ------------------------------------------------------------------------ */
-typedef int (*aiodb_run_fn)(void *native, void *ud);
 AIODB_EXTERN aiodb_future *aiodb_run(aiodb_conn *conn, aiodb_run_fn fn,
                                      void *ud);
 /* The same on any pooled connection of db. */
@@ -350,6 +444,13 @@ AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
  * never interrupted), or is an aiodb_close future. Either way f still
  * completes exactly once and reports through the cq. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
+
+/* Gives f a deadline timeout_ms from now: if it is still queued then, it is
+ * dropped, and if it is running a statement, the statement is interrupted;
+ * either way it completes with AIODB_ETIMEDOUT and the connection stays
+ * usable. A db's timeout_ms option sets this on every statement. Returns 0,
+ * AIODB_EINVAL for NULL or timeout_ms < 0, or AIODB_EBUSY if f is done. */
+AIODB_EXTERN int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms);
 
 /* The outcome. Valid once done; before that error is 0 and the rest empty. */
 AIODB_EXTERN int aiodb_future_error(const aiodb_future *f);        /* 0 or AIODB_E... */

@@ -134,6 +134,8 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   pthread_mutex_unlock(&cq->lock);
   if (list == NULL) return 0;
 
+  /* A callback may free the db that owns this cq: keep it alive. */
+  aiodb__cq_ref(cq);
   cq->in_dispatch = 1;
   while (list != NULL) {
     if (max > 0 && count >= max) {
@@ -145,7 +147,9 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
     f = list;
     list = f->cq_next;
     f->cq_next = NULL;
-    if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
+    /* A freed future's callback never runs, nor any after the cq is freed. */
+    if (!(atomic_load(&f->flags) & AIODB__F_FREED) &&
+        !atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
       f->cb(f, f->cb_ud);
       count++;
     }
@@ -155,7 +159,13 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   atomic_fetch_add_explicit(&cq->dispatched, (uint64_t)count,
                             memory_order_relaxed);
 
-  if (rest != NULL) {
+  if (rest != NULL && atomic_load(&cq->closed)) {
+    /* A callback freed the cq: the rest are dropped, as cq_free does. */
+    while ((f = rest) != NULL) {
+      rest = f->cq_next;
+      aiodb__future_unref(f);
+    }
+  } else if (rest != NULL) {
     /* Put the unrun callbacks back in front and keep the fd readable. */
     pthread_mutex_lock(&cq->lock);
     rest_tail->cq_next = cq->head;
@@ -164,6 +174,7 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
     pthread_mutex_unlock(&cq->lock);
     cq_signal(cq);
   }
+  aiodb__cq_unref(cq);
   return count;
 }
 

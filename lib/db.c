@@ -1,11 +1,12 @@
 /* Databases, their pools of connections, and the worker threads.
  *
- * One mutex per db guards the shared queue, every connection's own queue
- * and the pool's state; each worker sleeps on its own condition variable
- * (libuv's threadpool: one lock, shutdown as state the loop checks, never
- * two locks held at once — futures complete and cq pushes happen unlocked).
- * An unpinned connection takes jobs from the shared queue; a pinned one
- * (aiodb_acquire) only from its own. */
+ * One mutex per db guards the shared queue, every connection's own queue,
+ * the pins of transactions and cursors, and the pool's state; each worker
+ * sleeps on its own condition variable (libuv's threadpool: one lock,
+ * shutdown as state the loop checks, never two locks held at once — futures
+ * complete and cq pushes happen unlocked). An unpinned connection takes jobs
+ * from the shared queue; a pinned one (aiodb_acquire, a tx, a cursor) only
+ * from its own. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include "internal.h"
 
 #define DEFAULT_STACK (256u * 1024u)
+#define DEFAULT_STATEMENT_CACHE 64u
+#define DEFAULT_BATCH 1000u
 #define MAX_POOL 1024
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -25,40 +28,57 @@ void aiodb_options_init(aiodb_options *opts) {
   if (opts) memset(opts, 0, sizeof *opts);
 }
 
-/* ---- the worker ---- */
+/* ---- references held by jobs; all called locked ---- */
 
-static int spawn_locked(aiodb_db *db);
-
-/* Takes the next job for conn, or NULL. Called locked. */
-static aiodb_future *next_job(aiodb_conn *conn) {
-  aiodb__qnode *n = aiodb__q_pop(&conn->own);
-  if (n == NULL && !conn->pinned) n = aiodb__q_pop(&conn->db->shared);
-  return n ? aiodb__q_data(n, aiodb_future, node) : NULL;
-}
-
-static void run_query(aiodb_conn *conn, aiodb_future *f) {
-  aiodb__stmt st;
-  const aiodb__driver *drv = conn->db->driver;
-  f->result = aiodb__result_new();
-  if (f->result == NULL) {
-    aiodb__err_set(&f->err, AIODB_ENOMEM, "out of memory for the result");
-    return;
-  }
-  st.sql = f->sql;
-  st.sql_len = f->sql_len;
-  st.args = f->args;
-  st.nargs = f->nargs;
-  if (drv->exec(conn->native, &st, f->result, &f->err) != 0) {
-    aiodb_result_free(f->result);
-    f->result = NULL;
+static void tx_unref_locked(aiodb_tx *tx) {
+  while (tx != NULL && --tx->refs == 0) {
+    aiodb_tx *parent = tx->parent;
+    aiodb__q_remove(&tx->link);
+    aiodb__free(tx);
+    tx = parent;
   }
 }
 
-static void run_fn(aiodb_conn *conn, aiodb_future *f) {
-  f->value = f->fn(conn->native, f->fn_ud);
-  if (f->value < 0 && f->value > AIODB__STATUS_MAX)
-    aiodb__err_set(&f->err, f->value, "aiodb_run: the function returned %s",
-                   aiodb_err_name(f->value));
+static void cursor_unref_locked(aiodb_cursor *c) {
+  if (c != NULL && --c->refs == 0) {
+    aiodb__q_remove(&c->link);
+    aiodb__free(c);
+  }
+}
+
+/* A job leaves the queues for good: give back what it held. */
+static void job_detach_locked(aiodb_future *f) {
+  if (!f->counted) return;
+  f->counted = 0;
+  tx_unref_locked(f->tx);
+  cursor_unref_locked(f->cur);
+}
+
+static int pins_connection(const aiodb_future *f) {
+  return f->pin != NULL && f->pin->conn == NULL &&
+         ((f->kind == AIODB__JOB_TX_BEGIN && f->tx->owns_pin) ||
+          (f->kind == AIODB__JOB_CUR_OPEN && f->cur->pin == &f->cur->own_pin));
+}
+
+/* Moves every job of q onto orphans, detached; a pinning job takes the jobs
+ * waiting on its pin along, since they can never run now. */
+static void orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
+                              const aiodb__err *why) {
+  aiodb__qnode *n;
+  while ((n = aiodb__q_pop(q)) != NULL) {
+    aiodb_future *f = aiodb__q_data(n, aiodb_future, node);
+    if (f->kind == AIODB__JOB_TX_BEGIN || f->kind == AIODB__JOB_CUR_OPEN) {
+      aiodb__pin *pin = f->kind == AIODB__JOB_TX_BEGIN ? f->tx->pin : f->cur->pin;
+      if (pin && pin->conn == NULL && !pin->failed) {
+        pin->failed = 1;
+        pin->err = *why;
+        aiodb__q_move(&pin->pending, q);
+      }
+    }
+    job_detach_locked(f);
+    f->state = AIODB__JS_FINISHED;
+    aiodb__q_push(orphans, &f->node);
+  }
 }
 
 /* Fails every job of q with err (moved out first: call unlocked). */
@@ -66,10 +86,237 @@ static void fail_all(aiodb__qnode *q, const aiodb__err *err) {
   aiodb__qnode *n;
   while ((n = aiodb__q_pop(q)) != NULL) {
     aiodb_future *f = aiodb__q_data(n, aiodb_future, node);
-    f->state = AIODB__JS_FINISHED;
     f->err = *err;
     aiodb__future_complete(f);
   }
+}
+
+/* ---- the worker ---- */
+
+static int spawn_locked(aiodb_db *db);
+
+/* Takes the next job for conn, or NULL. Called locked. */
+static aiodb_future *next_job(aiodb_conn *conn) {
+  aiodb__qnode *n = aiodb__q_pop(&conn->own);
+  aiodb_future *f;
+  if (n == NULL && !conn->pinned) n = aiodb__q_pop(&conn->db->shared);
+  if (n == NULL) return NULL;
+  f = aiodb__q_data(n, aiodb_future, node);
+  if (pins_connection(f)) {
+    /* A tx or cursor takes this connection: what waited on it follows. */
+    conn->pinned = 1;
+    f->pin->conn = conn;
+    aiodb__q_move(&f->pin->pending, &conn->own);
+  }
+  return f;
+}
+
+/* Runs SQL of the library's own (BEGIN, SAVEPOINT ...) on conn. */
+static int exec_sql(aiodb_conn *conn, const char *sql, aiodb__err *e) {
+  aiodb__stmt st;
+  memset(&st, 0, sizeof st);
+  st.sql = sql;
+  st.sql_len = strlen(sql);
+  st.nrows = 1;
+  memset(e, 0, sizeof *e);
+  return conn->db->driver->exec(conn->native, &st, conn->scratch, e);
+}
+
+static void stmt_of(const aiodb_future *f, aiodb__stmt *st) {
+  st->sql = f->sql;
+  st->sql_len = f->sql_len;
+  st->args = f->args;
+  st->nargs = f->nargs;
+  st->nrows = f->kind == AIODB__JOB_MANY ? f->nrows : 1;
+}
+
+static int new_result(aiodb_future *f) {
+  f->result = aiodb__result_new();
+  if (f->result == NULL)
+    return aiodb__err_set(&f->err, AIODB_ENOMEM, "out of memory for the result");
+  return 0;
+}
+
+static void run_statement(aiodb_conn *conn, aiodb_future *f) {
+  const aiodb__driver *drv = conn->db->driver;
+  aiodb__stmt st;
+  int rc;
+
+  if (new_result(f) != 0) return;
+  stmt_of(f, &st);
+  if (f->kind == AIODB__JOB_MANY)
+    rc = st.nrows == 0 ? 0 : drv->exec_many(conn->native, &st, f->result, &f->err);
+  else
+    rc = drv->exec(conn->native, &st, f->result, &f->err);
+  if (rc != 0) {
+    aiodb_result_free(f->result);
+    f->result = NULL;
+  }
+}
+
+static void run_fn(aiodb_conn *conn, aiodb_future *f) {
+  f->value = f->fn(conn->db->driver->handle(conn->native), f->fn_ud);
+  if (f->value < 0 && f->value > AIODB__STATUS_MAX)
+    aiodb__err_set(&f->err, f->value, "aiodb_run: the function returned %s",
+                   aiodb_err_name(f->value));
+}
+
+static void tx_sql(const aiodb_tx *tx, const char *verb, char *buf, size_t n) {
+  if (tx->savepoint)
+    snprintf(buf, n, "%s aiodb_sp%u", verb, tx->id);
+  else
+    snprintf(buf, n, "%s", verb);
+}
+
+static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
+  aiodb_tx *tx = f->tx;
+  char sql[64];
+  tx_sql(tx, tx->savepoint ? "SAVEPOINT" : "BEGIN", sql, sizeof sql);
+  if (exec_sql(conn, sql, &f->err) == 0) {
+    tx->open = 1;
+  } else {
+    tx->failed = 1;
+    tx->fail_err = f->err;
+  }
+}
+
+/* Rolls tx back; errors are reported only through e. */
+static int tx_rollback(aiodb_conn *conn, aiodb_tx *tx, aiodb__err *e) {
+  char sql[64];
+  int rc;
+  tx_sql(tx, tx->savepoint ? "ROLLBACK TO" : "ROLLBACK", sql, sizeof sql);
+  rc = exec_sql(conn, sql, e);
+  if (rc == 0 && tx->savepoint) {
+    tx_sql(tx, "RELEASE", sql, sizeof sql);
+    rc = exec_sql(conn, sql, e);
+  }
+  return rc;
+}
+
+static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
+  aiodb_tx *tx = f->tx;
+  aiodb__err ignored;
+  char sql[64];
+
+  if (!tx->open) {
+    if (f->end_op == AIODB__END_COMMIT)
+      aiodb__err_set(&f->err, AIODB_ETXABORTED,
+                     "the transaction could not begin: %s", tx->fail_err.message);
+  } else if (f->end_op == AIODB__END_ROLLBACK) {
+    tx_rollback(conn, tx, &f->err);
+  } else if (tx->failed) {
+    tx_rollback(conn, tx, &ignored);
+    aiodb__err_set(&f->err, AIODB_ETXABORTED,
+                   "the transaction was rolled back after an error: %s",
+                   tx->fail_err.message);
+    memcpy(f->err.sqlstate, tx->fail_err.sqlstate, sizeof f->err.sqlstate);
+  } else {
+    tx_sql(tx, tx->savepoint ? "RELEASE" : "COMMIT", sql, sizeof sql);
+    if (exec_sql(conn, sql, &f->err) != 0) tx_rollback(conn, tx, &ignored);
+  }
+  tx->open = 0;
+  tx->finished = 1;
+}
+
+/* A statement on a tx runs only while the tx is healthy. */
+static int tx_refuses(aiodb_future *f) {
+  aiodb_tx *tx = f->tx, *t;
+  for (t = tx; t != NULL; t = t->parent) {
+    if (t->finished)
+      return aiodb__err_set(&f->err, AIODB_EALREADYQUIT,
+                            "the transaction has already ended");
+  }
+  if (tx->failed)
+    return aiodb__err_set(&f->err, AIODB_ETXABORTED,
+                          "not run: an earlier statement in this transaction "
+                          "failed: %s",
+                          tx->fail_err.message);
+  return 0;
+}
+
+static void run_cursor(aiodb_conn *conn, aiodb_future *f) {
+  const aiodb__driver *drv = conn->db->driver;
+  aiodb_cursor *c = f->cur;
+  aiodb__stmt st;
+
+  switch (f->kind) {
+    case AIODB__JOB_CUR_OPEN:
+      stmt_of(f, &st);
+      if (drv->cursor_open(conn->native, &st, &c->handle, &f->err) != 0) {
+        c->failed = 1;
+        c->err = f->err;
+      }
+      break;
+    case AIODB__JOB_CUR_NEXT:
+      if (c->failed) {
+        f->err = c->err;
+        break;
+      }
+      if (new_result(f) != 0) break;
+      if (drv->cursor_fetch(conn->native, c->handle, c->batch, f->result,
+                            &f->err) != 0) {
+        aiodb_result_free(f->result);
+        f->result = NULL;
+      }
+      break;
+    default: /* CUR_CLOSE */
+      if (c->handle) drv->cursor_close(conn->native, c->handle);
+      c->handle = NULL;
+      break;
+  }
+}
+
+static void run_job(aiodb_conn *conn, aiodb_future *f) {
+  switch (f->kind) {
+    case AIODB__JOB_QUERY:
+    case AIODB__JOB_MANY:
+    case AIODB__JOB_RUN:
+      if (f->tx != NULL && tx_refuses(f) != 0) return;
+      if (f->kind == AIODB__JOB_RUN)
+        run_fn(conn, f);
+      else
+        run_statement(conn, f);
+      if (f->tx != NULL && f->err.code != 0 && !f->tx->failed) {
+        f->tx->failed = 1;
+        f->tx->fail_err = f->err;
+      }
+      break;
+    case AIODB__JOB_TX_BEGIN: run_tx_begin(conn, f); break;
+    case AIODB__JOB_TX_END: run_tx_end(conn, f); break;
+    default: run_cursor(conn, f); break;
+  }
+}
+
+/* Does f, which just ran, give its connection back to the pool? */
+static int unpins_connection(const aiodb_future *f) {
+  return (f->kind == AIODB__JOB_TX_END && f->tx->parent == NULL &&
+          f->tx->owns_pin) ||
+         (f->kind == AIODB__JOB_CUR_CLOSE && f->cur->pin == &f->cur->own_pin);
+}
+
+static int open_connection(aiodb_conn *conn, aiodb__err *e) {
+  aiodb_db *db = conn->db;
+  const aiodb__driver *drv = db->driver;
+  conn->scratch = aiodb__result_new();
+  if (conn->scratch == NULL)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (drv->connect(db->driver_cfg, db->statement_cache, &conn->native, e) != 0)
+    return e->code;
+  /* force_rollback: everything this db does happens inside one
+   * transaction that is never committed. */
+  if (db->force_rollback && exec_sql(conn, "BEGIN", e) != 0) {
+    drv->disconnect(conn->native);
+    conn->native = NULL;
+    return e->code;
+  }
+  return 0;
+}
+
+static void close_connection(aiodb_conn *conn) {
+  aiodb__err ignored;
+  if (conn->db->force_rollback) exec_sql(conn, "ROLLBACK", &ignored);
+  conn->db->driver->disconnect(conn->native);
+  conn->native = NULL;
 }
 
 static void *worker_main(void *arg) {
@@ -79,6 +326,7 @@ static void *worker_main(void *arg) {
   aiodb__err cerr, qerr;
   aiodb__qnode orphans;
   aiodb_future *f, *close_f = NULL;
+  unsigned flags;
   int broken = 0;
 
   tls_conn = conn;
@@ -91,7 +339,7 @@ static void *worker_main(void *arg) {
     pthread_setname_np(pthread_self(), name);
   }
 #endif
-  drv->connect(db->driver_cfg, &conn->native, &cerr);
+  open_connection(conn, &cerr);
 
   pthread_mutex_lock(&db->lock);
   if (cerr.code == 0) {
@@ -120,60 +368,64 @@ static void *worker_main(void *arg) {
       }
       f->state = AIODB__JS_RUNNING;
       f->running_on = conn;
+      f->target = conn;
       conn->running = f;
       pthread_mutex_unlock(&db->lock);
 
-      if (f->kind == AIODB__JOB_QUERY)
-        run_query(conn, f);
-      else
-        run_fn(conn, f);
-      if (f->err.code != 0 &&
-          (atomic_load(&f->flags) & AIODB__F_CANCEL) != 0) {
+      run_job(conn, f);
+      flags = atomic_load(&f->flags);
+      if (f->err.code != 0 && (flags & AIODB__F_TIMEDOUT))
+        aiodb__err_set(&f->err, AIODB_ETIMEDOUT,
+                       "the statement ran past its deadline and was stopped");
+      else if (f->err.code != 0 && (flags & AIODB__F_CANCEL))
         f->err.code = AIODB_ECANCELED;
-      } else if (f->err.code != 0 && drv->is_broken &&
-                 drv->is_broken(conn->native, &f->err)) {
+      else if (f->err.code != 0 && drv->is_broken &&
+               drv->is_broken(conn->native, &f->err))
         broken = 1;
-      }
 
       pthread_mutex_lock(&db->lock);
       conn->running = NULL;
       f->state = AIODB__JS_FINISHED;
+      if (unpins_connection(f)) conn->pinned = 0;
+      job_detach_locked(f);
       pthread_mutex_unlock(&db->lock);
       aiodb__future_complete(f);
       pthread_mutex_lock(&db->lock);
       if (broken) break;
     }
     pthread_mutex_unlock(&db->lock);
-    drv->disconnect(conn->native);
-    conn->native = NULL;
+    close_connection(conn);
     pthread_mutex_lock(&db->lock);
     db->nconnected--;
   }
 
   /* Leaving: nothing queued on this connection may be lost. */
   conn->quit = 1;
-  aiodb__q_move(&conn->own, &orphans);
   if (cerr.code != 0) {
     qerr = cerr;
-    if (db->nlive == 1) aiodb__q_move(&db->shared, &orphans);
   } else {
     aiodb__err_set(&qerr, AIODB_EALREADYQUIT,
                    broken ? "the connection broke before this call ran"
                           : "the database was closed before this call ran");
   }
+  orphan_all_locked(&conn->own, &orphans, &qerr);
+  if (cerr.code != 0 && db->nlive == 1)
+    orphan_all_locked(&db->shared, &orphans, &qerr);
   db->nlive--;
   if (db->nlive == 0) {
     if (db->closing) {
-      aiodb__q_move(&db->shared, &orphans);
+      orphan_all_locked(&db->shared, &orphans, &qerr);
       close_f = db->close_future;
       db->close_future = NULL;
     } else if (!aiodb__q_empty(&db->shared) && cerr.code == 0) {
-      if (spawn_locked(db) != 0) aiodb__q_move(&db->shared, &orphans);
+      if (spawn_locked(db) != 0) orphan_all_locked(&db->shared, &orphans, &qerr);
     }
   }
   pthread_mutex_unlock(&db->lock);
 
   fail_all(&orphans, &qerr);
+  aiodb_result_free(conn->scratch);
+  conn->scratch = NULL;
   if (close_f) aiodb__future_complete(close_f);
   tls_conn = NULL;
   return NULL;
@@ -233,14 +485,20 @@ static int spawn_locked(aiodb_db *db) {
   return 0;
 }
 
+static void wake_conn_locked(aiodb_conn *c) {
+  if (c->sleeping) {
+    c->sleeping = 0;
+    pthread_cond_signal(&c->cv);
+  }
+}
+
 /* Wakes a sleeping unpinned connection, or grows the pool. Called locked. */
 static void wake_pool_locked(aiodb_db *db) {
   aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     if (c->sleeping && !c->pinned && !c->quit) {
-      c->sleeping = 0;
-      pthread_cond_signal(&c->cv);
+      wake_conn_locked(c);
       return;
     }
   }
@@ -256,40 +514,80 @@ static void already_quit(aiodb_future *f, const char *function,
   aiodb__future_fail(f, AIODB_EALREADYQUIT, "%s", why);
 }
 
-/* Queues f on conn (pinned) or the pool. On refusal f completes at once. */
-static aiodb_future *submit(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
-                            const char *function, const void *site) {
+static int is_statement(const aiodb_future *f) {
+  return f->kind == AIODB__JOB_QUERY || f->kind == AIODB__JOB_MANY ||
+         f->kind == AIODB__JOB_CUR_NEXT;
+}
+
+/* Queues f: on f->pin (a tx's or cursor's), on conn (pinned), or on the
+ * pool; a job that pins a connection always goes to the pool. Returns 0
+ * once queued, or the code f already completed with when refused. Takes the
+ * job's references to its tx and cursor. */
+static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
+                   const char *function, const void *site) {
+  aiodb__pin *pin = f->pin;
+  int timeout;
+
   f->db = db;
-  f->target = conn;
   pthread_mutex_lock(&db->lock);
-  if (db->closing || (conn && conn->quit)) {
+  if (db->closing || (conn && conn->quit) ||
+      (pin && pin->conn && pin->conn->quit)) {
     pthread_mutex_unlock(&db->lock);
     already_quit(f, function, site,
                  db->closing ? "the database is closed"
                              : "the connection's worker has quit");
-    return f;
+    return AIODB_EALREADYQUIT;
+  }
+  if (pin && pin->failed) {
+    pthread_mutex_unlock(&db->lock);
+    f->err = pin->err;
+    aiodb__future_complete(f);
+    return f->err.code;
   }
   f->state = AIODB__JS_QUEUED;
-  if (conn) {
-    aiodb__q_push(&conn->own, &f->node);
-    if (conn->sleeping) {
-      conn->sleeping = 0;
-      pthread_cond_signal(&conn->cv);
-    }
+  f->counted = 1;
+  if (f->tx) f->tx->refs++;
+  if (f->cur) f->cur->refs++;
+  if (pin && pin->conn == NULL && !pins_connection(f)) {
+    aiodb__q_push(&pin->pending, &f->node);
+  } else if ((pin && pin->conn) || conn) {
+    aiodb_conn *c = pin && pin->conn ? pin->conn : conn;
+    f->target = c;
+    aiodb__q_push(&c->own, &f->node);
+    wake_conn_locked(c);
   } else {
     aiodb__q_push(&db->shared, &f->node);
     wake_pool_locked(db);
-    if (db->nlive == 0) {
-      /* No worker could be started. */
+    if (db->nlive == 0) { /* nothing could be started to run it */
       aiodb__q_remove(&f->node);
+      job_detach_locked(f);
       f->state = AIODB__JS_FINISHED;
       pthread_mutex_unlock(&db->lock);
       aiodb__future_fail(f, AIODB_ESYS, "could not start a worker thread");
-      return f;
+      return AIODB_ESYS;
     }
   }
+  timeout = is_statement(f) ? db->timeout_ms : 0;
   pthread_mutex_unlock(&db->lock);
+  if (timeout > 0) aiodb__timer_add(f, timeout);
+  return 0;
+}
+
+static aiodb_future *submit(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
+                            const char *function, const void *site) {
+  enqueue(db, conn, f, function, site);
   return f;
+}
+
+/* A pin whose pinning job was refused can never be taken: what is submitted
+ * through it fails at once with the same error. */
+static void pin_refused(aiodb_db *db, aiodb__pin *pin, const aiodb_future *f) {
+  pthread_mutex_lock(&db->lock);
+  if (!pin->failed) {
+    pin->failed = 1;
+    pin->err = f->err;
+  }
+  pthread_mutex_unlock(&db->lock);
 }
 
 static int value_ok(const aiodb_value *v) {
@@ -303,26 +601,31 @@ static int value_ok(const aiodb_value *v) {
   }
 }
 
-/* Rewrites sql for the driver and copies it and the arguments into f->buf,
- * one allocation reused across the future's lives:
- *   [bound values, nslots][argument copies, nargs][slots][sql\0][bytes]
+/* Rewrites sql for the driver and copies it and nrows rows of nargs
+ * arguments into f->buf, one allocation reused across the future's lives:
+ *   [bound values, nrows * nslots][argument copies, nargs][slots][sql\0][bytes]
  * Every argument is bound at least once, so nslots >= nargs; only the QMARK
  * style reorders or repeats arguments, through slots. */
 static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
-                         const aiodb_value *args, size_t nargs) {
+                         const aiodb_value *args, size_t nargs, size_t nrows) {
   const aiodb__driver *drv = db->driver;
   aiodb__sqlplan plan;
   char msg[200];
-  size_t i, need, bytes = 0, slots_off, sql_off, data_off, len = strlen(sql);
+  size_t i, r, need, bytes = 0, total = nargs * nrows, len;
+  size_t copies_off, slots_off, sql_off, data_off;
   aiodb_value *copies;
   uint32_t *slots;
   char *p;
   int rc;
 
-  if (nargs > 0 && args == NULL)
+  if (sql == NULL)
+    return aiodb__err_set(&f->err, AIODB_EINVAL, "sql is NULL");
+  if (nrows && total / nrows != nargs)
+    return aiodb__err_set(&f->err, AIODB_ERANGE, "too many arguments");
+  if (total > 0 && args == NULL)
     return aiodb__err_set(&f->err, AIODB_EINVAL,
-                          "args is NULL but nargs is %zu", nargs);
-  for (i = 0; i < nargs; i++) {
+                          "args is NULL but %zu values were promised", total);
+  for (i = 0; i < total; i++) {
     if (!value_ok(&args[i]))
       return aiodb__err_set(&f->err, AIODB_EINVAL,
                             "argument %zu is not a valid aiodb_value", i + 1);
@@ -332,6 +635,7 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
       bytes += args[i].len + 1;
     }
   }
+  len = strlen(sql);
   rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
                           (aiodb__pstyle)drv->pstyle, NULL, NULL, &plan, msg,
                           sizeof msg);
@@ -341,8 +645,11 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
                           "the statement takes %zu argument%s but %zu %s given",
                           plan.nargs, plan.nargs == 1 ? "" : "s", nargs,
                           nargs == 1 ? "was" : "were");
+  if (nrows && plan.nslots > SIZE_MAX / sizeof(aiodb_value) / 2 / nrows)
+    return aiodb__err_set(&f->err, AIODB_ERANGE, "too many arguments");
 
-  slots_off = (plan.nslots + nargs) * sizeof(aiodb_value);
+  copies_off = nrows * plan.nslots * sizeof(aiodb_value);
+  slots_off = copies_off + nargs * sizeof(aiodb_value);
   sql_off = slots_off + plan.nslots * sizeof(uint32_t);
   data_off = sql_off + plan.out_len + 1;
   need = data_off + bytes;
@@ -354,7 +661,7 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
     f->bufcap = need;
   }
   f->args = (aiodb_value *)(void *)f->buf;
-  copies = f->args + plan.nslots;
+  copies = (aiodb_value *)(void *)(f->buf + copies_off);
   slots = (uint32_t *)(void *)(f->buf + slots_off);
   rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
                           (aiodb__pstyle)drv->pstyle, f->buf + sql_off, slots,
@@ -362,51 +669,120 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   if (rc != 0) return aiodb__err_set(&f->err, rc, "%s", msg);
 
   p = f->buf + data_off;
-  for (i = 0; i < nargs; i++) {
-    copies[i] = args[i];
-    if (args[i].type == AIODB_TYPE_TEXT || args[i].type == AIODB_TYPE_BLOB) {
-      if (args[i].len) memcpy(p, args[i].u.p, args[i].len);
-      p[args[i].len] = '\0';
-      copies[i].u.p = p;
-      p += args[i].len + 1;
+  for (r = 0; r < nrows; r++) {
+    const aiodb_value *row = args + r * nargs;
+    for (i = 0; i < nargs; i++) {
+      copies[i] = row[i];
+      if (row[i].type == AIODB_TYPE_TEXT || row[i].type == AIODB_TYPE_BLOB) {
+        if (row[i].len) memcpy(p, row[i].u.p, row[i].len);
+        p[row[i].len] = '\0';
+        copies[i].u.p = p;
+        p += row[i].len + 1;
+      }
     }
+    for (i = 0; i < plan.nslots; i++)
+      f->args[r * plan.nslots + i] = copies[slots[i]];
   }
-  for (i = 0; i < plan.nslots; i++) f->args[i] = copies[slots[i]];
   f->nargs = plan.nslots;
+  f->nrows = nrows;
   f->sql = f->buf + sql_off;
   f->sql_len = plan.out_len;
   return 0;
 }
 
-static aiodb_future *query_on(aiodb_db *db, aiodb_conn *conn, const char *sql,
-                              const aiodb_value *args, size_t nargs,
-                              const char *function, const void *site) {
-  aiodb_future *f;
-  if (db == NULL) return NULL;
-  f = aiodb__future_new(db->cq, AIODB__JOB_QUERY);
+/* Where a call goes: a db's pool, a pinned conn, a tx, or a cursor. */
+typedef struct route {
+  aiodb_db *db;
+  aiodb_conn *conn;
+  aiodb__pin *pin;
+  aiodb_tx *tx;
+  aiodb_cursor *cur;
+} route;
+
+static route on_db(aiodb_db *db) {
+  route r = {db, NULL, NULL, NULL, NULL};
+  return r;
+}
+
+static route on_conn(aiodb_conn *conn) {
+  route r = {conn->db, conn, NULL, NULL, NULL};
+  return r;
+}
+
+static route on_tx(aiodb_tx *tx) {
+  route r = {tx->db, tx->conn, tx->pin, tx, NULL};
+  return r;
+}
+
+static aiodb_future *new_job(route rt, aiodb__job_kind kind) {
+  aiodb_future *f = aiodb__future_new(rt.db->cq, kind);
   if (f == NULL) return NULL;
-  if (sql == NULL) {
-    aiodb__future_fail(f, AIODB_EINVAL, "%s: sql is NULL", function);
-    return f;
-  }
-  if (prepare_query(db, f, sql, args, nargs) != 0) {
+  f->pin = rt.pin;
+  f->tx = rt.tx;
+  f->cur = rt.cur;
+  return f;
+}
+
+static aiodb_future *statement(route rt, aiodb__job_kind kind, const char *sql,
+                               const aiodb_value *args, size_t nargs,
+                               size_t nrows, const char *function,
+                               const void *site) {
+  aiodb_future *f = new_job(rt, kind);
+  if (f == NULL) return NULL;
+  if (prepare_query(rt.db, f, sql, args, nargs, nrows) != 0) {
+    if (f->err.code == AIODB_EINVAL && sql == NULL)
+      aiodb__err_set(&f->err, AIODB_EINVAL, "%s: sql is NULL", function);
     aiodb__future_complete(f);
     return f;
   }
-  return submit(db, conn, f, function, site);
+  return submit(rt.db, rt.conn, f, function, site);
 }
+
+#define SITE __builtin_return_address(0)
 
 aiodb_future *aiodb_query(aiodb_db *db, const char *sql,
                           const aiodb_value *args, size_t nargs) {
-  return query_on(db, NULL, sql, args, nargs, "aiodb_query",
-                  __builtin_return_address(0));
+  if (db == NULL) return NULL;
+  return statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1,
+                   "aiodb_query", SITE);
 }
 
 aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
                                const aiodb_value *args, size_t nargs) {
   if (conn == NULL) return NULL;
-  return query_on(conn->db, conn, sql, args, nargs, "aiodb_conn_query",
-                  __builtin_return_address(0));
+  return statement(on_conn(conn), AIODB__JOB_QUERY, sql, args, nargs, 1,
+                   "aiodb_conn_query", SITE);
+}
+
+aiodb_future *aiodb_tx_query(aiodb_tx *tx, const char *sql,
+                             const aiodb_value *args, size_t nargs) {
+  if (tx == NULL) return NULL;
+  return statement(on_tx(tx), AIODB__JOB_QUERY, sql, args, nargs, 1,
+                   "aiodb_tx_query", SITE);
+}
+
+aiodb_future *aiodb_query_many(aiodb_db *db, const char *sql,
+                               const aiodb_value *rows, size_t nrows,
+                               size_t ncols) {
+  if (db == NULL) return NULL;
+  return statement(on_db(db), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+                   "aiodb_query_many", SITE);
+}
+
+aiodb_future *aiodb_conn_query_many(aiodb_conn *conn, const char *sql,
+                                    const aiodb_value *rows, size_t nrows,
+                                    size_t ncols) {
+  if (conn == NULL) return NULL;
+  return statement(on_conn(conn), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+                   "aiodb_conn_query_many", SITE);
+}
+
+aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
+                                  const aiodb_value *rows, size_t nrows,
+                                  size_t ncols) {
+  if (tx == NULL) return NULL;
+  return statement(on_tx(tx), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+                   "aiodb_tx_query_many", SITE);
 }
 
 aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
@@ -414,14 +790,15 @@ aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
                                aiodb_error *err) {
   aiodb_future *f;
   aiodb_result *r = NULL;
-  const void *site = __builtin_return_address(0);
+  const void *site = SITE;
   int rc;
 
   if (db == NULL) {
     aiodb__error_set(err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
     return NULL;
   }
-  f = query_on(db, NULL, sql, args, nargs, "aiodb_query_sync", site);
+  f = statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1,
+                "aiodb_query_sync", site);
   if (f == NULL) {
     aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
     return NULL;
@@ -442,9 +819,9 @@ aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
   return r;
 }
 
-static aiodb_future *run_on(aiodb_db *db, aiodb_conn *conn, aiodb_run_fn fn,
-                            void *ud, const char *function, const void *site) {
-  aiodb_future *f = aiodb__future_new(db->cq, AIODB__JOB_RUN);
+static aiodb_future *run_on(route rt, aiodb_run_fn fn, void *ud,
+                            const char *function, const void *site) {
+  aiodb_future *f = new_job(rt, AIODB__JOB_RUN);
   if (f == NULL) return NULL;
   if (fn == NULL) {
     aiodb__future_fail(f, AIODB_EINVAL, "%s: fn is NULL", function);
@@ -452,18 +829,22 @@ static aiodb_future *run_on(aiodb_db *db, aiodb_conn *conn, aiodb_run_fn fn,
   }
   f->fn = fn;
   f->fn_ud = ud;
-  return submit(db, conn, f, function, site);
+  return submit(rt.db, rt.conn, f, function, site);
 }
 
 aiodb_future *aiodb_run(aiodb_conn *conn, aiodb_run_fn fn, void *ud) {
   if (conn == NULL) return NULL;
-  return run_on(conn->db, conn, fn, ud, "aiodb_run",
-                __builtin_return_address(0));
+  return run_on(on_conn(conn), fn, ud, "aiodb_run", SITE);
 }
 
 aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn, void *ud) {
   if (db == NULL) return NULL;
-  return run_on(db, NULL, fn, ud, "aiodb_db_run", __builtin_return_address(0));
+  return run_on(on_db(db), fn, ud, "aiodb_db_run", SITE);
+}
+
+aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn, void *ud) {
+  if (tx == NULL) return NULL;
+  return run_on(on_tx(tx), fn, ud, "aiodb_tx_run", SITE);
 }
 
 aiodb_future *aiodb_acquire(aiodb_db *db) {
@@ -471,7 +852,7 @@ aiodb_future *aiodb_acquire(aiodb_db *db) {
   if (db == NULL) return NULL;
   f = aiodb__future_new(db->cq, AIODB__JOB_ACQUIRE);
   if (f == NULL) return NULL;
-  return submit(db, NULL, f, "aiodb_acquire", __builtin_return_address(0));
+  return submit(db, NULL, f, "aiodb_acquire", SITE);
 }
 
 void aiodb_release(aiodb_conn *conn) {
@@ -480,38 +861,229 @@ void aiodb_release(aiodb_conn *conn) {
   db = conn->db;
   pthread_mutex_lock(&db->lock);
   conn->pinned = 0;
-  if (conn->sleeping) {
-    conn->sleeping = 0;
-    pthread_cond_signal(&conn->cv);
-  }
+  wake_conn_locked(conn);
   pthread_mutex_unlock(&db->lock);
 }
 
 aiodb_db *aiodb_conn_db(aiodb_conn *conn) { return conn ? conn->db : NULL; }
 
-int aiodb_future_cancel(aiodb_future *f) {
+/* ---- transactions ---- */
+
+static aiodb_tx *tx_new(aiodb_db *db, aiodb_tx *parent, aiodb_conn *conn,
+                        const char *function, const void *site) {
+  aiodb_tx *tx = aiodb__calloc(1, sizeof *tx);
+  aiodb_future *f;
+  if (tx == NULL) return NULL;
+  tx->db = db;
+  tx->parent = parent;
+  tx->root = parent ? parent->root : tx;
+  aiodb__q_init(&tx->own_pin.pending);
+  aiodb__q_init(&tx->link);
+  tx->refs = 1;
+  if (parent) {
+    tx->pin = parent->pin;
+    tx->conn = parent->conn;
+    tx->savepoint = 1;
+  } else if (conn) {
+    tx->conn = conn;
+    tx->savepoint = db->force_rollback;
+  } else {
+    tx->pin = &tx->own_pin;
+    tx->owns_pin = 1;
+    tx->savepoint = db->force_rollback;
+  }
+  pthread_mutex_lock(&db->lock);
+  tx->id = db->next_tx++;
+  aiodb__q_push(&db->txs, &tx->link);
+  if (parent) parent->refs++;
+  pthread_mutex_unlock(&db->lock);
+
+  /* BEGIN (or SAVEPOINT) goes first; its outcome is the tx's to report. */
+  f = new_job(on_tx(tx), AIODB__JOB_TX_BEGIN);
+  if (f == NULL) {
+    pthread_mutex_lock(&db->lock);
+    tx_unref_locked(tx);
+    pthread_mutex_unlock(&db->lock);
+    return NULL;
+  }
+  if (enqueue(db, tx->conn, f, function, site) != 0 && tx->owns_pin)
+    pin_refused(db, &tx->own_pin, f);
+  aiodb_future_free(f);
+  return tx;
+}
+
+aiodb_tx *aiodb_begin(aiodb_db *db) {
+  if (db == NULL) return NULL;
+  return tx_new(db, NULL, NULL, "aiodb_begin", SITE);
+}
+
+aiodb_tx *aiodb_conn_begin(aiodb_conn *conn) {
+  if (conn == NULL) return NULL;
+  return tx_new(conn->db, NULL, conn, "aiodb_conn_begin", SITE);
+}
+
+aiodb_tx *aiodb_tx_begin(aiodb_tx *parent) {
+  if (parent == NULL) return NULL;
+  return tx_new(parent->db, parent, NULL, "aiodb_tx_begin", SITE);
+}
+
+static aiodb_future *tx_end(aiodb_tx *tx, int op, const char *function,
+                            const void *site) {
+  aiodb_db *db = tx->db;
+  aiodb_future *f = new_job(on_tx(tx), AIODB__JOB_TX_END);
+  if (f != NULL) {
+    f->end_op = op;
+    submit(db, tx->conn, f, function, site);
+  }
+  /* The caller's reference goes; the end job holds its own. */
+  pthread_mutex_lock(&db->lock);
+  tx->ended = 1;
+  tx_unref_locked(tx);
+  pthread_mutex_unlock(&db->lock);
+  return f;
+}
+
+aiodb_future *aiodb_commit(aiodb_tx *tx) {
+  if (tx == NULL) return NULL;
+  return tx_end(tx, AIODB__END_COMMIT, "aiodb_commit", SITE);
+}
+
+aiodb_future *aiodb_rollback(aiodb_tx *tx) {
+  if (tx == NULL) return NULL;
+  return tx_end(tx, AIODB__END_ROLLBACK, "aiodb_rollback", SITE);
+}
+
+void aiodb_tx_free(aiodb_tx *tx) {
+  if (tx == NULL) return;
+  aiodb_future_free(tx_end(tx, AIODB__END_ROLLBACK, "aiodb_tx_free", SITE));
+}
+
+/* ---- cursors ---- */
+
+static aiodb_cursor *iterate(route rt, const char *sql, const aiodb_value *args,
+                             size_t nargs, size_t batch, const char *function,
+                             const void *site) {
+  aiodb_db *db = rt.db;
+  aiodb_cursor *c;
+  aiodb_future *f;
+
+  if (sql == NULL) return NULL;
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->db = db;
+  c->batch = batch ? batch : DEFAULT_BATCH;
+  c->refs = 1;
+  aiodb__q_init(&c->own_pin.pending);
+  aiodb__q_init(&c->link);
+  if (rt.conn) {
+    c->conn = rt.conn;
+  } else {
+    c->pin = &c->own_pin;
+  }
+  pthread_mutex_lock(&db->lock);
+  aiodb__q_push(&db->cursors, &c->link);
+  pthread_mutex_unlock(&db->lock);
+
+  rt.pin = c->pin;
+  rt.cur = c;
+  f = new_job(rt, AIODB__JOB_CUR_OPEN);
+  if (f == NULL) {
+    aiodb_cursor_free(c);
+    return NULL;
+  }
+  if (prepare_query(db, f, sql, args, nargs, 1) != 0) {
+    /* Bad input: every batch reports it. */
+    c->bad = 1;
+    c->bad_err = f->err;
+    aiodb__future_complete(f);
+  } else if (enqueue(db, rt.conn, f, function, site) != 0 && c->pin) {
+    pin_refused(db, c->pin, f);
+  }
+  aiodb_future_free(f);
+  return c;
+}
+
+aiodb_cursor *aiodb_iterate(aiodb_db *db, const char *sql,
+                            const aiodb_value *args, size_t nargs,
+                            size_t batch_rows) {
+  if (db == NULL) return NULL;
+  return iterate(on_db(db), sql, args, nargs, batch_rows, "aiodb_iterate",
+                 SITE);
+}
+
+aiodb_cursor *aiodb_conn_iterate(aiodb_conn *conn, const char *sql,
+                                 const aiodb_value *args, size_t nargs,
+                                 size_t batch_rows) {
+  if (conn == NULL) return NULL;
+  return iterate(on_conn(conn), sql, args, nargs, batch_rows,
+                 "aiodb_conn_iterate", SITE);
+}
+
+static route on_cursor(aiodb_cursor *c) {
+  route r = {c->db, c->conn, c->pin, NULL, c};
+  return r;
+}
+
+aiodb_future *aiodb_cursor_next(aiodb_cursor *cur) {
+  aiodb_future *f;
+  if (cur == NULL) return NULL;
+  f = new_job(on_cursor(cur), AIODB__JOB_CUR_NEXT);
+  if (f == NULL) return NULL;
+  if (cur->bad) { /* bad input found at aiodb_iterate */
+    f->err = cur->bad_err;
+    aiodb__future_complete(f);
+    return f;
+  }
+  return submit(cur->db, cur->conn, f, "aiodb_cursor_next", SITE);
+}
+
+void aiodb_cursor_free(aiodb_cursor *cur) {
   aiodb_db *db;
-  if (f == NULL) return AIODB_EINVAL;
-  if (aiodb_future_done(f) || f->kind == AIODB__JOB_NONE ||
+  aiodb_future *f;
+  if (cur == NULL) return;
+  db = cur->db;
+  f = new_job(on_cursor(cur), AIODB__JOB_CUR_CLOSE);
+  if (f != NULL) {
+    submit(db, cur->conn, f, "aiodb_cursor_free", SITE);
+    aiodb_future_free(f);
+  }
+  pthread_mutex_lock(&db->lock);
+  cursor_unref_locked(cur);
+  pthread_mutex_unlock(&db->lock);
+}
+
+/* ---- cancel and deadlines ---- */
+
+static int can_interrupt(const aiodb_future *f) {
+  return is_statement(f) || f->kind == AIODB__JOB_CUR_OPEN;
+}
+
+int aiodb__job_abort(aiodb_future *f, int code) {
+  aiodb_db *db = f->db;
+  if (aiodb_future_done(f) || db == NULL || f->kind == AIODB__JOB_NONE ||
       f->kind == AIODB__JOB_CLOSE)
     return AIODB_EBUSY;
-  db = f->db;
   pthread_mutex_lock(&db->lock);
   switch (f->state) {
     case AIODB__JS_QUEUED:
       aiodb__q_remove(&f->node);
+      job_detach_locked(f);
       f->state = AIODB__JS_FINISHED;
       pthread_mutex_unlock(&db->lock);
-      aiodb__future_fail(f, AIODB_ECANCELED, "canceled before it ran");
+      if (code == AIODB_ETIMEDOUT)
+        aiodb__future_fail(f, code, "the deadline passed before it ran");
+      else
+        aiodb__future_fail(f, code, "canceled before it ran");
       return 0;
     case AIODB__JS_RUNNING:
       /* Only a statement can be interrupted; a running aiodb_run function
        * is the caller's own code. */
-      if (f->kind != AIODB__JOB_QUERY || db->driver->interrupt == NULL) {
+      if (!can_interrupt(f) || db->driver->interrupt == NULL) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
-      atomic_fetch_or(&f->flags, AIODB__F_CANCEL);
+      atomic_fetch_or(&f->flags, code == AIODB_ETIMEDOUT ? AIODB__F_TIMEDOUT
+                                                         : AIODB__F_CANCEL);
       db->driver->interrupt(f->running_on->native);
       pthread_mutex_unlock(&db->lock);
       return 0;
@@ -521,6 +1093,41 @@ int aiodb_future_cancel(aiodb_future *f) {
   }
 }
 
+int aiodb_future_cancel(aiodb_future *f) {
+  if (f == NULL) return AIODB_EINVAL;
+  return aiodb__job_abort(f, AIODB_ECANCELED);
+}
+
+/* ---- metadata ---- */
+
+aiodb_future *aiodb_table_names(aiodb_db *db) {
+  if (db == NULL) return NULL;
+  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_table_names,
+                   NULL, 0, 1, "aiodb_table_names", SITE);
+}
+
+aiodb_future *aiodb_has_table(aiodb_db *db, const char *name) {
+  aiodb_value v = aiodb_text(name);
+  aiodb_future *f;
+  if (db == NULL) return NULL;
+  if (name == NULL) {
+    f = aiodb__future_new(db->cq, AIODB__JOB_NONE);
+    if (f) aiodb__future_fail(f, AIODB_EINVAL, "aiodb_has_table: name is NULL");
+    return f;
+  }
+  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_has_table, &v,
+                   1, 1, "aiodb_has_table", SITE);
+}
+
+aiodb_future *aiodb_server_info(aiodb_db *db) {
+  aiodb_value v[2];
+  if (db == NULL) return NULL;
+  v[0] = aiodb_text(db->driver->client_version());
+  v[1] = aiodb_text(aiodb_version());
+  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_server_info, v,
+                   2, 1, "aiodb_server_info", SITE);
+}
+
 /* ---- open, close, free ---- */
 
 static int core_options(aiodb__url *url, const aiodb_options *o,
@@ -528,10 +1135,12 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
                         aiodb_error *err) {
   unsigned long v;
   const char *s;
+  int b;
 
   db->min_size = 1;
   db->max_size = drv->default_max_size ? drv->default_max_size : 1;
   db->stack_size = DEFAULT_STACK;
+  db->statement_cache = DEFAULT_STATEMENT_CACHE;
   if ((s = aiodb__url_opt(url, "max_size")) != NULL) {
     if (aiodb__parse_uint("max_size", s, 1, MAX_POOL, &v, err)) return AIODB_EINVAL;
     db->max_size = (unsigned)v;
@@ -545,22 +1154,38 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
       return AIODB_EINVAL;
     db->stack_size = v;
   }
+  if ((s = aiodb__url_opt(url, "timeout_ms")) != NULL) {
+    if (aiodb__parse_uint("timeout_ms", s, 0, INT_MAX, &v, err)) return AIODB_EINVAL;
+    db->timeout_ms = (int)v;
+  }
+  if ((s = aiodb__url_opt(url, "statement_cache")) != NULL) {
+    if (aiodb__parse_uint("statement_cache", s, 0, 100000, &v, err))
+      return AIODB_EINVAL;
+    db->statement_cache = (unsigned)v;
+  }
+  if ((s = aiodb__url_opt(url, "force_rollback")) != NULL) {
+    if (aiodb__parse_bool("force_rollback", s, &b, err)) return AIODB_EINVAL;
+    db->force_rollback = b;
+  }
   if (o) {
-    if (o->max_size) db->max_size = o->max_size;
-    if (o->min_size) db->min_size = o->min_size;
-    if (o->stack_size) db->stack_size = o->stack_size;
     if (o->max_size > MAX_POOL)
       return aiodb__error_set(err, AIODB_EINVAL,
                               "max_size must be at most %d", MAX_POOL);
-    if (o->timeout_ms || o->statement_cache || o->force_rollback)
-      return aiodb__error_set(err, AIODB_EUNSUPPORTED,
-                              "timeout_ms, statement_cache and force_rollback "
-                              "are not supported by this version");
+    if (o->timeout_ms < 0)
+      return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
+    if (o->max_size) db->max_size = o->max_size;
+    if (o->min_size) db->min_size = o->min_size;
+    if (o->stack_size) db->stack_size = o->stack_size;
+    if (o->timeout_ms) db->timeout_ms = o->timeout_ms;
+    if (o->statement_cache) db->statement_cache = o->statement_cache;
+    if (o->force_rollback) db->force_rollback = 1;
   }
   if (db->min_size > db->max_size)
     return aiodb__error_set(err, AIODB_EINVAL,
                             "min_size (%u) is larger than max_size (%u)",
                             db->min_size, db->max_size);
+  /* One transaction spans the whole db: it lives on one connection. */
+  if (db->force_rollback) db->min_size = db->max_size = 1;
   if (db->stack_size < (size_t)PTHREAD_STACK_MIN)
     db->stack_size = (size_t)PTHREAD_STACK_MIN;
   return 0;
@@ -597,6 +1222,8 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   db->driver = drv;
   aiodb__q_init(&db->shared);
   aiodb__q_init(&db->conns);
+  aiodb__q_init(&db->txs);
+  aiodb__q_init(&db->cursors);
   if (core_options(&u, opts, drv, db, err) != 0 ||
       drv->configure(&u, opts, &db->driver_cfg, err) != 0)
     goto fail;
@@ -657,18 +1284,14 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   now = db->nlive == 0;
   if (!now) {
     db->close_future = f;
-    for (n = db->conns.next; n != &db->conns; n = n->next) {
-      aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-      if (c->sleeping) {
-        c->sleeping = 0;
-        pthread_cond_signal(&c->cv);
-      }
-    }
+    for (n = db->conns.next; n != &db->conns; n = n->next)
+      wake_conn_locked(aiodb__q_data(n, aiodb_conn, link));
   }
   pthread_mutex_unlock(&db->lock);
   if (now) aiodb__future_complete(f);
   return f;
 }
+
 
 void aiodb_db_free(aiodb_db *db) {
   aiodb__qnode *n;
@@ -691,6 +1314,11 @@ void aiodb_db_free(aiodb_db *db) {
     aiodb__free(c);
   }
   aiodb_future_free(f);
+  /* Transactions and cursors the caller never ended die with the db. */
+  while ((n = aiodb__q_pop(&db->txs)) != NULL)
+    aiodb__free(aiodb__q_data(n, aiodb_tx, link));
+  while ((n = aiodb__q_pop(&db->cursors)) != NULL)
+    aiodb__free(aiodb__q_data(n, aiodb_cursor, link));
   db->driver->free_config(db->driver_cfg);
   /* Our own cq goes with us; a caller's loses our reference only. */
   if (db->own_cq)

@@ -28,8 +28,10 @@ int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
 typedef struct aiodb__stmt {
   const char *sql;
   size_t sql_len;
-  const aiodb_value *args;
+  const aiodb_value *args;  /* nrows rows of nargs values (nrows 1 but for
+                               query_many) */
   size_t nargs;
+  size_t nrows;
 } aiodb__stmt;
 
 typedef struct aiodb_result aiodb_result;
@@ -48,14 +50,36 @@ typedef struct aiodb__driver {
                    void **cfg, aiodb_error *err);
   void (*free_config)(void *cfg);
 
-  /* Opens one connection. On failure fills e and returns its code. */
-  int (*connect)(void *cfg, void **native, aiodb__err *e);
+  /* Opens one connection keeping up to statement_cache prepared
+   * statements. On failure fills e and returns its code. */
+  int (*connect)(void *cfg, unsigned statement_cache, void **native,
+                 aiodb__err *e);
   void (*disconnect)(void *native);
+  /* What aiodb_run hands the caller: sqlite3*, PGconn*, MYSQL*. */
+  void *(*handle)(void *native);
 
   /* Runs one statement, filling res (rows, affected, last id). Returns 0 or
    * fills e and returns its code. */
   int (*exec)(void *native, const aiodb__stmt *st, aiodb_result *res,
               aiodb__err *e);
+
+  /* Runs one statement once per row (st->nrows), prepared once, atomically. */
+  int (*exec_many)(void *native, const aiodb__stmt *st, aiodb_result *res,
+                   aiodb__err *e);
+
+  /* Cursors: open prepares and binds; fetch appends up to max_rows rows to
+   * res (with the columns even when none are left); close finalizes. */
+  int (*cursor_open)(void *native, const aiodb__stmt *st, void **cur,
+                     aiodb__err *e);
+  int (*cursor_fetch)(void *native, void *cur, size_t max_rows,
+                      aiodb_result *res, aiodb__err *e);
+  void (*cursor_close)(void *native, void *cur);
+
+  /* Metadata, as SQL in the portable placeholder style. */
+  const char *sql_table_names;  /* one column "name" */
+  const char *sql_has_table;    /* one argument; one column "present" */
+  const char *sql_server_info;  /* two arguments: client and aiodb versions */
+  const char *(*client_version)(void);
 
   /* Called from another thread while exec runs, to stop it early. */
   void (*interrupt)(void *native);

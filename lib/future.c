@@ -3,6 +3,7 @@
  * no lock of its own and completion costs a syscall only when someone
  * actually waits. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,8 +111,11 @@ void aiodb__future_unref(aiodb_future *f) {
     future_release(f);
 }
 
+static void timer_remove(aiodb_future *f);
+
 void aiodb__future_complete(aiodb_future *f) {
   unsigned old = atomic_fetch_or(&f->flags, AIODB__F_DONE);
+  if (old & AIODB__F_DEADLINE) timer_remove(f);
   if (atomic_load(&f->waiters) > 0) {
     unsigned s = stripe_of(f);
     pthread_mutex_lock(&park[s].m);
@@ -132,6 +136,124 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...) {
   vsnprintf(f->err.message, sizeof f->err.message, fmt, ap);
   va_end(ap);
   aiodb__future_complete(f);
+}
+
+/* ---- deadlines: one timer thread for the process, started on first use,
+ * with a list sorted by deadline. It holds a reference to every future it
+ * watches, dropped when the future completes or its deadline fires. ---- */
+
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t timer_cv;
+static aiodb__qnode timer_list = {&timer_list, &timer_list};
+static int timer_started;
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *timer_main(void *arg) {
+  aiodb_future *f;
+  struct timespec ts;
+  (void)arg;
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "aiodb-timer");
+#endif
+  pthread_mutex_lock(&timer_lock);
+  for (;;) {
+    if (aiodb__q_empty(&timer_list)) {
+      pthread_cond_wait(&timer_cv, &timer_lock);
+      continue;
+    }
+    f = aiodb__q_data(timer_list.next, aiodb_future, tnode);
+    if (f->deadline_ns > now_ns()) {
+      ts.tv_sec = f->deadline_ns / 1000000000;
+      ts.tv_nsec = f->deadline_ns % 1000000000;
+      pthread_cond_timedwait(&timer_cv, &timer_lock, &ts);
+      continue;
+    }
+    aiodb__q_remove(&f->tnode);
+    f->timer_linked = 0;
+    pthread_mutex_unlock(&timer_lock);
+    aiodb__job_abort(f, AIODB_ETIMEDOUT);
+    aiodb__future_unref(f);
+    pthread_mutex_lock(&timer_lock);
+  }
+  return NULL;
+}
+
+static int timer_start_locked(void) {
+  pthread_condattr_t attr;
+  pthread_attr_t tattr;
+  pthread_t t;
+  sigset_t all, old;
+  int rc;
+
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&timer_cv, &attr);
+  pthread_condattr_destroy(&attr);
+  pthread_attr_init(&tattr);
+  pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&tattr, 64 * 1024);
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&t, &tattr, timer_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&tattr);
+  if (rc != 0) {
+    pthread_cond_destroy(&timer_cv);
+    return AIODB_ESYS;
+  }
+  timer_started = 1;
+  return 0;
+}
+
+void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
+  aiodb__qnode *n;
+  int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+
+  atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
+  pthread_mutex_lock(&timer_lock);
+  if ((!timer_started && timer_start_locked() != 0) || f->timer_linked) {
+    pthread_mutex_unlock(&timer_lock);
+    return;
+  }
+  f->deadline_ns = deadline;
+  for (n = timer_list.prev; n != &timer_list; n = n->prev)
+    if (aiodb__q_data(n, aiodb_future, tnode)->deadline_ns <= deadline) break;
+  /* insert after n */
+  f->tnode.prev = n;
+  f->tnode.next = n->next;
+  n->next->prev = &f->tnode;
+  n->next = &f->tnode;
+  f->timer_linked = 1;
+  atomic_fetch_add(&f->refs, 1);
+  if (timer_list.next == &f->tnode) pthread_cond_signal(&timer_cv);
+  pthread_mutex_unlock(&timer_lock);
+  /* It may have completed before it was linked: then nobody else will. */
+  if (aiodb_future_done(f)) timer_remove(f);
+}
+
+static void timer_remove(aiodb_future *f) {
+  int linked;
+  pthread_mutex_lock(&timer_lock);
+  linked = f->timer_linked;
+  if (linked) {
+    aiodb__q_remove(&f->tnode);
+    f->timer_linked = 0;
+  }
+  pthread_mutex_unlock(&timer_lock);
+  if (linked) aiodb__future_unref(f);
+}
+
+int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms) {
+  if (f == NULL || timeout_ms < 0) return AIODB_EINVAL;
+  if (aiodb_future_done(f)) return AIODB_EBUSY;
+  timer_remove(f);
+  aiodb__timer_add(f, timeout_ms);
+  return 0;
 }
 
 int aiodb_future_done(const aiodb_future *f) {

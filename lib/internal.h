@@ -49,19 +49,40 @@ static inline void aiodb__q_move(aiodb__qnode *from, aiodb__qnode *to) {
 
 /* ---- futures ---- */
 enum {
-  AIODB__F_DONE = 1u << 0,    /* outcome is in */
-  AIODB__F_CB = 1u << 1,      /* on_done was called */
-  AIODB__F_FREED = 1u << 2,   /* the caller freed it */
-  AIODB__F_CANCEL = 1u << 3   /* cancel was asked while it ran */
+  AIODB__F_DONE = 1u << 0,     /* outcome is in */
+  AIODB__F_CB = 1u << 1,       /* on_done was called */
+  AIODB__F_FREED = 1u << 2,    /* the caller freed it */
+  AIODB__F_CANCEL = 1u << 3,   /* cancel was asked while it ran */
+  AIODB__F_TIMEDOUT = 1u << 4, /* its deadline passed while it ran */
+  AIODB__F_DEADLINE = 1u << 5  /* it was given a deadline */
 };
 
 typedef enum aiodb__job_kind {
   AIODB__JOB_NONE = 0,
   AIODB__JOB_QUERY,
+  AIODB__JOB_MANY,
   AIODB__JOB_RUN,
   AIODB__JOB_ACQUIRE,
+  AIODB__JOB_TX_BEGIN,
+  AIODB__JOB_TX_END,
+  AIODB__JOB_CUR_OPEN,
+  AIODB__JOB_CUR_NEXT,
+  AIODB__JOB_CUR_CLOSE,
   AIODB__JOB_CLOSE
 } aiodb__job_kind;
+
+/* How a tx ends. */
+enum { AIODB__END_COMMIT = 1, AIODB__END_ROLLBACK };
+
+/* A group of jobs that must run on one connection taken from the pool (a tx
+ * or a cursor): jobs submitted before a worker takes the pinning job wait
+ * here, then move to that connection's own queue in order. */
+typedef struct aiodb__pin {
+  struct aiodb_conn *conn;  /* once pinned */
+  aiodb__qnode pending;
+  int failed;               /* the pinning job failed: err says why */
+  aiodb__err err;
+} aiodb__pin;
 
 typedef enum aiodb__job_state {
   AIODB__JS_NEW = 0,
@@ -87,8 +108,19 @@ struct aiodb_future {
   size_t sql_len;
   aiodb_value *args;      /* in buf; driver binding order */
   size_t nargs;
+  size_t nrows;           /* MANY: rows of nargs values each */
   aiodb_run_fn fn;
   void *fn_ud;
+  aiodb__pin *pin;        /* a tx's or cursor's pin, or NULL */
+  struct aiodb_tx *tx;    /* holds a reference while queued or running */
+  struct aiodb_cursor *cur;
+  int end_op;             /* TX_END: AIODB__END_... */
+  int counted;            /* holds job references (tx, cursor) */
+
+  /* deadline: guarded by the timer's lock */
+  aiodb__qnode tnode;
+  int64_t deadline_ns;
+  int timer_linked;
   char *buf;              /* one allocation for sql and argument copies */
   size_t bufcap;
 
@@ -117,6 +149,11 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...)
 #endif
     ;
 void aiodb__future_unref(aiodb_future *f);
+/* Aborts a queued or running job with code (cancel, timeout): lib/db.c. */
+int aiodb__job_abort(aiodb_future *f, int code);
+/* Deadlines (lib/future.c): a timer thread aborts overdue jobs. */
+void aiodb__timer_add(aiodb_future *f, int timeout_ms);
+
 /* Blocks until done; call_site is the public caller's return address. */
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site);
@@ -153,6 +190,41 @@ void aiodb__diag(aiodb_diag_kind kind, const char *function,
 int aiodb__warnings_mode(void);
 
 /* ---- db, connections ---- */
+struct aiodb_tx {
+  aiodb_db *db;
+  struct aiodb_tx *parent, *root;
+  aiodb__pin own_pin;       /* a root over the pool pins through this */
+  aiodb__pin *pin;          /* where its jobs go (NULL: straight to conn) */
+  struct aiodb_conn *conn;  /* aiodb_conn_begin's connection */
+  aiodb__qnode link;        /* in db->txs */
+  unsigned id;
+  int refs;                 /* the caller's, children's, queued jobs': locked */
+  int ended;                /* an end was asked for */
+  /* worker-only, on the pinned connection */
+  int open;                 /* BEGIN / SAVEPOINT ran */
+  int finished;             /* its end ran */
+  int failed;
+  aiodb__err fail_err;
+  int savepoint;
+  int owns_pin;
+};
+
+struct aiodb_cursor {
+  aiodb_db *db;
+  aiodb__pin own_pin;
+  aiodb__pin *pin;
+  struct aiodb_conn *conn;
+  aiodb__qnode link;        /* in db->cursors */
+  int refs;                 /* locked */
+  size_t batch;
+  int bad;                  /* the caller's thread: bad input at iterate */
+  aiodb__err bad_err;
+  /* worker-only */
+  void *handle;             /* the driver's open statement */
+  int failed;
+  aiodb__err err;
+};
+
 struct aiodb_conn {
   aiodb_db *db;
   pthread_t thread;
@@ -160,6 +232,7 @@ struct aiodb_conn {
   aiodb__qnode own;         /* jobs for this connection only */
   aiodb__qnode link;        /* in db->conns */
   void *native;
+  aiodb_result *scratch;    /* for the library's own statements */
   aiodb_future *running;
   unsigned id;
   int pinned;
@@ -182,6 +255,12 @@ struct aiodb_db {
   unsigned min_size, max_size;
   unsigned next_id;
   size_t stack_size;
+  aiodb__qnode txs;         /* live transactions, for teardown */
+  aiodb__qnode cursors;
+  unsigned next_tx;
+  int timeout_ms;
+  unsigned statement_cache;
+  int force_rollback;
   int closing;
   int own_cq;
   aiodb_future *close_future;

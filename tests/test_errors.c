@@ -51,10 +51,17 @@ START_TEST(errors_open_cleans_up) {
   ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
   ck_assert_int_eq(err.code, AIODB_EINVAL);
   aiodb_options_init(&o);
-  o.force_rollback = 1;
+  o.timeout_ms = -5;
   ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EUNSUPPORTED);
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "timeout_ms"));
   ck_assert_ptr_null(aiodb_open("sqlite://", &o, NULL)); /* err may be NULL */
+  ck_assert_ptr_null(aiodb_open("sqlite://?force_rollback=maybe", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_null(aiodb_open("sqlite://?statement_cache=-1", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_null(aiodb_open("sqlite://?timeout_ms=soon", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
   aiodb_test_clean_shutdown();
 }
 END_TEST

@@ -156,9 +156,32 @@ static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
   return code;
 }
 
-static int sq_connect(void *cfgp, void **native, aiodb__err *e) {
+/* A connection: the handle and its cache of prepared statements, least
+ * recently used first out. */
+typedef struct sq_entry {
+  char *sql;
+  size_t len;
+  sqlite3_stmt *st;
+  uint64_t used;
+} sq_entry;
+
+typedef struct sq_conn {
+  sqlite3 *db;
+  sq_entry *cache;
+  unsigned cap, n;
+  uint64_t tick;
+} sq_conn;
+
+typedef struct sq_cursor {
+  sqlite3_stmt *st;
+  int done;
+} sq_cursor;
+
+static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
+                      aiodb__err *e) {
   sqlite_cfg *cfg = cfgp;
   sqlite3 *db = NULL;
+  sq_conn *c;
   int rc = sqlite3_open_v2(cfg->path, &db, cfg->flags, NULL);
   char sql[64];
 
@@ -183,23 +206,102 @@ static int sq_connect(void *cfgp, void **native, aiodb__err *e) {
     sqlite3_close(db);
     return e->code;
   }
-  *native = db;
+  c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && statement_cache > 0) {
+    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
+    if (c->cache == NULL) {
+      aiodb__free(c);
+      c = NULL;
+    }
+    if (c) c->cap = statement_cache;
+  }
+  if (c == NULL) {
+    sqlite3_close(db);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  c->db = db;
+  *native = c;
   return 0;
 }
 
-static void sq_disconnect(void *native) { sqlite3_close_v2(native); }
+static void sq_disconnect(void *native) {
+  sq_conn *c = native;
+  unsigned i;
+  for (i = 0; i < c->n; i++) {
+    sqlite3_finalize(c->cache[i].st);
+    aiodb__free(c->cache[i].sql);
+  }
+  aiodb__free(c->cache);
+  sqlite3_close_v2(c->db);
+  aiodb__free(c);
+}
 
-static int bind_all(sqlite3_stmt *st, const aiodb__stmt *s, aiodb__err *e) {
+static void *sq_handle(void *native) { return ((sq_conn *)native)->db; }
+
+static int only_space(const char *p, const char *end);
+
+/* A prepared statement for sql, from the cache when it is there. *single
+ * tells whether sql is one statement; *tail is where the next one starts. */
+static int prepare(sq_conn *c, const char *sql, size_t len, sqlite3_stmt **st,
+                   const char **tail, int *cached, aiodb__err *e) {
+  unsigned i, victim = 0;
+  int rc;
+
+  *cached = 0;
+  for (i = 0; i < c->n; i++) {
+    if (c->cache[i].len == len && memcmp(c->cache[i].sql, sql, len) == 0) {
+      c->cache[i].used = ++c->tick;
+      *st = c->cache[i].st;
+      *tail = sql + len;
+      *cached = 1;
+      return 0;
+    }
+  }
+  rc = sqlite3_prepare_v3(c->db, sql, (int)len,
+                          c->cap ? SQLITE_PREPARE_PERSISTENT : 0, st, tail);
+  if (rc != SQLITE_OK) return map_error(c->db, rc, e);
+  if (*st == NULL || c->cap == 0 || !only_space(*tail, sql + len)) return 0;
+  if (c->n == c->cap) {
+    for (i = 1; i < c->n; i++)
+      if (c->cache[i].used < c->cache[victim].used) victim = i;
+    sqlite3_finalize(c->cache[victim].st);
+    aiodb__free(c->cache[victim].sql);
+  } else {
+    victim = c->n++;
+  }
+  c->cache[victim].sql = aiodb__strndup(sql, len);
+  if (c->cache[victim].sql == NULL) { /* not cached after all */
+    c->cache[victim] = c->cache[--c->n];
+    return 0;
+  }
+  c->cache[victim].len = len;
+  c->cache[victim].st = *st;
+  c->cache[victim].used = ++c->tick;
+  *cached = 1;
+  return 0;
+}
+
+/* Done with st: a cached one is reset for next time, others finalized. */
+static void unprepare(sqlite3_stmt *st, int cached) {
+  if (cached) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  } else {
+    sqlite3_finalize(st);
+  }
+}
+
+static int bind_row(sqlite3_stmt *st, const aiodb_value *args, size_t nargs,
+                    aiodb__err *e) {
   int i, n = sqlite3_bind_parameter_count(st), rc = SQLITE_OK;
-  if ((size_t)n != s->nargs)
+  if ((size_t)n != nargs)
     return aiodb__err_set(e, AIODB_EINVAL,
                           "the statement has %d parameter%s but %zu argument%s "
                           "%s given",
-                          n, n == 1 ? "" : "s", s->nargs,
-                          s->nargs == 1 ? "" : "s",
-                          s->nargs == 1 ? "was" : "were");
+                          n, n == 1 ? "" : "s", nargs, nargs == 1 ? "" : "s",
+                          nargs == 1 ? "was" : "were");
   for (i = 0; i < n && rc == SQLITE_OK; i++) {
-    const aiodb_value *v = &s->args[i];
+    const aiodb_value *v = &args[i];
     switch (v->type) {
       case AIODB_TYPE_NULL: rc = sqlite3_bind_null(st, i + 1); break;
       case AIODB_TYPE_INT: rc = sqlite3_bind_int64(st, i + 1, v->u.i); break;
@@ -246,26 +348,48 @@ static int read_row(sqlite3_stmt *st, int ncols, aiodb_result *res) {
   return rc;
 }
 
-/* Runs one prepared statement to completion into res. */
-static int run_stmt(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
-                    aiodb__err *e) {
-  int ncols = sqlite3_column_count(st), i, rc;
-  sqlite3_int64 before = sqlite3_total_changes64(db);
-
+/* Starts a fresh result with st's columns. */
+static int set_columns(sqlite3_stmt *st, aiodb_result *res, aiodb__err *e) {
+  int ncols = sqlite3_column_count(st), i;
   aiodb__result_reset(res);
   if (aiodb__result_set_cols(res, (size_t)ncols) != 0)
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   for (i = 0; i < ncols; i++) {
     const char *name = sqlite3_column_name(st, i);
-    if (name == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-    if (aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
+    if (name == NULL || aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
       return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  return 0;
+}
+
+/* Steps st to the end (or max rows, max > 0), appending rows to res.
+ * Returns 0 with *done set, or an error. */
+static int step_rows(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
+                     size_t max, int *done, aiodb__err *e) {
+  int ncols = sqlite3_column_count(st), rc;
+  size_t n = 0;
+  *done = 0;
+  while (max == 0 || n < max) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+      *done = 1;
+      return 0;
+    }
+    if (rc != SQLITE_ROW) return map_error(db, rc, e);
     if (read_row(st, ncols, res) != 0)
       return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+    n++;
   }
-  if (rc != SQLITE_DONE) return map_error(db, rc, e);
+  return 0;
+}
+
+/* Runs one prepared statement to completion into a fresh res. */
+static int run_stmt(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
+                    aiodb__err *e) {
+  sqlite3_int64 before = sqlite3_total_changes64(db);
+  int done;
+  if (set_columns(st, res, e) != 0) return e->code;
+  if (step_rows(db, st, res, 0, &done, e) != 0) return e->code;
   if (sqlite3_total_changes64(db) != before)
     aiodb__result_set_affected(res, sqlite3_changes64(db));
   aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(db));
@@ -292,16 +416,16 @@ static int only_space(const char *p, const char *end) {
 
 static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
                    aiodb__err *e) {
-  sqlite3 *db = native;
+  sq_conn *c = native;
   const char *sql = s->sql, *end = s->sql + s->sql_len, *tail = NULL;
   sqlite3_stmt *st = NULL;
-  int rc, first = 1;
+  int rc, first = 1, cached;
 
   /* Several statements run in order, like sqlite3_exec; the result is the
    * last one's. Arguments bind to a single statement only. */
   while (sql < end) {
-    rc = sqlite3_prepare_v2(db, sql, (int)(end - sql), &st, &tail);
-    if (rc != SQLITE_OK) return map_error(db, rc, e);
+    rc = prepare(c, sql, (size_t)(end - sql), &st, &tail, &cached, e);
+    if (rc != 0) return rc;
     if (st == NULL) { /* only whitespace or comments left */
       if (first) {
         aiodb__result_reset(res);
@@ -310,19 +434,13 @@ static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
       break;
     }
     if (first && s->nargs > 0 && !only_space(tail, end)) {
-      sqlite3_finalize(st);
+      unprepare(st, cached);
       return aiodb__err_set(e, AIODB_EINVAL,
                             "arguments can only be bound to a single statement");
     }
-    if (first) {
-      rc = bind_all(st, s, e);
-      if (rc != 0) {
-        sqlite3_finalize(st);
-        return rc;
-      }
-    }
-    rc = run_stmt(db, st, res, e);
-    sqlite3_finalize(st);
+    rc = first ? bind_row(st, s->args, s->nargs, e) : 0;
+    if (rc == 0) rc = run_stmt(c->db, st, res, e);
+    unprepare(st, cached);
     if (rc != 0) return rc;
     first = 0;
     sql = tail;
@@ -330,12 +448,116 @@ static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   return 0;
 }
 
-static void sq_interrupt(void *native) { sqlite3_interrupt(native); }
+/* The whole batch or nothing: a SAVEPOINT works inside a transaction and
+ * outside one (where it begins one). */
+static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
+                        aiodb__err *e) {
+  sq_conn *c = native;
+  sqlite3_stmt *st;
+  const char *tail;
+  sqlite3_int64 affected = 0, before;
+  size_t r;
+  int rc, cached, done;
+
+  rc = prepare(c, s->sql, s->sql_len, &st, &tail, &cached, e);
+  if (rc != 0) return rc;
+  if (st == NULL || !only_space(tail, s->sql + s->sql_len)) {
+    if (st) unprepare(st, cached);
+    return aiodb__err_set(e, AIODB_EINVAL,
+                          "query_many takes exactly one statement");
+  }
+  rc = set_columns(st, res, e);
+  if (rc == 0 && (rc = sqlite3_exec(c->db, "SAVEPOINT aiodb_many", NULL, NULL,
+                                    NULL)) != SQLITE_OK)
+    rc = map_error(c->db, rc, e);
+  if (rc != 0) {
+    unprepare(st, cached);
+    return rc;
+  }
+  for (r = 0; r < s->nrows && rc == 0; r++) {
+    before = sqlite3_total_changes64(c->db);
+    rc = bind_row(st, s->args + r * s->nargs, s->nargs, e);
+    if (rc == 0) rc = step_rows(c->db, st, res, 0, &done, e);
+    if (rc == 0 && sqlite3_total_changes64(c->db) != before)
+      affected += sqlite3_changes64(c->db);
+    sqlite3_reset(st);
+  }
+  unprepare(st, cached);
+  if (rc != 0) {
+    /* Name the failing row in front of the driver's words. */
+    char head[32];
+    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r);
+    size_t ml = strnlen(e->message, sizeof e->message - 1);
+    if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
+    memmove(e->message + hl, e->message, ml);
+    memcpy(e->message, head, hl);
+    e->message[hl + ml] = '\0';
+    sqlite3_exec(c->db, "ROLLBACK TO aiodb_many", NULL, NULL, NULL);
+    sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
+    return rc;
+  }
+  rc = sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    map_error(c->db, rc, e);
+    sqlite3_exec(c->db, "ROLLBACK TO aiodb_many", NULL, NULL, NULL);
+    sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
+    return e->code;
+  }
+  aiodb__result_set_affected(res, affected);
+  aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(c->db));
+  return 0;
+}
+
+static int sq_cursor_open(void *native, const aiodb__stmt *s, void **out,
+                          aiodb__err *e) {
+  sq_conn *c = native;
+  sq_cursor *cur;
+  sqlite3_stmt *st;
+  const char *tail;
+  int rc = sqlite3_prepare_v2(c->db, s->sql, (int)s->sql_len, &st, &tail);
+
+  if (rc != SQLITE_OK) return map_error(c->db, rc, e);
+  if (st == NULL || !only_space(tail, s->sql + s->sql_len)) {
+    sqlite3_finalize(st);
+    return aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
+  }
+  rc = bind_row(st, s->args, s->nargs, e);
+  cur = rc == 0 ? aiodb__calloc(1, sizeof *cur) : NULL;
+  if (cur == NULL) {
+    sqlite3_finalize(st);
+    return rc ? rc : aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  cur->st = st;
+  *out = cur;
+  return 0;
+}
+
+static int sq_cursor_fetch(void *native, void *curp, size_t max_rows,
+                           aiodb_result *res, aiodb__err *e) {
+  sq_conn *c = native;
+  sq_cursor *cur = curp;
+  if (set_columns(cur->st, res, e) != 0) return e->code;
+  if (cur->done) return 0;
+  return step_rows(c->db, cur->st, res, max_rows, &cur->done, e);
+}
+
+static void sq_cursor_close(void *native, void *curp) {
+  sq_cursor *cur = curp;
+  (void)native;
+  sqlite3_finalize(cur->st);
+  aiodb__free(cur);
+}
+
+static void sq_interrupt(void *native) {
+  sqlite3_interrupt(((sq_conn *)native)->db);
+}
 
 static int sq_is_broken(void *native, const aiodb__err *e) {
   (void)native;
   return e->code == AIODB_ECONNECT;
 }
+
+static const char *sq_client_version(void) { return sqlite3_libversion(); }
 
 const aiodb__driver aiodb__driver_sqlite = {
     "sqlite",
@@ -347,7 +569,19 @@ const aiodb__driver aiodb__driver_sqlite = {
     sq_free_config,
     sq_connect,
     sq_disconnect,
+    sq_handle,
     sq_exec,
+    sq_exec_many,
+    sq_cursor_open,
+    sq_cursor_fetch,
+    sq_cursor_close,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+    "'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    "SELECT count(*) > 0 AS present FROM sqlite_master WHERE type = 'table' "
+    "AND name = ? COLLATE NOCASE",
+    "SELECT 'sqlite' AS driver, sqlite_version() AS server_version, "
+    "? AS client_version, ? AS aiodb_version",
+    sq_client_version,
     sq_interrupt,
     sq_is_broken,
 };
