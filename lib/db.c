@@ -319,6 +319,20 @@ static void close_connection(aiodb_conn *conn) {
   conn->native = NULL;
 }
 
+/* Cursors still open on a connection that goes away are finished here;
+ * their handles then only answer with errors. */
+static void close_cursors_locked(aiodb_conn *conn) {
+  aiodb__qnode *n;
+  for (n = conn->db->cursors.next; n != &conn->db->cursors; n = n->next) {
+    aiodb_cursor *c = aiodb__q_data(n, aiodb_cursor, link);
+    aiodb_conn *on = c->pin ? c->pin->conn : c->conn;
+    if (on == conn && c->handle != NULL) {
+      conn->db->driver->cursor_close(conn->native, c->handle);
+      c->handle = NULL;
+    }
+  }
+}
+
 static void *worker_main(void *arg) {
   aiodb_conn *conn = arg;
   aiodb_db *db = conn->db;
@@ -393,6 +407,7 @@ static void *worker_main(void *arg) {
       pthread_mutex_lock(&db->lock);
       if (broken) break;
     }
+    close_cursors_locked(conn);
     pthread_mutex_unlock(&db->lock);
     close_connection(conn);
     pthread_mutex_lock(&db->lock);
@@ -992,9 +1007,10 @@ static aiodb_cursor *iterate(route rt, const char *sql, const aiodb_value *args,
     return NULL;
   }
   if (prepare_query(db, f, sql, args, nargs, 1) != 0) {
-    /* Bad input: every batch reports it. */
+    /* Bad input: every batch reports it, and no connection is pinned. */
     c->bad = 1;
     c->bad_err = f->err;
+    if (c->pin) pin_refused(db, c->pin, f);
     aiodb__future_complete(f);
   } else if (enqueue(db, rt.conn, f, function, site) != 0 && c->pin) {
     pin_refused(db, c->pin, f);

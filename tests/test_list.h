@@ -8,4 +8,10 @@
   X(sqlite)                  \
   X(pool)                    \
   X(diag)                    \
-  X(errors)
+  X(errors)                  \
+  X(tx)                      \
+  X(many)                    \
+  X(cursor)                  \
+  X(cache)                   \
+  X(timeout)                 \
+  X(meta)

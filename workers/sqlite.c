@@ -362,21 +362,27 @@ static int set_columns(sqlite3_stmt *st, aiodb_result *res, aiodb__err *e) {
   return 0;
 }
 
-/* Steps st to the end (or max rows, max > 0), appending rows to res.
+/* Steps st to the end (or max rows, max > 0), appending rows to res. With
+ * fresh, res starts over with st's columns, read after the first step: a
+ * cached statement is prepared again there if the schema changed.
  * Returns 0 with *done set, or an error. */
 static int step_rows(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
-                     size_t max, int *done, aiodb__err *e) {
-  int ncols = sqlite3_column_count(st), rc;
+                     size_t max, int fresh, int *done, aiodb__err *e) {
+  int rc;
   size_t n = 0;
   *done = 0;
   while (max == 0 || n < max) {
     rc = sqlite3_step(st);
+    if (fresh) {
+      fresh = 0;
+      if (set_columns(st, res, e) != 0) return e->code;
+    }
     if (rc == SQLITE_DONE) {
       *done = 1;
       return 0;
     }
     if (rc != SQLITE_ROW) return map_error(db, rc, e);
-    if (read_row(st, ncols, res) != 0)
+    if (read_row(st, sqlite3_column_count(st), res) != 0)
       return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
     n++;
   }
@@ -388,8 +394,7 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
                     aiodb__err *e) {
   sqlite3_int64 before = sqlite3_total_changes64(db);
   int done;
-  if (set_columns(st, res, e) != 0) return e->code;
-  if (step_rows(db, st, res, 0, &done, e) != 0) return e->code;
+  if (step_rows(db, st, res, 0, 1, &done, e) != 0) return e->code;
   if (sqlite3_total_changes64(db) != before)
     aiodb__result_set_affected(res, sqlite3_changes64(db));
   aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(db));
@@ -466,10 +471,8 @@ static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
     return aiodb__err_set(e, AIODB_EINVAL,
                           "query_many takes exactly one statement");
   }
-  rc = set_columns(st, res, e);
-  if (rc == 0 && (rc = sqlite3_exec(c->db, "SAVEPOINT aiodb_many", NULL, NULL,
-                                    NULL)) != SQLITE_OK)
-    rc = map_error(c->db, rc, e);
+  rc = sqlite3_exec(c->db, "SAVEPOINT aiodb_many", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) rc = map_error(c->db, rc, e);
   if (rc != 0) {
     unprepare(st, cached);
     return rc;
@@ -477,7 +480,7 @@ static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   for (r = 0; r < s->nrows && rc == 0; r++) {
     before = sqlite3_total_changes64(c->db);
     rc = bind_row(st, s->args + r * s->nargs, s->nargs, e);
-    if (rc == 0) rc = step_rows(c->db, st, res, 0, &done, e);
+    if (rc == 0) rc = step_rows(c->db, st, res, 0, r == 0, &done, e);
     if (rc == 0 && sqlite3_total_changes64(c->db) != before)
       affected += sqlite3_changes64(c->db);
     sqlite3_reset(st);
@@ -536,9 +539,8 @@ static int sq_cursor_fetch(void *native, void *curp, size_t max_rows,
                            aiodb_result *res, aiodb__err *e) {
   sq_conn *c = native;
   sq_cursor *cur = curp;
-  if (set_columns(cur->st, res, e) != 0) return e->code;
-  if (cur->done) return 0;
-  return step_rows(c->db, cur->st, res, max_rows, &cur->done, e);
+  if (cur->done) return set_columns(cur->st, res, e);
+  return step_rows(c->db, cur->st, res, max_rows, 1, &cur->done, e);
 }
 
 static void sq_cursor_close(void *native, void *curp) {

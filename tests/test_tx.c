@@ -1,0 +1,358 @@
+/* Transactions: commit, rollback, savepoints, failure, force_rollback. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static int64_t scalar(aiodb_db *db, const char *sql) {
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
+  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+  aiodb_future_free(f);
+  return v;
+}
+
+static void tx_exec(aiodb_tx *tx, const char *sql) {
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, sql, NULL, 0)));
+}
+
+static aiodb_db *open_t(const char *opts) {
+  char url[800];
+  aiodb_db *db;
+  snprintf(url, sizeof url, "%s%s", aiodb_test_sqlite_url(), opts ? opts : "");
+  db = aiodb_open(url, NULL, NULL);
+  ck_assert_ptr_nonnull(db);
+  aiodb_test_exec(db, "CREATE TABLE t(x INTEGER UNIQUE)");
+  return db;
+}
+
+START_TEST(tx_commit_and_rollback) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+
+  tx_exec(tx, "INSERT INTO t VALUES (1)");
+  tx_exec(tx, "INSERT INTO t VALUES (2)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 2);
+  tx = aiodb_begin(db);
+  tx_exec(tx, "INSERT INTO t VALUES (3)");
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 2);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_begin_returns_at_once) {
+  aiodb_db *db = open_t(NULL); /* one connection */
+  aiodb_test_gate g;
+  aiodb_future *gate, *ins, *commit;
+  aiodb_tx *tx;
+  double t0;
+
+  aiodb_test_gate_init(&g);
+  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  aiodb_test_gate_wait_entered(&g);
+  t0 = aiodb_test_now_ms();
+  tx = aiodb_begin(db); /* the only connection is busy: still at once */
+  ins = aiodb_tx_query(tx, "INSERT INTO t VALUES (7)", NULL, 0);
+  commit = aiodb_commit(tx);
+  ck_assert(aiodb_test_now_ms() - t0 < 500);
+  ck_assert_int_eq(aiodb_future_done(ins), 0);
+  aiodb_test_gate_open(&g);
+  aiodb_test_ok(ins);
+  aiodb_test_ok(commit);
+  ck_assert_int_eq(scalar(db, "SELECT x FROM t"), 7);
+  aiodb_future_free(gate);
+  aiodb_future_free(ins);
+  aiodb_future_free(commit);
+  aiodb_db_free(db);
+  aiodb_test_gate_destroy(&g);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_savepoint_rollback_keeps_outer_work) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *outer = aiodb_begin(db), *inner, *kept;
+  aiodb_future *f;
+
+  tx_exec(outer, "INSERT INTO t VALUES (1)");
+  inner = aiodb_tx_begin(outer);
+  tx_exec(inner, "INSERT INTO t VALUES (2)");
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
+  kept = aiodb_tx_begin(outer);
+  tx_exec(kept, "INSERT INTO t VALUES (3)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(kept)));
+  tx_exec(outer, "INSERT INTO t VALUES (4)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
+  f = aiodb_test_ok(aiodb_query(db, "SELECT group_concat(x) FROM (SELECT x FROM t ORDER BY x)", NULL, 0));
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "1,3,4");
+  aiodb_future_free(f);
+
+  /* rolling back the outer tx undoes a committed savepoint too */
+  outer = aiodb_begin(db);
+  inner = aiodb_tx_begin(outer);
+  tx_exec(inner, "INSERT INTO t VALUES (9)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(inner)));
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE x = 9"), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_failed_statement_stops_the_rest) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+  aiodb_future *a = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
+  aiodb_future *dup = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
+  aiodb_future *after = aiodb_tx_query(tx, "INSERT INTO t VALUES (2)", NULL, 0);
+  aiodb_future *commit = aiodb_commit(tx);
+
+  aiodb_test_ok(a);
+  ck_assert_int_eq(aiodb_test_err(dup), AIODB_ECONSTRAINT);
+  ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(after), "UNIQUE"));
+  /* the commit reports the failure, and nothing was kept */
+  ck_assert_int_eq(aiodb_test_err(commit), AIODB_ETXABORTED);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "UNIQUE"));
+  ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
+  /* and the connection went back to the pool (max_size is 1) */
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(a);
+  aiodb_future_free(dup);
+  aiodb_future_free(after);
+  aiodb_future_free(commit);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_failed_savepoint_spares_the_parent) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *outer = aiodb_begin(db), *inner;
+  aiodb_future *f;
+
+  tx_exec(outer, "INSERT INTO t VALUES (1)");
+  inner = aiodb_tx_begin(outer);
+  f = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  aiodb_future_free(f);
+  f = aiodb_commit(inner); /* rolled back to the savepoint instead */
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
+  aiodb_future_free(f);
+  tx_exec(outer, "INSERT INTO t VALUES (2)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
+  ck_assert_int_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_refused_commit_gives_connection_back) {
+  aiodb_db *db = aiodb_open("sqlite://?foreign_keys=1", NULL, NULL);
+  aiodb_tx *tx;
+  aiodb_future *f;
+
+  aiodb_test_exec(db, "CREATE TABLE p(id INTEGER PRIMARY KEY)");
+  aiodb_test_exec(db, "CREATE TABLE c(p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
+  tx = aiodb_begin(db);
+  tx_exec(tx, "INSERT INTO c VALUES (42)"); /* checked only at COMMIT */
+  f = aiodb_commit(tx);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "FOREIGN KEY"));
+  aiodb_future_free(f);
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM c"), 0);
+  /* no transaction is left open on the connection */
+  tx = aiodb_begin(db);
+  tx_exec(tx, "INSERT INTO p VALUES (1)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_free_rolls_back_and_releases) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+  aiodb_future *f = aiodb_tx_query(tx, "INSERT INTO t VALUES (5)", NULL, 0);
+  aiodb_tx_free(tx);
+  aiodb_tx_free(NULL);
+  aiodb_test_ok(f);
+  aiodb_future_free(f);
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_ten_thousand_in_order) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+  static aiodb_future *fs[10000];
+  aiodb_future *commit;
+  int i;
+
+  for (i = 0; i < 10000; i++) {
+    aiodb_value v = aiodb_int(i);
+    fs[i] = aiodb_tx_query(tx, "INSERT INTO t VALUES (?)", &v, 1);
+  }
+  commit = aiodb_commit(tx);
+  aiodb_test_ok(commit);
+  for (i = 0; i < 10000; i++) {
+    ck_assert_int_eq(aiodb_future_done(fs[i]), 1);
+    ck_assert_int_eq(aiodb_future_error(fs[i]), 0);
+    ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(fs[i])), i + 1);
+    aiodb_future_free(fs[i]);
+  }
+  aiodb_future_free(commit);
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE x = rowid - 1"), 10000);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_on_a_pinned_connection) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_future *acq = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_conn *c = aiodb_future_conn(acq);
+  aiodb_tx *tx = aiodb_conn_begin(c);
+  aiodb_future *pool_q;
+
+  tx_exec(tx, "INSERT INTO t VALUES (1)");
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  /* still pinned: pool work waits for the release */
+  pool_q = aiodb_query(db, "SELECT count(*) FROM t", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(pool_q, 50), AIODB_ETIMEDOUT);
+  aiodb_release(c);
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(pool_q)), 0, 0), 1);
+  aiodb_future_free(pool_q);
+  aiodb_future_free(acq);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static int count_rows(void *native, void *ud) {
+  (void)ud;
+  return native != NULL ? 3 : -1;
+}
+
+START_TEST(tx_run_and_many_inside) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+  aiodb_value rows[] = {aiodb_int(1), aiodb_int(2), aiodb_int(3)};
+  aiodb_future *f = aiodb_test_ok(aiodb_tx_query_many(tx, "INSERT INTO t VALUES (?)", rows, 3, 1));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 3);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_tx_run(tx, count_rows, NULL));
+  ck_assert_int_eq(aiodb_future_value(f), 3);
+  aiodb_future_free(f);
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(tx_after_close_and_teardown) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *open_tx, *late;
+  aiodb_future *f;
+
+  open_tx = aiodb_begin(db);
+  tx_exec(open_tx, "INSERT INTO t VALUES (1)");
+  aiodb_future_free(aiodb_test_ok(aiodb_close(db))); /* rolls it back */
+  late = aiodb_begin(db);
+  ck_assert_ptr_nonnull(late);
+  f = aiodb_tx_query(late, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  f = aiodb_commit(late);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  f = aiodb_commit(open_tx);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Reads a whole file into a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  char *buf;
+  ck_assert_ptr_nonnull(fp);
+  fseek(fp, 0, SEEK_END);
+  *len = (size_t)ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  buf = malloc(*len + 1);
+  ck_assert_uint_eq(fread(buf, 1, *len, fp), *len);
+  fclose(fp);
+  return buf;
+}
+
+START_TEST(tx_force_rollback_leaves_file_unchanged) {
+  const char *path = aiodb_test_path(".db");
+  char url[800], furl[840];
+  aiodb_db *db;
+  aiodb_tx *tx, *inner;
+  aiodb_options o;
+  char *before, *after;
+  size_t blen, alen;
+  int i;
+
+  snprintf(url, sizeof url, "sqlite:///%s", path);
+  db = aiodb_open(url, NULL, NULL);
+  aiodb_test_exec(db, "CREATE TABLE t(x)");
+  aiodb_test_exec(db, "INSERT INTO t VALUES (1)");
+  aiodb_db_free(db);
+  before = slurp(path, &blen);
+
+  for (i = 0; i < 2; i++) { /* by URL, then by option */
+    snprintf(furl, sizeof furl, "%s%s", url, i == 0 ? "?force_rollback=1" : "");
+    aiodb_options_init(&o);
+    o.force_rollback = i == 1;
+    db = aiodb_open(furl, &o, NULL);
+    aiodb_test_exec(db, "INSERT INTO t VALUES (2)");
+    aiodb_test_exec(db, "CREATE TABLE other(y)");
+    tx = aiodb_begin(db); /* a SAVEPOINT inside the db's transaction */
+    tx_exec(tx, "INSERT INTO t VALUES (3)");
+    inner = aiodb_tx_begin(tx);
+    tx_exec(inner, "INSERT INTO t VALUES (4)");
+    aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
+    aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+    ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 3);
+    aiodb_db_free(db);
+    after = slurp(path, &alen);
+    ck_assert_uint_eq(alen, blen);
+    ck_assert_int_eq(memcmp(before, after, blen), 0);
+    free(after);
+  }
+  db = aiodb_open(url, NULL, NULL);
+  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 1);
+  aiodb_db_free(db);
+  free(before);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_tx(void) {
+  Suite *s = suite_create("tx");
+  AIODB_TCASE(s, tx_commit_and_rollback);
+  AIODB_TCASE(s, tx_begin_returns_at_once);
+  AIODB_TCASE(s, tx_savepoint_rollback_keeps_outer_work);
+  AIODB_TCASE(s, tx_failed_statement_stops_the_rest);
+  AIODB_TCASE(s, tx_failed_savepoint_spares_the_parent);
+  AIODB_TCASE(s, tx_refused_commit_gives_connection_back);
+  AIODB_TCASE(s, tx_free_rolls_back_and_releases);
+  AIODB_TCASE(s, tx_ten_thousand_in_order);
+  AIODB_TCASE(s, tx_on_a_pinned_connection);
+  AIODB_TCASE(s, tx_run_and_many_inside);
+  AIODB_TCASE(s, tx_after_close_and_teardown);
+  AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
+  return s;
+}
