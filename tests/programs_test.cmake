@@ -26,3 +26,6 @@ run(1 "AIODB_EUNSUPPORTED" ${TOOL} query "postgresql://u:s3cret@localhost/db" "S
 run(2 "usage" ${TOOL})
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
 run(0 "aiodb-1/raw.*aiodb-64/raw" ${TOOL} bench ${url} --seconds 1 --rows 1000)
+if(BENCH_INSERT)
+  run(0 "query_many / one-at-a-time loop" ${BENCH_INSERT} ${WORK}/bench-insert.db 2000)
+endif()

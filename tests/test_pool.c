@@ -190,6 +190,35 @@ START_TEST(pool_close_from_callback) {
 }
 END_TEST
 
+typedef struct freer {
+  aiodb_db *db;
+  int calls;
+} freer;
+
+static void free_db_in_cb(aiodb_future *f, void *ud) {
+  freer *fr = ud;
+  fr->calls++;
+  aiodb_future_free(f);
+  aiodb_db_free(fr->db); /* its own cq is the one dispatching right now */
+}
+
+START_TEST(pool_free_db_from_callback) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cq *cq = aiodb_db_cq(db);
+  freer fr = {db, 0};
+  aiodb_future *first = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
+  aiodb_future *second = aiodb_test_ok(aiodb_query(db, "SELECT 2", NULL, 0));
+
+  aiodb_future_on_done(first, free_db_in_cb, &fr);
+  aiodb_future_on_done(second, free_db_in_cb, &fr); /* dropped: cq freed */
+  ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 1);
+  ck_assert_int_eq(fr.calls, 1);
+  ck_assert_int_eq(aiodb_future_error(second), 0); /* still ours to free */
+  aiodb_future_free(second);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 START_TEST(pool_pinned_connection_quits_at_close) {
   aiodb_db *db = aiodb_open("sqlite://?max_size=2", NULL, NULL);
   aiodb_future *acq = aiodb_test_ok(aiodb_acquire(db));
@@ -287,6 +316,7 @@ Suite *aiodb_suite_pool(void) {
   AIODB_TCASE(s, pool_already_quit_after_close);
   AIODB_TCASE(s, pool_free_with_work_in_flight);
   AIODB_TCASE(s, pool_close_from_callback);
+  AIODB_TCASE(s, pool_free_db_from_callback);
   AIODB_TCASE(s, pool_pinned_connection_quits_at_close);
   AIODB_TCASE(s, pool_failed_connect_is_retried);
   AIODB_TCASE(s, pool_worker_stack_size_and_name);
