@@ -52,6 +52,13 @@ int aiodb_test_err(aiodb_future *f) {
   return aiodb_future_error(f);
 }
 
+int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
+  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+  aiodb_future_free(f);
+  return v;
+}
+
 void aiodb_test_exec(aiodb_db *db, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, NULL, 0)));
 }

@@ -36,6 +36,9 @@ aiodb_future *aiodb_test_ok(aiodb_future *f);
 /* Waits and returns aiodb_future_error(f). */
 int aiodb_test_err(aiodb_future *f);
 
+/* Runs sql on db and returns the first cell as an integer. */
+int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
+
 /* Runs sql on db, asserts success, frees the future. */
 void aiodb_test_exec(aiodb_db *db, const char *sql);
 

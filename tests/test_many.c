@@ -5,13 +5,6 @@
 
 #include "helpers.h"
 
-static int64_t scalar(aiodb_db *db, const char *sql) {
-  aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
-  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-  aiodb_future_free(f);
-  return v;
-}
-
 static aiodb_db *open_t(void) {
   aiodb_db *db = aiodb_open(aiodb_test_sqlite_url(), NULL, NULL);
   aiodb_test_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER UNIQUE, s TEXT)");
@@ -37,7 +30,7 @@ START_TEST(many_inserts_every_row) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), N);
   ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(f)), N);
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE s = 'row-' || (n / 3)"), N);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE s = 'row-' || (n / 3)"), N);
   /* named placeholders, repeated, bind per row too */
   f = aiodb_test_ok(aiodb_query_many(db, "UPDATE t SET s = :v || :v WHERE n = :k",
                                      (aiodb_value[]){aiodb_text("a"), aiodb_int(0),
@@ -45,7 +38,7 @@ START_TEST(many_inserts_every_row) {
                                      2, 2));
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE s IN ('aa', 'bb')"), 2);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE s IN ('aa', 'bb')"), 2);
   free(rows);
   free(texts);
   aiodb_db_free(db);
@@ -65,7 +58,7 @@ START_TEST(many_is_atomic) {
   ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 500: ", 9) == 0, "%s",
                 aiodb_future_errmsg(f));
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -109,7 +102,7 @@ START_TEST(many_bad_input) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
   aiodb_future_free(f);
   ck_assert_ptr_null(aiodb_query_many(NULL, "x", rows, 1, 1));
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

@@ -10,13 +10,6 @@
 
 #include "helpers.h"
 
-static int64_t scalar(aiodb_db *db, const char *sql) {
-  aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
-  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-  aiodb_future_free(f);
-  return v;
-}
-
 START_TEST(sqlite_url_forms) {
   char abs_url[700], rel_url[700], dir[600];
   const char *path = aiodb_test_path(".db");
@@ -86,7 +79,7 @@ START_TEST(sqlite_options) {
 
   snprintf(u, sizeof u, "%s?mode=ro", url);
   db = aiodb_open(u, NULL, NULL);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   f = aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_EREADONLY);
   aiodb_future_free(f);
@@ -98,8 +91,8 @@ START_TEST(sqlite_options) {
   f = aiodb_test_ok(aiodb_query(db, "PRAGMA journal_mode", NULL, 0));
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "wal");
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "PRAGMA busy_timeout"), 1234);
-  ck_assert_int_eq(scalar(db, "PRAGMA foreign_keys"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "PRAGMA busy_timeout"), 1234);
+  ck_assert_int_eq(aiodb_test_scalar(db, "PRAGMA foreign_keys"), 1);
   aiodb_db_free(db);
 
   /* rw without create: a missing file fails the first call, with ECONNECT */
@@ -203,7 +196,7 @@ START_TEST(sqlite_run_gets_handle) {
   aiodb_release(aiodb_future_conn(acq));
   aiodb_future_free(acq);
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
   ck_assert_ptr_null(aiodb_run(NULL, probe_fn, NULL));
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -257,14 +250,14 @@ START_TEST(sqlite_errors) {
   f = aiodb_query(db, "INSERT INTO u(x) VALUES (?); INSERT INTO u(x) VALUES (?)", two, 2);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM u"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM u"), 1);
   /* a SQLite-only placeholder the portable lexer leaves alone */
   f = aiodb_query(db, "SELECT $x", NULL, 0);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "parameter"));
   aiodb_future_free(f);
   /* the connection still works */
-  ck_assert_int_eq(scalar(db, "SELECT 7"), 7);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

@@ -6,13 +6,6 @@
 
 #include "helpers.h"
 
-static int64_t scalar(aiodb_db *db, const char *sql) {
-  aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
-  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-  aiodb_future_free(f);
-  return v;
-}
-
 static void tx_exec(aiodb_tx *tx, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, sql, NULL, 0)));
 }
@@ -34,11 +27,11 @@ START_TEST(tx_commit_and_rollback) {
   tx_exec(tx, "INSERT INTO t VALUES (1)");
   tx_exec(tx, "INSERT INTO t VALUES (2)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 2);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO t VALUES (3)");
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 2);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -63,7 +56,7 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_test_gate_open(&g);
   aiodb_test_ok(ins);
   aiodb_test_ok(commit);
-  ck_assert_int_eq(scalar(db, "SELECT x FROM t"), 7);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT x FROM t"), 7);
   aiodb_future_free(gate);
   aiodb_future_free(ins);
   aiodb_future_free(commit);
@@ -97,7 +90,7 @@ START_TEST(tx_savepoint_rollback_keeps_outer_work) {
   tx_exec(inner, "INSERT INTO t VALUES (9)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(inner)));
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE x = 9"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = 9"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -120,7 +113,7 @@ START_TEST(tx_failed_statement_stops_the_rest) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "UNIQUE"));
   ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
   /* and the connection went back to the pool (max_size is 1) */
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_future_free(a);
   aiodb_future_free(dup);
   aiodb_future_free(after);
@@ -145,7 +138,7 @@ START_TEST(tx_failed_savepoint_spares_the_parent) {
   aiodb_future_free(f);
   tx_exec(outer, "INSERT INTO t VALUES (2)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
-  ck_assert_int_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -164,7 +157,7 @@ START_TEST(tx_refused_commit_gives_connection_back) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "FOREIGN KEY"));
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM c"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM c"), 0);
   /* no transaction is left open on the connection */
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO p VALUES (1)");
@@ -182,7 +175,7 @@ START_TEST(tx_free_rolls_back_and_releases) {
   aiodb_tx_free(NULL);
   aiodb_test_ok(f);
   aiodb_future_free(f);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -208,7 +201,7 @@ START_TEST(tx_ten_thousand_in_order) {
     aiodb_future_free(fs[i]);
   }
   aiodb_future_free(commit);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t WHERE x = rowid - 1"), 10000);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = rowid - 1"), 10000);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -251,7 +244,7 @@ START_TEST(tx_run_and_many_inside) {
   ck_assert_int_eq(aiodb_future_value(f), 3);
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -325,7 +318,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     tx_exec(inner, "INSERT INTO t VALUES (4)");
     aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
     aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-    ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 3);
+    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 3);
     aiodb_db_free(db);
     after = slurp(path, &alen);
     ck_assert_uint_eq(alen, blen);
@@ -333,7 +326,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     free(after);
   }
   db = aiodb_open(url, NULL, NULL);
-  ck_assert_int_eq(scalar(db, "SELECT count(*) FROM t"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
   aiodb_db_free(db);
   free(before);
   aiodb_test_clean_shutdown();
