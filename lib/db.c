@@ -952,7 +952,6 @@ static aiodb_future *tx_end(aiodb_tx *tx, int op, const char *function,
   }
   /* The caller's reference goes; the end job holds its own. */
   pthread_mutex_lock(&db->lock);
-  tx->ended = 1;
   tx_unref_locked(tx);
   pthread_mutex_unlock(&db->lock);
   return f;
@@ -1330,6 +1329,7 @@ void aiodb_db_free(aiodb_db *db) {
     aiodb__free(c);
   }
   aiodb_future_free(f);
+  aiodb__timer_quiesce(db);
   /* Transactions and cursors the caller never ended die with the db. */
   while ((n = aiodb__q_pop(&db->txs)) != NULL)
     aiodb__free(aiodb__q_data(n, aiodb_tx, link));

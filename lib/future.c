@@ -144,8 +144,10 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...) {
 
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_cv;
+static pthread_cond_t timer_idle = PTHREAD_COND_INITIALIZER;
 static aiodb__qnode timer_list = {&timer_list, &timer_list};
 static int timer_started;
+static const aiodb_db *timer_busy; /* the db of the abort in flight */
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -175,10 +177,13 @@ static void *timer_main(void *arg) {
     }
     aiodb__q_remove(&f->tnode);
     f->timer_linked = 0;
+    timer_busy = f->db;
     pthread_mutex_unlock(&timer_lock);
     aiodb__job_abort(f, AIODB_ETIMEDOUT);
     aiodb__future_unref(f);
     pthread_mutex_lock(&timer_lock);
+    timer_busy = NULL;
+    pthread_cond_broadcast(&timer_idle);
   }
   return NULL;
 }
@@ -246,6 +251,12 @@ static void timer_remove(aiodb_future *f) {
   }
   pthread_mutex_unlock(&timer_lock);
   if (linked) aiodb__future_unref(f);
+}
+
+void aiodb__timer_quiesce(const aiodb_db *db) {
+  pthread_mutex_lock(&timer_lock);
+  while (timer_busy == db) pthread_cond_wait(&timer_idle, &timer_lock);
+  pthread_mutex_unlock(&timer_lock);
 }
 
 int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms) {

@@ -153,6 +153,8 @@ void aiodb__future_unref(aiodb_future *f);
 int aiodb__job_abort(aiodb_future *f, int code);
 /* Deadlines (lib/future.c): a timer thread aborts overdue jobs. */
 void aiodb__timer_add(aiodb_future *f, int timeout_ms);
+/* Waits until the timer is not aborting a job of db: before db is freed. */
+void aiodb__timer_quiesce(const aiodb_db *db);
 
 /* Blocks until done; call_site is the public caller's return address. */
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
@@ -199,7 +201,6 @@ struct aiodb_tx {
   aiodb__qnode link;        /* in db->txs */
   unsigned id;
   int refs;                 /* the caller's, children's, queued jobs': locked */
-  int ended;                /* an end was asked for */
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */
   int finished;             /* its end ran */
