@@ -168,9 +168,21 @@ static void tx_sql(const aiodb_tx *tx, const char *verb, char *buf, size_t n) {
     snprintf(buf, n, "%s", verb);
 }
 
+static int ancestor_finished(const aiodb_tx *tx) {
+  for (tx = tx->parent; tx != NULL; tx = tx->parent)
+    if (tx->finished) return 1;
+  return 0;
+}
+
 static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
   aiodb_tx *tx = f->tx;
   char sql[64];
+  if (ancestor_finished(tx)) {
+    aiodb__err_set(&tx->fail_err, AIODB_EALREADYQUIT,
+                   "the enclosing transaction has already ended");
+    tx->failed = 1;
+    return;
+  }
   tx_sql(tx, tx->savepoint ? "SAVEPOINT" : "BEGIN", sql, sizeof sql);
   if (exec_sql(conn, sql, &f->err) == 0) {
     tx->open = 1;
@@ -198,7 +210,10 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
   aiodb__err ignored;
   char sql[64];
 
-  if (!tx->open) {
+  if (ancestor_finished(tx)) {
+    aiodb__err_set(&f->err, AIODB_EALREADYQUIT,
+                   "the enclosing transaction has already ended");
+  } else if (!tx->open) {
     if (f->end_op == AIODB__END_COMMIT)
       aiodb__err_set(&f->err, AIODB_ETXABORTED,
                      "the transaction could not begin: %s", tx->fail_err.message);
@@ -220,12 +235,10 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
 
 /* A statement on a tx runs only while the tx is healthy. */
 static int tx_refuses(aiodb_future *f) {
-  aiodb_tx *tx = f->tx, *t;
-  for (t = tx; t != NULL; t = t->parent) {
-    if (t->finished)
-      return aiodb__err_set(&f->err, AIODB_EALREADYQUIT,
-                            "the transaction has already ended");
-  }
+  aiodb_tx *tx = f->tx;
+  if (tx->finished || ancestor_finished(tx))
+    return aiodb__err_set(&f->err, AIODB_EALREADYQUIT,
+                          "the transaction has already ended");
   if (tx->failed)
     return aiodb__err_set(&f->err, AIODB_ETXABORTED,
                           "not run: an earlier statement in this transaction "
@@ -368,6 +381,12 @@ static void *worker_main(void *arg) {
         conn->sleeping = 0;
         continue;
       }
+      if (f->tx != NULL && f->tx->dropped && !f->tx->failed) {
+        /* A statement of this tx was dropped before it ran: the rest must
+         * not run as if it had. */
+        f->tx->failed = 1;
+        f->tx->fail_err = f->tx->drop_err;
+      }
       if (f->kind == AIODB__JOB_ACQUIRE) {
         /* A detached acquire must not pin a connection nobody holds. */
         if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
@@ -396,6 +415,12 @@ static void *worker_main(void *arg) {
       else if (f->err.code != 0 && drv->is_broken &&
                drv->is_broken(conn->native, &f->err))
         broken = 1;
+
+      if (f->kind == AIODB__JOB_CUR_NEXT && f->err.code != 0 && !f->cur->failed) {
+        /* The statement was reset: a later batch must not start over. */
+        f->cur->failed = 1;
+        f->cur->err = f->err;
+      }
 
       pthread_mutex_lock(&db->lock);
       conn->running = NULL;
@@ -1069,18 +1094,25 @@ void aiodb_cursor_free(aiodb_cursor *cur) {
 
 /* ---- cancel and deadlines ---- */
 
-static int can_interrupt(const aiodb_future *f) {
-  return is_statement(f) || f->kind == AIODB__JOB_CUR_OPEN;
+/* The jobs a caller may cancel or time out: never the ends of a tx or a
+ * cursor (which give a connection back), nor the library's own. */
+static int abortable(const aiodb_future *f) {
+  return is_statement(f) || f->kind == AIODB__JOB_RUN ||
+         f->kind == AIODB__JOB_ACQUIRE;
 }
 
 int aiodb__job_abort(aiodb_future *f, int code) {
   aiodb_db *db = f->db;
-  if (aiodb_future_done(f) || db == NULL || f->kind == AIODB__JOB_NONE ||
-      f->kind == AIODB__JOB_CLOSE)
-    return AIODB_EBUSY;
+  if (aiodb_future_done(f) || db == NULL || !abortable(f)) return AIODB_EBUSY;
   pthread_mutex_lock(&db->lock);
   switch (f->state) {
     case AIODB__JS_QUEUED:
+      if (f->tx != NULL && !f->tx->dropped) {
+        f->tx->dropped = 1;
+        aiodb__err_set(&f->tx->drop_err, code,
+                       "a statement of this transaction was %s before it ran",
+                       code == AIODB_ETIMEDOUT ? "timed out" : "canceled");
+      }
       aiodb__q_remove(&f->node);
       job_detach_locked(f);
       f->state = AIODB__JS_FINISHED;
@@ -1093,7 +1125,7 @@ int aiodb__job_abort(aiodb_future *f, int code) {
     case AIODB__JS_RUNNING:
       /* Only a statement can be interrupted; a running aiodb_run function
        * is the caller's own code. */
-      if (!can_interrupt(f) || db->driver->interrupt == NULL) {
+      if (!is_statement(f) || db->driver->interrupt == NULL) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
@@ -1186,6 +1218,9 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     if (o->max_size > MAX_POOL)
       return aiodb__error_set(err, AIODB_EINVAL,
                               "max_size must be at most %d", MAX_POOL);
+    if (o->statement_cache > 100000)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "statement_cache must be at most 100000");
     if (o->timeout_ms < 0)
       return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
     if (o->max_size) db->max_size = o->max_size;

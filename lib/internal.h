@@ -201,6 +201,8 @@ struct aiodb_tx {
   aiodb__qnode link;        /* in db->txs */
   unsigned id;
   int refs;                 /* the caller's, children's, queued jobs': locked */
+  int dropped;              /* locked: a statement was dropped before it ran */
+  aiodb__err drop_err;
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */
   int finished;             /* its end ran */

@@ -110,6 +110,60 @@ START_TEST(timeout_in_a_tx_aborts_it) {
 }
 END_TEST
 
+START_TEST(timeout_of_a_queued_tx_statement_aborts_the_tx) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_test_gate g;
+  aiodb_tx *tx;
+  aiodb_future *gate, *dropped, *after, *commit, *f;
+
+  aiodb_test_exec(db, "CREATE TABLE t(x)");
+  aiodb_test_gate_init(&g);
+  tx = aiodb_begin(db);
+  gate = aiodb_tx_run(tx, aiodb_test_gate_fn, &g); /* holds the tx's worker */
+  aiodb_test_gate_wait_entered(&g);
+  dropped = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
+  after = aiodb_tx_query(tx, "INSERT INTO t VALUES (2)", NULL, 0);
+  commit = aiodb_commit(tx);
+  ck_assert_int_eq(aiodb_future_set_timeout(dropped, 20), 0);
+  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ETIMEDOUT);
+  ck_assert_int_eq(aiodb_future_cancel(commit), AIODB_EBUSY); /* never */
+  aiodb_test_gate_open(&g);
+  ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(commit), AIODB_ETXABORTED);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "timed out"));
+  f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
+  aiodb_future_free(f);
+  aiodb_future_free(gate);
+  aiodb_future_free(dropped);
+  aiodb_future_free(after);
+  aiodb_future_free(commit);
+  aiodb_db_free(db);
+  aiodb_test_gate_destroy(&g);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(timeout_of_a_cursor_batch_fails_the_cursor) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cursor *c = aiodb_iterate(
+      db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+          "SELECT i FROM n WHERE i % 100000000 = 0",
+      NULL, 0, 10);
+  aiodb_future *f = aiodb_cursor_next(c);
+  aiodb_future_set_timeout(f, 100);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+  /* the statement was reset: the next batch must not start over */
+  f = aiodb_cursor_next(c);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+  aiodb_cursor_free(c);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_timeout(void) {
   Suite *s = suite_create("timeout");
   AIODB_TCASE(s, timeout_per_call_stops_a_running_statement);
@@ -117,5 +171,7 @@ Suite *aiodb_suite_timeout(void) {
   AIODB_TCASE(s, timeout_while_queued);
   AIODB_TCASE(s, timeout_does_not_keep_futures);
   AIODB_TCASE(s, timeout_in_a_tx_aborts_it);
+  AIODB_TCASE(s, timeout_of_a_queued_tx_statement_aborts_the_tx);
+  AIODB_TCASE(s, timeout_of_a_cursor_batch_fails_the_cursor);
   return s;
 }

@@ -333,6 +333,25 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
 }
 END_TEST
 
+START_TEST(tx_savepoint_outliving_its_parent) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *outer = aiodb_begin(db), *inner = aiodb_tx_begin(outer);
+  aiodb_future *commit_outer = aiodb_commit(outer);
+  aiodb_future *late = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
+  aiodb_future *commit_inner = aiodb_commit(inner);
+
+  aiodb_test_ok(commit_outer);
+  ck_assert_int_eq(aiodb_test_err(late), AIODB_EALREADYQUIT);
+  ck_assert_int_eq(aiodb_test_err(commit_inner), AIODB_EALREADYQUIT);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(commit_outer);
+  aiodb_future_free(late);
+  aiodb_future_free(commit_inner);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_tx(void) {
   Suite *s = suite_create("tx");
   AIODB_TCASE(s, tx_commit_and_rollback);
@@ -347,5 +366,6 @@ Suite *aiodb_suite_tx(void) {
   AIODB_TCASE(s, tx_run_and_many_inside);
   AIODB_TCASE(s, tx_after_close_and_teardown);
   AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
+  AIODB_TCASE(s, tx_savepoint_outliving_its_parent);
   return s;
 }
