@@ -441,15 +441,20 @@ AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
  * AIODB_ECANCELED (or with its own outcome if it finished first). Returns 0
  * when the cancel was made, AIODB_EINVAL for NULL, AIODB_EBUSY when there is
  * nothing to cancel: f is done, is a running aiodb_run function (your code is
- * never interrupted), or is an aiodb_close future. Either way f still
- * completes exactly once and reports through the cq. */
+ * never interrupted), or comes from aiodb_close(), aiodb_commit() or
+ * aiodb_rollback() (the end of a tx always runs: it gives a connection
+ * back). A statement of a tx dropped before it ran aborts that tx, as a
+ * failed one does. Either way f completes exactly once and reports through
+ * the cq. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
 
 /* Gives f a deadline timeout_ms from now: if it is still queued then, it is
  * dropped, and if it is running a statement, the statement is interrupted;
  * either way it completes with AIODB_ETIMEDOUT and the connection stays
- * usable. A db's timeout_ms option sets this on every statement. Returns 0,
- * AIODB_EINVAL for NULL or timeout_ms < 0, or AIODB_EBUSY if f is done. */
+ * usable. A db's timeout_ms option sets this on every statement. The same
+ * futures as aiodb_future_cancel() are exempt (their deadline never fires).
+ * Returns 0, AIODB_EINVAL for NULL or timeout_ms < 0, or AIODB_EBUSY if f is
+ * done. */
 AIODB_EXTERN int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms);
 
 /* The outcome. Valid once done; before that error is 0 and the rest empty. */
