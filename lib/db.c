@@ -196,10 +196,10 @@ static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
 static int tx_rollback(aiodb_conn *conn, aiodb_tx *tx, aiodb__err *e) {
   char sql[64];
   int rc;
-  tx_sql(tx, tx->savepoint ? "ROLLBACK TO" : "ROLLBACK", sql, sizeof sql);
+  tx_sql(tx, tx->savepoint ? "ROLLBACK TO SAVEPOINT" : "ROLLBACK", sql, sizeof sql);
   rc = exec_sql(conn, sql, e);
   if (rc == 0 && tx->savepoint) {
-    tx_sql(tx, "RELEASE", sql, sizeof sql);
+    tx_sql(tx, "RELEASE SAVEPOINT", sql, sizeof sql);
     rc = exec_sql(conn, sql, e);
   }
   return rc;
@@ -226,7 +226,7 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
                    tx->fail_err.message);
     memcpy(f->err.sqlstate, tx->fail_err.sqlstate, sizeof f->err.sqlstate);
   } else {
-    tx_sql(tx, tx->savepoint ? "RELEASE" : "COMMIT", sql, sizeof sql);
+    tx_sql(tx, tx->savepoint ? "RELEASE SAVEPOINT" : "COMMIT", sql, sizeof sql);
     if (exec_sql(conn, sql, &f->err) != 0) tx_rollback(conn, tx, &ignored);
   }
   tx->open = 0;

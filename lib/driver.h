@@ -94,6 +94,9 @@ const aiodb__driver *aiodb__driver_find(const char *scheme, aiodb_error *err);
 #ifdef AIODB_HAVE_SQLITE
 extern const aiodb__driver aiodb__driver_sqlite;
 #endif
+#ifdef AIODB_HAVE_POSTGRES
+extern const aiodb__driver aiodb__driver_postgres;
+#endif
 
 /* Result building, for drivers: cells are appended in row-major order once
  * the column count is set. Each returns 0 or AIODB_ENOMEM. */

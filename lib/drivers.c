@@ -16,8 +16,13 @@ static const struct {
     {"sqlite", NULL, "sqlite3"},
     {"sqlite3", NULL, "sqlite3"},
 #endif
+#ifdef AIODB_HAVE_POSTGRES
+    {"postgresql", &aiodb__driver_postgres, "libpq"},
+    {"postgres", &aiodb__driver_postgres, "libpq"},
+#else
     {"postgresql", NULL, "libpq"},
     {"postgres", NULL, "libpq"},
+#endif
     {"mysql", NULL, "the MariaDB/MySQL client library"},
     {"mariadb", NULL, "the MariaDB/MySQL client library"},
 };

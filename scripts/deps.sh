@@ -17,4 +17,8 @@ aiodb_need_packages() {
 }
 
 AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
-AIODB_TEST_PACKAGES=(check libsubunit-dev)
+# postgresql (pulls postgresql-15): the throwaway server tests/pg_server.sh
+# runs for the PostgreSQL suites, with its own port and socket (Debian's own
+# default cluster, if the package's postinst starts one, is not used).
+# iproute2 (ss) picks a free port; procps for looking at processes.
+AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps)

@@ -22,7 +22,7 @@ run(0 "OK, 2 rows affected, last id 2" ${TOOL} query ${url} "INSERT INTO t VALUE
 run(0 " a \\| b.*1 \\| one.*2 \\| NULL.*\\(2 rows\\)" ${TOOL} query ${url} "SELECT a, b FROM t ORDER BY a")
 run(1 "AIODB_EINVAL: the statement takes 1 argument but 0 were given" ${TOOL} query ${url} "SELECT ?")
 run(1 "AIODB_ESQL: no such table: nope" ${TOOL} query ${url} "SELECT * FROM nope")
-run(1 "AIODB_EUNSUPPORTED" ${TOOL} query "postgresql://u:s3cret@localhost/db" "SELECT 1")
+run(1 "AIODB_EUNSUPPORTED" ${TOOL} query "mysql://u:s3cret@localhost/db" "SELECT 1")
 run(2 "usage" ${TOOL})
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
 run(0 "aiodb-1/raw.*aiodb-64/raw" ${TOOL} bench ${url} --seconds 1 --rows 1000)

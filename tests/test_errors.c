@@ -25,7 +25,12 @@ START_TEST(errors_bad_urls) {
   open_fails("", AIODB_EINVAL, NULL);
   open_fails("not a url", AIODB_EINVAL, NULL);
   open_fails("oracle://u:s3cret@h/db", AIODB_EINVAL, "oracle");
+#ifndef AIODB_HAVE_POSTGRES
   open_fails("postgresql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "postgresql");
+#endif
+#ifndef AIODB_HAVE_MYSQL
+  open_fails("mysql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "mysql");
+#endif
   open_fails("mysql://u:s3cret@h:99999/db", AIODB_EINVAL, "port");
   open_fails("postgresql://u:s3cret@h:70000/db", AIODB_EINVAL, NULL);
   open_fails("sqlite://u:s3cret@host/x.db", AIODB_EINVAL, NULL);
@@ -170,6 +175,26 @@ START_TEST(errors_every_code_has_words) {
 }
 END_TEST
 
+#ifdef AIODB_HAVE_POSTGRES
+START_TEST(errors_unreachable_server) {
+  /* Nothing listens on port 1: the first call fails, password-free. */
+  aiodb_db *db = aiodb_open("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5",
+                            NULL, NULL);
+  aiodb_future *f;
+  ck_assert_ptr_nonnull(db);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "127.0.0.1"));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "s3cret"));
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", AIODB_EINVAL,
+             "no_such_libpq_option");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+#endif
+
 Suite *aiodb_suite_errors(void) {
   Suite *s = suite_create("errors");
   AIODB_TCASE(s, errors_bad_urls);
@@ -178,5 +203,8 @@ Suite *aiodb_suite_errors(void) {
   AIODB_TCASE(s, errors_argument_count);
   AIODB_TCASE(s, errors_invalid_sql);
   AIODB_TCASE(s, errors_every_code_has_words);
+#ifdef AIODB_HAVE_POSTGRES
+  AIODB_TCASE(s, errors_unreachable_server);
+#endif
   return s;
 }

@@ -1,4 +1,10 @@
 /* Every suite, once: X(name) for `Suite *aiodb_suite_name(void)` in test_name.c. */
+#ifdef AIODB_HAVE_POSTGRES
+#define AIODB_TEST_SUITES_POSTGRES(X) X(postgres)
+#else
+#define AIODB_TEST_SUITES_POSTGRES(X)
+#endif
+
 #define AIODB_TEST_SUITES(X) \
   X(url)                     \
   X(params)                  \
@@ -14,4 +20,5 @@
   X(cursor)                  \
   X(cache)                   \
   X(timeout)                 \
-  X(meta)
+  X(meta)                    \
+  AIODB_TEST_SUITES_POSTGRES(X)

@@ -484,12 +484,13 @@ static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
     if (rc == 0 && sqlite3_total_changes64(c->db) != before)
       affected += sqlite3_changes64(c->db);
     sqlite3_reset(st);
+    if (rc != 0) break;
   }
   unprepare(st, cached);
   if (rc != 0) {
     /* Name the failing row in front of the driver's words. */
     char head[32];
-    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r);
+    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r + 1);
     size_t ml = strnlen(e->message, sizeof e->message - 1);
     if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
     memmove(e->message + hl, e->message, ml);

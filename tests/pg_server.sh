@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the test suite, run by ctest fixtures.
+#
+#   tests/pg_server.sh start DIR   fresh cluster in DIR/data, random free port
+#   tests/pg_server.sh stop DIR    stop it and remove its data (ok if not running)
+#   tests/pg_server.sh url DIR     print the TCP URL
+#   tests/pg_server.sh check DIR   SELECT 1 over the socket and over TCP
+#
+# DIR is a folder in the build tree (e.g. build/tests/pg). After `start` it
+# holds:
+#   env         shell-sourceable AIODB_TEST_PG_TCP_URL, AIODB_TEST_PG_SOCKET_URL,
+#               PORT, SOCKDIR, PGDATA
+#   tcp_url     postgresql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb
+#   socket_url  postgresql://aiodb@/aiodb?host=SOCKDIR&port=PORT
+#   server.log  the server's log
+# The role `aiodb` (superuser, password `aiodb-test-pw`) owns database
+# `aiodb`. Unix-socket connections are trusted; TCP (127.0.0.1 only) needs
+# the password (scram-sha-256).
+#
+# The server cannot run as root: as root it runs as the `postgres` system
+# user that Debian's postgresql package creates; otherwise as yourself.
+# A server that cannot be started exits 77 (ctest: skipped), or 1 when
+# CI=true, where a missing server is a failure.
+# Binaries: $AIODB_PG_BINDIR, else /usr/lib/postgresql/15/bin, else the
+# newest /usr/lib/postgresql/*/bin, else `pg_config --bindir`.
+set -euo pipefail
+
+PG_USER_NAME=aiodb
+PG_PASSWORD=aiodb-test-pw
+PG_DB=aiodb
+
+usage() {
+  echo "usage: $0 start|stop|url|check DIR" >&2
+  exit 2
+}
+
+is_ci() {
+  case "${CI:-}" in
+    [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Cannot provide a server: skipped outside CI, failure in CI.
+unavailable() {
+  echo "pg_server: $*" >&2
+  if is_ci; then
+    echo "pg_server: CI=${CI:-} so this is a failure" >&2
+    exit 1
+  fi
+  echo "pg_server: skipping (set CI=true to make this a failure)" >&2
+  exit 77
+}
+
+find_bindir() {
+  local d
+  if [ -n "${AIODB_PG_BINDIR:-}" ]; then
+    echo "$AIODB_PG_BINDIR"
+    return
+  fi
+  if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
+    echo /usr/lib/postgresql/15/bin
+    return
+  fi
+  d=$(printf '%s\n' /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n1)
+  if [ -x "$d" ]; then
+    dirname "$d"
+    return
+  fi
+  if command -v pg_config >/dev/null 2>&1; then
+    pg_config --bindir 2>/dev/null || true
+  fi
+}
+
+# Single-quoted for the shell.
+shq() {
+  printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# Runs a command as the server's user, from / (the caller's working folder
+# may not be readable by that user).
+as_server() {
+  if [ -z "$SERVER_USER" ]; then
+    (cd / && "$@")
+  elif command -v runuser >/dev/null 2>&1; then
+    (cd / && runuser -u "$SERVER_USER" -- "$@")
+  elif command -v setpriv >/dev/null 2>&1; then
+    (cd / && setpriv --reuid="$SERVER_USER" --regid="$SERVER_USER" --init-groups -- "$@")
+  else
+    local q="" a
+    for a in "$@"; do q+=" $(shq "$a")"; done
+    (cd / && su -s /bin/sh "$SERVER_USER" -c "exec$q")
+  fi
+}
+
+server_user() {
+  if [ "$(id -u)" -ne 0 ]; then
+    SERVER_USER=""
+    return 0
+  fi
+  SERVER_USER=postgres
+  id -u "$SERVER_USER" >/dev/null 2>&1
+}
+
+port_in_use() {
+  if command -v ss >/dev/null 2>&1; then
+    [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+  else
+    # No ss: let the server's bind decide (start is retried).
+    return 1
+  fi
+}
+
+random_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
+    if ! port_in_use "$p"; then
+      echo "$p"
+      return 0
+    fi
+    : "$i"
+  done
+  return 1
+}
+
+# The postmaster's pid if it is alive and is a postgres process.
+live_postmaster() {
+  local data="$1" pid
+  [ -f "$data/postmaster.pid" ] || return 1
+  pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null) || return 1
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  kill -0 "$pid" 2>/dev/null || return 1
+  case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+    postgres* | postmaster*) echo "$pid" ;;
+    *) return 1 ;;
+  esac
+}
+
+# True once the process is gone (a zombie waiting to be reaped counts as
+# gone), polling every 0.1 s up to $2 times.
+wait_gone() {
+  local pid="$1" n="$2" i state
+  for i in $(seq 1 "$n"); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
+    [ "$state" != Z ] || return 0
+    sleep 0.1
+    : "$i"
+  done
+  return 1
+}
+
+# Removes a folder only if it is one of ours in /tmp.
+rm_tmpdir() {
+  case "$1" in
+    /tmp/aiodb-pg.*) rm -rf -- "$1" ;;
+    *) ;;
+  esac
+}
+
+cmd_stop() {
+  local PGDATA="" SOCKDIR="" TMPDIRS="" LOGFILE="" SERVER_USER="" BINDIR="" pid
+  if [ -f "$DIR/state" ]; then
+    # shellcheck disable=SC1091
+    . "$DIR/state"
+  fi
+  [ -n "$PGDATA" ] || PGDATA="$DIR/data"
+  [ -n "$BINDIR" ] || BINDIR=$(find_bindir)
+  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
+    SERVER_USER=""
+  fi
+
+  if pid=$(live_postmaster "$PGDATA"); then
+    if [ -n "$BINDIR" ] && [ -x "$BINDIR/pg_ctl" ]; then
+      as_server "$BINDIR/pg_ctl" stop -D "$PGDATA" -m fast -w -t 30 >/dev/null 2>&1 || true
+    else
+      kill -INT "$pid" 2>/dev/null || true # what pg_ctl -m fast sends
+    fi
+    # pg_ctl returns once postmaster.pid is gone, a moment before the
+    # process itself; signals only if it really does not go.
+    wait_gone "$pid" 50 || kill -QUIT "$pid" 2>/dev/null || true
+    wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 20 || echo "pg_server: postmaster $pid still running" >&2
+  fi
+
+  # Keep the log beside the other files when it was written elsewhere.
+  if [ -n "$LOGFILE" ] && [ "$LOGFILE" != "$DIR/server.log" ] && [ -f "$LOGFILE" ]; then
+    rm -f -- "$DIR/server.log"
+    cp -f -- "$LOGFILE" "$DIR/server.log" 2>/dev/null || true
+  fi
+  rm -rf -- "$DIR/data" "$DIR/sock"
+  local t
+  for t in $TMPDIRS; do rm_tmpdir "$t"; done
+  rm -f -- "$DIR/env" "$DIR/tcp_url" "$DIR/socket_url" "$DIR/state"
+  return 0
+}
+
+cmd_start() {
+  local BINDIR SERVER_USER work PGDATA SOCKDIR LOGFILE TMPDIRS="" port attempt pwfile
+
+  BINDIR=$(find_bindir)
+  if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/postgres" ] || [ ! -x "$BINDIR/initdb" ] \
+    || [ ! -x "$BINDIR/pg_ctl" ]; then
+    unavailable "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin;" \
+      "install the 'postgresql' package, or set AIODB_PG_BINDIR)"
+  fi
+  local psql="$BINDIR/psql" isready="$BINDIR/pg_isready"
+  [ -x "$psql" ] || psql=$(command -v psql || true)
+  [ -x "$isready" ] || isready=$(command -v pg_isready || true)
+  [ -n "$psql" ] || unavailable "psql not found"
+  if ! server_user; then
+    unavailable "running as root but there is no 'postgres' user to run the server as"
+  fi
+
+  # Whatever ran here before goes first.
+  cmd_stop
+  rm -f -- "$DIR/server.log"
+
+  # The server's files live in DIR unless its user cannot reach DIR (e.g. a
+  # build folder under a 0700 home): then in a folder of its own in /tmp.
+  work="$DIR"
+  if [ -n "$SERVER_USER" ]; then
+    chown "$SERVER_USER:" "$DIR"
+    if ! as_server test -w "$DIR" -a -x "$DIR"; then
+      work=$(mktemp -d /tmp/aiodb-pg.XXXXXX)
+      TMPDIRS="$work"
+      chown "$SERVER_USER:" "$work"
+    fi
+  fi
+  PGDATA="$work/data"
+  LOGFILE="$work/server.log"
+  SOCKDIR="$work/sock"
+  # sun_path holds 107 bytes: SOCKDIR + "/.s.PGSQL.NNNNN" must fit.
+  if [ $(( ${#SOCKDIR} + 16 )) -gt 100 ]; then
+    SOCKDIR=$(mktemp -d /tmp/aiodb-pg.XXXXXX)
+    TMPDIRS="$TMPDIRS $SOCKDIR"
+  else
+    mkdir -p "$SOCKDIR"
+  fi
+  chmod 0755 "$SOCKDIR"
+  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$SOCKDIR"
+  case "$PGDATA$SOCKDIR" in
+    *\'* | *\\*) unavailable "paths with quotes or backslashes are not supported: $PGDATA" ;;
+  esac
+
+  {
+    echo "PGDATA=$(shq "$PGDATA")"
+    echo "SOCKDIR=$(shq "$SOCKDIR")"
+    echo "LOGFILE=$(shq "$LOGFILE")"
+    echo "TMPDIRS=$(shq "$TMPDIRS")"
+    echo "SERVER_USER=$(shq "$SERVER_USER")"
+    echo "BINDIR=$(shq "$BINDIR")"
+  } >"$DIR/state"
+
+  pwfile="$work/pwfile"
+  printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$pwfile"
+  chmod 0600 "$pwfile"
+  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$PGDATA" -U "$PG_USER_NAME" \
+    --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+    --no-locale -E UTF8 --no-sync >"$LOGFILE.initdb" 2>&1; then
+    rm -f -- "$pwfile"
+    cat "$LOGFILE.initdb" >&2
+    unavailable "initdb failed"
+  fi
+  rm -f -- "$pwfile" "$LOGFILE.initdb"
+
+  cat >"$PGDATA/pg_hba.conf" <<'EOF'
+# aiodb tests: the socket is trusted, TCP needs the password.
+local all all                trust
+host  all all 127.0.0.1/32   scram-sha-256
+EOF
+  cat >>"$PGDATA/postgresql.conf" <<EOF
+
+# ---- aiodb test server ----
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCKDIR'
+unix_socket_permissions = 0777
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = 'scram-sha-256'
+include 'aiodb_port.conf'
+EOF
+  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$PGDATA/pg_hba.conf" "$PGDATA/postgresql.conf"
+
+  local started=""
+  for attempt in 1 2 3 4 5; do
+    if ! port=$(random_port); then
+      echo "pg_server: no free port found" >&2
+      continue
+    fi
+    echo "port = $port" >"$PGDATA/aiodb_port.conf"
+    [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$PGDATA/aiodb_port.conf"
+    echo "pg_server: starting on 127.0.0.1:$port, socket in $SOCKDIR (attempt $attempt)"
+    if as_server "$BINDIR/pg_ctl" start -D "$PGDATA" -l "$LOGFILE" -w -t 60 >/dev/null 2>&1; then
+      started=1
+      break
+    fi
+    echo "pg_server: start on port $port failed; log tail:" >&2
+    tail -n 15 "$LOGFILE" >&2 || true
+    # A half-started server must not hold the port or the data dir.
+    local pid
+    if pid=$(live_postmaster "$PGDATA"); then
+      as_server "$BINDIR/pg_ctl" stop -D "$PGDATA" -m immediate -w -t 20 >/dev/null 2>&1 \
+        || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ -z "$started" ]; then
+    cmd_stop
+    unavailable "the server did not start (log: $DIR/server.log)"
+  fi
+
+  # Accepting connections over both the socket and TCP.
+  local ok="" i
+  for i in $(seq 1 100); do
+    if [ -n "$isready" ]; then
+      if "$isready" -q -h "$SOCKDIR" -p "$port" && "$isready" -q -h 127.0.0.1 -p "$port"; then
+        ok=1
+        break
+      fi
+    elif PGPASSFILE="$DIR/.no-pgpass" "$psql" -X -q -w -h "$SOCKDIR" -p "$port" -U "$PG_USER_NAME" \
+      -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+      ok=1
+      break
+    fi
+    sleep 0.1
+    : "$i"
+  done
+  if [ -z "$ok" ] || ! PGPASSFILE="$DIR/.no-pgpass" "$psql" -X -q -w -v ON_ERROR_STOP=1 \
+    -h "$SOCKDIR" -p "$port" -U "$PG_USER_NAME" -d postgres \
+    -c "CREATE DATABASE $PG_DB OWNER $PG_USER_NAME" >/dev/null; then
+    echo "pg_server: server not accepting connections; log tail:" >&2
+    tail -n 30 "$LOGFILE" >&2 || true
+    cmd_stop
+    unavailable "the server did not accept connections"
+  fi
+  if [ "$LOGFILE" != "$DIR/server.log" ]; then
+    ln -sfn -- "$LOGFILE" "$DIR/server.log"
+  fi
+
+  local tcp_url="postgresql://$PG_USER_NAME:$PG_PASSWORD@127.0.0.1:$port/$PG_DB"
+  local socket_url="postgresql://$PG_USER_NAME@/$PG_DB?host=$SOCKDIR&port=$port"
+  printf '%s\n' "$tcp_url" >"$DIR/tcp_url"
+  printf '%s\n' "$socket_url" >"$DIR/socket_url"
+  {
+    echo "AIODB_TEST_PG_TCP_URL=$(shq "$tcp_url")"
+    echo "AIODB_TEST_PG_SOCKET_URL=$(shq "$socket_url")"
+    echo "PORT=$port"
+    echo "SOCKDIR=$(shq "$SOCKDIR")"
+    echo "PGDATA=$(shq "$PGDATA")"
+  } >"$DIR/env"
+  echo "pg_server: ready: $tcp_url"
+  echo "pg_server:        $socket_url"
+}
+
+cmd_url() {
+  if [ ! -f "$DIR/tcp_url" ]; then
+    echo "pg_server: no server running for $DIR" >&2
+    exit 1
+  fi
+  cat "$DIR/tcp_url"
+}
+
+# Proves the server works: SELECT 1 over the socket (trusted) and over TCP
+# (with the password), and TCP without the password is refused.
+cmd_check() {
+  if [ ! -f "$DIR/tcp_url" ] || [ ! -f "$DIR/socket_url" ]; then
+    unavailable "no server running for $DIR (pg_start skipped or failed)"
+  fi
+  local BINDIR psql tcp sock out
+  BINDIR=$(find_bindir)
+  psql="$BINDIR/psql"
+  [ -x "$psql" ] || psql=$(command -v psql)
+  tcp=$(cat "$DIR/tcp_url")
+  sock=$(cat "$DIR/socket_url")
+  export PGPASSFILE="$DIR/.no-pgpass" PGCONNECT_TIMEOUT=10
+  unset PGPASSWORD PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
+
+  out=$("$psql" -X -w -At -v ON_ERROR_STOP=1 "$sock" -c 'SELECT 1')
+  [ "$out" = 1 ] || { echo "socket: unexpected result '$out'" >&2; exit 1; }
+  echo "socket ($sock): SELECT 1 -> $out"
+
+  out=$("$psql" -X -w -At -v ON_ERROR_STOP=1 "$tcp" -c 'SELECT 1')
+  [ "$out" = 1 ] || { echo "tcp: unexpected result '$out'" >&2; exit 1; }
+  echo "tcp ($tcp): SELECT 1 -> $out"
+
+  local nopw="${tcp/:$PG_PASSWORD@/@}"
+  if "$psql" -X -w -At "$nopw" -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "tcp without password ($nopw) was accepted; it must be refused" >&2
+    exit 1
+  fi
+  echo "tcp without password ($nopw): refused, as it should be"
+  if "$psql" -X -w -At "${tcp/:$PG_PASSWORD@/:wrong-pw@}" -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "tcp with a wrong password was accepted" >&2
+    exit 1
+  fi
+  echo "tcp with a wrong password: refused"
+}
+
+[ $# -eq 2 ] || usage
+action="$1"
+mkdir -p -- "$2"
+DIR=$(cd -- "$2" && pwd -P)
+case "$action" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  url) cmd_url ;;
+  check) cmd_check ;;
+  *) usage ;;
+esac

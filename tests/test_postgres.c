@@ -1,0 +1,257 @@
+/* PostgreSQL through libpq, against the throwaway server that the pg_start
+ * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
+ * transactions, cursors, cancel, passwords. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* The server's URL: "tcp_url" (password over loopback) or "socket_url". */
+static const char *pg_url(const char *which) {
+  static char urls[2][512];
+  char *buf = urls[which[0] == 't'];
+  const char *dir = getenv("AIODB_TEST_PG_DIR");
+  char path[600];
+  FILE *fp;
+  size_t n;
+
+  ck_assert_msg(dir != NULL, "AIODB_TEST_PG_DIR is not set");
+  snprintf(path, sizeof path, "%s/%s", dir, which);
+  fp = fopen(path, "r");
+  ck_assert_msg(fp != NULL, "no PostgreSQL test server (%s)", path);
+  n = fread(buf, 1, 511, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
+  return buf;
+}
+
+static aiodb_db *pg_open(const char *which, const char *opts) {
+  char url[700];
+  aiodb_error err;
+  aiodb_db *db;
+  const char *base = pg_url(which);
+  snprintf(url, sizeof url, "%s%s%s", base,
+           opts ? (strchr(base, '?') ? "&" : "?") : "", opts ? opts : "");
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  return db;
+}
+
+START_TEST(pg_types_round_trip) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  static const char blob[] = {0, 1, 2, (char)0xff, 0, 'z'};
+  aiodb_value args[] = {aiodb_int(INT64_MIN), aiodb_float(-2.5), aiodb_text("h\xc3\xa9"),
+                        aiodb_blob(blob, sizeof blob), aiodb_null(), aiodb_text("")};
+  aiodb_future *f = aiodb_test_ok(aiodb_query(
+      db, "SELECT ?::int8 AS i, ?::float8 AS f, ?::text AS t, ?::bytea AS b, "
+          "?::text AS n, ?::text AS e, 7::int2 AS s, 8::int4 AS i4, true AS yes, "
+          "1.50::numeric AS num, 'x'::varchar AS vc, 1.5::float4 AS f4",
+      args, 6));
+  aiodb_result *r = aiodb_future_result(f);
+
+  ck_assert_int_eq(aiodb_result_type(r, 0, 0), AIODB_TYPE_INT);
+  ck_assert(aiodb_result_int(r, 0, 0) == INT64_MIN);
+  ck_assert(aiodb_result_float(r, 0, 1) == -2.5);
+  ck_assert_str_eq(aiodb_result_text(r, 0, 2), "h\xc3\xa9");
+  ck_assert_int_eq(aiodb_result_type(r, 0, 3), AIODB_TYPE_BLOB);
+  ck_assert_uint_eq(aiodb_result_len(r, 0, 3), sizeof blob);
+  ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 3), blob, sizeof blob), 0);
+  ck_assert(aiodb_result_isnull(r, 0, 4));
+  ck_assert_str_eq(aiodb_result_text(r, 0, 5), "");
+  ck_assert_int_eq(aiodb_result_int(r, 0, 6), 7);
+  ck_assert_int_eq(aiodb_result_int(r, 0, 7), 8);
+  ck_assert_int_eq(aiodb_result_type(r, 0, 8), AIODB_TYPE_INT);
+  ck_assert_int_eq(aiodb_result_int(r, 0, 8), 1);
+  ck_assert_int_eq(aiodb_result_type(r, 0, 9), AIODB_TYPE_TEXT); /* numeric: text */
+  ck_assert_str_eq(aiodb_result_text(r, 0, 9), "1.50");
+  ck_assert_str_eq(aiodb_result_text(r, 0, 10), "x");
+  ck_assert(aiodb_result_float(r, 0, 11) == 1.5);
+  ck_assert_str_eq(aiodb_result_name(r, 9), "num");
+  aiodb_future_free(f);
+  ck_assert_str_eq(aiodb_param_style(db), "$1");
+  ck_assert_str_eq(aiodb_db_driver(db), "postgresql");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pg_statements_and_errors) {
+  aiodb_db *db = pg_open("tcp_url", NULL);
+  aiodb_value v[] = {aiodb_text("a"), aiodb_text("b")};
+  aiodb_future *f;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_s; CREATE TABLE pg_s(id serial PRIMARY KEY, v text UNIQUE)");
+  f = aiodb_test_ok(aiodb_query(db, "INSERT INTO pg_s(v) VALUES (?), (?) RETURNING id", v, 2));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 2);
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+  f = aiodb_query(db, "INSERT INTO pg_s(v) VALUES (?)", v, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "duplicate key"));
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELEC 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "42601");
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELECT 1/0", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "22012");
+  aiodb_future_free(f);
+  /* :: casts and dollar quotes are not placeholders */
+  f = aiodb_test_ok(aiodb_query(db, "SELECT '5'::int + ? AS s, $$what?$$ AS q", (aiodb_value[]){aiodb_int(1)}, 1));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 6);
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 1), "what?");
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "UPDATE pg_s SET v = v || :s WHERE id > :n", (aiodb_value[]){aiodb_text("!"), aiodb_int(0)}, 2));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE pg_s");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pg_transactions_many_cursor) {
+  aiodb_db *db = pg_open("socket_url", "max_size=2");
+  aiodb_value rows[300];
+  aiodb_future *f;
+  aiodb_tx *tx, *sp;
+  aiodb_cursor *c;
+  int i;
+  long total = 0, n;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_t; CREATE TABLE pg_t(x int UNIQUE)");
+  for (i = 0; i < 300; i++) rows[i] = aiodb_int(i);
+  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO pg_t VALUES (?)", rows, 300, 1));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 300);
+  aiodb_future_free(f);
+  rows[150] = aiodb_int(5); /* a duplicate: nothing of the batch stays */
+  f = aiodb_query_many(db, "INSERT INTO pg_t VALUES (? + 1000)", rows, 300, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 151: ", 9) == 0, "%s", aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_t"), 300);
+
+  tx = aiodb_begin(db);
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "DELETE FROM pg_t WHERE x < 100", NULL, 0)));
+  sp = aiodb_tx_begin(tx);
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query(sp, "DELETE FROM pg_t", NULL, 0)));
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(sp)));
+  f = aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  aiodb_future_free(f);
+  f = aiodb_commit(tx);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_t"), 300);
+
+  c = aiodb_iterate(db, "SELECT x FROM pg_t ORDER BY x", NULL, 0, 64);
+  do {
+    f = aiodb_test_ok(aiodb_cursor_next(c));
+    n = (long)aiodb_result_rows(aiodb_future_result(f));
+    if (n) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0) >= 0, 1);
+    total += n;
+    aiodb_future_free(f);
+  } while (n > 0);
+  ck_assert_int_eq(total, 300);
+  aiodb_cursor_free(c);
+  c = aiodb_iterate(db, "SELECT generate_series(1, 100000000)", NULL, 0, 10);
+  f = aiodb_test_ok(aiodb_cursor_next(c));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 10);
+  aiodb_future_free(f);
+  aiodb_cursor_free(c); /* stops the endless statement early */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 41 + 1"), 42);
+  aiodb_test_exec(db, "DROP TABLE pg_t");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pg_cancel_and_timeout) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
+  double t0;
+
+  aiodb_future_wait(f, 200);
+  t0 = aiodb_test_now_ms();
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "57014");
+  ck_assert(aiodb_test_now_ms() - t0 < 2000);
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
+  aiodb_future_set_timeout(f, 200);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct run_probe {
+  int ok;
+  char version[32];
+} run_probe;
+
+static int probe(void *native, void *ud) {
+  run_probe *p = ud;
+  PGresult *r = PQexec(native, "SHOW server_version");
+  p->ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (p->ok) snprintf(p->version, sizeof p->version, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return PQserverVersion(native) / 10000;
+}
+
+START_TEST(pg_run_meta_and_passwords) {
+  aiodb_db *db = pg_open("socket_url", "application_name=aiodb-test");
+  run_probe p = {0, ""};
+  aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, probe, &p));
+  char url[700], *at;
+  aiodb_error err;
+
+  ck_assert_int_eq(aiodb_future_value(f), 15);
+  ck_assert(p.ok);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_server_info(db));
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "postgresql");
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 1), p.version);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aiodb-test'") >= 1, 1);
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_m; CREATE TABLE pg_m(x int)");
+  f = aiodb_test_ok(aiodb_has_table(db, "pg_m"));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE pg_m");
+  aiodb_db_free(db);
+
+  /* a wrong password: refused, and the password is not repeated */
+  snprintf(url, sizeof url, "%s", pg_url("tcp_url"));
+  at = strstr(url, "aiodb-test-pw");
+  ck_assert_ptr_nonnull(at);
+  memcpy(at, "zzzzz-wrong-", 12);
+  db = aiodb_open(url, NULL, &err);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "password authentication failed"));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "zzzzz-wrong-"));
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_postgres(void) {
+  Suite *s = suite_create("postgres");
+  AIODB_TCASE(s, pg_types_round_trip);
+  AIODB_TCASE(s, pg_statements_and_errors);
+  AIODB_TCASE(s, pg_transactions_many_cursor);
+  AIODB_TCASE(s, pg_cancel_and_timeout);
+  AIODB_TCASE(s, pg_run_meta_and_passwords);
+  return s;
+}

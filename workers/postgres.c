@@ -1,0 +1,720 @@
+/* The PostgreSQL driver, through libpq: runs on the connection's worker.
+ * Statements are prepared once per connection (named, LRU-cached) and run
+ * with PQexecPrepared; parameters travel as text, blobs as binary; results
+ * come back as text and are typed from the column OIDs. */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "url.h"
+
+/* Column type OIDs (pg_type.dat). */
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+
+#define MAX_PARAMS 65535
+
+typedef struct pg_cfg {
+  const char **keys;
+  const char **values;
+  size_t n;
+  char *password; /* to scrub from messages */
+} pg_cfg;
+
+typedef struct pg_entry {
+  char *key;      /* SQL text + parameter types: one prepared statement */
+  size_t len;
+  char name[24];
+  uint64_t used;
+} pg_entry;
+
+typedef struct pg_conn {
+  PGconn *pg;
+  PGcancel *cancel;
+  const pg_cfg *cfg;
+  pg_entry *cache;
+  unsigned cap, n;
+  uint64_t tick;
+  unsigned next_name;
+  /* scratch for binding, grown as needed */
+  const char **values;
+  int *lengths, *formats;
+  Oid *types;
+  char *text;       /* printed numbers */
+  size_t nparams_cap, text_cap;
+} pg_conn;
+
+typedef struct pg_cursor {
+  int active;       /* results still to read */
+  int done;
+  PGresult *cols;   /* the first result, kept for its column names */
+} pg_cursor;
+
+/* ---- configuration ---- */
+
+static int known_option(const char *key) {
+  PQconninfoOption *opts = PQconndefaults(), *o;
+  int found = 0;
+  if (opts == NULL) return 0;
+  for (o = opts; o->keyword != NULL; o++)
+    if (strcmp(o->keyword, key) == 0) found = 1;
+  PQconninfoFree(opts);
+  return found;
+}
+
+static void pg_free_config(void *p) {
+  pg_cfg *c = p;
+  size_t i;
+  if (c == NULL) return;
+  for (i = 0; i < c->n; i++) {
+    aiodb__free((char *)c->keys[i]);
+    aiodb__free((char *)c->values[i]);
+  }
+  aiodb__free(c->keys);
+  aiodb__free(c->values);
+  if (c->password) {
+    memset(c->password, 0, strlen(c->password));
+    aiodb__free(c->password);
+  }
+  aiodb__free(c);
+}
+
+static int cfg_add(pg_cfg *c, const char *key, const char *value) {
+  c->keys[c->n] = aiodb__strdup(key);
+  c->values[c->n] = aiodb__strdup(value);
+  if (c->keys[c->n] == NULL || c->values[c->n] == NULL) {
+    aiodb__free((char *)c->keys[c->n]);
+    aiodb__free((char *)c->values[c->n]);
+    return AIODB_ENOMEM;
+  }
+  c->n++;
+  return 0;
+}
+
+static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
+                        void **out, aiodb_error *err) {
+  aiodb__url *url = (aiodb__url *)url_in;
+  pg_cfg *c;
+  char port[16];
+  size_t i, max = url->nquery + 8;
+  int rc = 0;
+  (void)opts;
+
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  c->keys = aiodb__calloc(max, sizeof *c->keys);
+  c->values = aiodb__calloc(max, sizeof *c->values);
+  if (c->keys == NULL || c->values == NULL) goto oom;
+  /* The query's own host=, port=, ... come after the authority's: libpq
+   * takes the last value of a keyword. */
+  if (url->host && cfg_add(c, "host", url->host)) goto oom;
+  if (url->port) {
+    snprintf(port, sizeof port, "%u", url->port);
+    if (cfg_add(c, "port", port)) goto oom;
+  }
+  if (url->user && cfg_add(c, "user", url->user)) goto oom;
+  if (url->password) {
+    if (cfg_add(c, "password", url->password)) goto oom;
+    if ((c->password = aiodb__strdup(url->password)) == NULL) goto oom;
+  }
+  if (url->path && url->path[0] && cfg_add(c, "dbname", url->path)) goto oom;
+  for (i = 0; i < url->nquery; i++) {
+    aiodb__kv *kv = &url->query[i];
+    if (kv->used) continue;
+    if (!known_option(kv->key) || strcmp(kv->key, "replication") == 0) {
+      rc = aiodb__error_set(err, AIODB_EINVAL,
+                            "unknown option '%s' for postgresql", kv->key);
+      goto fail;
+    }
+    if (strcmp(kv->key, "password") == 0 && c->password == NULL &&
+        (c->password = aiodb__strdup(kv->value)) == NULL)
+      goto oom;
+    if (cfg_add(c, kv->key, kv->value)) goto oom;
+    kv->used = 1;
+  }
+  /* The library's own name, unless the caller chose one. */
+  if (aiodb__url_opt(url, "fallback_application_name") == NULL &&
+      cfg_add(c, "fallback_application_name", "aiodb"))
+    goto oom;
+  *out = c;
+  return 0;
+oom:
+  rc = aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+fail:
+  pg_free_config(c);
+  return rc;
+}
+
+/* ---- errors ---- */
+
+/* Copies msg into e, without trailing newlines and with the password, if
+ * it ever appears, blotted out. */
+static void set_message(aiodb__err *e, const pg_cfg *cfg, const char *msg) {
+  char *p;
+  size_t n;
+  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
+  n = strlen(e->message);
+  while (n > 0 && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
+    e->message[--n] = '\0';
+  if (cfg && cfg->password && cfg->password[0]) {
+    size_t pl = strlen(cfg->password);
+    while ((p = strstr(e->message, cfg->password)) != NULL) memset(p, '*', pl);
+  }
+}
+
+static int code_of_sqlstate(const char *s) {
+  if (s == NULL || strlen(s) != 5) return AIODB_ESQL;
+  if (strncmp(s, "23", 2) == 0) return AIODB_ECONSTRAINT;
+  if (strcmp(s, "57014") == 0) return AIODB_ECANCELED;
+  if (strcmp(s, "25006") == 0) return AIODB_EREADONLY;
+  if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
+      strcmp(s, "55P03") == 0)
+    return AIODB_EBUSY;
+  if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 ||
+      strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0)
+    return AIODB_ECONNLOST;
+  if (strcmp(s, "22003") == 0) return AIODB_ERANGE;
+  if (strcmp(s, "53200") == 0) return AIODB_ENOMEM;
+  if (strcmp(s, "25P02") == 0) return AIODB_ETXABORTED;
+  return AIODB_ESQL;
+}
+
+/* Fills e from a failed result (or the connection when res is NULL). */
+static int fail_from(pg_conn *c, const PGresult *res, aiodb__err *e) {
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  memset(e, 0, sizeof *e);
+  if (PQstatus(c->pg) == CONNECTION_BAD) {
+    e->code = AIODB_ECONNLOST;
+    set_message(e, c->cfg, PQerrorMessage(c->pg));
+    if (state == NULL) state = "08006";
+  } else {
+    e->code = code_of_sqlstate(state);
+    set_message(e, c->cfg, primary ? primary : PQerrorMessage(c->pg));
+  }
+  if (state) snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state);
+  e->native_code = res ? (int)PQresultStatus(res) : 0;
+  return e->code;
+}
+
+/* ---- connections ---- */
+
+static void quiet_notice(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
+                      aiodb__err *e) {
+  pg_cfg *cfg = cfgp;
+  pg_conn *c;
+  PGconn *pg;
+
+  /* keys and values end in NULL: calloc'd with room to spare. */
+  pg = PQconnectdbParams(cfg->keys, cfg->values, 0);
+  if (pg == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (PQstatus(pg) != CONNECTION_OK) {
+    memset(e, 0, sizeof *e);
+    e->code = AIODB_ECONNECT;
+    set_message(e, cfg, PQerrorMessage(pg));
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    PQfinish(pg);
+    return e->code;
+  }
+  c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && statement_cache > 0) {
+    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
+    if (c->cache == NULL) {
+      aiodb__free(c);
+      c = NULL;
+    } else {
+      c->cap = statement_cache;
+    }
+  }
+  if (c == NULL || (c->cancel = PQgetCancel(pg)) == NULL) {
+    aiodb__free(c ? c->cache : NULL);
+    aiodb__free(c);
+    PQfinish(pg);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  /* A library prints nothing: NOTICEs are dropped, not sent to stderr. */
+  PQsetNoticeProcessor(pg, quiet_notice, NULL);
+  c->pg = pg;
+  c->cfg = cfg;
+  *native = c;
+  return 0;
+}
+
+static void pg_disconnect(void *native) {
+  pg_conn *c = native;
+  unsigned i;
+  for (i = 0; i < c->n; i++) aiodb__free(c->cache[i].key);
+  aiodb__free(c->cache);
+  PQfreeCancel(c->cancel);
+  PQfinish(c->pg);
+  aiodb__free(c->values);
+  aiodb__free(c->lengths);
+  aiodb__free(c->formats);
+  aiodb__free(c->types);
+  aiodb__free(c->text);
+  aiodb__free(c);
+}
+
+static void *pg_handle(void *native) { return ((pg_conn *)native)->pg; }
+
+static void pg_interrupt(void *native) {
+  pg_conn *c = native;
+  char buf[256];
+  PQcancel(c->cancel, buf, sizeof buf);
+}
+
+static int pg_is_broken(void *native, const aiodb__err *e) {
+  pg_conn *c = native;
+  return e->code == AIODB_ECONNLOST || PQstatus(c->pg) == CONNECTION_BAD;
+}
+
+/* ---- binding ---- */
+
+static Oid type_of(const aiodb_value *v) {
+  switch (v->type) {
+    case AIODB_TYPE_INT: return OID_INT8;
+    case AIODB_TYPE_FLOAT: return OID_FLOAT8;
+    case AIODB_TYPE_BLOB: return OID_BYTEA;
+    default: return 0; /* text and NULL: the server infers from context */
+  }
+}
+
+static int grow(pg_conn *c, size_t nparams) {
+  if (nparams > c->nparams_cap) {
+    size_t cap = nparams < 16 ? 16 : nparams;
+    const char **v = aiodb__realloc(c->values, cap * sizeof *v);
+    int *l, *f;
+    Oid *t;
+    if (v == NULL) return AIODB_ENOMEM;
+    c->values = v;
+    l = aiodb__realloc(c->lengths, cap * sizeof *l);
+    if (l == NULL) return AIODB_ENOMEM;
+    c->lengths = l;
+    f = aiodb__realloc(c->formats, cap * sizeof *f);
+    if (f == NULL) return AIODB_ENOMEM;
+    c->formats = f;
+    t = aiodb__realloc(c->types, cap * sizeof *t);
+    if (t == NULL) return AIODB_ENOMEM;
+    c->types = t;
+    c->nparams_cap = cap;
+  }
+  if (nparams * 32 > c->text_cap) {
+    char *t = aiodb__realloc(c->text, nparams * 32);
+    if (t == NULL) return AIODB_ENOMEM;
+    c->text = t;
+    c->text_cap = nparams * 32;
+  }
+  return 0;
+}
+
+/* Lays out one row of arguments for libpq. */
+static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
+                    aiodb__err *e) {
+  size_t i;
+  if (n > MAX_PARAMS)
+    return aiodb__err_set(e, AIODB_ERANGE, "more than %d parameters", MAX_PARAMS);
+  if (grow(c, n) != 0) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++) {
+    const aiodb_value *v = &args[i];
+    char *num = c->text + i * 32;
+    c->types[i] = type_of(v);
+    c->formats[i] = 0;
+    c->lengths[i] = 0;
+    switch (v->type) {
+      case AIODB_TYPE_NULL: c->values[i] = NULL; break;
+      case AIODB_TYPE_INT:
+        snprintf(num, 32, "%lld", (long long)v->u.i);
+        c->values[i] = num;
+        break;
+      case AIODB_TYPE_FLOAT:
+        if (v->u.f != v->u.f)
+          snprintf(num, 32, "NaN");
+        else if (v->u.f > 1.7976931348623157e308)
+          snprintf(num, 32, "Infinity");
+        else if (v->u.f < -1.7976931348623157e308)
+          snprintf(num, 32, "-Infinity");
+        else
+          snprintf(num, 32, "%.17g", v->u.f);
+        c->values[i] = num;
+        break;
+      case AIODB_TYPE_TEXT:
+        if (memchr(v->u.s, '\0', v->len) != NULL)
+          return aiodb__err_set(e, AIODB_EINVAL,
+                                "argument %zu: PostgreSQL text cannot hold a "
+                                "NUL byte (bind it as a blob)",
+                                i + 1);
+        c->values[i] = v->u.s;
+        break;
+      case AIODB_TYPE_BLOB:
+        c->values[i] = v->len ? v->u.p : "";
+        c->lengths[i] = (int)v->len;
+        c->formats[i] = 1;
+        break;
+    }
+  }
+  return 0;
+}
+
+/* The prepared statement for sql with these argument types: from the cache,
+ * or prepared now (evicting the least recently used). NULL name: the
+ * unnamed statement, when caching is off. */
+static int prepare(pg_conn *c, const char *sql, size_t len, size_t nparams,
+                   const char **name, aiodb__err *e) {
+  char *key;
+  size_t klen = len + 1 + nparams * 11, i;
+  unsigned victim = 0;
+  PGresult *res;
+  char *p;
+  int rc;
+
+  *name = "";
+  key = aiodb__malloc(klen + 1);
+  if (key == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  memcpy(key, sql, len);
+  p = key + len;
+  *p++ = '\0';
+  for (i = 0; i < nparams; i++) p += sprintf(p, "%u,", (unsigned)c->types[i]);
+  klen = (size_t)(p - key);
+  for (i = 0; i < c->n; i++) {
+    if (c->cache[i].len == klen && memcmp(c->cache[i].key, key, klen) == 0) {
+      c->cache[i].used = ++c->tick;
+      *name = c->cache[i].name;
+      aiodb__free(key);
+      return 0;
+    }
+  }
+  if (c->cap > 0 && c->n == c->cap) {
+    char sqlbuf[64];
+    for (i = 1; i < c->n; i++)
+      if (c->cache[i].used < c->cache[victim].used) victim = (unsigned)i;
+    snprintf(sqlbuf, sizeof sqlbuf, "DEALLOCATE %s", c->cache[victim].name);
+    PQclear(PQexec(c->pg, sqlbuf));
+    aiodb__free(c->cache[victim].key);
+    c->cache[victim] = c->cache[--c->n];
+  }
+  if (c->cap > 0) {
+    victim = c->n;
+    snprintf(c->cache[victim].name, sizeof c->cache[victim].name, "aiodb_%u",
+             c->next_name++);
+    *name = c->cache[victim].name;
+  }
+  res = PQprepare(c->pg, *name, sql, (int)nparams, c->types);
+  rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail_from(c, res, e);
+  PQclear(res);
+  if (rc != 0 || c->cap == 0) {
+    aiodb__free(key);
+    return rc;
+  }
+  c->cache[victim].key = key;
+  c->cache[victim].len = klen;
+  c->cache[victim].used = ++c->tick;
+  c->n++;
+  return 0;
+}
+
+/* ---- results ---- */
+
+static int hexval(int ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+static int add_bytea(aiodb_result *res, const char *s, size_t len) {
+  unsigned char *buf;
+  size_t n, i;
+  int rc;
+  if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
+    n = (len - 2) / 2;
+    buf = aiodb__malloc(n ? n : 1);
+    if (buf == NULL) return AIODB_ENOMEM;
+    for (i = 0; i < n; i++)
+      buf[i] = (unsigned char)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]));
+  } else { /* the old escape format */
+    size_t out;
+    buf = (unsigned char *)PQunescapeBytea((const unsigned char *)s, &out);
+    if (buf == NULL) return AIODB_ENOMEM;
+    rc = aiodb__result_add_blob(res, buf, out);
+    PQfreemem(buf);
+    return rc;
+  }
+  rc = aiodb__result_add_blob(res, buf, n);
+  aiodb__free(buf);
+  return rc;
+}
+
+static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
+  const char *v;
+  size_t len;
+  if (PQgetisnull(r, row, col)) return aiodb__result_add_null(res);
+  v = PQgetvalue(r, row, col);
+  len = (size_t)PQgetlength(r, row, col);
+  switch (PQftype(r, col)) {
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID: return aiodb__result_add_int(res, strtoll(v, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8: return aiodb__result_add_float(res, strtod(v, NULL));
+    case OID_BOOL: return aiodb__result_add_int(res, v[0] == 't');
+    case OID_BYTEA: return add_bytea(res, v, len);
+    default: return aiodb__result_add_text(res, v, len);
+  }
+}
+
+static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
+  int i, n = PQnfields(r);
+  aiodb__result_reset(res);
+  if (aiodb__result_set_cols(res, (size_t)n) != 0)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++) {
+    const char *name = PQfname(r, i);
+    if (aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
+static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
+  int row, col, rows = PQntuples(r), cols = PQnfields(r);
+  for (row = 0; row < rows; row++)
+    for (col = 0; col < cols; col++)
+      if (add_cell(res, r, row, col) != 0)
+        return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  return 0;
+}
+
+static int64_t affected_of(const PGresult *r) {
+  const char *n = PQcmdTuples((PGresult *)r);
+  return n && n[0] ? strtoll(n, NULL, 10) : 0;
+}
+
+/* Takes a finished result into res (fresh when first). */
+static int take(pg_conn *c, PGresult *r, aiodb_result *res, int first,
+                aiodb__err *e) {
+  ExecStatusType st = PQresultStatus(r);
+  int rc;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    return fail_from(c, r, e);
+  if (first && (rc = set_columns(r, res, e)) != 0) return rc;
+  if ((rc = add_rows(r, res, e)) != 0) return rc;
+  return 0;
+}
+
+/* ---- statements ---- */
+
+static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
+                   aiodb__err *e) {
+  pg_conn *c = native;
+  const char *name;
+  PGresult *r;
+  int rc;
+
+  if (s->nargs == 0 && c->cap == 0) {
+    /* Text protocol: several statements may run; the result is the last's. */
+    r = PQexec(c->pg, s->sql);
+    rc = take(c, r, res, 1, e);
+    if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
+    PQclear(r);
+    return rc;
+  }
+  if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
+  rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+  if (rc != 0) {
+    /* Several statements cannot be prepared: run them as text. */
+    if (s->nargs == 0 && strstr(e->message, "multiple commands") != NULL) {
+      memset(e, 0, sizeof *e);
+      r = PQexec(c->pg, s->sql);
+      rc = take(c, r, res, 1, e);
+      if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
+      PQclear(r);
+    }
+    return rc;
+  }
+  r = PQexecPrepared(c->pg, name, (int)s->nargs, c->values, c->lengths,
+                     c->formats, 0);
+  rc = take(c, r, res, 1, e);
+  if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
+  PQclear(r);
+  return rc;
+}
+
+static int run_plain(pg_conn *c, const char *sql, aiodb__err *e) {
+  PGresult *r = PQexec(c->pg, sql);
+  int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : fail_from(c, r, e);
+  PQclear(r);
+  return rc;
+}
+
+/* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
+ * own outside one. */
+static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
+                        aiodb__err *e) {
+  pg_conn *c = native;
+  int in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+  const char *name = "";
+  aiodb__err ignored;
+  int64_t affected = 0;
+  size_t r;
+  int rc;
+
+  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "BEGIN", e);
+  for (r = 0; r < s->nrows && rc == 0; r++) {
+    PGresult *pr;
+    rc = bind_row(c, s->args + r * s->nargs, s->nargs, e);
+    if (rc == 0 && r == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+    if (rc != 0) break;
+    pr = PQexecPrepared(c->pg, name, (int)s->nargs, c->values, c->lengths,
+                        c->formats, 0);
+    rc = take(c, pr, res, r == 0, e);
+    if (rc == 0) affected += affected_of(pr);
+    PQclear(pr);
+    if (rc != 0) break;
+  }
+  if (rc != 0) { /* r is the failing row, from 0 */
+    char head[32];
+    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r + 1);
+    size_t ml = strnlen(e->message, sizeof e->message - 1);
+    if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
+    memmove(e->message + hl, e->message, ml);
+    memcpy(e->message, head, hl);
+    e->message[hl + ml] = '\0';
+    run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
+    if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
+    return rc;
+  }
+  rc = run_plain(c, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
+  if (rc != 0) return rc;
+  aiodb__result_set_affected(res, affected);
+  return 0;
+}
+
+/* ---- cursors: single-row mode, read a batch at a time ---- */
+
+static int pg_cursor_open(void *native, const aiodb__stmt *s, void **out,
+                          aiodb__err *e) {
+  pg_conn *c = native;
+  pg_cursor *cur;
+  int rc = bind_row(c, s->args, s->nargs, e);
+  if (rc != 0) return rc;
+  if (!PQsendQueryParams(c->pg, s->sql, (int)s->nargs, c->types, c->values,
+                         c->lengths, c->formats, 0))
+    return fail_from(c, NULL, e);
+  PQsetSingleRowMode(c->pg);
+  cur = aiodb__calloc(1, sizeof *cur);
+  if (cur == NULL) {
+    /* Drain what was sent, so the connection stays usable. */
+    PGresult *r;
+    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  cur->active = 1;
+  *out = cur;
+  return 0;
+}
+
+static void drain(pg_conn *c, pg_cursor *cur) {
+  PGresult *r;
+  while (cur->active && (r = PQgetResult(c->pg)) != NULL) PQclear(r);
+  cur->active = 0;
+}
+
+static int pg_cursor_fetch(void *native, void *curp, size_t max_rows,
+                           aiodb_result *res, aiodb__err *e) {
+  pg_conn *c = native;
+  pg_cursor *cur = curp;
+  size_t n = 0;
+  int rc = 0;
+
+  aiodb__result_reset(res);
+  aiodb__result_set_cols(res, 0);
+  while (rc == 0 && !cur->done && n < max_rows) {
+    PGresult *r = PQgetResult(c->pg);
+    ExecStatusType st;
+    if (r == NULL) {
+      cur->done = 1;
+      cur->active = 0;
+      break;
+    }
+    st = PQresultStatus(r);
+    if (st == PGRES_SINGLE_TUPLE) {
+      if (n == 0) rc = set_columns(r, res, e);
+      if (rc == 0) rc = add_rows(r, res, e);
+      n++;
+    } else if (st != PGRES_TUPLES_OK) { /* TUPLES_OK: the zero-row end */
+      rc = fail_from(c, r, e);
+      cur->done = 1;
+    }
+    /* The first result is kept for the column names of later batches. */
+    if (cur->cols == NULL && rc == 0)
+      cur->cols = r;
+    else
+      PQclear(r);
+  }
+  if (rc != 0) drain(c, cur);
+  if (rc == 0 && n == 0 && cur->cols) rc = set_columns(cur->cols, res, e);
+  return rc;
+}
+
+static void pg_cursor_close(void *native, void *curp) {
+  pg_conn *c = native;
+  pg_cursor *cur = curp;
+  if (cur->active) {
+    char buf[256];
+    PQcancel(c->cancel, buf, sizeof buf);
+    drain(c, cur);
+  }
+  PQclear(cur->cols);
+  aiodb__free(cur);
+}
+
+static const char *pg_client_version(void) {
+  static _Thread_local char buf[32];
+  int v = PQlibVersion();
+  snprintf(buf, sizeof buf, "%d.%d", v / 10000, v % 10000);
+  return buf;
+}
+
+const aiodb__driver aiodb__driver_postgres = {
+    "postgresql",
+    "$1",
+    AIODB__DIALECT_POSTGRES,
+    AIODB__PSTYLE_DOLLAR,
+    1,
+    pg_configure,
+    pg_free_config,
+    pg_connect,
+    pg_disconnect,
+    pg_handle,
+    pg_exec,
+    pg_exec_many,
+    pg_cursor_open,
+    pg_cursor_fetch,
+    pg_cursor_close,
+    "SELECT table_name::text AS name FROM information_schema.tables WHERE "
+    "table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables WHERE "
+    "table_schema = current_schema() AND table_name = ?) THEN 1 ELSE 0 END "
+    "AS present",
+    "SELECT 'postgresql' AS driver, current_setting('server_version') AS "
+    "server_version, ?::text AS client_version, ?::text AS aiodb_version",
+    pg_client_version,
+    pg_interrupt,
+    pg_is_broken,
+};
