@@ -246,6 +246,36 @@ START_TEST(pg_run_meta_and_passwords) {
 }
 END_TEST
 
+START_TEST(pg_lost_connection_is_replaced) {
+  aiodb_db *db = pg_open("socket_url", NULL); /* one connection */
+  aiodb_db *admin = pg_open("socket_url", NULL);
+  aiodb_value pid;
+  aiodb_future *slow, *kill, *next;
+  int64_t before, after;
+
+  before = aiodb_test_scalar(db, "SELECT pg_backend_pid()");
+  slow = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
+  aiodb_future_wait(slow, 200);
+  pid = aiodb_int(before);
+  kill = aiodb_test_ok(aiodb_query(admin, "SELECT pg_terminate_backend(?::int)", &pid, 1));
+  aiodb_future_free(kill);
+  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
+  /* the server's 57P01, or libpq's connection class 08 */
+  ck_assert_msg(strcmp(aiodb_future_sqlstate(slow), "57P01") == 0 ||
+                    strncmp(aiodb_future_sqlstate(slow), "08", 2) == 0,
+                "%s", aiodb_future_sqlstate(slow));
+  aiodb_future_free(slow);
+  /* the broken connection is never handed out again: a new one serves */
+  next = aiodb_test_ok(aiodb_query(db, "SELECT pg_backend_pid()", NULL, 0));
+  after = aiodb_result_int(aiodb_future_result(next), 0, 0);
+  ck_assert_int_ne(after, before);
+  aiodb_future_free(next);
+  aiodb_db_free(admin);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -253,5 +283,6 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_transactions_many_cursor);
   AIODB_TCASE(s, pg_cancel_and_timeout);
   AIODB_TCASE(s, pg_run_meta_and_passwords);
+  AIODB_TCASE(s, pg_lost_connection_is_replaced);
   return s;
 }
