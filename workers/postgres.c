@@ -562,8 +562,39 @@ static int run_plain(pg_conn *c, const char *sql, aiodb__err *e) {
   return rc;
 }
 
+#define PIPELINE_CHUNK 256
+
+/* Reads one chunk's results in pipeline mode: a result (then NULL) per
+ * query, then the sync. Notes the first failure and its row. */
+static void read_chunk(pg_conn *c, size_t first, size_t count,
+                       aiodb_result *res, int64_t *affected, size_t *bad,
+                       int *rc, aiodb__err *e) {
+  size_t i;
+  PGresult *r;
+  for (i = 0; i < count; i++) {
+    while ((r = PQgetResult(c->pg)) != NULL) {
+      ExecStatusType st = PQresultStatus(r);
+      if (*rc == 0 && st != PGRES_PIPELINE_ABORTED) {
+        *rc = take(c, r, res, first + i == 0, e);
+        if (*rc == 0)
+          *affected += affected_of(r);
+        else
+          *bad = first + i;
+      }
+      PQclear(r);
+    }
+  }
+  /* the sync, or NULL if the connection is gone */
+  while ((r = PQgetResult(c->pg)) != NULL) {
+    int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (sync) break;
+  }
+}
+
 /* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
- * own outside one. */
+ * own outside one. The rows go out in pipeline mode, a chunk per round trip
+ * (small enough that neither side's socket buffer can fill up). */
 static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
                         aiodb__err *e) {
   pg_conn *c = native;
@@ -571,25 +602,32 @@ static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   const char *name = "";
   aiodb__err ignored;
   int64_t affected = 0;
-  size_t r;
+  size_t r = 0, bad = 0, chunk;
   int rc;
 
   rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "BEGIN", e);
-  for (r = 0; r < s->nrows && rc == 0; r++) {
-    PGresult *pr;
-    rc = bind_row(c, s->args + r * s->nargs, s->nargs, e);
-    if (rc == 0 && r == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
-    if (rc != 0) break;
-    pr = PQexecPrepared(c->pg, name, (int)s->nargs, c->values, c->lengths,
-                        c->formats, 0);
-    rc = take(c, pr, res, r == 0, e);
-    if (rc == 0) affected += affected_of(pr);
-    PQclear(pr);
-    if (rc != 0) break;
+  if (rc == 0) rc = bind_row(c, s->args, s->nargs, e);
+  if (rc == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+  if (rc == 0 && !PQenterPipelineMode(c->pg)) rc = fail_from(c, NULL, e);
+  while (rc == 0 && r < s->nrows) {
+    for (chunk = 0; rc == 0 && chunk < PIPELINE_CHUNK && r + chunk < s->nrows; chunk++) {
+      rc = bind_row(c, s->args + (r + chunk) * s->nargs, s->nargs, e);
+      if (rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,
+                                          c->lengths, c->formats, 0))
+        rc = fail_from(c, NULL, e);
+      if (rc != 0) bad = r + chunk;
+    }
+    if (!PQpipelineSync(c->pg) && rc == 0) {
+      rc = fail_from(c, NULL, e);
+      bad = r;
+    }
+    read_chunk(c, r, chunk, res, &affected, &bad, &rc, e);
+    r += chunk;
   }
-  if (rc != 0) { /* r is the failing row, from 0 */
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
+  if (rc != 0) {
     char head[32];
-    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r + 1);
+    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", bad + 1);
     size_t ml = strnlen(e->message, sizeof e->message - 1);
     if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
     memmove(e->message + hl, e->message, ml);
