@@ -21,4 +21,5 @@
   X(cache)                   \
   X(timeout)                 \
   X(meta)                    \
+  X(shared)                  \
   AIODB_TEST_SUITES_POSTGRES(X)

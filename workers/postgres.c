@@ -500,9 +500,19 @@ static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
   return 0;
 }
 
+/* Rows changed: only INSERT, UPDATE, DELETE and MERGE count (for a SELECT
+ * PQcmdTuples is the number of rows returned, which is not "affected"). */
 static int64_t affected_of(const PGresult *r) {
-  const char *n = PQcmdTuples((PGresult *)r);
-  return n && n[0] ? strtoll(n, NULL, 10) : 0;
+  static const char *const verbs[] = {"INSERT ", "UPDATE ", "DELETE ", "MERGE "};
+  const char *tag = PQcmdStatus((PGresult *)r), *n;
+  size_t i;
+  for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+    if (tag != NULL && strncmp(tag, verbs[i], strlen(verbs[i])) == 0) {
+      n = PQcmdTuples((PGresult *)r);
+      return n && n[0] ? strtoll(n, NULL, 10) : 0;
+    }
+  }
+  return 0;
 }
 
 /* Takes a finished result into res (fresh when first). */
