@@ -30,7 +30,7 @@ PG_PASSWORD=aiodb-test-pw
 PG_DB=aiodb
 
 usage() {
-  echo "usage: $0 start|stop|url|check DIR" >&2
+  echo "usage: $0 start|stop|restart|url|check DIR" >&2
   exit 2
 }
 
@@ -364,6 +364,38 @@ cmd_url() {
   cat "$DIR/tcp_url"
 }
 
+# Restarts the running server in place: same data, port and socket, every
+# connection cut (for tests of a server that goes away mid-query).
+cmd_restart() {
+  local PGDATA="" SOCKDIR="" TMPDIRS="" LOGFILE="" SERVER_USER="" BINDIR="" i
+  if [ ! -f "$DIR/state" ] || [ ! -f "$DIR/tcp_url" ]; then
+    echo "pg_server: no server running for $DIR" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC1091
+  . "$DIR/state"
+  local PORT
+  PORT=$(sed -n 's/^PORT=//p' "$DIR/env")
+  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
+    SERVER_USER=""
+  fi
+  as_server "$BINDIR/pg_ctl" restart -D "$PGDATA" -l "$LOGFILE" -m fast -w -t 60 >/dev/null 2>&1 || {
+    echo "pg_server: restart failed; log tail:" >&2
+    tail -n 15 "$LOGFILE" >&2 || true
+    exit 1
+  }
+  for i in $(seq 1 100); do
+    if "$BINDIR/pg_isready" -q -h "$SOCKDIR" -p "$PORT" 2>/dev/null \
+      || pg_isready -q -h "$SOCKDIR" -p "$PORT" 2>/dev/null; then
+      echo "pg_server: restarted"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "pg_server: not accepting connections after restart" >&2
+  exit 1
+}
+
 # Proves the server works: SELECT 1 over the socket (trusted) and over TCP
 # (with the password), and TCP without the password is refused.
 cmd_check() {
@@ -407,6 +439,7 @@ DIR=$(cd -- "$2" && pwd -P)
 case "$action" in
   start) cmd_start ;;
   stop) cmd_stop ;;
+  restart) cmd_restart ;;
   url) cmd_url ;;
   check) cmd_check ;;
   *) usage ;;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -319,6 +320,68 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
 }
 END_TEST
 
+START_TEST(pg_server_restart_mid_query) {
+  aiodb_db *db = pg_open("socket_url", "max_size=2&min_size=2");
+  const char *script = getenv("AIODB_TEST_PG_SCRIPT");
+  char cmd[1200];
+  aiodb_future *slow, *idle, *next;
+
+  ck_assert_ptr_nonnull(script);
+  idle = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
+  aiodb_future_free(idle);
+  slow = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
+  aiodb_future_wait(slow, 300);
+  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script,
+           getenv("AIODB_TEST_PG_DIR"));
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
+  ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
+  aiodb_future_free(slow);
+  /* both connections died with the server: calls fail on the idle one,
+   * then fresh connections serve; within a few calls all succeed */
+  for (int i = 0; i < 5; i++) {
+    next = aiodb_query(db, "SELECT 42", NULL, 0);
+    if (aiodb_test_err(next) == 0) {
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
+      aiodb_future_free(next);
+      break;
+    }
+    ck_assert_int_eq(aiodb_future_error(next), AIODB_ECONNLOST);
+    aiodb_future_free(next);
+    ck_assert_int_lt(i, 4);
+  }
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pg_escaped_password) {
+  aiodb_db *admin = pg_open("socket_url", NULL), *db;
+  char role[64], sql[256], url[800], *at;
+  const char *tcp = pg_url("tcp_url");
+  aiodb_future *f;
+
+  snprintf(role, sizeof role, "esc_%ld", (long)getpid());
+  snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'p@ss:w/rd%%?&'",
+           role, role);
+  aiodb_test_exec(admin, sql);
+  /* postgresql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new role */
+  at = strchr(tcp, '@');
+  ck_assert_ptr_nonnull(at);
+  snprintf(url, sizeof url, "postgresql://%s:p%%40ss%%3Aw%%2Frd%%25%%3F%%26%s", role, at);
+  db = aiodb_open(url, NULL, NULL);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT current_user::text", NULL, 0));
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), role);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  snprintf(sql, sizeof sql, "DROP ROLE %s", role);
+  aiodb_test_exec(admin, sql);
+  aiodb_db_free(admin);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -328,5 +391,7 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_run_meta_and_passwords);
   AIODB_TCASE(s, pg_lost_connection_is_replaced);
   AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
+  AIODB_TCASE(s, pg_escaped_password);
+  AIODB_TCASE(s, pg_server_restart_mid_query);
   return s;
 }

@@ -163,6 +163,9 @@ static void set_message(aiodb__err *e, const pg_cfg *cfg, const char *msg) {
   char *p;
   size_t n;
   snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
+  /* libpq's messages run over several lines: make them one. */
+  for (p = e->message; *p; p++)
+    if (*p == '\n' || *p == '\t') *p = ' ';
   n = strlen(e->message);
   while (n > 0 && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
     e->message[--n] = '\0';
