@@ -382,6 +382,49 @@ START_TEST(pg_escaped_password) {
 }
 END_TEST
 
+static long peak_rss_kb(void) {
+  FILE *fp = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (fp && fgets(line, sizeof line, fp))
+    if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
+  if (fp) fclose(fp);
+  return kb;
+}
+
+START_TEST(pg_cursor_memory_is_bounded) {
+#if defined(AIODB_TEST_SANITIZED)
+  const long rows = 100000;
+#else
+  const long rows = 1000000;
+#endif
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_value lim = aiodb_int(rows);
+  aiodb_cursor *c = aiodb_iterate(
+      db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
+      &lim, 1, 1000);
+  long before = peak_rss_kb(), total = 0, n, growth;
+
+  do {
+    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
+    n = (long)aiodb_result_rows(aiodb_future_result(f));
+    if (n > 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), total + 1);
+    total += n;
+    aiodb_future_free(f);
+  } while (n > 0);
+  growth = peak_rss_kb() - before;
+  ck_assert_int_eq(total, rows);
+  fprintf(stderr, "postgres cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
+          total, growth);
+#if !defined(AIODB_TEST_SANITIZED)
+  ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
+#endif
+  aiodb_cursor_free(c);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -393,5 +436,11 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
   AIODB_TCASE(s, pg_escaped_password);
   AIODB_TCASE(s, pg_server_restart_mid_query);
+  {
+    TCase *big = tcase_create("pg_cursor_memory_is_bounded");
+    tcase_set_timeout(big, 300);
+    tcase_add_test(big, pg_cursor_memory_is_bounded);
+    suite_add_tcase(s, big);
+  }
   return s;
 }
