@@ -23,6 +23,9 @@ int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
 #endif
     ;
 
+/* Puts "row N: " (N from 1) in front of e's message: for query_many. */
+void aiodb__err_prefix_row(aiodb__err *e, size_t row);
+
 /* One statement to run, with placeholders already in the driver's style and
  * args in the driver's binding order. */
 typedef struct aiodb__stmt {

@@ -1,6 +1,7 @@
 /* Status codes, their names and messages, and error filling. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "driver.h"
 #include "url.h"
@@ -46,4 +47,14 @@ int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...) {
   vsnprintf(e->message, sizeof e->message, fmt, ap);
   va_end(ap);
   return code;
+}
+
+void aiodb__err_prefix_row(aiodb__err *e, size_t row) {
+  char head[32];
+  size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", row);
+  size_t ml = strnlen(e->message, sizeof e->message - 1);
+  if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
+  memmove(e->message + hl, e->message, ml);
+  memcpy(e->message, head, hl);
+  e->message[hl + ml] = '\0';
 }

@@ -128,3 +128,13 @@ void aiodb_test_fail_allocs_after(long n) {
   alloc_budget = n;
   aiodb_set_allocator(failing_malloc, failing_realloc, NULL);
 }
+
+long aiodb_test_peak_rss_kb(void) {
+  FILE *fp = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (fp && fgets(line, sizeof line, fp))
+    if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
+  if (fp) fclose(fp);
+  return kb;
+}

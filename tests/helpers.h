@@ -74,6 +74,9 @@ void aiodb_test_gate_destroy(aiodb_test_gate *g);
  * restores the C library's. */
 void aiodb_test_fail_allocs_after(long n);
 
+/* This process's peak resident set (VmHWM), in KiB; -1 if unknown. */
+long aiodb_test_peak_rss_kb(void);
+
 /* Milliseconds on a monotonic clock. */
 double aiodb_test_now_ms(void);
 #endif

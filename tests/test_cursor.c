@@ -5,16 +5,6 @@
 
 #include "helpers.h"
 
-static long peak_rss_kb(void) {
-  FILE *fp = fopen("/proc/self/status", "r");
-  char line[256];
-  long kb = -1;
-  while (fp && fgets(line, sizeof line, fp))
-    if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
-  if (fp) fclose(fp);
-  return kb;
-}
-
 static size_t next_rows(aiodb_cursor *c, aiodb_future **keep) {
   aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
   size_t n = aiodb_result_rows(aiodb_future_result(f));
@@ -85,7 +75,7 @@ START_TEST(cursor_memory_is_bounded_by_the_batch) {
       db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
           "SELECT i, printf('%0100d', i) AS pad FROM n",
       &lim, 1, 1000);
-  long before = peak_rss_kb(), total = 0, n, growth;
+  long before = aiodb_test_peak_rss_kb(), total = 0, n, growth;
   int64_t expect = 1;
 
   do {
@@ -100,7 +90,7 @@ START_TEST(cursor_memory_is_bounded_by_the_batch) {
     total += n;
     aiodb_future_free(f);
   } while (n > 0);
-  growth = peak_rss_kb() - before;
+  growth = aiodb_test_peak_rss_kb() - before;
   ck_assert_int_eq(total, rows);
   fprintf(stderr, "cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
           total, growth);

@@ -382,16 +382,6 @@ START_TEST(pg_escaped_password) {
 }
 END_TEST
 
-static long peak_rss_kb(void) {
-  FILE *fp = fopen("/proc/self/status", "r");
-  char line[256];
-  long kb = -1;
-  while (fp && fgets(line, sizeof line, fp))
-    if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
-  if (fp) fclose(fp);
-  return kb;
-}
-
 START_TEST(pg_cursor_memory_is_bounded) {
 #if defined(AIODB_TEST_SANITIZED)
   const long rows = 100000;
@@ -403,7 +393,7 @@ START_TEST(pg_cursor_memory_is_bounded) {
   aiodb_cursor *c = aiodb_iterate(
       db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
       &lim, 1, 1000);
-  long before = peak_rss_kb(), total = 0, n, growth;
+  long before = aiodb_test_peak_rss_kb(), total = 0, n, growth;
 
   do {
     aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
@@ -412,7 +402,7 @@ START_TEST(pg_cursor_memory_is_bounded) {
     total += n;
     aiodb_future_free(f);
   } while (n > 0);
-  growth = peak_rss_kb() - before;
+  growth = aiodb_test_peak_rss_kb() - before;
   ck_assert_int_eq(total, rows);
   fprintf(stderr, "postgres cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
           total, growth);

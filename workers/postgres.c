@@ -639,13 +639,7 @@ static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   }
   if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
   if (rc != 0) {
-    char head[32];
-    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", bad + 1);
-    size_t ml = strnlen(e->message, sizeof e->message - 1);
-    if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
-    memmove(e->message + hl, e->message, ml);
-    memcpy(e->message, head, hl);
-    e->message[hl + ml] = '\0';
+    aiodb__err_prefix_row(e, bad + 1);
     run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
     if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
     return rc;

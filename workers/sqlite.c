@@ -488,14 +488,7 @@ static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   }
   unprepare(st, cached);
   if (rc != 0) {
-    /* Name the failing row in front of the driver's words. */
-    char head[32];
-    size_t hl = (size_t)snprintf(head, sizeof head, "row %zu: ", r + 1);
-    size_t ml = strnlen(e->message, sizeof e->message - 1);
-    if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
-    memmove(e->message + hl, e->message, ml);
-    memcpy(e->message, head, hl);
-    e->message[hl + ml] = '\0';
+    aiodb__err_prefix_row(e, r + 1);
     sqlite3_exec(c->db, "ROLLBACK TO aiodb_many", NULL, NULL, NULL);
     sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
     return rc;
