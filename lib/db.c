@@ -370,8 +370,6 @@ static void *worker_main(void *arg) {
 
   pthread_mutex_lock(&db->lock);
   if (cerr.code == 0) {
-    conn->connected = 1;
-    db->nconnected++;
     for (;;) {
       f = next_job(conn);
       if (f == NULL) {
@@ -436,7 +434,6 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&db->lock);
     close_connection(conn);
     pthread_mutex_lock(&db->lock);
-    db->nconnected--;
   }
 
   /* Leaving: nothing queued on this connection may be lost. */

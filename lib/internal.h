@@ -240,9 +240,7 @@ struct aiodb_conn {
   unsigned id;
   int pinned;
   int sleeping;             /* waiting on cv and claimable */
-  int connected;
   int quit;                 /* the worker has left its loop */
-  int joined;
 };
 
 struct aiodb_db {
@@ -253,8 +251,6 @@ struct aiodb_db {
   aiodb__qnode shared;      /* jobs for any unpinned connection */
   aiodb__qnode conns;       /* every connection not yet joined */
   unsigned nlive;           /* workers started and not yet quit */
-  unsigned nconnected;
-  unsigned nsleeping;
   unsigned min_size, max_size;
   unsigned next_id;
   size_t stack_size;
