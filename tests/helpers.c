@@ -52,6 +52,16 @@ int aiodb_test_err(aiodb_future *f) {
   return aiodb_future_error(f);
 }
 
+size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
+  aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
+  size_t n = aiodb_result_rows(aiodb_future_result(f));
+  if (keep)
+    *keep = f;
+  else
+    aiodb_future_free(f);
+  return n;
+}
+
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
   aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
   int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);

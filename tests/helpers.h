@@ -36,6 +36,10 @@ aiodb_future *aiodb_test_ok(aiodb_future *f);
 /* Waits and returns aiodb_future_error(f). */
 int aiodb_test_err(aiodb_future *f);
 
+/* Fetches the next batch of c, asserting success; returns its row count and
+ * hands the future over in *keep (or frees it when keep is NULL). */
+size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep);
+
 /* Runs sql on db and returns the first cell as an integer. */
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
 

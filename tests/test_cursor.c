@@ -5,16 +5,6 @@
 
 #include "helpers.h"
 
-static size_t next_rows(aiodb_cursor *c, aiodb_future **keep) {
-  aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
-  size_t n = aiodb_result_rows(aiodb_future_result(f));
-  if (keep)
-    *keep = f;
-  else
-    aiodb_future_free(f);
-  return n;
-}
-
 START_TEST(cursor_batches_until_the_end) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_value lim = aiodb_int(2500);
@@ -24,20 +14,20 @@ START_TEST(cursor_batches_until_the_end) {
   aiodb_future *f;
   aiodb_result *r;
 
-  ck_assert_uint_eq(next_rows(c, &f), 1000);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 1000);
   r = aiodb_future_result(f);
   ck_assert_int_eq(aiodb_result_int(r, 0, 0), 1);
   ck_assert_int_eq(aiodb_result_int(r, 999, 0), 1000);
   ck_assert_str_eq(aiodb_result_name(r, 1), "v");
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, &f), 1000);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 1000);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1001);
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, NULL), 500);
-  ck_assert_uint_eq(next_rows(c, &f), 0); /* the end: no rows, the columns */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 500);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 0); /* the end: no rows, the columns */
   ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, NULL), 0); /* and ever after */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 0); /* and ever after */
   aiodb_cursor_free(c);
   aiodb_cursor_free(NULL);
   aiodb_db_free(db);
@@ -52,7 +42,7 @@ START_TEST(cursor_abandoned_frees_its_connection) {
       NULL, 0, 100);
   aiodb_future *q;
 
-  ck_assert_uint_eq(next_rows(c, NULL), 100); /* an endless result */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100); /* an endless result */
   q = aiodb_query(db, "SELECT 5", NULL, 0);   /* waits: the cursor pins it */
   ck_assert_int_eq(aiodb_future_wait(q, 50), AIODB_ETIMEDOUT);
   aiodb_cursor_free(c);
@@ -132,7 +122,7 @@ START_TEST(cursor_errors_and_pinned_connection) {
   acq = aiodb_test_ok(aiodb_acquire(db));
   conn = aiodb_future_conn(acq);
   c = aiodb_conn_iterate(conn, "SELECT 1 UNION ALL SELECT 2", NULL, 0, 0);
-  ck_assert_uint_eq(next_rows(c, NULL), 2);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 2);
   aiodb_cursor_free(c);
   f = aiodb_test_ok(aiodb_conn_query(conn, "SELECT 3", NULL, 0));
   aiodb_future_free(f);

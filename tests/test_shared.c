@@ -842,16 +842,6 @@ END_TEST
 
 /* ---- cursors ---- */
 
-static size_t next_rows(aiodb_cursor *c, aiodb_future **keep) {
-  aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
-  size_t n = aiodb_result_rows(aiodb_future_result(f));
-  if (keep)
-    *keep = f;
-  else
-    aiodb_future_free(f);
-  return n;
-}
-
 START_TEST(shared_cursor_batches_until_empty) {
   shared sh;
   aiodb_db *db = open_many(&sh, "cur");
@@ -867,23 +857,23 @@ START_TEST(shared_cursor_batches_until_empty) {
   aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, S(&sh, "INSERT INTO {t}(id) VALUES (?)"), rows, N, 1)));
   c = aiodb_iterate(db, S(&sh, "SELECT id, s FROM {t} WHERE id <= ? ORDER BY id"), &lim, 1, 1000);
   ck_assert_ptr_nonnull(c);
-  ck_assert_uint_eq(next_rows(c, &f), 1000);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 1000);
   r = aiodb_future_result(f);
   ck_assert_int_eq(aiodb_result_int(r, 0, 0), 1);
   ck_assert_int_eq(aiodb_result_int(r, 999, 0), 1000);
   ck_assert(aiodb_result_isnull(r, 0, 1));
   ck_assert_str_eq(aiodb_result_name(r, 1), "s");
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, &f), 1000);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 1000);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1001);
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, &f), 500);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 500);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 499, 0), N);
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, &f), 0); /* the end: no rows, the columns */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, &f), 0); /* the end: no rows, the columns */
   ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
-  ck_assert_uint_eq(next_rows(c, NULL), 0); /* and ever after */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 0); /* and ever after */
   aiodb_cursor_free(c);
   /* the connection is free again */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
@@ -902,8 +892,8 @@ START_TEST(shared_cursor_abandoned_frees_its_connection) {
   sh_init(&sh, "curab");
   db = sh_open(&sh, "max_size=1");
   c = aiodb_iterate(db, sh.drv->endless, NULL, 0, 100);
-  ck_assert_uint_eq(next_rows(c, NULL), 100); /* an endless result */
-  ck_assert_uint_eq(next_rows(c, NULL), 100);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100); /* an endless result */
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100);
   q = aiodb_query(db, "SELECT 5", NULL, 0); /* waits: the cursor pins it */
   ck_assert_int_eq(aiodb_future_wait(q, 50), AIODB_ETIMEDOUT);
   aiodb_cursor_free(c);
