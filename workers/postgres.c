@@ -62,14 +62,11 @@ typedef struct pg_cursor {
 
 /* ---- configuration ---- */
 
-static int known_option(const char *key) {
-  PQconninfoOption *opts = PQconndefaults(), *o;
-  int found = 0;
-  if (opts == NULL) return 0;
-  for (o = opts; o->keyword != NULL; o++)
-    if (strcmp(o->keyword, key) == 0) found = 1;
-  PQconninfoFree(opts);
-  return found;
+static int known_option(const PQconninfoOption *opts, const char *key) {
+  const PQconninfoOption *o;
+  for (o = opts; o != NULL && o->keyword != NULL; o++)
+    if (strcmp(o->keyword, key) == 0) return 1;
+  return 0;
 }
 
 static void pg_free_config(void *p) {
@@ -105,6 +102,7 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
   pg_cfg *c;
+  PQconninfoOption *known = NULL;
   char port[16];
   size_t i, max = url->nquery + 8;
   int rc = 0;
@@ -128,10 +126,12 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
     if ((c->password = aiodb__strdup(url->password)) == NULL) goto oom;
   }
   if (url->path && url->path[0] && cfg_add(c, "dbname", url->path)) goto oom;
+  known = PQconndefaults();
+  if (known == NULL) goto oom;
   for (i = 0; i < url->nquery; i++) {
     aiodb__kv *kv = &url->query[i];
     if (kv->used) continue;
-    if (!known_option(kv->key) || strcmp(kv->key, "replication") == 0) {
+    if (!known_option(known, kv->key) || strcmp(kv->key, "replication") == 0) {
       rc = aiodb__error_set(err, AIODB_EINVAL,
                             "unknown option '%s' for postgresql", kv->key);
       goto fail;
@@ -142,6 +142,8 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
     if (cfg_add(c, kv->key, kv->value)) goto oom;
     kv->used = 1;
   }
+  PQconninfoFree(known);
+  known = NULL;
   /* The library's own name, unless the caller chose one. */
   if (aiodb__url_opt(url, "fallback_application_name") == NULL &&
       cfg_add(c, "fallback_application_name", "aiodb"))
@@ -151,6 +153,7 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
 oom:
   rc = aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
 fail:
+  PQconninfoFree(known);
   pg_free_config(c);
   return rc;
 }
