@@ -142,6 +142,12 @@ static void run_statement(aiodb_conn *conn, aiodb_future *f) {
   aiodb__stmt st;
   int rc;
 
+  /* Canceled or timed out between being taken and reaching here: the
+   * driver's interrupt may have found nothing running to stop. */
+  if (atomic_load(&f->flags) & (AIODB__F_CANCEL | AIODB__F_TIMEDOUT)) {
+    aiodb__err_set(&f->err, AIODB_ECANCELED, "canceled before it ran");
+    return;
+  }
   if (new_result(f) != 0) return;
   stmt_of(f, &st);
   if (f->kind == AIODB__JOB_MANY)
@@ -366,6 +372,7 @@ static void *worker_main(void *arg) {
     pthread_setname_np(pthread_self(), name);
   }
 #endif
+  if (drv->thread_start) drv->thread_start();
   open_connection(conn, &cerr);
 
   pthread_mutex_lock(&db->lock);
@@ -465,6 +472,7 @@ static void *worker_main(void *arg) {
   conn->scratch = NULL;
   if (close_f) aiodb__future_complete(close_f);
   tls_conn = NULL;
+  if (drv->thread_stop) drv->thread_stop();
   return NULL;
 }
 

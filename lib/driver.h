@@ -89,6 +89,12 @@ typedef struct aiodb__driver {
 
   /* 1 if the connection is unusable and must be replaced after error e. */
   int (*is_broken)(void *native, const aiodb__err *e);
+
+  /* Optional (NULL): called by each worker thread when it starts and just
+   * before it ends, for client libraries with per-thread state
+   * (mysql_thread_init / mysql_thread_end). */
+  void (*thread_start)(void);
+  void (*thread_stop)(void);
 } aiodb__driver;
 
 /* The drivers built into this library; NULL-terminated. */
@@ -99,6 +105,9 @@ extern const aiodb__driver aiodb__driver_sqlite;
 #endif
 #ifdef AIODB_HAVE_POSTGRES
 extern const aiodb__driver aiodb__driver_postgres;
+#endif
+#ifdef AIODB_HAVE_MYSQL
+extern const aiodb__driver aiodb__driver_mysql;
 #endif
 
 /* Result building, for drivers: cells are appended in row-major order once

@@ -23,8 +23,13 @@ static const struct {
     {"postgresql", NULL, "libpq"},
     {"postgres", NULL, "libpq"},
 #endif
+#ifdef AIODB_HAVE_MYSQL
+    {"mysql", &aiodb__driver_mysql, "libmariadb"},
+    {"mariadb", &aiodb__driver_mysql, "libmariadb"},
+#else
     {"mysql", NULL, "the MariaDB/MySQL client library"},
     {"mariadb", NULL, "the MariaDB/MySQL client library"},
+#endif
 };
 
 const aiodb__driver *aiodb__driver_find(const char *scheme, aiodb_error *err) {

@@ -21,4 +21,8 @@ AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
 # runs for the PostgreSQL suites, with its own port and socket (Debian's own
 # default cluster, if the package's postinst starts one, is not used).
 # iproute2 (ss) picks a free port; procps for looking at processes.
-AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps)
+# mariadb-server and mariadb-client: the throwaway server of
+# tests/mariadb_server.sh; libmariadb-dev: MariaDB Connector/C, the MySQL
+# driver's client library; openssl makes that server's test certificates.
+AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
+                     mariadb-server mariadb-client libmariadb-dev openssl)

@@ -22,21 +22,23 @@ static const struct {
 
 /* A suite that needs a server the fixtures could not start: 77 makes
  * ctest report it skipped. Under CI=true a missing server is a failure.
- * The server's suites: "postgres", and "shared" when AIODB_TEST_DRIVER
- * points it at PostgreSQL (it reads socket_url). */
+ * The server's suites: "postgres" and "mysql", and "shared" when
+ * AIODB_TEST_DRIVER points it at a server (it reads socket_url). */
 static int server_missing(const char *suite) {
-  const char *dir = getenv("AIODB_TEST_PG_DIR"), *ci = getenv("CI");
-  const char *driver = getenv("AIODB_TEST_DRIVER");
-  const char *file;
+  const char *ci = getenv("CI"), *driver = getenv("AIODB_TEST_DRIVER");
+  const char *dir_env, *file, *dir;
   char path[600];
+  int shared = strcmp(suite, "shared") == 0 && driver != NULL;
   if (strcmp(suite, "postgres") == 0)
-    file = "tcp_url";
-  else if (strcmp(suite, "shared") == 0 && driver != NULL &&
-           strcmp(driver, "postgresql") == 0)
-    file = "socket_url";
+    dir_env = "AIODB_TEST_PG_DIR", file = "tcp_url";
+  else if (shared && strcmp(driver, "postgresql") == 0)
+    dir_env = "AIODB_TEST_PG_DIR", file = "socket_url";
+  else if (strcmp(suite, "mysql") == 0 || (shared && strcmp(driver, "mysql") == 0))
+    dir_env = "AIODB_TEST_MYSQL_DIR", file = "socket_url";
   else
     return 0;
   if (ci != NULL && strcmp(ci, "true") == 0) return 0;
+  dir = getenv(dir_env);
   snprintf(path, sizeof path, "%s/%s", dir ? dir : "", file);
   return access(path, R_OK) != 0;
 }

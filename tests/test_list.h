@@ -4,6 +4,11 @@
 #else
 #define AIODB_TEST_SUITES_POSTGRES(X)
 #endif
+#ifdef AIODB_HAVE_MYSQL
+#define AIODB_TEST_SUITES_MYSQL(X) X(mysql)
+#else
+#define AIODB_TEST_SUITES_MYSQL(X)
+#endif
 
 #define AIODB_TEST_SUITES(X) \
   X(url)                     \
@@ -22,4 +27,5 @@
   X(timeout)                 \
   X(meta)                    \
   X(shared)                  \
-  AIODB_TEST_SUITES_POSTGRES(X)
+  AIODB_TEST_SUITES_POSTGRES(X) \
+  AIODB_TEST_SUITES_MYSQL(X)

@@ -4,13 +4,16 @@
  *   AIODB_TEST_DRIVER=sqlite      a fresh SQLite file per case (the default)
  *   AIODB_TEST_DRIVER=postgresql  $AIODB_TEST_PG_DIR/socket_url, the
  *                                 throwaway server of the pg fixture
+ *   AIODB_TEST_DRIVER=mysql       $AIODB_TEST_MYSQL_DIR/socket_url, the
+ *                                 throwaway MariaDB of the mysql fixture
  *
- * The PostgreSQL database is shared by the whole ctest run, so every case
+ * A server's database is shared by the whole ctest run, so every case
  * names its tables after itself and the process (sh_<case>_<pid>), drops
  * them first in case an earlier failed run left them, and drops them at
- * the end. SQL uses only what both dialects take (`?`/`:name`, INTEGER,
+ * the end. SQL uses only what every dialect takes (`?`/`:name`, INTEGER,
  * BIGINT, DOUBLE PRECISION, TEXT); the few differences are in `drivers`
- * below and reach the SQL through S()'s {blob} substitution. */
+ * below and reach the SQL through S()'s {blob}, {text} and {vv}
+ * substitutions. */
 #include <float.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,18 +30,27 @@ typedef struct shared_driver {
   const char *env;     /* the value of AIODB_TEST_DRIVER */
   const char *name;    /* what aiodb_db_driver() and aiodb_server_info() say */
   const char *blob;    /* the binary column type, for {blob} */
+  const char *text;    /* a text column type for 1 MiB, for {text} */
+  const char *vv;      /* :v concatenated with itself, for {vv} */
   const char *slow;    /* a statement that runs until interrupted */
   const char *endless; /* a statement with (practically) endless rows */
+  const char *unique_state;   /* SQLSTATE of a UNIQUE violation */
+  const char *canceled_state; /* SQLSTATE of a canceled statement */
+  int ddl_in_tx;       /* CREATE TABLE can be rolled back (not MySQL's) */
 } shared_driver;
 
 static const shared_driver drivers[] = {
-    {"sqlite", "sqlite", "BLOB",
+    {"sqlite", "sqlite", "BLOB", "TEXT", ":v || :v",
      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
      "WHERE x < 10000000000) SELECT count(*) FROM c",
      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-     "SELECT i FROM n"},
-    {"postgresql", "postgresql", "bytea", "SELECT pg_sleep(30)",
-     "SELECT generate_series(1, 1000000000)"},
+     "SELECT i FROM n",
+     "23505", "57014", 1},
+    {"postgresql", "postgresql", "bytea", "TEXT", ":v || :v", "SELECT pg_sleep(30)",
+     "SELECT generate_series(1, 1000000000)", "23505", "57014", 1},
+    /* seq_1_to_N: MariaDB's built-in Sequence engine. MySQL's || is OR. */
+    {"mysql", "mysql", "LONGBLOB", "LONGTEXT", "CONCAT(:v, :v)", "SELECT SLEEP(30)",
+     "SELECT seq FROM seq_1_to_1000000000", "23000", "70100", 0},
 };
 
 /* ---- per-case context ---- */
@@ -56,21 +68,23 @@ static const shared_driver *shared_pick(void) {
   if (want == NULL || *want == '\0') want = "sqlite";
   for (i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
     if (strcmp(drivers[i].env, want) == 0) return &drivers[i];
-  ck_abort_msg("AIODB_TEST_DRIVER=%s: no such driver (sqlite, postgresql)", want);
+  ck_abort_msg("AIODB_TEST_DRIVER=%s: no such driver (sqlite, postgresql, mysql)",
+               want);
   return NULL;
 }
 
-/* The PostgreSQL server's socket URL, as the pg fixture wrote it. */
-static void read_pg_url(char *buf, size_t cap) {
-  const char *dir = getenv("AIODB_TEST_PG_DIR");
+/* A test server's socket URL, as its fixture wrote it in the folder the
+ * environment variable dir_env names. */
+static void read_server_url(const char *dir_env, char *buf, size_t cap) {
+  const char *dir = getenv(dir_env);
   char path[600];
   FILE *fp;
   size_t n;
 
-  ck_assert_msg(dir != NULL, "AIODB_TEST_PG_DIR is not set");
+  ck_assert_msg(dir != NULL, "%s is not set", dir_env);
   snprintf(path, sizeof path, "%s/socket_url", dir);
   fp = fopen(path, "r");
-  ck_assert_msg(fp != NULL, "no PostgreSQL test server (%s)", path);
+  ck_assert_msg(fp != NULL, "no test server (%s)", path);
   n = fread(buf, 1, cap - 1, fp);
   fclose(fp);
   buf[n] = '\0';
@@ -83,8 +97,10 @@ static void sh_init(shared *sh, const char *stem) {
   sh->drv = shared_pick();
   if (strcmp(sh->drv->env, "sqlite") == 0)
     snprintf(sh->url, sizeof sh->url, "%s", aiodb_test_sqlite_url());
+  else if (strcmp(sh->drv->env, "mysql") == 0)
+    read_server_url("AIODB_TEST_MYSQL_DIR", sh->url, sizeof sh->url);
   else
-    read_pg_url(sh->url, sizeof sh->url);
+    read_server_url("AIODB_TEST_PG_DIR", sh->url, sizeof sh->url);
   snprintf(sh->t, sizeof sh->t, "sh_%s_%ld", stem, (long)getpid());
   snprintf(sh->u, sizeof sh->u, "sh_%s_%ld_b", stem, (long)getpid());
 }
@@ -123,6 +139,10 @@ static const char *S(const shared *sh, const char *fmt, ...) {
       rep = sh->u, skip = 3;
     else if (strncmp(p, "{blob}", 6) == 0)
       rep = sh->drv->blob, skip = 6;
+    else if (strncmp(p, "{text}", 6) == 0)
+      rep = sh->drv->text, skip = 6;
+    else if (strncmp(p, "{vv}", 4) == 0)
+      rep = sh->drv->vv, skip = 4;
     if (rep == NULL) {
       ck_assert(n + 1 < sizeof bufs[0]);
       out[n++] = *p++;
@@ -159,7 +179,7 @@ static aiodb_db *open_values(shared *sh, const char *stem) {
   db = sh_open(sh, NULL);
   aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(id INTEGER PRIMARY KEY, i BIGINT, "
-                            "f DOUBLE PRECISION, s TEXT, b {blob})"));
+                            "f DOUBLE PRECISION, s {text}, b {blob})"));
   return db;
 }
 
@@ -444,7 +464,7 @@ START_TEST(shared_affected_rows_and_errors) {
   v = aiodb_int(12);
   f = aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), &v, 1);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
+  ck_assert_str_eq(aiodb_future_sqlstate(f), sh.drv->unique_state);
   ck_assert_str_ne(aiodb_future_errmsg(f), "");
   ck_assert_ptr_null(aiodb_future_result(f));
   aiodb_future_free(f);
@@ -633,7 +653,7 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
 
   aiodb_test_ok(a);
   ck_assert_int_eq(aiodb_test_err(dup), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(dup), "23505");
+  ck_assert_str_eq(aiodb_future_sqlstate(dup), sh.drv->unique_state);
   snprintf(first, sizeof first, "%s", aiodb_future_errmsg(dup));
   ck_assert_str_ne(first, "");
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
@@ -642,7 +662,7 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
   ck_assert_int_eq(aiodb_test_err(commit), AIODB_ETXABORTED);
   ck_assert_msg(strstr(aiodb_future_errmsg(commit), first) != NULL,
                 "commit says '%s', the failure was '%s'", aiodb_future_errmsg(commit), first);
-  ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
+  ck_assert_str_eq(aiodb_future_sqlstate(commit), sh.drv->unique_state);
   /* nothing kept, and the connection is back in the pool (max_size 1) */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 0);
   aiodb_future_free(a);
@@ -757,7 +777,7 @@ START_TEST(shared_many_inserts_every_row) {
   /* named placeholders, repeated, bind per row too */
   {
     aiodb_value upd[] = {aiodb_text("a"), aiodb_int(0), aiodb_text("b"), aiodb_int(3)};
-    f = aiodb_test_ok(aiodb_query_many(db, S(&sh, "UPDATE {t} SET s = :v || :v WHERE n = :k"),
+    f = aiodb_test_ok(aiodb_query_many(db, S(&sh, "UPDATE {t} SET s = {vv} WHERE n = :k"),
                                        upd, 2, 2));
   }
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
@@ -789,7 +809,7 @@ START_TEST(shared_many_is_atomic) {
   }
   f = aiodb_query_many(db, S(&sh, "INSERT INTO {t}(id, n) VALUES (?, ?)"), rows, N, 2);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
+  ck_assert_str_eq(aiodb_future_sqlstate(f), sh.drv->unique_state);
   ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 500: ", 9) == 0, "%s",
                 aiodb_future_errmsg(f));
   aiodb_future_free(f);
@@ -923,7 +943,7 @@ START_TEST(shared_cancel_running_statement) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
   ms = aiodb_test_now_ms() - t0;
   ck_assert_msg(ms < 2000, "the cancel took %.0f ms", ms);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "57014");
+  ck_assert_str_eq(aiodb_future_sqlstate(f), sh.drv->canceled_state);
   ck_assert_int_eq(aiodb_future_cancel(f), AIODB_EBUSY); /* done already */
   aiodb_future_free(f);
   /* the connection runs the next query */
@@ -1101,7 +1121,8 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   db = sh_open(&sh, "force_rollback=1");
   aiodb_test_exec(db, S(&sh, "INSERT INTO {t}(x) VALUES (2)"));
   aiodb_test_exec(db, S(&sh, "UPDATE {t} SET x = 10 WHERE x = 1"));
-  aiodb_test_exec(db, S(&sh, "CREATE TABLE {u}(y INTEGER)"));
+  /* MySQL commits before and after DDL: force_rollback cannot undo it. */
+  if (sh.drv->ddl_in_tx) aiodb_test_exec(db, S(&sh, "CREATE TABLE {u}(y INTEGER)"));
   tx = aiodb_begin(db); /* a SAVEPOINT inside the db's transaction */
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (3)"));
   inner = aiodb_tx_begin(tx);
@@ -1110,7 +1131,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 15);
-  ck_assert_int_eq(present(db, sh.u), 1);
+  ck_assert_int_eq(present(db, sh.u), sh.drv->ddl_in_tx);
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
   aiodb_db_free(db);
 

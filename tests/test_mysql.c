@@ -1,0 +1,728 @@
+/* MySQL/MariaDB through MariaDB Connector/C, against the throwaway server
+ * that the mysql_start fixture runs (tests/mariadb_server.sh): types on both
+ * protocols, errors, the statement cache, cancel, lost connections, TLS,
+ * passwords and bounded cursors. */
+#include <mysql.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+/* A file the fixture wrote ("tcp_url", "socket_url", "tls_ca"), or NULL
+ * when absent. */
+static const char *my_file(const char *which) {
+  static char bufs[4][512];
+  static unsigned slot;
+  char *buf = bufs[slot++ % 4];
+  const char *dir = getenv("AIODB_TEST_MYSQL_DIR");
+  char path[600];
+  FILE *fp;
+  size_t n;
+
+  ck_assert_msg(dir != NULL, "AIODB_TEST_MYSQL_DIR is not set");
+  snprintf(path, sizeof path, "%s/%s", dir, which);
+  fp = fopen(path, "r");
+  if (fp == NULL) return NULL;
+  n = fread(buf, 1, 511, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
+  return buf;
+}
+
+static const char *my_url(const char *which) {
+  const char *u = my_file(which);
+  ck_assert_msg(u != NULL, "no MariaDB test server (%s)", which);
+  return u;
+}
+
+static aiodb_db *my_open(const char *which, const char *opts) {
+  char url[900];
+  aiodb_error err;
+  aiodb_db *db;
+  const char *base = my_url(which);
+  snprintf(url, sizeof url, "%s%s%s", base,
+           opts ? (strchr(base, '?') ? "&" : "?") : "", opts ? opts : "");
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  return db;
+}
+
+static const char *cell_text(aiodb_future *f, size_t col) {
+  return aiodb_result_text(aiodb_future_result(f), 0, col);
+}
+
+/* Every column type, read over the binary protocol (prepared) and over the
+ * text protocol (no arguments, no statement cache): the same cells. */
+START_TEST(my_types_on_both_protocols) {
+  aiodb_db *bin = my_open("socket_url", NULL);
+  aiodb_db *txt = my_open("socket_url", "statement_cache=0");
+  static const char blob[] = {0, 1, 2, (char)0xff, 0, 'z'};
+  aiodb_value args[] = {aiodb_blob(blob, sizeof blob),
+                        aiodb_text("h\xc3\xa9llo \xf0\x9f\x98\x80")};
+  aiodb_future *fb, *ft;
+  aiodb_result *rb, *rt;
+  size_t i;
+
+  aiodb_test_exec(bin, "DROP TABLE IF EXISTS my_types");
+  aiodb_test_exec(bin,
+                  "CREATE TABLE my_types(ti TINYINT, si SMALLINT UNSIGNED, mi MEDIUMINT, "
+                  "i INT, bi BIGINT, ubi BIGINT UNSIGNED, small_ubi BIGINT UNSIGNED, "
+                  "f FLOAT, d DOUBLE, dec1 DECIMAL(10,2), dt DATE, tm TIME(3), "
+                  "dtm DATETIME(6), ts TIMESTAMP NULL, y YEAR, bits BIT(12), "
+                  "vb VARBINARY(16), lb LONGBLOB, vc VARCHAR(40), lt LONGTEXT, "
+                  "en ENUM('a','b'), js JSON, nul INT)");
+  aiodb_future_free(aiodb_test_ok(aiodb_query(
+      bin,
+      "INSERT INTO my_types VALUES (-128, 65535, -8388608, 2147483647, "
+      "-9223372036854775808, 18446744073709551615, 42, 1.1, 0.1, 1.50, "
+      "'2024-02-29', '-12:34:56.5', '2024-01-02 03:04:05.000006', "
+      "'2038-01-19 03:14:07', 2024, b'101000000001', x'00ff', ?, ?, 'x', 'b', "
+      "'{\"k\": [1, 2]}', NULL)",
+      args, 2)));
+  fb = aiodb_test_ok(aiodb_query(bin, "SELECT * FROM my_types WHERE ti = ?",
+                                 (aiodb_value[]){aiodb_int(-128)}, 1));
+  ft = aiodb_test_ok(aiodb_query(txt, "SELECT * FROM my_types", NULL, 0));
+  rb = aiodb_future_result(fb);
+  rt = aiodb_future_result(ft);
+
+  ck_assert_uint_eq(aiodb_result_cols(rb), 23);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 0), -128);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 1), 65535);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 2), -8388608);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 3), 2147483647);
+  ck_assert(aiodb_result_int(rb, 0, 4) == INT64_MIN);
+  /* unsigned BIGINT beyond int64: the exact digits, as text */
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 5), AIODB_TYPE_TEXT);
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 5), "18446744073709551615");
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 6), AIODB_TYPE_INT);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 6), 42);
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 7), AIODB_TYPE_FLOAT);
+  ck_assert(aiodb_result_float(rb, 0, 7) == 1.1); /* as the server prints it */
+  ck_assert(aiodb_result_float(rb, 0, 8) == 0.1);
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 9), AIODB_TYPE_TEXT);
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 9), "1.50");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 10), "2024-02-29");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 11), "-12:34:56.500");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 12), "2024-01-02 03:04:05.000006");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 13), "2038-01-19 03:14:07");
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 14), AIODB_TYPE_INT);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 14), 2024);
+  ck_assert_int_eq(aiodb_result_int(rb, 0, 15), 0xa01);
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 16), AIODB_TYPE_BLOB);
+  ck_assert_uint_eq(aiodb_result_len(rb, 0, 16), 2);
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 17), AIODB_TYPE_BLOB);
+  ck_assert_uint_eq(aiodb_result_len(rb, 0, 17), sizeof blob);
+  ck_assert_int_eq(memcmp(aiodb_result_blob(rb, 0, 17), blob, sizeof blob), 0);
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 18), "h\xc3\xa9llo \xf0\x9f\x98\x80");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 19), "x");
+  ck_assert_str_eq(aiodb_result_text(rb, 0, 20), "b");
+  ck_assert_int_eq(aiodb_result_type(rb, 0, 21), AIODB_TYPE_TEXT);
+  ck_assert(aiodb_result_isnull(rb, 0, 22));
+  ck_assert_str_eq(aiodb_result_name(rb, 3), "i");
+
+  /* the text protocol gives the very same cells */
+  ck_assert_uint_eq(aiodb_result_cols(rt), aiodb_result_cols(rb));
+  for (i = 0; i < aiodb_result_cols(rb); i++) {
+    aiodb_type type = aiodb_result_type(rb, 0, i);
+    ck_assert_msg(aiodb_result_type(rt, 0, i) == type, "column %zu: type %d, text protocol %d",
+                  i, (int)type, (int)aiodb_result_type(rt, 0, i));
+    ck_assert_str_eq(aiodb_result_name(rt, i), aiodb_result_name(rb, i));
+    if (type == AIODB_TYPE_INT)
+      ck_assert(aiodb_result_int(rt, 0, i) == aiodb_result_int(rb, 0, i));
+    else if (type == AIODB_TYPE_FLOAT)
+      ck_assert(aiodb_result_float(rt, 0, i) == aiodb_result_float(rb, 0, i));
+    else if (type != AIODB_TYPE_NULL) {
+      ck_assert_uint_eq(aiodb_result_len(rt, 0, i), aiodb_result_len(rb, 0, i));
+      ck_assert_msg(memcmp(aiodb_result_blob(rt, 0, i), aiodb_result_blob(rb, 0, i),
+                           aiodb_result_len(rb, 0, i)) == 0,
+                    "column %zu differs", i);
+    }
+  }
+  aiodb_future_free(fb);
+  aiodb_future_free(ft);
+
+  /* a literal's type follows the argument bound to it, call by call, on the
+   * same cached statement */
+  fb = aiodb_test_ok(aiodb_query(bin, "SELECT ? AS v", (aiodb_value[]){aiodb_int(7)}, 1));
+  ck_assert_int_eq(aiodb_result_type(aiodb_future_result(fb), 0, 0), AIODB_TYPE_INT);
+  aiodb_future_free(fb);
+  fb = aiodb_test_ok(aiodb_query(bin, "SELECT ? AS v", (aiodb_value[]){aiodb_text("seven")}, 1));
+  ck_assert_str_eq(cell_text(fb, 0), "seven");
+  aiodb_future_free(fb);
+  fb = aiodb_test_ok(aiodb_query(bin, "SELECT ? AS v", (aiodb_value[]){aiodb_float(2.5)}, 1));
+  ck_assert(aiodb_result_float(aiodb_future_result(fb), 0, 0) == 2.5);
+  aiodb_future_free(fb);
+  ck_assert_str_eq(aiodb_param_style(bin), "?");
+  ck_assert_str_eq(aiodb_db_driver(bin), "mysql");
+  aiodb_test_exec(bin, "DROP TABLE my_types");
+  aiodb_db_free(txt);
+  aiodb_db_free(bin);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_statements_and_errors) {
+  aiodb_db *db = my_open("socket_url", NULL);
+  aiodb_value two[] = {aiodb_int(1), aiodb_text("a")};
+  aiodb_future *f;
+  aiodb_result *r;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_s");
+  aiodb_test_exec(db, "CREATE TABLE my_s(id INT AUTO_INCREMENT PRIMARY KEY, "
+                      "n INT UNIQUE, s VARCHAR(10))");
+  f = aiodb_test_ok(aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (?, ?)", two, 2));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1);
+  ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "INSERT INTO my_s(n) VALUES (2), (3)", NULL, 0));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(f)), 2); /* the first */
+  aiodb_future_free(f);
+  /* rows matched, not only changed (CLIENT_FOUND_ROWS): as SQLite and
+   * PostgreSQL count them */
+  f = aiodb_test_ok(aiodb_query(db, "UPDATE my_s SET s = 'a' WHERE n <= 2", NULL, 0));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+
+  f = aiodb_query(db, "INSERT INTO my_s(n) VALUES (?)", two, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "23000");
+  ck_assert_int_eq(aiodb_future_native_code(f), 1062); /* ER_DUP_ENTRY */
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELEC 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "42000");
+  ck_assert_int_eq(aiodb_future_native_code(f), 1064);
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELECT * FROM my_nope WHERE x = ?", two, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "42S02");
+  ck_assert_int_eq(aiodb_future_native_code(f), 1146);
+  aiodb_future_free(f);
+  f = aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (9, 'far too long a value')", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL); /* strict mode: 22001 */
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "22001");
+  aiodb_future_free(f);
+
+  /* several statements without arguments run over the text protocol; the
+   * result is the last one's */
+  f = aiodb_test_ok(aiodb_query(db, "SET @a = 20; SELECT @a + 1 AS v; SELECT @a + 2 AS w", NULL, 0));
+  r = aiodb_future_result(f);
+  ck_assert_str_eq(aiodb_result_name(r, 0), "w");
+  ck_assert_int_eq(aiodb_result_int(r, 0, 0), 22);
+  aiodb_future_free(f);
+  /* an error in the second statement is reported */
+  f = aiodb_query(db, "SELECT 1; SELECT * FROM my_nope", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_int_eq(aiodb_future_native_code(f), 1146);
+  aiodb_future_free(f);
+  /* the connection is in order afterwards */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_s"), 3);
+  /* RETURNING rows count as affected */
+  f = aiodb_test_ok(aiodb_query(db, "DELETE FROM my_s WHERE n >= ? RETURNING n",
+                                (aiodb_value[]){aiodb_int(2)}, 1));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 2);
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE my_s");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static int64_t session_status(aiodb_db *db, const char *name) {
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT CAST(variable_value AS SIGNED) FROM information_schema.session_status "
+           "WHERE variable_name = '%s'",
+           name);
+  return aiodb_test_scalar(db, sql);
+}
+
+START_TEST(my_statement_cache) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_db *small = my_open("socket_url", "max_size=1&statement_cache=2");
+  aiodb_value one = aiodb_int(1);
+  int64_t before, after;
+  char sql[64];
+  int i;
+
+  /* prepared once, executed many times */
+  session_status(db, "COM_STMT_PREPARE");
+  before = session_status(db, "COM_STMT_PREPARE");
+  for (i = 0; i < 100; i++)
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT ? + 1", &one, 1)));
+  after = session_status(db, "COM_STMT_PREPARE");
+  ck_assert_int_eq(after - before, 1);
+
+  /* a cached SELECT * follows an ALTER TABLE */
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_c");
+  aiodb_test_exec(db, "CREATE TABLE my_c(a INT)");
+  aiodb_test_exec(db, "INSERT INTO my_c VALUES (1)");
+  {
+    aiodb_future *f = aiodb_test_ok(aiodb_query(db, "SELECT * FROM my_c WHERE a = ?", &one, 1));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 1);
+    aiodb_future_free(f);
+    aiodb_test_exec(db, "ALTER TABLE my_c ADD COLUMN b VARCHAR(5) DEFAULT 'bee'");
+    f = aiodb_test_ok(aiodb_query(db, "SELECT * FROM my_c WHERE a = ?", &one, 1));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
+    ck_assert_str_eq(aiodb_result_name(aiodb_future_result(f), 1), "b");
+    ck_assert_str_eq(cell_text(f, 1), "bee");
+    aiodb_future_free(f);
+  }
+  aiodb_test_exec(db, "DROP TABLE my_c");
+
+  /* an LRU of 2: the server never holds more of this connection's
+   * statements (the status query is one of them) */
+  for (i = 0; i < 20; i++) {
+    snprintf(sql, sizeof sql, "SELECT ? + %d", i);
+    aiodb_future_free(aiodb_test_ok(aiodb_query(small, sql, &one, 1)));
+  }
+  {
+    aiodb_value none = aiodb_int(0);
+    aiodb_future *f = aiodb_test_ok(aiodb_query(
+        small,
+        "SELECT CAST(variable_value AS SIGNED) + ? FROM information_schema.global_status "
+        "WHERE variable_name = 'PREPARED_STMT_COUNT'",
+        &none, 1));
+    int64_t live = aiodb_result_int(aiodb_future_result(f), 0, 0);
+    aiodb_future_free(f);
+    /* the other db holds its own few (at most its cache's 64) */
+    ck_assert_msg(live <= 2 + 64, "%lld statements prepared", (long long)live);
+  }
+  aiodb_db_free(small);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static int conn_id(void *native, void *ud) {
+  (void)ud;
+  return (int)mysql_thread_id(native);
+}
+
+START_TEST(my_cancel_timeout_and_stray_kill) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_db *admin = my_open("socket_url", NULL);
+  aiodb_future *f;
+  int id;
+  double t0;
+  char sql[64];
+
+  f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
+  id = aiodb_future_value(f);
+  aiodb_future_free(f);
+  ck_assert_int_gt(id, 0);
+
+  f = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT);
+  t0 = aiodb_test_now_ms();
+  ck_assert_int_eq(aiodb_future_cancel(f), 0); /* returns at once */
+  ck_assert_msg(aiodb_test_now_ms() - t0 < 50, "cancel blocked");
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "70100");
+  ck_assert_int_eq(aiodb_future_native_code(f), 1317); /* ER_QUERY_INTERRUPTED */
+  ck_assert(aiodb_test_now_ms() - t0 < 2000);
+  aiodb_future_free(f);
+
+  /* a deadline on a statement with arguments (prepared) */
+  f = aiodb_query(db, "SELECT SLEEP(?)", (aiodb_value[]){aiodb_int(30)}, 1);
+  aiodb_future_set_timeout(f, 200);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+
+  /* the same connection serves on */
+  f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
+  ck_assert_int_eq(aiodb_future_value(f), id);
+  aiodb_future_free(f);
+  /* a KILL QUERY that finds the connection idle does not stop its next
+   * statement: what makes the worker-side kill safe */
+  snprintf(sql, sizeof sql, "KILL QUERY %d", id);
+  aiodb_test_exec(admin, sql);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(admin);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct run_probe {
+  int ok;
+  char version[64];
+} run_probe;
+
+static int probe(void *native, void *ud) {
+  run_probe *p = ud;
+  MYSQL_RES *r;
+  MYSQL_ROW row;
+  p->ok = mysql_query(native, "SELECT VERSION()") == 0 &&
+          (r = mysql_store_result(native)) != NULL;
+  if (p->ok) {
+    row = mysql_fetch_row(r);
+    snprintf(p->version, sizeof p->version, "%s", row[0]);
+    mysql_free_result(r);
+  }
+  return (int)(mysql_get_server_version(native) / 10000);
+}
+
+START_TEST(my_run_meta_and_passwords) {
+  aiodb_db *db = my_open("socket_url", NULL);
+  run_probe p = {0, ""};
+  aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, probe, &p));
+  char url[900], *at;
+  aiodb_error err;
+
+  ck_assert_int_ge(aiodb_future_value(f), 10);
+  ck_assert(p.ok);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_server_info(db));
+  ck_assert_str_eq(cell_text(f, 0), "mysql");
+  ck_assert_str_eq(cell_text(f, 1), p.version);
+  ck_assert_str_eq(cell_text(f, 2), mysql_get_client_info());
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_m");
+  aiodb_test_exec(db, "CREATE TABLE my_m(x INT)");
+  f = aiodb_test_ok(aiodb_has_table(db, "my_m"));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_has_table(db, "my_absent"));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE my_m");
+  /* utf8mb4 unless the URL says otherwise */
+  f = aiodb_test_ok(aiodb_query(db, "SELECT @@character_set_client", NULL, 0));
+  ck_assert_str_eq(cell_text(f, 0), "utf8mb4");
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  db = my_open("socket_url", "charset=latin1&init_command=SET%20@aiodb_x%3D5");
+  f = aiodb_test_ok(aiodb_query(db, "SELECT @@character_set_client, @aiodb_x", NULL, 0));
+  ck_assert_str_eq(cell_text(f, 0), "latin1");
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 1), 5);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+
+  /* a wrong password: refused, and the password is not repeated */
+  snprintf(url, sizeof url, "%s", my_url("tcp_url"));
+  at = strstr(url, "aiodb-test-pw");
+  ck_assert_ptr_nonnull(at);
+  memcpy(at, "zzzzz-wrong-", 12);
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_ptr_nonnull(db);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  ck_assert_int_eq(aiodb_future_native_code(f), 1045);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "Access denied"));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "zzzzz-wrong-"));
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  /* the mariadb:// scheme is the same driver */
+  snprintf(url, sizeof url, "mariadb%s", strchr(my_url("tcp_url"), ':'));
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 3"), 3);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_escaped_password) {
+  aiodb_db *admin = my_open("socket_url", NULL), *db;
+  char user[64], sql[300], url[900];
+  const char *tcp = my_url("tcp_url"), *at;
+  aiodb_future *f;
+
+  snprintf(user, sizeof user, "esc_%ld", (long)getpid());
+  snprintf(sql, sizeof sql, "DROP USER IF EXISTS '%s'@'127.0.0.1'", user);
+  aiodb_test_exec(admin, sql);
+  snprintf(sql, sizeof sql, "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY 'p@ss:w/rd%%?&'",
+           user);
+  aiodb_test_exec(admin, sql);
+  /* mysql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new user */
+  at = strchr(tcp, '@');
+  ck_assert_ptr_nonnull(at);
+  snprintf(url, sizeof url, "mysql://%s:p%%40ss%%3Aw%%2Frd%%25%%3F%%26%.*s", user,
+           (int)(strrchr(at, '/') - at), at); /* no database: it has no rights */
+  db = aiodb_open(url, NULL, NULL);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)", NULL, 0));
+  ck_assert_str_eq(cell_text(f, 0), user);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  snprintf(sql, sizeof sql, "DROP USER '%s'@'127.0.0.1'", user);
+  aiodb_test_exec(admin, sql);
+  aiodb_db_free(admin);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_bad_urls_and_unreachable_servers) {
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  char url[900];
+
+  ck_assert_ptr_null(aiodb_open("mysql://u:s3cret@h/db?no_such_option=1", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "no_such_option"));
+  ck_assert_ptr_null(strstr(err.message, "s3cret"));
+  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?ssl_mode=sometimes", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?ssl_mode=VERIFY_CA", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL); /* no CA to verify with */
+  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?connect_timeout=soon", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+
+  /* nothing listens: ECONNECT, with no password in the message */
+  db = aiodb_open("mysql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL, &err);
+  ck_assert_ptr_nonnull(db);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "s3cret"));
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  snprintf(url, sizeof url, "mysql://u:s3cret@localhost/db?unix_socket=%s/no.sock",
+           aiodb_test_tmpdir());
+  db = aiodb_open(url, NULL, &err);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static const char *ssl_cipher(aiodb_db *db, char *buf, size_t n) {
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, "SHOW STATUS LIKE 'Ssl_cipher'", NULL, 0));
+  snprintf(buf, n, "%s", cell_text(f, 1));
+  aiodb_future_free(f);
+  return buf;
+}
+
+START_TEST(my_tls) {
+  const char *ca = my_file("tls_ca");
+  char opts[700], cipher[128];
+  aiodb_db *db;
+  aiodb_future *f;
+
+  if (ca == NULL) {
+    /* the fixture makes certificates whenever openssl is there */
+    ck_assert_msg(getenv("CI") == NULL, "no TLS on the test server");
+    return;
+  }
+  db = my_open("tcp_url", "ssl_mode=REQUIRED");
+  ck_assert_msg(ssl_cipher(db, cipher, sizeof cipher)[0] != '\0', "not encrypted");
+  aiodb_db_free(db);
+  snprintf(opts, sizeof opts, "ssl_mode=VERIFY_IDENTITY&ssl_ca=%s", ca);
+  db = my_open("tcp_url", opts);
+  ck_assert(ssl_cipher(db, cipher, sizeof cipher)[0] != '\0');
+  aiodb_db_free(db);
+  db = my_open("tcp_url", "ssl_mode=DISABLED");
+  ck_assert_str_eq(ssl_cipher(db, cipher, sizeof cipher), "");
+  aiodb_db_free(db);
+  /* a CA that did not sign the server's certificate: refused */
+  snprintf(opts, sizeof opts, "ssl_mode=VERIFY_CA&ssl_ca=%s/no-such-ca.pem", aiodb_test_tmpdir());
+  db = my_open("tcp_url", opts);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_lost_connection_is_replaced) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_db *admin = my_open("socket_url", NULL);
+  aiodb_future *slow, *next;
+  char sql[64];
+  int before;
+
+  next = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
+  before = aiodb_future_value(next);
+  aiodb_future_free(next);
+  slow = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
+  aiodb_future_wait(slow, 200);
+  snprintf(sql, sizeof sql, "KILL CONNECTION %d", before);
+  aiodb_test_exec(admin, sql);
+  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
+  ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
+  aiodb_future_free(slow);
+  /* the broken connection is never handed out again: a new one serves */
+  next = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
+  ck_assert_int_ne(aiodb_future_value(next), before);
+  aiodb_future_free(next);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
+  aiodb_db_free(admin);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_query_many_and_transactions) {
+  aiodb_db *db = my_open("socket_url", NULL);
+  enum { N = 1000 };
+  static aiodb_value rows[N];
+  aiodb_future *f;
+  aiodb_result *r;
+  aiodb_tx *tx;
+  double t0, many_ms, loop_ms;
+  int i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_q");
+  aiodb_test_exec(db, "CREATE TABLE my_q(x INT UNIQUE) ENGINE=InnoDB");
+  for (i = 0; i < N; i++) rows[i] = aiodb_int(i == 699 ? 3 : i);
+  f = aiodb_query_many(db, "INSERT INTO my_q VALUES (?)", rows, N, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 700: ", 9) == 0, "%s",
+                aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
+
+  rows[699] = aiodb_int(699);
+  t0 = aiodb_test_now_ms();
+  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_q VALUES (?) RETURNING x * 2 AS twice",
+                                     rows, N, 1));
+  many_ms = aiodb_test_now_ms() - t0;
+  r = aiodb_future_result(f);
+  ck_assert_int_eq(aiodb_result_affected(r), N);
+  ck_assert_uint_eq(aiodb_result_rows(r), N);
+  for (i = 0; i < N; i++) ck_assert_int_eq(aiodb_result_int(r, (size_t)i, 0), 2 * i);
+  aiodb_future_free(f);
+
+  /* inside a transaction query_many is a savepoint: a failure leaves the
+   * transaction's earlier work in place */
+  aiodb_test_exec(db, "DELETE FROM my_q");
+  tx = aiodb_begin(db);
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO my_q VALUES (-1)", NULL, 0)));
+  f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)", (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  aiodb_future_free(f);
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx))); /* ends tx */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
+  tx = aiodb_begin(db);
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO my_q VALUES (-1)", NULL, 0)));
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
+                                                      (aiodb_value[]){aiodb_int(5), aiodb_int(6)}, 2, 1)));
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 3);
+
+  /* the same rows one call each, for the record (not asserted) */
+  aiodb_test_exec(db, "DELETE FROM my_q");
+  t0 = aiodb_test_now_ms();
+  for (i = 0; i < N; i++)
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO my_q VALUES (?)", &rows[i], 1)));
+  loop_ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "mysql: %d inserts: query_many %.1f ms, one at a time %.1f ms\n", N,
+          many_ms, loop_ms);
+  aiodb_test_exec(db, "DROP TABLE my_q");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_server_restart_mid_query) {
+  aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
+  const char *script = getenv("AIODB_TEST_MYSQL_SCRIPT");
+  char cmd[1200];
+  aiodb_future *slow, *next;
+  int i;
+
+  ck_assert_ptr_nonnull(script);
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  slow = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
+  aiodb_future_wait(slow, 300);
+  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script,
+           getenv("AIODB_TEST_MYSQL_DIR"));
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
+  aiodb_future_free(slow);
+  /* both connections died with the server: calls fail on the idle one,
+   * then fresh connections serve */
+  for (i = 0; i < 5; i++) {
+    next = aiodb_query(db, "SELECT 42", NULL, 0);
+    if (aiodb_test_err(next) == 0) {
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
+      aiodb_future_free(next);
+      break;
+    }
+    ck_assert_int_eq(aiodb_future_error(next), AIODB_ECONNLOST);
+    aiodb_future_free(next);
+    ck_assert_int_lt(i, 4);
+  }
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_cursor_memory_is_bounded) {
+#if defined(AIODB_TEST_SANITIZED)
+  const long rows = 100000;
+#else
+  const long rows = 1000000;
+#endif
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_value lim = aiodb_int(rows);
+  aiodb_cursor *c = aiodb_iterate(
+      db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
+      &lim, 1, 1000);
+  long before = aiodb_test_peak_rss_kb(), total = 0, n, growth;
+  double t0;
+
+  do {
+    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
+    n = (long)aiodb_result_rows(aiodb_future_result(f));
+    if (n > 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), total + 1);
+    total += n;
+    aiodb_future_free(f);
+  } while (n > 0);
+  growth = aiodb_test_peak_rss_kb() - before;
+  ck_assert_int_eq(total, rows);
+  fprintf(stderr, "mysql cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
+          total, growth);
+#if !defined(AIODB_TEST_SANITIZED)
+  ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
+#endif
+  aiodb_cursor_free(c);
+
+  /* a cursor dropped after its first batch of (practically) endless rows:
+   * the query is stopped, not read to the end, and the one connection
+   * serves the next call */
+  c = aiodb_iterate(db, "SELECT seq FROM seq_1_to_1000000000", NULL, 0, 100);
+  {
+    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
+    ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 100);
+    aiodb_future_free(f);
+  }
+  t0 = aiodb_test_now_ms();
+  aiodb_cursor_free(c);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 11"), 11);
+  ck_assert_msg(aiodb_test_now_ms() - t0 < 5000, "took %.0f ms", aiodb_test_now_ms() - t0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_mysql(void) {
+  Suite *s = suite_create("mysql");
+  AIODB_TCASE(s, my_types_on_both_protocols);
+  AIODB_TCASE(s, my_statements_and_errors);
+  AIODB_TCASE(s, my_statement_cache);
+  AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
+  AIODB_TCASE(s, my_run_meta_and_passwords);
+  AIODB_TCASE(s, my_escaped_password);
+  AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);
+  AIODB_TCASE(s, my_tls);
+  AIODB_TCASE(s, my_lost_connection_is_replaced);
+  AIODB_TCASE(s, my_query_many_and_transactions);
+  AIODB_TCASE(s, my_server_restart_mid_query);
+  {
+    TCase *big = tcase_create("my_cursor_memory_is_bounded");
+    tcase_set_timeout(big, 300);
+    tcase_add_test(big, my_cursor_memory_is_bounded);
+    suite_add_tcase(s, big);
+  }
+  return s;
+}

@@ -1,0 +1,1228 @@
+/* The MySQL/MariaDB driver, through MariaDB Connector/C (libmariadb): runs on
+ * the connection's worker. Statements are server-side prepared
+ * (mysql_stmt_*), kept in a per-connection LRU cache, and read unbuffered
+ * row by row, so a result is never held twice. Statements without
+ * arguments that the server will not prepare (several at once, a few admin
+ * commands) run over the text protocol; both protocols type their cells the
+ * same way, from the column's field type.
+ *
+ * Cancel and deadlines send `KILL QUERY <id>` over a side connection, from a
+ * thread of the db's own so that aiodb_future_cancel never waits on the
+ * network. */
+#include <limits.h>
+#include <stddef.h>
+#include <strings.h>
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "url.h"
+
+#define FIRST_BUF 256    /* first size of a text/blob column's buffer */
+
+typedef struct my_conn my_conn;
+
+typedef struct kill_req {
+  my_conn *conn;
+  uint64_t seq;
+} kill_req;
+
+/* TLS: ssl_mode as MySQL's clients spell it. */
+enum { SSL_UNSET = 0, SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_CA,
+       SSL_VERIFY_IDENTITY };
+
+typedef struct my_cfg {
+  char *host, *user, *password, *database, *unix_socket, *charset;
+  char *init_command;
+  char *ssl_ca, *ssl_capath, *ssl_cert, *ssl_key, *ssl_cipher, *ssl_crl,
+      *ssl_crlpath, *tls_version;
+  unsigned port;
+  unsigned connect_timeout, read_timeout, write_timeout;
+  int ssl_mode;
+
+  /* The side connection that sends KILL QUERY, and the thread that uses it
+   * for interrupts (started at the first one). */
+  pthread_mutex_t side_lock; /* the side connection */
+  MYSQL *side;
+  pthread_mutex_t kill_lock; /* the requests and the thread's state */
+  pthread_cond_t kill_cv;
+  kill_req *reqs;
+  size_t nreqs, reqs_cap;
+  pthread_t killer;
+  int killer_started, stopping;
+} my_cfg;
+
+/* One output column: how it is bound and read. */
+enum { K_NULL, K_INT, K_FLOAT, K_DOUBLE, K_TEXT, K_BLOB, K_BIT };
+
+typedef struct my_col {
+  int kind;
+  int is_unsigned;
+  union {
+    long long i;
+    float f;
+    double d;
+  } num;
+  char *buf;
+  unsigned long cap, length;
+  my_bool is_null, error;
+} my_col;
+
+typedef struct my_stmt {
+  MYSQL_STMT *stmt;
+  char *sql;      /* the cache key; NULL when not cached */
+  size_t len;
+  uint64_t used;
+  MYSQL_BIND *out;
+  my_col *cols;
+  unsigned ncols, cols_cap;
+  int dml;        /* INSERT/REPLACE/UPDATE/DELETE: RETURNING rows count */
+} my_stmt;
+
+struct my_conn {
+  MYSQL *my;
+  my_cfg *cfg;
+  unsigned long thread_id;   /* the server's id for KILL */
+  _Atomic uint64_t seq;      /* odd while a statement runs */
+  my_stmt **cache;
+  unsigned cap, n;
+  uint64_t tick;
+  MYSQL_BIND *in;            /* parameters, grown as needed */
+  size_t in_cap;
+};
+
+typedef struct my_cursor {
+  my_stmt *st;
+  int done;
+} my_cursor;
+
+/* ---- library setup ---- */
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+static int library_rc;
+
+/* mysql_library_init is not thread-safe: once, before any connection. */
+static void library_init(void) { library_rc = mysql_library_init(0, NULL, NULL); }
+
+static void my_thread_start(void) { mysql_thread_init(); }
+static void my_thread_stop(void) { mysql_thread_end(); }
+
+/* ---- errors ---- */
+
+/* Copies msg into e->message with the password, if it ever appears,
+ * blotted out. */
+static void set_message(aiodb__err *e, const my_cfg *cfg, const char *msg) {
+  char *p;
+  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
+  for (p = e->message; *p; p++)
+    if (*p == '\n' || *p == '\t') *p = ' ';
+  if (cfg && cfg->password && cfg->password[0]) {
+    size_t pl = strlen(cfg->password);
+    while ((p = strstr(e->message, cfg->password)) != NULL) memset(p, '*', pl);
+  }
+}
+
+static int code_of(unsigned err, const char *state) {
+  switch (err) {
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+    case ER_SERVER_SHUTDOWN:
+    case ER_CONNECTION_KILLED:
+    case ER_NET_READ_ERROR:
+    case ER_NET_READ_INTERRUPTED:
+    case ER_NET_ERROR_ON_WRITE:
+    case ER_NET_WRITE_INTERRUPTED:
+    case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+      return AIODB_ECONNLOST;
+    case ER_QUERY_INTERRUPTED: return AIODB_ECANCELED;
+    case ER_STATEMENT_TIMEOUT: return AIODB_ETIMEDOUT;
+    case ER_LOCK_WAIT_TIMEOUT:
+    case ER_LOCK_DEADLOCK:
+      return AIODB_EBUSY;
+    case ER_OPTION_PREVENTS_STATEMENT:
+    case ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION:
+    case ER_READ_ONLY_MODE:
+      return AIODB_EREADONLY;
+    case ER_OUT_OF_RESOURCES:
+    case ER_OUTOFMEMORY:
+    case CR_OUT_OF_MEMORY:
+      return AIODB_ENOMEM;
+    case CR_COMMANDS_OUT_OF_SYNC: return AIODB_EBUSY;
+    default: break;
+  }
+  if (err >= CR_MIN_ERROR && err <= CR_MAX_ERROR) return AIODB_EIO;
+  if (state && strncmp(state, "23", 2) == 0) return AIODB_ECONSTRAINT;
+  if (state && strcmp(state, "22003") == 0) return AIODB_ERANGE;
+  if (state && strncmp(state, "08", 2) == 0) return AIODB_ECONNLOST;
+  return AIODB_ESQL;
+}
+
+static int fill_err(aiodb__err *e, const my_cfg *cfg, unsigned err,
+                    const char *state, const char *msg) {
+  memset(e, 0, sizeof *e);
+  e->code = code_of(err, state);
+  e->native_code = (int)err;
+  if (state && strcmp(state, "00000") != 0 && strcmp(state, "HY000") != 0)
+    snprintf(e->sqlstate, sizeof e->sqlstate, "%.5s", state);
+  else if (e->code == AIODB_ECONNLOST)
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08S01");
+  set_message(e, cfg, msg);
+  return e->code;
+}
+
+static int conn_err(my_conn *c, aiodb__err *e) {
+  return fill_err(e, c->cfg, mysql_errno(c->my), mysql_sqlstate(c->my),
+                  mysql_error(c->my));
+}
+
+static int stmt_err(my_conn *c, MYSQL_STMT *s, aiodb__err *e) {
+  if (mysql_stmt_errno(s) == 0) return conn_err(c, e);
+  return fill_err(e, c->cfg, mysql_stmt_errno(s), mysql_stmt_sqlstate(s),
+                  mysql_stmt_error(s));
+}
+
+/* ---- configuration ---- */
+
+static void scrub_free(char *s) {
+  if (s == NULL) return;
+  memset(s, 0, strlen(s));
+  aiodb__free(s);
+}
+
+static void my_free_config(void *p) {
+  my_cfg *c = p;
+  if (c == NULL) return;
+  if (c->killer_started) {
+    pthread_mutex_lock(&c->kill_lock);
+    c->stopping = 1;
+    pthread_cond_signal(&c->kill_cv);
+    pthread_mutex_unlock(&c->kill_lock);
+    pthread_join(c->killer, NULL);
+  }
+  if (c->side) mysql_close(c->side);
+  pthread_mutex_destroy(&c->side_lock);
+  pthread_mutex_destroy(&c->kill_lock);
+  pthread_cond_destroy(&c->kill_cv);
+  aiodb__free(c->reqs);
+  aiodb__free(c->host);
+  aiodb__free(c->user);
+  scrub_free(c->password);
+  aiodb__free(c->database);
+  aiodb__free(c->unix_socket);
+  aiodb__free(c->charset);
+  aiodb__free(c->init_command);
+  aiodb__free(c->ssl_ca);
+  aiodb__free(c->ssl_capath);
+  aiodb__free(c->ssl_cert);
+  aiodb__free(c->ssl_key);
+  aiodb__free(c->ssl_cipher);
+  aiodb__free(c->ssl_crl);
+  aiodb__free(c->ssl_crlpath);
+  aiodb__free(c->tls_version);
+  aiodb__free(c);
+}
+
+/* Sets *dst to a copy of value (replacing an earlier one). */
+static int set_str(char **dst, const char *value) {
+  char *s = aiodb__strdup(value);
+  if (s == NULL) return AIODB_ENOMEM;
+  aiodb__free(*dst);
+  *dst = s;
+  return 0;
+}
+
+static const struct {
+  const char *key;
+  size_t offset;
+} string_opts[] = {
+    {"unix_socket", offsetof(my_cfg, unix_socket)},
+    {"charset", offsetof(my_cfg, charset)},
+    {"init_command", offsetof(my_cfg, init_command)},
+    {"ssl_ca", offsetof(my_cfg, ssl_ca)},
+    {"ssl_capath", offsetof(my_cfg, ssl_capath)},
+    {"ssl_cert", offsetof(my_cfg, ssl_cert)},
+    {"ssl_key", offsetof(my_cfg, ssl_key)},
+    {"ssl_cipher", offsetof(my_cfg, ssl_cipher)},
+    {"ssl_crl", offsetof(my_cfg, ssl_crl)},
+    {"ssl_crlpath", offsetof(my_cfg, ssl_crlpath)},
+    {"tls_version", offsetof(my_cfg, tls_version)},
+    {"host", offsetof(my_cfg, host)},
+    {"user", offsetof(my_cfg, user)},
+    {"password", offsetof(my_cfg, password)},
+    {"database", offsetof(my_cfg, database)},
+    {"dbname", offsetof(my_cfg, database)},
+};
+
+static int parse_ssl_mode(const char *v) {
+  static const char *const names[] = {"disabled", "preferred", "required",
+                                      "verify_ca", "verify_identity"};
+  size_t i;
+  for (i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcasecmp(v, names[i]) == 0) return (int)i + SSL_DISABLED;
+  return SSL_UNSET;
+}
+
+/* One URL query option into c; AIODB_EINVAL for an unknown one. */
+static int take_option(my_cfg *c, const aiodb__kv *kv, aiodb_error *err) {
+  unsigned long n;
+  size_t i;
+  int b, rc;
+  for (i = 0; i < sizeof string_opts / sizeof string_opts[0]; i++) {
+    if (strcmp(kv->key, string_opts[i].key) == 0) {
+      if (set_str((char **)((char *)c + string_opts[i].offset), kv->value))
+        return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+      return 0;
+    }
+  }
+  if (strcmp(kv->key, "port") == 0) {
+    if ((rc = aiodb__parse_uint(kv->key, kv->value, 1, 65535, &n, err)) != 0)
+      return rc;
+    c->port = (unsigned)n;
+  } else if (strcmp(kv->key, "connect_timeout") == 0 ||
+             strcmp(kv->key, "read_timeout") == 0 ||
+             strcmp(kv->key, "write_timeout") == 0) {
+    if ((rc = aiodb__parse_uint(kv->key, kv->value, 0, 31536000, &n, err)) != 0)
+      return rc;
+    if (kv->key[0] == 'c')
+      c->connect_timeout = (unsigned)n;
+    else if (kv->key[0] == 'r')
+      c->read_timeout = (unsigned)n;
+    else
+      c->write_timeout = (unsigned)n;
+  } else if (strcmp(kv->key, "ssl_mode") == 0 || strcmp(kv->key, "sslmode") == 0) {
+    if ((c->ssl_mode = parse_ssl_mode(kv->value)) == SSL_UNSET)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "option '%s': expected DISABLED, PREFERRED, "
+                              "REQUIRED, VERIFY_CA or VERIFY_IDENTITY",
+                              kv->key);
+  } else if (strcmp(kv->key, "ssl") == 0) {
+    if ((rc = aiodb__parse_bool(kv->key, kv->value, &b, err)) != 0) return rc;
+    c->ssl_mode = b ? SSL_REQUIRED : SSL_DISABLED;
+  } else if (strcmp(kv->key, "ssl_verify_server_cert") == 0 ||
+             strcmp(kv->key, "ssl_check_hostname") == 0) {
+    if ((rc = aiodb__parse_bool(kv->key, kv->value, &b, err)) != 0) return rc;
+    if (b) c->ssl_mode = SSL_VERIFY_IDENTITY;
+    else if (c->ssl_mode == SSL_VERIFY_IDENTITY || c->ssl_mode == SSL_VERIFY_CA)
+      c->ssl_mode = SSL_REQUIRED;
+  } else {
+    return aiodb__error_set(err, AIODB_EINVAL, "unknown option '%s' for mysql",
+                            kv->key);
+  }
+  return 0;
+}
+
+static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
+                        void **out, aiodb_error *err) {
+  aiodb__url *url = (aiodb__url *)url_in;
+  my_cfg *c;
+  size_t i;
+  int rc = 0;
+  (void)opts;
+
+  pthread_once(&library_once, library_init);
+  if (library_rc != 0)
+    return aiodb__error_set(err, AIODB_ECONNECT,
+                            "the MariaDB client library failed to initialize");
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  pthread_mutex_init(&c->side_lock, NULL);
+  pthread_mutex_init(&c->kill_lock, NULL);
+  pthread_cond_init(&c->kill_cv, NULL);
+  if ((url->host && set_str(&c->host, url->host)) ||
+      (url->user && set_str(&c->user, url->user)) ||
+      (url->password && set_str(&c->password, url->password)) ||
+      (url->path && url->path[0] && set_str(&c->database, url->path)) ||
+      set_str(&c->charset, "utf8mb4")) {
+    rc = aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+    goto fail;
+  }
+  c->port = url->port;
+  for (i = 0; i < url->nquery; i++) {
+    aiodb__kv *kv = &url->query[i];
+    if (kv->used) continue;
+    if ((rc = take_option(c, kv, err)) != 0) goto fail;
+    kv->used = 1;
+  }
+  if (c->ssl_mode == SSL_VERIFY_CA && c->ssl_ca == NULL && c->ssl_capath == NULL) {
+    rc = aiodb__error_set(err, AIODB_EINVAL,
+                          "ssl_mode=VERIFY_CA needs ssl_ca or ssl_capath");
+    goto fail;
+  }
+  /* A host that is a path means the unix socket, as for PostgreSQL. */
+  if (c->host && c->host[0] == '/' && c->unix_socket == NULL) {
+    c->unix_socket = c->host;
+    c->host = NULL;
+  }
+  *out = c;
+  return 0;
+fail:
+  my_free_config(c);
+  return rc;
+}
+
+/* ---- connections ---- */
+
+static int set_options(MYSQL *m, const my_cfg *cfg) {
+  my_bool off = 0, on = 1;
+  unsigned zero = 0;
+  int rc = 0;
+  rc |= mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
+  rc |= mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, cfg->charset);
+  /* LOAD DATA LOCAL lets the server read the client's files: off. */
+  rc |= mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &zero);
+  rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "aiodb");
+  if (cfg->connect_timeout)
+    rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &cfg->connect_timeout);
+  if (cfg->read_timeout)
+    rc |= mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &cfg->read_timeout);
+  if (cfg->write_timeout)
+    rc |= mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &cfg->write_timeout);
+  if (cfg->init_command) rc |= mysql_optionsv(m, MYSQL_INIT_COMMAND, cfg->init_command);
+  if (cfg->ssl_mode == SSL_DISABLED) return rc;
+  if (cfg->ssl_mode != SSL_UNSET || cfg->ssl_ca || cfg->ssl_capath ||
+      cfg->ssl_cert || cfg->ssl_key || cfg->ssl_cipher)
+    rc |= mysql_ssl_set(m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca,
+                        cfg->ssl_capath, cfg->ssl_cipher);
+  if (cfg->ssl_crl) rc |= mysql_optionsv(m, MYSQL_OPT_SSL_CRL, cfg->ssl_crl);
+  if (cfg->ssl_crlpath) rc |= mysql_optionsv(m, MYSQL_OPT_SSL_CRLPATH, cfg->ssl_crlpath);
+  if (cfg->tls_version) rc |= mysql_optionsv(m, MYSQL_OPT_TLS_VERSION, cfg->tls_version);
+  if (cfg->ssl_mode >= SSL_REQUIRED) rc |= mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+  rc |= mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT,
+                       cfg->ssl_mode >= SSL_VERIFY_CA ? &on : &off);
+  return rc;
+}
+
+/* Opens a MYSQL* for cfg, or fills e. */
+static int open_mysql(const my_cfg *cfg, MYSQL **out, aiodb__err *e) {
+  MYSQL *m = mysql_init(NULL);
+  const char *host = cfg->host;
+  if (m == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (set_options(m, cfg) != 0) {
+    mysql_close(m);
+    return aiodb__err_set(e, AIODB_EINVAL,
+                          "the MariaDB client library refused an option");
+  }
+  if (cfg->unix_socket && host == NULL) host = "localhost";
+  if (mysql_real_connect(m, host, cfg->user, cfg->password, cfg->database,
+                         cfg->port, cfg->unix_socket,
+                         CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS |
+                             CLIENT_MULTI_RESULTS) == NULL) {
+    fill_err(e, cfg, mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+    e->code = AIODB_ECONNECT;
+    if (e->sqlstate[0] == '\0') snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    mysql_close(m);
+    return e->code;
+  }
+  /* Some client versions go on in clear text when the server offers no
+   * TLS, even with SSL_ENFORCE set: check what was had. */
+  if (cfg->ssl_mode >= SSL_REQUIRED && mysql_get_ssl_cipher(m) == NULL) {
+    mysql_close(m);
+    aiodb__err_set(e, AIODB_ECONNECT,
+                   "ssl_mode requires TLS but the connection is not encrypted "
+                   "(the server offers no TLS, or this is a unix socket)");
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    return e->code;
+  }
+  *out = m;
+  return 0;
+}
+
+static int my_connect(void *cfgp, unsigned statement_cache, void **native,
+                      aiodb__err *e) {
+  my_cfg *cfg = cfgp;
+  my_conn *c;
+  MYSQL *m;
+  int rc = open_mysql(cfg, &m, e);
+  if (rc != 0) return rc;
+  c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && statement_cache > 0) {
+    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
+    if (c->cache == NULL) {
+      aiodb__free(c);
+      c = NULL;
+    } else {
+      c->cap = statement_cache;
+    }
+  }
+  if (c == NULL) {
+    mysql_close(m);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  c->my = m;
+  c->cfg = cfg;
+  c->thread_id = mysql_thread_id(m);
+  *native = c;
+  return 0;
+}
+
+static void stmt_free(my_stmt *st) {
+  unsigned i;
+  if (st == NULL) return;
+  if (st->stmt) mysql_stmt_close(st->stmt);
+  for (i = 0; i < st->cols_cap; i++) aiodb__free(st->cols[i].buf);
+  aiodb__free(st->cols);
+  aiodb__free(st->out);
+  aiodb__free(st->sql);
+  aiodb__free(st);
+}
+
+static void my_disconnect(void *native) {
+  my_conn *c = native;
+  my_cfg *cfg = c->cfg;
+  size_t i, j;
+  unsigned k;
+  /* No interrupt may outlive the connection it names. */
+  pthread_mutex_lock(&cfg->kill_lock);
+  for (i = j = 0; i < cfg->nreqs; i++)
+    if (cfg->reqs[i].conn != c) cfg->reqs[j++] = cfg->reqs[i];
+  cfg->nreqs = j;
+  pthread_mutex_unlock(&cfg->kill_lock);
+  for (k = 0; k < c->n; k++) stmt_free(c->cache[k]);
+  aiodb__free(c->cache);
+  aiodb__free(c->in);
+  mysql_close(c->my);
+  aiodb__free(c);
+}
+
+static void *my_handle(void *native) { return ((my_conn *)native)->my; }
+
+static int my_is_broken(void *native, const aiodb__err *e) {
+  my_conn *c = native;
+  unsigned n = mysql_errno(c->my);
+  return e->code == AIODB_ECONNLOST || n == CR_SERVER_GONE_ERROR ||
+         n == CR_SERVER_LOST;
+}
+
+/* ---- cancel: KILL QUERY over a side connection ---- */
+
+/* Sends KILL QUERY id; reconnects the side connection once if it went
+ * away. Blocks: runs on the killer thread or a worker. */
+static void side_kill(my_cfg *cfg, unsigned long id) {
+  char sql[48];
+  aiodb__err e;
+  int attempt;
+  snprintf(sql, sizeof sql, "KILL QUERY %lu", id);
+  pthread_mutex_lock(&cfg->side_lock);
+  for (attempt = 0; attempt < 2; attempt++) {
+    if (cfg->side == NULL && open_mysql(cfg, &cfg->side, &e) != 0) break;
+    if (mysql_real_query(cfg->side, sql, strlen(sql)) == 0) break;
+    /* ER_NO_SUCH_THREAD: the connection is gone; nothing to stop. */
+    if (mysql_errno(cfg->side) == ER_NO_SUCH_THREAD) break;
+    mysql_close(cfg->side);
+    cfg->side = NULL;
+  }
+  pthread_mutex_unlock(&cfg->side_lock);
+}
+
+static void *killer_main(void *arg) {
+  my_cfg *cfg = arg;
+  mysql_thread_init();
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "aiodb-kill");
+#endif
+  pthread_mutex_lock(&cfg->kill_lock);
+  for (;;) {
+    kill_req r;
+    unsigned long id;
+    if (cfg->stopping) break;
+    if (cfg->nreqs == 0) {
+      pthread_cond_wait(&cfg->kill_cv, &cfg->kill_lock);
+      continue;
+    }
+    r = cfg->reqs[0];
+    memmove(cfg->reqs, cfg->reqs + 1, --cfg->nreqs * sizeof *cfg->reqs);
+    /* Still the same statement? A disconnect removes its requests under
+     * this lock first, so r.conn is alive here. */
+    if (atomic_load(&r.conn->seq) != r.seq) continue;
+    id = r.conn->thread_id;
+    pthread_mutex_unlock(&cfg->kill_lock);
+    side_kill(cfg, id);
+    pthread_mutex_lock(&cfg->kill_lock);
+  }
+  pthread_mutex_unlock(&cfg->kill_lock);
+  mysql_thread_end();
+  return NULL;
+}
+
+/* Called with the db's lock held, from any thread: must not block on the
+ * network, so the kill is posted to the killer thread. */
+static void my_interrupt(void *native) {
+  my_conn *c = native;
+  my_cfg *cfg = c->cfg;
+  uint64_t seq = atomic_load(&c->seq);
+  if ((seq & 1) == 0) return; /* between statements: nothing to stop */
+  pthread_mutex_lock(&cfg->kill_lock);
+  if (!cfg->killer_started) {
+    if (pthread_create(&cfg->killer, NULL, killer_main, cfg) != 0) {
+      pthread_mutex_unlock(&cfg->kill_lock);
+      return;
+    }
+    cfg->killer_started = 1;
+  }
+  if (cfg->nreqs == cfg->reqs_cap) {
+    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
+    kill_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
+    if (r == NULL) {
+      pthread_mutex_unlock(&cfg->kill_lock);
+      return;
+    }
+    cfg->reqs = r;
+    cfg->reqs_cap = cap;
+  }
+  cfg->reqs[cfg->nreqs].conn = c;
+  cfg->reqs[cfg->nreqs].seq = seq;
+  cfg->nreqs++;
+  pthread_cond_signal(&cfg->kill_cv);
+  pthread_mutex_unlock(&cfg->kill_lock);
+}
+
+/* Statement boundaries, for my_interrupt. */
+static void stmt_begin(my_conn *c) { atomic_fetch_add(&c->seq, 1); }
+static void stmt_end(my_conn *c) { atomic_fetch_add(&c->seq, 1); }
+
+/* ---- typing cells ---- */
+
+static int kind_of(const MYSQL_FIELD *f) {
+  switch (f->type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR: return K_INT;
+    case MYSQL_TYPE_FLOAT: return K_FLOAT;
+    case MYSQL_TYPE_DOUBLE: return K_DOUBLE;
+    case MYSQL_TYPE_NULL: return K_NULL;
+    case MYSQL_TYPE_BIT: return K_BIT;
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+      /* charset 63 is "binary": BINARY, VARBINARY and the BLOBs. */
+      return f->charsetnr == 63 ? K_BLOB : K_TEXT;
+    case MYSQL_TYPE_GEOMETRY: return K_BLOB;
+    default: return K_TEXT; /* DECIMAL, dates and times, ENUM, SET, JSON */
+  }
+}
+
+static int add_uint(aiodb_result *res, unsigned long long u) {
+  char buf[24];
+  int n;
+  if (u <= (unsigned long long)INT64_MAX) return aiodb__result_add_int(res, (int64_t)u);
+  /* Beyond int64: the exact digits, as text. */
+  n = snprintf(buf, sizeof buf, "%llu", u);
+  return aiodb__result_add_text(res, buf, (size_t)n);
+}
+
+static int add_bits(aiodb_result *res, const unsigned char *p, size_t n) {
+  unsigned long long u = 0;
+  size_t i;
+  for (i = 0; i < n; i++) u = u << 8 | p[i];
+  return add_uint(res, u);
+}
+
+/* A FLOAT column as the server prints it: the shortest decimal that reads
+ * back as the same float, so binary and text protocols agree. */
+static double float_value(float f) {
+  char buf[32];
+  int p;
+  for (p = 6; p < 9; p++) {
+    snprintf(buf, sizeof buf, "%.*g", p, (double)f);
+    if (strtof(buf, NULL) == f) break;
+  }
+  if (p == 9) snprintf(buf, sizeof buf, "%.9g", (double)f);
+  return strtod(buf, NULL);
+}
+
+/* A text-protocol cell. */
+static int add_text_cell(aiodb_result *res, const MYSQL_FIELD *f,
+                         const char *v, unsigned long len) {
+  if (v == NULL) return aiodb__result_add_null(res);
+  switch (kind_of(f)) {
+    case K_INT:
+      if (f->flags & UNSIGNED_FLAG) return add_uint(res, strtoull(v, NULL, 10));
+      return aiodb__result_add_int(res, strtoll(v, NULL, 10));
+    case K_FLOAT:
+    case K_DOUBLE: return aiodb__result_add_float(res, strtod(v, NULL));
+    case K_BIT: return add_bits(res, (const unsigned char *)v, len);
+    case K_BLOB: return aiodb__result_add_blob(res, v, len);
+    case K_NULL: return aiodb__result_add_null(res);
+    default: return aiodb__result_add_text(res, v, len);
+  }
+}
+
+static int set_columns(aiodb_result *res, const MYSQL_FIELD *fields,
+                       unsigned n, aiodb__err *e) {
+  unsigned i;
+  aiodb__result_reset(res);
+  if (aiodb__result_set_cols(res, n) != 0)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++)
+    if (aiodb__result_set_name(res, i, fields[i].name, fields[i].name_length) != 0)
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  return 0;
+}
+
+/* Does sql start (after spaces and comments) with a statement that changes
+ * rows? Their RETURNING rows are the rows affected. */
+static int is_dml(const char *p, const char *end) {
+  static const char *const verbs[] = {"insert", "replace", "update", "delete"};
+  size_t i, n;
+  for (;;) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '('))
+      p++;
+    if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+      const char *q = p + 2;
+      while (q + 1 < end && !(q[0] == '*' && q[1] == '/')) q++;
+      p = q + 2 > end ? end : q + 2;
+    } else if ((end - p >= 2 && p[0] == '-' && p[1] == '-') || (p < end && *p == '#')) {
+      while (p < end && *p != '\n') p++;
+    } else {
+      break;
+    }
+  }
+  for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+    n = strlen(verbs[i]);
+    if ((size_t)(end - p) > n && strncasecmp(p, verbs[i], n) == 0 &&
+        !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || p[n] == '_'))
+      return 1;
+  }
+  return 0;
+}
+
+/* ---- the text protocol: several statements, or what won't prepare ---- */
+
+/* Runs sql as text; the result is the last statement's, like PostgreSQL's
+ * PQexec and SQLite's sqlite3_exec. Rows stream in (mysql_use_result). */
+static int run_text(my_conn *c, const char *sql, size_t len, aiodb_result *res,
+                    aiodb__err *e) {
+  int rc = 0, status;
+  if (mysql_real_query(c->my, sql, len) != 0) return conn_err(c, e);
+  do {
+    MYSQL_RES *r = mysql_use_result(c->my);
+    if (r != NULL) {
+      MYSQL_FIELD *fields = mysql_fetch_fields(r);
+      unsigned nf = mysql_num_fields(r), i;
+      MYSQL_ROW row;
+      int64_t nrows = 0;
+      if (rc == 0) rc = set_columns(res, fields, nf, e);
+      while ((row = mysql_fetch_row(r)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(r);
+        for (i = 0; rc == 0 && i < nf; i++)
+          if (add_text_cell(res, &fields[i], row[i], lens[i]) != 0)
+            rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+        nrows++;
+      }
+      if (rc == 0 && mysql_errno(c->my) != 0) rc = conn_err(c, e);
+      /* RETURNING rows are the rows affected (as on the binary path) */
+      if (rc == 0 && is_dml(sql, sql + len)) aiodb__result_set_affected(res, nrows);
+      mysql_free_result(r);
+    } else if (mysql_field_count(c->my) != 0) {
+      if (rc == 0) rc = conn_err(c, e);
+    } else if (rc == 0) {
+      my_ulonglong n = mysql_affected_rows(c->my);
+      aiodb__result_reset(res);
+      aiodb__result_set_cols(res, 0);
+      aiodb__result_set_affected(res, n == (my_ulonglong)-1 ? 0 : (int64_t)n);
+      aiodb__result_set_last_id(res, (int64_t)mysql_insert_id(c->my));
+    }
+    status = mysql_next_result(c->my);
+    if (status > 0 && rc == 0) rc = conn_err(c, e);
+  } while (status == 0);
+  return rc;
+}
+
+/* ---- prepared statements ---- */
+
+static my_stmt *stmt_prepare(my_conn *c, const char *sql, size_t len,
+                             aiodb__err *e) {
+  my_stmt *st = aiodb__calloc(1, sizeof *st);
+  if (st == NULL || (st->stmt = mysql_stmt_init(c->my)) == NULL) {
+    aiodb__free(st);
+    if (mysql_errno(c->my)) conn_err(c, e);
+    else aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    return NULL;
+  }
+  if (mysql_stmt_prepare(st->stmt, sql, len) != 0) {
+    stmt_err(c, st->stmt, e);
+    stmt_free(st);
+    return NULL;
+  }
+  st->dml = is_dml(sql, sql + len);
+  return st;
+}
+
+/* The prepared statement for sql: from the cache (evicting the least
+ * recently used) or, with caching off, prepared for this call alone. */
+static my_stmt *get_stmt(my_conn *c, const char *sql, size_t len, aiodb__err *e) {
+  my_stmt *st;
+  unsigned i, victim = 0;
+  for (i = 0; i < c->n; i++) {
+    st = c->cache[i];
+    if (st->len == len && memcmp(st->sql, sql, len) == 0) {
+      st->used = ++c->tick;
+      return st;
+    }
+  }
+  if ((st = stmt_prepare(c, sql, len, e)) == NULL || c->cap == 0) return st;
+  if ((st->sql = aiodb__strndup(sql, len)) == NULL) {
+    stmt_free(st);
+    aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    return NULL;
+  }
+  st->len = len;
+  st->used = ++c->tick;
+  if (c->n == c->cap) {
+    for (i = 1; i < c->n; i++)
+      if (c->cache[i]->used < c->cache[victim]->used) victim = i;
+    stmt_free(c->cache[victim]);
+    c->cache[victim] = st;
+  } else {
+    c->cache[c->n++] = st;
+  }
+  return st;
+}
+
+/* Forgets a cached statement the server has changed under us. */
+static void cache_drop(my_conn *c, my_stmt *st) {
+  unsigned i;
+  for (i = 0; i < c->n; i++) {
+    if (c->cache[i] == st) {
+      c->cache[i] = c->cache[--c->n];
+      break;
+    }
+  }
+  stmt_free(st);
+}
+
+/* Done with st for this call: keeps a cached one, frees the rest. */
+static void put_stmt(my_stmt *st) {
+  if (st != NULL && st->sql == NULL) stmt_free(st);
+}
+
+/* Binds one row of arguments. */
+static int bind_params(my_conn *c, my_stmt *st, const aiodb_value *args,
+                       size_t n, aiodb__err *e) {
+  size_t i;
+  if (mysql_stmt_param_count(st->stmt) != n)
+    return aiodb__err_set(e, AIODB_EINVAL,
+                          "the server counts %lu parameters but %zu were given",
+                          mysql_stmt_param_count(st->stmt), n);
+  if (n == 0) return 0;
+  if (n > c->in_cap) {
+    MYSQL_BIND *b = aiodb__realloc(c->in, n * sizeof *b);
+    if (b == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    c->in = b;
+    c->in_cap = n;
+  }
+  memset(c->in, 0, n * sizeof *c->in);
+  for (i = 0; i < n; i++) {
+    MYSQL_BIND *b = &c->in[i];
+    const aiodb_value *v = &args[i];
+    switch (v->type) {
+      case AIODB_TYPE_NULL: b->buffer_type = MYSQL_TYPE_NULL; break;
+      case AIODB_TYPE_INT:
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = (void *)&v->u.i;
+        break;
+      case AIODB_TYPE_FLOAT:
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = (void *)&v->u.f;
+        break;
+      case AIODB_TYPE_TEXT:
+        b->buffer_type = MYSQL_TYPE_STRING;
+        b->buffer = (void *)(v->len ? v->u.s : "");
+        b->buffer_length = (unsigned long)v->len;
+        break;
+      case AIODB_TYPE_BLOB:
+        b->buffer_type = MYSQL_TYPE_BLOB;
+        b->buffer = (void *)(v->len ? v->u.p : "");
+        b->buffer_length = (unsigned long)v->len;
+        break;
+    }
+  }
+  if (mysql_stmt_bind_param(st->stmt, c->in) != 0) return stmt_err(c, st->stmt, e);
+  return 0;
+}
+
+/* After an execute: binds the output columns to the types the server sent
+ * this time (a `SELECT ?` follows its argument; an ALTER TABLE may change a
+ * cached statement's columns). */
+static int bind_result(my_conn *c, my_stmt *st, aiodb__err *e) {
+  /* Connector/C refreshes stmt->fields on every execute; its result
+   * metadata call would copy them each time. */
+  MYSQL_FIELD *fields = st->stmt->fields;
+  unsigned n = st->stmt->field_count, i;
+  int changed = n != st->ncols;
+  if (n > st->cols_cap) {
+    my_col *cols = aiodb__realloc(st->cols, n * sizeof *cols);
+    MYSQL_BIND *out;
+    if (cols == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    memset(cols + st->cols_cap, 0, (n - st->cols_cap) * sizeof *cols);
+    st->cols = cols;
+    out = aiodb__realloc(st->out, n * sizeof *out);
+    if (out == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    st->out = out;
+    st->cols_cap = n;
+  }
+  for (i = 0; i < n; i++) {
+    my_col *col = &st->cols[i];
+    int kind = kind_of(&fields[i]);
+    int uns = (fields[i].flags & UNSIGNED_FLAG) != 0;
+    if (i >= st->ncols || col->kind != kind || col->is_unsigned != uns) changed = 1;
+    col->kind = kind;
+    col->is_unsigned = uns;
+  }
+  st->ncols = n;
+  if (!changed || n == 0) return 0;
+  memset(st->out, 0, n * sizeof *st->out);
+  for (i = 0; i < n; i++) {
+    my_col *col = &st->cols[i];
+    MYSQL_BIND *b = &st->out[i];
+    b->is_null = &col->is_null;
+    b->error = &col->error;
+    b->length = &col->length;
+    switch (col->kind) {
+      case K_INT:
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = &col->num.i;
+        b->is_unsigned = (my_bool)col->is_unsigned;
+        break;
+      case K_FLOAT:
+        b->buffer_type = MYSQL_TYPE_FLOAT;
+        b->buffer = &col->num.f;
+        break;
+      case K_DOUBLE:
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = &col->num.d;
+        break;
+      case K_NULL: b->buffer_type = MYSQL_TYPE_NULL; break;
+      default:
+        if (col->buf == NULL) {
+          if ((col->buf = aiodb__malloc(FIRST_BUF)) == NULL)
+            return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+          col->cap = FIRST_BUF;
+        }
+        b->buffer_type = col->kind == K_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        b->buffer = col->buf;
+        b->buffer_length = col->cap;
+        break;
+    }
+  }
+  if (mysql_stmt_bind_result(st->stmt, st->out) != 0) return stmt_err(c, st->stmt, e);
+  return 0;
+}
+
+/* Reads the rest of a cell that did not fit its buffer (and grows the
+ * buffer for the next rows). */
+static int fetch_long(my_conn *c, my_stmt *st, unsigned i, aiodb__err *e) {
+  my_col *col = &st->cols[i];
+  MYSQL_BIND b;
+  char *buf = aiodb__realloc(col->buf, col->length);
+  if (buf == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  col->buf = buf;
+  col->cap = col->length;
+  st->out[i].buffer = buf;
+  st->out[i].buffer_length = col->cap;
+  b = st->out[i];
+  if (mysql_stmt_fetch_column(st->stmt, &b, i, 0) != 0) return stmt_err(c, st->stmt, e);
+  /* The new buffer must be bound for the next row's fetch. */
+  if (mysql_stmt_bind_result(st->stmt, st->out) != 0) return stmt_err(c, st->stmt, e);
+  return 0;
+}
+
+static int add_cells(my_conn *c, my_stmt *st, aiodb_result *res, aiodb__err *e) {
+  unsigned i;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < st->ncols; i++) {
+    my_col *col = &st->cols[i];
+    if (col->is_null || col->kind == K_NULL) {
+      rc = aiodb__result_add_null(res);
+      continue;
+    }
+    switch (col->kind) {
+      case K_INT:
+        rc = col->is_unsigned ? add_uint(res, (unsigned long long)col->num.i)
+                              : aiodb__result_add_int(res, col->num.i);
+        break;
+      case K_FLOAT: rc = aiodb__result_add_float(res, float_value(col->num.f)); break;
+      case K_DOUBLE: rc = aiodb__result_add_float(res, col->num.d); break;
+      default:
+        if (col->length > col->cap && (rc = fetch_long(c, st, i, e)) != 0) return rc;
+        if (col->kind == K_BIT)
+          rc = add_bits(res, (const unsigned char *)col->buf, col->length);
+        else if (col->kind == K_BLOB)
+          rc = aiodb__result_add_blob(res, col->buf, col->length);
+        else
+          rc = aiodb__result_add_text(res, col->buf, col->length);
+        break;
+    }
+  }
+  if (rc != 0 && e->code == 0)
+    rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  return rc;
+}
+
+/* Reads up to max rows (0: all) of an executed statement into res. Returns
+ * 0 with *done set at the end of the rows. */
+static int fetch_rows(my_conn *c, my_stmt *st, aiodb_result *res, size_t max,
+                      size_t *nrows, int *done, aiodb__err *e) {
+  int rc;
+  *done = 0;
+  *nrows = 0;
+  while (max == 0 || *nrows < max) {
+    rc = mysql_stmt_fetch(st->stmt);
+    if (rc == MYSQL_NO_DATA) {
+      *done = 1;
+      return 0;
+    }
+    if (rc == 1) return stmt_err(c, st->stmt, e);
+    /* 0, or MYSQL_DATA_TRUNCATED: add_cells fetches what did not fit. */
+    if ((rc = add_cells(c, st, res, e)) != 0) return rc;
+    ++*nrows;
+  }
+  return 0;
+}
+
+/* Drops what is left of a statement's results (more result sets of a CALL,
+ * or rows after an error), so the connection can take the next command. */
+static void finish(my_stmt *st) {
+  mysql_stmt_free_result(st->stmt);
+  while (mysql_stmt_more_results(st->stmt) && mysql_stmt_next_result(st->stmt) == 0)
+    mysql_stmt_free_result(st->stmt);
+}
+
+/* Executes st (arguments bound) and reads its result into res: the rows,
+ * or affected rows and the last insert id. first: res starts afresh;
+ * otherwise rows append (query_many). */
+static int execute(my_conn *c, my_stmt *st, aiodb_result *res, int first,
+                   int64_t *affected, aiodb__err *e) {
+  size_t n;
+  int rc, done;
+  if (mysql_stmt_execute(st->stmt) != 0) return stmt_err(c, st->stmt, e);
+  if ((rc = bind_result(c, st, e)) != 0) {
+    finish(st);
+    return rc;
+  }
+  if (st->ncols == 0) {
+    my_ulonglong n = mysql_stmt_affected_rows(st->stmt);
+    if (n != (my_ulonglong)-1) *affected += (int64_t)n;
+    aiodb__result_set_last_id(res, (int64_t)mysql_stmt_insert_id(st->stmt));
+    if (first) aiodb__result_set_cols(res, 0);
+    finish(st);
+    return 0;
+  }
+  if (first && (rc = set_columns(res, st->stmt->fields, st->ncols, e)) != 0) {
+    finish(st);
+    return rc;
+  }
+  rc = fetch_rows(c, st, res, 0, &n, &done, e);
+  if (rc == 0 && st->dml) *affected += (int64_t)n;
+  finish(st);
+  return rc;
+}
+
+static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
+                   aiodb__err *e) {
+  my_conn *c = native;
+  my_stmt *st;
+  int64_t affected = 0;
+  int rc;
+
+  stmt_begin(c);
+  aiodb__result_reset(res);
+  if (s->nargs == 0 && c->cap == 0) {
+    rc = run_text(c, s->sql, s->sql_len, res, e);
+  } else if ((st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
+    rc = e->code;
+    /* Several statements, or one the server will not prepare: as text.
+     * A statement that is simply wrong fails again with the same error. */
+    if (s->nargs == 0 && rc != AIODB_ECONNLOST && rc != AIODB_ENOMEM) {
+      memset(e, 0, sizeof *e);
+      rc = run_text(c, s->sql, s->sql_len, res, e);
+    }
+  } else {
+    rc = bind_params(c, st, s->args, s->nargs, e);
+    if (rc == 0) rc = execute(c, st, res, 1, &affected, e);
+    if (rc != 0 && e->native_code == CR_NEW_STMT_METADATA) {
+      /* An ALTER TABLE changed the statement's columns since it was
+       * prepared: the client library cannot read its rows. A query runs
+       * again, prepared afresh; a change of rows has happened and must not
+       * happen twice, so it reports the error. */
+      int dml = st->dml;
+      cache_drop(c, st);
+      st = NULL;
+      if (!dml && (st = get_stmt(c, s->sql, s->sql_len, e)) != NULL) {
+        memset(e, 0, sizeof *e);
+        aiodb__result_reset(res);
+        rc = bind_params(c, st, s->args, s->nargs, e);
+        if (rc == 0) rc = execute(c, st, res, 1, &affected, e);
+      } else if (dml) {
+        aiodb__err_set(e, AIODB_ESQL,
+                       "the statement ran, but its result columns changed since "
+                       "it was prepared (ALTER TABLE?) and its rows cannot be read");
+        e->native_code = CR_NEW_STMT_METADATA;
+        rc = e->code;
+      } else {
+        rc = e->code;
+      }
+    }
+    if (rc == 0) aiodb__result_set_affected(res, affected);
+    put_stmt(st);
+  }
+  stmt_end(c);
+  return rc;
+}
+
+static int in_transaction(my_conn *c) {
+  unsigned status = 0;
+  if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
+    return 0;
+  return (status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+static int run_plain(my_conn *c, const char *sql, aiodb__err *e) {
+  if (mysql_real_query(c->my, sql, strlen(sql)) != 0) return conn_err(c, e);
+  return 0;
+}
+
+/* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
+ * own outside one. Prepared once, executed per row. */
+static int my_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
+                        aiodb__err *e) {
+  my_conn *c = native;
+  int in_tx = in_transaction(c);
+  my_stmt *st = NULL;
+  aiodb__err ignored;
+  int64_t affected = 0;
+  size_t r = 0;
+  int rc;
+
+  stmt_begin(c);
+  aiodb__result_reset(res);
+  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "START TRANSACTION", e);
+  if (rc == 0 && (st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) rc = e->code;
+  for (r = 0; rc == 0 && r < s->nrows; r++) {
+    rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
+    if (rc == 0) rc = execute(c, st, res, r == 0, &affected, e);
+  }
+  put_stmt(st);
+  if (rc != 0) {
+    if (r > 0) aiodb__err_prefix_row(e, r);
+    if (!my_is_broken(c, e)) {
+      run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
+      if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
+    }
+  } else {
+    rc = run_plain(c, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
+    if (rc == 0) aiodb__result_set_affected(res, affected);
+  }
+  stmt_end(c);
+  return rc;
+}
+
+/* ---- cursors: the rows stream in, read a batch at a time ---- */
+
+static int my_cursor_open(void *native, const aiodb__stmt *s, void **out,
+                          aiodb__err *e) {
+  my_conn *c = native;
+  my_cursor *cur;
+  my_stmt *st;
+  int rc;
+
+  stmt_begin(c);
+  /* A statement of its own (not the cache's): its rows stay pending on the
+   * connection until the cursor is done. */
+  if ((st = stmt_prepare(c, s->sql, s->sql_len, e)) == NULL) {
+    stmt_end(c);
+    return e->code;
+  }
+  rc = bind_params(c, st, s->args, s->nargs, e);
+  if (rc == 0 && mysql_stmt_execute(st->stmt) != 0) rc = stmt_err(c, st->stmt, e);
+  if (rc == 0) rc = bind_result(c, st, e);
+  if (rc == 0 && (cur = aiodb__calloc(1, sizeof *cur)) == NULL)
+    rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  stmt_end(c);
+  if (rc != 0) {
+    stmt_free(st); /* reads what is left, so the connection stays usable */
+    return rc;
+  }
+  cur->st = st;
+  cur->done = st->ncols == 0;
+  *out = cur;
+  return 0;
+}
+
+static int my_cursor_fetch(void *native, void *curp, size_t max_rows,
+                           aiodb_result *res, aiodb__err *e) {
+  my_conn *c = native;
+  my_cursor *cur = curp;
+  size_t n;
+  int rc = 0, done = 0;
+
+  aiodb__result_reset(res);
+  if (set_columns(res, cur->st->stmt->fields, cur->st->ncols, e) != 0) return e->code;
+  if (cur->done || max_rows == 0) return 0;
+  stmt_begin(c);
+  rc = fetch_rows(c, cur->st, res, max_rows, &n, &done, e);
+  if (rc != 0 || done) {
+    cur->done = 1;
+    finish(cur->st);
+  }
+  stmt_end(c);
+  return rc;
+}
+
+static void my_cursor_close(void *native, void *curp) {
+  my_conn *c = native;
+  my_cursor *cur = curp;
+  if (!cur->done) {
+    /* Rows are still coming: stop the query rather than read them all. */
+    side_kill(c->cfg, c->thread_id);
+    finish(cur->st);
+  }
+  stmt_free(cur->st);
+  aiodb__free(cur);
+}
+
+static const char *my_client_version(void) { return mysql_get_client_info(); }
+
+const aiodb__driver aiodb__driver_mysql = {
+    "mysql",
+    "?",
+    AIODB__DIALECT_MYSQL,
+    AIODB__PSTYLE_QMARK,
+    1,
+    my_configure,
+    my_free_config,
+    my_connect,
+    my_disconnect,
+    my_handle,
+    my_exec,
+    my_exec_many,
+    my_cursor_open,
+    my_cursor_fetch,
+    my_cursor_close,
+    "SELECT table_name AS name FROM information_schema.tables WHERE "
+    "table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1",
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables WHERE "
+    "table_schema = DATABASE() AND table_name = ?) THEN 1 ELSE 0 END "
+    "AS present",
+    "SELECT 'mysql' AS driver, VERSION() AS server_version, "
+    "CAST(? AS CHAR) AS client_version, CAST(? AS CHAR) AS aiodb_version",
+    my_client_version,
+    my_interrupt,
+    my_is_broken,
+    my_thread_start,
+    my_thread_stop,
+};
