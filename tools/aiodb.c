@@ -25,6 +25,9 @@
 #ifdef AIODB_HAVE_POSTGRES
 #include <libpq-fe.h>
 #endif
+#ifdef AIODB_HAVE_MYSQL
+#include <mysql.h>
+#endif
 
 #define EXIT_USAGE 2
 
@@ -41,7 +44,8 @@ static const char usage_text[] =
     "        float:1e3, text:007, blob:raw-bytes.\n"
     "bench   times point selects on a table kv (created with N rows,\n"
     "        default 10000) for S seconds per phase (default 2): aiodb with\n"
-    "        1 and with 64 queries in flight, and raw sqlite3 for SQLite.\n"
+    "        1 and with 64 queries in flight, and the raw driver (sqlite3,\n"
+    "        libpq or libmariadb) on one connection.\n"
     "\n"
     "URLs: sqlite:///relative.db  sqlite:////absolute.db  sqlite:// (memory)\n"
     "      postgresql://user:pw@host:port/db  mysql://user:pw@host:port/db\n";
@@ -855,6 +859,80 @@ static int bench_raw_pg(aiodb_db *db, int64_t rows, double secs, phase *ph) {
 }
 #endif
 
+#ifdef AIODB_HAVE_MYSQL
+/* (c) for MySQL/MariaDB: the same statement through libmariadb directly,
+ * prepared once (mysql_stmt_*), in a loop run on the worker's own MYSQL*. */
+typedef struct my_raw {
+  int64_t rows;
+  double secs;
+  phase *ph;
+  char error[256];
+} my_raw;
+
+static int my_raw_loop(void *native, void *ud) {
+  static const char sql[] = "SELECT v FROM kv WHERE id = ?";
+  MYSQL *my = native;
+  my_raw *r = ud;
+  uint64_t rng = SEED;
+  double start, now;
+  long long id = 0;
+  char v[256];
+  unsigned long vlen = 0;
+  my_bool vnull = 0;
+  MYSQL_BIND in, out;
+  MYSQL_STMT *st = mysql_stmt_init(my);
+  int ok = st != NULL && mysql_stmt_prepare(st, sql, sizeof sql - 1) == 0;
+
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  in.buffer_type = MYSQL_TYPE_LONGLONG;
+  in.buffer = &id;
+  out.buffer_type = MYSQL_TYPE_STRING;
+  out.buffer = v;
+  out.buffer_length = sizeof v;
+  out.length = &vlen;
+  out.is_null = &vnull;
+  ok = ok && mysql_stmt_bind_param(st, &in) == 0 && mysql_stmt_bind_result(st, &out) == 0;
+  start = now = now_sec();
+  for (r->ph->ops = 0; ok; r->ph->ops++) {
+    if ((r->ph->ops & 15) == 0 && (now = now_sec()) - start >= r->secs) break;
+    id = (long long)(xorshift64(&rng) % (uint64_t)r->rows) + 1;
+    ok = mysql_stmt_execute(st) == 0 && mysql_stmt_fetch(st) == 0 && !vnull &&
+         value_ok(v, vlen, id) && mysql_stmt_fetch(st) == MYSQL_NO_DATA;
+    if (!ok)
+      snprintf(r->error, sizeof r->error, "wrong answer for id %lld: %s", id,
+               st ? mysql_stmt_error(st) : mysql_error(my));
+  }
+  if (st == NULL || r->error[0] == '\0')
+    snprintf(r->error, sizeof r->error, "%s", st ? mysql_stmt_error(st) : mysql_error(my));
+  if (st) mysql_stmt_close(st);
+  r->ph->secs = now - start;
+  r->ph->ran = ok;
+  return ok ? 0 : -1;
+}
+
+static int bench_raw_my(aiodb_db *db, int64_t rows, double secs, phase *ph) {
+  my_raw r;
+  aiodb_future *f;
+  int rc;
+  memset(&r, 0, sizeof r);
+  r.rows = rows;
+  r.secs = secs;
+  r.ph = ph;
+  ph->name = "raw libmariadb";
+  f = aiodb_db_run(db, my_raw_loop, &r);
+  if (f == NULL) return AIODB_ENOMEM;
+  while (!aiodb_future_done(f)) aiodb_cq_run_once(aiodb_db_cq(db), 100);
+  rc = aiodb_future_error(f);
+  if (aiodb_future_value(f) != 0) {
+    fprintf(stderr, "aiodb: raw libmariadb: %s\n", r.error);
+    rc = -1;
+  }
+  aiodb_future_free(f);
+  return rc;
+}
+#endif
+
 static double ops_per_sec(const phase *ph) {
   return ph->secs > 0 ? (double)ph->ops / ph->secs : 0;
 }
@@ -918,6 +996,10 @@ static int cmd_bench(int argc, char **argv) {
   if (strcmp(aiodb_db_driver(db), "postgresql") == 0) {
 #ifdef AIODB_HAVE_POSTGRES
     if (bench_raw_pg(db, rows, secs, &ph[2]) != 0) goto out;
+#endif
+  } else if (strcmp(aiodb_db_driver(db), "mysql") == 0) {
+#ifdef AIODB_HAVE_MYSQL
+    if (bench_raw_my(db, rows, secs, &ph[2]) != 0) goto out;
 #endif
   } else if (strcmp(aiodb_db_driver(db), "sqlite") != 0) {
     note = "raw comparison not available for this driver";

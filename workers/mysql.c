@@ -493,11 +493,15 @@ static void my_disconnect(void *native) {
 
 static void *my_handle(void *native) { return ((my_conn *)native)->my; }
 
-static int my_is_broken(void *native, const aiodb__err *e) {
-  my_conn *c = native;
+/* Did the last call on c find the server gone? */
+static int conn_lost(my_conn *c) {
   unsigned n = mysql_errno(c->my);
-  return e->code == AIODB_ECONNLOST || n == CR_SERVER_GONE_ERROR ||
-         n == CR_SERVER_LOST;
+  return n == CR_SERVER_GONE_ERROR || n == CR_SERVER_LOST ||
+         n == CR_SERVER_LOST_EXTENDED;
+}
+
+static int my_is_broken(void *native, const aiodb__err *e) {
+  return e->code == AIODB_ECONNLOST || conn_lost(native);
 }
 
 /* ---- cancel: KILL QUERY over a side connection ---- */
@@ -1186,7 +1190,7 @@ static int my_cursor_fetch(void *native, void *curp, size_t max_rows,
 static void my_cursor_close(void *native, void *curp) {
   my_conn *c = native;
   my_cursor *cur = curp;
-  if (!cur->done) {
+  if (!cur->done && !conn_lost(c)) {
     /* Rows are still coming: stop the query rather than read them all. */
     side_kill(c->cfg, c->thread_id);
     finish(cur->st);

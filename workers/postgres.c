@@ -765,4 +765,6 @@ const aiodb__driver aiodb__driver_postgres = {
     pg_client_version,
     pg_interrupt,
     pg_is_broken,
+    NULL,
+    NULL,
 };

@@ -580,4 +580,6 @@ const aiodb__driver aiodb__driver_sqlite = {
     sq_client_version,
     sq_interrupt,
     sq_is_broken,
+    NULL,
+    NULL,
 };
