@@ -23,6 +23,11 @@ int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
 #endif
     ;
 
+/* Copies msg into e's message as one line (newlines and tabs become
+ * spaces, trailing spaces go), with password, should it appear, blotted
+ * out with '*'. password may be NULL. */
+void aiodb__err_message(aiodb__err *e, const char *msg, const char *password);
+
 /* Puts "row N: " (N from 1) in front of e's message: for query_many. */
 void aiodb__err_prefix_row(aiodb__err *e, size_t row);
 

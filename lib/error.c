@@ -58,3 +58,18 @@ void aiodb__err_prefix_row(aiodb__err *e, size_t row) {
   memcpy(e->message, head, hl);
   e->message[hl + ml] = '\0';
 }
+
+void aiodb__err_message(aiodb__err *e, const char *msg, const char *password) {
+  char *p;
+  size_t n;
+  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
+  /* Client libraries' messages run over several lines: make them one. */
+  for (p = e->message; *p; p++)
+    if (*p == '\n' || *p == '\t') *p = ' ';
+  n = strlen(e->message);
+  while (n > 0 && e->message[n - 1] == ' ') e->message[--n] = '\0';
+  if (password && password[0]) {
+    size_t pl = strlen(password);
+    while ((p = strstr(e->message, password)) != NULL) memset(p, '*', pl);
+  }
+}

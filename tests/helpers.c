@@ -62,6 +62,63 @@ size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
   return n;
 }
 
+const char *aiodb_test_server_file(const char *dir_env, const char *name) {
+  static char bufs[4][512];
+  static unsigned slot;
+  char *buf = bufs[slot++ % 4];
+  const char *dir = getenv(dir_env);
+  char path[600];
+  FILE *fp;
+  size_t n;
+
+  ck_assert_msg(dir != NULL, "%s is not set", dir_env);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  fp = fopen(path, "r");
+  if (fp == NULL) return NULL;
+  n = fread(buf, 1, sizeof bufs[0] - 1, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  buf[strcspn(buf, "\n")] = '\0';
+  n = strlen(buf);
+  while (n > 0 && buf[n - 1] == ' ') buf[--n] = '\0';
+  return buf;
+}
+
+long aiodb_test_count_cursor(aiodb_cursor *c) {
+  long total = 0, n;
+  do {
+    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
+    n = (long)aiodb_result_rows(aiodb_future_result(f));
+    if (n > 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), total + 1);
+    total += n;
+    aiodb_future_free(f);
+  } while (n > 0);
+  return total;
+}
+
+void aiodb_test_restart_server(const char *script_env, const char *dir_env) {
+  const char *script = getenv(script_env), *dir = getenv(dir_env);
+  char cmd[1200];
+  ck_assert_msg(script != NULL && dir != NULL, "%s or %s is not set", script_env, dir_env);
+  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script, dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql) {
+  int i;
+  for (i = 0;; i++) {
+    aiodb_future *f = aiodb_query(db, sql, NULL, 0);
+    if (aiodb_test_err(f) == 0) {
+      int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+      aiodb_future_free(f);
+      return v;
+    }
+    ck_assert_int_eq(aiodb_future_error(f), AIODB_ECONNLOST);
+    aiodb_future_free(f);
+    ck_assert_int_lt(i, 4);
+  }
+}
+
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
   aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
   int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);

@@ -50,6 +50,24 @@ void aiodb_test_exec(aiodb_db *db, const char *sql);
  * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY). */
 void aiodb_test_clean_shutdown(void);
 
+/* The first line of file `name` in the folder the environment variable
+ * dir_env names (a test server's "socket_url", "tcp_url", ...), or NULL when
+ * there is no such file. Static storage, 4 slots. */
+const char *aiodb_test_server_file(const char *dir_env, const char *name);
+
+/* Reads a cursor whose first column counts 1, 2, 3, ... to its end,
+ * asserting every batch starts where the last ended; returns the rows. */
+long aiodb_test_count_cursor(aiodb_cursor *c);
+
+/* Runs `bash $script_env restart $dir_env` (a test server's script), asserts
+ * it succeeded. */
+void aiodb_test_restart_server(const char *script_env, const char *dir_env);
+
+/* After a server restart: runs sql until it succeeds, allowing the calls
+ * that find a dead connection to fail with AIODB_ECONNLOST (at most 4);
+ * returns the first cell. */
+int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql);
+
 /* Internal counters (lib/alloc.c). */
 long aiodb__alloc_live(void);
 void aiodb__pools_trim(void);

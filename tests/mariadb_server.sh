@@ -40,6 +40,10 @@ set -euo pipefail
 MY_USER_NAME=aiodb
 MY_PASSWORD=aiodb-test-pw
 MY_DB=aiodb
+SERVER_TAG=mariadb_server
+SERVER_SYSTEM_USER=mysql
+# shellcheck source=tests/server_common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/server_common.sh"
 SCRIPT_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
 # The client programs read these; root's password-less login must not get
 # a password from the caller's environment.
@@ -48,24 +52,6 @@ unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 usage() {
   echo "usage: $0 start|stop|restart|url|check DIR" >&2
   exit 2
-}
-
-is_ci() {
-  case "${CI:-}" in
-    [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
-    *) return 1 ;;
-  esac
-}
-
-# Cannot provide a server: skipped outside CI, failure in CI.
-unavailable() {
-  echo "mariadb_server: $*" >&2
-  if is_ci; then
-    echo "mariadb_server: CI=${CI:-} so this is a failure" >&2
-    exit 1
-  fi
-  echo "mariadb_server: skipping (set CI=true to make this a failure)" >&2
-  exit 77
 }
 
 # The first of the named programs found.
@@ -126,78 +112,6 @@ install_packages() {
     tail -n 20 "$DIR/apt.log" >&2 || true
     return 1
   fi
-}
-
-# Single-quoted for the shell.
-shq() {
-  printf "'%s'" "${1//\'/\'\\\'\'}"
-}
-
-# Runs a command as the server's user, from / (the caller's working folder
-# may not be readable by that user).
-as_server() {
-  if [ -z "$SERVER_USER" ]; then
-    (cd / && "$@")
-  elif command -v runuser >/dev/null 2>&1; then
-    (cd / && runuser -u "$SERVER_USER" -- "$@")
-  elif command -v setpriv >/dev/null 2>&1; then
-    (cd / && setpriv --reuid="$SERVER_USER" --regid="$SERVER_USER" --init-groups -- "$@")
-  else
-    local q="" a
-    for a in "$@"; do q+=" $(shq "$a")"; done
-    (cd / && su -s /bin/sh "$SERVER_USER" -c "exec$q")
-  fi
-}
-
-server_user() {
-  if [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-    return 0
-  fi
-  SERVER_USER=mysql
-  id -u "$SERVER_USER" >/dev/null 2>&1
-}
-
-port_in_use() {
-  if command -v ss >/dev/null 2>&1; then
-    [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
-  else
-    # No ss: let the server's bind decide (start is retried).
-    return 1
-  fi
-}
-
-random_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
-    if ! port_in_use "$p"; then
-      echo "$p"
-      return 0
-    fi
-    : "$i"
-  done
-  return 1
-}
-
-# True while the process exists and is not a zombie waiting to be reaped.
-alive() {
-  local state
-  kill -0 "$1" 2>/dev/null || [ -d "/proc/$1" ] || return 1
-  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
-  [ -n "$state" ] || [ ! -d /proc/self ] || return 1
-  [ "$state" != Z ]
-}
-
-# True once the process is gone, polling every 0.1 s up to $2 times.
-wait_gone() {
-  local pid="$1" n="$2" i
-  for i in $(seq 1 "$n"); do
-    alive "$pid" || return 0
-    sleep 0.1
-    : "$i"
-  done
-  return 1
 }
 
 # The pid of our server (from its pid file, else the one we started) if it

@@ -28,28 +28,14 @@ set -euo pipefail
 PG_USER_NAME=aiodb
 PG_PASSWORD=aiodb-test-pw
 PG_DB=aiodb
+SERVER_TAG=pg_server
+SERVER_SYSTEM_USER=postgres
+# shellcheck source=tests/server_common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/server_common.sh"
 
 usage() {
   echo "usage: $0 start|stop|restart|url|check DIR" >&2
   exit 2
-}
-
-is_ci() {
-  case "${CI:-}" in
-    [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
-    *) return 1 ;;
-  esac
-}
-
-# Cannot provide a server: skipped outside CI, failure in CI.
-unavailable() {
-  echo "pg_server: $*" >&2
-  if is_ci; then
-    echo "pg_server: CI=${CI:-} so this is a failure" >&2
-    exit 1
-  fi
-  echo "pg_server: skipping (set CI=true to make this a failure)" >&2
-  exit 77
 }
 
 find_bindir() {
@@ -72,58 +58,6 @@ find_bindir() {
   fi
 }
 
-# Single-quoted for the shell.
-shq() {
-  printf "'%s'" "${1//\'/\'\\\'\'}"
-}
-
-# Runs a command as the server's user, from / (the caller's working folder
-# may not be readable by that user).
-as_server() {
-  if [ -z "$SERVER_USER" ]; then
-    (cd / && "$@")
-  elif command -v runuser >/dev/null 2>&1; then
-    (cd / && runuser -u "$SERVER_USER" -- "$@")
-  elif command -v setpriv >/dev/null 2>&1; then
-    (cd / && setpriv --reuid="$SERVER_USER" --regid="$SERVER_USER" --init-groups -- "$@")
-  else
-    local q="" a
-    for a in "$@"; do q+=" $(shq "$a")"; done
-    (cd / && su -s /bin/sh "$SERVER_USER" -c "exec$q")
-  fi
-}
-
-server_user() {
-  if [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-    return 0
-  fi
-  SERVER_USER=postgres
-  id -u "$SERVER_USER" >/dev/null 2>&1
-}
-
-port_in_use() {
-  if command -v ss >/dev/null 2>&1; then
-    [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
-  else
-    # No ss: let the server's bind decide (start is retried).
-    return 1
-  fi
-}
-
-random_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
-    if ! port_in_use "$p"; then
-      echo "$p"
-      return 0
-    fi
-    : "$i"
-  done
-  return 1
-}
-
 # The postmaster's pid if it is alive and is a postgres process.
 live_postmaster() {
   local data="$1" pid
@@ -135,20 +69,6 @@ live_postmaster() {
     postgres* | postmaster*) echo "$pid" ;;
     *) return 1 ;;
   esac
-}
-
-# True once the process is gone (a zombie waiting to be reaped counts as
-# gone), polling every 0.1 s up to $2 times.
-wait_gone() {
-  local pid="$1" n="$2" i state
-  for i in $(seq 1 "$n"); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
-    [ "$state" != Z ] || return 0
-    sleep 0.1
-    : "$i"
-  done
-  return 1
 }
 
 # Removes a folder only if it is one of ours in /tmp.

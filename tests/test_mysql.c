@@ -13,23 +13,7 @@
 /* A file the fixture wrote ("tcp_url", "socket_url", "tls_ca"), or NULL
  * when absent. */
 static const char *my_file(const char *which) {
-  static char bufs[4][512];
-  static unsigned slot;
-  char *buf = bufs[slot++ % 4];
-  const char *dir = getenv("AIODB_TEST_MYSQL_DIR");
-  char path[600];
-  FILE *fp;
-  size_t n;
-
-  ck_assert_msg(dir != NULL, "AIODB_TEST_MYSQL_DIR is not set");
-  snprintf(path, sizeof path, "%s/%s", dir, which);
-  fp = fopen(path, "r");
-  if (fp == NULL) return NULL;
-  n = fread(buf, 1, 511, fp);
-  fclose(fp);
-  buf[n] = '\0';
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
-  return buf;
+  return aiodb_test_server_file("AIODB_TEST_MYSQL_DIR", which);
 }
 
 static const char *my_url(const char *which) {
@@ -564,51 +548,43 @@ START_TEST(my_query_many_and_transactions) {
   aiodb_db *db = my_open("socket_url", NULL);
   enum { N = 1000 };
   static aiodb_value rows[N];
-  aiodb_future *f;
-  aiodb_result *r;
   aiodb_tx *tx;
   double t0, many_ms, loop_ms;
   int i;
 
+  /* (row-numbered errors, atomicity and RETURNING rows: the shared suite) */
   aiodb_test_exec(db, "DROP TABLE IF EXISTS my_q");
   aiodb_test_exec(db, "CREATE TABLE my_q(x INT UNIQUE) ENGINE=InnoDB");
-  for (i = 0; i < N; i++) rows[i] = aiodb_int(i == 699 ? 3 : i);
-  f = aiodb_query_many(db, "INSERT INTO my_q VALUES (?)", rows, N, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 700: ", 9) == 0, "%s",
-                aiodb_future_errmsg(f));
-  aiodb_future_free(f);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
 
-  rows[699] = aiodb_int(699);
-  t0 = aiodb_test_now_ms();
-  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_q VALUES (?) RETURNING x * 2 AS twice",
-                                     rows, N, 1));
-  many_ms = aiodb_test_now_ms() - t0;
-  r = aiodb_future_result(f);
-  ck_assert_int_eq(aiodb_result_affected(r), N);
-  ck_assert_uint_eq(aiodb_result_rows(r), N);
-  for (i = 0; i < N; i++) ck_assert_int_eq(aiodb_result_int(r, (size_t)i, 0), 2 * i);
-  aiodb_future_free(f);
-
-  /* inside a transaction query_many is a savepoint: a failure leaves the
-   * transaction's earlier work in place */
-  aiodb_test_exec(db, "DELETE FROM my_q");
+  /* inside a transaction query_many runs in a savepoint of its own; a
+   * failure fails the transaction like any failed statement, and the
+   * commit rolls it all back */
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO my_q VALUES (-1)", NULL, 0)));
-  f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)", (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  aiodb_future_free(f);
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx))); /* ends tx */
+  {
+    aiodb_future *f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
+                                          (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
+    ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+    aiodb_future_free(f);
+    f = aiodb_commit(tx); /* rolls back: a statement of the tx failed */
+    ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
+    aiodb_future_free(f);
+  }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO my_q VALUES (-1)", NULL, 0)));
-  aiodb_future_free(aiodb_test_ok(aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
-                                                      (aiodb_value[]){aiodb_int(5), aiodb_int(6)}, 2, 1)));
+  aiodb_future_free(aiodb_test_ok(aiodb_tx_query_many(
+      tx, "INSERT INTO my_q VALUES (?)", (aiodb_value[]){aiodb_int(5), aiodb_int(6)}, 2, 1)));
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 3);
 
-  /* the same rows one call each, for the record (not asserted) */
+  /* 1,000 rows in one call and one call each, for the record (not
+   * asserted) */
+  aiodb_test_exec(db, "DELETE FROM my_q");
+  for (i = 0; i < N; i++) rows[i] = aiodb_int(i);
+  t0 = aiodb_test_now_ms();
+  aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_q VALUES (?)", rows, N, 1)));
+  many_ms = aiodb_test_now_ms() - t0;
   aiodb_test_exec(db, "DELETE FROM my_q");
   t0 = aiodb_test_now_ms();
   for (i = 0; i < N; i++)
@@ -616,6 +592,7 @@ START_TEST(my_query_many_and_transactions) {
   loop_ms = aiodb_test_now_ms() - t0;
   fprintf(stderr, "mysql: %d inserts: query_many %.1f ms, one at a time %.1f ms\n", N,
           many_ms, loop_ms);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), N);
   aiodb_test_exec(db, "DROP TABLE my_q");
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -624,33 +601,17 @@ END_TEST
 
 START_TEST(my_server_restart_mid_query) {
   aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
-  const char *script = getenv("AIODB_TEST_MYSQL_SCRIPT");
-  char cmd[1200];
-  aiodb_future *slow, *next;
-  int i;
+  aiodb_future *slow;
 
-  ck_assert_ptr_nonnull(script);
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
   slow = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
   aiodb_future_wait(slow, 300);
-  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script,
-           getenv("AIODB_TEST_MYSQL_DIR"));
-  ck_assert_int_eq(system(cmd), 0);
+  aiodb_test_restart_server("AIODB_TEST_MYSQL_SCRIPT", "AIODB_TEST_MYSQL_DIR");
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
   aiodb_future_free(slow);
   /* both connections died with the server: calls fail on the idle one,
    * then fresh connections serve */
-  for (i = 0; i < 5; i++) {
-    next = aiodb_query(db, "SELECT 42", NULL, 0);
-    if (aiodb_test_err(next) == 0) {
-      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
-      aiodb_future_free(next);
-      break;
-    }
-    ck_assert_int_eq(aiodb_future_error(next), AIODB_ECONNLOST);
-    aiodb_future_free(next);
-    ck_assert_int_lt(i, 4);
-  }
+  ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 42"), 42);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -668,16 +629,10 @@ START_TEST(my_cursor_memory_is_bounded) {
   aiodb_cursor *c = aiodb_iterate(
       db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
       &lim, 1, 1000);
-  long before = aiodb_test_peak_rss_kb(), total = 0, n, growth;
+  long before = aiodb_test_peak_rss_kb(), total, growth;
   double t0;
 
-  do {
-    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
-    n = (long)aiodb_result_rows(aiodb_future_result(f));
-    if (n > 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), total + 1);
-    total += n;
-    aiodb_future_free(f);
-  } while (n > 0);
+  total = aiodb_test_count_cursor(c);
   growth = aiodb_test_peak_rss_kb() - before;
   ck_assert_int_eq(total, rows);
   fprintf(stderr, "mysql cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",

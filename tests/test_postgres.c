@@ -11,22 +11,9 @@
 
 /* The server's URL: "tcp_url" (password over loopback) or "socket_url". */
 static const char *pg_url(const char *which) {
-  static char urls[2][512];
-  char *buf = urls[which[0] == 't'];
-  const char *dir = getenv("AIODB_TEST_PG_DIR");
-  char path[600];
-  FILE *fp;
-  size_t n;
-
-  ck_assert_msg(dir != NULL, "AIODB_TEST_PG_DIR is not set");
-  snprintf(path, sizeof path, "%s/%s", dir, which);
-  fp = fopen(path, "r");
-  ck_assert_msg(fp != NULL, "no PostgreSQL test server (%s)", path);
-  n = fread(buf, 1, 511, fp);
-  fclose(fp);
-  buf[n] = '\0';
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
-  return buf;
+  const char *u = aiodb_test_server_file("AIODB_TEST_PG_DIR", which);
+  ck_assert_msg(u != NULL, "no PostgreSQL test server (%s)", which);
+  return u;
 }
 
 static aiodb_db *pg_open(const char *which, const char *opts) {
@@ -322,34 +309,19 @@ END_TEST
 
 START_TEST(pg_server_restart_mid_query) {
   aiodb_db *db = pg_open("socket_url", "max_size=2&min_size=2");
-  const char *script = getenv("AIODB_TEST_PG_SCRIPT");
-  char cmd[1200];
-  aiodb_future *slow, *idle, *next;
+  aiodb_future *slow, *idle;
 
-  ck_assert_ptr_nonnull(script);
   idle = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
   aiodb_future_free(idle);
   slow = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
   aiodb_future_wait(slow, 300);
-  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script,
-           getenv("AIODB_TEST_PG_DIR"));
-  ck_assert_int_eq(system(cmd), 0);
+  aiodb_test_restart_server("AIODB_TEST_PG_SCRIPT", "AIODB_TEST_PG_DIR");
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
   ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
   aiodb_future_free(slow);
   /* both connections died with the server: calls fail on the idle one,
    * then fresh connections serve; within a few calls all succeed */
-  for (int i = 0; i < 5; i++) {
-    next = aiodb_query(db, "SELECT 42", NULL, 0);
-    if (aiodb_test_err(next) == 0) {
-      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
-      aiodb_future_free(next);
-      break;
-    }
-    ck_assert_int_eq(aiodb_future_error(next), AIODB_ECONNLOST);
-    aiodb_future_free(next);
-    ck_assert_int_lt(i, 4);
-  }
+  ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 42"), 42);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -393,15 +365,9 @@ START_TEST(pg_cursor_memory_is_bounded) {
   aiodb_cursor *c = aiodb_iterate(
       db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
       &lim, 1, 1000);
-  long before = aiodb_test_peak_rss_kb(), total = 0, n, growth;
+  long before = aiodb_test_peak_rss_kb(), total, growth;
 
-  do {
-    aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
-    n = (long)aiodb_result_rows(aiodb_future_result(f));
-    if (n > 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), total + 1);
-    total += n;
-    aiodb_future_free(f);
-  } while (n > 0);
+  total = aiodb_test_count_cursor(c);
   growth = aiodb_test_peak_rss_kb() - before;
   ck_assert_int_eq(total, rows);
   fprintf(stderr, "postgres cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",

@@ -76,20 +76,9 @@ static const shared_driver *shared_pick(void) {
 /* A test server's socket URL, as its fixture wrote it in the folder the
  * environment variable dir_env names. */
 static void read_server_url(const char *dir_env, char *buf, size_t cap) {
-  const char *dir = getenv(dir_env);
-  char path[600];
-  FILE *fp;
-  size_t n;
-
-  ck_assert_msg(dir != NULL, "%s is not set", dir_env);
-  snprintf(path, sizeof path, "%s/socket_url", dir);
-  fp = fopen(path, "r");
-  ck_assert_msg(fp != NULL, "no test server (%s)", path);
-  n = fread(buf, 1, cap - 1, fp);
-  fclose(fp);
-  buf[n] = '\0';
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
-  ck_assert_msg(n > 0, "%s is empty", path);
+  const char *u = aiodb_test_server_file(dir_env, "socket_url");
+  ck_assert_msg(u != NULL && u[0] != '\0', "no test server (%s/socket_url)", dir_env);
+  snprintf(buf, cap, "%s", u);
 }
 
 static void sh_init(shared *sh, const char *stem) {

@@ -790,20 +790,48 @@ out:
 }
 #endif
 
-#ifdef AIODB_HAVE_POSTGRES
-/* (c) for PostgreSQL: the same statement through libpq directly, prepared
- * once, in a loop run on the worker's own PGconn* (one hop for the whole
- * loop, none per query). */
-typedef struct pg_raw {
+#if defined(AIODB_HAVE_POSTGRES) || defined(AIODB_HAVE_MYSQL)
+/* A raw-driver loop's arguments, run on a worker with aiodb_db_run. */
+typedef struct raw_loop {
   int64_t rows;
   double secs;
   phase *ph;
   char error[256];
-} pg_raw;
+} raw_loop;
 
+/* (c) for the network drivers: fn runs the whole raw loop on the worker's
+ * own native handle (one hop for the loop, none per query). */
+static int bench_raw_on_worker(aiodb_db *db, aiodb_run_fn fn, const char *name,
+                               int64_t rows, double secs, phase *ph) {
+  raw_loop r;
+  aiodb_future *f;
+  int rc;
+  memset(&r, 0, sizeof r);
+  r.rows = rows;
+  r.secs = secs;
+  r.ph = ph;
+  ph->name = name;
+  f = aiodb_db_run(db, fn, &r);
+  if (f == NULL) return AIODB_ENOMEM;
+  /* This thread dispatched the cq in the phase before: poll, don't wait. */
+  while (!aiodb_future_done(f)) aiodb_cq_run_once(aiodb_db_cq(db), 100);
+  rc = aiodb_future_error(f);
+  if (aiodb_future_value(f) != 0) {
+    fprintf(stderr, "aiodb: %s: %s\n", name, r.error);
+    rc = -1;
+  }
+  aiodb_future_free(f);
+  return rc;
+}
+#endif
+
+#ifdef AIODB_HAVE_POSTGRES
+/* (c) for PostgreSQL: the same statement through libpq directly, prepared
+ * once, in a loop run on the worker's own PGconn* (one hop for the whole
+ * loop, none per query). */
 static int pg_raw_loop(void *native, void *ud) {
   PGconn *pg = native;
-  pg_raw *r = ud;
+  raw_loop *r = ud;
   uint64_t rng = SEED;
   double start, now;
   char idbuf[24];
@@ -836,43 +864,15 @@ static int pg_raw_loop(void *native, void *ud) {
   return ok ? 0 : -1;
 }
 
-static int bench_raw_pg(aiodb_db *db, int64_t rows, double secs, phase *ph) {
-  pg_raw r;
-  aiodb_future *f;
-  int rc;
-  memset(&r, 0, sizeof r);
-  r.rows = rows;
-  r.secs = secs;
-  r.ph = ph;
-  ph->name = "raw libpq";
-  f = aiodb_db_run(db, pg_raw_loop, &r);
-  if (f == NULL) return AIODB_ENOMEM;
-  /* This thread dispatched the cq in the phase before: poll, don't wait. */
-  while (!aiodb_future_done(f)) aiodb_cq_run_once(aiodb_db_cq(db), 100);
-  rc = aiodb_future_error(f);
-  if (aiodb_future_value(f) != 0) {
-    fprintf(stderr, "aiodb: raw libpq: %s\n", r.error);
-    rc = -1;
-  }
-  aiodb_future_free(f);
-  return rc;
-}
 #endif
 
 #ifdef AIODB_HAVE_MYSQL
 /* (c) for MySQL/MariaDB: the same statement through libmariadb directly,
  * prepared once (mysql_stmt_*), in a loop run on the worker's own MYSQL*. */
-typedef struct my_raw {
-  int64_t rows;
-  double secs;
-  phase *ph;
-  char error[256];
-} my_raw;
-
 static int my_raw_loop(void *native, void *ud) {
   static const char sql[] = "SELECT v FROM kv WHERE id = ?";
   MYSQL *my = native;
-  my_raw *r = ud;
+  raw_loop *r = ud;
   uint64_t rng = SEED;
   double start, now;
   long long id = 0;
@@ -911,26 +911,6 @@ static int my_raw_loop(void *native, void *ud) {
   return ok ? 0 : -1;
 }
 
-static int bench_raw_my(aiodb_db *db, int64_t rows, double secs, phase *ph) {
-  my_raw r;
-  aiodb_future *f;
-  int rc;
-  memset(&r, 0, sizeof r);
-  r.rows = rows;
-  r.secs = secs;
-  r.ph = ph;
-  ph->name = "raw libmariadb";
-  f = aiodb_db_run(db, my_raw_loop, &r);
-  if (f == NULL) return AIODB_ENOMEM;
-  while (!aiodb_future_done(f)) aiodb_cq_run_once(aiodb_db_cq(db), 100);
-  rc = aiodb_future_error(f);
-  if (aiodb_future_value(f) != 0) {
-    fprintf(stderr, "aiodb: raw libmariadb: %s\n", r.error);
-    rc = -1;
-  }
-  aiodb_future_free(f);
-  return rc;
-}
 #endif
 
 static double ops_per_sec(const phase *ph) {
@@ -995,11 +975,13 @@ static int cmd_bench(int argc, char **argv) {
 
   if (strcmp(aiodb_db_driver(db), "postgresql") == 0) {
 #ifdef AIODB_HAVE_POSTGRES
-    if (bench_raw_pg(db, rows, secs, &ph[2]) != 0) goto out;
+    if (bench_raw_on_worker(db, pg_raw_loop, "raw libpq", rows, secs, &ph[2]) != 0)
+      goto out;
 #endif
   } else if (strcmp(aiodb_db_driver(db), "mysql") == 0) {
 #ifdef AIODB_HAVE_MYSQL
-    if (bench_raw_my(db, rows, secs, &ph[2]) != 0) goto out;
+    if (bench_raw_on_worker(db, my_raw_loop, "raw libmariadb", rows, secs, &ph[2]) != 0)
+      goto out;
 #endif
   } else if (strcmp(aiodb_db_driver(db), "sqlite") != 0) {
     note = "raw comparison not available for this driver";

@@ -115,17 +115,9 @@ static void my_thread_stop(void) { mysql_thread_end(); }
 
 /* ---- errors ---- */
 
-/* Copies msg into e->message with the password, if it ever appears,
- * blotted out. */
+/* Copies msg into e's message, with the password blotted out. */
 static void set_message(aiodb__err *e, const my_cfg *cfg, const char *msg) {
-  char *p;
-  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
-  for (p = e->message; *p; p++)
-    if (*p == '\n' || *p == '\t') *p = ' ';
-  if (cfg && cfg->password && cfg->password[0]) {
-    size_t pl = strlen(cfg->password);
-    while ((p = strstr(e->message, cfg->password)) != NULL) memset(p, '*', pl);
-  }
+  aiodb__err_message(e, msg, cfg ? cfg->password : NULL);
 }
 
 static int code_of(unsigned err, const char *state) {

@@ -160,22 +160,9 @@ fail:
 
 /* ---- errors ---- */
 
-/* Copies msg into e, without trailing newlines and with the password, if
- * it ever appears, blotted out. */
+/* Copies msg into e's message, with the password blotted out. */
 static void set_message(aiodb__err *e, const pg_cfg *cfg, const char *msg) {
-  char *p;
-  size_t n;
-  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
-  /* libpq's messages run over several lines: make them one. */
-  for (p = e->message; *p; p++)
-    if (*p == '\n' || *p == '\t') *p = ' ';
-  n = strlen(e->message);
-  while (n > 0 && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
-    e->message[--n] = '\0';
-  if (cfg && cfg->password && cfg->password[0]) {
-    size_t pl = strlen(cfg->password);
-    while ((p = strstr(e->message, cfg->password)) != NULL) memset(p, '*', pl);
-  }
+  aiodb__err_message(e, msg, cfg ? cfg->password : NULL);
 }
 
 static int code_of_sqlstate(const char *s) {
@@ -553,8 +540,10 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
   rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
   if (rc != 0) {
-    /* Several statements cannot be prepared: run them as text. */
-    if (s->nargs == 0 && strstr(e->message, "multiple commands") != NULL) {
+    /* Several statements cannot be prepared: run them as text. The server
+     * says so with a syntax_error (42601) whose words follow its locale, so
+     * the class decides; a true syntax error fails the same way again. */
+    if (s->nargs == 0 && strcmp(e->sqlstate, "42601") == 0) {
       memset(e, 0, sizeof *e);
       r = PQexec(c->pg, s->sql);
       rc = take(c, r, res, 1, e);

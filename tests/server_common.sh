@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# Sourced by tests/pg_server.sh and tests/mariadb_server.sh: what a
+# throwaway test server's script needs whatever the server. The sourcing
+# script sets SERVER_TAG (its name in messages) and SERVER_SYSTEM_USER (the
+# system user the server runs as when started by root) first.
+
+is_ci() {
+  case "${CI:-}" in
+    [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Cannot provide a server: skipped outside CI, failure in CI.
+unavailable() {
+  echo "$SERVER_TAG: $*" >&2
+  if is_ci; then
+    echo "$SERVER_TAG: CI=${CI:-} so this is a failure" >&2
+    exit 1
+  fi
+  echo "$SERVER_TAG: skipping (set CI=true to make this a failure)" >&2
+  exit 77
+}
+
+# One word for a shell, single-quoted.
+shq() {
+  printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# Runs a command as the server's user, from / (the caller's working folder
+# may not be readable by that user).
+as_server() {
+  if [ -z "$SERVER_USER" ]; then
+    (cd / && "$@")
+  elif command -v runuser >/dev/null 2>&1; then
+    (cd / && runuser -u "$SERVER_USER" -- "$@")
+  elif command -v setpriv >/dev/null 2>&1; then
+    (cd / && setpriv --reuid="$SERVER_USER" --regid="$SERVER_USER" --init-groups -- "$@")
+  else
+    local q="" a
+    for a in "$@"; do q+=" $(shq "$a")"; done
+    (cd / && su -s /bin/sh "$SERVER_USER" -c "exec$q")
+  fi
+}
+
+# Sets SERVER_USER: empty when not root (the server runs as the caller),
+# else SERVER_SYSTEM_USER, which must exist.
+server_user() {
+  if [ "$(id -u)" -ne 0 ]; then
+    SERVER_USER=""
+    return 0
+  fi
+  SERVER_USER=$SERVER_SYSTEM_USER
+  id -u "$SERVER_USER" >/dev/null 2>&1
+}
+
+port_in_use() {
+  if command -v ss >/dev/null 2>&1; then
+    [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+  else
+    # No ss: let the server's bind decide (start is retried).
+    return 1
+  fi
+}
+
+# A free loopback port from 20000 to 60000, never a fixed one.
+random_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
+    if ! port_in_use "$p"; then
+      echo "$p"
+      return 0
+    fi
+    : "$i"
+  done
+  return 1
+}
+
+# True while the process exists and is not a zombie waiting to be reaped.
+alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || [ -d "/proc/$1" ] || return 1
+  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
+  [ -n "$state" ] || [ ! -d /proc/self ] || return 1
+  [ "$state" != Z ]
+}
+
+# True once the process is gone, polling every 0.1 s up to $2 times.
+wait_gone() {
+  local pid="$1" n="$2" i
+  for i in $(seq 1 "$n"); do
+    alive "$pid" || return 0
+    sleep 0.1
+    : "$i"
+  done
+  return 1
+}
