@@ -84,6 +84,17 @@ const char *aiodb_test_server_file(const char *dir_env, const char *name) {
   return buf;
 }
 
+aiodb_db *aiodb_test_open_with(const char *base, const char *opts) {
+  char url[1024];
+  aiodb_error err;
+  aiodb_db *db;
+  snprintf(url, sizeof url, "%s%s%s", base,
+           opts ? (strchr(base, '?') ? "&" : "?") : "", opts ? opts : "");
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
+  return db;
+}
+
 long aiodb_test_count_cursor(aiodb_cursor *c) {
   long total = 0, n;
   do {

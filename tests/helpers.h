@@ -55,6 +55,10 @@ void aiodb_test_clean_shutdown(void);
  * there is no such file. Static storage, 4 slots. */
 const char *aiodb_test_server_file(const char *dir_env, const char *name);
 
+/* Opens base with extra URL options ("a=1&b=2", or NULL for none) added,
+ * asserting success. */
+aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
+
 /* Reads a cursor whose first column counts 1, 2, 3, ... to its end,
  * asserting every batch starts where the last ended; returns the rows. */
 long aiodb_test_count_cursor(aiodb_cursor *c);

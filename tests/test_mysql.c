@@ -23,15 +23,7 @@ static const char *my_url(const char *which) {
 }
 
 static aiodb_db *my_open(const char *which, const char *opts) {
-  char url[900];
-  aiodb_error err;
-  aiodb_db *db;
-  const char *base = my_url(which);
-  snprintf(url, sizeof url, "%s%s%s", base,
-           opts ? (strchr(base, '?') ? "&" : "?") : "", opts ? opts : "");
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_msg(db != NULL, "%s", err.message);
-  return db;
+  return aiodb_test_open_with(my_url(which), opts);
 }
 
 static const char *cell_text(aiodb_future *f, size_t col) {

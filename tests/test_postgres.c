@@ -17,15 +17,7 @@ static const char *pg_url(const char *which) {
 }
 
 static aiodb_db *pg_open(const char *which, const char *opts) {
-  char url[700];
-  aiodb_error err;
-  aiodb_db *db;
-  const char *base = pg_url(which);
-  snprintf(url, sizeof url, "%s%s%s", base,
-           opts ? (strchr(base, '?') ? "&" : "?") : "", opts ? opts : "");
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_msg(db != NULL, "%s", err.message);
-  return db;
+  return aiodb_test_open_with(pg_url(which), opts);
 }
 
 START_TEST(pg_types_round_trip) {

@@ -96,13 +96,7 @@ static void sh_init(shared *sh, const char *stem) {
 
 /* Opens the case's database, with extra URL options ("a=1&b=2") or none. */
 static aiodb_db *sh_open(const shared *sh, const char *opts) {
-  char url[900];
-  aiodb_error err;
-  aiodb_db *db;
-  snprintf(url, sizeof url, "%s%s%s", sh->url,
-           opts ? (strchr(sh->url, '?') ? "&" : "?") : "", opts ? opts : "");
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
+  aiodb_db *db = aiodb_test_open_with(sh->url, opts);
   ck_assert_str_eq(aiodb_db_driver(db), sh->drv->name);
   return db;
 }
