@@ -24,8 +24,8 @@ AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
 # mariadb-server and mariadb-client: the throwaway server of
 # tests/mariadb_server.sh; libmariadb-dev: MariaDB Connector/C, the MySQL
 # driver's client library; openssl makes that server's test certificates.
-# libuv1-dev, libevent-dev and libglib2.0-dev: the loops the adapters in
-# include/aiodb/adapters/ are tested in.
+# libuv1-dev, libevent-dev, libglib2.0-dev and qt6-base-dev (with g++):
+# the loops the adapters in include/aiodb/adapters/ are tested in.
 AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      mariadb-server mariadb-client libmariadb-dev openssl
-                     libuv1-dev libevent-dev libglib2.0-dev)
+                     libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++)
