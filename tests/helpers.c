@@ -115,6 +115,34 @@ void aiodb_test_restart_server(const char *script_env, const char *dir_env) {
   ck_assert_int_eq(system(cmd), 0);
 }
 
+void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who) {
+  long before = aiodb_test_peak_rss_kb(), total, growth;
+  total = aiodb_test_count_cursor(c);
+  growth = aiodb_test_peak_rss_kb() - before;
+  ck_assert_int_eq(total, rows);
+  fprintf(stderr, "%s cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
+          who, total, growth);
+#if !defined(AIODB_TEST_SANITIZED)
+  ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
+#endif
+}
+
+void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow_sql, const char *script_env,
+                                  const char *dir_env) {
+  aiodb_future *slow;
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  slow = aiodb_query(db, slow_sql, NULL, 0);
+  aiodb_future_wait(slow, 300);
+  aiodb_test_restart_server(script_env, dir_env);
+  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
+  ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
+  aiodb_future_free(slow);
+  /* both connections died with the server: calls fail on the idle one,
+   * then fresh connections serve; within a few calls all succeed */
+  ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 42"), 42);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+}
+
 int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql) {
   int i;
   for (i = 0;; i++) {

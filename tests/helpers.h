@@ -63,6 +63,18 @@ aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
  * asserting every batch starts where the last ended; returns the rows. */
 long aiodb_test_count_cursor(aiodb_cursor *c);
 
+/* Reads c (as aiodb_test_count_cursor) to its end, asserting it gave rows
+ * rows and, unless sanitized, that peak RSS grew by less than 16 MiB
+ * meanwhile; prints the growth, tagged who. */
+void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who);
+
+/* A server suite's restart case on db (max_size=2, min_size=2): slow runs
+ * until the server is restarted under it and must fail with
+ * AIODB_ECONNLOST (one line of message), after which fresh connections
+ * serve. */
+void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow, const char *script_env,
+                                  const char *dir_env);
+
 /* Runs `bash $script_env restart $dir_env` (a test server's script), asserts
  * it succeeded. */
 void aiodb_test_restart_server(const char *script_env, const char *dir_env);

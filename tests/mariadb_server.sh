@@ -49,11 +49,6 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
 # a password from the caller's environment.
 unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
-usage() {
-  echo "usage: $0 start|stop|restart|url|check DIR" >&2
-  exit 2
-}
-
 # The first of the named programs found.
 find_bin() {
   local n d
@@ -574,15 +569,4 @@ cmd_check() {
   fi
 }
 
-[ $# -eq 2 ] || usage
-action="$1"
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
-case "$action" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  restart) cmd_restart ;;
-  url) cmd_url ;;
-  check) cmd_check ;;
-  *) usage ;;
-esac
+server_main "$@"

@@ -33,11 +33,6 @@ SERVER_SYSTEM_USER=postgres
 # shellcheck source=tests/server_common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/server_common.sh"
 
-usage() {
-  echo "usage: $0 start|stop|restart|url|check DIR" >&2
-  exit 2
-}
-
 find_bindir() {
   local d
   if [ -n "${AIODB_PG_BINDIR:-}" ]; then
@@ -352,15 +347,4 @@ cmd_check() {
   echo "tcp with a wrong password: refused"
 }
 
-[ $# -eq 2 ] || usage
-action="$1"
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
-case "$action" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  restart) cmd_restart ;;
-  url) cmd_url ;;
-  check) cmd_check ;;
-  *) usage ;;
-esac
+server_main "$@"

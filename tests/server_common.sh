@@ -96,3 +96,25 @@ wait_gone() {
   done
   return 1
 }
+
+usage() {
+  echo "usage: $0 start|stop|restart|url|check DIR" >&2
+  exit 2
+}
+
+# The command line: ACTION DIR. Sets DIR (absolute, created) and runs the
+# script's cmd_ACTION.
+server_main() {
+  [ $# -eq 2 ] || usage
+  mkdir -p -- "$2"
+  # shellcheck disable=SC2034 # read by the sourcing script's cmd_*
+  DIR=$(cd -- "$2" && pwd -P)
+  case "$1" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    restart) cmd_restart ;;
+    url) cmd_url ;;
+    check) cmd_check ;;
+    *) usage ;;
+  esac
+}

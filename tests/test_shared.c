@@ -153,17 +153,21 @@ static int64_t present(aiodb_db *db, const char *table) {
   return v;
 }
 
-/* ---- values ---- */
-
-/* A table with a column per type. */
-static aiodb_db *open_values(shared *sh, const char *stem) {
+/* Opens the case's database with a fresh table {t}(columns). */
+static aiodb_db *open_table(shared *sh, const char *stem, const char *columns) {
   aiodb_db *db;
   sh_init(sh, stem);
   db = sh_open(sh, NULL);
   aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
-  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(id INTEGER PRIMARY KEY, i BIGINT, "
-                            "f DOUBLE PRECISION, s {text}, b {blob})"));
+  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(%s)", columns));
   return db;
+}
+
+/* ---- values ---- */
+
+/* A table with a column per type. */
+static aiodb_db *open_values(shared *sh, const char *stem) {
+  return open_table(sh, stem, "id INTEGER PRIMARY KEY, i BIGINT, f DOUBLE PRECISION, s {text}, b {blob}");
 }
 
 /* Stores v in column col of a new row, reads it back: the select's future. */
@@ -412,12 +416,7 @@ END_TEST
 /* ---- affected rows and errors ---- */
 
 static aiodb_db *open_unique(shared *sh, const char *stem) {
-  aiodb_db *db;
-  sh_init(sh, stem);
-  db = sh_open(sh, NULL);
-  aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
-  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(x INTEGER UNIQUE)"));
-  return db;
+  return open_table(sh, stem, "x INTEGER UNIQUE");
 }
 
 START_TEST(shared_affected_rows_and_errors) {
@@ -511,12 +510,7 @@ END_TEST
 /* Each row records how many rows were there before it: n == c for every
  * row exactly when the inserts ran in submission order. */
 static aiodb_db *open_order(shared *sh, const char *stem) {
-  aiodb_db *db;
-  sh_init(sh, stem);
-  db = sh_open(sh, NULL);
-  aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
-  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(n INTEGER, c INTEGER)"));
-  return db;
+  return open_table(sh, stem, "n INTEGER, c INTEGER");
 }
 
 #define ORDER_INSERT "INSERT INTO {t}(n, c) VALUES (?, (SELECT count(*) FROM {t}))"
@@ -720,12 +714,7 @@ END_TEST
 /* ---- query_many ---- */
 
 static aiodb_db *open_many(shared *sh, const char *stem) {
-  aiodb_db *db;
-  sh_init(sh, stem);
-  db = sh_open(sh, NULL);
-  aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
-  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(id INTEGER PRIMARY KEY, n INTEGER UNIQUE, s TEXT)"));
-  return db;
+  return open_table(sh, stem, "id INTEGER PRIMARY KEY, n INTEGER UNIQUE, s TEXT");
 }
 
 START_TEST(shared_many_inserts_every_row) {
