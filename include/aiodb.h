@@ -436,6 +436,17 @@ AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
                                        void *ud);
 
+/* The same, with cb run by cq instead of the db's cq: the way one db serves
+ * several threads, each running its own loop with its own cq. Each thread
+ * submits its calls and names its own cq here; its callbacks then run only
+ * where that cq is dispatched. f then belongs to cq in every respect (its
+ * BlockingWarning looks at cq's dispatching thread). cq must outlive f's
+ * callback; aiodb keeps it alive until then even if aiodb_cq_free() comes
+ * first, though freeing drops callbacks not yet run. A NULL cq is ignored
+ * and raises AIODB_DIAG_MISUSE, like a NULL f or cb. */
+AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
+                                          aiodb_callback cb, void *ud);
+
 /* Cancels: a queued call is dropped and completes at once with
  * AIODB_ECANCELED; a running statement is interrupted and completes with
  * AIODB_ECANCELED (or with its own outcome if it finished first). Returns 0

@@ -337,19 +337,28 @@ int aiodb_future_wait(aiodb_future *f, int timeout_ms) {
                             __builtin_return_address(0));
 }
 
-void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb, void *ud) {
+static void future_on_done(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
+                           void *ud, const char *function,
+                           const void *call_site) {
   unsigned old;
   if (f == NULL || cb == NULL) {
-    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_future_on_done",
-                __builtin_return_address(0), "NULL %s",
+    aiodb__diag(AIODB_DIAG_MISUSE, function, call_site, "NULL %s",
                 f == NULL ? "future" : "callback");
     return;
   }
   if (atomic_load(&f->flags) & AIODB__F_CB) {
-    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_future_on_done",
-                __builtin_return_address(0),
+    aiodb__diag(AIODB_DIAG_MISUSE, function, call_site,
                 "a callback is already set on this future; ignored");
     return;
+  }
+  /* Until F_CB is set nobody but the caller reads f->cq: completion looks
+   * at it only when it sees the flag, and the fetch_or below publishes the
+   * new cq along with it. */
+  if (cq != NULL && cq != f->cq) {
+    aiodb_cq *was = f->cq;
+    aiodb__cq_ref(cq);
+    f->cq = cq;
+    aiodb__cq_unref(was);
   }
   f->cb = cb;
   f->cb_ud = ud;
@@ -358,6 +367,22 @@ void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb, void *ud) {
     atomic_fetch_add(&f->refs, 1);
     aiodb__cq_push(f->cq, f);
   }
+}
+
+void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb, void *ud) {
+  future_on_done(f, NULL, cb, ud, "aiodb_future_on_done",
+                 __builtin_return_address(0));
+}
+
+void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
+                             void *ud) {
+  if (cq == NULL && f != NULL) {
+    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_future_on_done_cq",
+                __builtin_return_address(0), "NULL cq");
+    return;
+  }
+  future_on_done(f, cq, cb, ud, "aiodb_future_on_done_cq",
+                 __builtin_return_address(0));
 }
 
 void aiodb_future_free(aiodb_future *f) {

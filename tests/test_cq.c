@@ -176,6 +176,91 @@ START_TEST(cq_null_and_nesting) {
 }
 END_TEST
 
+static void misuse_count(const aiodb_diag *d, void *ud) {
+  if (d->kind == AIODB_DIAG_MISUSE) (*(int *)ud)++;
+}
+
+/* aiodb_future_on_done_cq: the callback runs where the named cq is
+ * dispatched, never through the db's own cq, whether the future was done
+ * before the call or completes after it. */
+START_TEST(cq_on_done_cq_routes_per_call) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cq *mine = aiodb_cq_new();
+  aiodb_test_gate g;
+  aiodb_future *gate, *early, *late, *f, *spare;
+  int mine_calls = 0, db_calls = 0, misuse = 0;
+
+  /* Waited for before this thread dispatches anything (no BlockingWarning). */
+  spare = aiodb_test_ok(aiodb_query(db, "SELECT 4", NULL, 0));
+  early = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)); /* done */
+  aiodb_future_on_done_cq(early, mine, plain_cb, &mine_calls);
+  aiodb_test_gate_init(&g);
+  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  aiodb_test_gate_wait_entered(&g);
+  late = aiodb_query(db, "SELECT 2", NULL, 0); /* pending behind the gate */
+  aiodb_future_on_done_cq(late, mine, plain_cb, &mine_calls);
+  f = aiodb_query(db, "SELECT 3", NULL, 0);
+  aiodb_future_on_done(f, plain_cb, &db_calls); /* the db's cq, as before */
+  aiodb_test_gate_open(&g);
+  aiodb_test_ok(gate);
+  aiodb_future_free(gate);
+  aiodb_test_gate_destroy(&g);
+
+  while (mine_calls < 2) ck_assert_int_ge(aiodb_cq_run_once(mine, 5000), 0);
+  ck_assert_int_eq(db_calls, 0);
+  while (db_calls < 1)
+    ck_assert_int_ge(aiodb_cq_run_once(aiodb_db_cq(db), 5000), 0);
+  ck_assert_int_eq(mine_calls, 2);
+  ck_assert_int_eq(aiodb_cq_dispatch(mine, 0), 0);
+
+  /* Misuse is refused with a diagnostic and leaves the future usable. */
+  aiodb_set_diag_handler(misuse_count, &misuse);
+  f = spare;
+  aiodb_future_on_done_cq(f, NULL, plain_cb, &mine_calls);
+  aiodb_future_on_done_cq(NULL, mine, plain_cb, &mine_calls);
+  aiodb_future_on_done_cq(f, mine, NULL, NULL);
+  aiodb_future_on_done_cq(f, mine, plain_cb, &mine_calls);
+  aiodb_future_on_done_cq(f, aiodb_db_cq(db), plain_cb, &db_calls); /* twice */
+  aiodb_set_diag_handler(NULL, NULL);
+  ck_assert_int_eq(misuse, 4);
+  ck_assert_int_eq(aiodb_cq_dispatch(mine, 0), 1);
+  ck_assert_int_eq(mine_calls, 3);
+  ck_assert_int_eq(aiodb_cq_dispatch(aiodb_db_cq(db), 0), 0);
+
+  aiodb_db_free(db);
+  aiodb_cq_free(mine);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A cq freed while a future still names it: the completion is dropped
+ * without a callback, and nothing leaks or is touched after the free. */
+START_TEST(cq_on_done_cq_freed_first) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cq *mine = aiodb_cq_new();
+  aiodb_test_gate g;
+  aiodb_future *gate, *f;
+  int calls = 0;
+
+  aiodb_test_gate_init(&g);
+  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  aiodb_test_gate_wait_entered(&g);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  aiodb_future_on_done_cq(f, mine, plain_cb, &calls);
+  aiodb_cq_free(mine);
+  aiodb_test_gate_open(&g);
+  aiodb_test_ok(gate);
+  ck_assert_int_eq(aiodb_future_wait(f, 5000), 0);
+  ck_assert_int_eq(aiodb_future_error(f), 0);
+  ck_assert_int_eq(calls, 0);
+  aiodb_future_free(f);
+  aiodb_future_free(gate);
+  aiodb_test_gate_destroy(&g);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_cq(void) {
   Suite *s = suite_create("cq");
   AIODB_TCASE(s, cq_coalesces_eventfd);
@@ -184,5 +269,7 @@ Suite *aiodb_suite_cq(void) {
   AIODB_TCASE(s, cq_dispatch_max_keeps_fd_readable);
   AIODB_TCASE(s, cq_free_drops_queued_callbacks);
   AIODB_TCASE(s, cq_null_and_nesting);
+  AIODB_TCASE(s, cq_on_done_cq_routes_per_call);
+  AIODB_TCASE(s, cq_on_done_cq_freed_first);
   return s;
 }
