@@ -1,0 +1,1338 @@
+/* The benchmark suite: each workload through aiodb and through the raw
+ * synchronous driver, in one process and one run, repeated; the figure is
+ * the median over the repeats of the ratio aiodb/raw within a repeat,
+ * because the machines it runs on are shared and noisy.
+ *
+ *   W1  point select on SQLite (kv: 10,000 rows of 100 characters):
+ *       raw loop; (a) 1 in flight; (b) 64 in flight over 1 and 2 connections
+ *   W2  50,000 single-row inserts in one transaction on SQLite: raw loop;
+ *       (a) one at a time; (b) pipelined; (c) aiodb_tx_query_many
+ *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
+ *       one connection (and libpq pipeline mode); (a) 1 in flight on 1
+ *       connection; (b) 64 in flight over 8 connections
+ *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
+ *       flight; raw: a pthread + eventfd round trip
+ *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
+ *
+ * Every aiodb workload runs the way a loop program would: callbacks
+ * dispatched from the cq, each one submitting the next call. */
+#include "suite.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aiodb.h"
+#ifdef AIODB_HAVE_SQLITE
+#include <sqlite3.h>
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+#include <libpq-fe.h>
+#endif
+#ifdef AIODB_HAVE_MYSQL
+#include <mysql.h>
+#endif
+#ifdef AIODB_HAVE_GLIB
+#include "aiodb/adapters/glib.h"
+#endif
+
+#define VALUE_LEN 100
+#define KV_ROWS 10000
+#define SEED UINT64_C(0x9e3779b97f4a7c15)
+#define MAX_REPEATS 21
+#define MAX_ROWS 32
+#define SELECT_SQL "SELECT v FROM kv WHERE id = ?"
+
+/* ---- settings ---- */
+
+typedef struct settings {
+  double secs;            /* per timed workload */
+  int repeats;
+  int64_t inserts;        /* W2 */
+  int64_t slow_rows;      /* W5: rows the 1-second query counts */
+  const char *dir;        /* the SQLite files */
+  const char *pg_url, *my_url;
+  const char *only;       /* "W1,W4": workloads to run; NULL: all */
+  int verbose;
+} settings;
+
+static settings cfg;
+
+static void die(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "aiodb bench: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(1);
+}
+
+static double now_sec(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t xorshift64(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return *s = x;
+}
+
+/* Row id's value: its id in ten digits, then letters to VALUE_LEN. */
+static void make_value(char *buf, int64_t id) {
+  int64_t v = id;
+  int i;
+  for (i = 9; i >= 0; i--, v /= 10) buf[i] = (char)('0' + v % 10);
+  for (i = 10; i < VALUE_LEN; i++) buf[i] = (char)('a' + (id + i) % 26);
+}
+
+static int value_ok(const void *p, size_t len, int64_t id) {
+  const unsigned char *s = p;
+  int64_t v = 0;
+  int i;
+  if (s == NULL || len != VALUE_LEN) return 0;
+  for (i = 0; i < 10; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v == id;
+}
+
+/* ---- a counting allocator: aiodb's allocations per query ---- */
+
+static atomic_ulong n_allocs;
+
+static void *count_malloc(size_t n) {
+  atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+  return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n) {
+  atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+  return realloc(p, n);
+}
+
+static unsigned long allocs_now(void) {
+  return atomic_load_explicit(&n_allocs, memory_order_relaxed);
+}
+
+/* ---- peak RSS per workload: Linux resets VmHWM on "5" > clear_refs ---- */
+
+static void rss_reset(void) {
+  FILE *f = fopen("/proc/self/clear_refs", "w");
+  if (f == NULL) return;
+  fputs("5", f);
+  fclose(f);
+}
+
+static long rss_peak_kb(void) {
+  char line[256];
+  long kb = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f != NULL) {
+    while (fgets(line, sizeof line, f) != NULL)
+      if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    fclose(f);
+  }
+  if (kb < 0) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    kb = ru.ru_maxrss;
+  }
+  return kb;
+}
+
+static long rss_now_kb(void) {
+  char line[256];
+  long kb = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f != NULL) {
+    while (fgets(line, sizeof line, f) != NULL)
+      if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    fclose(f);
+  }
+  return kb;
+}
+
+static double cpu_sec(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- latency: a log histogram, 1% wide buckets from 10 ns ---- */
+
+#define HIST_BUCKETS 2400
+
+typedef struct hist {
+  uint32_t b[HIST_BUCKETS];
+  uint64_t n;
+} hist;
+
+static void hist_add(hist *h, double secs) {
+  double ns = secs * 1e9;
+  int i = ns <= 10 ? 0 : (int)(log(ns / 10) / log(1.01));
+  if (i >= HIST_BUCKETS) i = HIST_BUCKETS - 1;
+  h->b[i]++;
+  h->n++;
+}
+
+static double hist_pct_us(const hist *h, double pct) {
+  uint64_t want = (uint64_t)ceil((double)h->n * pct / 100.0), seen = 0;
+  int i;
+  if (h->n == 0) return 0;
+  for (i = 0; i < HIST_BUCKETS; i++) {
+    seen += h->b[i];
+    if (seen >= want) return 10 * pow(1.01, i + 0.5) / 1e3;
+  }
+  return 0;
+}
+
+/* ---- results: one row per workload variant, a sample per repeat ---- */
+
+typedef struct sample {
+  double ops_s;
+  double p50_us, p99_us;
+  long rss_kb;
+  double allocs_op; /* < 0: not counted */
+  double extra;     /* W5: the stall in ms; W4 spin: CPU s per s */
+} sample;
+
+typedef struct row {
+  const char *id;   /* "W1b x2" */
+  const char *what; /* a short description */
+  int base;         /* index of the row this one is compared with, -1: none */
+  sample s[MAX_REPEATS];
+  int n;
+} row;
+
+static row rows[MAX_ROWS];
+static int n_rows;
+
+/* The row named id (made on first use). */
+static int row_of(const char *id, const char *what, int base) {
+  int i;
+  for (i = 0; i < n_rows; i++)
+    if (strcmp(rows[i].id, id) == 0) return i;
+  if (n_rows == MAX_ROWS) die("too many rows");
+  rows[n_rows].id = id;
+  rows[n_rows].what = what;
+  rows[n_rows].base = base;
+  return n_rows++;
+}
+
+static void record(int r, uint64_t ops, double secs, const hist *h, long rss,
+                   double allocs_op) {
+  sample *s = &rows[r].s[rows[r].n++];
+  s->ops_s = secs > 0 ? (double)ops / secs : 0;
+  s->p50_us = h ? hist_pct_us(h, 50) : 0;
+  s->p99_us = h ? hist_pct_us(h, 99) : 0;
+  s->rss_kb = rss;
+  s->allocs_op = allocs_op;
+  s->extra = 0;
+  if (cfg.verbose)
+    fprintf(stderr, "  %-14s %12.0f ops/s  p50 %8.1f us  p99 %8.1f us\n",
+            rows[r].id, s->ops_s, s->p50_us, s->p99_us);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  if (n == 0) return 0;
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double median_field(const row *r, size_t offset) {
+  double v[MAX_REPEATS];
+  int i;
+  for (i = 0; i < r->n; i++)
+    v[i] = *(const double *)((const char *)&r->s[i] + offset);
+  return median(v, r->n);
+}
+
+/* The median over repeats of this row's ops/s divided by its base's in the
+ * same repeat. */
+static double median_ratio(const row *r) {
+  double v[MAX_REPEATS];
+  const row *b;
+  int i, n = 0;
+  if (r->base < 0) return 0;
+  b = &rows[r->base];
+  for (i = 0; i < r->n && i < b->n; i++)
+    if (b->s[i].ops_s > 0) v[n++] = r->s[i].ops_s / b->s[i].ops_s;
+  return median(v, n);
+}
+
+static void print_table(void) {
+  int i;
+  printf("\n%-14s %-44s %11s %9s %9s %9s %8s %9s %8s\n", "workload", "what",
+         "ops/s", "us/op", "p50 us", "p99 us", "RSS MiB", "allocs/op",
+         "ratio");
+  for (i = 0; i < n_rows; i++) {
+    const row *r = &rows[i];
+    double ops = median_field(r, offsetof(sample, ops_s));
+    double allocs = median_field(r, offsetof(sample, allocs_op));
+    double rss[MAX_REPEATS];
+    char ratio[32] = "", al[32] = "-";
+    int k;
+    if (r->n == 0) continue;
+    for (k = 0; k < r->n; k++) rss[k] = (double)r->s[k].rss_kb;
+    if (r->base >= 0)
+      snprintf(ratio, sizeof ratio, "%.2fx", median_ratio(r));
+    else
+      snprintf(ratio, sizeof ratio, "base");
+    if (allocs >= 0) snprintf(al, sizeof al, "%.2f", allocs);
+    printf("%-14s %-44s %11.0f %9.2f %9.1f %9.1f %8.1f %9s %8s\n", r->id,
+           r->what, ops, ops > 0 ? 1e6 / ops : 0,
+           median_field(r, offsetof(sample, p50_us)),
+           median_field(r, offsetof(sample, p99_us)),
+           median(rss, r->n) / 1024.0, al, ratio);
+    if (r->s[0].extra != 0)
+      printf("%-14s %-44s %11s median %.2f\n", "", "", "",
+             median_field(r, offsetof(sample, extra)));
+  }
+  for (i = 0; i < n_rows; i++)
+    if (rows[i].base >= 0 && rows[i].n > 0)
+      printf("ratio %-14s = %.3f (vs %s; %d repeat%s)\n", rows[i].id,
+             median_ratio(&rows[i]), rows[rows[i].base].id, rows[i].n,
+             rows[i].n == 1 ? "" : "s");
+}
+
+static int wanted(const char *w) {
+  const char *p;
+  size_t n = strlen(w);
+  if (cfg.only == NULL) return 1;
+  for (p = cfg.only; (p = strstr(p, w)) != NULL; p += n)
+    if ((p == cfg.only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+      return 1;
+  return 0;
+}
+
+/* ---- the in-flight runner: keeps depth calls outstanding on a cq ---- */
+
+typedef struct flight flight;
+typedef struct slot {
+  flight *fl;
+  int64_t id;
+  double t;
+} slot;
+
+/* Submits one call for s (setting s->id if it wants checking); NULL: OOM. */
+typedef aiodb_future *(*submit_fn)(flight *fl, slot *s);
+/* 0 when f's outcome is right for s. */
+typedef int (*check_fn)(aiodb_future *f, const slot *s);
+
+struct flight {
+  aiodb_cq *cq;
+  submit_fn submit;
+  check_fn check;
+  void *ctx;
+  uint64_t rng;
+  int depth;
+  double secs;    /* stop submitting after this long (0: use limit) */
+  uint64_t limit; /* or after this many calls */
+  uint64_t submitted, ops;
+  int inflight, stop, failed;
+  double t0, t_end;
+  hist h;
+  /* steady state: counted from the warm-up mark to the end */
+  uint64_t warm_ops;
+  unsigned long warm_allocs, end_allocs;
+  slot *slots;
+};
+
+static void flight_done(aiodb_future *f, void *ud);
+
+static void flight_submit(flight *fl, slot *s) {
+  aiodb_future *f;
+  s->t = now_sec();
+  f = fl->submit(fl, s);
+  if (f == NULL) {
+    fl->failed = fl->stop = 1;
+    return;
+  }
+  fl->submitted++;
+  fl->inflight++;
+  aiodb_future_on_done(f, flight_done, s);
+}
+
+static void flight_done(aiodb_future *f, void *ud) {
+  slot *s = ud;
+  flight *fl = s->fl;
+  double t = now_sec();
+  fl->inflight--;
+  if (aiodb_future_error(f) != 0 || (fl->check && fl->check(f, s) != 0)) {
+    if (!fl->failed)
+      fprintf(stderr, "aiodb bench: %s\n",
+              aiodb_future_error(f) ? aiodb_future_errmsg(f) : "wrong answer");
+    fl->failed = fl->stop = 1;
+  }
+  aiodb_future_free(f);
+  if (fl->failed) return;
+  fl->ops++;
+  hist_add(&fl->h, t - s->t);
+  if (fl->warm_ops == 0 && fl->secs > 0 && fl->ops >= 2000) {
+    fl->warm_ops = fl->ops;
+    fl->warm_allocs = allocs_now();
+  }
+  if (!fl->stop) {
+    if (fl->secs > 0 ? t - fl->t0 >= fl->secs : fl->submitted >= fl->limit) {
+      fl->stop = 1;
+    } else {
+      flight_submit(fl, s);
+      return;
+    }
+  }
+  if (fl->inflight == 0) {
+    fl->t_end = t;
+    fl->end_allocs = allocs_now();
+  }
+}
+
+/* Runs fl to the end on this thread; 0 or -1. */
+static int flight_run(flight *fl) {
+  int i, rc;
+  fl->slots = calloc((size_t)fl->depth, sizeof *fl->slots);
+  if (fl->slots == NULL) die("out of memory");
+  if (fl->rng == 0) fl->rng = SEED;
+  fl->t0 = now_sec();
+  for (i = 0; i < fl->depth && !fl->stop; i++) {
+    fl->slots[i].fl = fl;
+    flight_submit(fl, &fl->slots[i]);
+  }
+  if (fl->secs <= 0 && fl->submitted >= fl->limit) fl->stop = 1;
+  while (fl->inflight > 0) {
+    rc = aiodb_cq_run_once(fl->cq, 1000);
+    if (rc < 0) {
+      fl->failed = 1;
+      break;
+    }
+  }
+  free(fl->slots);
+  fl->slots = NULL;
+  return fl->failed ? -1 : 0;
+}
+
+static double flight_allocs_per_op(const flight *fl) {
+  if (fl->warm_ops == 0 || fl->ops <= fl->warm_ops) return -1;
+  return (double)(fl->end_allocs - fl->warm_allocs) /
+         (double)(fl->ops - fl->warm_ops);
+}
+
+static void flight_record(int r, flight *fl, long rss) {
+  record(r, fl->ops, fl->t_end - fl->t0, &fl->h, rss,
+         flight_allocs_per_op(fl));
+}
+
+/* ---- point selects (W1, W3) ---- */
+
+typedef struct kv_ctx {
+  aiodb_db *db;
+} kv_ctx;
+
+static aiodb_future *submit_select(flight *fl, slot *s) {
+  kv_ctx *k = fl->ctx;
+  aiodb_value arg;
+  s->id = (int64_t)(xorshift64(&fl->rng) % KV_ROWS) + 1;
+  arg = aiodb_int(s->id);
+  return aiodb_query(k->db, SELECT_SQL, &arg, 1);
+}
+
+static int check_select(aiodb_future *f, const slot *s) {
+  aiodb_result *r = aiodb_future_result(f);
+  return aiodb_result_rows(r) == 1 &&
+                 value_ok(aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 0),
+                          s->id)
+             ? 0
+             : -1;
+}
+
+static aiodb_db *open_or_die(const char *url, unsigned min, unsigned max) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_options_init(&o);
+  o.min_size = min;
+  o.max_size = max;
+  db = aiodb_open(url, &o, &err);
+  if (db == NULL) die("%s", err.message);
+  return db;
+}
+
+/* Point selects through aiodb with depth in flight over conns connections;
+ * records into row r. */
+static void run_selects(const char *url, unsigned conns, int depth, int r) {
+  aiodb_db *db = open_or_die(url, conns, conns);
+  kv_ctx k = {db};
+  flight fl;
+  /* Warm every connection up (open, prepare) before the clock starts. */
+  memset(&fl, 0, sizeof fl);
+  fl.cq = aiodb_db_cq(db);
+  fl.submit = submit_select;
+  fl.check = check_select;
+  fl.ctx = &k;
+  fl.depth = (int)conns * 4;
+  fl.limit = conns * 200;
+  if (flight_run(&fl) != 0) die("warm-up failed");
+  memset(&fl, 0, sizeof fl);
+  fl.cq = aiodb_db_cq(db);
+  fl.submit = submit_select;
+  fl.check = check_select;
+  fl.ctx = &k;
+  fl.depth = depth;
+  fl.secs = cfg.secs;
+  fl.limit = (uint64_t)-1;
+  rss_reset();
+  if (flight_run(&fl) != 0) die("%s failed", rows[r].id);
+  flight_record(r, &fl, rss_peak_kb());
+  aiodb_db_free(db);
+}
+
+static void set_flag(aiodb_future *f, void *ud) {
+  (void)f;
+  *(int *)ud = 1;
+}
+
+/* Waits for f the way a loop would, through a callback (a future without
+ * one never wakes the cq); dies unless it succeeded. f stays the caller's. */
+static void loop_until(aiodb_db *db, aiodb_future *f, const char *what) {
+  int done = 0;
+  if (f == NULL) die("%s: out of memory", what);
+  aiodb_future_on_done(f, set_flag, &done);
+  while (!done) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
+  if (aiodb_future_error(f) != 0) die("%s: %s", what, aiodb_future_errmsg(f));
+}
+
+#ifdef AIODB_HAVE_SQLITE
+static char kv_path[1024], ins_path[1024];
+
+static void sqlite_check(int rc, sqlite3 *db, const char *what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    die("%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/* kv with KV_ROWS rows, made with sqlite3 directly (not timed). */
+static void sqlite_make_kv(void) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  char v[VALUE_LEN];
+  int64_t id;
+  snprintf(kv_path, sizeof kv_path, "%s/kv.db", cfg.dir);
+  unlink(kv_path);
+  sqlite_check(sqlite3_open(kv_path, &db), NULL, kv_path);
+  sqlite_check(sqlite3_exec(db,
+                            "CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT);"
+                            "BEGIN",
+                            NULL, NULL, NULL),
+               db, "create kv");
+  sqlite_check(sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?, ?)", -1, &st,
+                                  NULL),
+               db, "prepare");
+  for (id = 1; id <= KV_ROWS; id++) {
+    make_value(v, id);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
+    sqlite_check(sqlite3_step(st), db, "insert");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite_check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
+  sqlite3_close(db);
+}
+
+/* W1 raw: the same select through sqlite3, prepared once, on this thread. */
+static void sqlite_raw_selects(int r) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  uint64_t rng = SEED, ops = 0;
+  double t0, t, prev;
+  hist h;
+  int64_t id;
+  memset(&h, 0, sizeof h);
+  sqlite_check(sqlite3_open_v2(kv_path, &db, SQLITE_OPEN_READONLY, NULL), NULL,
+               kv_path);
+  sqlite_check(sqlite3_prepare_v2(db, SELECT_SQL, -1, &st, NULL), db, "prepare");
+  rss_reset();
+  t0 = prev = now_sec();
+  do {
+    id = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW ||
+        !value_ok(sqlite3_column_text(st, 0),
+                  (size_t)sqlite3_column_bytes(st, 0), id))
+      die("raw sqlite3: wrong answer for id %" PRId64, id);
+    sqlite3_reset(st);
+    ops++;
+    t = now_sec();
+    hist_add(&h, t - prev);
+    prev = t;
+  } while (t - t0 < cfg.secs);
+  record(r, ops, t - t0, &h, rss_peak_kb(), -1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+static void w1(void) {
+  char url[1100];
+  int raw = row_of("W1 raw", "sqlite3 loop, 1 thread", -1);
+  int a = row_of("W1a", "aiodb, 1 in flight, 1 conn", raw);
+  int b1 = row_of("W1b x1", "aiodb, 64 in flight, 1 conn", raw);
+  int b2 = row_of("W1b x2", "aiodb, 64 in flight, 2 conns", raw);
+  snprintf(url, sizeof url, "sqlite:///%s", kv_path);
+  sqlite_raw_selects(raw);
+  run_selects(url, 1, 1, a);
+  run_selects(url, 1, 64, b1);
+  run_selects(url, 2, 64, b2);
+}
+
+/* ---- W2: inserts in one transaction ---- */
+
+static void fresh_ins_table(void) {
+  sqlite3 *db;
+  sqlite_check(sqlite3_open(ins_path, &db), NULL, ins_path);
+  sqlite_check(sqlite3_exec(db,
+                            "DROP TABLE IF EXISTS ins;"
+                            "CREATE TABLE ins (id INTEGER PRIMARY KEY, v TEXT)",
+                            NULL, NULL, NULL),
+               db, "create ins");
+  sqlite3_close(db);
+}
+
+static void sqlite_raw_inserts(int r) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  char v[VALUE_LEN];
+  double t0, t, prev;
+  hist h;
+  int64_t id;
+  memset(&h, 0, sizeof h);
+  fresh_ins_table();
+  sqlite_check(sqlite3_open(ins_path, &db), NULL, ins_path);
+  rss_reset();
+  t0 = prev = now_sec();
+  sqlite_check(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
+  sqlite_check(sqlite3_prepare_v2(db, "INSERT INTO ins VALUES (?, ?)", -1, &st,
+                                  NULL),
+               db, "prepare");
+  for (id = 1; id <= cfg.inserts; id++) {
+    make_value(v, id);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
+    sqlite_check(sqlite3_step(st), db, "insert");
+    sqlite3_reset(st);
+    t = now_sec();
+    hist_add(&h, t - prev);
+    prev = t;
+  }
+  sqlite3_finalize(st);
+  sqlite_check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
+  t = now_sec();
+  record(r, (uint64_t)cfg.inserts, t - t0, &h, rss_peak_kb(), -1);
+  sqlite3_close(db);
+}
+
+typedef struct ins_ctx {
+  aiodb_tx *tx;
+  int64_t next;
+} ins_ctx;
+
+static aiodb_future *submit_insert(flight *fl, slot *s) {
+  ins_ctx *c = fl->ctx;
+  char v[VALUE_LEN];
+  aiodb_value args[2];
+  s->id = ++c->next;
+  make_value(v, s->id);
+  args[0] = aiodb_int(s->id);
+  args[1] = aiodb_textn(v, VALUE_LEN);
+  return aiodb_tx_query(c->tx, "INSERT INTO ins VALUES (?, ?)", args, 2);
+}
+
+static int check_insert(aiodb_future *f, const slot *s) {
+  (void)s;
+  return aiodb_result_affected(aiodb_future_result(f)) == 1 ? 0 : -1;
+}
+
+/* W2 through aiodb: depth 1 (a), or everything submitted at once (b), or
+ * one aiodb_tx_query_many (c, many = 1). */
+static void aiodb_inserts(int r, int depth, int many) {
+  char url[1100];
+  aiodb_db *db;
+  aiodb_tx *tx;
+  aiodb_future *f;
+  flight fl;
+  ins_ctx c;
+  double t0, t1;
+  unsigned long a0;
+  fresh_ins_table();
+  snprintf(url, sizeof url, "sqlite:///%s", ins_path);
+  db = open_or_die(url, 1, 1);
+  f = aiodb_query(db, "SELECT 1", NULL, 0); /* connection open */
+  loop_until(db, f, "warm-up");
+  aiodb_future_free(f);
+  rss_reset();
+  a0 = allocs_now();
+  t0 = now_sec();
+  tx = aiodb_begin(db);
+  if (tx == NULL) die("out of memory");
+  memset(&fl, 0, sizeof fl);
+  if (many) {
+    aiodb_value *args = malloc(sizeof *args * 2 * (size_t)cfg.inserts);
+    char *vals = malloc((size_t)VALUE_LEN * (size_t)cfg.inserts);
+    int64_t i;
+    if (args == NULL || vals == NULL) die("out of memory");
+    for (i = 0; i < cfg.inserts; i++) {
+      make_value(vals + i * VALUE_LEN, i + 1);
+      args[2 * i] = aiodb_int(i + 1);
+      args[2 * i + 1] = aiodb_textn(vals + i * VALUE_LEN, VALUE_LEN);
+    }
+    f = aiodb_tx_query_many(tx, "INSERT INTO ins VALUES (?, ?)", args,
+                            (size_t)cfg.inserts, 2);
+    loop_until(db, f, "query_many");
+    if (aiodb_result_affected(aiodb_future_result(f)) != cfg.inserts)
+      die("query_many: wrong count");
+    aiodb_future_free(f);
+    free(args);
+    free(vals);
+    fl.ops = (uint64_t)cfg.inserts;
+  } else {
+    c.tx = tx;
+    c.next = 0;
+    fl.cq = aiodb_db_cq(db);
+    fl.submit = submit_insert;
+    fl.check = check_insert;
+    fl.ctx = &c;
+    fl.depth = depth;
+    fl.limit = (uint64_t)cfg.inserts;
+    if (flight_run(&fl) != 0) die("%s failed", rows[r].id);
+  }
+  f = aiodb_commit(tx);
+  loop_until(db, f, "commit");
+  aiodb_future_free(f);
+  t1 = now_sec();
+  record(r, (uint64_t)cfg.inserts, t1 - t0, many ? NULL : &fl.h, rss_peak_kb(),
+         (double)(allocs_now() - a0) / (double)cfg.inserts);
+  aiodb_db_free(db);
+}
+
+static void w2(void) {
+  int raw = row_of("W2 raw", "sqlite3 loop, 1 tx", -1);
+  int a = row_of("W2a", "aiodb, one at a time, 1 tx", raw);
+  int b = row_of("W2b", "aiodb, all submitted at once, 1 tx", raw);
+  int c = row_of("W2c", "aiodb_tx_query_many, 1 tx", raw);
+  snprintf(ins_path, sizeof ins_path, "%s/ins.db", cfg.dir);
+  sqlite_raw_inserts(raw);
+  aiodb_inserts(a, 1, 0);
+  aiodb_inserts(b, (int)cfg.inserts, 0);
+  aiodb_inserts(c, 0, 1);
+}
+#endif /* AIODB_HAVE_SQLITE */
+
+/* ---- W3: the point select on a server ---- */
+
+/* kv on a server, through aiodb (not timed): DROP, CREATE, one query_many. */
+static void server_make_kv(const char *url, const char *create) {
+  aiodb_db *db = open_or_die(url, 1, 1);
+  aiodb_value *args = malloc(sizeof *args * 2 * KV_ROWS);
+  char *vals = malloc((size_t)VALUE_LEN * KV_ROWS);
+  aiodb_future *f;
+  int64_t i;
+  if (args == NULL || vals == NULL) die("out of memory");
+  f = aiodb_query(db, "DROP TABLE IF EXISTS kv", NULL, 0);
+  loop_until(db, f, "drop kv");
+  aiodb_future_free(f);
+  f = aiodb_query(db, create, NULL, 0);
+  loop_until(db, f, "create kv");
+  aiodb_future_free(f);
+  for (i = 0; i < KV_ROWS; i++) {
+    make_value(vals + i * VALUE_LEN, i + 1);
+    args[2 * i] = aiodb_int(i + 1);
+    args[2 * i + 1] = aiodb_textn(vals + i * VALUE_LEN, VALUE_LEN);
+  }
+  f = aiodb_query_many(db, "INSERT INTO kv VALUES (?, ?)", args, KV_ROWS, 2);
+  loop_until(db, f, "fill kv");
+  aiodb_future_free(f);
+  free(args);
+  free(vals);
+  aiodb_db_free(db);
+}
+
+/* A raw loop run on a worker's own native handle with aiodb_db_run: one hop
+ * for the whole loop, none per query. */
+typedef struct raw_run {
+  double secs;
+  uint64_t ops;
+  double elapsed;
+  hist h;
+  char error[256];
+} raw_run;
+
+static void raw_on_worker(const char *url, aiodb_run_fn fn, int r) {
+  aiodb_db *db = open_or_die(url, 1, 1);
+  raw_run *rr = calloc(1, sizeof *rr);
+  aiodb_future *f;
+  if (rr == NULL) die("out of memory");
+  rr->secs = cfg.secs;
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  loop_until(db, f, "connect");
+  aiodb_future_free(f);
+  rss_reset();
+  f = aiodb_db_run(db, fn, rr);
+  loop_until(db, f, rows[r].id);
+  if (aiodb_future_value(f) != 0) die("%s: %s", rows[r].id, rr->error);
+  aiodb_future_free(f);
+  record(r, rr->ops, rr->elapsed, &rr->h, rss_peak_kb(), -1);
+  free(rr);
+  aiodb_db_free(db);
+}
+
+#ifdef AIODB_HAVE_POSTGRES
+static int pg_raw_seq(void *native, void *ud) {
+  PGconn *pg = native;
+  raw_run *rr = ud;
+  uint64_t rng = SEED;
+  double t0, t, prev;
+  char idbuf[24];
+  const char *params[1] = {idbuf};
+  PGresult *res = PQprepare(pg, "bench_raw", "SELECT v FROM kv WHERE id = $1",
+                            1, NULL);
+  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  if (!ok) snprintf(rr->error, sizeof rr->error, "%s", PQresultErrorMessage(res));
+  PQclear(res);
+  t0 = prev = t = now_sec();
+  while (ok && t - t0 < rr->secs) {
+    int64_t id = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    res = PQexecPrepared(pg, "bench_raw", 1, params, NULL, NULL, 0);
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+         value_ok(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), id);
+    if (!ok) snprintf(rr->error, sizeof rr->error, "wrong answer");
+    PQclear(res);
+    rr->ops++;
+    t = now_sec();
+    hist_add(&rr->h, t - prev);
+    prev = t;
+  }
+  rr->elapsed = t - t0;
+  PQclear(PQexec(pg, "DEALLOCATE bench_raw"));
+  return ok ? 0 : -1;
+}
+
+/* libpq pipeline mode on one connection: up to 64 queries sent ahead, a
+ * sync after each batch. Latency here is a batch's, per query. */
+static int pg_raw_pipeline(void *native, void *ud) {
+  PGconn *pg = native;
+  raw_run *rr = ud;
+  uint64_t rng = SEED;
+  double t0, t, prev;
+  char idbuf[64][24];
+  int64_t ids[64];
+  PGresult *res = PQprepare(pg, "bench_pipe", "SELECT v FROM kv WHERE id = $1",
+                            1, NULL);
+  int ok = PQresultStatus(res) == PGRES_COMMAND_OK, i;
+  PQclear(res);
+  if (!ok || PQenterPipelineMode(pg) != 1) {
+    snprintf(rr->error, sizeof rr->error, "pipeline mode: %s",
+             PQerrorMessage(pg));
+    return -1;
+  }
+  t0 = prev = t = now_sec();
+  while (ok && t - t0 < rr->secs) {
+    for (i = 0; i < 64 && ok; i++) {
+      const char *params[1] = {idbuf[i]};
+      ids[i] = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+      snprintf(idbuf[i], sizeof idbuf[i], "%" PRId64, ids[i]);
+      ok = PQsendQueryPrepared(pg, "bench_pipe", 1, params, NULL, NULL, 0) == 1;
+    }
+    ok = ok && PQpipelineSync(pg) == 1;
+    for (i = 0; i < 64 && ok; i++) {
+      res = PQgetResult(pg);
+      ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+           value_ok(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+                    ids[i]);
+      PQclear(res);
+      res = PQgetResult(pg); /* the NULL after each query's result */
+      PQclear(res);
+    }
+    res = PQgetResult(pg); /* PGRES_PIPELINE_SYNC */
+    ok = ok && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    rr->ops += 64;
+    t = now_sec();
+    for (i = 0; i < 64; i++) hist_add(&rr->h, (t - prev) / 64);
+    prev = t;
+  }
+  if (!ok) snprintf(rr->error, sizeof rr->error, "%s", PQerrorMessage(pg));
+  PQexitPipelineMode(pg);
+  PQclear(PQexec(pg, "DEALLOCATE bench_pipe"));
+  rr->elapsed = t - t0;
+  return ok ? 0 : -1;
+}
+#endif
+
+#ifdef AIODB_HAVE_MYSQL
+static int my_raw_seq(void *native, void *ud) {
+  static const char sql[] = SELECT_SQL;
+  MYSQL *my = native;
+  raw_run *rr = ud;
+  uint64_t rng = SEED;
+  double t0, t, prev;
+  long long id = 0;
+  char v[256];
+  unsigned long vlen = 0;
+  my_bool vnull = 0;
+  MYSQL_BIND in, out;
+  MYSQL_STMT *st = mysql_stmt_init(my);
+  int ok = st != NULL && mysql_stmt_prepare(st, sql, sizeof sql - 1) == 0;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  in.buffer_type = MYSQL_TYPE_LONGLONG;
+  in.buffer = &id;
+  out.buffer_type = MYSQL_TYPE_STRING;
+  out.buffer = v;
+  out.buffer_length = sizeof v;
+  out.length = &vlen;
+  out.is_null = &vnull;
+  ok = ok && mysql_stmt_bind_param(st, &in) == 0 &&
+       mysql_stmt_bind_result(st, &out) == 0;
+  t0 = prev = t = now_sec();
+  while (ok && t - t0 < rr->secs) {
+    id = (long long)(xorshift64(&rng) % KV_ROWS) + 1;
+    ok = mysql_stmt_execute(st) == 0 && mysql_stmt_fetch(st) == 0 && !vnull &&
+         value_ok(v, vlen, id) && mysql_stmt_fetch(st) == MYSQL_NO_DATA;
+    rr->ops++;
+    t = now_sec();
+    hist_add(&rr->h, t - prev);
+    prev = t;
+  }
+  if (!ok)
+    snprintf(rr->error, sizeof rr->error, "%s",
+             st ? mysql_stmt_error(st) : mysql_error(my));
+  if (st) mysql_stmt_close(st);
+  rr->elapsed = t - t0;
+  return ok ? 0 : -1;
+}
+#endif
+
+static void w3_server(const char *url, const char *name) {
+  char id[4][32];
+  const char *driver;
+  aiodb_db *probe = open_or_die(url, 0, 1);
+  int raw, pipe = -1, a, b;
+  driver = aiodb_db_driver(probe);
+  aiodb_db_free(probe);
+  snprintf(id[0], sizeof id[0], "W3 %s raw", name);
+  snprintf(id[1], sizeof id[1], "W3 %s pipe", name);
+  snprintf(id[2], sizeof id[2], "W3a %s", name);
+  snprintf(id[3], sizeof id[3], "W3b %s", name);
+  raw = row_of(strdup(id[0]), "raw driver, 1 conn, sequential", -1);
+  if (strcmp(driver, "postgresql") == 0) {
+#ifdef AIODB_HAVE_POSTGRES
+    pipe = row_of(strdup(id[1]), "raw libpq pipeline, 1 conn, 64 ahead", -1);
+    raw_on_worker(url, pg_raw_seq, raw);
+    raw_on_worker(url, pg_raw_pipeline, pipe);
+#endif
+  } else {
+#ifdef AIODB_HAVE_MYSQL
+    raw_on_worker(url, my_raw_seq, raw);
+#endif
+  }
+  a = row_of(strdup(id[2]), "aiodb, 1 in flight, 1 conn", raw);
+  b = row_of(strdup(id[3]), "aiodb, 64 in flight, 8 conns", raw);
+  run_selects(url, 1, 1, a);
+  run_selects(url, 8, 64, b);
+  if (pipe >= 0) {
+    char pid[40];
+    snprintf(pid, sizeof pid, "W3b %s/pipe", name);
+    rows[row_of(strdup(pid), "W3b against the pipeline row", pipe)] = rows[b];
+    rows[n_rows - 1].id = strdup(pid);
+    rows[n_rows - 1].what = "W3b against libpq pipeline";
+    rows[n_rows - 1].base = pipe;
+  }
+}
+
+/* ---- W4: the bare hop ---- */
+
+static int noop(void *native, void *ud) {
+  (void)native;
+  (void)ud;
+  return 0;
+}
+
+static aiodb_future *submit_noop(flight *fl, slot *s) {
+  (void)s;
+  return aiodb_db_run(fl->ctx, noop, NULL);
+}
+
+/* The baseline: a thread that answers each eventfd ping with a pong. */
+typedef struct pingpong {
+  int ping, pong;
+  atomic_int stop;
+} pingpong;
+
+static void *pong_main(void *arg) {
+  pingpong *p = arg;
+  uint64_t v;
+  for (;;) {
+    if (read(p->ping, &v, sizeof v) != sizeof v) break;
+    if (atomic_load(&p->stop)) break;
+    v = 1;
+    if (write(p->pong, &v, sizeof v) != sizeof v) break;
+  }
+  return NULL;
+}
+
+static void raw_round_trips(int r) {
+  pingpong p;
+  pthread_t t;
+  uint64_t v = 1, ops = 0;
+  double t0, now, prev;
+  struct pollfd pfd;
+  hist h;
+  memset(&h, 0, sizeof h);
+  p.ping = eventfd(0, EFD_CLOEXEC);
+  p.pong = eventfd(0, EFD_CLOEXEC);
+  atomic_init(&p.stop, 0);
+  if (p.ping < 0 || p.pong < 0 || pthread_create(&t, NULL, pong_main, &p) != 0)
+    die("eventfd/pthread: %s", strerror(errno));
+  pfd.fd = p.pong;
+  pfd.events = POLLIN;
+  rss_reset();
+  t0 = prev = now_sec();
+  do {
+    if (write(p.ping, &v, sizeof v) != sizeof v) die("write");
+    /* as a loop would: poll for the answer, then read it */
+    while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+    }
+    if (read(p.pong, &v, sizeof v) != sizeof v) die("read");
+    ops++;
+    now = now_sec();
+    hist_add(&h, now - prev);
+    prev = now;
+  } while (now - t0 < cfg.secs);
+  record(r, ops, now - t0, &h, rss_peak_kb(), -1);
+  atomic_store(&p.stop, 1);
+  v = 1;
+  if (write(p.ping, &v, sizeof v) != sizeof v) die("write");
+  pthread_join(t, NULL);
+  close(p.ping);
+  close(p.pong);
+}
+
+static void w4(void) {
+  int raw = row_of("W4 raw", "pthread + eventfd round trip", -1);
+  int a = row_of("W4a", "aiodb_db_run no-op, sequential", raw);
+  int b = row_of("W4b", "aiodb_db_run no-op, 64 in flight", raw);
+  int k;
+  raw_round_trips(raw);
+  for (k = 0; k < 2; k++) {
+    aiodb_db *db = open_or_die("sqlite://", 1, 1);
+    flight fl;
+    double c0;
+    memset(&fl, 0, sizeof fl);
+    fl.cq = aiodb_db_cq(db);
+    fl.submit = submit_noop;
+    fl.ctx = db;
+    fl.depth = k == 0 ? 1 : 64;
+    fl.limit = 1000;
+    if (flight_run(&fl) != 0) die("warm-up failed");
+    memset(&fl, 0, sizeof fl);
+    fl.cq = aiodb_db_cq(db);
+    fl.submit = submit_noop;
+    fl.ctx = db;
+    fl.depth = k == 0 ? 1 : 64;
+    fl.secs = cfg.secs;
+    fl.limit = (uint64_t)-1;
+    rss_reset();
+    c0 = cpu_sec();
+    if (flight_run(&fl) != 0) die("W4 failed");
+    flight_record(k == 0 ? a : b, &fl, rss_peak_kb());
+    /* CPU seconds per wall second: what the hop costs the machine */
+    rows[k == 0 ? a : b].s[rows[k == 0 ? a : b].n - 1].extra =
+        (cpu_sec() - c0) / (fl.t_end - fl.t0);
+    aiodb_db_free(db);
+  }
+}
+
+/* ---- idle connections: memory per connection ---- */
+
+static void idle_memory(void) {
+  enum { N = 32 };
+  aiodb_db *db;
+  aiodb_future *f;
+  long before, after;
+  int i;
+  before = rss_now_kb();
+  db = open_or_die("sqlite://", N, N);
+  /* every worker has opened its connection once N calls ran concurrently */
+  for (i = 0; i < N; i++) {
+    f = aiodb_query(db, "SELECT 1", NULL, 0);
+    loop_until(db, f, "idle");
+    aiodb_future_free(f);
+  }
+  usleep(100 * 1000);
+  after = rss_now_kb();
+  printf("idle connections: %d SQLite in-memory connections add %.0f KiB of "
+         "RSS, %.1f KiB each (worker stack reserved: 256 KiB each, touched "
+         "only as used)\n",
+         N, (double)(after - before), (double)(after - before) / N);
+  aiodb_db_free(db);
+}
+
+/* ---- W5: a GLib loop's longest stall ---- */
+
+#if defined(AIODB_HAVE_GLIB) && defined(AIODB_HAVE_SQLITE)
+typedef struct stall {
+  double last, worst;
+  int slow_done;
+  GMainLoop *loop;
+  flight *fl;
+} stall;
+
+static gboolean stall_tick(gpointer ud) {
+  stall *s = ud;
+  double t = now_sec();
+  if (s->last > 0 && t - s->last > s->worst) s->worst = t - s->last;
+  s->last = t;
+  return G_SOURCE_CONTINUE;
+}
+
+static void slow_done(aiodb_future *f, void *ud) {
+  stall *s = ud;
+  if (aiodb_future_error(f) != 0)
+    die("W5 slow query: %s", aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  s->slow_done = 1;
+  s->fl->stop = 1;
+}
+
+static gboolean stall_check(gpointer ud) {
+  stall *s = ud;
+  if (s->slow_done && s->fl->inflight == 0) {
+    g_main_loop_quit(s->loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void w5(void) {
+  int r = row_of("W5", "GLib loop: W1b + a 1 s query; stall ms", -1);
+  char url[1100];
+  aiodb_db *db, *slow;
+  aiodb_cq *cq = aiodb_cq_new();
+  GMainContext *ctx = g_main_context_new();
+  GSource *src;
+  kv_ctx k;
+  flight fl;
+  stall s;
+  aiodb_value n = aiodb_int(cfg.slow_rows);
+  aiodb_future *f;
+  aiodb_options o;
+  aiodb_error err;
+  guint tick, check;
+  int i;
+
+  snprintf(url, sizeof url, "sqlite:///%s", kv_path);
+  aiodb_options_init(&o);
+  o.cq = cq;
+  db = aiodb_open(url, &o, &err);
+  slow = aiodb_open(url, &o, &err);
+  if (db == NULL || slow == NULL) die("%s", err.message);
+  g_main_context_push_thread_default(ctx);
+  src = aiodb_glib_attach(cq, ctx);
+  memset(&s, 0, sizeof s);
+  memset(&fl, 0, sizeof fl);
+  s.loop = g_main_loop_new(ctx, FALSE);
+  s.fl = &fl;
+  k.db = db;
+  fl.cq = cq;
+  fl.submit = submit_select;
+  fl.check = check_select;
+  fl.ctx = &k;
+  fl.depth = 64;
+  fl.secs = 1e9; /* until the slow query ends */
+  fl.limit = (uint64_t)-1;
+  fl.slots = calloc(64, sizeof *fl.slots);
+  fl.rng = SEED;
+  {
+    GSource *t = g_timeout_source_new(1);
+    g_source_set_callback(t, stall_tick, &s, NULL);
+    tick = g_source_attach(t, ctx);
+    g_source_unref(t);
+    t = g_timeout_source_new(10);
+    g_source_set_callback(t, stall_check, &s, NULL);
+    check = g_source_attach(t, ctx);
+    g_source_unref(t);
+  }
+  (void)tick;
+  (void)check;
+  rss_reset();
+  f = aiodb_query(slow,
+                  "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                  "FROM c WHERE i < ?) SELECT count(*) FROM c",
+                  &n, 1);
+  aiodb_future_on_done(f, slow_done, &s);
+  fl.t0 = now_sec();
+  for (i = 0; i < 64; i++) {
+    fl.slots[i].fl = &fl;
+    flight_submit(&fl, &fl.slots[i]);
+  }
+  g_main_loop_run(s.loop);
+  record(r, fl.ops, fl.t_end - fl.t0, &fl.h, rss_peak_kb(), -1);
+  rows[r].s[rows[r].n - 1].extra = s.worst * 1e3;
+  free(fl.slots);
+  aiodb_glib_detach(src);
+  {
+    GSource *gs;
+    while ((gs = g_main_context_find_source_by_user_data(ctx, &s)) != NULL)
+      g_source_destroy(gs);
+  }
+  g_main_loop_unref(s.loop);
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+  aiodb_db_free(db);
+  aiodb_db_free(slow);
+  aiodb_cq_free(cq);
+}
+#endif
+
+/* ---- main ---- */
+
+static const char usage_text[] =
+    "usage: aiodb bench [options]\n"
+    "  --seconds S      length of each timed workload (default 2)\n"
+    "  --repeats N      repeats; the median is reported (default 5)\n"
+    "  --inserts N      W2's rows (default 50000)\n"
+    "  --short          a quick run: 0.3 s, 1 repeat, 5000 inserts\n"
+    "  --pg URL         run W3 on this PostgreSQL server\n"
+    "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
+    "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 idle)\n"
+    "  --dir DIR        where the SQLite files go (default: a new temp dir)\n"
+    "  --verbose        each repeat's figures on stderr\n";
+
+static int arg_value(int argc, char **argv, int *i, const char *name,
+                     const char **out) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0) return 0;
+  if (argv[*i][n] == '=') {
+    *out = argv[*i] + n + 1;
+    return 1;
+  }
+  if (argv[*i][n] != '\0') return 0;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "aiodb bench: %s needs a value\n%s", name, usage_text);
+    exit(2);
+  }
+  *out = argv[++*i];
+  return 1;
+}
+
+int aiodb_bench_main(int argc, char **argv) {
+  char tmpdir[] = "/tmp/aiodb-bench-XXXXXX";
+  const char *v;
+  int i, rep, made_dir = 0;
+
+  aiodb_set_allocator(count_malloc, count_realloc, free);
+  cfg.secs = 2;
+  cfg.repeats = 5;
+  cfg.inserts = 50000;
+  cfg.slow_rows = 4000000;
+  for (i = 0; i < argc; i++) {
+    if (arg_value(argc, argv, &i, "--seconds", &v)) {
+      cfg.secs = strtod(v, NULL);
+      if (!(cfg.secs > 0 && cfg.secs <= 3600)) die("bad --seconds '%s'", v);
+    } else if (arg_value(argc, argv, &i, "--repeats", &v)) {
+      cfg.repeats = atoi(v);
+      if (cfg.repeats < 1 || cfg.repeats > MAX_REPEATS)
+        die("--repeats wants 1 to %d", MAX_REPEATS);
+    } else if (arg_value(argc, argv, &i, "--inserts", &v)) {
+      cfg.inserts = strtoll(v, NULL, 10);
+      if (cfg.inserts < 1 || cfg.inserts > 10000000) die("bad --inserts '%s'", v);
+    } else if (strcmp(argv[i], "--short") == 0) {
+      cfg.secs = 0.3;
+      cfg.repeats = 1;
+      cfg.inserts = 5000;
+      cfg.slow_rows = 1000000;
+    } else if (arg_value(argc, argv, &i, "--pg", &v)) {
+      cfg.pg_url = v;
+    } else if (arg_value(argc, argv, &i, "--mysql", &v)) {
+      cfg.my_url = v;
+    } else if (arg_value(argc, argv, &i, "--only", &v)) {
+      cfg.only = v;
+    } else if (arg_value(argc, argv, &i, "--dir", &v)) {
+      cfg.dir = v;
+    } else if (strcmp(argv[i], "--verbose") == 0) {
+      cfg.verbose = 1;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage_text, stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "aiodb bench: unknown option '%s'\n%s", argv[i],
+              usage_text);
+      return 2;
+    }
+  }
+  if (cfg.dir == NULL) {
+    if (mkdtemp(tmpdir) == NULL) die("mkdtemp: %s", strerror(errno));
+    cfg.dir = tmpdir;
+    made_dir = 1;
+  }
+  printf("aiodb %s bench: %g s per workload, %d repeat%s, median reported\n",
+         aiodb_version(), cfg.secs, cfg.repeats, cfg.repeats == 1 ? "" : "s");
+  fflush(stdout);
+
+#ifdef AIODB_HAVE_SQLITE
+  if (wanted("W1") || wanted("W5")) sqlite_make_kv();
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+  if (cfg.pg_url && wanted("W3"))
+    server_make_kv(cfg.pg_url, "CREATE TABLE kv (id bigint PRIMARY KEY, v text)");
+#endif
+#ifdef AIODB_HAVE_MYSQL
+  if (cfg.my_url && wanted("W3"))
+    server_make_kv(cfg.my_url,
+                   "CREATE TABLE kv (id bigint PRIMARY KEY, v varchar(200))");
+#endif
+  for (rep = 0; rep < cfg.repeats; rep++) {
+    if (cfg.verbose) fprintf(stderr, "repeat %d\n", rep + 1);
+#ifdef AIODB_HAVE_SQLITE
+    if (wanted("W1")) w1();
+    if (wanted("W2")) w2();
+#endif
+    if (cfg.pg_url && wanted("W3")) w3_server(cfg.pg_url, "pg");
+    if (cfg.my_url && wanted("W3")) w3_server(cfg.my_url, "my");
+    if (wanted("W4")) w4();
+#if defined(AIODB_HAVE_GLIB) && defined(AIODB_HAVE_SQLITE)
+    if (wanted("W5")) w5();
+#endif
+  }
+  print_table();
+  if (wanted("idle")) idle_memory();
+  if (made_dir) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/kv.db", cfg.dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/ins.db", cfg.dir);
+    unlink(path);
+    rmdir(cfg.dir);
+  }
+  return 0;
+}
