@@ -26,9 +26,9 @@ AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
 # driver's client library; openssl makes that server's test certificates.
 # libuv1-dev, libevent-dev, libglib2.0-dev and qt6-base-dev (with g++):
 # the loops the adapters in include/aiodb/adapters/ are tested in.
-# libgtk-4-dev, xvfb, xauth and xdotool: the GTK example in examples/gtk/,
+# libgtk-4-dev, xvfb and xdotool: the GTK example in examples/gtk/,
 # run in a throwaway X server and typed into.
 AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      mariadb-server mariadb-client libmariadb-dev openssl
                      libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++
-                     libgtk-4-dev xvfb xauth xdotool)
+                     libgtk-4-dev xvfb xdotool)
