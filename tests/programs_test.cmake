@@ -27,6 +27,11 @@ run(1 "AIODB_EINVAL: unknown URL scheme" ${TOOL} query "oracle://u:s3cret@localh
 run(2 "usage" ${TOOL})
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
 run(0 "aiodb-1/raw.*aiodb-64/raw" ${TOOL} bench ${url} --seconds 1 --rows 1000)
+# The benchmark suite, short: it runs and prints its table (no timings are
+# judged here).
+if(BENCH_SUITE)
+  run(0 "ratio W1a .*ratio W2c .*ratio W4a .*idle connections" ${BENCH_SUITE} --short --dir ${WORK})
+endif()
 if(BENCH_INSERT)
   run(0 "query_many / one-at-a-time loop" ${BENCH_INSERT} ${WORK}/bench-insert.db 2000)
 endif()
