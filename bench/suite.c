@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "aiodb.h"
+#include "kv.h"
 #ifdef AIODB_HAVE_SQLITE
 #include <sqlite3.h>
 #endif
@@ -47,12 +48,9 @@
 #include "aiodb/adapters/glib.h"
 #endif
 
-#define VALUE_LEN 100
 #define KV_ROWS 10000
-#define SEED UINT64_C(0x9e3779b97f4a7c15)
 #define MAX_REPEATS 21
 #define MAX_ROWS 32
-#define SELECT_SQL "SELECT v FROM kv WHERE id = ?"
 
 /* ---- settings ---- */
 
@@ -85,34 +83,6 @@ static double now_sec(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t xorshift64(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
-
-/* Row id's value: its id in ten digits, then letters to VALUE_LEN. */
-static void make_value(char *buf, int64_t id) {
-  int64_t v = id;
-  int i;
-  for (i = 9; i >= 0; i--, v /= 10) buf[i] = (char)('0' + v % 10);
-  for (i = 10; i < VALUE_LEN; i++) buf[i] = (char)('a' + (id + i) % 26);
-}
-
-static int value_ok(const void *p, size_t len, int64_t id) {
-  const unsigned char *s = p;
-  int64_t v = 0;
-  int i;
-  if (s == NULL || len != VALUE_LEN) return 0;
-  for (i = 0; i < 10; i++) {
-    if (s[i] < '0' || s[i] > '9') return 0;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v == id;
-}
-
 /* ---- a counting allocator: aiodb's allocations per query ---- */
 
 static atomic_ulong n_allocs;
@@ -140,15 +110,24 @@ static void rss_reset(void) {
   fclose(f);
 }
 
-static long rss_peak_kb(void) {
+/* A "Key: N kB" line of /proc/self/status, or -1. */
+static long status_kb(const char *key) {
   char line[256];
+  size_t n = strlen(key);
   long kb = -1;
   FILE *f = fopen("/proc/self/status", "r");
-  if (f != NULL) {
-    while (fgets(line, sizeof line, f) != NULL)
-      if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-    fclose(f);
-  }
+  if (f == NULL) return -1;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (strncmp(line, key, n) == 0 && line[n] == ':') {
+      kb = strtol(line + n + 1, NULL, 10);
+      break;
+    }
+  fclose(f);
+  return kb;
+}
+
+static long rss_peak_kb(void) {
+  long kb = status_kb("VmHWM");
   if (kb < 0) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -157,17 +136,7 @@ static long rss_peak_kb(void) {
   return kb;
 }
 
-static long rss_now_kb(void) {
-  char line[256];
-  long kb = -1;
-  FILE *f = fopen("/proc/self/status", "r");
-  if (f != NULL) {
-    while (fgets(line, sizeof line, f) != NULL)
-      if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
-    fclose(f);
-  }
-  return kb;
-}
+static long rss_now_kb(void) { return status_kb("VmRSS"); }
 
 static double cpu_sec(void) {
   struct timespec ts;

@@ -4,14 +4,9 @@
  *   legacy_sqlite [FILE]     (default legacy.db in the working directory)
  *
  * notes_add() and notes_count() are the legacy module, unchanged: they take
- * a sqlite3* and block. The program then uses them three ways:
- *   1. from a plain thread, with aiodb_db_run() and aiodb_future_wait():
- *      the same blocking shape as before, but the handle now lives on its
- *      worker, so any number of threads may call in safely;
- *   3. several legacy calls inside one transaction on a pinned connection
- *      (aiodb_acquire, aiodb_run), rolled back as a whole;
- *   2. from a loop, with a callback instead of waiting (last, because a
- *      thread that dispatches should not wait any more).
+ * a sqlite3* and block. The glue below wraps them as aiodb_run functions;
+ * legacy_steps.h then uses them from a waiting thread, in a transaction on
+ * a pinned connection, and from a loop callback, the same for every driver.
  * Exits 0 when every count is what it should be.
  *
  *   cc -std=c11 legacy_sqlite.c -laiodb -lsqlite3 -o legacy_sqlite */
@@ -47,88 +42,20 @@ static int notes_count(sqlite3 *db) {
   return n;
 }
 
-/* ---- the glue: one small function per legacy call, run on a worker ---- */
-
-static int setup_on_worker(void *native, void *ud) {
-  (void)ud;
-  return sqlite3_exec(native,
-                      "CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY "
-                      "KEY, text TEXT); DELETE FROM notes",
-                      NULL, NULL, NULL) == SQLITE_OK
-             ? 0
-             : AIODB_ESQL; /* a negative AIODB_E... fails the future */
+/* Runs one statement without a result; 0 or -1. */
+static int notes_exec(sqlite3 *db, const char *sql) {
+  return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int add_on_worker(void *native, void *ud) {
-  int id = notes_add(native, ud); /* native is the worker's sqlite3* */
-  return id >= 0 ? id : AIODB_ESQL;
-}
-
-static int count_on_worker(void *native, void *ud) {
-  int n = notes_count(native);
-  (void)ud;
-  return n >= 0 ? n : AIODB_ESQL;
-}
-
-static int exec_on_worker(void *native, void *ud) {
-  return sqlite3_exec(native, ud, NULL, NULL, NULL) == SQLITE_OK ? 0
-                                                                 : AIODB_ESQL;
-}
-
-/* Step 1: a thread without a loop keeps its blocking shape. Returns the
- * function's value, or -1 with the error printed. */
-static int run_and_wait(aiodb_db *db, aiodb_run_fn fn, void *ud) {
-  aiodb_future *f = aiodb_db_run(db, fn, ud);
-  int v = -1;
-  if (f == NULL) return -1;
-  aiodb_future_wait(f, -1);
-  if (aiodb_future_error(f) == 0)
-    v = aiodb_future_value(f);
-  else
-    fprintf(stderr, "%s\n", aiodb_future_errmsg(f));
-  aiodb_future_free(f);
-  return v;
-}
-
-/* Step 2: the loop's way. */
-static void on_counted(aiodb_future *f, void *ud) {
-  *(int *)ud = aiodb_future_error(f) == 0 ? aiodb_future_value(f) : -1;
-  aiodb_future_free(f);
-}
-
-/* Step 3: legacy calls in one transaction, on one pinned connection. Every
- * call queued on conn runs in order, so only the last needs waiting for. */
-static int transaction_rolled_back(aiodb_db *db) {
-  aiodb_future *acq = aiodb_acquire(db), *fs[4];
-  aiodb_conn *conn;
-  int i, ok = 1, inside;
-  if (acq == NULL || aiodb_future_wait(acq, -1) != 0 ||
-      aiodb_future_error(acq) != 0) {
-    aiodb_future_free(acq);
-    return 0;
-  }
-  conn = aiodb_future_conn(acq);
-  fs[0] = aiodb_run(conn, exec_on_worker, "BEGIN");
-  fs[1] = aiodb_run(conn, add_on_worker, "draft");
-  fs[2] = aiodb_run(conn, count_on_worker, NULL);
-  fs[3] = aiodb_run(conn, exec_on_worker, "ROLLBACK");
-  aiodb_future_wait(fs[3], -1); /* FIFO: the others are done too */
-  for (i = 0; i < 4; i++) {
-    if (aiodb_future_error(fs[i]) != 0) ok = 0;
-  }
-  inside = aiodb_future_value(fs[2]);
-  for (i = 0; i < 4; i++) aiodb_future_free(fs[i]);
-  aiodb_release(conn);
-  aiodb_future_free(acq);
-  printf("inside the transaction: %d notes; rolled back\n", inside);
-  return ok && inside == 3;
-}
+#include "legacy_steps.h"
 
 int main(int argc, char **argv) {
+  static const char *const setup[] = {
+      "CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY KEY, text TEXT)",
+      "DELETE FROM notes", NULL};
   char url[1024];
   aiodb_error err;
   aiodb_db *db;
-  int after_adds, counted = -2, after_rollback, ok;
 
   snprintf(url, sizeof url, "sqlite:///%s", argc > 1 ? argv[1] : "legacy.db");
   db = aiodb_open(url, NULL, &err);
@@ -136,25 +63,5 @@ int main(int argc, char **argv) {
     fprintf(stderr, "aiodb_open: %s\n", err.message);
     return 1;
   }
-  /* 1. Blocking shape, worker-owned handle. */
-  run_and_wait(db, setup_on_worker, NULL);
-  printf("added note %d\n", run_and_wait(db, add_on_worker, "buy milk"));
-  printf("added note %d\n", run_and_wait(db, add_on_worker, "call Bob"));
-  after_adds = run_and_wait(db, count_on_worker, NULL);
-
-  /* 3. One transaction over several legacy calls. */
-  ok = transaction_rolled_back(db);
-  after_rollback = run_and_wait(db, count_on_worker, NULL);
-  printf("after the rollback: %d notes\n", after_rollback);
-
-  /* 2. From a loop: a callback, run where the cq is dispatched (here a tiny
-   * loop; waiting on this thread from now on would stall it, and aiodb
-   * would say so with a BlockingWarning). */
-  aiodb_future_on_done(aiodb_db_run(db, count_on_worker, NULL), on_counted,
-                       &counted);
-  while (counted == -2) aiodb_cq_run_once(aiodb_db_cq(db), -1);
-  printf("counted from a callback: %d notes\n", counted);
-
-  aiodb_db_free(db);
-  return ok && after_adds == 2 && counted == 2 && after_rollback == 2 ? 0 : 1;
+  return legacy_steps(db, setup, "BEGIN");
 }
