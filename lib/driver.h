@@ -130,5 +130,7 @@ void aiodb__result_set_last_id(aiodb_result *r, int64_t id);
 /* Forget rows and columns, keep the memory: for the next statement. */
 void aiodb__result_reset(aiodb_result *r);
 aiodb_result *aiodb__result_new(void);
+/* Frees the results kept for reuse (tests that count allocations). */
+void aiodb__result_pool_trim(void);
 
 #endif

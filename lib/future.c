@@ -94,6 +94,7 @@ static void future_release(aiodb_future *f) {
 
 void aiodb__pools_trim(void) {
   aiodb_future *list, *f;
+  aiodb__result_pool_trim();
   pthread_mutex_lock(&pool_lock);
   list = pool;
   pool = NULL;

@@ -1,4 +1,7 @@
-/* Results: a cell array and one byte arena for text, blobs and names. */
+/* Results: a cell array and one byte arena for text, blobs and names.
+ * Freed results of modest size are kept in a small pool with their buffers
+ * and handed out again, so a steady stream of queries allocates nothing. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,18 +26,68 @@ struct aiodb_result {
   char *arena;
   size_t arena_len, arena_cap;
   int64_t affected, last_id;
+  aiodb_result *pool_next;
 };
 
+#define POOL_MAX 256
+/* A result whose buffers hold more than this goes back to the allocator. */
+#define POOL_KEEP_BYTES (64 * 1024)
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static aiodb_result *pool;
+static unsigned pool_len;
+
 aiodb_result *aiodb__result_new(void) {
-  return aiodb__calloc(1, sizeof(aiodb_result));
+  aiodb_result *r;
+  pthread_mutex_lock(&pool_lock);
+  r = pool;
+  if (r != NULL) {
+    pool = r->pool_next;
+    pool_len--;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  if (r == NULL) return aiodb__calloc(1, sizeof(aiodb_result));
+  r->pool_next = NULL;
+  aiodb__result_reset(r);
+  return r;
 }
 
-void aiodb_result_free(aiodb_result *r) {
-  if (r == NULL) return;
+static void result_destroy(aiodb_result *r) {
   aiodb__free(r->cells);
   aiodb__free(r->names);
   aiodb__free(r->arena);
   aiodb__free(r);
+}
+
+void aiodb_result_free(aiodb_result *r) {
+  size_t bytes;
+  if (r == NULL) return;
+  bytes = r->cells_cap * sizeof *r->cells + r->names_cap * sizeof *r->names +
+          r->arena_cap;
+  if (bytes <= POOL_KEEP_BYTES) {
+    pthread_mutex_lock(&pool_lock);
+    if (pool_len < POOL_MAX) {
+      r->pool_next = pool;
+      pool = r;
+      pool_len++;
+      r = NULL;
+    }
+    pthread_mutex_unlock(&pool_lock);
+  }
+  if (r != NULL) result_destroy(r);
+}
+
+void aiodb__result_pool_trim(void) {
+  aiodb_result *list, *r;
+  pthread_mutex_lock(&pool_lock);
+  list = pool;
+  pool = NULL;
+  pool_len = 0;
+  pthread_mutex_unlock(&pool_lock);
+  while ((r = list) != NULL) {
+    list = r->pool_next;
+    result_destroy(r);
+  }
 }
 
 void aiodb__result_reset(aiodb_result *r) {
