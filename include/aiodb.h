@@ -186,6 +186,13 @@ AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
  * completions costs one wake-up. -1 if cq is NULL. */
 AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
 
+/* Before aiodb_cq_run_once() sleeps in poll(), spin up to us microseconds
+ * (at most 1000; 0, the default, turns it off) for a completion: a wake-up
+ * saved when answers come back within microseconds, at the cost of CPU.
+ * A db's own cq takes the db's spin_us option. AIODB_EINVAL for NULL or
+ * us > 1000. */
+AIODB_EXTERN int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us);
+
 /* Runs up to max (<= 0: all that are ready now) callbacks of completed
  * futures on the calling thread, which becomes the cq's dispatching thread
  * (see BlockingWarning). Returns how many callbacks ran, or AIODB_EINVAL for
@@ -227,7 +234,11 @@ typedef struct aiodb_options {
   int force_rollback;       /* 1: the whole db runs inside one transaction
                                rolled back at close (test isolation); one
                                connection; aiodb_begin() makes SAVEPOINTs */
-  unsigned reserved[8];     /* zero */
+  unsigned spin_us;          /* before a worker or a waiter sleeps, spin
+                               this long (µs, at most 1000) looking for
+                               work or an answer: lower latency with one
+                               call in flight, for CPU (default 0: none) */
+  unsigned reserved[7];     /* zero */
 } aiodb_options;
 
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);

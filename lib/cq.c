@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/eventfd.h>
@@ -178,10 +179,38 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   return count;
 }
 
+int aiodb__spin_until(const atomic_int *flag, unsigned us) {
+  struct timespec t0, t;
+  int64_t limit = (int64_t)us * 1000, spent;
+  unsigned i = 0;
+  if (us == 0) return atomic_load_explicit(flag, memory_order_acquire);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    if (atomic_load_explicit(flag, memory_order_acquire)) return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (++i % 64 != 0) continue;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    spent = (int64_t)(t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec);
+    if (spent >= limit) return atomic_load_explicit(flag, memory_order_acquire);
+  }
+}
+
+int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us) {
+  if (cq == NULL || us > 1000) return AIODB_EINVAL;
+  atomic_store(&cq->spin_us, us);
+  return 0;
+}
+
 int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms) {
   struct pollfd p;
+  unsigned spin;
   int rc;
   if (cq == NULL) return AIODB_EINVAL;
+  spin = atomic_load_explicit(&cq->spin_us, memory_order_relaxed);
+  if (spin > 0 && timeout_ms != 0 && aiodb__spin_until(&cq->pending, spin))
+    return aiodb_cq_dispatch(cq, 0);
   p.fd = cq->rfd;
   p.events = POLLIN;
   p.revents = 0;

@@ -360,7 +360,7 @@ static void *worker_main(void *arg) {
   aiodb__qnode orphans;
   aiodb_future *f, *close_f = NULL;
   unsigned flags;
-  int broken = 0;
+  int broken = 0, spun = 0;
 
   tls_conn = conn;
   memset(&cerr, 0, sizeof cerr);
@@ -381,6 +381,17 @@ static void *worker_main(void *arg) {
       f = next_job(conn);
       if (f == NULL) {
         if (db->closing) break;
+        if (db->spin_us > 0 && !spun) {
+          /* Work often follows within microseconds (the loop answering a
+           * callback): look for it before paying for a sleep and a wake. */
+          atomic_store_explicit(&db->submitted, 0, memory_order_relaxed);
+          pthread_mutex_unlock(&db->lock);
+          aiodb__spin_until(&db->submitted, db->spin_us);
+          pthread_mutex_lock(&db->lock);
+          spun = 1;
+          continue;
+        }
+        spun = 0;
         conn->sleeping = 1;
         pthread_cond_wait(&conn->cv, &db->lock);
         conn->sleeping = 0;
@@ -404,6 +415,7 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&db->lock);
         continue;
       }
+      spun = 0;
       f->state = AIODB__JS_RUNNING;
       f->running_on = conn;
       f->target = conn;
@@ -613,6 +625,7 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     }
   }
   timeout = is_statement(f) ? db->timeout_ms : 0;
+  if (db->spin_us > 0) atomic_store_explicit(&db->submitted, 1, memory_order_release);
   pthread_mutex_unlock(&db->lock);
   if (timeout > 0) aiodb__timer_add(f, timeout);
   return 0;
@@ -1215,6 +1228,10 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
       return AIODB_EINVAL;
     db->statement_cache = (unsigned)v;
   }
+  if ((s = aiodb__url_opt(url, "spin_us")) != NULL) {
+    if (aiodb__parse_uint("spin_us", s, 0, 1000, &v, err)) return AIODB_EINVAL;
+    db->spin_us = (unsigned)v;
+  }
   if ((s = aiodb__url_opt(url, "force_rollback")) != NULL) {
     if (aiodb__parse_bool("force_rollback", s, &b, err)) return AIODB_EINVAL;
     db->force_rollback = b;
@@ -1228,6 +1245,9 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
                               "statement_cache must be at most 100000");
     if (o->timeout_ms < 0)
       return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
+    if (o->spin_us > 1000)
+      return aiodb__error_set(err, AIODB_EINVAL, "spin_us must be at most 1000");
+    if (o->spin_us) db->spin_us = o->spin_us;
     if (o->max_size) db->max_size = o->max_size;
     if (o->min_size) db->min_size = o->min_size;
     if (o->stack_size) db->stack_size = o->stack_size;
@@ -1294,6 +1314,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     aiodb__cq_ref(db->cq);
   } else if ((db->cq = aiodb_cq_new()) != NULL) {
     db->own_cq = 1;
+    aiodb_cq_set_spin(db->cq, db->spin_us);
   } else {
     aiodb__error_set(err, AIODB_ESYS, "cannot create a completion queue: %s",
                      strerror(errno));

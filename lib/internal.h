@@ -171,7 +171,11 @@ struct aiodb_cq {
   int in_dispatch;
   atomic_uint_fast64_t dispatcher;  /* thread id of the last dispatcher */
   atomic_uint_fast64_t wakeups, dispatched;
+  atomic_uint spin_us;          /* aiodb_cq_set_spin */
 };
+
+/* Spins up to us microseconds until *flag is non-zero; returns it. */
+int aiodb__spin_until(const atomic_int *flag, unsigned us);
 
 void aiodb__cq_ref(aiodb_cq *cq);
 void aiodb__cq_unref(aiodb_cq *cq);
@@ -260,6 +264,8 @@ struct aiodb_db {
   int timeout_ms;
   unsigned statement_cache;
   int force_rollback;
+  unsigned spin_us;         /* spin before sleeping (workers and waiters) */
+  atomic_int submitted;     /* set by each submit: ends a worker's spin */
   int closing;
   int own_cq;
   aiodb_future *close_future;

@@ -2,6 +2,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -261,6 +262,50 @@ START_TEST(cq_on_done_cq_freed_first) {
 }
 END_TEST
 
+/* spin_us: workers and waiters spin before sleeping. Bad values are
+ * refused; with it on, every answer still arrives, through callbacks, waits
+ * and the cq's own spin. */
+START_TEST(cq_spin_option) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  int i, calls = 0;
+
+  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=1001", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "spin_us"));
+  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=-1", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_options_init(&o);
+  o.spin_us = 5000;
+  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_cq_set_spin(NULL, 10), AIODB_EINVAL);
+
+  /* Waits first (this thread dispatches nothing yet), then callbacks. */
+  db = aiodb_open("sqlite://?spin_us=200", NULL, &err);
+  ck_assert_ptr_nonnull(db);
+  ck_assert_int_eq(aiodb_cq_set_spin(aiodb_db_cq(db), 1001), AIODB_EINVAL);
+  for (i = 0; i < 200; i++) {
+    aiodb_value v = aiodb_int(i);
+    f = aiodb_test_ok(aiodb_query(db, "SELECT ? + 1", &v, 1));
+    ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), i + 1);
+    aiodb_future_free(f);
+  }
+  for (i = 0; i < 200; i++) {
+    int before = calls;
+    aiodb_future_on_done(aiodb_query(db, "SELECT 1", NULL, 0), plain_cb, &calls);
+    while (calls == before) ck_assert_int_ge(aiodb_cq_run_once(aiodb_db_cq(db), 5000), 0);
+  }
+  ck_assert_int_eq(calls, 200);
+  /* A cq's run_once with nothing coming: returns after its timeout. */
+  ck_assert_int_eq(aiodb_cq_run_once(aiodb_db_cq(db), 10), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_cq(void) {
   Suite *s = suite_create("cq");
   AIODB_TCASE(s, cq_coalesces_eventfd);
@@ -271,5 +316,6 @@ Suite *aiodb_suite_cq(void) {
   AIODB_TCASE(s, cq_null_and_nesting);
   AIODB_TCASE(s, cq_on_done_cq_routes_per_call);
   AIODB_TCASE(s, cq_on_done_cq_freed_first);
+  AIODB_TCASE(s, cq_spin_option);
   return s;
 }
