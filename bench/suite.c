@@ -47,6 +47,7 @@
 #ifdef AIODB_HAVE_GLIB
 #include "aiodb/adapters/glib.h"
 #endif
+#include "raw.h"
 
 #define KV_ROWS 10000
 #define MAX_REPEATS 21
@@ -199,7 +200,8 @@ static int row_of(const char *id, const char *what, int base) {
   for (i = 0; i < n_rows; i++)
     if (strcmp(rows[i].id, id) == 0) return i;
   if (n_rows == MAX_ROWS) die("too many rows");
-  rows[n_rows].id = id;
+  rows[n_rows].id = strdup(id);
+  if (rows[n_rows].id == NULL) die("out of memory");
   rows[n_rows].what = what;
   rows[n_rows].base = base;
   return n_rows++;
@@ -449,36 +451,40 @@ static aiodb_db *open_or_die(const char *url, unsigned min, unsigned max) {
   return db;
 }
 
+/* One aiodb workload on db: a warm-up (every connection open, statements
+ * prepared) of warm_depth in flight for warm_limit calls, then depth in
+ * flight for cfg.secs, recorded into row r with the CPU it took. */
+static void measure(aiodb_db *db, submit_fn submit, check_fn check, void *ctx,
+                    int warm_depth, uint64_t warm_limit, int depth, int r) {
+  flight fl;
+  double c0;
+  int warm;
+  for (warm = 1; warm >= 0; warm--) {
+    memset(&fl, 0, sizeof fl);
+    fl.cq = aiodb_db_cq(db);
+    fl.submit = submit;
+    fl.check = check;
+    fl.ctx = ctx;
+    fl.depth = warm ? warm_depth : depth;
+    fl.secs = warm ? 0 : cfg.secs;
+    fl.limit = warm ? warm_limit : (uint64_t)-1;
+    if (!warm) rss_reset();
+    c0 = cpu_sec();
+    if (flight_run(&fl) != 0)
+      die("%s%s failed", rows[r].id, warm ? ": warm-up" : "");
+  }
+  flight_record(r, &fl, rss_peak_kb());
+  /* CPU seconds per wall second, all threads: what it costs the machine */
+  rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
+}
+
 /* Point selects through aiodb with depth in flight over conns connections;
  * records into row r. */
 static void run_selects(const char *url, unsigned conns, int depth, int r) {
   aiodb_db *db = open_or_die(url, conns, conns);
   kv_ctx k = {db};
-  flight fl;
-  double c0;
-  /* Warm every connection up (open, prepare) before the clock starts. */
-  memset(&fl, 0, sizeof fl);
-  fl.cq = aiodb_db_cq(db);
-  fl.submit = submit_select;
-  fl.check = check_select;
-  fl.ctx = &k;
-  fl.depth = (int)conns * 4;
-  fl.limit = conns * 200;
-  if (flight_run(&fl) != 0) die("warm-up failed");
-  memset(&fl, 0, sizeof fl);
-  fl.cq = aiodb_db_cq(db);
-  fl.submit = submit_select;
-  fl.check = check_select;
-  fl.ctx = &k;
-  fl.depth = depth;
-  fl.secs = cfg.secs;
-  fl.limit = (uint64_t)-1;
-  rss_reset();
-  c0 = cpu_sec();
-  if (flight_run(&fl) != 0) die("%s failed", rows[r].id);
-  flight_record(r, &fl, rss_peak_kb());
-  /* CPU seconds per wall second, all threads: what it costs the machine */
-  rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
+  measure(db, submit_select, check_select, &k, (int)conns * 4, conns * 200,
+          depth, r);
   aiodb_db_free(db);
 }
 
@@ -789,22 +795,11 @@ static int pg_raw_seq(void *native, void *ud) {
   raw_run *rr = ud;
   uint64_t rng = SEED;
   double t0, t, prev;
-  char idbuf[24];
-  const char *params[1] = {idbuf};
-  PGresult *res = PQprepare(pg, "bench_raw", "SELECT v FROM kv WHERE id = $1",
-                            1, NULL);
-  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-  if (!ok) snprintf(rr->error, sizeof rr->error, "%s", PQresultErrorMessage(res));
-  PQclear(res);
+  int ok = raw_pg_prepare(pg, "bench_raw", rr->error, sizeof rr->error);
   t0 = prev = t = now_sec();
   while (ok && t - t0 < rr->secs) {
     int64_t id = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
-    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    res = PQexecPrepared(pg, "bench_raw", 1, params, NULL, NULL, 0);
-    ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-         value_ok(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), id);
-    if (!ok) snprintf(rr->error, sizeof rr->error, "wrong answer");
-    PQclear(res);
+    ok = raw_pg_select(pg, "bench_raw", id, rr->error, sizeof rr->error);
     rr->ops++;
     t = now_sec();
     hist_add(&rr->h, t - prev);
@@ -869,43 +864,20 @@ static int pg_raw_pipeline(void *native, void *ud) {
 
 #ifdef AIODB_HAVE_MYSQL
 static int my_raw_seq(void *native, void *ud) {
-  static const char sql[] = SELECT_SQL;
-  MYSQL *my = native;
   raw_run *rr = ud;
   uint64_t rng = SEED;
   double t0, t, prev;
-  long long id = 0;
-  char v[256];
-  unsigned long vlen = 0;
-  my_bool vnull = 0;
-  MYSQL_BIND in, out;
-  MYSQL_STMT *st = mysql_stmt_init(my);
-  int ok = st != NULL && mysql_stmt_prepare(st, sql, sizeof sql - 1) == 0;
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  in.buffer_type = MYSQL_TYPE_LONGLONG;
-  in.buffer = &id;
-  out.buffer_type = MYSQL_TYPE_STRING;
-  out.buffer = v;
-  out.buffer_length = sizeof v;
-  out.length = &vlen;
-  out.is_null = &vnull;
-  ok = ok && mysql_stmt_bind_param(st, &in) == 0 &&
-       mysql_stmt_bind_result(st, &out) == 0;
+  raw_my q;
+  int ok = raw_my_open(&q, native);
   t0 = prev = t = now_sec();
   while (ok && t - t0 < rr->secs) {
-    id = (long long)(xorshift64(&rng) % KV_ROWS) + 1;
-    ok = mysql_stmt_execute(st) == 0 && mysql_stmt_fetch(st) == 0 && !vnull &&
-         value_ok(v, vlen, id) && mysql_stmt_fetch(st) == MYSQL_NO_DATA;
+    ok = raw_my_select(&q, (long long)(xorshift64(&rng) % KV_ROWS) + 1);
     rr->ops++;
     t = now_sec();
     hist_add(&rr->h, t - prev);
     prev = t;
   }
-  if (!ok)
-    snprintf(rr->error, sizeof rr->error, "%s",
-             st ? mysql_stmt_error(st) : mysql_error(my));
-  if (st) mysql_stmt_close(st);
+  raw_my_close(&q, !ok, rr->error, sizeof rr->error);
   rr->elapsed = t - t0;
   return ok ? 0 : -1;
 }
@@ -922,10 +894,10 @@ static void w3_server(const char *url, const char *name) {
   snprintf(id[1], sizeof id[1], "W3 %s pipe", name);
   snprintf(id[2], sizeof id[2], "W3a %s", name);
   snprintf(id[3], sizeof id[3], "W3b %s", name);
-  raw = row_of(strdup(id[0]), "raw driver, 1 conn, sequential", -1);
+  raw = row_of(id[0], "raw driver, 1 conn, sequential", -1);
   if (strcmp(driver, "postgresql") == 0) {
 #ifdef AIODB_HAVE_POSTGRES
-    pipe = row_of(strdup(id[1]), "raw libpq pipeline, 1 conn, 64 ahead", -1);
+    pipe = row_of(id[1], "raw libpq pipeline, 1 conn, 64 ahead", -1);
     raw_on_worker(url, pg_raw_seq, raw);
     raw_on_worker(url, pg_raw_pipeline, pipe);
 #endif
@@ -934,17 +906,17 @@ static void w3_server(const char *url, const char *name) {
     raw_on_worker(url, my_raw_seq, raw);
 #endif
   }
-  a = row_of(strdup(id[2]), "aiodb, 1 in flight, 1 conn", raw);
-  b = row_of(strdup(id[3]), "aiodb, 64 in flight, 8 conns", raw);
+  a = row_of(id[2], "aiodb, 1 in flight, 1 conn", raw);
+  b = row_of(id[3], "aiodb, 64 in flight, 8 conns", raw);
   run_selects(url, 1, 1, a);
   run_selects(url, 8, 64, b);
   if (pipe >= 0) {
     char pid[40];
     snprintf(pid, sizeof pid, "W3b %s/pipe", name);
-    rows[row_of(strdup(pid), "W3b against the pipeline row", pipe)] = rows[b];
-    rows[n_rows - 1].id = strdup(pid);
-    rows[n_rows - 1].what = "W3b against libpq pipeline";
-    rows[n_rows - 1].base = pipe;
+    /* the same samples, compared with the pipeline instead */
+    int alias = row_of(pid, "W3b against libpq pipeline", pipe);
+    memcpy(rows[alias].s, rows[b].s, sizeof rows[b].s);
+    rows[alias].n = rows[b].n;
   }
 }
 
@@ -1024,30 +996,10 @@ static void w4(void) {
   int k;
   raw_round_trips(raw);
   for (k = 0; k < 3; k++) {
-    int r = k == 0 ? a : k == 1 ? b : spin;
     aiodb_db *db = open_or_die(k == 2 ? "sqlite://?spin_us=50" : "sqlite://", 1, 1);
-    flight fl;
-    double c0;
-    memset(&fl, 0, sizeof fl);
-    fl.cq = aiodb_db_cq(db);
-    fl.submit = submit_noop;
-    fl.ctx = db;
-    fl.depth = k == 1 ? 64 : 1;
-    fl.limit = 1000;
-    if (flight_run(&fl) != 0) die("warm-up failed");
-    memset(&fl, 0, sizeof fl);
-    fl.cq = aiodb_db_cq(db);
-    fl.submit = submit_noop;
-    fl.ctx = db;
-    fl.depth = k == 1 ? 64 : 1;
-    fl.secs = cfg.secs;
-    fl.limit = (uint64_t)-1;
-    rss_reset();
-    c0 = cpu_sec();
-    if (flight_run(&fl) != 0) die("W4 failed");
-    flight_record(r, &fl, rss_peak_kb());
-    /* CPU seconds per wall second: what the hop costs the machine */
-    rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
+    int depth = k == 1 ? 64 : 1;
+    measure(db, submit_noop, NULL, db, depth, 1000, depth,
+            k == 0 ? a : k == 1 ? b : spin);
     aiodb_db_free(db);
   }
 }

@@ -29,6 +29,7 @@
 #ifdef AIODB_HAVE_MYSQL
 #include <mysql.h>
 #endif
+#include "raw.h"
 
 #define EXIT_USAGE 2
 
@@ -804,29 +805,15 @@ static int pg_raw_loop(void *native, void *ud) {
   raw_loop *r = ud;
   uint64_t rng = SEED;
   double start, now;
-  char idbuf[24];
-  const char *params[1];
-  PGresult *res = PQprepare(pg, "aiodb_bench_raw",
-                            "SELECT v FROM kv WHERE id = $1", 1, NULL);
-  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  int ok = raw_pg_prepare(pg, "aiodb_bench_raw", r->error, sizeof r->error);
 
-  if (!ok) snprintf(r->error, sizeof r->error, "%s", PQresultErrorMessage(res));
-  PQclear(res);
   if (!ok) return -1;
-  params[0] = idbuf;
   start = now = now_sec();
   for (r->ph->ops = 0; ok; r->ph->ops++) {
     int64_t id;
     if ((r->ph->ops & 15) == 0 && (now = now_sec()) - start >= r->secs) break;
     id = (int64_t)(xorshift64(&rng) % (uint64_t)r->rows) + 1;
-    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    res = PQexecPrepared(pg, "aiodb_bench_raw", 1, params, NULL, NULL, 0);
-    ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-         value_ok(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), id);
-    if (!ok)
-      snprintf(r->error, sizeof r->error, "wrong answer for id %" PRId64 ": %s",
-               id, PQresultErrorMessage(res));
-    PQclear(res);
+    ok = raw_pg_select(pg, "aiodb_bench_raw", id, r->error, sizeof r->error);
   }
   PQclear(PQexec(pg, "DEALLOCATE aiodb_bench_raw"));
   r->ph->secs = now - start;
@@ -840,42 +827,20 @@ static int pg_raw_loop(void *native, void *ud) {
 /* (c) for MySQL/MariaDB: the same statement through libmariadb directly,
  * prepared once (mysql_stmt_*), in a loop run on the worker's own MYSQL*. */
 static int my_raw_loop(void *native, void *ud) {
-  static const char sql[] = "SELECT v FROM kv WHERE id = ?";
-  MYSQL *my = native;
   raw_loop *r = ud;
   uint64_t rng = SEED;
   double start, now;
   long long id = 0;
-  char v[256];
-  unsigned long vlen = 0;
-  my_bool vnull = 0;
-  MYSQL_BIND in, out;
-  MYSQL_STMT *st = mysql_stmt_init(my);
-  int ok = st != NULL && mysql_stmt_prepare(st, sql, sizeof sql - 1) == 0;
+  raw_my q;
+  int ok = raw_my_open(&q, native);
 
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  in.buffer_type = MYSQL_TYPE_LONGLONG;
-  in.buffer = &id;
-  out.buffer_type = MYSQL_TYPE_STRING;
-  out.buffer = v;
-  out.buffer_length = sizeof v;
-  out.length = &vlen;
-  out.is_null = &vnull;
-  ok = ok && mysql_stmt_bind_param(st, &in) == 0 && mysql_stmt_bind_result(st, &out) == 0;
   start = now = now_sec();
   for (r->ph->ops = 0; ok; r->ph->ops++) {
     if ((r->ph->ops & 15) == 0 && (now = now_sec()) - start >= r->secs) break;
     id = (long long)(xorshift64(&rng) % (uint64_t)r->rows) + 1;
-    ok = mysql_stmt_execute(st) == 0 && mysql_stmt_fetch(st) == 0 && !vnull &&
-         value_ok(v, vlen, id) && mysql_stmt_fetch(st) == MYSQL_NO_DATA;
-    if (!ok)
-      snprintf(r->error, sizeof r->error, "wrong answer for id %lld: %s", id,
-               st ? mysql_stmt_error(st) : mysql_error(my));
+    ok = raw_my_select(&q, id);
   }
-  if (st == NULL || r->error[0] == '\0')
-    snprintf(r->error, sizeof r->error, "%s", st ? mysql_stmt_error(st) : mysql_error(my));
-  if (st) mysql_stmt_close(st);
+  raw_my_close(&q, !ok, r->error, sizeof r->error);
   r->ph->secs = now - start;
   r->ph->ran = ok;
   return ok ? 0 : -1;
