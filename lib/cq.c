@@ -179,22 +179,26 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   return count;
 }
 
-int aiodb__spin_until(const atomic_int *flag, unsigned us) {
+int aiodb__spin(int (*ready)(const void *), const void *arg, unsigned us) {
   struct timespec t0, t;
   int64_t limit = (int64_t)us * 1000, spent;
   unsigned i = 0;
-  if (us == 0) return atomic_load_explicit(flag, memory_order_acquire);
+  if (us == 0) return ready(arg);
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
-    if (atomic_load_explicit(flag, memory_order_acquire)) return 1;
+    if (ready(arg)) return 1;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
     if (++i % 64 != 0) continue;
     clock_gettime(CLOCK_MONOTONIC, &t);
     spent = (int64_t)(t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec);
-    if (spent >= limit) return atomic_load_explicit(flag, memory_order_acquire);
+    if (spent >= limit) return ready(arg);
   }
+}
+
+int aiodb__flag_set(const void *flag) {
+  return atomic_load_explicit((const atomic_int *)flag, memory_order_acquire);
 }
 
 int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us) {
@@ -209,7 +213,7 @@ int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms) {
   int rc;
   if (cq == NULL) return AIODB_EINVAL;
   spin = atomic_load_explicit(&cq->spin_us, memory_order_relaxed);
-  if (spin > 0 && timeout_ms != 0 && aiodb__spin_until(&cq->pending, spin))
+  if (spin > 0 && timeout_ms != 0 && aiodb__spin(aiodb__flag_set, &cq->pending, spin))
     return aiodb_cq_dispatch(cq, 0);
   p.fd = cq->rfd;
   p.events = POLLIN;

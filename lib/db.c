@@ -386,7 +386,7 @@ static void *worker_main(void *arg) {
            * callback): look for it before paying for a sleep and a wake. */
           atomic_store_explicit(&db->submitted, 0, memory_order_relaxed);
           pthread_mutex_unlock(&db->lock);
-          aiodb__spin_until(&db->submitted, db->spin_us);
+          aiodb__spin(aiodb__flag_set, &db->submitted, db->spin_us);
           pthread_mutex_lock(&db->lock);
           spun = 1;
           continue;

@@ -279,18 +279,7 @@ static int would_deadlock(const aiodb_future *f) {
   return f->target == NULL || f->target == self;
 }
 
-/* Spins up to us microseconds for f to be done; returns 1 if it is. */
-static int spin_done(const aiodb_future *f, unsigned us) {
-  int64_t until = now_ns() + (int64_t)us * 1000;
-  unsigned i = 0;
-  while (!aiodb_future_done(f)) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-    if (++i % 64 == 0 && now_ns() >= until) return aiodb_future_done(f);
-  }
-  return 1;
-}
+static int is_done(const void *f) { return aiodb_future_done(f); }
 
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site) {
@@ -319,7 +308,7 @@ int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
   }
   if (timeout_ms == 0) return AIODB_ETIMEDOUT;
   /* f->db is alive: a db is freed only once all its futures are done. */
-  if (f->db != NULL && f->db->spin_us > 0 && spin_done(f, f->db->spin_us))
+  if (f->db != NULL && f->db->spin_us > 0 && aiodb__spin(is_done, f, f->db->spin_us))
     return 0;
 
   pthread_once(&park_once, park_init);

@@ -174,8 +174,10 @@ struct aiodb_cq {
   atomic_uint spin_us;          /* aiodb_cq_set_spin */
 };
 
-/* Spins up to us microseconds until *flag is non-zero; returns it. */
-int aiodb__spin_until(const atomic_int *flag, unsigned us);
+/* Spins up to us microseconds until ready(arg); returns its last answer. */
+int aiodb__spin(int (*ready)(const void *), const void *arg, unsigned us);
+/* ready() for aiodb__spin: is the atomic_int at flag non-zero? */
+int aiodb__flag_set(const void *flag);
 
 void aiodb__cq_ref(aiodb_cq *cq);
 void aiodb__cq_unref(aiodb_cq *cq);
