@@ -25,9 +25,9 @@ typedef struct adapter_run {
   void *ud;
 } adapter_run;
 
-static void adapter_submit(adapter_run *r);
+static inline void adapter_submit(adapter_run *r);
 
-static void adapter_on_result(aiodb_future *f, void *ud) {
+static inline void adapter_on_result(aiodb_future *f, void *ud) {
   adapter_run *r = (adapter_run *)ud;
   aiodb_result *res = aiodb_future_result(f);
   if (!pthread_equal(pthread_self(), r->loop_thread)) r->off_thread++;
@@ -41,7 +41,7 @@ static void adapter_on_result(aiodb_future *f, void *ud) {
   if (r->done == ADAPTER_TOTAL) r->all_done(r->ud);
 }
 
-static void adapter_submit(adapter_run *r) {
+static inline void adapter_submit(adapter_run *r) {
   aiodb_value v[2];
   aiodb_future *f;
   v[0] = v[1] = aiodb_int(r->submitted++);
@@ -55,7 +55,7 @@ static void adapter_submit(adapter_run *r) {
 
 /* Opens an in-memory database and submits the first queries; the rest are
  * submitted from callbacks. Call on the loop's thread. */
-static void adapter_start(adapter_run *r, void (*all_done)(void *), void *ud) {
+static inline void adapter_start(adapter_run *r, void (*all_done)(void *), void *ud) {
   aiodb_error err;
   int i;
   r->db = aiodb_open("sqlite://?max_size=2", NULL, &err);
@@ -72,7 +72,7 @@ static void adapter_start(adapter_run *r, void (*all_done)(void *), void *ud) {
 
 /* After the loop returned: checks every count and that nothing is left.
  * Returns the exit status. */
-static int adapter_finish(adapter_run *r, const char *name) {
+static inline int adapter_finish(adapter_run *r, const char *name) {
   int ok = r->done == ADAPTER_TOTAL && r->right == ADAPTER_TOTAL && r->off_thread == 0;
   long live;
   aiodb_db_free(r->db);

@@ -20,15 +20,7 @@
 #define LOOP_NAME "threads_poll"
 #endif
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#define ADAPTER_TOTAL 3000
-#define ADAPTER_IN_FLIGHT 64
-
-long aiodb__alloc_live(void);
-void aiodb__pools_trim(void);
+#include "adapter_common.h"
 
 typedef struct loop_thread {
   int tag;
