@@ -238,7 +238,11 @@ typedef struct aiodb_options {
                                this long (µs, at most 1000) looking for
                                work or an answer: lower latency with one
                                call in flight, for CPU (default 0: none) */
-  unsigned reserved[7];     /* zero */
+  unsigned pipeline;        /* PostgreSQL: most statements found queued
+                               together that a worker sends in one round
+                               trip (default 64, at most 1024; the URL's
+                               pipeline=0 turns it off) */
+  unsigned reserved[6];     /* zero */
 } aiodb_options;
 
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
@@ -275,6 +279,13 @@ AIODB_EXTERN void aiodb_db_free(aiodb_db *db);
 
 /* The cq this db's futures report to (opts->cq or its own); borrowed. */
 AIODB_EXTERN aiodb_cq *aiodb_db_cq(aiodb_db *db);
+
+/* Auto-pipelining counters, for tests and tuning: how many batches of
+ * statements found queued together were sent, and how many statements they
+ * held in all (batched / batches is the mean depth). Either pointer may be
+ * NULL; both stay 0 on a driver that sends one statement at a time. */
+AIODB_EXTERN void aiodb_db_stats(const aiodb_db *db, uint64_t *batches,
+                                 uint64_t *batched);
 
 /* The driver's name: "sqlite", "postgresql" or "mysql"; static storage. */
 AIODB_EXTERN const char *aiodb_db_driver(const aiodb_db *db);

@@ -18,6 +18,8 @@
 #define DEFAULT_STACK (256u * 1024u)
 #define DEFAULT_STATEMENT_CACHE 64u
 #define DEFAULT_BATCH 1000u
+#define DEFAULT_PIPELINE 64u
+#define MAX_PIPELINE 1024u
 #define MAX_POOL 1024
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -352,6 +354,125 @@ static void close_cursors_locked(aiodb_conn *conn) {
   }
 }
 
+/* After a job ran: names its error for a cancel or a deadline, and tells
+ * whether the connection is broken. */
+static int settle(aiodb_conn *conn, aiodb_future *f) {
+  const aiodb__driver *drv = conn->db->driver;
+  unsigned flags = atomic_load(&f->flags);
+  int broken = 0;
+  if (f->err.code != 0 && (flags & AIODB__F_TIMEDOUT))
+    aiodb__err_set(&f->err, AIODB_ETIMEDOUT,
+                   "the statement ran past its deadline and was stopped");
+  else if (f->err.code != 0 && (flags & AIODB__F_CANCEL))
+    f->err.code = AIODB_ECANCELED;
+  else if (f->err.code != 0 && drv->is_broken &&
+           drv->is_broken(conn->native, &f->err))
+    broken = 1;
+  if (f->kind == AIODB__JOB_CUR_NEXT && f->err.code != 0 && !f->cur->failed) {
+    /* The statement was reset: a later batch must not start over. */
+    f->cur->failed = 1;
+    f->cur->err = f->err;
+  }
+  return broken;
+}
+
+/* ---- auto-pipelining: statements found queued together go to a driver
+ * that can send them in one round trip (PostgreSQL's pipeline mode). Only
+ * plain statements outside a tx or cursor, without a deadline: once sent
+ * ahead a statement cannot be interrupted on its own (the server would stop
+ * whichever statement it is running), so one with a deadline goes alone. */
+
+typedef struct batch {
+  aiodb_conn *conn;
+  size_t n;
+  int broken;
+  aiodb_future *f[MAX_PIPELINE];
+} batch;
+
+static int batchable(const aiodb_future *f) {
+  return f->kind == AIODB__JOB_QUERY && f->tx == NULL && f->cur == NULL &&
+         !(atomic_load(&f->flags) & (AIODB__F_DEADLINE | AIODB__F_CANCEL));
+}
+
+/* The job next_job would take, if it may join a batch. Called locked. */
+static aiodb_future *peek_batchable(aiodb_conn *conn) {
+  aiodb__qnode *q = &conn->own;
+  aiodb_future *f;
+  if (aiodb__q_empty(q)) {
+    if (conn->pinned) return NULL;
+    q = &conn->db->shared;
+    if (aiodb__q_empty(q)) return NULL;
+  }
+  f = aiodb__q_data(q->next, aiodb_future, node);
+  return batchable(f) ? f : NULL;
+}
+
+/* The driver finished statement i of the batch: complete its future. */
+static void batch_done(void *ud, size_t i) {
+  batch *b = ud;
+  aiodb_future *f = b->f[i];
+  aiodb_db *db = b->conn->db;
+  if (settle(b->conn, f)) b->broken = 1;
+  if (f->err.code != 0) {
+    aiodb_result_free(f->result);
+    f->result = NULL;
+  }
+  pthread_mutex_lock(&db->lock);
+  f->state = AIODB__JS_FINISHED;
+  job_detach_locked(f);
+  pthread_mutex_unlock(&db->lock);
+  aiodb__future_complete(f);
+}
+
+/* Runs first and the batchable jobs queued behind it as one batch. Called
+ * locked and returns locked; returns 1 if the connection broke. */
+static int run_batch(aiodb_conn *conn, aiodb_future *first) {
+  aiodb_db *db = conn->db;
+  aiodb__stmt st[MAX_PIPELINE];
+  aiodb_result *res[MAX_PIPELINE];
+  aiodb__err *err[MAX_PIPELINE];
+  batch b;
+  aiodb_future *f = first;
+  size_t i, n = 0;
+
+  b.conn = conn;
+  b.broken = 0;
+  for (;;) {
+    if (f != first) aiodb__q_remove(&f->node);
+    f->state = AIODB__JS_SENT;
+    f->running_on = conn;
+    f->target = conn;
+    b.f[n++] = f;
+    if (n == db->pipeline || (f = peek_batchable(conn)) == NULL) break;
+  }
+  pthread_mutex_unlock(&db->lock);
+
+  b.n = 0;
+  for (i = 0; i < n; i++) {
+    f = b.f[i];
+    if (new_result(f) != 0) { /* it fails alone; the others go on */
+      pthread_mutex_lock(&db->lock);
+      f->state = AIODB__JS_FINISHED;
+      job_detach_locked(f);
+      pthread_mutex_unlock(&db->lock);
+      aiodb__future_complete(f);
+      continue;
+    }
+    b.f[b.n] = f;
+    stmt_of(f, &st[b.n]);
+    res[b.n] = f->result;
+    err[b.n] = &f->err;
+    b.n++;
+  }
+  if (b.n > 0) {
+    atomic_fetch_add_explicit(&db->batches, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&db->batched, b.n, memory_order_relaxed);
+    db->driver->exec_batch(conn->native, st, res, err, b.n, batch_done, &b);
+  }
+  pthread_mutex_lock(&db->lock);
+  return b.broken;
+}
+
 static void *worker_main(void *arg) {
   aiodb_conn *conn = arg;
   aiodb_db *db = conn->db;
@@ -359,7 +480,6 @@ static void *worker_main(void *arg) {
   aiodb__err cerr, qerr;
   aiodb__qnode orphans;
   aiodb_future *f, *close_f = NULL;
-  unsigned flags;
   int broken = 0, spun = 0;
 
   tls_conn = conn;
@@ -416,6 +536,11 @@ static void *worker_main(void *arg) {
         continue;
       }
       spun = 0;
+      if (batchable(f) && db->driver->exec_batch && db->pipeline > 1 &&
+          peek_batchable(conn) != NULL) {
+        if (run_batch(conn, f)) break; /* the connection broke */
+        continue;
+      }
       f->state = AIODB__JS_RUNNING;
       f->running_on = conn;
       f->target = conn;
@@ -423,21 +548,7 @@ static void *worker_main(void *arg) {
       pthread_mutex_unlock(&db->lock);
 
       run_job(conn, f);
-      flags = atomic_load(&f->flags);
-      if (f->err.code != 0 && (flags & AIODB__F_TIMEDOUT))
-        aiodb__err_set(&f->err, AIODB_ETIMEDOUT,
-                       "the statement ran past its deadline and was stopped");
-      else if (f->err.code != 0 && (flags & AIODB__F_CANCEL))
-        f->err.code = AIODB_ECANCELED;
-      else if (f->err.code != 0 && drv->is_broken &&
-               drv->is_broken(conn->native, &f->err))
-        broken = 1;
-
-      if (f->kind == AIODB__JOB_CUR_NEXT && f->err.code != 0 && !f->cur->failed) {
-        /* The statement was reset: a later batch must not start over. */
-        f->cur->failed = 1;
-        f->cur->err = f->err;
-      }
+      if (settle(conn, f)) broken = 1;
 
       pthread_mutex_lock(&db->lock);
       conn->running = NULL;
@@ -603,6 +714,10 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   }
   f->state = AIODB__JS_QUEUED;
   f->counted = 1;
+  /* Before any worker can see it: a statement with a deadline is never sent
+   * ahead in a pipeline. */
+  if (is_statement(f) && db->timeout_ms > 0)
+    atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
   if (f->tx) f->tx->refs++;
   if (f->cur) f->cur->refs++;
   if (pin && pin->conn == NULL && !pins_connection(f)) {
@@ -1206,6 +1321,7 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   db->max_size = drv->default_max_size ? drv->default_max_size : 1;
   db->stack_size = DEFAULT_STACK;
   db->statement_cache = DEFAULT_STATEMENT_CACHE;
+  db->pipeline = DEFAULT_PIPELINE;
   if ((s = aiodb__url_opt(url, "max_size")) != NULL) {
     if (aiodb__parse_uint("max_size", s, 1, MAX_POOL, &v, err)) return AIODB_EINVAL;
     db->max_size = (unsigned)v;
@@ -1232,6 +1348,11 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     if (aiodb__parse_uint("spin_us", s, 0, 1000, &v, err)) return AIODB_EINVAL;
     db->spin_us = (unsigned)v;
   }
+  if ((s = aiodb__url_opt(url, "pipeline")) != NULL) {
+    if (aiodb__parse_uint("pipeline", s, 0, MAX_PIPELINE, &v, err))
+      return AIODB_EINVAL;
+    db->pipeline = (unsigned)v;
+  }
   if ((s = aiodb__url_opt(url, "force_rollback")) != NULL) {
     if (aiodb__parse_bool("force_rollback", s, &b, err)) return AIODB_EINVAL;
     db->force_rollback = b;
@@ -1247,7 +1368,11 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
       return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
     if (o->spin_us > 1000)
       return aiodb__error_set(err, AIODB_EINVAL, "spin_us must be at most 1000");
+    if (o->pipeline > MAX_PIPELINE)
+      return aiodb__error_set(err, AIODB_EINVAL, "pipeline must be at most %u",
+                              MAX_PIPELINE);
     if (o->spin_us) db->spin_us = o->spin_us;
+    if (o->pipeline) db->pipeline = o->pipeline;
     if (o->max_size) db->max_size = o->max_size;
     if (o->min_size) db->min_size = o->min_size;
     if (o->stack_size) db->stack_size = o->stack_size;
@@ -1407,6 +1532,11 @@ void aiodb_db_free(aiodb_db *db) {
 }
 
 aiodb_cq *aiodb_db_cq(aiodb_db *db) { return db ? db->cq : NULL; }
+
+void aiodb_db_stats(const aiodb_db *db, uint64_t *batches, uint64_t *batched) {
+  if (batches) *batches = db ? atomic_load(&db->batches) : 0;
+  if (batched) *batched = db ? atomic_load(&db->batched) : 0;
+}
 
 const char *aiodb_db_driver(const aiodb_db *db) {
   return db ? db->driver->name : NULL;

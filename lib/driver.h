@@ -100,6 +100,16 @@ typedef struct aiodb__driver {
    * (mysql_thread_init / mysql_thread_end). */
   void (*thread_start)(void);
   void (*thread_stop)(void);
+
+  /* Optional (NULL: the core runs queued statements one at a time): runs
+   * st[0..n) in order, in as few round trips as the client allows, each
+   * exactly as exec would, with its own res[i] and e[i] (code 0: success);
+   * one's failure touches no other. Calls done(ud, i) once for each i, in
+   * order, as soon as statement i is finished: from then on statement i + 1
+   * is the one the server runs, and the one interrupt stops. */
+  void (*exec_batch)(void *native, const aiodb__stmt *st,
+                     aiodb_result *const *res, aiodb__err *const *e, size_t n,
+                     void (*done)(void *ud, size_t i), void *ud);
 } aiodb__driver;
 
 /* The drivers built into this library; NULL-terminated. */

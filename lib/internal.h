@@ -88,6 +88,7 @@ typedef enum aiodb__job_state {
   AIODB__JS_NEW = 0,
   AIODB__JS_QUEUED,
   AIODB__JS_RUNNING,
+  AIODB__JS_SENT,       /* sent ahead in a pipeline: past canceling */
   AIODB__JS_FINISHED
 } aiodb__job_state;
 
@@ -267,6 +268,8 @@ struct aiodb_db {
   unsigned statement_cache;
   int force_rollback;
   unsigned spin_us;         /* spin before sleeping (workers and waiters) */
+  unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
+  atomic_uint_fast64_t batches, batched;  /* aiodb_db_stats */
   atomic_int submitted;     /* set by each submit: ends a worker's spin */
   int closing;
   int own_cq;

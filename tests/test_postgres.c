@@ -351,6 +351,210 @@ START_TEST(pg_cursor_memory_is_bounded) {
 }
 END_TEST
 
+/* ---- auto-pipelining: statements found queued together on a connection
+ * go out as one libpq pipeline, each as if sent alone ---- */
+
+#define AP_N 300
+
+/* Holds db's one connection for 0.2 s, so that what is submitted next
+ * queues up. Its deadline keeps it out of any batch. */
+static aiodb_future *held(aiodb_db *db) {
+  aiodb_future *f = aiodb_query(db, "SELECT pg_sleep(0.2)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 30000), 0);
+  return f;
+}
+
+/* Runs `SELECT ? * 2` AP_N times, all submitted while the one connection
+ * is held by a short sleep so that they queue up; checks every answer and
+ * returns the db's batch count. */
+static uint64_t queued_doubles(aiodb_db *db) {
+  static aiodb_future *f[AP_N];
+  aiodb_value v = aiodb_int(0);
+  aiodb_future *hold;
+  uint64_t batches, batched;
+  int i;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT ?::int8 * 2 AS v", &v, 1)));
+  hold = held(db);
+  for (i = 0; i < AP_N; i++) {
+    v = aiodb_int(i);
+    f[i] = aiodb_query(db, "SELECT ?::int8 * 2 AS v", &v, 1);
+  }
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < AP_N; i++) {
+    aiodb_test_ok(f[i]);
+    ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f[i]), 0, 0), 2 * i);
+    aiodb_future_free(f[i]);
+  }
+  aiodb_db_stats(db, &batches, &batched);
+  ck_assert_uint_le(batched, AP_N);
+  ck_assert(batches == 0 || batched / batches >= 2);
+  return batches;
+}
+
+START_TEST(pg_autopipeline_sends_queued_statements_together) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *off = pg_open("socket_url", "pipeline=0");
+  aiodb_options o;
+  aiodb_error err;
+  uint64_t batches, batched;
+
+  /* at most 64 a batch by default: at least 5 batches for 300 */
+  batches = queued_doubles(db);
+  ck_assert_uint_ge(batches, AP_N / 64);
+  aiodb_db_stats(db, NULL, &batched);
+  ck_assert_uint_ge(batched, AP_N - 64);
+  ck_assert_uint_eq(queued_doubles(off), 0);
+  aiodb_db_free(off);
+  aiodb_db_free(db);
+
+  /* the depth follows the option */
+  db = pg_open("socket_url", "pipeline=8");
+  ck_assert_uint_ge(queued_doubles(db), AP_N / 8);
+  aiodb_db_free(db);
+  aiodb_options_init(&o);
+  o.pipeline = 4;
+  db = aiodb_open(pg_url("socket_url"), &o, &err);
+  ck_assert_ptr_nonnull(db);
+  ck_assert_uint_ge(queued_doubles(db), AP_N / 4);
+  aiodb_db_free(db);
+
+  ck_assert_ptr_null(aiodb_open("postgresql://h/db?pipeline=1025", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  o.pipeline = 5000;
+  ck_assert_ptr_null(aiodb_open("postgresql://h/db", &o, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Inserts in one batch, some failing, with a statement not yet prepared in
+ * the middle: each fails alone and the order holds. */
+START_TEST(pg_autopipeline_keeps_order_and_isolates_errors) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f[41], *hold, *agg;
+  aiodb_value v = aiodb_int(-1);
+  char want[256] = "-1";
+  uint64_t batched;
+  int i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_ap; "
+                      "CREATE TABLE pg_ap(seq serial PRIMARY KEY, k int UNIQUE)");
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO pg_ap(k) VALUES (?)", &v, 1)));
+  hold = held(db);
+  for (i = 0; i < 41; i++) {
+    if (i == 10) {
+      v = aiodb_int(0);
+      f[i] = aiodb_query(db, "SELECT count(*) FROM pg_ap WHERE k >= ?", &v, 1);
+      continue;
+    }
+    v = aiodb_int((i - (i > 10)) % 20); /* rows 21..40 repeat 0..19 */
+    f[i] = aiodb_query(db, "INSERT INTO pg_ap(k) VALUES (?)", &v, 1);
+  }
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < 41; i++) {
+    if (i == 10) {
+      aiodb_test_ok(f[i]);
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f[i]), 0, 0), 10);
+    } else if (i < 21) {
+      aiodb_test_ok(f[i]);
+      ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f[i])), 1);
+    } else {
+      ck_assert_int_eq(aiodb_test_err(f[i]), AIODB_ECONSTRAINT);
+      ck_assert_str_eq(aiodb_future_sqlstate(f[i]), "23505");
+    }
+    aiodb_future_free(f[i]);
+  }
+  for (i = 0; i < 20; i++) snprintf(want + strlen(want), 8, ",%d", i);
+  agg = aiodb_test_ok(aiodb_query(db, "SELECT string_agg(k::text, ',' ORDER BY seq) FROM pg_ap",
+                                  NULL, 0));
+  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(agg), 0, 0), want);
+  aiodb_future_free(agg);
+  aiodb_db_stats(db, NULL, &batched);
+  ck_assert_uint_ge(batched, 30);
+  aiodb_test_exec(db, "DROP TABLE pg_ap");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A statement with a deadline is never sent ahead: its deadline holds. */
+START_TEST(pg_autopipeline_leaves_deadlines_alone) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f[11], *hold;
+  aiodb_value v = aiodb_float(0);
+  uint64_t batches, batched;
+  double t0;
+  int i;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT pg_sleep(?::float8)", &v, 1)));
+  hold = held(db);
+  for (i = 0; i < 11; i++) {
+    v = aiodb_float(i == 5 ? 30 : 0);
+    f[i] = aiodb_query(db, "SELECT pg_sleep(?::float8)", &v, 1);
+    if (i == 5) ck_assert_int_eq(aiodb_future_set_timeout(f[i], 300), 0);
+  }
+  t0 = aiodb_test_now_ms();
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < 11; i++) {
+    if (i == 5)
+      ck_assert_int_eq(aiodb_test_err(f[i]), AIODB_ETIMEDOUT);
+    else
+      aiodb_test_ok(f[i]);
+    aiodb_future_free(f[i]);
+  }
+  ck_assert(aiodb_test_now_ms() - t0 < 5000);
+  /* the five before it and the five after it, in two batches */
+  aiodb_db_stats(db, &batches, &batched);
+  ck_assert_uint_eq(batches, 2);
+  ck_assert_uint_eq(batched, 10);
+  aiodb_db_free(db);
+
+  /* timeout_ms gives every statement a deadline: none is sent ahead */
+  db = pg_open("socket_url", "timeout_ms=5000");
+  ck_assert_uint_eq(queued_doubles(db), 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The connection dies in the middle of a batch: that statement and those
+ * sent after it fail with AIODB_ECONNLOST, each once; a new connection
+ * serves what follows. */
+START_TEST(pg_autopipeline_connection_lost_mid_batch) {
+  static const char kill[] =
+      "SELECT CASE WHEN ?::int8 = 1 THEN pg_terminate_backend(pg_backend_pid()) END";
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f[11], *hold;
+  aiodb_value v = aiodb_int(0);
+  uint64_t batches;
+  int i;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, kill, &v, 1)));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT ?::int8", &v, 1)));
+  hold = held(db);
+  for (i = 0; i < 11; i++) {
+    v = aiodb_int(i == 5);
+    f[i] = aiodb_query(db, i == 5 ? kill : "SELECT ?::int8", &v, 1);
+  }
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < 11; i++) {
+    if (i < 5)
+      aiodb_test_ok(f[i]);
+    else
+      ck_assert_int_eq(aiodb_test_err(f[i]), AIODB_ECONNLOST);
+    aiodb_future_free(f[i]);
+  }
+  aiodb_db_stats(db, &batches, NULL);
+  ck_assert_uint_ge(batches, 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -362,6 +566,10 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
   AIODB_TCASE(s, pg_escaped_password);
   AIODB_TCASE(s, pg_server_restart_mid_query);
+  AIODB_TCASE(s, pg_autopipeline_sends_queued_statements_together);
+  AIODB_TCASE(s, pg_autopipeline_keeps_order_and_isolates_errors);
+  AIODB_TCASE(s, pg_autopipeline_leaves_deadlines_alone);
+  AIODB_TCASE(s, pg_autopipeline_connection_lost_mid_batch);
   {
     TCase *big = tcase_create("pg_cursor_memory_is_bounded");
     tcase_set_timeout(big, 300);

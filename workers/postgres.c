@@ -52,6 +52,8 @@ typedef struct pg_conn {
   Oid *types;
   char *text;       /* printed numbers */
   size_t nparams_cap, text_cap;
+  char *key;        /* the cache key being looked up */
+  size_t key_cap;
 } pg_conn;
 
 typedef struct pg_cursor {
@@ -260,6 +262,7 @@ static void pg_disconnect(void *native) {
   aiodb__free(c->formats);
   aiodb__free(c->types);
   aiodb__free(c->text);
+  aiodb__free(c->key);
   aiodb__free(c);
 }
 
@@ -363,34 +366,52 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
   return 0;
 }
 
+/* Builds the cache key of sql with the argument types bind_row laid out
+ * (in c->key; its length in *klen) and returns its cache slot, or -1. */
+static int lookup(pg_conn *c, const char *sql, size_t len, size_t nparams,
+                  size_t *klen) {
+  size_t need = len + 1 + nparams * 11 + 1, i;
+  char *p;
+  if (need > c->key_cap) {
+    p = aiodb__realloc(c->key, need);
+    if (p == NULL) return -2;
+    c->key = p;
+    c->key_cap = need;
+  }
+  memcpy(c->key, sql, len);
+  p = c->key + len;
+  *p++ = '\0';
+  for (i = 0; i < nparams; i++) p += sprintf(p, "%u,", (unsigned)c->types[i]);
+  *klen = (size_t)(p - c->key);
+  for (i = 0; i < c->n; i++) {
+    if (c->cache[i].len == *klen && memcmp(c->cache[i].key, c->key, *klen) == 0) {
+      c->cache[i].used = ++c->tick;
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
 /* The prepared statement for sql with these argument types: from the cache,
  * or prepared now (evicting the least recently used). NULL name: the
  * unnamed statement, when caching is off. */
 static int prepare(pg_conn *c, const char *sql, size_t len, size_t nparams,
                    const char **name, aiodb__err *e) {
-  char *key;
-  size_t klen = len + 1 + nparams * 11, i;
+  char *key = NULL;
+  size_t klen, i;
   unsigned victim = 0;
   PGresult *res;
-  char *p;
-  int rc;
+  int rc, slot;
 
   *name = "";
-  key = aiodb__malloc(klen + 1);
-  if (key == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  memcpy(key, sql, len);
-  p = key + len;
-  *p++ = '\0';
-  for (i = 0; i < nparams; i++) p += sprintf(p, "%u,", (unsigned)c->types[i]);
-  klen = (size_t)(p - key);
-  for (i = 0; i < c->n; i++) {
-    if (c->cache[i].len == klen && memcmp(c->cache[i].key, key, klen) == 0) {
-      c->cache[i].used = ++c->tick;
-      *name = c->cache[i].name;
-      aiodb__free(key);
-      return 0;
-    }
+  slot = lookup(c, sql, len, nparams, &klen);
+  if (slot >= 0) {
+    *name = c->cache[slot].name;
+    return 0;
   }
+  if (slot == -2 || (c->cap > 0 && (key = aiodb__malloc(klen)) == NULL))
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (key) memcpy(key, c->key, klen);
   if (c->cap > 0 && c->n == c->cap) {
     char sqlbuf[64];
     for (i = 1; i < c->n; i++)
@@ -642,6 +663,93 @@ static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   return 0;
 }
 
+/* ---- auto-pipelining: statements queued together go out in pipeline
+ * mode, each followed by a sync, so that each is its own implicit
+ * transaction exactly as when sent one at a time ---- */
+
+/* Argument bytes sent ahead at most: far below what the two sockets buffer,
+ * so sending cannot block on a server that is blocked sending results. */
+#define BATCH_BYTES 65536
+
+static size_t arg_bytes(const aiodb__stmt *s) {
+  size_t i, n = 0;
+  for (i = 0; i < s->nargs; i++)
+    n += s->args[i].type == AIODB_TYPE_TEXT || s->args[i].type == AIODB_TYPE_BLOB
+             ? s->args[i].len
+             : 8;
+  return n;
+}
+
+/* Sends, in pipeline mode, the statements at the front of st[0..n) whose
+ * prepared statement is cached. Returns how many went out; 0: the first
+ * must run alone (not prepared yet, or not preparable). */
+static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
+  size_t i, bytes = 0, klen;
+  aiodb__err ignored;
+  int slot;
+  for (i = 0; i < n; i++) {
+    bytes += arg_bytes(&st[i]);
+    if (i > 0 && bytes > BATCH_BYTES) break;
+    if (bind_row(c, st[i].args, st[i].nargs, &ignored) != 0) break;
+    slot = lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen);
+    if (slot < 0) break;
+    if (i == 0 && !PQenterPipelineMode(c->pg)) break;
+    if (!PQsendQueryPrepared(c->pg, c->cache[slot].name, (int)st[i].nargs,
+                             c->values, c->lengths, c->formats, 0))
+      break;
+    if (!PQpipelineSync(c->pg)) {
+      i++; /* sent, and its failure is read like any other */
+      break;
+    }
+  }
+  if (i == 0 && PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF)
+    PQexitPipelineMode(c->pg);
+  return i;
+}
+
+/* Reads the results of count statements sent by send_run: each one's
+ * result, then its sync. */
+static void read_run(pg_conn *c, size_t first, size_t count,
+                     aiodb_result *const *res, aiodb__err *const *e,
+                     void (*done)(void *, size_t), void *ud) {
+  size_t i;
+  PGresult *r;
+  for (i = 0; i < count; i++) {
+    int got = 0;
+    while ((r = PQgetResult(c->pg)) != NULL) {
+      if (!got && take(c, r, res[i], 1, e[i]) == 0)
+        aiodb__result_set_affected(res[i], affected_of(r));
+      got = 1;
+      PQclear(r);
+    }
+    if (!got) fail_from(c, NULL, e[i]); /* the connection is gone */
+    while ((r = PQgetResult(c->pg)) != NULL) {
+      int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+    done(ud, first + i);
+  }
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
+}
+
+static void pg_exec_batch(void *native, const aiodb__stmt *st,
+                          aiodb_result *const *res, aiodb__err *const *e,
+                          size_t n, void (*done)(void *, size_t), void *ud) {
+  pg_conn *c = native;
+  size_t i = 0, sent;
+  while (i < n) {
+    sent = send_run(c, st + i, n - i);
+    if (sent == 0) {
+      pg_exec(c, &st[i], res[i], e[i]);
+      done(ud, i++);
+      continue;
+    }
+    read_run(c, i, sent, res + i, e + i, done, ud);
+    i += sent;
+  }
+}
+
 /* ---- cursors: single-row mode, read a batch at a time ---- */
 
 static int pg_cursor_open(void *native, const aiodb__stmt *s, void **out,
@@ -756,4 +864,5 @@ const aiodb__driver aiodb__driver_postgres = {
     pg_is_broken,
     NULL,
     NULL,
+    pg_exec_batch,
 };
