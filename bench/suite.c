@@ -483,8 +483,13 @@ static void measure(aiodb_db *db, submit_fn submit, check_fn check, void *ctx,
 static void run_selects(const char *url, unsigned conns, int depth, int r) {
   aiodb_db *db = open_or_die(url, conns, conns);
   kv_ctx k = {db};
+  uint64_t batches, batched;
   measure(db, submit_select, check_select, &k, (int)conns * 4, conns * 200,
           depth, r);
+  aiodb_db_stats(db, &batches, &batched);
+  if (cfg.verbose && batches > 0)
+    fprintf(stderr, "  %s: %" PRIu64 " statements pipelined, %.1f a batch\n",
+            rows[r].id, batched, (double)batched / (double)batches);
   aiodb_db_free(db);
 }
 
