@@ -1,6 +1,5 @@
-/* The benchmarks' data: the kv table's rows, the same for every driver and
- * every program (aiodb bench, aiodb-bench), and a small fast generator for
- * the ids looked up. Header-only. */
+/* The benchmarks' data: the kv table's rows, the same for every driver,
+ * and a small fast generator for the ids looked up. Header-only. */
 #ifndef AIODB_BENCH_KV_H
 #define AIODB_BENCH_KV_H
 

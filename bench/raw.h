@@ -1,8 +1,7 @@
-/* The raw drivers' side of the point-select benchmarks, shared by
- * `aiodb bench` (tools/aiodb.c) and aiodb-bench (bench/suite.c): the
- * statement prepared once and run per id, exactly as a program calling the
- * client library directly would. Include after kv.h and the driver's own
- * header. Header-only. */
+/* The raw drivers' side of W3, the point selects on a server
+ * (bench/suite.c): the statement prepared once and run per id, exactly as a
+ * program calling the client library directly would. Include after kv.h
+ * and the driver's own header. Header-only. */
 #ifndef AIODB_BENCH_RAW_H
 #define AIODB_BENCH_RAW_H
 

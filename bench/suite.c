@@ -3,8 +3,9 @@
  * the median over the repeats of the ratio aiodb/raw within a repeat,
  * because the machines it runs on are shared and noisy.
  *
- *   W1  point select on SQLite (kv: 10,000 rows of 100 characters):
- *       raw loop; (a) 1 in flight; (b) 64 in flight over 1 and 2 connections
+ *   W1  point select on SQLite (kv: 10,000 rows of 100 characters by
+ *       default): raw loop; (a) 1 in flight; (b) 64 in flight over 1 and 2
+ *       connections
  *   W2  50,000 single-row inserts in one transaction on SQLite: raw loop;
  *       (a) one at a time; (b) pipelined; (c) aiodb_tx_query_many
  *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
@@ -15,7 +16,11 @@
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
  *
  * Every aiodb workload runs the way a loop program would: callbacks
- * dispatched from the cq, each one submitting the next call. */
+ * dispatched from the cq, each one submitting the next call.
+ *
+ * Run as `aiodb bench` (tools/aiodb.c), aiodb-bench (bench/main.c) or
+ * bench/run, which adds throwaway servers; docs/bench.md describes the
+ * table. */
 #include "suite.h"
 
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -49,7 +55,6 @@
 #endif
 #include "raw.h"
 
-#define KV_ROWS 10000
 #define MAX_REPEATS 21
 #define MAX_ROWS 32
 
@@ -58,6 +63,7 @@
 typedef struct settings {
   double secs;            /* per timed workload */
   int repeats;
+  int64_t kv_rows;        /* W1, W3, W5: kv's rows */
   int64_t inserts;        /* W2 */
   int64_t slow_rows;      /* W5: rows the 1-second query counts */
   const char *dir;        /* the SQLite files */
@@ -82,6 +88,11 @@ static double now_sec(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The next id to look up in kv: the same sequence for every workload. */
+static int64_t kv_id(uint64_t *rng) {
+  return (int64_t)(xorshift64(rng) % (uint64_t)cfg.kv_rows) + 1;
 }
 
 /* ---- a counting allocator: aiodb's allocations per query ---- */
@@ -253,6 +264,14 @@ static double median_ratio(const row *r) {
   return median(v, n);
 }
 
+/* 1 when some row is compared with row i. */
+static int is_base(int i) {
+  int j;
+  for (j = 0; j < n_rows; j++)
+    if (rows[j].base == i) return 1;
+  return 0;
+}
+
 static void print_table(void) {
   int i;
   printf("\n%-14s %-44s %11s %9s %9s %9s %8s %9s %8s\n", "workload", "what",
@@ -270,7 +289,7 @@ static void print_table(void) {
     if (r->base >= 0)
       snprintf(ratio, sizeof ratio, "%.2fx", median_ratio(r));
     else
-      snprintf(ratio, sizeof ratio, "base");
+      snprintf(ratio, sizeof ratio, "%s", is_base(i) ? "base" : "-");
     if (allocs >= 0) snprintf(al, sizeof al, "%.2f", allocs);
     printf("%-14s %-44s %11.0f %9.2f %9.1f %9.1f %8.1f %9s %8s\n", r->id,
            r->what, ops, ops > 0 ? 1e6 / ops : 0,
@@ -425,7 +444,7 @@ typedef struct kv_ctx {
 static aiodb_future *submit_select(flight *fl, slot *s) {
   kv_ctx *k = fl->ctx;
   aiodb_value arg;
-  s->id = (int64_t)(xorshift64(&fl->rng) % KV_ROWS) + 1;
+  s->id = kv_id(&fl->rng);
   arg = aiodb_int(s->id);
   return aiodb_query(k->db, SELECT_SQL, &arg, 1);
 }
@@ -509,20 +528,22 @@ static void loop_until(aiodb_db *db, aiodb_future *f, const char *what) {
 }
 
 #ifdef AIODB_HAVE_SQLITE
+/* The suite's own files in cfg.dir (made afresh, removed at the end), and
+ * aiodb's URLs for them. */
 static char kv_path[1024], ins_path[1024];
+static char kv_url[3200], ins_url[3200];
 
 static void sqlite_check(int rc, sqlite3 *db, const char *what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
     die("%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
-/* kv with KV_ROWS rows, made with sqlite3 directly (not timed). */
+/* kv with cfg.kv_rows rows, made with sqlite3 directly (not timed). */
 static void sqlite_make_kv(void) {
   sqlite3 *db;
   sqlite3_stmt *st;
   char v[VALUE_LEN];
   int64_t id;
-  snprintf(kv_path, sizeof kv_path, "%s/kv.db", cfg.dir);
   unlink(kv_path);
   sqlite_check(sqlite3_open(kv_path, &db), NULL, kv_path);
   sqlite_check(sqlite3_exec(db,
@@ -533,7 +554,7 @@ static void sqlite_make_kv(void) {
   sqlite_check(sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?, ?)", -1, &st,
                                   NULL),
                db, "prepare");
-  for (id = 1; id <= KV_ROWS; id++) {
+  for (id = 1; id <= cfg.kv_rows; id++) {
     make_value(v, id);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
@@ -560,7 +581,7 @@ static void sqlite_raw_selects(int r) {
   rss_reset();
   t0 = prev = now_sec();
   do {
-    id = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+    id = kv_id(&rng);
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_ROW ||
         !value_ok(sqlite3_column_text(st, 0),
@@ -578,20 +599,18 @@ static void sqlite_raw_selects(int r) {
 }
 
 static void w1(void) {
-  char url[1100];
   int raw = row_of("W1 raw", "sqlite3 loop, 1 thread", -1);
   int a = row_of("W1a", "aiodb, 1 in flight, 1 conn", raw);
   int b1 = row_of("W1b x1", "aiodb, 64 in flight, 1 conn", raw);
   int b2 = row_of("W1b x2", "aiodb, 64 in flight, 2 conns", raw);
   int spin = row_of("W1a spin", "W1a with spin_us=50", raw);
-  char spin_url[1200];
-  snprintf(url, sizeof url, "sqlite:///%s", kv_path);
-  snprintf(spin_url, sizeof spin_url, "%s?spin_us=50", url);
+  char spin_url[sizeof kv_url + 16];
+  snprintf(spin_url, sizeof spin_url, "%s?spin_us=50", kv_url);
   sqlite_raw_selects(raw);
-  run_selects(url, 1, 1, a);
+  run_selects(kv_url, 1, 1, a);
   run_selects(spin_url, 1, 1, spin);
-  run_selects(url, 1, 64, b1);
-  run_selects(url, 2, 64, b2);
+  run_selects(kv_url, 1, 64, b1);
+  run_selects(kv_url, 2, 64, b2);
 }
 
 /* ---- W2: inserts in one transaction ---- */
@@ -664,7 +683,6 @@ static int check_insert(aiodb_future *f, const slot *s) {
 /* W2 through aiodb: depth 1 (a), or everything submitted at once (b), or
  * one aiodb_tx_query_many (c, many = 1). */
 static void aiodb_inserts(int r, int depth, int many) {
-  char url[1100];
   aiodb_db *db;
   aiodb_tx *tx;
   aiodb_future *f;
@@ -673,8 +691,7 @@ static void aiodb_inserts(int r, int depth, int many) {
   double t0, t1;
   unsigned long a0;
   fresh_ins_table();
-  snprintf(url, sizeof url, "sqlite:///%s", ins_path);
-  db = open_or_die(url, 1, 1);
+  db = open_or_die(ins_url, 1, 1);
   f = aiodb_query(db, "SELECT 1", NULL, 0); /* connection open */
   loop_until(db, f, "warm-up");
   aiodb_future_free(f);
@@ -728,7 +745,6 @@ static void w2(void) {
   int a = row_of("W2a", "aiodb, one at a time, 1 tx", raw);
   int b = row_of("W2b", "aiodb, all submitted at once, 1 tx", raw);
   int c = row_of("W2c", "aiodb_tx_query_many, 1 tx", raw);
-  snprintf(ins_path, sizeof ins_path, "%s/ins.db", cfg.dir);
   sqlite_raw_inserts(raw);
   aiodb_inserts(a, 1, 0);
   aiodb_inserts(b, (int)cfg.inserts, 0);
@@ -741,8 +757,9 @@ static void w2(void) {
 /* kv on a server, through aiodb (not timed): DROP, CREATE, one query_many. */
 static void server_make_kv(const char *url, const char *create) {
   aiodb_db *db = open_or_die(url, 1, 1);
-  aiodb_value *args = malloc(sizeof *args * 2 * KV_ROWS);
-  char *vals = malloc((size_t)VALUE_LEN * KV_ROWS);
+  size_t n = (size_t)cfg.kv_rows;
+  aiodb_value *args = malloc(sizeof *args * 2 * n);
+  char *vals = malloc((size_t)VALUE_LEN * n);
   aiodb_future *f;
   int64_t i;
   if (args == NULL || vals == NULL) die("out of memory");
@@ -752,12 +769,12 @@ static void server_make_kv(const char *url, const char *create) {
   f = aiodb_query(db, create, NULL, 0);
   loop_until(db, f, "create kv");
   aiodb_future_free(f);
-  for (i = 0; i < KV_ROWS; i++) {
+  for (i = 0; i < cfg.kv_rows; i++) {
     make_value(vals + i * VALUE_LEN, i + 1);
     args[2 * i] = aiodb_int(i + 1);
     args[2 * i + 1] = aiodb_textn(vals + i * VALUE_LEN, VALUE_LEN);
   }
-  f = aiodb_query_many(db, "INSERT INTO kv VALUES (?, ?)", args, KV_ROWS, 2);
+  f = aiodb_query_many(db, "INSERT INTO kv VALUES (?, ?)", args, n, 2);
   loop_until(db, f, "fill kv");
   aiodb_future_free(f);
   free(args);
@@ -803,7 +820,7 @@ static int pg_raw_seq(void *native, void *ud) {
   int ok = raw_pg_prepare(pg, "bench_raw", rr->error, sizeof rr->error);
   t0 = prev = t = now_sec();
   while (ok && t - t0 < rr->secs) {
-    int64_t id = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+    int64_t id = kv_id(&rng);
     ok = raw_pg_select(pg, "bench_raw", id, rr->error, sizeof rr->error);
     rr->ops++;
     t = now_sec();
@@ -837,7 +854,7 @@ static int pg_raw_pipeline(void *native, void *ud) {
   while (ok && t - t0 < rr->secs) {
     for (i = 0; i < 64 && ok; i++) {
       const char *params[1] = {idbuf[i]};
-      ids[i] = (int64_t)(xorshift64(&rng) % KV_ROWS) + 1;
+      ids[i] = kv_id(&rng);
       snprintf(idbuf[i], sizeof idbuf[i], "%" PRId64, ids[i]);
       ok = PQsendQueryPrepared(pg, "bench_pipe", 1, params, NULL, NULL, 0) == 1;
     }
@@ -876,7 +893,7 @@ static int my_raw_seq(void *native, void *ud) {
   int ok = raw_my_open(&q, native);
   t0 = prev = t = now_sec();
   while (ok && t - t0 < rr->secs) {
-    ok = raw_my_select(&q, (long long)(xorshift64(&rng) % KV_ROWS) + 1);
+    ok = raw_my_select(&q, (long long)kv_id(&rng));
     rr->ops++;
     t = now_sec();
     hist_add(&rr->h, t - prev);
@@ -1072,7 +1089,6 @@ static gboolean stall_check(gpointer ud) {
 
 static void w5(void) {
   int r = row_of("W5", "GLib loop: W1b + a 1 s query; stall ms", -1);
-  char url[1100];
   aiodb_db *db, *slow;
   aiodb_cq *cq = aiodb_cq_new();
   GMainContext *ctx = g_main_context_new();
@@ -1087,11 +1103,10 @@ static void w5(void) {
   guint tick, check;
   int i;
 
-  snprintf(url, sizeof url, "sqlite:///%s", kv_path);
   aiodb_options_init(&o);
   o.cq = cq;
-  db = aiodb_open(url, &o, &err);
-  slow = aiodb_open(url, &o, &err);
+  db = aiodb_open(kv_url, &o, &err);
+  slow = aiodb_open(kv_url, &o, &err);
   if (db == NULL || slow == NULL) die("%s", err.message);
   g_main_context_push_thread_default(ctx);
   src = aiodb_glib_attach(cq, ctx);
@@ -1151,19 +1166,202 @@ static void w5(void) {
 }
 #endif
 
-/* ---- main ---- */
+/* ---- the SQLite files: the suite's own, in cfg.dir ---- */
+
+static char made_dir[64]; /* the temporary folder made for them, if any */
+
+#ifdef AIODB_HAVE_SQLITE
+/* A sqlite URL for path, with the characters aiodb_open would read
+ * otherwise ('%' and '?') percent-encoded. */
+static void sqlite_url(char *buf, size_t len, const char *path) {
+  size_t n = (size_t)snprintf(buf, len, "sqlite:///");
+  for (; *path != '\0' && n + 4 < len; path++) {
+    if (*path == '%' || *path == '?')
+      n += (size_t)snprintf(buf + n, len - n, "%%%02X", (unsigned char)*path);
+    else
+      buf[n++] = *path;
+  }
+  buf[n] = '\0';
+}
+
+static void set_path(char *path, size_t len, const char *name) {
+  if ((size_t)snprintf(path, len, "%s/%s", cfg.dir, name) >= len)
+    die("--dir '%s' is too long", cfg.dir);
+}
+
+static void remove_db(const char *path) {
+  static const char *const suffix[] = {"", "-journal", "-wal", "-shm"};
+  char p[1100];
+  size_t i;
+  if (path[0] == '\0') return;
+  for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+    snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+    unlink(p);
+  }
+}
+#endif
+
+/* At exit, also after die(): the files go, and the folder if made here. */
+static void remove_files(void) {
+#ifdef AIODB_HAVE_SQLITE
+  remove_db(kv_path);
+  remove_db(ins_path);
+#endif
+  if (made_dir[0] != '\0') rmdir(made_dir);
+}
+
+static void setup_files(void) {
+  if (cfg.dir == NULL) {
+    snprintf(made_dir, sizeof made_dir, "%s", "/tmp/aiodb-bench-XXXXXX");
+    if (mkdtemp(made_dir) == NULL) die("mkdtemp: %s", strerror(errno));
+    cfg.dir = made_dir;
+  }
+#ifdef AIODB_HAVE_SQLITE
+  set_path(kv_path, sizeof kv_path, "aiodb-bench-kv.db");
+  set_path(ins_path, sizeof ins_path, "aiodb-bench-ins.db");
+  sqlite_url(kv_url, sizeof kv_url, kv_path);
+  sqlite_url(ins_url, sizeof ins_url, ins_path);
+#endif
+  atexit(remove_files);
+}
+
+/* ---- URLs: `aiodb bench URL` names the database to measure ---- */
 
 static const char usage_text[] =
-    "usage: aiodb bench [options]\n"
+    "usage: aiodb bench [URL...] [options]\n"
+    "       aiodb-bench [URL...] [options]\n"
+    "Runs each workload through aiodb and through the raw driver (sqlite3,\n"
+    "libpq, libmariadb) in one process, repeated, and prints the medians and\n"
+    "the median ratio of aiodb to the raw driver:\n"
+    "  W1  point selects on SQLite        W2    inserts in one transaction\n"
+    "  W3  point selects on a server      W4    the bare hop to a worker\n"
+    "  W5  a GLib loop's longest stall    idle  memory per idle connection\n"
+    "A URL names the database to measure:\n"
+    "  sqlite:///DIR/FILE.db   W1 W2 W4 W5 idle, the suite's own files\n"
+    "                          (aiodb-bench-*.db, removed at the end) in DIR;\n"
+    "                          FILE.db itself is not touched\n"
+    "  postgresql://...        W3 on that server alone (as --pg URL)\n"
+    "  mysql:// or mariadb://  W3 on that server alone (as --mysql URL)\n"
+    "                          (W3 drops and refills a table kv there)\n"
+    "Without one: all but W3 (unless --pg or --mysql), in a temporary folder.\n"
+    "Options (a later one overrides an earlier one):\n"
     "  --seconds S      length of each timed workload (default 2)\n"
     "  --repeats N      repeats; the median is reported (default 5)\n"
+    "  --rows N         kv's rows for the point selects (default 10000)\n"
     "  --inserts N      W2's rows (default 50000)\n"
     "  --short          a quick run: 0.3 s, 1 repeat, 5000 inserts\n"
     "  --pg URL         run W3 on this PostgreSQL server\n"
     "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
     "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 idle)\n"
-    "  --dir DIR        where the SQLite files go (default: a new temp dir)\n"
+    "  --dir DIR        where the SQLite files go (default: as above)\n"
     "  --verbose        each repeat's figures on stderr\n";
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+_Noreturn static void usage_error(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "aiodb bench: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n\n%s", usage_text);
+  exit(2);
+}
+
+static int scheme_is(const char *url, const char *scheme) {
+  size_t n = strlen(scheme);
+  return strncasecmp(url, scheme, n) == 0 && strncmp(url + n, "://", 3) == 0;
+}
+
+static int hex_digit(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* The folder of the file a sqlite URL names, read as aiodb_open reads it
+ * (sqlite:///rel.db is "rel.db", sqlite:////abs.db "/abs.db", the path
+ * percent-decoded): 1, or 0 for the in-memory forms, which have none. */
+static int sqlite_url_dir(const char *url, char *dir, size_t len) {
+  const char *p = strstr(url, "://") + 3, *slash;
+  size_t n, i, j;
+  p += strcspn(p, "/?");
+  if (*p != '/') return 0;
+  p++;
+  n = strcspn(p, "?");
+  if (n >= len) usage_error("the path in '%s' is too long", url);
+  for (i = 0, j = 0; i < n; i++) {
+    if (p[i] == '%' && i + 2 < n && hex_digit((unsigned char)p[i + 1]) >= 0 &&
+        hex_digit((unsigned char)p[i + 2]) >= 0) {
+      dir[j++] = (char)(hex_digit((unsigned char)p[i + 1]) * 16 +
+                        hex_digit((unsigned char)p[i + 2]));
+      i += 2;
+    } else {
+      dir[j++] = p[i];
+    }
+  }
+  dir[j] = '\0';
+  if (dir[0] == '\0' || strcmp(dir, ":memory:") == 0) return 0;
+  if (strncmp(dir, "file:", 5) == 0) memmove(dir, dir + 5, j - 4);
+  slash = strrchr(dir, '/');
+  if (slash == NULL)
+    snprintf(dir, len, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    dir[slash - dir] = '\0';
+  return 1;
+}
+
+typedef struct urls {
+  const char *sqlite, *pg, *my;
+} urls;
+
+static void add_url(urls *u, const char *url) {
+  const char **slot;
+  const char *kind;
+  if (scheme_is(url, "sqlite")) {
+    slot = &u->sqlite;
+    kind = "SQLite";
+  } else if (scheme_is(url, "postgresql") || scheme_is(url, "postgres")) {
+    slot = &u->pg;
+    kind = "PostgreSQL";
+  } else if (scheme_is(url, "mysql") || scheme_is(url, "mariadb")) {
+    slot = &u->my;
+    kind = "MySQL/MariaDB";
+  } else {
+    usage_error("'%.*s': not a sqlite, postgresql, mysql or mariadb URL",
+                (int)strcspn(url, ":"), url);
+  }
+  if (*slot != NULL) usage_error("one %s URL at most", kind);
+  *slot = url;
+}
+
+/* Turns the URLs into settings; an option given as well is refused. */
+static void apply_urls(const urls *u) {
+  static char dir[1024];
+  if (u->pg != NULL) {
+    if (cfg.pg_url != NULL) usage_error("a PostgreSQL URL and --pg: give one");
+    cfg.pg_url = u->pg;
+  }
+  if (u->my != NULL) {
+    if (cfg.my_url != NULL) usage_error("a MySQL URL and --mysql: give one");
+    cfg.my_url = u->my;
+  }
+  if (u->sqlite != NULL) {
+#ifndef AIODB_HAVE_SQLITE
+    die("built without SQLite");
+#endif
+    if (cfg.dir == NULL && sqlite_url_dir(u->sqlite, dir, sizeof dir))
+      cfg.dir = dir;
+  } else if ((u->pg != NULL || u->my != NULL) && cfg.only == NULL) {
+    cfg.only = "W3"; /* only servers named: measure those */
+  }
+}
+
+/* ---- main ---- */
 
 static int arg_value(int argc, char **argv, int *i, const char *name,
                      const char **out) {
@@ -1174,35 +1372,55 @@ static int arg_value(int argc, char **argv, int *i, const char *name,
     return 1;
   }
   if (argv[*i][n] != '\0') return 0;
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "aiodb bench: %s needs a value\n%s", name, usage_text);
-    exit(2);
-  }
+  if (*i + 1 >= argc) usage_error("%s needs a value", name);
   *out = argv[++*i];
   return 1;
 }
 
+/* --only's list: names of workloads, separated by commas. */
+static void check_only(const char *list) {
+  static const char *const names[] = {"W1", "W2", "W3", "W4", "W5", "idle"};
+  const char *p = list;
+  size_t n, i;
+  for (;;) {
+    n = strcspn(p, ",");
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+      if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0) break;
+    if (i == sizeof names / sizeof names[0])
+      usage_error("--only: unknown workload '%.*s'", (int)n, p);
+    if (p[n] == '\0') return;
+    p += n + 1;
+  }
+}
+
 int aiodb_bench_main(int argc, char **argv) {
-  char tmpdir[] = "/tmp/aiodb-bench-XXXXXX";
+  urls u = {NULL, NULL, NULL};
   const char *v;
-  int i, rep, made_dir = 0;
+  int i, rep;
 
   aiodb_set_allocator(count_malloc, count_realloc, free);
   cfg.secs = 2;
   cfg.repeats = 5;
+  cfg.kv_rows = 10000;
   cfg.inserts = 50000;
   cfg.slow_rows = 4000000;
   for (i = 0; i < argc; i++) {
     if (arg_value(argc, argv, &i, "--seconds", &v)) {
       cfg.secs = strtod(v, NULL);
-      if (!(cfg.secs > 0 && cfg.secs <= 3600)) die("bad --seconds '%s'", v);
+      if (!(cfg.secs > 0 && cfg.secs <= 3600))
+        usage_error("--seconds wants 0 to 3600, got '%s'", v);
     } else if (arg_value(argc, argv, &i, "--repeats", &v)) {
       cfg.repeats = atoi(v);
       if (cfg.repeats < 1 || cfg.repeats > MAX_REPEATS)
-        die("--repeats wants 1 to %d", MAX_REPEATS);
+        usage_error("--repeats wants 1 to %d, got '%s'", MAX_REPEATS, v);
+    } else if (arg_value(argc, argv, &i, "--rows", &v)) {
+      cfg.kv_rows = strtoll(v, NULL, 10);
+      if (cfg.kv_rows < 1 || cfg.kv_rows > 10000000)
+        usage_error("--rows wants 1 to 10000000, got '%s'", v);
     } else if (arg_value(argc, argv, &i, "--inserts", &v)) {
       cfg.inserts = strtoll(v, NULL, 10);
-      if (cfg.inserts < 1 || cfg.inserts > 10000000) die("bad --inserts '%s'", v);
+      if (cfg.inserts < 1 || cfg.inserts > 10000000)
+        usage_error("--inserts wants 1 to 10000000, got '%s'", v);
     } else if (strcmp(argv[i], "--short") == 0) {
       cfg.secs = 0.3;
       cfg.repeats = 1;
@@ -1213,6 +1431,7 @@ int aiodb_bench_main(int argc, char **argv) {
     } else if (arg_value(argc, argv, &i, "--mysql", &v)) {
       cfg.my_url = v;
     } else if (arg_value(argc, argv, &i, "--only", &v)) {
+      check_only(v);
       cfg.only = v;
     } else if (arg_value(argc, argv, &i, "--dir", &v)) {
       cfg.dir = v;
@@ -1221,19 +1440,21 @@ int aiodb_bench_main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage_text, stdout);
       return 0;
+    } else if (argv[i][0] != '-' && strstr(argv[i], "://") != NULL) {
+      add_url(&u, argv[i]);
     } else {
-      fprintf(stderr, "aiodb bench: unknown option '%s'\n%s", argv[i],
-              usage_text);
-      return 2;
+      usage_error("unknown %s '%s'", argv[i][0] == '-' ? "option" : "argument",
+                  argv[i]);
     }
   }
-  if (cfg.dir == NULL) {
-    if (mkdtemp(tmpdir) == NULL) die("mkdtemp: %s", strerror(errno));
-    cfg.dir = tmpdir;
-    made_dir = 1;
-  }
+  apply_urls(&u);
+  setup_files();
   printf("aiodb %s bench: %g s per workload, %d repeat%s, median reported\n",
          aiodb_version(), cfg.secs, cfg.repeats, cfg.repeats == 1 ? "" : "s");
+  if (wanted("W1") || wanted("W2") || wanted("W5"))
+    printf("SQLite files in %s\n", cfg.dir);
+  if (wanted("W3") && cfg.pg_url == NULL && cfg.my_url == NULL)
+    printf("W3 skipped: no server given (--pg URL, --mysql URL)\n");
   fflush(stdout);
 
 #ifdef AIODB_HAVE_SQLITE
@@ -1263,13 +1484,10 @@ int aiodb_bench_main(int argc, char **argv) {
   }
   print_table();
   if (wanted("idle")) idle_memory();
-  if (made_dir) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/kv.db", cfg.dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/ins.db", cfg.dir);
-    unlink(path);
-    rmdir(cfg.dir);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "aiodb bench: cannot write the output: %s\n",
+            strerror(errno));
+    return 1;
   }
   return 0;
 }

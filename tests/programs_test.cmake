@@ -26,19 +26,28 @@ run(1 "AIODB_ECONNECT" ${TOOL} query "mysql://u:s3cret@127.0.0.1:1/db?connect_ti
 run(1 "AIODB_EINVAL: unknown URL scheme" ${TOOL} query "oracle://u:s3cret@localhost/db" "SELECT 1")
 run(2 "usage" ${TOOL})
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
-run(0 "aiodb-1/raw.*aiodb-64/raw" ${TOOL} bench ${url} --seconds 1 --rows 1000)
-# The benchmark suite, short: it runs and prints its table (no timings are
-# judged here).
-if(BENCH_SUITE)
-  run(0 "ratio W1a .*ratio W2c .*ratio W4a .*idle connections" ${BENCH_SUITE} --short --dir ${WORK})
+# The benchmark suite, short: it runs and prints its table; no timings are
+# judged here. A sqlite URL puts the suite's files next to the file it
+# names, which stays as it was.
+set(bench_header "workload +what +ops/s +us/op +p50 us +p99 us +RSS MiB +allocs/op +ratio")
+run(0 "SQLite files in ${WORK}\n.*${bench_header}.*\nW1 raw .* base\n.*\nW1a .*x\n.*ratio W1a += [0-9.]+ \\(vs W1 raw; 1 repeat\\).*ratio W2c .*ratio W4a .*idle connections"
+    ${TOOL} bench ${url} --short --rows 2000)
+run(0 " a \\| b.*1 \\| one.*\\(2 rows\\)" ${TOOL} query ${url} "SELECT a, b FROM t ORDER BY a")
+file(GLOB bench_left ${WORK}/aiodb-bench-*)
+if(bench_left)
+  message(FATAL_ERROR "aiodb bench left ${bench_left}")
 endif()
-if(BENCH_INSERT)
-  run(0 "query_many / one-at-a-time loop" ${BENCH_INSERT} ${WORK}/bench-insert.db 2000)
+run(0 "--rows N" ${TOOL} bench --help)
+run(2 "not a sqlite, postgresql, mysql or mariadb URL" ${TOOL} bench oracle://x/y)
+run(2 "--only: unknown workload 'W9'" ${TOOL} bench --only W1,W9)
+if(BENCH_SUITE)
+  run(0 "${bench_header}.*ratio W4a .*ratio W4b " ${BENCH_SUITE} --short --only W4 --dir ${WORK})
 endif()
 if(PG_DIR AND EXISTS ${PG_DIR}/socket_url)
   file(READ ${PG_DIR}/socket_url pg_url)
   string(STRIP "${pg_url}" pg_url)
-  run(0 "raw libpq.*aiodb-64/raw" ${TOOL} bench "${pg_url}&max_size=4" --seconds 0.5 --rows 500)
+  run(0 "${bench_header}.*\nW3 pg raw .*\nW3 pg pipe .*\nW3a pg .*\nW3b pg .*ratio W3a pg += .*ratio W3b pg += .*ratio W3b pg/pipe += "
+      ${TOOL} bench "${pg_url}" --short)
   run(0 "1 \\| x" ${TOOL} query "${pg_url}" "SELECT ?::int AS n, 'x' AS s" 1)
   if(LEGACY_PG)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes" ${LEGACY_PG} "${pg_url}")
@@ -47,7 +56,8 @@ endif()
 if(MYSQL_DIR AND EXISTS ${MYSQL_DIR}/socket_url)
   file(READ ${MYSQL_DIR}/socket_url my_url)
   string(STRIP "${my_url}" my_url)
-  run(0 "raw libmariadb.*aiodb-64/raw" ${TOOL} bench "${my_url}&max_size=4" --seconds 0.5 --rows 500)
+  run(0 "${bench_header}.*\nW3 my raw .*\nW3a my .*\nW3b my .*ratio W3a my += .*ratio W3b my += "
+      ${TOOL} bench "${my_url}" --short)
   run(0 "1 \\| x" ${TOOL} query "${my_url}" "SELECT ? AS n, 'x' AS s" 1)
   if(LEGACY_MYSQL)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes" ${LEGACY_MYSQL} "${my_url}")
