@@ -789,15 +789,18 @@ typedef struct raw_run {
   uint64_t ops;
   double elapsed;
   hist h;
+  int sync_each;  /* pg_raw_pipeline: a sync after every query */
   char error[256];
 } raw_run;
 
-static void raw_on_worker(const char *url, aiodb_run_fn fn, int r) {
+static void raw_on_worker(const char *url, aiodb_run_fn fn, int sync_each,
+                          int r) {
   aiodb_db *db = open_or_die(url, 1, 1);
   raw_run *rr = calloc(1, sizeof *rr);
   aiodb_future *f;
   if (rr == NULL) die("out of memory");
   rr->secs = cfg.secs;
+  rr->sync_each = sync_each;
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   loop_until(db, f, "connect");
   aiodb_future_free(f);
@@ -832,8 +835,10 @@ static int pg_raw_seq(void *native, void *ud) {
   return ok ? 0 : -1;
 }
 
-/* libpq pipeline mode on one connection: up to 64 queries sent ahead, a
- * sync after each batch. Latency here is a batch's, per query. */
+/* libpq pipeline mode on one connection: 64 queries sent ahead, a sync
+ * after each batch (the 64 share one implicit transaction) or, with
+ * sync_each, after each query (each its own transaction, as aiodb sends
+ * them). Latency here is a batch's, per query. */
 static int pg_raw_pipeline(void *native, void *ud) {
   PGconn *pg = native;
   raw_run *rr = ud;
@@ -857,8 +862,9 @@ static int pg_raw_pipeline(void *native, void *ud) {
       ids[i] = kv_id(&rng);
       snprintf(idbuf[i], sizeof idbuf[i], "%" PRId64, ids[i]);
       ok = PQsendQueryPrepared(pg, "bench_pipe", 1, params, NULL, NULL, 0) == 1;
+      if (rr->sync_each) ok = ok && PQpipelineSync(pg) == 1;
     }
-    ok = ok && PQpipelineSync(pg) == 1;
+    if (!rr->sync_each) ok = ok && PQpipelineSync(pg) == 1;
     for (i = 0; i < 64 && ok; i++) {
       res = PQgetResult(pg);
       ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
@@ -867,10 +873,12 @@ static int pg_raw_pipeline(void *native, void *ud) {
       PQclear(res);
       res = PQgetResult(pg); /* the NULL after each query's result */
       PQclear(res);
+      if (rr->sync_each || i == 63) {
+        res = PQgetResult(pg); /* PGRES_PIPELINE_SYNC */
+        ok = ok && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+      }
     }
-    res = PQgetResult(pg); /* PGRES_PIPELINE_SYNC */
-    ok = ok && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
-    PQclear(res);
     rr->ops += 64;
     t = now_sec();
     for (i = 0; i < 64; i++) hist_add(&rr->h, (t - prev) / 64);
@@ -905,27 +913,37 @@ static int my_raw_seq(void *native, void *ud) {
 }
 #endif
 
+/* A row holding row b's samples, compared with base instead. */
+static void alias_row(int b, const char *id, const char *what, int base) {
+  int alias = row_of(id, what, base);
+  memcpy(rows[alias].s, rows[b].s, sizeof rows[b].s);
+  rows[alias].n = rows[b].n;
+}
+
 static void w3_server(const char *url, const char *name) {
-  char id[4][32];
+  char id[5][32];
   const char *driver;
   aiodb_db *probe = open_or_die(url, 0, 1);
-  int raw, pipe = -1, a, b;
+  int raw, pipe = -1, pipe1 = -1, a, b;
   driver = aiodb_db_driver(probe);
   aiodb_db_free(probe);
   snprintf(id[0], sizeof id[0], "W3 %s raw", name);
   snprintf(id[1], sizeof id[1], "W3 %s pipe", name);
   snprintf(id[2], sizeof id[2], "W3a %s", name);
   snprintf(id[3], sizeof id[3], "W3b %s", name);
+  snprintf(id[4], sizeof id[4], "W3 %s pipe1", name);
   raw = row_of(id[0], "raw driver, 1 conn, sequential", -1);
   if (strcmp(driver, "postgresql") == 0) {
 #ifdef AIODB_HAVE_POSTGRES
     pipe = row_of(id[1], "raw libpq pipeline, 1 conn, 64 ahead", -1);
-    raw_on_worker(url, pg_raw_seq, raw);
-    raw_on_worker(url, pg_raw_pipeline, pipe);
+    pipe1 = row_of(id[4], "the same, a sync after each query", -1);
+    raw_on_worker(url, pg_raw_seq, 0, raw);
+    raw_on_worker(url, pg_raw_pipeline, 0, pipe);
+    raw_on_worker(url, pg_raw_pipeline, 1, pipe1);
 #endif
   } else {
 #ifdef AIODB_HAVE_MYSQL
-    raw_on_worker(url, my_raw_seq, raw);
+    raw_on_worker(url, my_raw_seq, 0, raw);
 #endif
   }
   a = row_of(id[2], "aiodb, 1 in flight, 1 conn", raw);
@@ -935,10 +953,9 @@ static void w3_server(const char *url, const char *name) {
   if (pipe >= 0) {
     char pid[40];
     snprintf(pid, sizeof pid, "W3b %s/pipe", name);
-    /* the same samples, compared with the pipeline instead */
-    int alias = row_of(pid, "W3b against libpq pipeline", pipe);
-    memcpy(rows[alias].s, rows[b].s, sizeof rows[b].s);
-    rows[alias].n = rows[b].n;
+    alias_row(b, pid, "W3b against libpq pipeline", pipe);
+    snprintf(pid, sizeof pid, "W3b %s/pipe1", name);
+    alias_row(b, pid, "W3b against pipeline, sync each", pipe1);
   }
 }
 
