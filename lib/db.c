@@ -473,13 +473,33 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
   return b.broken;
 }
 
+/* f, just taken by conn, starts running. Called locked. */
+static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
+  if (f->tx != NULL && f->tx->dropped && !f->tx->failed) {
+    /* A statement of this tx was dropped before it ran: the rest must not
+     * run as if it had. */
+    f->tx->failed = 1;
+    f->tx->fail_err = f->tx->drop_err;
+  }
+  f->state = AIODB__JS_RUNNING;
+  f->running_on = conn;
+  f->target = conn;
+  conn->running = f;
+}
+
+/* Does f, just taken, lead a batch with what is queued behind it? Locked. */
+static int starts_batch(aiodb_conn *conn, aiodb_future *f) {
+  return batchable(f) && conn->db->driver->exec_batch != NULL &&
+         conn->db->pipeline > 1 && peek_batchable(conn) != NULL;
+}
+
 static void *worker_main(void *arg) {
   aiodb_conn *conn = arg;
   aiodb_db *db = conn->db;
   const aiodb__driver *drv = db->driver;
   aiodb__err cerr, qerr;
   aiodb__qnode orphans;
-  aiodb_future *f, *close_f = NULL;
+  aiodb_future *f, *ahead = NULL, *close_f = NULL;
   int broken = 0, spun = 0;
 
   tls_conn = conn;
@@ -498,7 +518,8 @@ static void *worker_main(void *arg) {
   pthread_mutex_lock(&db->lock);
   if (cerr.code == 0) {
     for (;;) {
-      f = next_job(conn);
+      f = ahead != NULL ? ahead : next_job(conn);
+      ahead = NULL;
       if (f == NULL) {
         if (db->closing) break;
         if (db->spin_us > 0 && !spun) {
@@ -517,12 +538,7 @@ static void *worker_main(void *arg) {
         conn->sleeping = 0;
         continue;
       }
-      if (f->tx != NULL && f->tx->dropped && !f->tx->failed) {
-        /* A statement of this tx was dropped before it ran: the rest must
-         * not run as if it had. */
-        f->tx->failed = 1;
-        f->tx->fail_err = f->tx->drop_err;
-      }
+      spun = 0;
       if (f->kind == AIODB__JOB_ACQUIRE) {
         /* A detached acquire must not pin a connection nobody holds. */
         if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
@@ -535,28 +551,37 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&db->lock);
         continue;
       }
-      spun = 0;
-      if (batchable(f) && db->driver->exec_batch && db->pipeline > 1 &&
-          peek_batchable(conn) != NULL) {
+      if (starts_batch(conn, f)) {
         if (run_batch(conn, f)) break; /* the connection broke */
         continue;
       }
-      f->state = AIODB__JS_RUNNING;
-      f->running_on = conn;
-      f->target = conn;
-      conn->running = f;
+      start_job_locked(conn, f);
       pthread_mutex_unlock(&db->lock);
 
-      run_job(conn, f);
-      if (settle(conn, f)) broken = 1;
-
-      pthread_mutex_lock(&db->lock);
-      conn->running = NULL;
-      f->state = AIODB__JS_FINISHED;
-      if (unpins_connection(f)) conn->pinned = 0;
-      job_detach_locked(f);
-      pthread_mutex_unlock(&db->lock);
-      aiodb__future_complete(f);
+      /* f, then each job taken in the same hold of the lock that records
+       * the end of the one before: with work queued, one round of the lock
+       * per job instead of two. */
+      while (f != NULL) {
+        aiodb_future *next = NULL;
+        run_job(conn, f);
+        if (settle(conn, f)) broken = 1;
+        pthread_mutex_lock(&db->lock);
+        conn->running = NULL;
+        f->state = AIODB__JS_FINISHED;
+        if (unpins_connection(f)) conn->pinned = 0;
+        job_detach_locked(f);
+        if (!broken && (next = next_job(conn)) != NULL) {
+          if (next->kind == AIODB__JOB_ACQUIRE || starts_batch(conn, next)) {
+            ahead = next; /* the outer loop's own paths, under the lock */
+            next = NULL;
+          } else {
+            start_job_locked(conn, next);
+          }
+        }
+        pthread_mutex_unlock(&db->lock);
+        aiodb__future_complete(f);
+        f = next;
+      }
       pthread_mutex_lock(&db->lock);
       if (broken) break;
     }

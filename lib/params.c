@@ -278,6 +278,31 @@ static size_t skip(const lexer *lx, size_t i, size_t word_len) {
   return i;
 }
 
+/* Each byte's class for the lexer: 2 for those that can open a literal, a
+ * quoted identifier or a comment in some dialect (skip's cases) or be a
+ * placeholder ('"#$-/:?[`); 1 for those is_word_char takes (letters, digits,
+ * '_', bytes >= 0x80); 0 for the rest. Bytes of class 0 or 1 only end or
+ * extend the word before them, so the lexer passes over them at once. */
+enum { BYTE_OTHER, BYTE_WORD, BYTE_SPECIAL };
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 2, 2, 2, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 2,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 2,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, 0, 1,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 static int rewrite(lexer *lx) {
   const char *s = lx->sql;
   size_t len = lx->len;
@@ -288,6 +313,11 @@ static int rewrite(lexer *lx) {
 
   while (i < len) {
     c = (unsigned char)s[i];
+    if (byte_class[c] != BYTE_SPECIAL) {
+      do word_len = byte_class[c] == BYTE_WORD ? word_len + 1 : 0;
+      while (++i < len && byte_class[c = (unsigned char)s[i]] != BYTE_SPECIAL);
+      continue;
+    }
     end = skip(lx, i, word_len);
     if (end > i) {
       i = end;
