@@ -242,7 +242,12 @@ typedef struct aiodb_options {
                                together that a worker sends in one round
                                trip (default 64, at most 1024; the URL's
                                pipeline=0 turns it off) */
-  unsigned reserved[6];     /* zero */
+  unsigned worker_nice;     /* Linux: added to each worker thread's nice
+                               value (at most 19), so that a GUI or loop
+                               thread wins the CPU from busy workers */
+  unsigned worker_slice_us; /* Linux 6.12 on: each worker's scheduler slice,
+                               µs (at most 100000); 0: the kernel's */
+  unsigned reserved[4];     /* zero */
 } aiodb_options;
 
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);

@@ -12,6 +12,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__linux__)
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "internal.h"
 
@@ -493,6 +499,45 @@ static int starts_batch(aiodb_conn *conn, aiodb_future *f) {
          conn->db->pipeline > 1 && peek_batchable(conn) != NULL;
 }
 
+/* worker_nice and worker_slice_us: a worker gives the CPU up to the
+ * threads that run loops (a GUI's, the cq's) when they wake, instead of
+ * holding it to the end of a scheduler tick. Best effort, Linux only. */
+static void worker_sched(const aiodb_db *db) {
+#if defined(__linux__)
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  int nice_now;
+  if (db->worker_nice == 0 && db->worker_slice_us == 0) return;
+  errno = 0;
+  nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
+  if (nice_now == -1 && errno != 0) nice_now = 0;
+  if (db->worker_nice > 0) {
+    nice_now += (int)db->worker_nice;
+    if (nice_now > 19) nice_now = 19;
+    setpriority(PRIO_PROCESS, (id_t)tid, nice_now);
+  }
+#if defined(SYS_sched_setattr)
+  if (db->worker_slice_us > 0) {
+    /* struct sched_attr (linux/sched/types.h): SCHED_OTHER with its slice
+     * in sched_runtime (EEVDF, Linux 6.12 on; older kernels ignore it). */
+    struct {
+      uint32_t size, policy;
+      uint64_t flags;
+      int32_t nice;
+      uint32_t priority;
+      uint64_t runtime, deadline, period;
+    } attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.nice = nice_now;
+    attr.runtime = (uint64_t)db->worker_slice_us * 1000u;
+    syscall(SYS_sched_setattr, tid, &attr, 0u);
+  }
+#endif
+#else
+  (void)db;
+#endif
+}
+
 static void *worker_main(void *arg) {
   aiodb_conn *conn = arg;
   aiodb_db *db = conn->db;
@@ -512,6 +557,7 @@ static void *worker_main(void *arg) {
     pthread_setname_np(pthread_self(), name);
   }
 #endif
+  worker_sched(db);
   if (drv->thread_start) drv->thread_start();
   open_connection(conn, &cerr);
 
@@ -1378,6 +1424,15 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
       return AIODB_EINVAL;
     db->pipeline = (unsigned)v;
   }
+  if ((s = aiodb__url_opt(url, "worker_nice")) != NULL) {
+    if (aiodb__parse_uint("worker_nice", s, 0, 19, &v, err)) return AIODB_EINVAL;
+    db->worker_nice = (unsigned)v;
+  }
+  if ((s = aiodb__url_opt(url, "worker_slice_us")) != NULL) {
+    if (aiodb__parse_uint("worker_slice_us", s, 0, 100000, &v, err))
+      return AIODB_EINVAL;
+    db->worker_slice_us = (unsigned)v;
+  }
   if ((s = aiodb__url_opt(url, "force_rollback")) != NULL) {
     if (aiodb__parse_bool("force_rollback", s, &b, err)) return AIODB_EINVAL;
     db->force_rollback = b;
@@ -1396,6 +1451,13 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     if (o->pipeline > MAX_PIPELINE)
       return aiodb__error_set(err, AIODB_EINVAL, "pipeline must be at most %u",
                               MAX_PIPELINE);
+    if (o->worker_nice > 19)
+      return aiodb__error_set(err, AIODB_EINVAL, "worker_nice must be at most 19");
+    if (o->worker_slice_us > 100000)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "worker_slice_us must be at most 100000");
+    if (o->worker_nice) db->worker_nice = o->worker_nice;
+    if (o->worker_slice_us) db->worker_slice_us = o->worker_slice_us;
     if (o->spin_us) db->spin_us = o->spin_us;
     if (o->pipeline) db->pipeline = o->pipeline;
     if (o->max_size) db->max_size = o->max_size;

@@ -269,6 +269,8 @@ struct aiodb_db {
   int force_rollback;
   unsigned spin_us;         /* spin before sleeping (workers and waiters) */
   unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
+  unsigned worker_nice;     /* added to each worker's nice value (Linux) */
+  unsigned worker_slice_us; /* each worker's scheduler slice; 0: the default */
   atomic_uint_fast64_t batches, batched;  /* aiodb_db_stats */
   atomic_int submitted;     /* set by each submit: ends a worker's spin */
   int closing;

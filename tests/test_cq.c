@@ -1,9 +1,16 @@
 /* The completion queue: coalesced wake-ups, dispatch, the pipe fallback. */
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#endif
 
 #include "helpers.h"
 
@@ -306,6 +313,86 @@ START_TEST(cq_spin_option) {
 }
 END_TEST
 
+#if defined(__linux__)
+typedef struct sched_seen {
+  int nice;
+  uint64_t slice_ns;
+} sched_seen;
+
+/* On a worker: its nice value and its scheduler slice. */
+static int read_sched(void *native, void *ud) {
+  sched_seen *seen = ud;
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+  } attr;
+  (void)native;
+  seen->nice = getpriority(PRIO_PROCESS, (id_t)tid);
+  memset(&attr, 0, sizeof attr);
+  if (syscall(SYS_sched_getattr, tid, &attr, (unsigned)sizeof attr, 0u) == 0)
+    seen->slice_ns = attr.runtime;
+  return 0;
+}
+
+/* The kernel keeps a thread's own slice from 6.12 on. */
+static int kernel_keeps_slice(void) {
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2) return 0;
+  return major > 6 || (major == 6 && minor >= 12);
+}
+#endif
+
+/* worker_nice and worker_slice_us reach each worker thread; bad values are
+ * refused. */
+START_TEST(cq_worker_sched_options) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_db *db;
+
+  ck_assert_ptr_null(aiodb_open("sqlite://?worker_nice=20", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "worker_nice"));
+  ck_assert_ptr_null(aiodb_open("sqlite://?worker_slice_us=100001", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "worker_slice_us"));
+  aiodb_options_init(&o);
+  o.worker_nice = 20;
+  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+#if defined(__linux__)
+  {
+    sched_seen plain = {0, 0}, seen = {0, 0};
+    aiodb_future *f;
+    int base = getpriority(PRIO_PROCESS, 0);
+    db = aiodb_open("sqlite://?max_size=2&min_size=2", NULL, &err);
+    ck_assert_ptr_nonnull(db);
+    f = aiodb_test_ok(aiodb_db_run(db, read_sched, &plain));
+    aiodb_future_free(f);
+    aiodb_db_free(db);
+    ck_assert_int_eq(plain.nice, base);
+
+    aiodb_options_init(&o);
+    o.worker_slice_us = 300;
+    db = aiodb_open("sqlite://?worker_nice=5", &o, &err);
+    ck_assert_ptr_nonnull(db);
+    f = aiodb_test_ok(aiodb_db_run(db, read_sched, &seen));
+    aiodb_future_free(f);
+    /* still usable */
+    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 3"), 3);
+    aiodb_db_free(db);
+    ck_assert_int_eq(seen.nice, base + 5 > 19 ? 19 : base + 5);
+    if (kernel_keeps_slice()) ck_assert_uint_eq(seen.slice_ns, 300000);
+  }
+#endif
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_cq(void) {
   Suite *s = suite_create("cq");
   AIODB_TCASE(s, cq_coalesces_eventfd);
@@ -317,5 +404,6 @@ Suite *aiodb_suite_cq(void) {
   AIODB_TCASE(s, cq_on_done_cq_routes_per_call);
   AIODB_TCASE(s, cq_on_done_cq_freed_first);
   AIODB_TCASE(s, cq_spin_option);
+  AIODB_TCASE(s, cq_worker_sched_options);
   return s;
 }
