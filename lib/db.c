@@ -850,6 +850,41 @@ static int value_ok(const aiodb_value *v) {
  *   [bound values, nrows * nslots][argument copies, nargs][slots][sql\0][bytes]
  * Every argument is bound at least once, so nslots >= nargs; only the QMARK
  * style reorders or repeats arguments, through slots. */
+/* The last statement this thread rewrote, kept for the next call with the
+ * same text for the same kind of driver (a loop submitting one statement
+ * over and over skips the lexer's two passes). Fixed-size and thread-local:
+ * nothing to allocate, lock or free. */
+#define MEMO_SQL 256
+#define MEMO_OUT 512
+#define MEMO_SLOTS 32
+typedef struct rewrite_memo {
+  const aiodb__driver *drv; /* NULL: empty */
+  size_t len;
+  aiodb__sqlplan plan;
+  char sql[MEMO_SQL];
+  char out[MEMO_OUT];
+  uint32_t slots[MEMO_SLOTS];
+} rewrite_memo;
+static _Thread_local rewrite_memo memo;
+
+static int memo_hit(const aiodb__driver *drv, const char *sql, size_t len) {
+  return memo.drv == drv && memo.len == len && memcmp(memo.sql, sql, len) == 0;
+}
+
+static void memo_keep(const aiodb__driver *drv, const char *sql, size_t len,
+                      const aiodb__sqlplan *plan, const char *out,
+                      const uint32_t *slots) {
+  memo.drv = NULL;
+  if (len > MEMO_SQL || plan->out_len > MEMO_OUT || plan->nslots > MEMO_SLOTS)
+    return;
+  memcpy(memo.sql, sql, len);
+  memcpy(memo.out, out, plan->out_len);
+  memcpy(memo.slots, slots, plan->nslots * sizeof *slots);
+  memo.len = len;
+  memo.plan = *plan;
+  memo.drv = drv;
+}
+
 static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
                          const aiodb_value *args, size_t nargs, size_t nrows) {
   const aiodb__driver *drv = db->driver;
@@ -860,7 +895,7 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   aiodb_value *copies;
   uint32_t *slots;
   char *p;
-  int rc;
+  int rc, hit;
 
   if (sql == NULL)
     return aiodb__err_set(&f->err, AIODB_EINVAL, "sql is NULL");
@@ -880,10 +915,15 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
     }
   }
   len = strlen(sql);
-  rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
-                          (aiodb__pstyle)drv->pstyle, NULL, NULL, &plan, msg,
-                          sizeof msg);
-  if (rc != 0) return aiodb__err_set(&f->err, rc, "%s", msg);
+  hit = memo_hit(drv, sql, len);
+  if (hit) {
+    plan = memo.plan;
+  } else {
+    rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
+                            (aiodb__pstyle)drv->pstyle, NULL, NULL, &plan, msg,
+                            sizeof msg);
+    if (rc != 0) return aiodb__err_set(&f->err, rc, "%s", msg);
+  }
   if (plan.nargs != nargs)
     return aiodb__err_set(&f->err, AIODB_EINVAL,
                           "the statement takes %zu argument%s but %zu %s given",
@@ -907,10 +947,17 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   f->args = (aiodb_value *)(void *)f->buf;
   copies = (aiodb_value *)(void *)(f->buf + copies_off);
   slots = (uint32_t *)(void *)(f->buf + slots_off);
-  rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
-                          (aiodb__pstyle)drv->pstyle, f->buf + sql_off, slots,
-                          &plan, msg, sizeof msg);
-  if (rc != 0) return aiodb__err_set(&f->err, rc, "%s", msg);
+  if (hit) {
+    memcpy(f->buf + sql_off, memo.out, plan.out_len);
+    f->buf[sql_off + plan.out_len] = '\0';
+    memcpy(slots, memo.slots, plan.nslots * sizeof *slots);
+  } else {
+    rc = aiodb__sql_rewrite(sql, len, (aiodb__dialect)drv->dialect,
+                            (aiodb__pstyle)drv->pstyle, f->buf + sql_off, slots,
+                            &plan, msg, sizeof msg);
+    if (rc != 0) return aiodb__err_set(&f->err, rc, "%s", msg);
+    memo_keep(drv, sql, len, &plan, f->buf + sql_off, slots);
+  }
 
   p = f->buf + data_off;
   for (r = 0; r < nrows; r++) {

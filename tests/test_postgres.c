@@ -351,6 +351,43 @@ START_TEST(pg_cursor_memory_is_bounded) {
 }
 END_TEST
 
+/* One thread's rewritten statement is remembered for the next call with
+ * the same text: never across drivers of another placeholder style, and a
+ * repeated name still binds every occurrence. */
+START_TEST(pg_rewrite_memo_follows_the_driver) {
+  static const char sum[] = "SELECT CAST(? AS INTEGER) + CAST(? AS INTEGER) AS s";
+  static const char named[] =
+      "SELECT CAST(:a AS INTEGER) * 100 + CAST(:b AS INTEGER) * 10 + CAST(:a AS INTEGER) AS s";
+  aiodb_db *pg = pg_open("socket_url", NULL);
+  aiodb_db *lite = aiodb_test_open_with("sqlite://", NULL);
+  aiodb_db *order[4] = {pg, lite, lite, pg}, *order2[4] = {lite, pg, pg, lite};
+  int i, k;
+
+  /* each text runs on one driver then on the other, and twice in a row on
+   * each: every call after the first in a row can be remembered. (SQLite
+   * also takes PostgreSQL's $1, so PostgreSQL is the one that must never
+   * get SQLite's '?' from the memo.) */
+  for (i = 0; i < 3; i++) {
+    for (k = 0; k < 4; k++) {
+      aiodb_value v[2] = {aiodb_int(i), aiodb_int(k)};
+      aiodb_future *f = aiodb_test_ok(aiodb_query(order[k], sum, v, 2));
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), i + k);
+      aiodb_future_free(f);
+    }
+    for (k = 0; k < 4; k++) {
+      aiodb_value v[2] = {aiodb_int(i), aiodb_int(k)};
+      aiodb_future *f = aiodb_test_ok(aiodb_query(order2[k], named, v, 2));
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0),
+                       i * 100 + k * 10 + i);
+      aiodb_future_free(f);
+    }
+  }
+  aiodb_db_free(lite);
+  aiodb_db_free(pg);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 /* ---- auto-pipelining: statements found queued together on a connection
  * go out as one libpq pipeline, each as if sent alone ---- */
 
@@ -572,6 +609,7 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
   AIODB_TCASE(s, pg_escaped_password);
   AIODB_TCASE(s, pg_server_restart_mid_query);
+  AIODB_TCASE(s, pg_rewrite_memo_follows_the_driver);
   AIODB_TCASE(s, pg_autopipeline_sends_queued_statements_together);
   AIODB_TCASE(s, pg_autopipeline_keeps_order_and_isolates_errors);
   AIODB_TCASE(s, pg_autopipeline_leaves_deadlines_alone);
