@@ -388,12 +388,31 @@ static int settle(aiodb_conn *conn, aiodb_future *f) {
  * ahead a statement cannot be interrupted on its own (the server would stop
  * whichever statement it is running), so one with a deadline goes alone. */
 
-typedef struct batch {
+/* A connection's batch, made once when its worker starts (off the stack:
+ * 1024 statements would not fit a small worker stack). */
+struct aiodb__batch {
   aiodb_conn *conn;
-  size_t n;
+  size_t n, cap;
   int broken;
-  aiodb_future *f[MAX_PIPELINE];
-} batch;
+  aiodb__stmt *st;
+  aiodb_future **f;
+  aiodb_result **res;
+  aiodb__err **err;
+};
+
+/* NULL when out of memory: the connection then sends one at a time. */
+static aiodb__batch *batch_new(aiodb_conn *conn, size_t cap) {
+  aiodb__batch *b = aiodb__malloc(sizeof *b + cap * (sizeof *b->st + sizeof *b->f +
+                                                     sizeof *b->res + sizeof *b->err));
+  if (b == NULL) return NULL;
+  b->conn = conn;
+  b->cap = cap;
+  b->st = (aiodb__stmt *)(void *)(b + 1);
+  b->f = (aiodb_future **)(void *)(b->st + cap);
+  b->res = (aiodb_result **)(void *)(b->f + cap);
+  b->err = (aiodb__err **)(void *)(b->res + cap);
+  return b;
+}
 
 static int batchable(const aiodb_future *f) {
   return f->kind == AIODB__JOB_QUERY && f->tx == NULL && f->cur == NULL &&
@@ -415,7 +434,7 @@ static aiodb_future *peek_batchable(aiodb_conn *conn) {
 
 /* The driver finished statement i of the batch: complete its future. */
 static void batch_done(void *ud, size_t i) {
-  batch *b = ud;
+  aiodb__batch *b = ud;
   aiodb_future *f = b->f[i];
   aiodb_db *db = b->conn->db;
   if (settle(b->conn, f)) b->broken = 1;
@@ -434,28 +453,24 @@ static void batch_done(void *ud, size_t i) {
  * locked and returns locked; returns 1 if the connection broke. */
 static int run_batch(aiodb_conn *conn, aiodb_future *first) {
   aiodb_db *db = conn->db;
-  aiodb__stmt st[MAX_PIPELINE];
-  aiodb_result *res[MAX_PIPELINE];
-  aiodb__err *err[MAX_PIPELINE];
-  batch b;
+  aiodb__batch *b = conn->batch;
   aiodb_future *f = first;
   size_t i, n = 0;
 
-  b.conn = conn;
-  b.broken = 0;
+  b->broken = 0;
   for (;;) {
     if (f != first) aiodb__q_remove(&f->node);
     f->state = AIODB__JS_SENT;
     f->running_on = conn;
     f->target = conn;
-    b.f[n++] = f;
-    if (n == db->pipeline || (f = peek_batchable(conn)) == NULL) break;
+    b->f[n++] = f;
+    if (n == b->cap || (f = peek_batchable(conn)) == NULL) break;
   }
   pthread_mutex_unlock(&db->lock);
 
-  b.n = 0;
+  b->n = 0;
   for (i = 0; i < n; i++) {
-    f = b.f[i];
+    f = b->f[i];
     if (new_result(f) != 0) { /* it fails alone; the others go on */
       pthread_mutex_lock(&db->lock);
       f->state = AIODB__JS_FINISHED;
@@ -464,19 +479,20 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
       aiodb__future_complete(f);
       continue;
     }
-    b.f[b.n] = f;
-    stmt_of(f, &st[b.n]);
-    res[b.n] = f->result;
-    err[b.n] = &f->err;
-    b.n++;
+    b->f[b->n] = f;
+    stmt_of(f, &b->st[b->n]);
+    b->res[b->n] = f->result;
+    b->err[b->n] = &f->err;
+    b->n++;
   }
-  if (b.n > 0) {
+  if (b->n > 0) {
     atomic_fetch_add_explicit(&db->batches, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&db->batched, b.n, memory_order_relaxed);
-    db->driver->exec_batch(conn->native, st, res, err, b.n, batch_done, &b);
+    atomic_fetch_add_explicit(&db->batched, b->n, memory_order_relaxed);
+    db->driver->exec_batch(conn->native, b->st, b->res, b->err, b->n,
+                           batch_done, b);
   }
   pthread_mutex_lock(&db->lock);
-  return b.broken;
+  return b->broken;
 }
 
 /* f, just taken by conn, starts running. Called locked. */
@@ -495,8 +511,7 @@ static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
 
 /* Does f, just taken, lead a batch with what is queued behind it? Locked. */
 static int starts_batch(aiodb_conn *conn, aiodb_future *f) {
-  return batchable(f) && conn->db->driver->exec_batch != NULL &&
-         conn->db->pipeline > 1 && peek_batchable(conn) != NULL;
+  return conn->batch != NULL && batchable(f) && peek_batchable(conn) != NULL;
 }
 
 /* worker_nice and worker_slice_us: a worker gives the CPU up to the
@@ -560,6 +575,8 @@ static void *worker_main(void *arg) {
   worker_sched(db);
   if (drv->thread_start) drv->thread_start();
   open_connection(conn, &cerr);
+  if (cerr.code == 0 && drv->exec_batch != NULL && db->pipeline > 1)
+    conn->batch = batch_new(conn, db->pipeline);
 
   pthread_mutex_lock(&db->lock);
   if (cerr.code == 0) {
@@ -664,6 +681,8 @@ static void *worker_main(void *arg) {
   fail_all(&orphans, &qerr);
   aiodb_result_free(conn->scratch);
   conn->scratch = NULL;
+  aiodb__free(conn->batch);
+  conn->batch = NULL;
   if (close_f) aiodb__future_complete(close_f);
   tls_conn = NULL;
   if (drv->thread_stop) drv->thread_stop();
@@ -845,11 +864,6 @@ static int value_ok(const aiodb_value *v) {
   }
 }
 
-/* Rewrites sql for the driver and copies it and nrows rows of nargs
- * arguments into f->buf, one allocation reused across the future's lives:
- *   [bound values, nrows * nslots][argument copies, nargs][slots][sql\0][bytes]
- * Every argument is bound at least once, so nslots >= nargs; only the QMARK
- * style reorders or repeats arguments, through slots. */
 /* The last statement this thread rewrote, kept for the next call with the
  * same text for the same kind of driver (a loop submitting one statement
  * over and over skips the lexer's two passes). Fixed-size and thread-local:
@@ -885,6 +899,11 @@ static void memo_keep(const aiodb__driver *drv, const char *sql, size_t len,
   memo.drv = drv;
 }
 
+/* Rewrites sql for the driver and copies it and nrows rows of nargs
+ * arguments into f->buf, one allocation reused across the future's lives:
+ *   [bound values, nrows * nslots][argument copies, nargs][slots][sql\0][bytes]
+ * Every argument is bound at least once, so nslots >= nargs; only the QMARK
+ * style reorders or repeats arguments, through slots. */
 static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
                          const aiodb_value *args, size_t nargs, size_t nrows) {
   const aiodb__driver *drv = db->driver;

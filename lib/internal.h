@@ -235,6 +235,8 @@ struct aiodb_cursor {
   aiodb__err err;
 };
 
+typedef struct aiodb__batch aiodb__batch;
+
 struct aiodb_conn {
   aiodb_db *db;
   pthread_t thread;
@@ -243,6 +245,7 @@ struct aiodb_conn {
   aiodb__qnode link;        /* in db->conns */
   void *native;
   aiodb_result *scratch;    /* for the library's own statements */
+  struct aiodb__batch *batch; /* auto-pipelining; NULL: one at a time */
   aiodb_future *running;
   unsigned id;
   int pinned;

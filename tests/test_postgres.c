@@ -445,6 +445,11 @@ START_TEST(pg_autopipeline_sends_queued_statements_together) {
   aiodb_db_free(off);
   aiodb_db_free(db);
 
+  /* a small worker stack holds a batch of the deepest kind */
+  db = pg_open("socket_url", "stack_size=32768&pipeline=1024");
+  ck_assert_uint_ge(queued_doubles(db), 1);
+  aiodb_db_free(db);
+
   /* the depth follows the option */
   db = pg_open("socket_url", "pipeline=8");
   ck_assert_uint_ge(queued_doubles(db), AP_N / 8);
