@@ -105,8 +105,8 @@ typedef struct aiodb__driver {
    * st[0..n) in order, in as few round trips as the client allows, each
    * exactly as exec would, with its own res[i] and e[i] (code 0: success);
    * one's failure touches no other. Calls done(ud, i) once for each i, in
-   * order, as soon as statement i is finished: from then on statement i + 1
-   * is the one the server runs, and the one interrupt stops. */
+   * order, as soon as statement i is finished. The core never interrupts a
+   * batch: the server may already be running a later statement of it. */
   void (*exec_batch)(void *native, const aiodb__stmt *st,
                      aiodb_result *const *res, aiodb__err *const *e, size_t n,
                      void (*done)(void *ud, size_t i), void *ud);

@@ -1220,5 +1220,6 @@ const aiodb__driver aiodb__driver_mysql = {
     my_interrupt,
     my_is_broken,
     my_thread_start,
-    my_thread_stop,    NULL, /* exec_batch: one statement at a time */
+    my_thread_stop,
+    NULL, /* exec_batch: one statement at a time */
 };

@@ -581,5 +581,6 @@ const aiodb__driver aiodb__driver_sqlite = {
     sq_interrupt,
     sq_is_broken,
     NULL,
-    NULL,    NULL, /* exec_batch: one statement at a time */
+    NULL,
+    NULL, /* exec_batch: one statement at a time */
 };
