@@ -15,6 +15,8 @@
 #if defined(__linux__)
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -31,6 +33,35 @@
 static _Thread_local aiodb_conn *tls_conn;
 
 aiodb_conn *aiodb__current_conn(void) { return tls_conn; }
+
+void aiodb__conn_socket(int fd) {
+  aiodb_conn *c = tls_conn;
+  if (c == NULL) return;
+  pthread_mutex_lock(&c->db->lock);
+  c->sock = fd;
+  /* Given up on already: a socket handed over now fails at once too. */
+  if (fd >= 0 && c->abandoned) shutdown(fd, SHUT_RDWR);
+  pthread_mutex_unlock(&c->db->lock);
+}
+
+int aiodb__conn_abandon_fd(void) { return tls_conn ? tls_conn->abandon_fd : -1; }
+
+/* Makes whatever c's worker is blocked on in its driver fail at once: its
+ * socket is shut down (never closed: the driver owns it) and its abandon fd
+ * fires. Never blocks. Called locked. */
+static void abandon_locked(aiodb_conn *c) __attribute__((unused));
+static void abandon_locked(aiodb_conn *c) {
+  if (c->abandoned) return;
+  c->abandoned = 1;
+  if (c->sock >= 0) shutdown(c->sock, SHUT_RDWR);
+#if defined(__linux__)
+  if (c->abandon_fd >= 0) {
+    uint64_t one = 1;
+    ssize_t w = write(c->abandon_fd, &one, sizeof one);
+    (void)w;
+  }
+#endif
+}
 
 void aiodb_options_init(aiodb_options *opts) {
   if (opts) memset(opts, 0, sizeof *opts);
@@ -689,6 +720,14 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+static void conn_free(aiodb_conn *c) {
+  pthread_cond_destroy(&c->cv);
+#if defined(__linux__)
+  if (c->abandon_fd >= 0) close(c->abandon_fd);
+#endif
+  aiodb__free(c);
+}
+
 /* Joins and frees connections whose workers have quit and that no caller
  * holds pinned. Called locked; joining cannot deadlock since a quit worker
  * no longer takes the lock. */
@@ -700,8 +739,7 @@ static void reap_locked(aiodb_db *db) {
     if (c->quit && !c->pinned && c != tls_conn) {
       pthread_join(c->thread, NULL);
       aiodb__q_remove(&c->link);
-      pthread_cond_destroy(&c->cv);
-      aiodb__free(c);
+      conn_free(c);
     }
   }
 }
@@ -721,6 +759,17 @@ static int spawn_locked(aiodb_db *db) {
   }
   c->db = db;
   c->id = db->next_id++;
+  c->sock = -1;
+#if defined(__linux__)
+  c->abandon_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (c->abandon_fd < 0) {
+    pthread_cond_destroy(&c->cv);
+    aiodb__free(c);
+    return errno == ENOMEM ? AIODB_ENOMEM : AIODB_ESYS;
+  }
+#else
+  c->abandon_fd = -1;
+#endif
   aiodb__q_init(&c->own);
   aiodb__q_push(&db->conns, &c->link);
   db->nlive++;
@@ -736,9 +785,8 @@ static int spawn_locked(aiodb_db *db) {
   if (rc != 0) {
     db->nlive--;
     aiodb__q_remove(&c->link);
-    pthread_cond_destroy(&c->cv);
-    aiodb__free(c);
-    return AIODB_ESYS;
+    conn_free(c);
+    return rc == EAGAIN ? AIODB_ENOMEM : AIODB_ESYS;
   }
   return 0;
 }
@@ -1664,8 +1712,7 @@ void aiodb_db_free(aiodb_db *db) {
   while ((n = aiodb__q_pop(&db->conns)) != NULL) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     pthread_join(c->thread, NULL);
-    pthread_cond_destroy(&c->cv);
-    aiodb__free(c);
+    conn_free(c);
   }
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);

@@ -112,6 +112,23 @@ typedef struct aiodb__driver {
                      void (*done)(void *ud, size_t i), void *ud);
 } aiodb__driver;
 
+/* ---- a connection's socket, for a shutdown that cannot wait forever ----
+ * Both are called by a driver on the connection's worker thread.
+ *
+ * aiodb__conn_socket tells the core which socket the worker's blocking
+ * calls wait on (during connect and after), and -1 before that socket is
+ * closed. When aiodb_db_free gives up on a call that has not returned in
+ * time (a server that stopped answering), the core shuts that socket down
+ * from its own thread (shutdown(2), never close(2)): the blocked call then
+ * fails at once and the connection is broken.
+ *
+ * aiodb__conn_abandon_fd is a descriptor that becomes readable at that
+ * same moment: a driver waiting in a poll loop of its own (a non-blocking
+ * connect, whose socket may not be connected yet) waits on it as well and
+ * fails with AIODB_ECONNLOST once it fires. -1 off a worker thread. */
+void aiodb__conn_socket(int fd);
+int aiodb__conn_abandon_fd(void);
+
 /* The drivers built into this library; NULL-terminated. */
 const aiodb__driver *aiodb__driver_find(const char *scheme, aiodb_error *err);
 

@@ -251,6 +251,9 @@ struct aiodb_conn {
   int pinned;
   int sleeping;             /* waiting on cv and claimable */
   int quit;                 /* the worker has left its loop */
+  int sock;                 /* locked: the driver's socket, or -1 */
+  int abandon_fd;           /* readable once abandoned (eventfd), or -1 */
+  int abandoned;            /* locked: aiodb_db_free gave up on it */
 };
 
 struct aiodb_db {
