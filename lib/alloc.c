@@ -5,20 +5,21 @@
 
 #include "url.h"
 
-static void *(*malloc_fn)(size_t) = malloc;
-static void *(*realloc_fn)(void *, size_t) = realloc;
-static void (*free_fn)(void *) = free;
+/* Atomic, so that a test may swap the allocator while workers run. */
+static void *(*_Atomic malloc_fn)(size_t) = malloc;
+static void *(*_Atomic realloc_fn)(void *, size_t) = realloc;
+static void (*_Atomic free_fn)(void *) = free;
 static atomic_long live;
 
 void aiodb_set_allocator(void *(*m)(size_t), void *(*r)(void *, size_t),
                          void (*f)(void *)) {
-  malloc_fn = m ? m : malloc;
-  realloc_fn = r ? r : realloc;
-  free_fn = f ? f : free;
+  atomic_store(&malloc_fn, m ? m : malloc);
+  atomic_store(&realloc_fn, r ? r : realloc);
+  atomic_store(&free_fn, f ? f : free);
 }
 
 void *aiodb__malloc(size_t n) {
-  void *p = malloc_fn(n ? n : 1);
+  void *p = atomic_load_explicit(&malloc_fn, memory_order_relaxed)(n ? n : 1);
   if (p) atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
   return p;
 }
@@ -32,16 +33,14 @@ void *aiodb__calloc(size_t n, size_t size) {
 }
 
 void *aiodb__realloc(void *p, size_t n) {
-  void *q;
   if (p == NULL) return aiodb__malloc(n);
-  q = realloc_fn(p, n ? n : 1);
-  return q;
+  return atomic_load_explicit(&realloc_fn, memory_order_relaxed)(p, n ? n : 1);
 }
 
 void aiodb__free(void *p) {
   if (p == NULL) return;
   atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
-  free_fn(p);
+  atomic_load_explicit(&free_fn, memory_order_relaxed)(p);
 }
 
 char *aiodb__strndup(const char *s, size_t n) {

@@ -31,7 +31,10 @@ static int set_flags(int fd) {
 
 aiodb_cq *aiodb_cq_new_ex(unsigned flags) {
   aiodb_cq *cq = aiodb__calloc(1, sizeof *cq);
-  if (cq == NULL) return NULL;
+  if (cq == NULL) {
+    errno = ENOMEM; /* a custom allocator need not set it */
+    return NULL;
+  }
   cq->rfd = cq->wfd = -1;
 #if defined(__linux__)
   if (!(flags & AIODB_CQ_PIPE)) {

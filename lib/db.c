@@ -798,17 +798,18 @@ static void wake_conn_locked(aiodb_conn *c) {
   }
 }
 
-/* Wakes a sleeping unpinned connection, or grows the pool. Called locked. */
-static void wake_pool_locked(aiodb_db *db) {
+/* Wakes a sleeping unpinned connection, or grows the pool. Called locked.
+ * Returns 0, or why the pool could not grow. */
+static int wake_pool_locked(aiodb_db *db) {
   aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     if (c->sleeping && !c->pinned && !c->quit) {
       wake_conn_locked(c);
-      return;
+      return 0;
     }
   }
-  if (db->nlive < db->max_size) spawn_locked(db);
+  return db->nlive < db->max_size ? spawn_locked(db) : 0;
 }
 
 /* ---- submission ---- */
@@ -866,13 +867,18 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     aiodb__q_push(&c->own, &f->node);
     wake_conn_locked(c);
   } else {
+    int rc;
     aiodb__q_push(&db->shared, &f->node);
-    wake_pool_locked(db);
+    rc = wake_pool_locked(db);
     if (db->nlive == 0) { /* nothing could be started to run it */
       aiodb__q_remove(&f->node);
       job_detach_locked(f);
       f->state = AIODB__JS_FINISHED;
       pthread_mutex_unlock(&db->lock);
+      if (rc == AIODB_ENOMEM) {
+        aiodb__future_fail(f, rc, "out of memory for a connection");
+        return rc;
+      }
       aiodb__future_fail(f, AIODB_ESYS, "could not start a worker thread");
       return AIODB_ESYS;
     }
@@ -968,19 +974,6 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
     return aiodb__err_set(&f->err, AIODB_EINVAL, "sql is NULL");
   if (nrows && total / nrows != nargs)
     return aiodb__err_set(&f->err, AIODB_ERANGE, "too many arguments");
-  if (total > 0 && args == NULL)
-    return aiodb__err_set(&f->err, AIODB_EINVAL,
-                          "args is NULL but %zu values were promised", total);
-  for (i = 0; i < total; i++) {
-    if (!value_ok(&args[i]))
-      return aiodb__err_set(&f->err, AIODB_EINVAL,
-                            "argument %zu is not a valid aiodb_value", i + 1);
-    if (args[i].type == AIODB_TYPE_TEXT || args[i].type == AIODB_TYPE_BLOB) {
-      if (args[i].len > SIZE_MAX / 4 - bytes)
-        return aiodb__err_set(&f->err, AIODB_ERANGE, "arguments too large");
-      bytes += args[i].len + 1;
-    }
-  }
   len = strlen(sql);
   hit = memo_hit(drv, sql, len);
   if (hit) {
@@ -998,6 +991,20 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
                           nargs == 1 ? "was" : "were");
   if (nrows && plan.nslots > SIZE_MAX / sizeof(aiodb_value) / 2 / nrows)
     return aiodb__err_set(&f->err, AIODB_ERANGE, "too many arguments");
+  /* Only now, with the count known to match, is args read. */
+  if (total > 0 && args == NULL)
+    return aiodb__err_set(&f->err, AIODB_EINVAL,
+                          "args is NULL but %zu values were promised", total);
+  for (i = 0; i < total; i++) {
+    if (!value_ok(&args[i]))
+      return aiodb__err_set(&f->err, AIODB_EINVAL,
+                            "argument %zu is not a valid aiodb_value", i + 1);
+    if (args[i].type == AIODB_TYPE_TEXT || args[i].type == AIODB_TYPE_BLOB) {
+      if (args[i].len > SIZE_MAX / 4 - bytes)
+        return aiodb__err_set(&f->err, AIODB_ERANGE, "arguments too large");
+      bytes += args[i].len + 1;
+    }
+  }
 
   copies_off = nrows * plan.nslots * sizeof(aiodb_value);
   slots_off = copies_off + nargs * sizeof(aiodb_value);
@@ -1599,6 +1606,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   const aiodb__driver *drv;
   const aiodb__kv *kv;
   unsigned i;
+  int rc;
 
   if (err) {
     err->code = 0;
@@ -1642,20 +1650,29 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     db->own_cq = 1;
     aiodb_cq_set_spin(db->cq, db->spin_us);
   } else {
-    aiodb__error_set(err, AIODB_ESYS, "cannot create a completion queue: %s",
-                     strerror(errno));
+    /* aiodb_cq_new fails for want of memory or of a descriptor. */
+    int e = errno;
+    if (e == ENOMEM)
+      aiodb__error_set(err, AIODB_ENOMEM,
+                       "out of memory for a completion queue");
+    else
+      aiodb__error_set(err, AIODB_ESYS, "cannot create a completion queue: %s",
+                       strerror(e));
     drv->free_config(db->driver_cfg);
     aiodb__free(db);
     return NULL;
   }
   pthread_mutex_init(&db->lock, NULL);
   pthread_mutex_lock(&db->lock);
-  for (i = 0; i < db->min_size; i++) {
-    if (spawn_locked(db) != 0) break;
+  for (i = 0, rc = 0; i < db->min_size; i++) {
+    if ((rc = spawn_locked(db)) != 0) break;
   }
   pthread_mutex_unlock(&db->lock);
   if (i < db->min_size) {
-    aiodb__error_set(err, AIODB_ESYS, "cannot start a worker thread");
+    if (rc == AIODB_ENOMEM)
+      aiodb__error_set(err, AIODB_ENOMEM, "out of memory for a connection");
+    else
+      aiodb__error_set(err, AIODB_ESYS, "cannot start a worker thread");
     aiodb_db_free(db);
     return NULL;
   }

@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,20 +219,20 @@ double aiodb_test_now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static long alloc_budget;
+static atomic_long alloc_budget;
 
 static void *failing_malloc(size_t n) {
-  if (alloc_budget-- <= 0) return NULL;
+  if (atomic_fetch_sub(&alloc_budget, 1) <= 0) return NULL;
   return malloc(n);
 }
 
 static void *failing_realloc(void *p, size_t n) {
-  if (alloc_budget-- <= 0) return NULL;
+  if (atomic_fetch_sub(&alloc_budget, 1) <= 0) return NULL;
   return realloc(p, n);
 }
 
 void aiodb_test_fail_allocs_after(long n) {
-  alloc_budget = n;
+  atomic_store(&alloc_budget, n);
   aiodb_set_allocator(failing_malloc, failing_realloc, NULL);
 }
 

@@ -1,5 +1,6 @@
 /* Bad input: clear codes and messages, never a crash, never a password. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -71,6 +72,50 @@ START_TEST(errors_open_cleans_up) {
 }
 END_TEST
 
+/* Allocation failures in aiodb_open (the db, its completion queue, a
+ * connection) and in growing the pool answer AIODB_ENOMEM, never a system
+ * error with a stale errno. */
+START_TEST(errors_open_out_of_memory) {
+  aiodb_db *db = NULL;
+  aiodb_error err;
+  aiodb_future *f;
+  long n;
+  int rc;
+
+  for (n = 0; n < 400 && db == NULL; n++) {
+    aiodb_test_fail_allocs_after(n);
+    memset(&err, 0, sizeof err);
+    db = aiodb_open("sqlite://", NULL, &err);
+    aiodb_set_allocator(NULL, NULL, NULL);
+    if (db == NULL) {
+      ck_assert_msg(err.code == AIODB_ENOMEM, "after %ld allocations: %s (%d)",
+                    n, err.message, err.code);
+      ck_assert_int_eq(aiodb__alloc_live(), 0);
+    }
+  }
+  ck_assert_ptr_nonnull(db);
+  ck_assert_int_gt(n, 3);
+  aiodb_db_free(db);
+
+  /* min_size=0: the first call starts the first connection. */
+  for (n = 0; n < 400; n++) {
+    db = aiodb_open("sqlite://?min_size=0", NULL, &err);
+    ck_assert_ptr_nonnull(db);
+    aiodb_test_fail_allocs_after(n);
+    f = aiodb_query(db, "SELECT 1", NULL, 0);
+    aiodb_set_allocator(NULL, NULL, NULL);
+    rc = f ? aiodb_test_err(f) : AIODB_ENOMEM;
+    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "after %ld allocations: %s",
+                  n, f ? aiodb_future_errmsg(f) : "no future");
+    aiodb_future_free(f);
+    aiodb_db_free(db);
+    if (rc == 0) break;
+  }
+  ck_assert_int_lt(n, 400);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 START_TEST(errors_null_arguments) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_future *f;
@@ -111,6 +156,33 @@ START_TEST(errors_null_arguments) {
   f = aiodb_query(db, "SELECT ?", &bad, 1);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
   aiodb_future_free(f);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The count is checked before any argument is read: a caller that claims
+ * more values than its array holds gets the count error, and nothing past
+ * the array is touched (ASan would see it). */
+START_TEST(errors_count_before_values) {
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_value *one = malloc(sizeof *one);
+  aiodb_future *f;
+
+  ck_assert_ptr_nonnull(one);
+  /* Garbage past one value: were it read, it would be judged first. */
+  *one = aiodb_int(1);
+  f = aiodb_query(db, "SELECT ?", one, 3);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
+  ck_assert_str_eq(aiodb_future_errmsg(f),
+                   "the statement takes 1 argument but 3 were given");
+  aiodb_future_free(f);
+  f = aiodb_query_many(db, "SELECT ?", one, 2, 2);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
+  ck_assert_str_eq(aiodb_future_errmsg(f),
+                   "the statement takes 1 argument but 2 were given");
+  aiodb_future_free(f);
+  free(one);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -199,8 +271,10 @@ Suite *aiodb_suite_errors(void) {
   Suite *s = suite_create("errors");
   AIODB_TCASE(s, errors_bad_urls);
   AIODB_TCASE(s, errors_open_cleans_up);
+  AIODB_TCASE(s, errors_open_out_of_memory);
   AIODB_TCASE(s, errors_null_arguments);
   AIODB_TCASE(s, errors_argument_count);
+  AIODB_TCASE(s, errors_count_before_values);
   AIODB_TCASE(s, errors_invalid_sql);
   AIODB_TCASE(s, errors_every_code_has_words);
 #ifdef AIODB_HAVE_POSTGRES
