@@ -247,7 +247,12 @@ typedef struct aiodb_options {
                                thread wins the CPU from busy workers */
   unsigned worker_slice_us; /* Linux 6.12 on: each worker's scheduler slice,
                                µs (at most 100000); 0: the kernel's */
-  unsigned reserved[4];     /* zero */
+  int close_timeout_ms;     /* once the db is closing (aiodb_close,
+                               aiodb_db_free), a connection whose driver
+                               call has not returned for this long, ms, is
+                               abandoned: see aiodb_close (default 10000;
+                               the URL's close_timeout_ms=0: never) */
+  unsigned reserved[3];     /* zero */
 } aiodb_options;
 
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);

@@ -29,6 +29,24 @@ static int set_flags(int fd) {
   return 0;
 }
 
+/* Every cq, for fork(): see aiodb__cq_fork_lock. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static aiodb__qnode reg = {&reg, &reg};
+
+void aiodb__cq_fork_lock(void) {
+  aiodb__qnode *n;
+  pthread_mutex_lock(&reg_lock);
+  for (n = reg.next; n != &reg; n = n->next)
+    pthread_mutex_lock(&aiodb__q_data(n, aiodb_cq, reg)->lock);
+}
+
+void aiodb__cq_fork_unlock(void) {
+  aiodb__qnode *n;
+  for (n = reg.next; n != &reg; n = n->next)
+    pthread_mutex_unlock(&aiodb__q_data(n, aiodb_cq, reg)->lock);
+  pthread_mutex_unlock(&reg_lock);
+}
+
 aiodb_cq *aiodb_cq_new_ex(unsigned flags) {
   aiodb_cq *cq = aiodb__calloc(1, sizeof *cq);
   if (cq == NULL) {
@@ -50,6 +68,9 @@ aiodb_cq *aiodb_cq_new_ex(unsigned flags) {
   }
   if (pthread_mutex_init(&cq->lock, NULL) != 0) goto fail;
   atomic_init(&cq->refs, 1);
+  pthread_mutex_lock(&reg_lock);
+  aiodb__q_push(&reg, &cq->reg);
+  pthread_mutex_unlock(&reg_lock);
   return cq;
 fail:
   if (cq->rfd >= 0) close(cq->rfd);
@@ -69,6 +90,9 @@ void aiodb__cq_ref(aiodb_cq *cq) {
 void aiodb__cq_unref(aiodb_cq *cq) {
   if (atomic_fetch_sub_explicit(&cq->refs, 1, memory_order_acq_rel) != 1)
     return;
+  pthread_mutex_lock(&reg_lock);
+  aiodb__q_remove(&cq->reg);
+  pthread_mutex_unlock(&reg_lock);
   close(cq->rfd);
   if (cq->wfd != cq->rfd) close(cq->wfd);
   pthread_mutex_destroy(&cq->lock);

@@ -27,6 +27,7 @@
 #define DEFAULT_STATEMENT_CACHE 64u
 #define DEFAULT_BATCH 1000u
 #define DEFAULT_PIPELINE 64u
+#define DEFAULT_CLOSE_TIMEOUT_MS 10000
 #define MAX_PIPELINE 1024u
 #define MAX_POOL 1024
 
@@ -49,7 +50,6 @@ int aiodb__conn_abandon_fd(void) { return tls_conn ? tls_conn->abandon_fd : -1; 
 /* Makes whatever c's worker is blocked on in its driver fail at once: its
  * socket is shut down (never closed: the driver owns it) and its abandon fd
  * fires. Never blocks. Called locked. */
-static void abandon_locked(aiodb_conn *c) __attribute__((unused));
 static void abandon_locked(aiodb_conn *c) {
   if (c->abandoned) return;
   c->abandoned = 1;
@@ -62,6 +62,57 @@ static void abandon_locked(aiodb_conn *c) {
   }
 #endif
 }
+
+/* ---- fork(): a pre-forking server opens a db, then forks. The workers
+ * stay in the parent; in the child every call on an inherited db completes
+ * at once with AIODB_EALREADYQUIT. The handlers take every lock of the
+ * library around fork (no cost elsewhere), so that the child finds none
+ * held; the child's generation tells it which dbs it inherited. ---- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static aiodb__qnode registry = {&registry, &registry};
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static atomic_uint fork_gen;
+
+static void fork_prepare(void) {
+  aiodb__qnode *n;
+  pthread_mutex_lock(&registry_lock);
+  for (n = registry.next; n != &registry; n = n->next)
+    pthread_mutex_lock(&aiodb__q_data(n, aiodb_db, reg)->lock);
+  aiodb__cq_fork_lock();
+  aiodb__future_fork_lock();
+  aiodb__diag_fork_lock();
+}
+
+static void fork_release(int child) {
+  aiodb__qnode *n;
+  aiodb__diag_fork_unlock();
+  aiodb__future_fork_unlock(child);
+  aiodb__cq_fork_unlock();
+  for (n = registry.next; n != &registry; n = n->next)
+    pthread_mutex_unlock(&aiodb__q_data(n, aiodb_db, reg)->lock);
+  pthread_mutex_unlock(&registry_lock);
+}
+
+static void fork_parent(void) { fork_release(0); }
+
+static void fork_child(void) {
+  atomic_fetch_add(&fork_gen, 1);
+  fork_release(1);
+}
+
+static void atfork_install(void) {
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* Was db opened before a fork() that made this process? */
+static int inherited(const aiodb_db *db) {
+  return db->fork_gen != atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+#define INHERITED_MSG                                                        \
+  "this db was opened before fork(): its connections belong to the parent " \
+  "process; open a new db in the child"
 
 void aiodb_options_init(aiodb_options *opts) {
   if (opts) memset(opts, 0, sizeof *opts);
@@ -99,13 +150,37 @@ static int pins_connection(const aiodb_future *f) {
           (f->kind == AIODB__JOB_CUR_OPEN && f->cur->pin == &f->cur->own_pin));
 }
 
-/* Moves every job of q onto orphans, detached; a pinning job takes the jobs
- * waiting on its pin along, since they can never run now. */
+/* The error of a job of tx that cannot run because its connection broke:
+ * the tx is aborted, as after any failed statement, and the error names
+ * the first failure (its SQLSTATE and native code too). */
+static void tx_broken_err(const aiodb_tx *tx, const aiodb__err *why,
+                          aiodb__err *e) {
+  const aiodb__err *first = why;
+  const aiodb_tx *t;
+  for (t = tx; t != NULL; t = t->parent)
+    if (t->failed) {
+      first = &t->fail_err;
+      break;
+    }
+  *e = *first;
+  aiodb__err_set(e, AIODB_ETXABORTED,
+                 "not run: the transaction's connection broke: %s",
+                 first->message);
+}
+
+/* Moves every job of q onto orphans, detached, each with its error: why,
+ * or for a job of a tx on a connection that broke, AIODB_ETXABORTED. A
+ * pinning job takes the jobs waiting on its pin along, since they can
+ * never run now. */
 static void orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
-                              const aiodb__err *why) {
+                              const aiodb__err *why, int broken) {
   aiodb__qnode *n;
   while ((n = aiodb__q_pop(q)) != NULL) {
     aiodb_future *f = aiodb__q_data(n, aiodb_future, node);
+    if (broken && f->tx != NULL)
+      tx_broken_err(f->tx, why, &f->err);
+    else
+      f->err = *why;
     if (f->kind == AIODB__JOB_TX_BEGIN || f->kind == AIODB__JOB_CUR_OPEN) {
       aiodb__pin *pin = f->kind == AIODB__JOB_TX_BEGIN ? f->tx->pin : f->cur->pin;
       if (pin && pin->conn == NULL && !pin->failed) {
@@ -120,14 +195,11 @@ static void orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
   }
 }
 
-/* Fails every job of q with err (moved out first: call unlocked). */
-static void fail_all(aiodb__qnode *q, const aiodb__err *err) {
+/* Completes every job of q, orphaned with its error (call unlocked). */
+static void fail_all(aiodb__qnode *q) {
   aiodb__qnode *n;
-  while ((n = aiodb__q_pop(q)) != NULL) {
-    aiodb_future *f = aiodb__q_data(n, aiodb_future, node);
-    f->err = *err;
-    aiodb__future_complete(f);
-  }
+  while ((n = aiodb__q_pop(q)) != NULL)
+    aiodb__future_complete(aiodb__q_data(n, aiodb_future, node));
 }
 
 /* ---- the worker ---- */
@@ -266,10 +338,10 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
     tx_rollback(conn, tx, &f->err);
   } else if (tx->failed) {
     tx_rollback(conn, tx, &ignored);
+    f->err = tx->fail_err; /* its SQLSTATE and native code */
     aiodb__err_set(&f->err, AIODB_ETXABORTED,
                    "the transaction was rolled back after an error: %s",
                    tx->fail_err.message);
-    memcpy(f->err.sqlstate, tx->fail_err.sqlstate, sizeof f->err.sqlstate);
   } else {
     tx_sql(tx, tx->savepoint ? "RELEASE SAVEPOINT" : "COMMIT", sql, sizeof sql);
     if (exec_sql(conn, sql, &f->err) != 0) tx_rollback(conn, tx, &ignored);
@@ -450,12 +522,28 @@ static int batchable(const aiodb_future *f) {
          !(atomic_load(&f->flags) & (AIODB__F_DEADLINE | AIODB__F_CANCEL));
 }
 
-/* The job next_job would take, if it may join a batch. Called locked. */
-static aiodb_future *peek_batchable(aiodb_conn *conn) {
+/* Could a connection other than me take a job of the pool's queue soon: one
+ * that is idle or still opening, or one the pool may still open? Then the
+ * pool's jobs are its to run in parallel, not me's to batch. Locked. */
+static int others_could_take(const aiodb_conn *me) {
+  const aiodb_db *db = me->db;
+  const aiodb__qnode *n;
+  if (db->nlive < db->max_size && !db->closing) return 1;
+  for (n = db->conns.next; n != &db->conns; n = n->next) {
+    const aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
+    if (c != me && !c->quit && !c->pinned && c->running == NULL && !c->batching)
+      return 1;
+  }
+  return 0;
+}
+
+/* The job next_job would take, if it may join a batch: one of conn's own,
+ * or of the pool's when shared says the pool's may be batched. Locked. */
+static aiodb_future *peek_batchable(aiodb_conn *conn, int shared) {
   aiodb__qnode *q = &conn->own;
   aiodb_future *f;
   if (aiodb__q_empty(q)) {
-    if (conn->pinned) return NULL;
+    if (conn->pinned || !shared) return NULL;
     q = &conn->db->shared;
     if (aiodb__q_empty(q)) return NULL;
   }
@@ -487,6 +575,7 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
   aiodb__batch *b = conn->batch;
   aiodb_future *f = first;
   size_t i, n = 0;
+  int shared = !others_could_take(conn);
 
   b->broken = 0;
   for (;;) {
@@ -495,8 +584,10 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
     f->running_on = conn;
     f->target = conn;
     b->f[n++] = f;
-    if (n == b->cap || (f = peek_batchable(conn)) == NULL) break;
+    if (n == b->cap || (f = peek_batchable(conn, shared)) == NULL) break;
   }
+  conn->batching = 1;
+  conn->calls++;
   pthread_mutex_unlock(&db->lock);
 
   b->n = 0;
@@ -523,6 +614,7 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
                            batch_done, b);
   }
   pthread_mutex_lock(&db->lock);
+  conn->batching = 0;
   return b->broken;
 }
 
@@ -538,11 +630,14 @@ static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
   f->running_on = conn;
   f->target = conn;
   conn->running = f;
+  conn->calls++;
 }
 
 /* Does f, just taken, lead a batch with what is queued behind it? Locked. */
 static int starts_batch(aiodb_conn *conn, aiodb_future *f) {
-  return conn->batch != NULL && batchable(f) && peek_batchable(conn) != NULL;
+  return conn->batch != NULL && batchable(f) &&
+         (peek_batchable(conn, 0) != NULL ||
+          (peek_batchable(conn, 1) != NULL && !others_could_take(conn)));
 }
 
 /* worker_nice and worker_slice_us: a worker gives the CPU up to the
@@ -610,6 +705,7 @@ static void *worker_main(void *arg) {
     conn->batch = batch_new(conn, db->pipeline);
 
   pthread_mutex_lock(&db->lock);
+  conn->calls++; /* the connect */
   if (cerr.code == 0) {
     for (;;) {
       f = ahead != NULL ? ahead : next_job(conn);
@@ -637,6 +733,7 @@ static void *worker_main(void *arg) {
         /* A detached acquire must not pin a connection nobody holds. */
         if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
           conn->pinned = 1;
+          conn->holder = f;
           f->conn = conn;
         }
         f->state = AIODB__JS_FINISHED;
@@ -694,22 +791,23 @@ static void *worker_main(void *arg) {
                    broken ? "the connection broke before this call ran"
                           : "the database was closed before this call ran");
   }
-  orphan_all_locked(&conn->own, &orphans, &qerr);
+  orphan_all_locked(&conn->own, &orphans, &qerr, broken);
   if (cerr.code != 0 && db->nlive == 1)
-    orphan_all_locked(&db->shared, &orphans, &qerr);
+    orphan_all_locked(&db->shared, &orphans, &qerr, 0);
   db->nlive--;
   if (db->nlive == 0) {
     if (db->closing) {
-      orphan_all_locked(&db->shared, &orphans, &qerr);
+      orphan_all_locked(&db->shared, &orphans, &qerr, 0);
       close_f = db->close_future;
       db->close_future = NULL;
     } else if (!aiodb__q_empty(&db->shared) && cerr.code == 0) {
-      if (spawn_locked(db) != 0) orphan_all_locked(&db->shared, &orphans, &qerr);
+      if (spawn_locked(db) != 0)
+        orphan_all_locked(&db->shared, &orphans, &qerr, 0);
     }
   }
   pthread_mutex_unlock(&db->lock);
 
-  fail_all(&orphans, &qerr);
+  fail_all(&orphans);
   aiodb_result_free(conn->scratch);
   conn->scratch = NULL;
   aiodb__free(conn->batch);
@@ -721,6 +819,9 @@ static void *worker_main(void *arg) {
 }
 
 static void conn_free(aiodb_conn *c) {
+  /* Left only by a worker that lives in the parent of a fork. */
+  aiodb_result_free(c->scratch);
+  aiodb__free(c->batch);
   pthread_cond_destroy(&c->cv);
 #if defined(__linux__)
   if (c->abandon_fd >= 0) close(c->abandon_fd);
@@ -836,6 +937,10 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   int timeout;
 
   f->db = db;
+  if (inherited(db)) {
+    already_quit(f, function, site, INHERITED_MSG);
+    return AIODB_EALREADYQUIT;
+  }
   pthread_mutex_lock(&db->lock);
   if (db->closing || (conn && conn->quit) ||
       (pin && pin->conn && pin->conn->quit)) {
@@ -1226,8 +1331,31 @@ void aiodb_release(aiodb_conn *conn) {
   db = conn->db;
   pthread_mutex_lock(&db->lock);
   conn->pinned = 0;
+  conn->holder = NULL;
   wake_conn_locked(conn);
   pthread_mutex_unlock(&db->lock);
+}
+
+void aiodb__acquire_freed(aiodb_future *f, const void *call_site) {
+  aiodb_db *db = f->db;
+  aiodb_conn *c;
+  int handed = 0;
+  if (db == NULL) return; /* refused before it was queued */
+  /* F_FREED is set: a worker that takes f from now on pins nothing. */
+  pthread_mutex_lock(&db->lock);
+  c = f->conn;
+  if (c != NULL && c->holder == f) {
+    c->holder = NULL;
+    c->pinned = 0;
+    wake_conn_locked(c);
+    handed = (atomic_load(&f->flags) & AIODB__F_HANDED) != 0;
+  }
+  pthread_mutex_unlock(&db->lock);
+  if (handed)
+    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_future_free", call_site,
+                "aiodb_future_free: the connection this aiodb_acquire pinned "
+                "was never released; it goes back to the pool now (call "
+                "aiodb_release first)");
 }
 
 aiodb_db *aiodb_conn_db(aiodb_conn *conn) { return conn ? conn->db : NULL; }
@@ -1426,8 +1554,34 @@ static int abortable(const aiodb_future *f) {
          f->kind == AIODB__JOB_ACQUIRE;
 }
 
+/* The close watch: close_timeout_ms after aiodb_close, and again every
+ * close_timeout_ms, each connection that began no call since the last look
+ * (stuck in connect, or in one statement on a server that stopped
+ * answering) is abandoned: its socket is shut down, and its driver call
+ * fails at once. Runs on the timer thread; never blocks. */
+static void close_watch(aiodb_future *f) {
+  aiodb_db *db = f->db;
+  aiodb__qnode *n;
+  int live = 0;
+  pthread_mutex_lock(&db->lock);
+  for (n = db->conns.next; n != &db->conns; n = n->next) {
+    aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
+    if (c->quit) continue;
+    if (c->calls == c->watch_calls) abandon_locked(c);
+    c->watch_calls = c->calls;
+    live++;
+  }
+  pthread_mutex_unlock(&db->lock);
+  if (live && !aiodb_future_done(f)) aiodb__timer_add(f, db->close_timeout_ms);
+}
+
 int aiodb__job_abort(aiodb_future *f, int code) {
   aiodb_db *db = f->db;
+  if (f->kind == AIODB__JOB_CLOSE && code == AIODB_ETIMEDOUT && db != NULL &&
+      !aiodb_future_done(f)) {
+    close_watch(f);
+    return 0;
+  }
   if (aiodb_future_done(f) || db == NULL || !abortable(f)) return AIODB_EBUSY;
   pthread_mutex_lock(&db->lock);
   switch (f->state) {
@@ -1449,8 +1603,8 @@ int aiodb__job_abort(aiodb_future *f, int code) {
       return 0;
     case AIODB__JS_RUNNING:
       /* Only a statement can be interrupted; a running aiodb_run function
-       * is the caller's own code. */
-      if (!is_statement(f) || db->driver->interrupt == NULL) {
+       * is the caller's own code (and in a child, nothing runs). */
+      if (!is_statement(f) || db->driver->interrupt == NULL || inherited(db)) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
@@ -1514,6 +1668,7 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   db->stack_size = DEFAULT_STACK;
   db->statement_cache = DEFAULT_STATEMENT_CACHE;
   db->pipeline = DEFAULT_PIPELINE;
+  db->close_timeout_ms = DEFAULT_CLOSE_TIMEOUT_MS;
   if ((s = aiodb__url_opt(url, "max_size")) != NULL) {
     if (aiodb__parse_uint("max_size", s, 1, MAX_POOL, &v, err)) return AIODB_EINVAL;
     db->max_size = (unsigned)v;
@@ -1530,6 +1685,11 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   if ((s = aiodb__url_opt(url, "timeout_ms")) != NULL) {
     if (aiodb__parse_uint("timeout_ms", s, 0, INT_MAX, &v, err)) return AIODB_EINVAL;
     db->timeout_ms = (int)v;
+  }
+  if ((s = aiodb__url_opt(url, "close_timeout_ms")) != NULL) {
+    if (aiodb__parse_uint("close_timeout_ms", s, 0, INT_MAX, &v, err))
+      return AIODB_EINVAL;
+    db->close_timeout_ms = (int)v;
   }
   if ((s = aiodb__url_opt(url, "statement_cache")) != NULL) {
     if (aiodb__parse_uint("statement_cache", s, 0, 100000, &v, err))
@@ -1567,6 +1727,10 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
                               "statement_cache must be at most 100000");
     if (o->timeout_ms < 0)
       return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
+    if (o->close_timeout_ms < 0)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "close_timeout_ms must not be negative");
+    if (o->close_timeout_ms) db->close_timeout_ms = o->close_timeout_ms;
     if (o->spin_us > 1000)
       return aiodb__error_set(err, AIODB_EINVAL, "spin_us must be at most 1000");
     if (o->pipeline > MAX_PIPELINE)
@@ -1663,6 +1827,12 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     return NULL;
   }
   pthread_mutex_init(&db->lock, NULL);
+  pthread_once(&atfork_once, atfork_install);
+  pthread_mutex_lock(&registry_lock);
+  db->fork_gen = atomic_load(&fork_gen);
+  aiodb__q_push(&registry, &db->reg);
+  pthread_mutex_unlock(&registry_lock);
+  aiodb__timer_db_opened();
   pthread_mutex_lock(&db->lock);
   for (i = 0, rc = 0; i < db->min_size; i++) {
     if ((rc = spawn_locked(db)) != 0) break;
@@ -1693,6 +1863,10 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   if (db == NULL) return NULL;
   f = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
   if (f == NULL) return NULL;
+  if (inherited(db)) {
+    aiodb__future_fail(f, AIODB_EALREADYQUIT, INHERITED_MSG);
+    return f;
+  }
   pthread_mutex_lock(&db->lock);
   if (db->closing) {
     pthread_mutex_unlock(&db->lock);
@@ -1702,15 +1876,82 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   db->closing = 1;
   now = db->nlive == 0;
   if (!now) {
+    f->db = db;
     db->close_future = f;
-    for (n = db->conns.next; n != &db->conns; n = n->next)
-      wake_conn_locked(aiodb__q_data(n, aiodb_conn, link));
+    for (n = db->conns.next; n != &db->conns; n = n->next) {
+      aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
+      c->watch_calls = c->calls;
+      wake_conn_locked(c);
+    }
   }
   pthread_mutex_unlock(&db->lock);
-  if (now) aiodb__future_complete(f);
+  if (now)
+    aiodb__future_complete(f);
+  else if (db->close_timeout_ms > 0)
+    aiodb__timer_add(f, db->close_timeout_ms); /* the close watch */
   return f;
 }
 
+
+/* aiodb_db_free in a forked child: the workers and connections are the
+ * parent's, so nothing joins or calls a driver (that would end the
+ * parent's sessions). The child's copies of the jobs still queued or
+ * running fail with AIODB_EALREADYQUIT, and the memory that is only the
+ * child's goes; the drivers' own handles are left as they are. */
+/* Moves f onto orphans with why; what it holds is freed wholesale. */
+static void drop_inherited(aiodb_future *f, aiodb__qnode *orphans,
+                           const aiodb__err *why) {
+  f->counted = 0;
+  f->state = AIODB__JS_FINISHED;
+  f->err = *why;
+  aiodb__q_push(orphans, &f->node);
+}
+
+static void drop_all_inherited(aiodb__qnode *q, aiodb__qnode *orphans,
+                               const aiodb__err *why) {
+  aiodb__qnode *n;
+  while ((n = aiodb__q_pop(q)) != NULL)
+    drop_inherited(aiodb__q_data(n, aiodb_future, node), orphans, why);
+}
+
+static void free_inherited(aiodb_db *db) {
+  aiodb__qnode orphans, *n;
+  aiodb__err why;
+  aiodb__q_init(&orphans);
+  aiodb__err_set(&why, AIODB_EALREADYQUIT, INHERITED_MSG);
+  drop_all_inherited(&db->shared, &orphans, &why);
+  for (n = db->conns.next; n != &db->conns; n = n->next) {
+    aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
+    size_t i;
+    drop_all_inherited(&c->own, &orphans, &why);
+    if (c->running != NULL) drop_inherited(c->running, &orphans, &why);
+    for (i = 0; c->batching && i < c->batch->n; i++)
+      if (c->batch->f[i]->state == AIODB__JS_SENT)
+        drop_inherited(c->batch->f[i], &orphans, &why);
+  }
+  for (n = db->txs.next; n != &db->txs; n = n->next)
+    drop_all_inherited(&aiodb__q_data(n, aiodb_tx, link)->own_pin.pending,
+                       &orphans, &why);
+  for (n = db->cursors.next; n != &db->cursors; n = n->next)
+    drop_all_inherited(&aiodb__q_data(n, aiodb_cursor, link)->own_pin.pending,
+                       &orphans, &why);
+  fail_all(&orphans);
+  while ((n = aiodb__q_pop(&db->conns)) != NULL)
+    conn_free(aiodb__q_data(n, aiodb_conn, link));
+  while ((n = aiodb__q_pop(&db->txs)) != NULL)
+    aiodb__free(aiodb__q_data(n, aiodb_tx, link));
+  while ((n = aiodb__q_pop(&db->cursors)) != NULL)
+    aiodb__free(aiodb__q_data(n, aiodb_cursor, link));
+  pthread_mutex_lock(&registry_lock);
+  aiodb__q_remove(&db->reg);
+  pthread_mutex_unlock(&registry_lock);
+  aiodb__timer_db_closed();
+  if (db->own_cq)
+    aiodb_cq_free(db->cq);
+  else
+    aiodb__cq_unref(db->cq);
+  aiodb__free(db);
+}
 
 void aiodb_db_free(aiodb_db *db) {
   aiodb__qnode *n;
@@ -1724,6 +1965,10 @@ void aiodb_db_free(aiodb_db *db) {
                 "refused (it would join itself)");
     return;
   }
+  if (inherited(db)) {
+    free_inherited(db);
+    return;
+  }
   f = aiodb_close(db);
   /* No worker is spawned once closing, so the list is stable now. */
   while ((n = aiodb__q_pop(&db->conns)) != NULL) {
@@ -1733,6 +1978,10 @@ void aiodb_db_free(aiodb_db *db) {
   }
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);
+  pthread_mutex_lock(&registry_lock);
+  aiodb__q_remove(&db->reg);
+  pthread_mutex_unlock(&registry_lock);
+  aiodb__timer_db_closed();
   /* Transactions and cursors the caller never ended die with the db. */
   while ((n = aiodb__q_pop(&db->txs)) != NULL)
     aiodb__free(aiodb__q_data(n, aiodb_tx, link));

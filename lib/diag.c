@@ -9,6 +9,9 @@
 #define SEEN_MAX 256
 
 static pthread_mutex_t diag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void aiodb__diag_fork_lock(void) { pthread_mutex_lock(&diag_lock); }
+void aiodb__diag_fork_unlock(void) { pthread_mutex_unlock(&diag_lock); }
 static aiodb_diag_fn handler;
 static void *handler_ud;
 static const void *seen[SEEN_MAX];

@@ -139,16 +139,30 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...) {
   aiodb__future_complete(f);
 }
 
-/* ---- deadlines: one timer thread for the process, started on first use,
- * with a list sorted by deadline. It holds a reference to every future it
- * watches, dropped when the future completes or its deadline fires. ---- */
+/* ---- deadlines: one timer thread for the process, started on first use
+ * and stopped (joined) when the last db is freed, with a list sorted by
+ * deadline. It holds a reference to every future it watches, dropped when
+ * the future completes or its deadline fires. What it does at a deadline
+ * (aiodb__job_abort) never blocks: a driver's interrupt only posts. ---- */
 
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_cv;
+static pthread_once_t timer_cv_once = PTHREAD_ONCE_INIT;
 static pthread_cond_t timer_idle = PTHREAD_COND_INITIALIZER;
 static aiodb__qnode timer_list = {&timer_list, &timer_list};
 static int timer_started;
+static pthread_t timer_thread;
+static unsigned timer_gen;   /* a thread of an older generation leaves */
+static unsigned timer_dbs;   /* open dbs */
 static const aiodb_db *timer_busy; /* the db of the abort in flight */
+
+static void timer_cv_init(void) {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&timer_cv, &attr);
+  pthread_condattr_destroy(&attr);
+}
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -157,14 +171,14 @@ static int64_t now_ns(void) {
 }
 
 static void *timer_main(void *arg) {
+  unsigned gen = (unsigned)(uintptr_t)arg;
   aiodb_future *f;
   struct timespec ts;
-  (void)arg;
 #if defined(__linux__)
   pthread_setname_np(pthread_self(), "aiodb-timer");
 #endif
   pthread_mutex_lock(&timer_lock);
-  for (;;) {
+  while (gen == timer_gen) {
     if (aiodb__q_empty(&timer_list)) {
       pthread_cond_wait(&timer_cv, &timer_lock);
       continue;
@@ -186,34 +200,76 @@ static void *timer_main(void *arg) {
     timer_busy = NULL;
     pthread_cond_broadcast(&timer_idle);
   }
+  pthread_mutex_unlock(&timer_lock);
   return NULL;
 }
 
 static int timer_start_locked(void) {
-  pthread_condattr_t attr;
   pthread_attr_t tattr;
-  pthread_t t;
   sigset_t all, old;
   int rc;
 
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&timer_cv, &attr);
-  pthread_condattr_destroy(&attr);
+  pthread_once(&timer_cv_once, timer_cv_init);
   pthread_attr_init(&tattr);
-  pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&tattr, 64 * 1024);
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  rc = pthread_create(&t, &tattr, timer_main, NULL);
+  rc = pthread_create(&timer_thread, &tattr, timer_main,
+                      (void *)(uintptr_t)timer_gen);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&tattr);
-  if (rc != 0) {
-    pthread_cond_destroy(&timer_cv);
-    return AIODB_ESYS;
-  }
+  if (rc != 0) return AIODB_ESYS;
   timer_started = 1;
   return 0;
+}
+
+void aiodb__timer_db_opened(void) {
+  pthread_mutex_lock(&timer_lock);
+  timer_dbs++;
+  pthread_mutex_unlock(&timer_lock);
+}
+
+void aiodb__timer_db_closed(void) {
+  pthread_t t;
+  int stop;
+  pthread_mutex_lock(&timer_lock);
+  stop = --timer_dbs == 0 && timer_started;
+  if (stop) {
+    /* No db, so no future of one is pending: the list is empty. */
+    timer_gen++;
+    timer_started = 0;
+    t = timer_thread;
+    pthread_cond_broadcast(&timer_cv);
+  }
+  pthread_mutex_unlock(&timer_lock);
+  if (stop) pthread_join(t, NULL);
+}
+
+void aiodb__future_fork_lock(void) {
+  unsigned i;
+  pthread_once(&park_once, park_init);
+  pthread_mutex_lock(&timer_lock);
+  pthread_mutex_lock(&pool_lock);
+  aiodb__result_fork_lock();
+  for (i = 0; i < PARK_STRIPES; i++) pthread_mutex_lock(&park[i].m);
+}
+
+void aiodb__future_fork_unlock(int child) {
+  unsigned i;
+  if (child && timer_started) {
+    /* The timer thread stayed in the parent, with the deadlines it
+     * watched: the child's first deadline starts a thread of its own. */
+    aiodb__qnode *n;
+    while ((n = aiodb__q_pop(&timer_list)) != NULL)
+      aiodb__q_data(n, aiodb_future, tnode)->timer_linked = 0;
+    timer_started = 0;
+    timer_gen++;
+    timer_busy = NULL;
+  }
+  for (i = 0; i < PARK_STRIPES; i++) pthread_mutex_unlock(&park[i].m);
+  aiodb__result_fork_unlock();
+  pthread_mutex_unlock(&pool_lock);
+  pthread_mutex_unlock(&timer_lock);
 }
 
 void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
@@ -394,6 +450,8 @@ void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
 void aiodb_future_free(aiodb_future *f) {
   if (f == NULL) return;
   atomic_fetch_or(&f->flags, AIODB__F_FREED);
+  if (f->kind == AIODB__JOB_ACQUIRE)
+    aiodb__acquire_freed(f, __builtin_return_address(0));
   aiodb__future_unref(f);
 }
 
@@ -445,6 +503,7 @@ aiodb_result *aiodb_future_take_result(aiodb_future *f) {
 aiodb_conn *aiodb_future_conn(aiodb_future *f) {
   if (f == NULL) return NULL;
   DONE_OR(f, NULL);
+  if (f->conn != NULL) atomic_fetch_or(&f->flags, AIODB__F_HANDED);
   return f->conn;
 }
 

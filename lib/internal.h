@@ -54,7 +54,8 @@ enum {
   AIODB__F_FREED = 1u << 2,    /* the caller freed it */
   AIODB__F_CANCEL = 1u << 3,   /* cancel was asked while it ran */
   AIODB__F_TIMEDOUT = 1u << 4, /* its deadline passed while it ran */
-  AIODB__F_DEADLINE = 1u << 5  /* it was given a deadline */
+  AIODB__F_DEADLINE = 1u << 5, /* it was given a deadline */
+  AIODB__F_HANDED = 1u << 6    /* aiodb_future_conn gave its connection out */
 };
 
 typedef enum aiodb__job_kind {
@@ -152,6 +153,9 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...)
 void aiodb__future_unref(aiodb_future *f);
 /* Aborts a queued or running job with code (cancel, timeout): lib/db.c. */
 int aiodb__job_abort(aiodb_future *f, int code);
+/* aiodb_future_free of an acquire (lib/db.c): a connection it pinned and
+ * nobody released goes back to the pool. */
+void aiodb__acquire_freed(aiodb_future *f, const void *call_site);
 /* Deadlines (lib/future.c): a timer thread aborts overdue jobs. */
 void aiodb__timer_add(aiodb_future *f, int timeout_ms);
 /* Waits until the timer is not aborting a job of db: before db is freed. */
@@ -164,6 +168,7 @@ int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
 /* ---- completion queue ---- */
 struct aiodb_cq {
   pthread_mutex_t lock;
+  aiodb__qnode reg;             /* in the registry of every cq (fork) */
   aiodb_future *head, *tail;    /* completed, waiting for dispatch */
   atomic_int pending;           /* fd written and not yet drained */
   atomic_int refs;              /* the owner's + one per future */
@@ -247,13 +252,17 @@ struct aiodb_conn {
   aiodb_result *scratch;    /* for the library's own statements */
   struct aiodb__batch *batch; /* auto-pipelining; NULL: one at a time */
   aiodb_future *running;
+  aiodb_future *holder;     /* locked: the acquire that pinned it */
   unsigned id;
   int pinned;
   int sleeping;             /* waiting on cv and claimable */
+  int batching;             /* running a batch (auto-pipelining) */
   int quit;                 /* the worker has left its loop */
   int sock;                 /* locked: the driver's socket, or -1 */
   int abandon_fd;           /* readable once abandoned (eventfd), or -1 */
   int abandoned;            /* locked: aiodb_db_free gave up on it */
+  unsigned calls;           /* locked: calls begun, connect included */
+  unsigned watch_calls;     /* locked: calls when the close watch looked */
 };
 
 struct aiodb_db {
@@ -271,6 +280,7 @@ struct aiodb_db {
   aiodb__qnode cursors;
   unsigned next_tx;
   int timeout_ms;
+  int close_timeout_ms;     /* a call stuck this long at close is abandoned */
   unsigned statement_cache;
   int force_rollback;
   unsigned spin_us;         /* spin before sleeping (workers and waiters) */
@@ -282,7 +292,25 @@ struct aiodb_db {
   int closing;
   int own_cq;
   aiodb_future *close_future;
+  aiodb__qnode reg;         /* in the registry of open dbs (fork) */
+  unsigned fork_gen;        /* the process generation it was opened in */
 };
+
+/* ---- fork() (lib/db.c installs the handlers): every lock of the library
+ * is taken before fork and given back after, in both processes, so that a
+ * child never finds one held by a thread it does not have. Each file
+ * provides its part; the order is db locks, cqs, timer, pools, park, diag. */
+void aiodb__cq_fork_lock(void);
+void aiodb__cq_fork_unlock(void);
+void aiodb__future_fork_lock(void);
+void aiodb__future_fork_unlock(int child);
+void aiodb__result_fork_lock(void);
+void aiodb__result_fork_unlock(void);
+void aiodb__diag_fork_lock(void);
+void aiodb__diag_fork_unlock(void);
+/* The timer counts the open dbs; the last one's free stops its thread. */
+void aiodb__timer_db_opened(void);
+void aiodb__timer_db_closed(void);
 
 /* The worker's connection, on a worker thread; NULL elsewhere. */
 aiodb_conn *aiodb__current_conn(void);

@@ -34,6 +34,9 @@ struct aiodb_result {
 #define POOL_KEEP_BYTES (64 * 1024)
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void aiodb__result_fork_lock(void) { pthread_mutex_lock(&pool_lock); }
+void aiodb__result_fork_unlock(void) { pthread_mutex_unlock(&pool_lock); }
 static aiodb_result *pool;
 static unsigned pool_len;
 
