@@ -278,13 +278,36 @@ AIODB_EXTERN aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
 /* Graceful close: work already queued finishes, then the workers quit. The
  * returned future completes (without error) once every worker has quit. The
  * db handle stays valid; every later call on it completes at once with
- * AIODB_EALREADYQUIT. A second close returns an already-completed future. */
+ * AIODB_EALREADYQUIT. A second close returns an already-completed future.
+ *
+ * Bounded: a close never waits forever on a server that stopped answering.
+ * close_timeout_ms (option and URL option; default 10000, 0: no bound)
+ * after the close began, and again every close_timeout_ms, a connection
+ * that has begun no new call since the last look (stuck in its connect, or
+ * in one call) is abandoned: its socket is shut down, the call fails at
+ * once (AIODB_ECONNLOST, or AIODB_ECONNECT for a connect) and the
+ * connection's queued calls fail with AIODB_EALREADYQUIT. A connection that
+ * keeps finishing calls is never abandoned, so queued work still drains.
+ * Only network calls can be abandoned: a SQLite statement, or an aiodb_run
+ * function that does not use the connection's socket, runs to its end. */
 AIODB_EXTERN aiodb_future *aiodb_close(aiodb_db *db);
 
 /* Destructor: closes if still open, waits for queued work to finish and
- * joins every worker. Futures of this db stay valid and are still the
- * caller's to free. Must not be called from one of the db's own workers
- * (inside aiodb_run): that is refused with a diagnostic. NULL is a no-op. */
+ * joins every worker, so it is bounded as aiodb_close is (close_timeout_ms
+ * for a call that does not return). When the last db is freed no aiodb
+ * thread is left (the deadline timer is joined too). Futures of this db
+ * stay valid and are still the caller's to free. Must not be called from
+ * one of the db's own workers (inside aiodb_run): that is refused with a
+ * diagnostic. NULL is a no-op.
+ *
+ * fork(): the workers and connections of a db stay in the process that
+ * opened it. In a child, every call on an inherited db completes at once
+ * with AIODB_EALREADYQUIT ("... opened before fork() ..."), calls still
+ * pending at the fork included once the child frees the db. A child may
+ * only free an inherited db (which neither joins nor touches the parent's
+ * connections, whose handles it leaves as they are) and open dbs of its
+ * own; it should not dispatch an inherited cq, whose descriptor it shares
+ * with the parent. */
 AIODB_EXTERN void aiodb_db_free(aiodb_db *db);
 
 /* The cq this db's futures report to (opts->cq or its own); borrowed. */
@@ -372,8 +395,12 @@ AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
  * Connections
  * ------------------------------------------------------------------------ */
 
-/* Pins one pooled connection; the future's aiodb_future_conn() gives it.
- * Pinned connections serve only calls made on them until released. */
+/* Pins one pooled connection; the future's aiodb_future_conn() gives it,
+ * borrowed from the future. Pinned connections serve only calls made on
+ * them until released: call aiodb_release(), then free the future.
+ * Freeing the future first gives the connection back all the same (and
+ * raises AIODB_DIAG_MISUSE if aiodb_future_conn() had handed it out);
+ * freeing it before it is done means the connection is never pinned. */
 AIODB_EXTERN aiodb_future *aiodb_acquire(aiodb_db *db);
 
 /* Gives a pinned connection back to the pool. Calls already queued on it
@@ -392,7 +419,12 @@ AIODB_EXTERN aiodb_db *aiodb_conn_db(aiodb_conn *conn);
  * back alone. When a statement inside a tx fails, the statements queued on
  * that tx after it fail with AIODB_ETXABORTED instead of running, and a
  * commit rolls back and fails with AIODB_ETXABORTED (its message quotes the
- * first error). A commit the database refuses is rolled back as well.
+ * first error). A commit the database refuses is rolled back as well. A
+ * connection that breaks under a tx aborts it the same way: the statement
+ * that found it broken fails (AIODB_ECONNLOST), and the statements queued
+ * after it and the commit fail with AIODB_ETXABORTED ("... the
+ * transaction's connection broke ..."). A commit that fails for an
+ * earlier statement carries that statement's SQLSTATE and native code.
  * aiodb_commit(), aiodb_rollback() and aiodb_tx_free() end the tx: the
  * handle is the library's once one of them is called. End every tx before
  * aiodb_db_free(); a db closed with a tx still open rolls it back.

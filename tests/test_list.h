@@ -27,5 +27,6 @@
   X(timeout)                 \
   X(meta)                    \
   X(shared)                  \
+  X(lifecycle)               \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

@@ -1,0 +1,391 @@
+/* The lifecycle of dbs, connections and threads: what is pinned goes back,
+ * nothing outlives the last db, a forked child never hangs, a shutdown
+ * never waits forever on a call that does not return, and auto-pipelining
+ * never holds back work an idle connection could run. Each case runs on
+ * SQLite and, where it concerns them, on the throwaway PostgreSQL and
+ * MariaDB servers of the pg and mysql fixtures. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+/* A server's socket URL, or NULL (then the case is skipped for it, but
+ * never under CI, where every server must be there). */
+static const char *server_url(const char *dir_env) {
+  const char *u = aiodb_test_server_file(dir_env, "socket_url");
+  const char *ci = getenv("CI");
+  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
+    ck_abort_msg("no test server in %s under CI", dir_env);
+  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
+  return u;
+}
+
+#define PG "AIODB_TEST_PG_DIR"
+#define MY "AIODB_TEST_MYSQL_DIR"
+
+/* Threads of this process whose name starts with "aiodb-" (workers, the
+ * timer, the drivers' helpers). */
+static int aiodb_threads(void) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int n = 0;
+  ck_assert_ptr_nonnull(d);
+  while ((e = readdir(d)) != NULL) {
+    char path[300], comm[32] = "";
+    FILE *fp;
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+    fp = fopen(path, "r");
+    if (fp == NULL) continue;
+    if (fgets(comm, sizeof comm, fp) && strncmp(comm, "aiodb-", 6) == 0) n++;
+    fclose(fp);
+  }
+  closedir(d);
+  return n;
+}
+
+typedef struct misuse_log {
+  int count;
+  char message[512];
+} misuse_log;
+
+static void log_misuse(const aiodb_diag *d, void *ud) {
+  misuse_log *log = ud;
+  if (d->kind != AIODB_DIAG_MISUSE) return;
+  log->count++;
+  snprintf(log->message, sizeof log->message, "%s", d->message);
+}
+
+/* ---- a freed acquire gives its connection back ---- */
+
+static void acquire_freed_on(const char *base) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_test_gate gate;
+  aiodb_future *acq, *run, *q;
+  misuse_log log = {0, ""};
+
+  aiodb_set_diag_handler(log_misuse, &log);
+  /* handed out, never released: given back, with a diagnostic */
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  ck_assert_ptr_nonnull(aiodb_future_conn(acq));
+  aiodb_future_free(acq);
+  ck_assert_int_eq(log.count, 1);
+  ck_assert_ptr_nonnull(strstr(log.message, "never released"));
+  q = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(q, 10000), 0);
+  ck_assert_int_eq(aiodb_future_error(q), 0);
+  aiodb_future_free(q);
+
+  /* done but never looked at: given back silently */
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_future_free(acq);
+  q = aiodb_query(db, "SELECT 2", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(q, 10000), 0);
+  ck_assert_int_eq(aiodb_future_error(q), 0);
+  aiodb_future_free(q);
+
+  /* freed while still queued behind a busy connection: pins nothing */
+  aiodb_test_gate_init(&gate);
+  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate);
+  acq = aiodb_acquire(db);
+  ck_assert_int_eq(aiodb_future_done(acq), 0);
+  aiodb_future_free(acq);
+  q = aiodb_query(db, "SELECT 3", NULL, 0);
+  aiodb_test_gate_open(&gate);
+  aiodb_test_ok(run);
+  ck_assert_int_eq(aiodb_future_wait(q, 10000), 0);
+  ck_assert_int_eq(aiodb_future_error(q), 0);
+  aiodb_future_free(q);
+  aiodb_future_free(run);
+  aiodb_test_gate_destroy(&gate);
+
+  /* released, then freed: no diagnostic, and a later holder keeps it */
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_release(aiodb_future_conn(acq));
+  q = aiodb_test_ok(aiodb_acquire(db));
+  aiodb_future_free(acq);
+  ck_assert_int_eq(log.count, 1);
+  run = aiodb_query(db, "SELECT 4", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(run, 200), AIODB_ETIMEDOUT); /* still pinned */
+  aiodb_release(aiodb_future_conn(q));
+  aiodb_test_ok(run);
+  aiodb_future_free(run);
+  aiodb_future_free(q);
+
+  aiodb_set_diag_handler(NULL, NULL);
+  aiodb_db_free(db);
+}
+
+START_TEST(lifecycle_freed_acquire_gives_back) {
+  const char *u;
+  acquire_freed_on(aiodb_test_sqlite_url());
+  if ((u = server_url(PG)) != NULL) acquire_freed_on(u);
+  if ((u = server_url(MY)) != NULL) acquire_freed_on(u);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- no aiodb thread outlives the last db ---- */
+
+START_TEST(lifecycle_no_thread_after_last_free) {
+  /* timeout_ms: every statement has a deadline, so the timer thread runs */
+  aiodb_db *a = aiodb_test_open_with(aiodb_test_sqlite_url(), "timeout_ms=60000");
+  aiodb_db *b = aiodb_open("sqlite://?max_size=2&min_size=2&timeout_ms=60000",
+                           NULL, NULL);
+
+  ck_assert_int_eq(aiodb_test_scalar(a, "SELECT 1"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(b, "SELECT 1"), 1);
+  ck_assert_int_eq(aiodb_threads(), 4); /* 1 + 2 workers and the timer */
+  aiodb_db_free(a);
+  ck_assert_int_eq(aiodb_threads(), 3);
+  aiodb_db_free(b);
+  ck_assert_int_eq(aiodb_threads(), 0);
+
+  /* and it all starts again */
+  a = aiodb_open("sqlite://?timeout_ms=60000", NULL, NULL);
+  ck_assert_int_eq(aiodb_test_scalar(a, "SELECT 7"), 7);
+  ck_assert_int_eq(aiodb_threads(), 2);
+  aiodb_db_free(a);
+  ck_assert_int_eq(aiodb_threads(), 0);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- fork ---- */
+
+#if defined(__SANITIZE_THREAD__)
+#define TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TSAN 1
+#endif
+#endif
+
+/* In the child: every call on the inherited db completes at once. Returns
+ * the number of failed checks. */
+static int child_checks(aiodb_db *db, aiodb_future *pending) {
+  int bad = 0;
+  aiodb_future *f = aiodb_query(db, "SELECT 1", NULL, 0);
+  aiodb_tx *tx;
+  if (!aiodb_future_done(f) || aiodb_future_error(f) != AIODB_EALREADYQUIT ||
+      strstr(aiodb_future_errmsg(f), "fork") == NULL)
+    bad++;
+  aiodb_future_free(f);
+  f = aiodb_acquire(db);
+  if (!aiodb_future_done(f) || aiodb_future_error(f) != AIODB_EALREADYQUIT) bad++;
+  aiodb_future_free(f);
+  tx = aiodb_begin(db);
+  f = aiodb_commit(tx);
+  if (!aiodb_future_done(f) || aiodb_future_error(f) != AIODB_EALREADYQUIT) bad++;
+  aiodb_future_free(f);
+  f = aiodb_close(db);
+  if (!aiodb_future_done(f) || aiodb_future_error(f) != AIODB_EALREADYQUIT) bad++;
+  aiodb_future_free(f);
+  /* what was pending at fork completes when the child frees the db */
+  if (aiodb_future_done(pending)) bad++;
+  aiodb_db_free(db);
+  if (!aiodb_future_done(pending) ||
+      aiodb_future_error(pending) != AIODB_EALREADYQUIT)
+    bad++;
+  aiodb_future_free(pending);
+#ifndef TSAN /* TSan does not let a forked child start threads */
+  db = aiodb_open("sqlite://", NULL, NULL);
+  f = aiodb_query(db, "SELECT 41 + 1", NULL, 0);
+  if (aiodb_future_wait(f, 10000) != 0 || aiodb_future_error(f) != 0 ||
+      aiodb_result_int(aiodb_future_result(f), 0, 0) != 42)
+    bad++;
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+#endif
+  return bad;
+}
+
+static void fork_on(const char *base) {
+  aiodb_db *db = aiodb_test_open_with(base, NULL);
+  aiodb_test_gate gate;
+  aiodb_future *run, *queued;
+  pid_t pid;
+  int status = -1, i;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  aiodb_test_gate_init(&gate);
+  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate);
+  queued = aiodb_query(db, "SELECT 2", NULL, 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    int bad = child_checks(db, queued);
+    _exit(bad == 0 ? 0 : 10 + bad);
+  }
+  /* the child never hangs: 20 s at most */
+  for (i = 0; i < 2000; i++) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    usleep(10000);
+  }
+  if (i == 2000) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    ck_abort_msg("the forked child hung");
+  }
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "child failed: status %d", status);
+  /* the parent's db is untouched */
+  aiodb_test_gate_open(&gate);
+  aiodb_test_ok(run);
+  aiodb_test_ok(queued);
+  aiodb_future_free(run);
+  aiodb_future_free(queued);
+  aiodb_test_gate_destroy(&gate);
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 3", NULL, 0)));
+  aiodb_db_free(db);
+}
+
+START_TEST(lifecycle_forked_child_never_hangs) {
+  const char *u;
+  fork_on(aiodb_test_sqlite_url());
+  if ((u = server_url(PG)) != NULL) fork_on(u);
+  if ((u = server_url(MY)) != NULL) fork_on(u);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- a tx whose connection broke ---- */
+
+static void tx_broken_on(const char *base, const char *kill_sql) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_tx *tx = aiodb_begin(db);
+  aiodb_future *k = aiodb_tx_query(tx, kill_sql, NULL, 0);
+  aiodb_future *q = aiodb_tx_query(tx, "SELECT 1", NULL, 0);
+  aiodb_future *c = aiodb_commit(tx);
+  int e = aiodb_test_err(k);
+
+  ck_assert_msg(e == AIODB_ECONNLOST || e == AIODB_ESQL, "kill: %s",
+                aiodb_future_errmsg(k));
+  ck_assert_int_eq(aiodb_test_err(q), AIODB_ETXABORTED);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(q), "broke"));
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  aiodb_future_free(k);
+  aiodb_future_free(q);
+  aiodb_future_free(c);
+  /* a fresh connection serves */
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  aiodb_db_free(db);
+}
+
+START_TEST(lifecycle_tx_on_broken_connection_is_aborted) {
+  const char *u;
+  if ((u = server_url(PG)) != NULL)
+    tx_broken_on(u, "SELECT pg_terminate_backend(pg_backend_pid())");
+  if ((u = server_url(MY)) != NULL) tx_broken_on(u, "KILL CONNECTION_ID()");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- a commit failing for an earlier statement keeps its codes ---- */
+
+START_TEST(lifecycle_failed_commit_keeps_native_code) {
+  aiodb_db *db = aiodb_open(aiodb_test_sqlite_url(), NULL, NULL);
+  aiodb_tx *tx;
+  aiodb_future *bad, *c;
+
+  aiodb_test_exec(db, "CREATE TABLE u(x INTEGER UNIQUE)");
+  aiodb_test_exec(db, "INSERT INTO u VALUES (1)");
+  tx = aiodb_begin(db);
+  bad = aiodb_tx_query(tx, "INSERT INTO u VALUES (1)", NULL, 0);
+  c = aiodb_commit(tx);
+  ck_assert_int_eq(aiodb_test_err(bad), AIODB_ECONSTRAINT);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  ck_assert_int_ne(aiodb_future_native_code(bad), 0);
+  ck_assert_int_eq(aiodb_future_native_code(c), aiodb_future_native_code(bad));
+  ck_assert_str_eq(aiodb_future_sqlstate(c), aiodb_future_sqlstate(bad));
+  aiodb_future_free(bad);
+  aiodb_future_free(c);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- shutdown gives up on a call that does not return ---- */
+
+static void close_bounded_on(const char *base, const char *slow) {
+  aiodb_db *db = aiodb_test_open_with(base, "close_timeout_ms=300");
+  aiodb_future *s, *closing;
+  double t0;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  s = aiodb_query(db, slow, NULL, 0);
+  usleep(100000); /* it is running */
+  t0 = aiodb_test_now_ms();
+  closing = aiodb_close(db);
+  ck_assert_int_eq(aiodb_future_wait(closing, 10000), 0);
+  ck_assert_int_eq(aiodb_future_error(closing), 0);
+  ck_assert_msg(aiodb_test_now_ms() - t0 < 5000, "close took %.0f ms",
+                aiodb_test_now_ms() - t0);
+  ck_assert_int_ne(aiodb_test_err(s), 0); /* abandoned, not finished */
+  fprintf(stderr, "close of a stuck call: %.0f ms; the call: %s\n",
+          aiodb_test_now_ms() - t0, aiodb_future_errmsg(s));
+  aiodb_future_free(s);
+  aiodb_future_free(closing);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ck_assert(aiodb_test_now_ms() - t0 < 2000);
+}
+
+START_TEST(lifecycle_close_abandons_a_stuck_call) {
+  const char *u;
+  if ((u = server_url(PG)) != NULL) close_bounded_on(u, "SELECT pg_sleep(60)");
+  if ((u = server_url(MY)) != NULL) close_bounded_on(u, "SELECT SLEEP(60)");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- auto-pipelining never serializes what idle connections can run ---- */
+
+START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
+  enum { N = 4 };
+  const char *u = server_url(PG);
+  aiodb_db *db;
+  aiodb_future *f[N];
+  double t0, took;
+  uint64_t batches = 0;
+  int i;
+
+  if (u == NULL) return;
+  db = aiodb_test_open_with(u, "max_size=4&min_size=1&pipeline=64");
+  /* the statement is prepared and cached on the first connection */
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT pg_sleep(0.01)", NULL, 0)));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT pg_sleep(0.01)", NULL, 0)));
+  t0 = aiodb_test_now_ms();
+  for (i = 0; i < N; i++) f[i] = aiodb_query(db, "SELECT pg_sleep(1)", NULL, 0);
+  for (i = 0; i < N; i++) aiodb_test_ok(f[i]);
+  took = aiodb_test_now_ms() - t0;
+  aiodb_db_stats(db, &batches, NULL);
+  fprintf(stderr, "%d x pg_sleep(1) on %d connections: %.0f ms, %llu batches\n",
+          N, N, took, (unsigned long long)batches);
+  /* one after another would be 4 s; in parallel about 1 s */
+  ck_assert_msg(took < 2500, "took %.0f ms", took);
+  ck_assert_int_eq(batches, 0);
+  for (i = 0; i < N; i++) aiodb_future_free(f[i]);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+Suite *aiodb_suite_lifecycle(void) {
+  Suite *s = suite_create("lifecycle");
+  AIODB_TCASE(s, lifecycle_freed_acquire_gives_back);
+  AIODB_TCASE(s, lifecycle_no_thread_after_last_free);
+  AIODB_TCASE(s, lifecycle_forked_child_never_hangs);
+  AIODB_TCASE(s, lifecycle_tx_on_broken_connection_is_aborted);
+  AIODB_TCASE(s, lifecycle_failed_commit_keeps_native_code);
+  AIODB_TCASE(s, lifecycle_close_abandons_a_stuck_call);
+  AIODB_TCASE(s, lifecycle_pipelining_leaves_work_to_idle_connections);
+  return s;
+}
