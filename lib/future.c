@@ -19,6 +19,7 @@ static struct {
   pthread_cond_t c;
 } park[PARK_STRIPES];
 static pthread_once_t park_once = PTHREAD_ONCE_INIT;
+static int park_ready; /* park_init ran */
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static aiodb_future *pool;
@@ -34,6 +35,7 @@ static void park_init(void) {
     pthread_cond_init(&park[i].c, &attr);
   }
   pthread_condattr_destroy(&attr);
+  park_ready = 1;
 }
 
 static unsigned stripe_of(const aiodb_future *f) {
@@ -246,16 +248,15 @@ void aiodb__timer_db_closed(void) {
 }
 
 void aiodb__future_fork_lock(void) {
-  unsigned i;
-  pthread_once(&park_once, park_init);
   pthread_mutex_lock(&timer_lock);
   pthread_mutex_lock(&pool_lock);
   aiodb__result_fork_lock();
-  for (i = 0; i < PARK_STRIPES; i++) pthread_mutex_lock(&park[i].m);
 }
 
 void aiodb__future_fork_unlock(int child) {
-  unsigned i;
+  /* The park guards no data, only sleeps: the child, alone now, starts
+   * it afresh instead of it being held across fork. */
+  if (child && park_ready) park_init();
   if (child && timer_started) {
     /* The timer thread stayed in the parent, with the deadlines it
      * watched: the child's first deadline starts a thread of its own. */
@@ -266,7 +267,6 @@ void aiodb__future_fork_unlock(int child) {
     timer_gen++;
     timer_busy = NULL;
   }
-  for (i = 0; i < PARK_STRIPES; i++) pthread_mutex_unlock(&park[i].m);
   aiodb__result_fork_unlock();
   pthread_mutex_unlock(&pool_lock);
   pthread_mutex_unlock(&timer_lock);
