@@ -14,6 +14,30 @@
  *  - arguments (SQL text, values) are copied before a call returns: the
  *    caller's buffers may die at once;
  *  - every destructor accepts NULL as a harmless no-op.
+ *
+ * Failures: a call that returns a future returns NULL only when its handle
+ * argument is NULL or memory runs out; every other problem, bad arguments
+ * included, is the future's outcome (such a future is done already when
+ * the call returns, and its callback still runs from dispatch). Every
+ * future completes exactly once. The error codes each call can complete
+ * with are listed at the call; "the statement codes" are those listed
+ * under Statements below.
+ *
+ * Blocking: only aiodb_future_wait(), aiodb_query_sync(),
+ * aiodb_cq_run_once() and aiodb_db_free() wait; aiodb_cq_dispatch() runs
+ * callbacks; every other call returns without waiting on a worker or the
+ * network.
+ *
+ * Threads: every call may be made from any thread, and calls on one db,
+ * connection, transaction or cursor from several threads at once are safe
+ * (they queue in the order they reach the db's lock). The exceptions are
+ * said at their calls: aiodb_set_allocator() comes before everything else,
+ * a cq is dispatched by one thread at a time, a future's callback is set
+ * once and its result taken once, and no call may use a handle during or
+ * after its destructor (or, for a tx, after the call that ends it). Your
+ * code runs on aiodb's threads only as aiodb_run functions (on a worker),
+ * the diagnostic handler and the allocator; callbacks run on the thread
+ * that dispatches their cq.
  */
 #ifndef AIODB_H
 #define AIODB_H
@@ -75,13 +99,18 @@ typedef enum aiodb_status {
   AIODB__STATUS_MAX = -19
 } aiodb_status;
 
-/* A short English description of a status code; static storage, never NULL. */
+/* A short English description of a status code ("success" for 0, "unknown
+ * error" for a code not in AIODB_ERRNO_MAP); static storage, never NULL. */
 AIODB_EXTERN const char *aiodb_strerror(int code);
-/* The code's name ("AIODB_ECANCELED"); static storage, never NULL. */
+/* The code's name ("AIODB_ECANCELED"; "AIODB_OK" for 0, "AIODB_EUNKNOWN"
+ * for a code not in AIODB_ERRNO_MAP); static storage, never NULL. */
 AIODB_EXTERN const char *aiodb_err_name(int code);
 
-/* Errors of the calls that return a handle instead of a future. The
- * caller owns it; every such call accepts NULL for "don't tell me". */
+/* Errors of the calls that return a handle or a result instead of a
+ * future: aiodb_open() and aiodb_query_sync(). The caller owns it; every
+ * such call accepts NULL for "don't tell me", and sets code 0 and an empty
+ * message when it succeeds. It holds no SQLSTATE or native code: use a
+ * future (aiodb_query) where those matter. */
 typedef struct aiodb_error {
   int code;            /* 0 or AIODB_E... */
   char message[256];   /* NUL-terminated; never holds a password */
@@ -116,7 +145,10 @@ typedef enum aiodb_type {
 /* A tagged union, built with the inline constructors below:
  *   aiodb_value args[] = { aiodb_int(7), aiodb_text("x") };
  * TEXT and BLOB point at the caller's bytes; aiodb copies them when the
- * value is submitted, so they need only live until the call returns. */
+ * value is submitted, so they need only live until the call returns. A
+ * value with a type outside aiodb_type, or a TEXT or BLOB with a NULL
+ * pointer and a non-zero len, fails the call it is given to with
+ * AIODB_EINVAL. */
 typedef struct aiodb_value {
   aiodb_type type;
   size_t len;                /* TEXT and BLOB: bytes, without any NUL */
@@ -146,7 +178,9 @@ static inline aiodb_value aiodb_float(double d) {
   v.u.f = d;
   return v;
 }
-/* n bytes of text (UTF-8; may hold NUL bytes). s == NULL gives NULL. */
+/* n bytes of text (UTF-8; may hold NUL bytes, but PostgreSQL's text
+ * cannot: there such a value fails its statement with AIODB_EINVAL, and a
+ * blob is the way to send those bytes). s == NULL gives NULL. */
 static inline aiodb_value aiodb_textn(const char *s, size_t n) {
   aiodb_value v = aiodb_null();
   if (s == NULL) return v;
@@ -172,16 +206,19 @@ static inline aiodb_value aiodb_blob(const void *p, size_t n) {
  * Completion queue: one per thread that runs a loop.
  * ------------------------------------------------------------------------ */
 
-/* Constructor. NULL when out of memory or out of file descriptors.
- * Free with aiodb_cq_free(). */
+/* Constructor: an empty queue woken through an eventfd (Linux) or a pipe.
+ * NULL when out of memory or out of file descriptors. The caller frees it
+ * with aiodb_cq_free(), after every db that reports to it. */
 AIODB_EXTERN aiodb_cq *aiodb_cq_new(void);
 
 #define AIODB_CQ_PIPE 1u  /* use a pipe even where eventfd exists */
-/* Constructor with flags (AIODB_CQ_PIPE). NULL on failure. */
+/* Constructor with flags: 0, or AIODB_CQ_PIPE; other bits are ignored.
+ * NULL on failure, as aiodb_cq_new(). */
 AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
 
 /* The file descriptor to watch for reading: readable while completed
- * futures wait for aiodb_cq_dispatch(). Owned by the cq; never read or close
+ * futures wait for aiodb_cq_dispatch(). Owned by the cq (non-blocking,
+ * close-on-exec, valid until the cq is freed); never read, write or close
  * it. Written only when the queue goes from empty to non-empty, so a burst of
  * completions costs one wake-up. -1 if cq is NULL. */
 AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
@@ -195,23 +232,32 @@ AIODB_EXTERN int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us);
 
 /* Runs up to max (<= 0: all that are ready now) callbacks of completed
  * futures on the calling thread, which becomes the cq's dispatching thread
- * (see BlockingWarning). Returns how many callbacks ran, or AIODB_EINVAL for
- * NULL. Callbacks may submit work, free their future and close or free a db;
- * a nested call from inside a callback runs nothing and returns 0. */
+ * (see BlockingWarning). With a limit, the rest stay queued and the fd stays
+ * readable. Returns how many callbacks ran (0 when none was ready), or
+ * AIODB_EINVAL for NULL. Callbacks may submit work, free their future, close
+ * or free a db (even the one that owns this cq) and free this cq (the
+ * callbacks still queued are then dropped); a nested call from inside a
+ * callback runs nothing and returns 0. One thread at a time may dispatch a
+ * given cq. */
 AIODB_EXTERN int aiodb_cq_dispatch(aiodb_cq *cq, int max);
 
 /* Blocks until at least one completion is ready or timeout_ms passes
- * (timeout_ms < 0: no limit), then dispatches like aiodb_cq_dispatch(cq, 0).
- * For programs without a loop. Returns the count, 0 on timeout. */
+ * (timeout_ms < 0: no limit), then dispatches like aiodb_cq_dispatch(cq, 0),
+ * under the same thread rule. For programs without a loop. Returns the
+ * count, 0 on timeout, AIODB_EINVAL for NULL, or AIODB_ESYS if poll()
+ * fails. */
 AIODB_EXTERN int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms);
 
 /* Counters for tests and tuning: how many times the fd was written and how
- * many callbacks have run. Either pointer may be NULL. */
+ * many callbacks have run. Either pointer may be NULL; a NULL cq gives 0. */
 AIODB_EXTERN void aiodb_cq_stats(const aiodb_cq *cq, uint64_t *wakeups,
                                  uint64_t *dispatched);
 
 /* Destructor. Completions still queued are dropped without their callbacks
- * running. Free a cq after every db that reports to it. NULL is a no-op. */
+ * running (their futures stay the caller's), and no callback runs through
+ * this cq afterwards. Free a cq after every db that reports to it; its fd
+ * stays open until the last db and future referring to it are gone. NULL
+ * is a no-op. */
 AIODB_EXTERN void aiodb_cq_free(aiodb_cq *cq);
 
 /* ------------------------------------------------------------------------
@@ -224,9 +270,10 @@ AIODB_EXTERN void aiodb_cq_free(aiodb_cq *cq);
 typedef struct aiodb_options {
   aiodb_cq *cq;             /* where futures report; NULL: the db's own cq */
   unsigned min_size;        /* connections opened at once (default 1) */
-  unsigned max_size;        /* most connections (default 1) */
+  unsigned max_size;        /* most connections (default 1, every driver) */
   size_t stack_size;        /* worker stack bytes (default 256 KiB) */
-  int busy_timeout_ms;      /* SQLite busy timeout (default 5000) */
+  int busy_timeout_ms;      /* SQLite busy timeout (default 5000); the
+                               other drivers ignore it */
   int timeout_ms;           /* per-statement timeout, ms (default 0: none) */
   unsigned statement_cache; /* prepared statements kept per connection
                                (default 64; the URL's statement_cache=0
@@ -255,6 +302,7 @@ typedef struct aiodb_options {
   unsigned reserved[3];     /* zero */
 } aiodb_options;
 
+/* Sets every field of *opts to zero ("not set"). NULL is a no-op. */
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
 
 /* Constructor. Never blocks: the URL is checked here, connections open on
@@ -270,8 +318,10 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  * (docs/guide.md lists them all). Percent-escapes are decoded.
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
- * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM. The caller
- * frees the db with aiodb_db_free(). */
+ * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with
+ * AIODB_ESYS when no completion queue or worker thread can be made. url
+ * and opts are read during the call only; opts->cq must outlive the db.
+ * The caller frees the db with aiodb_db_free(). */
 AIODB_EXTERN aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
                                   aiodb_error *err);
 
@@ -310,21 +360,25 @@ AIODB_EXTERN aiodb_future *aiodb_close(aiodb_db *db);
  * with the parent. */
 AIODB_EXTERN void aiodb_db_free(aiodb_db *db);
 
-/* The cq this db's futures report to (opts->cq or its own); borrowed. */
+/* The cq this db's futures report to (opts->cq or its own); borrowed: the
+ * db's own cq lives until aiodb_db_free(). NULL if db is NULL. */
 AIODB_EXTERN aiodb_cq *aiodb_db_cq(aiodb_db *db);
 
 /* Auto-pipelining counters, for tests and tuning: how many batches of
  * statements found queued together were sent, and how many statements they
  * held in all (batched / batches is the mean depth). Either pointer may be
- * NULL; both stay 0 on a driver that sends one statement at a time. */
+ * NULL; both stay 0 on a driver that sends one statement at a time (SQLite,
+ * MySQL) and for a NULL db. */
 AIODB_EXTERN void aiodb_db_stats(const aiodb_db *db, uint64_t *batches,
                                  uint64_t *batched);
 
-/* The driver's name: "sqlite", "postgresql" or "mysql"; static storage. */
+/* The driver's name: "sqlite", "postgresql" (also for postgres://) or
+ * "mysql" (also for mariadb://); static storage. NULL if db is NULL. */
 AIODB_EXTERN const char *aiodb_db_driver(const aiodb_db *db);
 
-/* What "?" becomes in this driver's SQL: "?" or "$1" (asyncqlio's
- * emit_param). Static storage; NULL if db is NULL. */
+/* What "?" becomes in this driver's SQL: "?" (SQLite, MySQL) or "$1"
+ * (PostgreSQL), as asyncqlio's emit_param. Static storage; NULL if db is
+ * NULL. */
 AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
 
 /* ------------------------------------------------------------------------
@@ -340,16 +394,65 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  *
  * On a db, each call runs on a pooled connection; on a conn (from
  * aiodb_acquire) calls run in order on that one connection.
+ *
+ * The statement codes: a statement's future (these calls, the tx and
+ * metadata calls, aiodb_cursor_next) completes with 0 or one of
+ *  - AIODB_EINVAL: sql is NULL, args is NULL with values promised, a value
+ *    is not valid, the argument count is wrong, "?" and ":name" are mixed,
+ *    or the driver refuses the statement's shape (arguments bound to
+ *    several statements, several statements where one is required);
+ *  - AIODB_ERANGE: arguments too many or too large, or a value out of the
+ *    database's range;
+ *  - AIODB_ENOMEM: out of memory;
+ *  - AIODB_ECANCELED: aiodb_future_cancel() dropped or interrupted it;
+ *  - AIODB_ETIMEDOUT: its deadline (aiodb_future_set_timeout(), the db's
+ *    timeout_ms) passed, or MariaDB's max_statement_time stopped it;
+ *  - the database's refusal: AIODB_ESQL, AIODB_ECONSTRAINT, AIODB_EBUSY,
+ *    AIODB_EREADONLY, AIODB_EIO, AIODB_ECONNECT (SQLite: the file can no
+ *    longer be opened), and on PostgreSQL AIODB_ETXABORTED when the
+ *    session is in a failed transaction of its own (SQLSTATE 25P02);
+ *  - AIODB_ECONNLOST: the server closed or lost the connection while it
+ *    ran (PostgreSQL, MySQL), which is then replaced; whether the statement
+ *    took effect is unknown;
+ *  - the error of opening a connection (usually AIODB_ECONNECT) when no
+ *    connection of the db could be opened to run it;
+ *  - AIODB_EALREADYQUIT: the db was closed before the call, or the
+ *    connection it was queued on quit before it ran;
+ *  - AIODB_ESYS: no worker thread could be started to run it.
+ * docs/guide.md (chapters 2 and 19) gives each driver's mapping.
  * ------------------------------------------------------------------------ */
+
+/* Runs sql with args on a pooled connection of db: the first connection
+ * free takes it, in submission order with the db's other pool calls
+ * (several connections run in parallel, so calls may finish in any order).
+ * The future's result holds every row. NULL only for a NULL db or OOM;
+ * sql and args are copied before the call returns. Completes with 0 or a
+ * statement code. The db's timeout_ms gives it a deadline. */
 AIODB_EXTERN aiodb_future *aiodb_query(aiodb_db *db, const char *sql,
                                        const aiodb_value *args, size_t nargs);
+/* The same on a connection pinned with aiodb_acquire(): calls made on conn
+ * run one at a time, in submission order, on it alone. A tx begun on conn
+ * with aiodb_conn_begin() is open meanwhile: the statement runs inside it
+ * but is not one of its statements, so its failure does not abort the tx;
+ * on PostgreSQL the server aborts the transaction all the same, and a
+ * commit with no statement of the tx after the failure then reports 0
+ * though the server rolled everything back.
+ * NULL only for a NULL conn or OOM. conn must still be pinned (make no call
+ * on it after aiodb_release()). Completes as aiodb_query(); with
+ * AIODB_EALREADYQUIT once conn's worker has quit (the db was closed, or the
+ * connection broke). */
 AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
                                             const aiodb_value *args,
                                             size_t nargs);
 
 /* Submit and wait: for synchronous code. Returns a result the caller frees
- * with aiodb_result_free(), or NULL with err filled. Same blocking rules as
- * aiodb_future_wait() (BlockingWarning, AIODB_EDEADLK). */
+ * with aiodb_result_free() (a result with no rows for a statement without
+ * any), or NULL with err filled: AIODB_EINVAL for a NULL db, AIODB_ENOMEM,
+ * a statement code (err holds its message, not its SQLSTATE or native
+ * code), or the wait's refusal under aiodb_future_wait()'s rules
+ * (AIODB_EBLOCKING under BlockingWarning's AIODB_WARNINGS=error,
+ * AIODB_EDEADLK inside one of the db's workers), in which case the
+ * statement was submitted all the same and still runs. */
 AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
                                             const aiodb_value *args,
                                             size_t nargs, aiodb_error *err);
@@ -359,10 +462,21 @@ AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
  * batch is atomic: a failing row undoes the rows before it (a SAVEPOINT) and
  * fails the future. The result's affected count is the sum over all rows,
  * its last id the last row's, and rows a statement returns (RETURNING) are
- * collected in order. nrows == 0 is a successful no-op. */
+ * collected in order. nrows == 0 is a successful no-op (nothing is sent;
+ * the argument count is still checked).
+ *
+ * ncols must be the statement's argument count and sql exactly one
+ * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0).
+ * A failing row fails the future with that row's code and SQLSTATE, and a
+ * message that starts "row N: " (N from 1). NULL only for a NULL db or
+ * OOM; every value is copied before the call returns. Completes as
+ * aiodb_query() otherwise; for deadlines and cancel the batch is one
+ * statement, and interrupting it undoes all its rows. */
 AIODB_EXTERN aiodb_future *aiodb_query_many(aiodb_db *db, const char *sql,
                                             const aiodb_value *rows,
                                             size_t nrows, size_t ncols);
+/* The same on a pinned connection, in order with its other calls, as
+ * aiodb_conn_query(). */
 AIODB_EXTERN aiodb_future *aiodb_conn_query_many(aiodb_conn *conn,
                                                  const char *sql,
                                                  const aiodb_value *rows,
@@ -373,21 +487,29 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query_many(aiodb_conn *conn,
  * is fetched only when asked for (backpressure), so memory stays bounded by
  * the batch, not the result. Returns NULL only for a NULL db or sql, or
  * OOM; every other failure is the outcome of the first aiodb_cursor_next().
- * Free with aiodb_cursor_free(). */
+ * sql and args are copied before the call returns. The statement does not
+ * use the statement cache. Free with aiodb_cursor_free(). */
 AIODB_EXTERN aiodb_cursor *aiodb_iterate(aiodb_db *db, const char *sql,
                                          const aiodb_value *args, size_t nargs,
                                          size_t batch_rows);
-/* The same on a pinned connection (which stays pinned after the cursor). */
+/* The same on a pinned connection (which stays pinned after the cursor),
+ * in order with its other calls. NULL only for a NULL conn or sql, or OOM. */
 AIODB_EXTERN aiodb_cursor *aiodb_conn_iterate(aiodb_conn *conn,
                                               const char *sql,
                                               const aiodb_value *args,
                                               size_t nargs, size_t batch_rows);
 /* The next batch: a future whose result holds up to batch_rows rows, and no
  * rows (but its columns) once the statement is exhausted, then ever after.
- * Calls queue in order; the caller owns each future. */
+ * Calls queue in order; the caller owns each future. NULL only for a NULL
+ * cur or OOM. Completes with 0 or a statement code; once the cursor's
+ * statement could not be opened, or a batch failed, every later batch
+ * fails with the same error (free the cursor then). The db's timeout_ms
+ * gives each batch its own deadline; canceling a running batch interrupts
+ * it. */
 AIODB_EXTERN aiodb_future *aiodb_cursor_next(aiodb_cursor *cur);
 /* Destructor: stops the statement early if it still runs and gives the
- * connection back; futures from aiodb_cursor_next() stay the caller's.
+ * connection back, after the batches already asked for; futures from
+ * aiodb_cursor_next() stay the caller's. Make no call with cur afterwards.
  * NULL is a no-op. */
 AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
 
@@ -395,19 +517,27 @@ AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
  * Connections
  * ------------------------------------------------------------------------ */
 
-/* Pins one pooled connection; the future's aiodb_future_conn() gives it,
- * borrowed from the future. Pinned connections serve only calls made on
- * them until released: call aiodb_release(), then free the future.
- * Freeing the future first gives the connection back all the same (and
- * raises AIODB_DIAG_MISUSE if aiodb_future_conn() had handed it out);
- * freeing it before it is done means the connection is never pinned. */
+/* Pins one pooled connection: the future completes once a connection is
+ * free (in FIFO order with the db's pool calls), and its
+ * aiodb_future_conn() gives it, borrowed from the future: call
+ * aiodb_release(), then free the future. Pinned connections serve only
+ * calls made on them until released. Freeing the future first gives the
+ * connection back all the same (and raises AIODB_DIAG_MISUSE if
+ * aiodb_future_conn() had handed it out); a future freed before it
+ * completed pins nothing. NULL only for a NULL db or OOM. Completes with
+ * 0; AIODB_ECANCELED or AIODB_ETIMEDOUT when dropped while queued by
+ * aiodb_future_cancel() or aiodb_future_set_timeout() (the db's timeout_ms
+ * does not apply); AIODB_EALREADYQUIT when the db was closed; the error of
+ * opening a connection (usually AIODB_ECONNECT) when none could be opened;
+ * AIODB_ENOMEM, or AIODB_ESYS, when no worker thread could be started. */
 AIODB_EXTERN aiodb_future *aiodb_acquire(aiodb_db *db);
 
-/* Gives a pinned connection back to the pool. Calls already queued on it
- * still run first. NULL is a no-op. */
+/* Gives a pinned connection back to the pool, once (a connection whose
+ * worker has quit may be released too). Calls already queued on it still
+ * run first; make no call on conn afterwards. NULL is a no-op. */
 AIODB_EXTERN void aiodb_release(aiodb_conn *conn);
 
-/* The db a connection belongs to; borrowed. */
+/* The db a connection belongs to; borrowed. NULL if conn is NULL. */
 AIODB_EXTERN aiodb_db *aiodb_conn_db(aiodb_conn *conn);
 
 /* ------------------------------------------------------------------------
@@ -428,27 +558,77 @@ AIODB_EXTERN aiodb_db *aiodb_conn_db(aiodb_conn *conn);
  * aiodb_commit(), aiodb_rollback() and aiodb_tx_free() end the tx: the
  * handle is the library's once one of them is called. End every tx before
  * aiodb_db_free(); a db closed with a tx still open rolls it back.
+ *
+ * A statement of the tx that is canceled or runs past its deadline aborts
+ * the tx too, whether it was interrupted while running or dropped while
+ * still queued; after a drop, every statement of the tx that has not
+ * started yet fails with AIODB_ETXABORTED, wherever it was queued. The ends
+ * of a tx cannot be canceled: aiodb_future_cancel() on a commit or rollback
+ * answers AIODB_EBUSY and a deadline set on one never fires, so each end
+ * always runs and gives the connection back. If the BEGIN (SAVEPOINT)
+ * itself fails, the tx's statements fail with AIODB_ETXABORTED, its commit
+ * with AIODB_ETXABORTED ("the transaction could not begin: ..."), and its
+ * rollback succeeds. Under force_rollback, aiodb_begin() and
+ * aiodb_conn_begin() make SAVEPOINTs.
  * ------------------------------------------------------------------------ */
 
-/* Constructors: NULL only for a NULL argument or OOM. */
+/* Constructor: queues BEGIN in the db's pool FIFO; the connection that
+ * takes it is pinned to the tx until the tx ends. Returns at once; NULL
+ * only for a NULL db or OOM. Every other failure (a closed db, no
+ * connection) is the outcome of the tx's statements and of its end. End it
+ * with aiodb_commit(), aiodb_rollback() or aiodb_tx_free(). */
 AIODB_EXTERN aiodb_tx *aiodb_begin(aiodb_db *db);
-/* A tx on a connection the caller pinned; it stays pinned after the tx. */
+/* A tx on a connection the caller pinned (aiodb_acquire), in order with its
+ * other calls; the connection stays pinned after the tx. NULL only for a
+ * NULL conn or OOM. */
 AIODB_EXTERN aiodb_tx *aiodb_conn_begin(aiodb_conn *conn);
-/* A SAVEPOINT inside parent, on the parent's connection. */
+/* A SAVEPOINT inside parent, on the parent's connection, in order with the
+ * parent's calls; parent must not have been ended. While it is open, queue
+ * work on it rather than on parent, and end it before parent: once parent
+ * has ended, its calls fail with AIODB_EALREADYQUIT. A failure inside it
+ * aborts the savepoint alone. NULL only for a NULL parent or OOM. */
 AIODB_EXTERN aiodb_tx *aiodb_tx_begin(aiodb_tx *parent);
 
+/* Queues a statement on tx: it runs on the tx's connection once the BEGIN
+ * has, in order with the tx's other calls. NULL only for a NULL tx or OOM;
+ * sql and args are copied before the call returns. Completes with 0, a
+ * statement code, AIODB_ETXABORTED (not run: an earlier statement of the
+ * tx failed or was dropped, or the tx could not begin; the message quotes
+ * the first error) or AIODB_EALREADYQUIT (the tx or an enclosing one has
+ * ended, or the db was closed). Its own failure, cancel or deadline aborts
+ * the tx. The db's timeout_ms gives it a deadline. */
 AIODB_EXTERN aiodb_future *aiodb_tx_query(aiodb_tx *tx, const char *sql,
                                           const aiodb_value *args,
                                           size_t nargs);
+/* aiodb_query_many() on tx: the batch runs in a SAVEPOINT of its own
+ * inside the tx, and a failing batch aborts the tx. Completes as
+ * aiodb_tx_query(). */
 AIODB_EXTERN aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
                                                const aiodb_value *rows,
                                                size_t nrows, size_t ncols);
+/* aiodb_run() on the tx's connection, in order with the tx's calls. A
+ * return value that fails the future (see aiodb_run) aborts the tx. Not run,
+ * with AIODB_ETXABORTED or AIODB_EALREADYQUIT, as aiodb_tx_query(). */
 AIODB_EXTERN aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn,
                                         void *ud);
 
-/* End the tx. The future completes once the COMMIT (RELEASE) or ROLLBACK
- * (ROLLBACK TO) ran; NULL only for a NULL tx or OOM. */
+/* Ends the tx with COMMIT (RELEASE SAVEPOINT for a savepoint). The future
+ * completes once it ran, with 0; with AIODB_ETXABORTED when the tx was
+ * aborted (it was rolled back; the message quotes the first error, and the
+ * SQLSTATE and native code are those of the statement that failed first)
+ * or could not begin; with the database's error when it refused the
+ * COMMIT (e.g. AIODB_ECONSTRAINT for a deferred foreign key), after which
+ * the tx was rolled back; or with AIODB_EALREADYQUIT (an enclosing tx had
+ * ended, the db was closed, the connection quit) or the error that kept
+ * the tx from getting a connection. Cannot be canceled (AIODB_EBUSY). NULL
+ * only for a NULL tx or OOM; tx is the library's from this call on. */
 AIODB_EXTERN aiodb_future *aiodb_commit(aiodb_tx *tx);
+/* Ends the tx with ROLLBACK (ROLLBACK TO and RELEASE SAVEPOINT for a
+ * savepoint). Completes with 0 (also for a tx that was aborted or could
+ * not begin), the database's error, AIODB_EALREADYQUIT or the error that
+ * kept the tx from getting a connection, as aiodb_commit(). Cannot be
+ * canceled (AIODB_EBUSY). NULL only for a NULL tx or OOM; tx is the
+ * library's from this call on. */
 AIODB_EXTERN aiodb_future *aiodb_rollback(aiodb_tx *tx);
 /* Ends a tx that was neither committed nor rolled back: rolls it back and
  * gives its connection back, without a future. NULL is a no-op. */
@@ -457,13 +637,27 @@ AIODB_EXTERN void aiodb_tx_free(aiodb_tx *tx);
 /* ------------------------------------------------------------------------
  * Metadata: futures whose results read like any query's.
  * ------------------------------------------------------------------------ */
+/* Each runs as a pool statement, like aiodb_query(): NULL only for a NULL
+ * db or OOM, completes with 0 or a statement code, gets the db's
+ * timeout_ms. "User tables" are the base tables of the connection's
+ * current database or schema (SQLite: the main database; PostgreSQL:
+ * current_schema(); MySQL: DATABASE()): no views, no temporary tables. */
+
 /* One TEXT column "name", a row per user table, sorted by name. */
 AIODB_EXTERN aiodb_future *aiodb_table_names(aiodb_db *db);
-/* One row, one INT column "present": 1 if the table exists, else 0. */
+/* One row, one INT column "present": 1 if name is a user table, else 0.
+ * name is bound, never pasted into SQL; it is compared as the database
+ * compares table names (SQLite ignores ASCII case; MySQL follows
+ * lower_case_table_names; PostgreSQL matches exactly). A NULL name fails
+ * the future with AIODB_EINVAL. */
 AIODB_EXTERN aiodb_future *aiodb_has_table(aiodb_db *db, const char *name);
-/* One row: TEXT columns "driver" ("sqlite"), "server_version" (the
- * database's own, e.g. "3.40.1"), "client_version" (the client library's)
- * and "aiodb_version". */
+/* One row of TEXT columns: "driver" ("sqlite", "postgresql" or "mysql"),
+ * "server_version" (the database's own: SQLite's sqlite_version(), e.g.
+ * "3.40.1"; PostgreSQL's server_version setting, e.g. "15.18 (Debian
+ * 15.18-0+deb12u1)"; MySQL's VERSION(), e.g. "10.11.19-MariaDB"),
+ * "client_version" (the client library's: sqlite3_libversion(), libpq's
+ * PQlibVersion() as "MAJOR.MINOR", mysql_get_client_info()) and
+ * "aiodb_version". */
 AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
 
 /* ------------------------------------------------------------------------
@@ -472,9 +666,23 @@ AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
  * value becomes the future's aiodb_future_value(); a negative AIODB_E...
  * code also fails the future with it. fn must not close the handle.
  * ------------------------------------------------------------------------ */
+
+/* Runs fn(native, ud) on conn's worker, in order with conn's other calls;
+ * conn must be pinned (aiodb_acquire). fn may use native only while it
+ * runs: it must not close or keep it, nor wait on a call that its own
+ * worker would have to run (AIODB_EDEADLK); it may submit calls. ud is not
+ * copied: keep it alive until the future is done. A return value from -1
+ * to -18, one of the AIODB_E... codes (mind that -1 is AIODB_EINVAL),
+ * fails the future with that code; any other value is success. NULL only
+ * for a NULL conn or OOM. Completes with fn's outcome; AIODB_EINVAL for a
+ * NULL fn; AIODB_ECANCELED or AIODB_ETIMEDOUT when dropped while queued
+ * (a running fn is never interrupted, and the db's timeout_ms does not
+ * apply); AIODB_EALREADYQUIT once conn's worker has quit. */
 AIODB_EXTERN aiodb_future *aiodb_run(aiodb_conn *conn, aiodb_run_fn fn,
                                      void *ud);
-/* The same on any pooled connection of db. */
+/* The same on any pooled connection of db, in the db's pool FIFO; it can
+ * also complete with the error of opening a connection and AIODB_ESYS, as
+ * aiodb_query(). */
 AIODB_EXTERN aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn,
                                         void *ud);
 
@@ -482,7 +690,9 @@ AIODB_EXTERN aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn,
  * Futures
  * ------------------------------------------------------------------------ */
 
-/* 1 once the outcome is in, else 0. An atomic load: no lock, no syscall. */
+/* 1 once the outcome is in, else 0 (also for NULL). An atomic load: no
+ * lock, no syscall; once it returns 1, the outcome may be read on this
+ * thread. */
 AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
 
 /* Blocks until f is done or timeout_ms passes (timeout_ms < 0: no limit).
@@ -496,7 +706,9 @@ AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 /* Asks for cb(f, ud) to run on the cq's dispatching thread once f is done
  * (at the next aiodb_cq_dispatch() if it is done already). Set it once per
  * future: a second call, or a NULL f or cb, is ignored and raises
- * AIODB_DIAG_MISUSE. A future freed before its callback ran never calls it. */
+ * AIODB_DIAG_MISUSE. A future freed before its callback ran never calls it.
+ * cb runs at most once, with f and ud (not copied: keep it alive until
+ * then). */
 AIODB_EXTERN void aiodb_future_on_done(aiodb_future *f, aiodb_callback cb,
                                        void *ud);
 
@@ -532,54 +744,120 @@ AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
  * done. */
 AIODB_EXTERN int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms);
 
-/* The outcome. Valid once done; before that error is 0 and the rest empty. */
-AIODB_EXTERN int aiodb_future_error(const aiodb_future *f);        /* 0 or AIODB_E... */
-AIODB_EXTERN const char *aiodb_future_errmsg(const aiodb_future *f); /* "" if none */
-AIODB_EXTERN const char *aiodb_future_sqlstate(const aiodb_future *f);/* "" if none */
-AIODB_EXTERN int aiodb_future_native_code(const aiodb_future *f);  /* driver's own */
-AIODB_EXTERN aiodb_result *aiodb_future_result(aiodb_future *f);    /* borrowed */
-AIODB_EXTERN aiodb_conn *aiodb_future_conn(aiodb_future *f);        /* aiodb_acquire */
-AIODB_EXTERN int aiodb_future_value(const aiodb_future *f);         /* aiodb_run */
+/* The outcome. Valid once done (seen through aiodb_future_done(),
+ * aiodb_future_wait() or the callback), from any thread; before that error
+ * is 0 and the rest empty. Strings are borrowed and live as long as f. */
+
+/* 0 or an AIODB_E... code; AIODB_EINVAL for a NULL f. */
+AIODB_EXTERN int aiodb_future_error(const aiodb_future *f);
+/* The message, one line, never holding a password: the database's words or
+ * aiodb's; "" on success, aiodb_strerror()'s text for an error without
+ * words of its own, "NULL future" for a NULL f. */
+AIODB_EXTERN const char *aiodb_future_errmsg(const aiodb_future *f);
+/* The five-character SQLSTATE, "" if none. PostgreSQL and MySQL give the
+ * server's for every error it reports (MySQL's catch-all "HY000" gives "");
+ * on both, a connection that could not be opened has "08001", and a lost
+ * one "08006" (PostgreSQL) or "08S01" (MySQL) when the server gave none.
+ * SQLite has none of its own: aiodb gives its constraint failures
+ * "23505" (unique or primary key), "23502" (not null), "23503" (foreign
+ * key), "23514" (check) or "23000" (other). An interrupted statement
+ * (canceled, or past its deadline) has "57014" (MySQL: "70100"). "" for
+ * the errors aiodb itself reports (bad arguments, dropped before it ran,
+ * AIODB_EALREADYQUIT ...) and for a NULL f. */
+AIODB_EXTERN const char *aiodb_future_sqlstate(const aiodb_future *f);
+/* The driver's own code for the error, 0 if none:
+ *  - SQLite: the extended result code, e.g. 2067 (SQLITE_CONSTRAINT_UNIQUE),
+ *    1555 (SQLITE_CONSTRAINT_PRIMARYKEY), 1 (SQLITE_ERROR: a syntax error,
+ *    no such table);
+ *  - PostgreSQL: libpq's status of the failed result (PQresultStatus), not
+ *    an error number: 7 (PGRES_FATAL_ERROR) for every error the server
+ *    reports, 0 when libpq gave no result (a connection that could not be
+ *    opened). Tell errors apart by their SQLSTATE;
+ *  - MySQL: the server's or the client library's error number
+ *    (mysql_errno), e.g. 1062 (duplicate key), 1146 (no such table), 1045
+ *    (access denied), 2013 (connection lost).
+ * 0 for the errors aiodb itself reports (bad arguments, dropped before it
+ * ran, AIODB_EALREADYQUIT ...) and for a NULL f. A commit that fails with
+ * AIODB_ETXABORTED carries the SQLSTATE and native code of the statement
+ * that failed first (none when that was a dropped statement or an
+ * aiodb_tx_run function). */
+AIODB_EXTERN int aiodb_future_native_code(const aiodb_future *f);
+/* The result of a statement that succeeded; borrowed: lives as long as f,
+ * or until taken. NULL before done, on failure, after
+ * aiodb_future_take_result(), for a NULL f, and for futures that carry no
+ * rows (aiodb_run, aiodb_acquire, aiodb_close, aiodb_commit,
+ * aiodb_rollback). */
+AIODB_EXTERN aiodb_result *aiodb_future_result(aiodb_future *f);
+/* The connection aiodb_acquire() pinned; borrowed: valid until
+ * aiodb_release(). NULL for other futures, before done, on failure and for
+ * a NULL f. */
+AIODB_EXTERN aiodb_conn *aiodb_future_conn(aiodb_future *f);
+/* What an aiodb_run (aiodb_db_run, aiodb_tx_run) function returned, also
+ * when that failed the future; 0 for other futures, before done, for a
+ * function that never ran, and for a NULL f. */
+AIODB_EXTERN int aiodb_future_value(const aiodb_future *f);
 
 /* Takes the result out of f: the caller then frees it with
- * aiodb_result_free(); f's own aiodb_future_result() becomes NULL. */
+ * aiodb_result_free(); f's own aiodb_future_result() becomes NULL. NULL
+ * when aiodb_future_result() would be. One thread at a time. */
 AIODB_EXTERN aiodb_result *aiodb_future_take_result(aiodb_future *f);
 
 /* Destructor. A pending future is detached: its work still runs, its
  * callback never does, nothing leaks. Safe inside the future's own callback.
- * NULL is a no-op. */
+ * Once per future; make no call with f afterwards. NULL is a no-op. */
 AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
 
 /* ------------------------------------------------------------------------
  * Results. Rows and columns count from 0; out-of-range cells read as NULL.
  * Text is always NUL-terminated; blob and text lengths come from
  * aiodb_result_len().
+ *
+ * A result never changes once its future is done: any number of threads
+ * may read it at once. Every accessor takes a NULL r as an empty result.
+ * How each driver types its cells: docs/guide.md, chapter 8.
  * ------------------------------------------------------------------------ */
+/* Rows held; 0 for a statement without result columns. */
 AIODB_EXTERN size_t aiodb_result_rows(const aiodb_result *r);
+/* Columns; 0 for a statement without result columns (an INSERT without
+ * RETURNING). A batch of a cursor has its columns even with no rows. */
 AIODB_EXTERN size_t aiodb_result_cols(const aiodb_result *r);
+/* Column col's name, NUL-terminated; borrowed: lives as long as the result.
+ * NULL when col is out of range. */
 AIODB_EXTERN const char *aiodb_result_name(const aiodb_result *r, size_t col);
+/* The cell's type; AIODB_TYPE_NULL for a NULL cell and out of range. */
 AIODB_EXTERN aiodb_type aiodb_result_type(const aiodb_result *r, size_t row,
                                           size_t col);
+/* 1 for a NULL cell and out of range, else 0. */
 AIODB_EXTERN int aiodb_result_isnull(const aiodb_result *r, size_t row,
                                      size_t col);
-/* INT as is; FLOAT truncated; TEXT parsed as a decimal integer; else 0. */
+/* INT as is; FLOAT truncated toward zero (saturating at INT64_MIN and
+ * INT64_MAX; NaN gives 0); TEXT parsed as a decimal integer (its leading
+ * digits, as strtoll: "12abc" gives 12); NULL, BLOB and out of range give 0. */
 AIODB_EXTERN int64_t aiodb_result_int(const aiodb_result *r, size_t row,
                                       size_t col);
-/* FLOAT as is; INT converted; TEXT parsed; else 0.0. */
+/* FLOAT as is; INT converted; TEXT parsed (as strtod); NULL, BLOB and out of
+ * range give 0.0. */
 AIODB_EXTERN double aiodb_result_float(const aiodb_result *r, size_t row,
                                        size_t col);
-/* TEXT or BLOB bytes (NUL-terminated); NULL for NULL, INT and FLOAT cells.
- * Borrowed: lives as long as the result. */
+/* TEXT or BLOB bytes (NUL-terminated, and non-NULL even when empty); NULL
+ * for NULL, INT and FLOAT cells and out of range. Borrowed: lives as long as
+ * the result. */
 AIODB_EXTERN const char *aiodb_result_text(const aiodb_result *r, size_t row,
                                            size_t col);
+/* The same bytes as aiodb_result_text(), for BLOB cells. */
 AIODB_EXTERN const void *aiodb_result_blob(const aiodb_result *r, size_t row,
                                            size_t col);
 /* Bytes of a TEXT or BLOB cell, 0 for the others. */
 AIODB_EXTERN size_t aiodb_result_len(const aiodb_result *r, size_t row,
                                      size_t col);
-/* Rows changed by INSERT/UPDATE/DELETE; 0 for other statements. */
+/* Rows changed by INSERT/UPDATE/DELETE (an UPDATE counts the rows it
+ * matched, on every driver); 0 for other statements; for query_many, the
+ * sum over its rows. */
 AIODB_EXTERN int64_t aiodb_result_affected(const aiodb_result *r);
-/* The rowid/serial of the last insert on this connection, 0 if none. */
+/* The rowid/serial of the last insert on this connection, 0 if none:
+ * SQLite's sqlite3_last_insert_rowid() after the statement; MySQL's
+ * LAST_INSERT_ID() of the statement (for several rows, the first's);
+ * always 0 on PostgreSQL (use RETURNING). */
 AIODB_EXTERN int64_t aiodb_result_last_id(const aiodb_result *r);
 /* Destructor for results from aiodb_query_sync() or
  * aiodb_future_take_result(). NULL is a no-op. */
@@ -614,14 +892,24 @@ typedef struct aiodb_diag {
 
 typedef void (*aiodb_diag_fn)(const aiodb_diag *d, void *ud);
 
-/* Installs a process-wide handler (NULL: back to the default). It runs on
- * the thread that raised the diagnostic, possibly a worker. */
+/* Installs a process-wide handler (NULL: back to the default), from any
+ * thread; diagnostics raised after the call go to it. It runs on the
+ * thread that raised the diagnostic, possibly a worker or several threads
+ * at once, so it must be thread-safe; ud is not copied. It receives every
+ * occurrence; the default prints each kind once per call site to stderr. */
 AIODB_EXTERN void aiodb_set_diag_handler(aiodb_diag_fn fn, void *ud);
 
 /* ------------------------------------------------------------------------
  * Memory: a pluggable allocator (c-ares's ares_library_init_mem). Call
  * before any other aiodb call; NULL functions restore the C library's.
  * ------------------------------------------------------------------------ */
+/* Sets the functions aiodb allocates its own memory with; each NULL
+ * argument restores the C library's function alone. Not thread-safe: call
+ * it before any other aiodb call, while no other thread uses aiodb. The
+ * functions are called from any thread, workers included, and must be
+ * thread-safe; free_fn receives only what malloc_fn or realloc_fn
+ * returned. The client libraries (sqlite3, libpq, libmariadb) keep their
+ * own allocators. */
 AIODB_EXTERN void aiodb_set_allocator(void *(*malloc_fn)(size_t),
                                       void *(*realloc_fn)(void *, size_t),
                                       void (*free_fn)(void *));

@@ -1,7 +1,8 @@
 /* The driver interface: what the core asks of a database client library.
- * A driver is a const table of functions; every function but configure and
- * free_config runs on the connection's own worker thread. The core never
- * includes a client header. */
+ * A driver is a const table of functions. Most run on the connection's own
+ * worker thread; the exceptions say on which thread they run: configure,
+ * free_config, client_version and interrupt. The core never includes a
+ * client header. */
 #ifndef AIODB_DRIVER_H
 #define AIODB_DRIVER_H
 
@@ -11,7 +12,8 @@
 /* An error as a driver reports it; lives in the future. */
 typedef struct aiodb__err {
   int code;          /* AIODB_E... */
-  int native_code;   /* the driver's own (sqlite3 extended code, errno, ...) */
+  int native_code;   /* the driver's own: sqlite3's extended result code,
+                        libpq's PQresultStatus, mysql_errno; 0 if none */
   char sqlstate[6];  /* "" if the driver has none */
   char message[256];
 } aiodb__err;
@@ -56,6 +58,8 @@ typedef struct aiodb__driver {
    * unclaimed) and builds the driver's own config. */
   int (*configure)(const aiodb__url *url, const aiodb_options *opts,
                    void **cfg, aiodb_error *err);
+  /* On the caller's thread: at aiodb_db_free once every worker has been
+   * joined, or when aiodb_open fails after configure. */
   void (*free_config)(void *cfg);
 
   /* Opens one connection keeping up to statement_cache prepared
@@ -87,6 +91,8 @@ typedef struct aiodb__driver {
   const char *sql_table_names;  /* one column "name" */
   const char *sql_has_table;    /* one argument; one column "present" */
   const char *sql_server_info;  /* two arguments: client and aiodb versions */
+  /* On the thread that calls aiodb_server_info (not a worker): the client
+   * library's version, in static or thread-local storage. */
   const char *(*client_version)(void);
 
   /* Called from another thread while exec runs, to stop it early. */
@@ -129,7 +135,10 @@ typedef struct aiodb__driver {
 void aiodb__conn_socket(int fd);
 int aiodb__conn_abandon_fd(void);
 
-/* The drivers built into this library; NULL-terminated. */
+/* The driver for a URL scheme (what precedes any '+', as in SQLAlchemy's
+ * "postgresql+psycopg2"; the caller lower-cases it). NULL with err filled
+ * when the scheme is known but its driver is not built (AIODB_EUNSUPPORTED)
+ * or unknown (AIODB_EINVAL). */
 const aiodb__driver *aiodb__driver_find(const char *scheme, aiodb_error *err);
 
 #ifdef AIODB_HAVE_SQLITE

@@ -71,9 +71,11 @@ typedef enum aiodb__dialect {
 } aiodb__dialect;
 
 typedef enum aiodb__pstyle {
-  AIODB__PSTYLE_QNUM = 0,   /* ?1 ?2 ... (SQLite) */
+  AIODB__PSTYLE_QNUM = 0,   /* ?1 ?2 ... (no driver uses it; SQLite takes
+                               QMARK, which keeps its column names) */
   AIODB__PSTYLE_DOLLAR,     /* $1 $2 ... (libpq) */
-  AIODB__PSTYLE_QMARK       /* ? only: one slot per occurrence (MySQL) */
+  AIODB__PSTYLE_QMARK       /* ? only: one slot per occurrence (SQLite,
+                               MySQL) */
 } aiodb__pstyle;
 
 /* A statement rewritten for a driver. */
