@@ -209,6 +209,32 @@ static void quiet_notice(void *arg, const char *message) {
   (void)message;
 }
 
+/* Floats are read from their text. With extra_float_digits above 0 the
+ * server prints the shortest digits that read back as the stored value
+ * (PostgreSQL 12 on; before 12, 3 prints 9 and 17 significant digits, as
+ * exact); at 0 or below it rounds them. Set for the session, after
+ * connecting, so that neither the URL's options nor PGOPTIONS nor a role's,
+ * database's or server's setting can round floats read through aiodb. */
+static int pin_float_digits(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
+  PGresult *r = PQexec(pg, "SET extra_float_digits = 3");
+  const char *why, *state;
+  char msg[sizeof e->message];
+  if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+    PQclear(r);
+    return 0;
+  }
+  why = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  snprintf(msg, sizeof msg, "setting extra_float_digits: %s",
+           why ? why : PQerrorMessage(pg));
+  memset(e, 0, sizeof *e);
+  e->code = AIODB_ECONNECT;
+  set_message(e, cfg, msg);
+  snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state ? state : "08001");
+  PQclear(r);
+  return e->code;
+}
+
 static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   pg_cfg *cfg = cfgp;
@@ -223,6 +249,10 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     e->code = AIODB_ECONNECT;
     set_message(e, cfg, PQerrorMessage(pg));
     snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    PQfinish(pg);
+    return e->code;
+  }
+  if (pin_float_digits(pg, cfg, e) != 0) {
     PQfinish(pg);
     return e->code;
   }
@@ -484,7 +514,10 @@ static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
     case OID_INT4:
     case OID_INT8:
     case OID_OID: return aiodb__result_add_int(res, strtoll(v, NULL, 10));
-    case OID_FLOAT4:
+    /* Exact: the session prints the shortest digits that read back as the
+     * same value (pin_float_digits), so a float4 is read as a float and
+     * widened, as it is stored, not as the double nearest its digits. */
+    case OID_FLOAT4: return aiodb__result_add_float(res, (double)strtof(v, NULL));
     case OID_FLOAT8: return aiodb__result_add_float(res, strtod(v, NULL));
     case OID_BOOL: return aiodb__result_add_int(res, v[0] == 't');
     case OID_BYTEA: return add_bytea(res, v, len);
