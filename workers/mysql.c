@@ -10,6 +10,7 @@
  * thread of the db's own so that aiodb_future_cancel never waits on the
  * network. */
 #include <limits.h>
+#include <locale.h>
 #include <stddef.h>
 #include <strings.h>
 #include <mysql.h>
@@ -627,6 +628,26 @@ static int add_bits(aiodb_result *res, const unsigned char *p, size_t n) {
   return add_uint(res, u);
 }
 
+/* Numbers are read in the C locale's spelling, as the server writes them,
+ * whatever the program's locale (a GUI toolkit's setlocale may have made
+ * the decimal point a comma). */
+static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
+static locale_t c_numbers; /* (locale_t)0 if it could not be made */
+
+static void c_numbers_init(void) {
+  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static double text_double(const char *v, int as_float) {
+  locale_t old;
+  double d;
+  pthread_once(&c_numbers_once, c_numbers_init);
+  old = uselocale(c_numbers); /* (locale_t)0 only asks */
+  d = as_float ? (double)strtof(v, NULL) : strtod(v, NULL);
+  if (old != (locale_t)0) uselocale(old);
+  return d;
+}
+
 /* A text-protocol cell. A FLOAT is read as a float and widened, as the
  * binary protocol gives it; its digits are the server's, which MariaDB
  * rounds to 6 significant ones (FLOAT(M,D): to D decimals). */
@@ -637,8 +658,8 @@ static int add_text_cell(aiodb_result *res, const MYSQL_FIELD *f,
     case K_INT:
       if (f->flags & UNSIGNED_FLAG) return add_uint(res, strtoull(v, NULL, 10));
       return aiodb__result_add_int(res, strtoll(v, NULL, 10));
-    case K_FLOAT: return aiodb__result_add_float(res, (double)strtof(v, NULL));
-    case K_DOUBLE: return aiodb__result_add_float(res, strtod(v, NULL));
+    case K_FLOAT: return aiodb__result_add_float(res, text_double(v, 1));
+    case K_DOUBLE: return aiodb__result_add_float(res, text_double(v, 0));
     case K_BIT: return add_bits(res, (const unsigned char *)v, len);
     case K_BLOB: return aiodb__result_add_blob(res, v, len);
     case K_NULL: return aiodb__result_add_null(res);

@@ -4,6 +4,8 @@
  * come back as text and are typed from the column OIDs. */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +311,28 @@ static int pg_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || PQstatus(c->pg) == CONNECTION_BAD;
 }
 
+/* ---- numbers, spelt as the server spells them whatever the program's
+ * locale (a GUI toolkit's setlocale may have made the decimal point a
+ * comma) ---- */
+
+static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
+static locale_t c_numbers; /* (locale_t)0 if it could not be made */
+
+static void c_numbers_init(void) {
+  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switches the calling thread to the C locale's numbers; returns what to
+ * give numbers_restore(). */
+static locale_t numbers_c(void) {
+  pthread_once(&c_numbers_once, c_numbers_init);
+  return uselocale(c_numbers); /* (locale_t)0 only asks */
+}
+
+static void numbers_restore(locale_t old) {
+  if (old != (locale_t)0) uselocale(old);
+}
+
 /* ---- binding ---- */
 
 static Oid type_of(const aiodb_value *v) {
@@ -367,7 +391,8 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
         snprintf(num, 32, "%lld", (long long)v->u.i);
         c->values[i] = num;
         break;
-      case AIODB_TYPE_FLOAT:
+      case AIODB_TYPE_FLOAT: {
+        locale_t old = numbers_c();
         if (v->u.f != v->u.f)
           snprintf(num, 32, "NaN");
         else if (v->u.f > 1.7976931348623157e308)
@@ -376,8 +401,10 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
           snprintf(num, 32, "-Infinity");
         else
           snprintf(num, 32, "%.17g", v->u.f);
+        numbers_restore(old);
         c->values[i] = num;
         break;
+      }
       case AIODB_TYPE_TEXT:
         if (memchr(v->u.s, '\0', v->len) != NULL)
           return aiodb__err_set(e, AIODB_EINVAL,
@@ -539,12 +566,14 @@ static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
 }
 
 static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
-  int row, col, rows = PQntuples(r), cols = PQnfields(r);
-  for (row = 0; row < rows; row++)
-    for (col = 0; col < cols; col++)
+  int row, col, rows = PQntuples(r), cols = PQnfields(r), rc = 0;
+  locale_t old = numbers_c();
+  for (row = 0; rc == 0 && row < rows; row++)
+    for (col = 0; rc == 0 && col < cols; col++)
       if (add_cell(res, r, row, col) != 0)
-        return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
-  return 0;
+        rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  numbers_restore(old);
+  return rc;
 }
 
 /* Rows changed: only INSERT, UPDATE, DELETE and MERGE count (for a SELECT
