@@ -146,7 +146,8 @@ static inline aiodb_value aiodb_float(double d) {
   v.u.f = d;
   return v;
 }
-/* n bytes of text (UTF-8; may hold NUL bytes). s == NULL gives NULL. */
+/* n bytes of text (UTF-8; may hold NUL bytes, but PostgreSQL text cannot:
+ * there such an argument fails with AIODB_EINVAL). s == NULL gives NULL. */
 static inline aiodb_value aiodb_textn(const char *s, size_t n) {
   aiodb_value v = aiodb_null();
   if (s == NULL) return v;
@@ -517,6 +518,13 @@ AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
  * Results. Rows and columns count from 0; out-of-range cells read as NULL.
  * Text is always NUL-terminated; blob and text lengths come from
  * aiodb_result_len().
+ *
+ * A FLOAT cell is the value stored, widened to double: a 4-byte column
+ * (PostgreSQL float4, MySQL FLOAT) gives its float exactly, so
+ * 0.1::float4 reads as 0.10000000149011612, (double)0.1f; never the double
+ * nearest the digits a server prints (docs/guide.md, "Floats", has the
+ * exceptions: a PostgreSQL session whose extra_float_digits your SQL sets
+ * to 0 or less, a MySQL FLOAT in SQL of several statements).
  * ------------------------------------------------------------------------ */
 AIODB_EXTERN size_t aiodb_result_rows(const aiodb_result *r);
 AIODB_EXTERN size_t aiodb_result_cols(const aiodb_result *r);
