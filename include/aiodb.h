@@ -815,6 +815,13 @@ AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
  * A result never changes once its future is done: any number of threads
  * may read it at once. Every accessor takes a NULL r as an empty result.
  * How each driver types its cells: docs/guide.md, chapter 8.
+ *
+ * A FLOAT cell is the value stored, widened to double: a 4-byte column
+ * (PostgreSQL float4, MySQL FLOAT) gives its float exactly, so
+ * 0.1::float4 reads as 0.10000000149011612, (double)0.1f; never the double
+ * nearest the digits a server prints (docs/guide.md, "Floats", has the
+ * exceptions: a PostgreSQL session whose extra_float_digits your SQL sets
+ * to 0 or less, a MySQL FLOAT in SQL of several statements).
  * ------------------------------------------------------------------------ */
 /* Rows held; 0 for a statement without result columns. */
 AIODB_EXTERN size_t aiodb_result_rows(const aiodb_result *r);

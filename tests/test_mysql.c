@@ -2,6 +2,7 @@
  * that the mysql_start fixture runs (tests/mariadb_server.sh): types on both
  * protocols, errors, the statement cache, cancel, lost connections, TLS,
  * passwords and bounded cursors. */
+#include <float.h>
 #include <mysql.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static const char *cell_text(aiodb_future *f, size_t col) {
 }
 
 /* Every column type, read over the binary protocol (prepared) and over the
- * text protocol (no arguments, no statement cache): the same cells. */
+ * text protocol (several statements): the same cells. */
 START_TEST(my_types_on_both_protocols) {
   aiodb_db *bin = my_open("socket_url", NULL);
   aiodb_db *txt = my_open("socket_url", "statement_cache=0");
@@ -60,7 +61,7 @@ START_TEST(my_types_on_both_protocols) {
       args, 2)));
   fb = aiodb_test_ok(aiodb_query(bin, "SELECT * FROM my_types WHERE ti = ?",
                                  (aiodb_value[]){aiodb_int(-128)}, 1));
-  ft = aiodb_test_ok(aiodb_query(txt, "SELECT * FROM my_types", NULL, 0));
+  ft = aiodb_test_ok(aiodb_query(txt, "DO 0; SELECT * FROM my_types", NULL, 0));
   rb = aiodb_future_result(fb);
   rt = aiodb_future_result(ft);
 
@@ -76,7 +77,7 @@ START_TEST(my_types_on_both_protocols) {
   ck_assert_int_eq(aiodb_result_type(rb, 0, 6), AIODB_TYPE_INT);
   ck_assert_int_eq(aiodb_result_int(rb, 0, 6), 42);
   ck_assert_int_eq(aiodb_result_type(rb, 0, 7), AIODB_TYPE_FLOAT);
-  ck_assert(aiodb_result_float(rb, 0, 7) == 1.1); /* as the server prints it */
+  ck_assert(aiodb_result_float(rb, 0, 7) == (double)1.1f); /* the stored float */
   ck_assert(aiodb_result_float(rb, 0, 8) == 0.1);
   ck_assert_int_eq(aiodb_result_type(rb, 0, 9), AIODB_TYPE_TEXT);
   ck_assert_str_eq(aiodb_result_text(rb, 0, 9), "1.50");
@@ -136,6 +137,114 @@ START_TEST(my_types_on_both_protocols) {
   aiodb_test_exec(bin, "DROP TABLE my_types");
   aiodb_db_free(txt);
   aiodb_db_free(bin);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static void expect_float(aiodb_result *r, size_t row, size_t col, double want) {
+  double got = aiodb_result_float(r, row, col);
+  ck_assert_int_eq(aiodb_result_type(r, row, col), AIODB_TYPE_FLOAT);
+  ck_assert_msg(got == want, "row %zu column %zu: %.17g, expected %.17g", row, col, got,
+                want);
+}
+
+/* The rows of my_floats as every single statement reads them, prepared
+ * and cached or not, or through a cursor: a FLOAT is the stored float
+ * widened to double. */
+static void expect_stored_floats(aiodb_result *r) {
+  ck_assert_uint_eq(aiodb_result_rows(r), 3);
+  expect_float(r, 0, 0, 16777216.0); /* 16777217 does not fit a float */
+  expect_float(r, 1, 0, (double)0.3333333333f);
+  expect_float(r, 2, 0, (double)FLT_MAX);
+  expect_float(r, 0, 1, (double)1.2346f); /* FLOAT(7,4) stores 1.23456 rounded */
+  expect_float(r, 0, 2, 0.30000000000000004);
+  expect_float(r, 1, 2, 4.9406564584124654e-324);
+}
+
+#define SELECT_FLOATS "SELECT f, f74, d FROM my_floats ORDER BY id"
+
+START_TEST(my_float_is_the_stored_float) {
+  aiodb_db *db = my_open("socket_url", NULL);
+  aiodb_db *nocache = my_open("socket_url", "statement_cache=0");
+  aiodb_value zero = aiodb_int(0), one = aiodb_float(0.1);
+  aiodb_cursor *c;
+  aiodb_future *f;
+  aiodb_result *r;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_floats");
+  aiodb_test_exec(db, "CREATE TABLE my_floats(id INT, f FLOAT, f74 FLOAT(7,4), d DOUBLE)");
+  aiodb_test_exec(db, "INSERT INTO my_floats VALUES (1, 16777217, 1.23456, 0.1e0 + 0.2e0), "
+                      "(2, 0.3333333333, 0, 5e-324), (3, 3.4028234663852886e38, 0, 0)");
+  f = aiodb_test_ok(aiodb_query(db, SELECT_FLOATS, NULL, 0));
+  expect_stored_floats(aiodb_future_result(f));
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT f, f74, d FROM my_floats WHERE id > ? ORDER BY id",
+                                &zero, 1));
+  expect_stored_floats(aiodb_future_result(f));
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(nocache, SELECT_FLOATS, NULL, 0));
+  expect_stored_floats(aiodb_future_result(f));
+  aiodb_future_free(f);
+  c = aiodb_iterate(nocache, SELECT_FLOATS, NULL, 0, 10);
+  f = aiodb_test_ok(aiodb_cursor_next(c));
+  expect_stored_floats(aiodb_future_result(f));
+  aiodb_future_free(f);
+  aiodb_cursor_free(c);
+  /* a bound double stored as FLOAT */
+  f = aiodb_test_ok(aiodb_query(nocache, "SELECT CAST(? AS FLOAT) AS v", &one, 1));
+  expect_float(aiodb_future_result(f), 0, 0, (double)0.1f);
+  aiodb_future_free(f);
+
+  /* Several statements go over the text protocol, where the server prints
+   * a FLOAT with 6 significant digits: the cell is the float nearest those
+   * digits. A DOUBLE is printed exactly, and so is a FLOAT cast to one. */
+  f = aiodb_test_ok(aiodb_query(db, "DO 0; " SELECT_FLOATS, NULL, 0));
+  r = aiodb_future_result(f);
+  expect_float(r, 0, 0, (double)16777200.0f);
+  expect_float(r, 1, 0, (double)0.333333f);
+  expect_float(r, 0, 1, (double)1.2346f);
+  expect_float(r, 0, 2, 0.30000000000000004);
+  expect_float(r, 1, 2, 4.9406564584124654e-324);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(
+      db, "DO 0; SELECT CAST(f AS DOUBLE) AS f FROM my_floats ORDER BY id", NULL, 0));
+  expect_float(aiodb_future_result(f), 0, 0, 16777216.0);
+  expect_float(aiodb_future_result(f), 1, 0, (double)0.3333333333f);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, "DROP TABLE my_floats");
+  aiodb_db_free(nocache);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* BIT(64) is unsigned: above INT64_MAX it comes back as TEXT holding the
+ * exact digits, as BIGINT UNSIGNED does, on both protocols. */
+START_TEST(my_bit64_above_int64_max) {
+  aiodb_db *db = my_open("socket_url", NULL);
+  static const char *const sql[] = {"SELECT b FROM my_bits ORDER BY id",
+                                    "DO 0; SELECT b FROM my_bits ORDER BY id"};
+  aiodb_future *f;
+  aiodb_result *r;
+  size_t k;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_bits");
+  aiodb_test_exec(db, "CREATE TABLE my_bits(id INT, b BIT(64))");
+  aiodb_test_exec(db, "INSERT INTO my_bits VALUES (1, 0x7fffffffffffffff), "
+                      "(2, 0x8000000000000000), (3, 0xffffffffffffffff)");
+  for (k = 0; k < 2; k++) {
+    f = aiodb_test_ok(aiodb_query(db, sql[k], NULL, 0));
+    r = aiodb_future_result(f);
+    ck_assert_int_eq(aiodb_result_type(r, 0, 0), AIODB_TYPE_INT);
+    ck_assert(aiodb_result_int(r, 0, 0) == INT64_MAX);
+    ck_assert_int_eq(aiodb_result_type(r, 1, 0), AIODB_TYPE_TEXT);
+    ck_assert_str_eq(aiodb_result_text(r, 1, 0), "9223372036854775808");
+    ck_assert_int_eq(aiodb_result_type(r, 2, 0), AIODB_TYPE_TEXT);
+    ck_assert_str_eq(aiodb_result_text(r, 2, 0), "18446744073709551615");
+    aiodb_future_free(f);
+  }
+  aiodb_test_exec(db, "DROP TABLE my_bits");
+  aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -635,6 +744,8 @@ END_TEST
 Suite *aiodb_suite_mysql(void) {
   Suite *s = suite_create("mysql");
   AIODB_TCASE(s, my_types_on_both_protocols);
+  AIODB_TCASE(s, my_float_is_the_stored_float);
+  AIODB_TCASE(s, my_bit64_above_int64_max);
   AIODB_TCASE(s, my_statements_and_errors);
   AIODB_TCASE(s, my_statement_cache);
   AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);

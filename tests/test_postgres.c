@@ -1,7 +1,9 @@
 /* PostgreSQL through libpq, against the throwaway server that the pg_start
  * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
  * transactions, cursors, cancel, passwords. */
+#include <float.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,138 @@ START_TEST(pg_types_round_trip) {
   aiodb_future_free(f);
   ck_assert_str_eq(aiodb_param_style(db), "$1");
   ck_assert_str_eq(aiodb_db_driver(db), "postgresql");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+static void expect_float(aiodb_result *r, size_t col, double want) {
+  double got = aiodb_result_float(r, 0, col);
+  ck_assert_int_eq(aiodb_result_type(r, 0, col), AIODB_TYPE_FLOAT);
+  ck_assert_msg(got == want || (isnan(got) && isnan(want)),
+                "column %zu: %.17g, expected %.17g", col, got, want);
+}
+
+#define FLOAT4_ROW                                                          \
+  "SELECT 0.1::float4 AS a, '1e-45'::float4 AS b, 16777217::float4 AS c, " \
+  "0.3333333333::float4 AS d, '3.4028235e38'::float4 AS e, "              \
+  "'Infinity'::float4 AS f, '-Infinity'::float4 AS g, 'NaN'::float4 AS h"
+
+static void expect_float4_row(aiodb_result *r) {
+  ck_assert_uint_eq(aiodb_result_rows(r), 1);
+  ck_assert_uint_eq(aiodb_result_cols(r), 8);
+  expect_float(r, 0, (double)0.1f); /* 0.10000000149011612, not 0.1 */
+  expect_float(r, 1, 1.4012984643248171e-45);
+  expect_float(r, 2, 16777216.0);
+  expect_float(r, 3, (double)0.3333333333f);
+  expect_float(r, 4, (double)FLT_MAX);
+  expect_float(r, 5, INFINITY);
+  expect_float(r, 6, -INFINITY);
+  expect_float(r, 7, NAN);
+}
+
+/* A float4 cell is the stored float widened to double, not the double
+ * nearest the digits the server prints, on every path: prepared, text
+ * (no cache, or several statements), cursor. */
+START_TEST(pg_float4_is_the_stored_float) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *nocache = pg_open("socket_url", "statement_cache=0");
+  aiodb_value one = aiodb_float(0.1);
+  aiodb_cursor *c;
+  aiodb_future *f;
+
+  f = aiodb_test_ok(aiodb_query(db, FLOAT4_ROW, NULL, 0));
+  expect_float4_row(aiodb_future_result(f));
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(nocache, FLOAT4_ROW, NULL, 0));
+  expect_float4_row(aiodb_future_result(f));
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT 1; " FLOAT4_ROW, NULL, 0));
+  expect_float4_row(aiodb_future_result(f));
+  aiodb_future_free(f);
+  c = aiodb_iterate(db, FLOAT4_ROW, NULL, 0, 10);
+  f = aiodb_test_ok(aiodb_cursor_next(c));
+  expect_float4_row(aiodb_future_result(f));
+  aiodb_future_free(f);
+  aiodb_cursor_free(c);
+  /* a bound double stored as float4 */
+  f = aiodb_test_ok(aiodb_query(db, "SELECT ?::float4 AS v", &one, 1));
+  expect_float(aiodb_future_result(f), 0, (double)0.1f);
+  aiodb_future_free(f);
+  aiodb_db_free(nocache);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Floats read exactly on db, whatever extra_float_digits its session was
+ * given: the server's sum, a bound double read back, a float4. */
+static void expect_exact_floats(aiodb_db *db) {
+  aiodb_value v = aiodb_float(0.30000000000000004);
+  aiodb_future *f;
+  f = aiodb_test_ok(aiodb_query(
+      db, "SELECT 0.1::float8 + 0.2::float8 AS s, 0.3333333333::float4 AS q", NULL, 0));
+  expect_float(aiodb_future_result(f), 0, 0.30000000000000004);
+  expect_float(aiodb_future_result(f), 1, (double)0.3333333333f);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT ? AS b", &v, 1));
+  expect_float(aiodb_future_result(f), 0, 0.30000000000000004);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT 1.0000000000000002::float8 AS t", NULL, 0));
+  expect_float(aiodb_future_result(f), 0, 1.0000000000000002);
+  aiodb_future_free(f);
+}
+
+START_TEST(pg_floats_exact_whatever_the_session) {
+  aiodb_db *admin = pg_open("socket_url", NULL), *db;
+
+  /* a URL option, on the prepared and the text path */
+  db = pg_open("socket_url", "options=-c+extra_float_digits%3D0");
+  expect_exact_floats(db);
+  aiodb_db_free(db);
+  db = pg_open("socket_url", "options=-c+extra_float_digits%3D0&statement_cache=0");
+  expect_exact_floats(db);
+  aiodb_db_free(db);
+  /* the environment (connected before it is unset) */
+  ck_assert_int_eq(setenv("PGOPTIONS", "-c extra_float_digits=-4", 1), 0);
+  db = pg_open("socket_url", NULL);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  ck_assert_int_eq(unsetenv("PGOPTIONS"), 0);
+  expect_exact_floats(db);
+  aiodb_db_free(db);
+  /* a role's setting */
+  aiodb_test_exec(admin, "DROP ROLE IF EXISTS aiodb_rounding");
+  aiodb_test_exec(admin, "CREATE ROLE aiodb_rounding LOGIN");
+  aiodb_test_exec(admin, "ALTER ROLE aiodb_rounding SET extra_float_digits = -15");
+  db = pg_open("socket_url", "user=aiodb_rounding");
+  expect_exact_floats(db);
+  aiodb_db_free(db);
+  aiodb_test_exec(admin, "DROP ROLE aiodb_rounding");
+  aiodb_db_free(admin);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* PostgreSQL text cannot hold a NUL byte: an argument with one is refused
+ * before anything is sent; bytea holds them. */
+START_TEST(pg_text_cannot_hold_nul) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_value t = aiodb_textn("a\0b", 3), b = aiodb_blob("a\0b", 3);
+  aiodb_future *f;
+
+  f = aiodb_query(db, "SELECT ?::text AS v", &t, 1);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "NUL"));
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELECT chr(0) AS v", NULL, 0); /* nor can the server make one */
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "54000");
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT ? AS v", &b, 1));
+  ck_assert_int_eq(aiodb_result_type(aiodb_future_result(f), 0, 0), AIODB_TYPE_BLOB);
+  ck_assert_uint_eq(aiodb_result_len(aiodb_future_result(f), 0, 0), 3);
+  ck_assert_int_eq(memcmp(aiodb_result_blob(aiodb_future_result(f), 0, 0), "a\0b", 3), 0);
+  aiodb_future_free(f);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -606,6 +740,9 @@ END_TEST
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
+  AIODB_TCASE(s, pg_float4_is_the_stored_float);
+  AIODB_TCASE(s, pg_floats_exact_whatever_the_session);
+  AIODB_TCASE(s, pg_text_cannot_hold_nul);
   AIODB_TCASE(s, pg_statements_and_errors);
   AIODB_TCASE(s, pg_transactions_many_cursor);
   AIODB_TCASE(s, pg_cancel_and_timeout);

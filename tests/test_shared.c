@@ -15,11 +15,13 @@
  * below and reach the SQL through S()'s {blob}, {text} and {vv}
  * substitutions. */
 #include <float.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -279,6 +281,69 @@ START_TEST(shared_values_every_type) {
     ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 3), nul_blob, sizeof nul_blob), 0);
     ck_assert_str_eq(aiodb_result_name(r, 3), "b");
     aiodb_future_free(f);
+  }
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Switches this process's numbers to a decimal comma, as a GUI program's
+ * setlocale(LC_ALL, "") does for many users: a locale of the system, or a
+ * minimal one built here with localedef. 0 when none can be had. */
+static int use_decimal_comma(void) {
+  static const char *const installed[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
+                                          "fr_FR.utf8"};
+  const char *dir = aiodb_test_path("-locale");
+  char def[700], cmd[2200];
+  FILE *fp;
+  size_t i;
+  for (i = 0; i < sizeof installed / sizeof installed[0]; i++)
+    if (setlocale(LC_NUMERIC, installed[i]) != NULL) goto check;
+  if (mkdir(dir, 0777) != 0) return 0;
+  snprintf(def, sizeof def, "%s/comma.def", dir);
+  if ((fp = fopen(def, "w")) == NULL) return 0;
+  fputs("LC_CTYPE\ncopy \"POSIX\"\nEND LC_CTYPE\nLC_NUMERIC\ndecimal_point \"<U002C>\"\n"
+        "thousands_sep \"<U002E>\"\ngrouping 3;3\nEND LC_NUMERIC\n",
+        fp);
+  fclose(fp);
+  /* -c: the other categories are missing on purpose */
+  snprintf(cmd, sizeof cmd, "localedef -c -i '%s' -f ANSI_X3.4-1968 '%s/comma' >/dev/null 2>&1",
+           def, dir);
+  if (system(cmd) == -1 || setenv("LOCPATH", dir, 1) != 0 ||
+      setlocale(LC_NUMERIC, "comma") == NULL)
+    return 0;
+check:
+  return strcmp(localeconv()->decimal_point, ",") == 0;
+}
+
+/* Under a decimal-comma locale floats still bind and read exactly: the
+ * drivers print and parse them in the C locale's way. */
+START_TEST(shared_values_floats_under_a_decimal_comma_locale) {
+  shared sh;
+  aiodb_db *db = open_values(&sh, "comma");
+  static const double floats[] = {2.5, 0.30000000000000004, -1.5e-300};
+  aiodb_future *f;
+  size_t k;
+
+  if (!use_decimal_comma()) {
+    printf("shared_values_floats_under_a_decimal_comma_locale: skipped, no such locale\n");
+  } else {
+    for (k = 0; k < sizeof floats / sizeof floats[0]; k++) {
+      f = roundtrip(&sh, db, "f", aiodb_float(floats[k]));
+      ck_assert_msg(aiodb_result_float(aiodb_future_result(f), 0, 0) == floats[k],
+                    "%a came back as %a", floats[k],
+                    aiodb_result_float(aiodb_future_result(f), 0, 0));
+      aiodb_future_free(f);
+    }
+    /* several statements: the text protocol where there is one */
+    f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT 1; SELECT f FROM {t} ORDER BY id"), NULL, 0));
+    ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 3);
+    for (k = 0; k < sizeof floats / sizeof floats[0]; k++)
+      ck_assert_msg(aiodb_result_float(aiodb_future_result(f), k, 0) == floats[k],
+                    "%a read as %a", floats[k], aiodb_result_float(aiodb_future_result(f), k, 0));
+    aiodb_future_free(f);
+    setlocale(LC_NUMERIC, "C");
   }
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
   aiodb_db_free(db);
@@ -1121,6 +1186,7 @@ END_TEST
 Suite *aiodb_suite_shared(void) {
   Suite *s = suite_create("shared");
   AIODB_TCASE(s, shared_values_every_type);
+  AIODB_TCASE(s, shared_values_floats_under_a_decimal_comma_locale);
   AIODB_TCASE(s, shared_values_large_blob_and_text);
   AIODB_TCASE(s, shared_named_placeholders_repeat);
   AIODB_TCASE(s, shared_arguments_copied_at_submission);

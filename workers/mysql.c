@@ -10,6 +10,7 @@
  * thread of the db's own so that aiodb_future_cancel never waits on the
  * network. */
 #include <limits.h>
+#include <locale.h>
 #include <stddef.h>
 #include <strings.h>
 #include <mysql.h>
@@ -627,20 +628,29 @@ static int add_bits(aiodb_result *res, const unsigned char *p, size_t n) {
   return add_uint(res, u);
 }
 
-/* A FLOAT column as the server prints it: the shortest decimal that reads
- * back as the same float, so binary and text protocols agree. */
-static double float_value(float f) {
-  char buf[32];
-  int p;
-  for (p = 6; p < 9; p++) {
-    snprintf(buf, sizeof buf, "%.*g", p, (double)f);
-    if (strtof(buf, NULL) == f) break;
-  }
-  if (p == 9) snprintf(buf, sizeof buf, "%.9g", (double)f);
-  return strtod(buf, NULL);
+/* Numbers are read in the C locale's spelling, as the server writes them,
+ * whatever the program's locale (a GUI toolkit's setlocale may have made
+ * the decimal point a comma). */
+static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
+static locale_t c_numbers; /* (locale_t)0 if it could not be made */
+
+static void c_numbers_init(void) {
+  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 }
 
-/* A text-protocol cell. */
+static double text_double(const char *v, int as_float) {
+  locale_t old;
+  double d;
+  pthread_once(&c_numbers_once, c_numbers_init);
+  old = uselocale(c_numbers); /* (locale_t)0 only asks */
+  d = as_float ? (double)strtof(v, NULL) : strtod(v, NULL);
+  if (old != (locale_t)0) uselocale(old);
+  return d;
+}
+
+/* A text-protocol cell. A FLOAT is read as a float and widened, as the
+ * binary protocol gives it; its digits are the server's, which MariaDB
+ * rounds to 6 significant ones (FLOAT(M,D): to D decimals). */
 static int add_text_cell(aiodb_result *res, const MYSQL_FIELD *f,
                          const char *v, unsigned long len) {
   if (v == NULL) return aiodb__result_add_null(res);
@@ -648,8 +658,8 @@ static int add_text_cell(aiodb_result *res, const MYSQL_FIELD *f,
     case K_INT:
       if (f->flags & UNSIGNED_FLAG) return add_uint(res, strtoull(v, NULL, 10));
       return aiodb__result_add_int(res, strtoll(v, NULL, 10));
-    case K_FLOAT:
-    case K_DOUBLE: return aiodb__result_add_float(res, strtod(v, NULL));
+    case K_FLOAT: return aiodb__result_add_float(res, text_double(v, 1));
+    case K_DOUBLE: return aiodb__result_add_float(res, text_double(v, 0));
     case K_BIT: return add_bits(res, (const unsigned char *)v, len);
     case K_BLOB: return aiodb__result_add_blob(res, v, len);
     case K_NULL: return aiodb__result_add_null(res);
@@ -951,7 +961,7 @@ static int add_cells(my_conn *c, my_stmt *st, aiodb_result *res, aiodb__err *e) 
         rc = col->is_unsigned ? add_uint(res, (unsigned long long)col->num.i)
                               : aiodb__result_add_int(res, col->num.i);
         break;
-      case K_FLOAT: rc = aiodb__result_add_float(res, float_value(col->num.f)); break;
+      case K_FLOAT: rc = aiodb__result_add_float(res, (double)col->num.f); break;
       case K_DOUBLE: rc = aiodb__result_add_float(res, col->num.d); break;
       default:
         if (col->length > col->cap && (rc = fetch_long(c, st, i, e)) != 0) return rc;
@@ -1037,9 +1047,8 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
 
   stmt_begin(c);
   aiodb__result_reset(res);
-  if (s->nargs == 0 && c->cap == 0) {
-    rc = run_text(c, s->sql, s->sql_len, res, e);
-  } else if ((st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
+  /* Prepared even when not cached: the text protocol rounds FLOATs. */
+  if ((st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
     rc = e->code;
     /* Several statements, or one the server will not prepare: as text.
      * A statement that is simply wrong fails again with the same error. */

@@ -4,6 +4,8 @@
  * come back as text and are typed from the column OIDs. */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +211,32 @@ static void quiet_notice(void *arg, const char *message) {
   (void)message;
 }
 
+/* Floats are read from their text. With extra_float_digits above 0 the
+ * server prints the shortest digits that read back as the stored value
+ * (PostgreSQL 12 on; before 12, 3 prints 9 and 17 significant digits, as
+ * exact); at 0 or below it rounds them. Set for the session, after
+ * connecting, so that neither the URL's options nor PGOPTIONS nor a role's,
+ * database's or server's setting can round floats read through aiodb. */
+static int pin_float_digits(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
+  PGresult *r = PQexec(pg, "SET extra_float_digits = 3");
+  const char *why, *state;
+  char msg[sizeof e->message];
+  if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+    PQclear(r);
+    return 0;
+  }
+  why = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  snprintf(msg, sizeof msg, "setting extra_float_digits: %s",
+           why ? why : PQerrorMessage(pg));
+  memset(e, 0, sizeof *e);
+  e->code = AIODB_ECONNECT;
+  set_message(e, cfg, msg);
+  snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state ? state : "08001");
+  PQclear(r);
+  return e->code;
+}
+
 static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   pg_cfg *cfg = cfgp;
@@ -223,6 +251,10 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     e->code = AIODB_ECONNECT;
     set_message(e, cfg, PQerrorMessage(pg));
     snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    PQfinish(pg);
+    return e->code;
+  }
+  if (pin_float_digits(pg, cfg, e) != 0) {
     PQfinish(pg);
     return e->code;
   }
@@ -277,6 +309,28 @@ static void pg_interrupt(void *native) {
 static int pg_is_broken(void *native, const aiodb__err *e) {
   pg_conn *c = native;
   return e->code == AIODB_ECONNLOST || PQstatus(c->pg) == CONNECTION_BAD;
+}
+
+/* ---- numbers, spelt as the server spells them whatever the program's
+ * locale (a GUI toolkit's setlocale may have made the decimal point a
+ * comma) ---- */
+
+static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
+static locale_t c_numbers; /* (locale_t)0 if it could not be made */
+
+static void c_numbers_init(void) {
+  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switches the calling thread to the C locale's numbers; returns what to
+ * give numbers_restore(). */
+static locale_t numbers_c(void) {
+  pthread_once(&c_numbers_once, c_numbers_init);
+  return uselocale(c_numbers); /* (locale_t)0 only asks */
+}
+
+static void numbers_restore(locale_t old) {
+  if (old != (locale_t)0) uselocale(old);
 }
 
 /* ---- binding ---- */
@@ -337,7 +391,8 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
         snprintf(num, 32, "%lld", (long long)v->u.i);
         c->values[i] = num;
         break;
-      case AIODB_TYPE_FLOAT:
+      case AIODB_TYPE_FLOAT: {
+        locale_t old = numbers_c();
         if (v->u.f != v->u.f)
           snprintf(num, 32, "NaN");
         else if (v->u.f > 1.7976931348623157e308)
@@ -346,8 +401,10 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
           snprintf(num, 32, "-Infinity");
         else
           snprintf(num, 32, "%.17g", v->u.f);
+        numbers_restore(old);
         c->values[i] = num;
         break;
+      }
       case AIODB_TYPE_TEXT:
         if (memchr(v->u.s, '\0', v->len) != NULL)
           return aiodb__err_set(e, AIODB_EINVAL,
@@ -484,7 +541,10 @@ static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
     case OID_INT4:
     case OID_INT8:
     case OID_OID: return aiodb__result_add_int(res, strtoll(v, NULL, 10));
-    case OID_FLOAT4:
+    /* Exact: the session prints the shortest digits that read back as the
+     * same value (pin_float_digits), so a float4 is read as a float and
+     * widened, as it is stored, not as the double nearest its digits. */
+    case OID_FLOAT4: return aiodb__result_add_float(res, (double)strtof(v, NULL));
     case OID_FLOAT8: return aiodb__result_add_float(res, strtod(v, NULL));
     case OID_BOOL: return aiodb__result_add_int(res, v[0] == 't');
     case OID_BYTEA: return add_bytea(res, v, len);
@@ -506,12 +566,14 @@ static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
 }
 
 static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
-  int row, col, rows = PQntuples(r), cols = PQnfields(r);
-  for (row = 0; row < rows; row++)
-    for (col = 0; col < cols; col++)
+  int row, col, rows = PQntuples(r), cols = PQnfields(r), rc = 0;
+  locale_t old = numbers_c();
+  for (row = 0; rc == 0 && row < rows; row++)
+    for (col = 0; rc == 0 && col < cols; col++)
       if (add_cell(res, r, row, col) != 0)
-        return aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
-  return 0;
+        rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
+  numbers_restore(old);
+  return rc;
 }
 
 /* Rows changed: only INSERT, UPDATE, DELETE and MERGE count (for a SELECT
