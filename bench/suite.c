@@ -756,6 +756,8 @@ static void w2(void) {
 
 /* ---- W3: the point select on a server ---- */
 
+/* Helpers of both servers' W3: none in a build with neither (SQLite only). */
+#if defined(AIODB_HAVE_POSTGRES) || defined(AIODB_HAVE_MYSQL)
 /* kv on a server, through aiodb (not timed): DROP, CREATE, one query_many. */
 static void server_make_kv(const char *url, const char *create) {
   aiodb_db *db = open_or_die(url, 1, 1);
@@ -815,6 +817,7 @@ static void raw_on_worker(const char *url, aiodb_run_fn fn, int sync_each,
   free(rr);
   aiodb_db_free(db);
 }
+#endif
 
 #ifdef AIODB_HAVE_POSTGRES
 static int pg_raw_seq(void *native, void *ud) {

@@ -315,7 +315,11 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  *                            connection of this db)
  *   postgresql://user:pw@host:port/db   mysql://user:pw@host:port/db
  * with query options, e.g. ?max_size=4&busy_timeout=2000&journal_mode=wal
- * (docs/guide.md lists them all). Percent-escapes are decoded.
+ * (docs/guide.md lists them all). Percent-escapes are decoded. A password
+ * must percent-encode '/', '?', '@' and '&' (%2F, %3F, %40, %26): messages
+ * quote no option value, and no option name that may be a piece of a
+ * password cut there, and a URL with a password and an '@' in its path or
+ * in an option name is refused (AIODB_EINVAL).
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with

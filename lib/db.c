@@ -1801,8 +1801,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
       drv->configure(&u, opts, &db->driver_cfg, err) != 0)
     goto fail;
   if ((kv = aiodb__url_unused(&u)) != NULL) {
-    aiodb__error_set(err, AIODB_EINVAL, "unknown option '%s' for %s",
-                     kv->key, drv->name);
+    aiodb__url_unknown_option(&u, kv, drv->name, err);
     goto fail;
   }
   aiodb__url_free(&u);

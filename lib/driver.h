@@ -27,7 +27,10 @@ int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
 
 /* Copies msg into e's message as one line (newlines and tabs become
  * spaces, trailing spaces go), with password, should it appear, blotted
- * out with '*'. password may be NULL. */
+ * out with '*' before the message is cut to fit. A password shorter than
+ * 4 bytes is blotted out only where it stands alone (no letter, digit or
+ * '_' either side), so that it does not take every such letter with it.
+ * msg and password may be NULL. */
 void aiodb__err_message(aiodb__err *e, const char *msg, const char *password);
 
 /* Puts "row N: " (N from 1) in front of e's message: for query_many. */

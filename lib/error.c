@@ -59,17 +59,43 @@ void aiodb__err_prefix_row(aiodb__err *e, size_t row) {
   e->message[hl + ml] = '\0';
 }
 
+/* A short password is blotted out only where it stands alone: masking
+ * every occurrence of, say, a one-letter password would blot out that
+ * letter all over the message and leave nothing to read. It cannot appear
+ * otherwise: aiodb's own messages never hold it (lib/url.c quotes nothing
+ * of the URL that may be a piece of it), and a client library repeats a
+ * value it was given between quotes or spaces, where it stands alone. */
+#define MASK_ALWAYS_FROM 4
+
+static int word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+
 void aiodb__err_message(aiodb__err *e, const char *msg, const char *password) {
-  char *p;
-  size_t n;
-  snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
-  /* Client libraries' messages run over several lines: make them one. */
-  for (p = e->message; *p; p++)
-    if (*p == '\n' || *p == '\t') *p = ' ';
-  n = strlen(e->message);
-  while (n > 0 && e->message[n - 1] == ' ') e->message[--n] = '\0';
-  if (password && password[0]) {
-    size_t pl = strlen(password);
-    while ((p = strstr(e->message, password)) != NULL) memset(p, '*', pl);
+  size_t cap = sizeof e->message - 1, n = 0, i = 0, k, pl = 0;
+  int alone_only = 0;
+  char c;
+
+  if (msg == NULL) msg = "";
+  if (password != NULL && password[0] != '\0') {
+    pl = strlen(password);
+    alone_only = pl < MASK_ALWAYS_FROM;
   }
+  /* Masked while copied, from the whole message, so a password the buffer
+   * would cut is blotted out too; one pass, so stars are never re-read. */
+  while (msg[i] != '\0' && n < cap) {
+    if (pl > 0 && strncmp(msg + i, password, pl) == 0 &&
+        (!alone_only || ((i == 0 || !word_byte((unsigned char)msg[i - 1])) &&
+                         !word_byte((unsigned char)msg[i + pl])))) {
+      for (k = 0; k < pl && n < cap; k++) e->message[n++] = '*';
+      i += pl;
+      continue;
+    }
+    c = msg[i++];
+    /* Client libraries' messages run over several lines: make them one. */
+    e->message[n++] = c == '\n' || c == '\t' ? ' ' : c;
+  }
+  while (n > 0 && e->message[n - 1] == ' ') n--;
+  e->message[n] = '\0';
 }

@@ -1,6 +1,8 @@
 /* URL parsing. Error messages never quote the URL itself: a password with
  * an unescaped '/' or '?' would land in whatever component we complain
- * about, so only the scheme and the component's name are ever named. */
+ * about, so only the scheme and the component's name are ever named, and
+ * option names only where they cannot be such a piece
+ * (aiodb__url_unknown_option); option values never. */
 #include <limits.h>
 #include <string.h>
 
@@ -148,6 +150,24 @@ static int parse_query(const char *s, aiodb__url *u, aiodb_error *err) {
   return 0;
 }
 
+/* Whether s, what follows the authority, has an '@' in the path or in an
+ * option name (not in an option value). */
+static int at_outside_values(const char *s) {
+  int in_query = 0, in_value = 0;
+
+  for (; *s != '\0'; s++) {
+    if (*s == '?' && !in_query)
+      in_query = 1;
+    else if (in_query && *s == '&')
+      in_value = 0;
+    else if (in_query && *s == '=')
+      in_value = 1;
+    else if (*s == '@' && !in_value)
+      return 1;
+  }
+  return 0;
+}
+
 static int parse(const char *url, aiodb__url *u, aiodb_error *err) {
   const char *auth;
   const char *auth_end;
@@ -191,6 +211,19 @@ static int parse(const char *url, aiodb__url *u, aiodb_error *err) {
     }
     auth = at + 1;
   }
+  /* "u:a@b?c@h/db": the password "a@b?c" was cut at its '?', "b" taken
+   * for the host and "c@h/db" for an option. Nothing after the authority
+   * may be quoted then. With a password and an '@' where none can belong
+   * (the path, an option name), refuse rather than hand the pieces to a
+   * driver, whose messages would repeat them; an '@' in an option value
+   * (init_command=SET @x...) is allowed. */
+  u->at_after_host = strchr(auth_end, '@') != NULL;
+  if (u->at_after_host && u->password != NULL && at_outside_values(auth_end))
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "malformed URL: an '@' in the path or in an "
+                            "option name of a URL with a password; "
+                            "percent-encode '/', '?' and '@' in the password "
+                            "(%%2F, %%3F, %%40)");
   rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
   if (rc != 0) return rc;
 
@@ -265,6 +298,35 @@ const aiodb__kv *aiodb__url_unused(const aiodb__url *u) {
   return NULL;
 }
 
+/* An option name that is a plain word, and could not have come from a
+ * password split at an unescaped character (see the header). */
+static int quotable_option(const aiodb__url *u, const aiodb__kv *kv) {
+  const char *p;
+  size_t i;
+
+  if (u->at_after_host || kv->key[0] == '\0') return 0;
+  for (p = kv->key; *p; p++)
+    if (!is_alpha((unsigned char)*p) && !is_digit((unsigned char)*p) &&
+        *p != '_' && *p != '-' && *p != '.')
+      return 0;
+  if (p - kv->key > 64) return 0;
+  for (i = 0; i < u->nquery && &u->query[i] != kv; i++)
+    if (strcmp(u->query[i].key, "password") == 0) return 0;
+  return 1;
+}
+
+int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
+                              const char *driver, aiodb_error *err) {
+  if (quotable_option(u, kv))
+    return aiodb__error_set(err, AIODB_EINVAL, "unknown option '%s' for %s",
+                            kv->key, driver);
+  return aiodb__error_set(err, AIODB_EINVAL,
+                          "unknown option for %s (its name is not shown: it "
+                          "may be a piece of a password; percent-encode '&', "
+                          "'/', '?' and '@' in a password)",
+                          driver);
+}
+
 int aiodb__parse_uint(const char *key, const char *value, unsigned long min,
                       unsigned long max, unsigned long *out,
                       aiodb_error *err) {
@@ -287,8 +349,8 @@ int aiodb__parse_uint(const char *key, const char *value, unsigned long min,
   if (!ok || v < min || v > max)
     return aiodb__error_set(err, AIODB_EINVAL,
                             "option '%.64s' must be an integer between %lu "
-                            "and %lu, got '%.64s'",
-                            key ? key : "", min, max, value ? value : "");
+                            "and %lu",
+                            key ? key : "", min, max);
   if (out != NULL) *out = v;
   return 0;
 }
@@ -312,6 +374,6 @@ int aiodb__parse_bool(const char *key, const char *value, int *out,
   }
   return aiodb__error_set(err, AIODB_EINVAL,
                           "option '%.64s' must be a boolean (1/0, true/false, "
-                          "yes/no, on/off), got '%.64s'",
-                          key ? key : "", value ? value : "");
+                          "yes/no, on/off)",
+                          key ? key : "");
 }

@@ -43,25 +43,42 @@ typedef struct aiodb__url {
   char *path;
   aiodb__kv *query;
   size_t nquery;
+  int at_after_host; /* an '@' follows the authority: the path or query may
+                        hold the rest of a password cut short there */
 } aiodb__url;
 
 /* Parses url into *out (zeroed first). Returns 0, or AIODB_EINVAL /
  * AIODB_ENOMEM with err filled; the message never contains the password.
- * On failure *out holds nothing to free. */
+ * On failure *out holds nothing to free.
+ *
+ * The authority ends at the first '/' or '?', so a password holding an
+ * unescaped '/' or '?' is cut there, and its rest, up to the real '@', is
+ * read as the path or query: at_after_host is set, and a URL with a
+ * password and an '@' in its path or in an option name is refused. */
 int aiodb__url_parse(const char *url, aiodb__url *out, aiodb_error *err);
 void aiodb__url_free(aiodb__url *u);
 /* The value of query option key (marking it used), or NULL. The last
  * occurrence wins. */
 const char *aiodb__url_opt(aiodb__url *u, const char *key);
 /* Parses an option value as an unsigned integer within [min, max]; 0 or
- * AIODB_EINVAL with a message naming the option. */
+ * AIODB_EINVAL with a message naming the option (key, a literal name) but
+ * not quoting the value, which may be a piece of a password. */
 int aiodb__parse_uint(const char *key, const char *value, unsigned long min,
                       unsigned long max, unsigned long *out, aiodb_error *err);
-/* Parses a boolean option value: 1/0, true/false, yes/no, on/off. */
+/* Parses a boolean option value: 1/0, true/false, yes/no, on/off; the
+ * message does not quote the value either. */
 int aiodb__parse_bool(const char *key, const char *value, int *out,
                       aiodb_error *err);
 /* The first query option not marked used, or NULL: for "unknown option". */
 const aiodb__kv *aiodb__url_unused(const aiodb__url *u);
+/* Fills err with AIODB_EINVAL, "unknown option 'NAME' for DRIVER", and
+ * returns it. The name is quoted only when it cannot be a piece of a
+ * password: letters, digits, '_', '-' and '.' (64 at most), no '@' after
+ * the authority, no password option before it (an unescaped '&' in that
+ * value starts a new option); otherwise the message says the name is not
+ * shown. kv is one of u's query options. */
+int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
+                              const char *driver, aiodb_error *err);
 
 /* ---- placeholders (lib/params.c) ---- */
 typedef enum aiodb__dialect {

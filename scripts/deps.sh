@@ -17,6 +17,16 @@ aiodb_need_packages() {
 }
 
 AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
+# scripts/demo installs these and the build packages, nothing else: it can
+# be the first thing run on a fresh machine, where Check (a test package)
+# is absent, so its build leaves the Check suites out unless Check is
+# there (AIODB_BUILD_TESTS is on by default only where Check is found).
+# libglib2.0-dev: the benchmark's GLib loop workload (W5), built only
+# where GLib is found.
+AIODB_DEMO_PACKAGES=(libglib2.0-dev)
+# How scripts/demo configures its build (tests/demo_configure_test.sh
+# configures the same on a machine without Check).
+AIODB_DEMO_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIODB_BUILD_TOOLS=ON)
 # postgresql (pulls postgresql-15): the throwaway server tests/pg_server.sh
 # runs for the PostgreSQL suites, with its own port and socket (Debian's own
 # default cluster, if the package's postinst starts one, is not used).

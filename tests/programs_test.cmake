@@ -25,6 +25,27 @@ run(1 "AIODB_ESQL: no such table: nope" ${TOOL} query ${url} "SELECT * FROM nope
 run(1 "AIODB_ECONNECT" ${TOOL} query "mysql://u:s3cret@127.0.0.1:1/db?connect_timeout=5" "SELECT 1")
 run(1 "AIODB_EINVAL: unknown URL scheme" ${TOOL} query "oracle://u:s3cret@localhost/db" "SELECT 1")
 run(2 "usage" ${TOOL})
+# --help and -h, of the tool and of each command: the usage on stdout,
+# nothing on stderr, exit 0.
+function(help pattern)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err TIMEOUT 60)
+  message(STATUS "${ARGN}\n${out}${err}")
+  if(NOT rc EQUAL 0 OR NOT err STREQUAL "" OR NOT "${out}" MATCHES "${pattern}")
+    message(FATAL_ERROR "exit ${rc}, stderr '${err}': want exit 0, no stderr, "
+                        "and '${pattern}' on stdout")
+  endif()
+endfunction()
+foreach(h --help -h)
+  help("^usage: aiodb query URL SQL" ${TOOL} ${h})
+  help("^usage: aiodb query URL SQL" ${TOOL} help ${h})
+  help("^usage: aiodb query URL SQL" ${TOOL} --version ${h})
+  help("^usage: aiodb query URL SQL" ${TOOL} query ${h})
+  help("^usage: aiodb query URL SQL" ${TOOL} query ${url} ${h})
+  help("^usage: aiodb bench .*--rows N" ${TOOL} bench ${h})
+endforeach()
+# after the SQL, "-h" is an argument like any other
+run(0 " x.*-h.*\\(1 row\\)" ${TOOL} query ${url} "SELECT ? AS x" -h)
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
 # The benchmark suite, short: it runs and prints its table; no timings are
 # judged here. A sqlite URL puts the suite's files next to the file it

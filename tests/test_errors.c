@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "helpers.h"
 
 static void open_fails(const char *url, int code, const char *needle) {
@@ -247,6 +248,139 @@ START_TEST(errors_every_code_has_words) {
 }
 END_TEST
 
+/* aiodb_open fails with code, and the message holds needle (if given) but
+ * none of the hidden text: the password, or pieces of it a URL with an
+ * unescaped '/', '?', '&' or '@' in it left where options or the host go. */
+static void open_hides(const char *url, int code, const char *needle,
+                       const char *const *hidden) {
+  aiodb_error err;
+  size_t i;
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_msg(aiodb_open(url, NULL, &err) == NULL, "%s opened", url);
+  ck_assert_msg(err.code == code, "%s: %s, expected %s (%s)", url,
+                aiodb_err_name(err.code), aiodb_err_name(code), err.message);
+  ck_assert_msg(memchr(err.message, '\0', sizeof err.message) != NULL,
+                "unterminated message");
+  if (needle)
+    ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' lacks '%s'",
+                  url, err.message, needle);
+  for (i = 0; hidden[i] != NULL; i++)
+    ck_assert_msg(strstr(err.message, hidden[i]) == NULL,
+                  "%s: '%s' shows '%s'", url, err.message, hidden[i]);
+}
+
+START_TEST(errors_url_password_pieces) {
+  static const char *const pw[] = {"Pw0rd", "a@b", "127.0.0.1", NULL};
+  static const char *const frag[] = {"Pw0rd", "tail", NULL};
+  static const char *const none[] = {NULL};
+  /* an unescaped '@' then '?' or '/' in the password: the rest of it would
+   * be read as an option, or the path, and the piece before as the host */
+  open_hides("postgresql://aiodb:a@b?Pw0rd@127.0.0.1:5432/aiodb", AIODB_EINVAL,
+             "percent-encode", pw);
+  open_hides("mysql://aiodb:a@b?Pw0rd@127.0.0.1:3306/aiodb", AIODB_EINVAL,
+             "percent-encode", pw);
+  open_hides("postgresql://aiodb:a@b/Pw0rd@127.0.0.1:5432/aiodb", AIODB_EINVAL,
+             "percent-encode", pw);
+  open_hides("sqlite://u:a@b/x.db?Pw0rd@h/x.db", AIODB_EINVAL,
+             "percent-encode", pw);
+  /* the rest after an '=': an option's value, not quoted, and the option's
+   * name is not quoted either */
+  open_hides("sqlite://u:a@b?max_size=Pw0rd@h/x.db", AIODB_EINVAL,
+             "'max_size'", pw);
+#ifdef AIODB_HAVE_MYSQL
+  open_hides("mariadb://aiodb:a@b?x=Pw0rd@127.0.0.1/aiodb", AIODB_EINVAL,
+             "unknown option", pw);
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+  open_hides("postgresql://aiodb:a@b?x=Pw0rd@127.0.0.1/aiodb", AIODB_EINVAL,
+             "unknown option", pw);
+#endif
+  /* no password to the URL, but an '@' after the host: option names are
+   * not quoted (the '/' here cut "12/Pw0rd?tail" short) */
+  open_hides("sqlite:///x.db?Pw0rd@h", AIODB_EINVAL, "unknown option", frag);
+  open_hides("sqlite:///x.db?Pw0rd=1&k=a@h", AIODB_EINVAL, "unknown option",
+             frag);
+  /* option values are not quoted */
+  open_hides("sqlite:///x.db?max_size=Pw0rd", AIODB_EINVAL, "'max_size'", frag);
+  open_hides("sqlite:///x.db?force_rollback=Pw0rd", AIODB_EINVAL,
+             "'force_rollback'", frag);
+  /* an option name that cannot be one is not quoted */
+  open_hides("sqlite:///x.db?Pw0rd%3Atail=1", AIODB_EINVAL, "unknown option",
+             frag);
+  /* and an ordinary unknown option still is */
+  open_hides("sqlite:///x.db?bogus=1", AIODB_EINVAL,
+             "unknown option 'bogus' for sqlite", none);
+#ifdef AIODB_HAVE_POSTGRES
+  open_hides("postgresql://u:12/Pw0rd?tail=1&x@h/db", AIODB_EINVAL,
+             "unknown option", frag);
+  /* a password option with an unescaped '&': what follows is not quoted */
+  open_hides("postgresql://u@h/db?password=s3cret&Pw0rd&tail=1", AIODB_EINVAL,
+             "unknown option", frag);
+  open_hides("postgresql://u@h/db?no_such_libpq_option=1", AIODB_EINVAL,
+             "unknown option 'no_such_libpq_option' for postgresql", none);
+#endif
+#ifdef AIODB_HAVE_MYSQL
+  open_hides("mysql://u:12/Pw0rd?tail=1&x@h/db", AIODB_EINVAL,
+             "unknown option", frag);
+  open_hides("mysql://u@h/db?password=s3cret&Pw0rd&tail=1", AIODB_EINVAL,
+             "unknown option", frag);
+  open_hides("mysql://u@h/db?password=s3cret&port=Pw0rd", AIODB_EINVAL,
+             "'port'", frag);
+  open_hides("mysql://u@h/db?ssl=Pw0rd", AIODB_EINVAL, "'ssl'", frag);
+  open_hides("mysql://u@h/db?no_such_option=1", AIODB_EINVAL,
+             "unknown option 'no_such_option' for mysql", none);
+#endif
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The driver's message as it lands in a future: one line, the password
+ * blotted out before the message is cut to its buffer, a short password
+ * only where it stands alone. */
+START_TEST(errors_message_masking) {
+  aiodb__err e;
+  char msg[600];
+  size_t i;
+
+  memset(&e, 0, sizeof e);
+  aiodb__err_message(&e, "line one\nline\ttwo \n  ", "hunter2");
+  ck_assert_str_eq(e.message, "line one line two");
+  aiodb__err_message(&e, NULL, NULL);
+  ck_assert_str_eq(e.message, "");
+  aiodb__err_message(&e, "say hunter2, hunter2!", "hunter2");
+  ck_assert_str_eq(e.message, "say *******, *******!");
+  aiodb__err_message(&e, "no password here", "");
+  ck_assert_str_eq(e.message, "no password here");
+
+  /* a password across the end of the buffer: its first part is not shown */
+  for (i = 0; i < sizeof e.message - 4; i++) msg[i] = 'x';
+  snprintf(msg + i, sizeof msg - i, "hunter2 and more");
+  aiodb__err_message(&e, msg, "hunter2");
+  ck_assert_uint_eq(strlen(e.message), sizeof e.message - 1);
+  ck_assert_ptr_null(strstr(e.message, "h"));
+  ck_assert_str_eq(e.message + i, "***");
+
+  /* a one-letter password leaves the rest of the message readable, and
+   * is blotted out where it stands alone, as a client library quotes it */
+  aiodb__err_message(&e, "password \"a\" rejected: a table named data", "a");
+  ck_assert_str_eq(e.message, "password \"*\" rejected: * table named data");
+  aiodb__err_message(&e, "user 'ab' failed (ab.c:1) tab abc_ab", "ab");
+  ck_assert_str_eq(e.message, "user '**' failed (**.c:1) tab abc_ab");
+  aiodb__err_message(&e, "pwd", "pwd");
+  ck_assert_str_eq(e.message, "***");
+  /* from 4 bytes on, wherever it appears */
+  aiodb__err_message(&e, "abcdxabcd", "abcd");
+  ck_assert_str_eq(e.message, "****x****");
+
+  /* a password of stars, which masking writes: no endless loop */
+  aiodb__err_message(&e, "a **** b *****", "****");
+  ck_assert_str_eq(e.message, "a **** b *****");
+  aiodb__err_message(&e, "a * b", "*");
+  ck_assert_str_eq(e.message, "a * b");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 #ifdef AIODB_HAVE_POSTGRES
 START_TEST(errors_unreachable_server) {
   /* Nothing listens on port 1: the first call fails, password-free. */
@@ -277,6 +411,8 @@ Suite *aiodb_suite_errors(void) {
   AIODB_TCASE(s, errors_count_before_values);
   AIODB_TCASE(s, errors_invalid_sql);
   AIODB_TCASE(s, errors_every_code_has_words);
+  AIODB_TCASE(s, errors_url_password_pieces);
+  AIODB_TCASE(s, errors_message_masking);
 #ifdef AIODB_HAVE_POSTGRES
   AIODB_TCASE(s, errors_unreachable_server);
 #endif

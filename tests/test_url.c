@@ -289,6 +289,33 @@ START_TEST(url_password_escapes) {
   ck_assert_ptr_null(u.user);
   ck_assert_str_eq(u.host, "h");
   ck_assert_str_eq(u.path, "db@x");
+  ck_assert(u.at_after_host);
+  aiodb__url_free(&u);
+  parse_ok("pg://u@h/db?application_name=me@x", &u);
+  ck_assert_str_eq(u.query[0].value, "me@x");
+  ck_assert(u.at_after_host);
+  aiodb__url_free(&u);
+
+  /* but not after a password in the path or an option name: an unescaped
+   * '@' then '?' or '/' in the password cut it short, its first piece read
+   * as the host and the rest as an option or the path; refused, with
+   * nothing of it quoted */
+  parse_fails("pg://u:" SECRET "@x?y@h:5432/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("pg://u:x@" SECRET "?y@h:5432/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("pg://u:x@" SECRET "/y@h:5432/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("mysql://u:x@y?" SECRET "@h/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("mysql://u:x@y?a=1&" SECRET "@h/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("pg://u:x@y/" SECRET "@h/db", AIODB_EINVAL, "percent-encode");
+  parse_fails("pg://u:@" SECRET "/y@h/db", AIODB_EINVAL, "percent-encode");
+  /* in an option value it may be an '@' of the value's own (MySQL's user
+   * variables): parsed, but option names are not quoted */
+  parse_ok("mysql://u:" SECRET "@h/db?init_command=SET%20@x%3D5&a=b", &u);
+  ck_assert_str_eq(u.query[0].value, "SET @x=5");
+  ck_assert(u.at_after_host);
+  aiodb__url_free(&u);
+  parse_ok("pg://u:" SECRET "@h/db?application_name=me%40x", &u);
+  ck_assert_str_eq(u.query[0].value, "me@x");
+  ck_assert(!u.at_after_host);
   aiodb__url_free(&u);
 
   /* UTF-8 escapes */
@@ -615,9 +642,10 @@ START_TEST(parse_uint_cases) {
   ck_assert_int_eq(aiodb__parse_uint("max_size", "abc", 1, 1000, &v, &err),
                    AIODB_EINVAL);
   ck_assert_int_eq(err.code, AIODB_EINVAL);
+  /* the value is not quoted: it may be a piece of a password */
   ck_assert_str_eq(err.message,
                    "option 'max_size' must be an integer between 1 and "
-                   "1000, got 'abc'");
+                   "1000");
   ck_assert_uint_eq(v, 42);  /* untouched on failure */
 
   /* out of range, both ends, and one past ULONG_MAX */
@@ -625,7 +653,7 @@ START_TEST(parse_uint_cases) {
                    AIODB_EINVAL);
   ck_assert_str_eq(err.message,
                    "option 'max_size' must be an integer between 1 and "
-                   "1000, got '0'");
+                   "1000");
   ck_assert_int_eq(aiodb__parse_uint("k", "1001", 1, 1000, &v, &err),
                    AIODB_EINVAL);
   snprintf(buf, sizeof buf, "%lu0", ULONG_MAX);
@@ -683,11 +711,60 @@ START_TEST(parse_bool_cases) {
     ck_assert_int_eq(err.code, AIODB_EINVAL);
     ck_assert_int_eq(v, -1);
     ck_assert_ptr_nonnull(strstr(err.message, "'readonly'"));
+    /* the value is not quoted */
+    ck_assert_str_eq(err.message, "option 'readonly' must be a boolean (1/0, "
+                                  "true/false, yes/no, on/off)");
   }
   ck_assert_int_eq(aiodb__parse_bool("readonly", NULL, &v, &err),
                    AIODB_EINVAL);
   ck_assert_int_eq(aiodb__parse_bool("readonly", "maybe", &v, NULL),
                    AIODB_EINVAL);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* "unknown option" names the option only when the name cannot be a piece
+ * of a password: a plain name, no '@' after the host, no password option
+ * before it. */
+static void unknown_message(const char *url, const char *want) {
+  aiodb__url u;
+  aiodb_error err;
+  const aiodb__kv *kv;
+
+  parse_ok(url, &u);
+  (void)aiodb__url_opt(&u, "password");  /* as a driver takes it */
+  kv = aiodb__url_unused(&u);
+  ck_assert_ptr_nonnull(kv);
+  memset(&err, 0, sizeof err);
+  ck_assert_int_eq(aiodb__url_unknown_option(&u, kv, "drv", &err), AIODB_EINVAL);
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0,
+                "%s: '%s', want '%s...'", url, err.message, want);
+  ck_assert_int_eq(aiodb__url_unknown_option(&u, kv, "drv", NULL), AIODB_EINVAL);
+  aiodb__url_free(&u);
+}
+
+START_TEST(url_unknown_option_quoting) {
+  static const char hidden[] = "unknown option for drv (its name is not shown";
+  char url[128];
+
+  unknown_message("pg://u:" SECRET "@h/db?bogus=1", "unknown option 'bogus' for drv");
+  unknown_message("pg://h/db?Some.opt-2_x", "unknown option 'Some.opt-2_x' for drv");
+  unknown_message("pg://h/db?hunter2@h", hidden);
+  unknown_message("pg://h/db?hunter2=1&x=y@z", hidden);
+  unknown_message("pg://u:12/hunter2?hunter2=1&x@h/db", hidden);
+  unknown_message("pg://h/db@x?bogus=1", hidden);
+  unknown_message("pg://h/db?hun%3Ater2=1", hidden);
+  unknown_message("pg://h/db?hun%20ter2=1", hidden);
+  unknown_message("pg://h/db?hunter2+x=1", hidden);
+  unknown_message("pg://h/db?password=a&hunter2", hidden);
+  /* 64 bytes at most */
+  memset(url, 0, sizeof url);
+  memcpy(url, "pg://h/db?", 10);
+  memset(url + 10, 'k', 64);
+  unknown_message(url, "unknown option 'kkkkkkkk");
+  url[10 + 64] = 'k';
+  unknown_message(url, hidden);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -735,5 +812,6 @@ Suite *aiodb_suite_url(void) {
   AIODB_TCASE(s, parse_uint_cases);
   AIODB_TCASE(s, parse_bool_cases);
   AIODB_TCASE(s, url_options_end_to_end);
+  AIODB_TCASE(s, url_unknown_option_quoting);
   return s;
 }

@@ -24,7 +24,7 @@ static const char usage_text[] =
     "usage: aiodb query URL SQL [ARG...]\n"
     "       aiodb bench [URL...] [options]\n"
     "       aiodb --version\n"
-    "       aiodb help\n"
+    "       aiodb help       (or --help, -h; also after a command)\n"
     "\n"
     "query   runs SQL once and prints its rows as a table. Each ARG binds\n"
     "        one '?' (or ':name') placeholder: an integer literal binds an\n"
@@ -335,6 +335,15 @@ static void print_table(const aiodb_result *r) {
   free(width);
 }
 
+static int is_help(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+static int help(void) {
+  fputs(usage_text, stdout);
+  return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 static int cmd_query(int argc, char **argv) {
   aiodb_value *args;
   aiodb_future *f;
@@ -343,6 +352,9 @@ static int cmd_query(int argc, char **argv) {
   size_t nargs, i;
   int status = 1;
 
+  /* Where the URL or the SQL goes; after them "-h" is an argument to bind. */
+  for (i = 0; i < 2 && (int)i < argc; i++)
+    if (is_help(argv[i])) return help();
   if (argc < 2) usage("query needs a URL and an SQL statement");
   nargs = (size_t)(argc - 2);
   args = xmalloc(nargs * sizeof *args);
@@ -379,14 +391,11 @@ int main(int argc, char **argv) {
   if (argc < 2) usage(NULL);
   cmd = argv[1];
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    if (argc > 2 && is_help(argv[2])) return help();
     printf("aiodb %s\n", aiodb_version());
     return 0;
   }
-  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
-      strcmp(cmd, "-h") == 0) {
-    fputs(usage_text, stdout);
-    return 0;
-  }
+  if (strcmp(cmd, "help") == 0 || is_help(cmd)) return help();
   if (strcmp(cmd, "query") == 0) return cmd_query(argc - 2, argv + 2);
   if (strcmp(cmd, "bench") == 0) return aiodb_bench_main(argc - 2, argv + 2);
   usage("unknown command '%s'", cmd);

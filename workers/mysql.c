@@ -262,8 +262,9 @@ static int parse_ssl_mode(const char *v) {
   return SSL_UNSET;
 }
 
-/* One URL query option into c; AIODB_EINVAL for an unknown one. */
-static int take_option(my_cfg *c, const aiodb__kv *kv, aiodb_error *err) {
+/* One URL query option of url into c; AIODB_EINVAL for an unknown one. */
+static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
+                       aiodb_error *err) {
   unsigned long n;
   size_t i;
   int b, rc;
@@ -305,8 +306,7 @@ static int take_option(my_cfg *c, const aiodb__kv *kv, aiodb_error *err) {
     else if (c->ssl_mode == SSL_VERIFY_IDENTITY || c->ssl_mode == SSL_VERIFY_CA)
       c->ssl_mode = SSL_REQUIRED;
   } else {
-    return aiodb__error_set(err, AIODB_EINVAL, "unknown option '%s' for mysql",
-                            kv->key);
+    return aiodb__url_unknown_option(url, kv, "mysql", err);
   }
   return 0;
 }
@@ -340,7 +340,7 @@ static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
   for (i = 0; i < url->nquery; i++) {
     aiodb__kv *kv = &url->query[i];
     if (kv->used) continue;
-    if ((rc = take_option(c, kv, err)) != 0) goto fail;
+    if ((rc = take_option(c, url, kv, err)) != 0) goto fail;
     kv->used = 1;
   }
   if (c->ssl_mode == SSL_VERIFY_CA && c->ssl_ca == NULL && c->ssl_capath == NULL) {

@@ -136,8 +136,7 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
     aiodb__kv *kv = &url->query[i];
     if (kv->used) continue;
     if (!known_option(known, kv->key) || strcmp(kv->key, "replication") == 0) {
-      rc = aiodb__error_set(err, AIODB_EINVAL,
-                            "unknown option '%s' for postgresql", kv->key);
+      rc = aiodb__url_unknown_option(url, kv, "postgresql", err);
       goto fail;
     }
     if (strcmp(kv->key, "password") == 0 && c->password == NULL &&
