@@ -684,7 +684,13 @@ static int take(pg_conn *c, PGresult *r, aiodb_result *res, int first,
     case PGRES_COPY_OUT:
       end_copy(c, st);
       return copy_refused(e, st, "aiodb_query");
-    default: return fail_from(c, r, e);
+    case PGRES_FATAL_ERROR:
+    case PGRES_NONFATAL_ERROR:
+    case PGRES_BAD_RESPONSE: return fail_from(c, r, e);
+    default:
+      aiodb__err_set(e, AIODB_ESQL, "unexpected result from libpq: %s", PQresStatus(st));
+      e->native_code = (int)st;
+      return e->code;
   }
   if (first && (rc = set_columns(r, res, e)) != 0) return rc;
   if ((rc = add_rows(r, res, e)) != 0) return rc;
