@@ -312,8 +312,8 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  *
  * Text that holds no statement (empty, blanks, comments only, ";") runs on
  * every driver as a statement that does nothing: a result of no columns
- * and no rows, affected 0. Cursors and aiodb_query_many, which take exactly
- * one statement, fail it with AIODB_EINVAL.
+ * and no rows, affected 0. Cursors and aiodb_query_many (with rows to
+ * run), which take exactly one statement, fail it with AIODB_EINVAL.
  *
  * Statements are prepared once per connection and kept (statement_cache).
  * When a table changes shape under a cached statement (ALTER TABLE), the

@@ -1241,6 +1241,7 @@ START_TEST(shared_empty_sql) {
       ck_assert_int_eq(aiodb_test_err(f[0]), AIODB_EINVAL);
       ck_assert_str_eq(aiodb_future_errmsg(f[0]), "query_many takes exactly one statement");
       aiodb_future_free(f[0]);
+      aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, empty[i], NULL, 0, 0))); /* no rows */
       ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 2"), 2);
     }
     aiodb_db_free(db);
