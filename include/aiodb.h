@@ -396,6 +396,19 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  * dollar-quoted bodies are left alone. A wrong argument count fails the
  * future with AIODB_EINVAL.
  *
+ * Text that holds no statement (empty, blanks, comments only, ";") runs on
+ * every driver as a statement that does nothing: a result of no columns
+ * and no rows, affected 0. Cursors and aiodb_query_many (with rows to
+ * run), which take exactly one statement, fail it with AIODB_EINVAL.
+ *
+ * Statements are prepared once per connection and kept (statement_cache).
+ * When a table changes shape under a cached statement (ALTER TABLE), the
+ * statement is prepared again and answers with the new columns. Where it
+ * cannot safely run again (on MySQL a write that has run; on PostgreSQL a
+ * transaction block, which the failure aborted, with SQLSTATE 0A000), it
+ * fails once instead and the next call prepares it afresh; the guide's
+ * statement cache chapter has the rules for each driver.
+ *
  * On a db, each call runs on a pooled connection; on a conn (from
  * aiodb_acquire) calls run in order on that one connection.
  *
@@ -669,6 +682,9 @@ AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
  * native is the driver's handle: sqlite3*, PGconn* or MYSQL*. fn's return
  * value becomes the future's aiodb_future_value(); a negative AIODB_E...
  * code also fails the future with it. fn must not close the handle.
+ * PostgreSQL's COPY FROM STDIN and COPY TO STDOUT need it (PQputCopyData,
+ * PQgetCopyData): a query, cursor or query_many fails them with
+ * AIODB_EUNSUPPORTED, and the connection goes on.
  * ------------------------------------------------------------------------ */
 
 /* Runs fn(native, ud) on conn's worker, in order with conn's other calls;

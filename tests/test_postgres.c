@@ -737,6 +737,268 @@ START_TEST(pg_autopipeline_connection_lost_mid_batch) {
 }
 END_TEST
 
+/* A cursor leaves libpq's single-row mode set on the connection, and
+ * pipeline mode does not reset it: the first statement of the next batch
+ * must still answer in full. Read batches of 10 of 5,000 rows, stop early,
+ * then 16 cached point selects at once; also after a batch canceled
+ * mid-stream. */
+START_TEST(pg_autopipeline_after_cursor) {
+  static const char point[] = "SELECT x FROM pg_apc WHERE x = ?";
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_future *f[16], *batch;
+  aiodb_cursor *c;
+  aiodb_value v = aiodb_int(1);
+  uint64_t before, after;
+  int round, i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_apc; CREATE TABLE pg_apc(x int PRIMARY KEY); "
+                      "INSERT INTO pg_apc SELECT generate_series(1, 5000)");
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, point, &v, 1))); /* cached */
+  aiodb_db_stats(db, &before, NULL);
+  for (round = 0; round < 40; round++) {
+    if (round % 10 == 9) {
+      /* a batch canceled while its rows stream in */
+      c = aiodb_iterate(db, "SELECT x, pg_sleep(0.01) FROM generate_series(1, 1000) x", NULL, 0,
+                        1000);
+      batch = aiodb_cursor_next(c);
+      ck_assert_int_eq(aiodb_future_wait(batch, 100), AIODB_ETIMEDOUT);
+      ck_assert_int_eq(aiodb_future_cancel(batch), 0);
+      ck_assert_int_eq(aiodb_test_err(batch), AIODB_ECANCELED);
+      aiodb_future_free(batch);
+    } else {
+      c = aiodb_iterate(db, "SELECT x FROM pg_apc ORDER BY x", NULL, 0, 10);
+      ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
+    }
+    aiodb_cursor_free(c);
+    for (i = 0; i < 16; i++) {
+      v = aiodb_int(round * 16 + i + 1);
+      f[i] = aiodb_query(db, point, &v, 1);
+    }
+    for (i = 0; i < 16; i++) {
+      ck_assert_msg(aiodb_test_err(f[i]) == 0, "round %d, select %d: %s (%s, native %d)", round, i,
+                    aiodb_future_errmsg(f[i]), aiodb_err_name(aiodb_future_error(f[i])),
+                    aiodb_future_native_code(f[i]));
+      ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f[i])), 1);
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f[i]), 0, 0), round * 16 + i + 1);
+      aiodb_future_free(f[i]);
+    }
+  }
+  aiodb_db_stats(db, &after, NULL);
+  ck_assert_uint_ge(after - before, 20); /* most rounds went out as a batch */
+  aiodb_test_exec(db, "DROP TABLE pg_apc");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The table a cached statement reads changes shape: outside a transaction
+ * the statement is prepared again and run again; a write runs once. */
+START_TEST(pg_stale_statement_runs_once) {
+  static const char ins[] = "INSERT INTO pg_st(a) VALUES (?) RETURNING *";
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_value v = aiodb_int(1);
+  aiodb_future *f;
+  int i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_st; CREATE TABLE pg_st(a int)");
+  for (i = 0; i < 3; i++) aiodb_future_free(aiodb_test_ok(aiodb_query(db, ins, &v, 1)));
+  aiodb_test_exec(db, "ALTER TABLE pg_st ADD COLUMN b int DEFAULT 7");
+  v = aiodb_int(2);
+  f = aiodb_test_ok(aiodb_query(db, ins, &v, 1));
+  ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 1), 7);
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_st WHERE a = 2"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_st"), 4);
+
+  /* query_many: rolled back to its savepoint and run again, once */
+  v = aiodb_int(3);
+  aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, ins, &v, 1, 1)));
+  aiodb_test_exec(db, "ALTER TABLE pg_st ADD COLUMN c int DEFAULT 8");
+  v = aiodb_int(4);
+  f = aiodb_test_ok(aiodb_query_many(db, ins, &v, 1, 1));
+  ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 3);
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_st WHERE a = 4"), 1);
+  aiodb_test_exec(db, "DROP TABLE pg_st");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Inside a transaction the stale statement is not run again (the failure
+ * aborted the transaction): the error is reported, and after the rollback
+ * the statement is prepared afresh. */
+START_TEST(pg_stale_statement_in_transaction) {
+  static const char sel[] = "SELECT * FROM pg_stx";
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_future *f;
+  aiodb_tx *tx;
+  int i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_stx; CREATE TABLE pg_stx(a int); "
+                      "INSERT INTO pg_stx VALUES (1)");
+  for (i = 0; i < 3; i++) aiodb_test_exec(db, sel);
+  aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN b int");
+  tx = aiodb_begin(db);
+  f = aiodb_tx_query(tx, sel, NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "0A000");
+  aiodb_future_free(f);
+  f = aiodb_rollback(tx);
+  aiodb_future_free(aiodb_test_ok(f));
+  for (i = 0; i < 2; i++) {
+    f = aiodb_query(db, sel, NULL, 0);
+    ck_assert_msg(aiodb_test_err(f) == 0, "run %d after the rollback: %s", i,
+                  aiodb_future_errmsg(f));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
+    aiodb_future_free(f);
+  }
+  /* a tx that starts after the change prepares afresh too */
+  aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN c int");
+  tx = aiodb_begin(db);
+  f = aiodb_tx_query(tx, sel, NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
+  aiodb_future_free(f);
+  aiodb_tx_free(tx);
+  tx = aiodb_begin(db);
+  f = aiodb_test_ok(aiodb_tx_query(tx, sel, NULL, 0));
+  ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 3);
+  aiodb_future_free(f);
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  aiodb_test_exec(db, "DROP TABLE pg_stx");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Statements pipelined behind a change of shape: those whose answers came
+ * after the change are run again in order; a stale one followed in the same
+ * batch by one that ran fails once (running it later would reorder it). */
+START_TEST(pg_stale_statement_in_a_batch) {
+  static const char sel[] = "SELECT * FROM pg_stb WHERE a >= ?";
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_value v = aiodb_int(0);
+  aiodb_future *f[12], *hold;
+  int i;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_stb; CREATE TABLE pg_stb(a int); "
+                      "INSERT INTO pg_stb VALUES (1)");
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, sel, &v, 1)));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT ?::int8", &v, 1)));
+  aiodb_test_exec(db, "ALTER TABLE pg_stb ADD COLUMN b int");
+  hold = held(db);
+  for (i = 0; i < 12; i++) f[i] = aiodb_query(db, sel, &v, 1);
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < 12; i++) {
+    ck_assert_msg(aiodb_test_err(f[i]) == 0, "select %d: %s", i, aiodb_future_errmsg(f[i]));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f[i])), 2);
+    aiodb_future_free(f[i]);
+  }
+
+  aiodb_test_exec(db, "ALTER TABLE pg_stb ADD COLUMN c int");
+  hold = held(db);
+  for (i = 0; i < 12; i++) f[i] = aiodb_query(db, i == 6 ? "SELECT ?::int8" : sel, &v, 1);
+  aiodb_future_free(aiodb_test_ok(hold));
+  for (i = 0; i < 12; i++) {
+    if (i < 6) {
+      ck_assert_int_eq(aiodb_test_err(f[i]), AIODB_ESQL);
+      ck_assert_str_eq(aiodb_future_sqlstate(f[i]), "0A000");
+    } else {
+      ck_assert_msg(aiodb_test_err(f[i]) == 0, "statement %d: %s", i, aiodb_future_errmsg(f[i]));
+      if (i > 6) ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f[i])), 3);
+    }
+    aiodb_future_free(f[i]);
+  }
+  aiodb_test_exec(db, "DROP TABLE pg_stb");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* COPY FROM STDIN and TO STDOUT need the PGconn*: refused with a message
+ * that says so, and the connection goes on. */
+static void copy_refused(aiodb_future *f, const char *what) {
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EUNSUPPORTED);
+  ck_assert_msg(strstr(aiodb_future_errmsg(f), what) != NULL &&
+                    strstr(aiodb_future_errmsg(f), "aiodb_run") != NULL,
+                "%s", aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+}
+
+/* The guide's COPY FROM STDIN through aiodb_run (chapter 16). */
+static int copy_in(void *native, void *ud) {
+  PGconn *pg = native;
+  const char *data = ud;
+  PGresult *r = PQexec(pg, "COPY pg_cp(a) FROM STDIN");
+  int ok = PQresultStatus(r) == PGRES_COPY_IN, n = AIODB_ESQL;
+  PQclear(r);
+  if (!ok) return AIODB_ESQL;
+  ok = PQputCopyData(pg, data, (int)strlen(data)) == 1;
+  PQputCopyEnd(pg, ok ? NULL : "aborted");
+  while ((r = PQgetResult(pg)) != NULL) {
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) n = atoi(PQcmdTuples(r));
+    PQclear(r);
+  }
+  return n;
+}
+
+START_TEST(pg_copy_is_refused_and_the_connection_goes_on) {
+  static const char *const opts[] = {"max_size=1", "max_size=1&statement_cache=0"};
+  static char data[] = "20001\n20002\n";
+  aiodb_value none = aiodb_null();
+  aiodb_future *f[8], *hold;
+  aiodb_cursor *c;
+  aiodb_db *db;
+  size_t k;
+  int i;
+
+  for (k = 0; k < 2; k++) {
+    db = pg_open("socket_url", opts[k]);
+    aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_cp; CREATE TABLE pg_cp(a int); "
+                        "INSERT INTO pg_cp SELECT generate_series(1, 20000)");
+    for (i = 0; i < 2; i++) { /* prepared, then from the cache */
+      copy_refused(aiodb_query(db, "COPY pg_cp FROM STDIN", NULL, 0), "COPY FROM STDIN");
+      ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_cp"), 20000);
+      copy_refused(aiodb_query(db, "COPY pg_cp TO STDOUT", NULL, 0), "COPY TO STDOUT");
+      ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+    }
+    /* queued together with other statements: never sent ahead */
+    hold = held(db);
+    for (i = 0; i < 8; i++)
+      f[i] = aiodb_query(db, i % 2 ? "SELECT count(*) FROM pg_cp" : "COPY pg_cp TO STDOUT", NULL, 0);
+    aiodb_future_free(aiodb_test_ok(hold));
+    for (i = 0; i < 8; i++) {
+      if (i % 2 == 0) {
+        copy_refused(f[i], "COPY TO STDOUT");
+        continue;
+      }
+      ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(f[i])), 0, 0), 20000);
+      aiodb_future_free(f[i]);
+    }
+    /* a cursor, and query_many (whose rows are pipelined) */
+    c = aiodb_iterate(db, "COPY pg_cp TO STDOUT", NULL, 0, 10);
+    copy_refused(aiodb_cursor_next(c), "COPY TO STDOUT");
+    aiodb_cursor_free(c);
+    c = aiodb_iterate(db, "COPY pg_cp FROM STDIN", NULL, 0, 10);
+    copy_refused(aiodb_cursor_next(c), "COPY FROM STDIN");
+    aiodb_cursor_free(c);
+    copy_refused(aiodb_query_many(db, "COPY pg_cp FROM STDIN", &none, 3, 0), "COPY");
+    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_cp"), 20000);
+    /* what the message points to */
+    f[0] = aiodb_test_ok(aiodb_db_run(db, copy_in, data));
+    ck_assert_int_eq(aiodb_future_value(f[0]), 2);
+    aiodb_future_free(f[0]);
+    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_cp"), 20002);
+    aiodb_test_exec(db, "DROP TABLE pg_cp");
+    aiodb_db_free(db);
+  }
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -756,6 +1018,11 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_autopipeline_keeps_order_and_isolates_errors);
   AIODB_TCASE(s, pg_autopipeline_leaves_deadlines_alone);
   AIODB_TCASE(s, pg_autopipeline_connection_lost_mid_batch);
+  AIODB_TCASE(s, pg_autopipeline_after_cursor);
+  AIODB_TCASE(s, pg_stale_statement_runs_once);
+  AIODB_TCASE(s, pg_stale_statement_in_transaction);
+  AIODB_TCASE(s, pg_stale_statement_in_a_batch);
+  AIODB_TCASE(s, pg_copy_is_refused_and_the_connection_goes_on);
   {
     TCase *big = tcase_create("pg_cursor_memory_is_bounded");
     tcase_set_timeout(big, 300);

@@ -1183,6 +1183,138 @@ START_TEST(shared_force_rollback_leaves_nothing) {
 }
 END_TEST
 
+/* ---- the statement cache across a change of shape ---- */
+
+/* Runs n copies of sql queued together behind a gate (a driver that sends
+ * queued statements together does so); each must answer with cols
+ * columns. */
+static void queued_selects(aiodb_db *db, const char *sql, int n, size_t cols) {
+  aiodb_future *f[16], *gate;
+  aiodb_test_gate g;
+  int i;
+  ck_assert_int_le(n, 16);
+  aiodb_test_gate_init(&g);
+  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
+  aiodb_test_gate_wait_entered(&g);
+  for (i = 0; i < n; i++) f[i] = aiodb_query(db, sql, NULL, 0);
+  aiodb_test_gate_open(&g);
+  aiodb_future_free(aiodb_test_ok(gate));
+  for (i = 0; i < n; i++) {
+    ck_assert_msg(aiodb_test_err(f[i]) == 0, "%s (%d): %s", sql, i, aiodb_future_errmsg(f[i]));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f[i])), cols);
+    aiodb_future_free(f[i]);
+  }
+  aiodb_test_gate_destroy(&g);
+}
+
+START_TEST(shared_cached_statement_follows_alter_table) {
+  shared sh;
+  aiodb_db *db = open_table(&sh, "alter", "a INTEGER");
+  const char *sel;
+  aiodb_future *f;
+  aiodb_result *r;
+  int i;
+
+  aiodb_test_exec(db, S(&sh, "INSERT INTO {t}(a) VALUES (1)"));
+  sel = S(&sh, "SELECT * FROM {t}");
+  for (i = 0; i < 3; i++) {
+    f = aiodb_test_ok(aiodb_query(db, sel, NULL, 0));
+    ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 1);
+    aiodb_future_free(f);
+  }
+  aiodb_test_exec(db, S(&sh, "ALTER TABLE {t} ADD COLUMN b INTEGER"));
+  for (i = 0; i < 3; i++) {
+    f = aiodb_query(db, sel, NULL, 0);
+    ck_assert_msg(aiodb_test_err(f) == 0, "run %d after ALTER TABLE: %s (%s)", i,
+                  aiodb_future_errmsg(f), aiodb_future_sqlstate(f));
+    r = aiodb_future_result(f);
+    ck_assert_uint_eq(aiodb_result_cols(r), 2);
+    ck_assert_str_eq(aiodb_result_name(r, 0), "a");
+    ck_assert_str_eq(aiodb_result_name(r, 1), "b");
+    ck_assert_uint_eq(aiodb_result_rows(r), 1);
+    ck_assert(aiodb_result_isnull(r, 0, 1));
+    aiodb_future_free(f);
+  }
+  /* and when the statements are queued together */
+  aiodb_test_exec(db, S(&sh, "ALTER TABLE {t} ADD COLUMN c INTEGER"));
+  queued_selects(db, sel, 12, 3);
+  queued_selects(db, sel, 12, 3);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- empty SQL ---- */
+
+/* Text holding no statement: each driver runs it as a statement that does
+ * nothing; cursors and query_many, which take exactly one, refuse it. */
+START_TEST(shared_empty_sql) {
+  static const char *const empty[] = {"", "  ", "-- x", "/* x */", ";", " ;\n-- x\n"};
+  static const char *const opts[] = {NULL, "statement_cache=0"};
+  enum { N = sizeof empty / sizeof empty[0] };
+  shared sh;
+  aiodb_value none = aiodb_null();
+  aiodb_future *f[N], *gate;
+  aiodb_test_gate g;
+  aiodb_cursor *c;
+  aiodb_result *r;
+  aiodb_db *db;
+  size_t k, i;
+  int round;
+
+  sh_init(&sh, "empty");
+  for (k = 0; k < 2; k++) {
+    db = sh_open(&sh, opts[k]);
+    for (round = 0; round < 3; round++) {
+      /* one at a time, then again (cached), then queued together */
+      aiodb_test_gate_init(&g);
+      gate = round == 2 ? aiodb_db_run(db, aiodb_test_gate_fn, &g) : NULL;
+      if (gate) aiodb_test_gate_wait_entered(&g);
+      for (i = 0; i < N; i++) {
+        f[i] = aiodb_query(db, empty[i], NULL, 0);
+        if (gate == NULL) aiodb_future_wait(f[i], -1);
+      }
+      if (gate) {
+        aiodb_test_gate_open(&g);
+        aiodb_future_free(aiodb_test_ok(gate));
+      }
+      aiodb_test_gate_destroy(&g);
+      for (i = 0; i < N; i++) {
+        ck_assert_msg(aiodb_test_err(f[i]) == 0, "'%s' (%s): %s (%s)", empty[i],
+                      opts[k] ? opts[k] : "cache", aiodb_future_errmsg(f[i]),
+                      aiodb_err_name(aiodb_future_error(f[i])));
+        r = aiodb_future_result(f[i]);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(aiodb_result_cols(r), 0);
+        ck_assert_uint_eq(aiodb_result_rows(r), 0);
+        ck_assert_int_eq(aiodb_result_affected(r), 0);
+        ck_assert_int_eq(aiodb_result_last_id(r), 0);
+        aiodb_future_free(f[i]);
+      }
+      ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+    }
+    for (i = 0; i < N; i++) {
+      c = aiodb_iterate(db, empty[i], NULL, 0, 10);
+      ck_assert_ptr_nonnull(c);
+      f[0] = aiodb_cursor_next(c);
+      ck_assert_int_eq(aiodb_test_err(f[0]), AIODB_EINVAL);
+      ck_assert_str_eq(aiodb_future_errmsg(f[0]), "a cursor takes exactly one statement");
+      aiodb_future_free(f[0]);
+      aiodb_cursor_free(c);
+      f[0] = aiodb_query_many(db, empty[i], &none, 2, 0);
+      ck_assert_int_eq(aiodb_test_err(f[0]), AIODB_EINVAL);
+      ck_assert_str_eq(aiodb_future_errmsg(f[0]), "query_many takes exactly one statement");
+      aiodb_future_free(f[0]);
+      aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, empty[i], NULL, 0, 0))); /* no rows */
+      ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 2"), 2);
+    }
+    aiodb_db_free(db);
+  }
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_shared(void) {
   Suite *s = suite_create("shared");
   AIODB_TCASE(s, shared_values_every_type);
@@ -1209,5 +1341,7 @@ Suite *aiodb_suite_shared(void) {
   AIODB_TCASE(s, shared_metadata);
   AIODB_TCASE(s, shared_already_quit_after_close);
   AIODB_TCASE(s, shared_force_rollback_leaves_nothing);
+  AIODB_TCASE(s, shared_cached_statement_follows_alter_table);
+  AIODB_TCASE(s, shared_empty_sql);
   return s;
 }

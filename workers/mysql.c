@@ -706,14 +706,51 @@ static int is_dml(const char *p, const char *end) {
   return 0;
 }
 
+/* Does sql hold no statement at all: only blanks, semicolons and comments
+ * (`#` and `-- ` to the end of the line; slash-star ones, but not the
+ * executable slash-star-bang and slash-star-M-bang, which hold SQL)? The
+ * server answers such text with "Query was empty", or a syntax error for
+ * " ;\n-- x"; aiodb runs it as a statement that does nothing, as SQLite
+ * and PostgreSQL do. */
+static int holds_nothing(const char *p, const char *end) {
+  const char *q;
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' ||
+        *p == '\v' || *p == ';') {
+      p++;
+    } else if (*p == '#' || (end - p >= 3 && p[0] == '-' && p[1] == '-' &&
+                             (unsigned char)p[2] <= ' ')) {
+      while (p < end && *p != '\n') p++;
+    } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+      if (end - p >= 3 && (p[2] == '!' || (p[2] == 'M' && end - p >= 4 && p[3] == '!')))
+        return 0;
+      for (q = p + 2; q + 1 < end && !(q[0] == '*' && q[1] == '/'); q++) {
+      }
+      if (q + 1 >= end) return 0; /* unterminated: the server's to judge */
+      p = q + 2;
+    } else {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* ---- the text protocol: several statements, or what won't prepare ---- */
 
 /* Runs sql as text; the result is the last statement's, like PostgreSQL's
- * PQexec and SQLite's sqlite3_exec. Rows stream in (mysql_use_result). */
+ * PQexec and SQLite's sqlite3_exec. Rows stream in (mysql_use_result).
+ * Text holding no statement ("Query was empty" to the server) runs as one
+ * that does nothing, as SQLite and PostgreSQL take it: no columns, no
+ * rows. */
 static int run_text(my_conn *c, const char *sql, size_t len, aiodb_result *res,
                     aiodb__err *e) {
   int rc = 0, status;
-  if (mysql_real_query(c->my, sql, len) != 0) return conn_err(c, e);
+  if (mysql_real_query(c->my, sql, len) != 0) {
+    if (mysql_errno(c->my) != ER_EMPTY_QUERY) return conn_err(c, e);
+    aiodb__result_reset(res);
+    aiodb__result_set_cols(res, 0);
+    return 0;
+  }
   do {
     MYSQL_RES *r = mysql_use_result(c->my);
     if (r != NULL) {
@@ -1047,8 +1084,11 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
 
   stmt_begin(c);
   aiodb__result_reset(res);
-  /* Prepared even when not cached: the text protocol rounds FLOATs. */
-  if ((st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
+  if (holds_nothing(s->sql, s->sql + s->sql_len)) {
+    aiodb__result_set_cols(res, 0);
+    rc = 0;
+  } else if ((st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
+    /* Prepared even when not cached: the text protocol rounds FLOATs. */
     rc = e->code;
     /* Several statements, or one the server will not prepare: as text.
      * A statement that is simply wrong fails again with the same error. */
@@ -1113,10 +1153,16 @@ static int my_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
   size_t r = 0;
   int rc;
 
+  if (holds_nothing(s->sql, s->sql + s->sql_len))
+    return aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
   stmt_begin(c);
   aiodb__result_reset(res);
   rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "START TRANSACTION", e);
-  if (rc == 0 && (st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) rc = e->code;
+  if (rc == 0 && (st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
+    rc = e->native_code == ER_EMPTY_QUERY
+             ? aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement")
+             : e->code;
+  }
   for (r = 0; rc == 0 && r < s->nrows; r++) {
     rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
     if (rc == 0) rc = execute(c, st, res, r == 0, &affected, e);
@@ -1145,11 +1191,15 @@ static int my_cursor_open(void *native, const aiodb__stmt *s, void **out,
   my_stmt *st;
   int rc;
 
+  if (holds_nothing(s->sql, s->sql + s->sql_len))
+    return aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
   stmt_begin(c);
   /* A statement of its own (not the cache's): its rows stay pending on the
    * connection until the cursor is done. */
   if ((st = stmt_prepare(c, s->sql, s->sql_len, e)) == NULL) {
     stmt_end(c);
+    if (e->native_code == ER_EMPTY_QUERY)
+      return aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
     return e->code;
   }
   rc = bind_params(c, st, s->args, s->nargs, e);

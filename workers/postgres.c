@@ -38,6 +38,9 @@ typedef struct pg_entry {
   size_t len;
   char name[24];
   uint64_t used;
+  unsigned char stale; /* its plan no longer fits the tables: DEALLOCATE it
+                          and prepare it again before the next run */
+  unsigned char alone; /* a COPY: never sent in a pipeline */
 } pg_entry;
 
 typedef struct pg_conn {
@@ -56,6 +59,10 @@ typedef struct pg_conn {
   size_t nparams_cap, text_cap;
   char *key;        /* the cache key being looked up */
   size_t key_cap;
+  /* A cursor set libpq's single-row mode. libpq resets it when the next
+   * statement is sent outside pipeline mode, but not in pipeline mode: the
+   * first statement of a batch would answer a row at a time. */
+  int single_row;
 } pg_conn;
 
 typedef struct pg_cursor {
@@ -195,12 +202,108 @@ static int fail_from(pg_conn *c, const PGresult *res, aiodb__err *e) {
     set_message(e, c->cfg, PQerrorMessage(c->pg));
     if (state == NULL) state = "08006";
   } else {
+    const char *msg = primary ? primary : res ? PQresultErrorMessage(res) : "";
     e->code = code_of_sqlstate(state);
-    set_message(e, c->cfg, primary ? primary : PQerrorMessage(c->pg));
+    if (msg[0] == '\0') msg = PQerrorMessage(c->pg);
+    set_message(e, c->cfg, msg);
+    if (e->message[0] == '\0' && res != NULL)
+      snprintf(e->message, sizeof e->message, "unexpected result from libpq: %s",
+               PQresStatus(PQresultStatus(res)));
+    else if (e->message[0] == '\0')
+      snprintf(e->message, sizeof e->message, "libpq gave no result");
   }
   if (state) snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state);
   e->native_code = res ? (int)PQresultStatus(res) : 0;
   return e->code;
+}
+
+/* Did r fail because the plan of its cached prepared statement no longer
+ * fits the tables (an ALTER TABLE since it was prepared: "cached plan must
+ * not change result type")? The server checks that while binding, before
+ * the statement runs. Told by the routine that raised it, as asyncpg does,
+ * not by the words, which follow lc_messages; with a CONTEXT it came from
+ * inside a function, which may have done work already. */
+static int is_stale(const PGresult *r) {
+  const char *state, *routine;
+  if (r == NULL || PQresultStatus(r) != PGRES_FATAL_ERROR) return 0;
+  state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  routine = PQresultErrorField(r, PG_DIAG_SOURCE_FUNCTION);
+  return state != NULL && strcmp(state, "0A000") == 0 && routine != NULL &&
+         strcmp(routine, "RevalidateCachedQuery") == 0 &&
+         PQresultErrorField(r, PG_DIAG_CONTEXT) == NULL;
+}
+
+/* Is sql a COPY (its first word, after blanks and comments)? COPY FROM
+ * STDIN and TO STDOUT carry data on the connection itself, which a
+ * pipeline cannot interleave: the server would take the next statements
+ * for data and drop the connection. */
+static int is_copy(const char *p, const char *end) {
+  static const char word[] = "copy";
+  int depth, i;
+  for (;;) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+                       *p == '\f' || *p == '\v'))
+      p++;
+    if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+      while (p < end && *p != '\n') p++;
+    } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+      for (depth = 1, p += 2; p < end && depth > 0;) { /* they nest */
+        if (end - p >= 2 && p[0] == '/' && p[1] == '*')
+          depth++, p += 2;
+        else if (end - p >= 2 && p[0] == '*' && p[1] == '/')
+          depth--, p += 2;
+        else
+          p++;
+      }
+    } else {
+      break;
+    }
+  }
+  if (end - p < 4) return 0;
+  for (i = 0; i < 4; i++)
+    if ((p[i] | 0x20) != word[i]) return 0;
+  return end - p == 4 || !((p[4] >= 'a' && p[4] <= 'z') || (p[4] >= 'A' && p[4] <= 'Z') ||
+                           (p[4] >= '0' && p[4] <= '9') || p[4] == '_' || p[4] == '$' ||
+                           (unsigned char)p[4] >= 0x80);
+}
+
+/* Ends the COPY a statement put the connection in (refusing COPY FROM
+ * STDIN's data, reading and dropping COPY TO STDOUT's); the statement's
+ * last result, then NULL, follow from PQgetResult. */
+static void end_copy(pg_conn *c, ExecStatusType st) {
+  char *buf;
+  if (st == PGRES_COPY_OUT) {
+    while (PQgetCopyData(c->pg, &buf, 0) > 0) PQfreemem(buf);
+  } else {
+    PQputCopyEnd(c->pg, "COPY FROM STDIN is not supported through aiodb");
+  }
+}
+
+static int copy_refused(aiodb__err *e, ExecStatusType st, const char *via) {
+  if (st == PGRES_COPY_OUT)
+    aiodb__err_set(e, AIODB_EUNSUPPORTED,
+                   "COPY TO STDOUT is not supported through %s: use aiodb_run with "
+                   "the PGconn* (PQgetCopyData)",
+                   via);
+  else
+    aiodb__err_set(e, AIODB_EUNSUPPORTED,
+                   "COPY FROM STDIN is not supported through %s: use aiodb_run with "
+                   "the PGconn* (PQputCopyData, PQputCopyEnd)",
+                   via);
+  e->native_code = (int)st;
+  return e->code;
+}
+
+/* Reads what is left of a statement's answer, up to the NULL that ends
+ * it, ending a COPY on the way. */
+static void drain_rest(pg_conn *c) {
+  PGresult *r;
+  while ((r = PQgetResult(c->pg)) != NULL) {
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+      end_copy(c, st);
+  }
 }
 
 /* ---- connections ---- */
@@ -448,6 +551,34 @@ static int lookup(pg_conn *c, const char *sql, size_t len, size_t nparams,
   return -1;
 }
 
+/* The cache slot of the statement named name (from prepare), or -1. */
+static int slot_of(const pg_conn *c, const char *name) {
+  unsigned i;
+  for (i = 0; i < c->n; i++)
+    if (c->cache[i].name == name) return (int)i;
+  return -1;
+}
+
+/* DEALLOCATEs a stale cached statement and forgets it. Fails (and keeps
+ * it) only when the server refuses, as it refuses every command inside a
+ * failed transaction; one it no longer has is forgotten all the same. */
+static int drop(pg_conn *c, unsigned slot, aiodb__err *e) {
+  char sql[64];
+  const char *state;
+  PGresult *r;
+  int rc = 0;
+  snprintf(sql, sizeof sql, "DEALLOCATE %s", c->cache[slot].name);
+  r = PQexec(c->pg, sql);
+  state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK && (state == NULL || strcmp(state, "26000") != 0))
+    rc = fail_from(c, r, e);
+  PQclear(r);
+  if (rc != 0) return rc;
+  aiodb__free(c->cache[slot].key);
+  c->cache[slot] = c->cache[--c->n];
+  return 0;
+}
+
 /* The prepared statement for sql with these argument types: from the cache,
  * or prepared now (evicting the least recently used). NULL name: the
  * unnamed statement, when caching is off. */
@@ -461,6 +592,10 @@ static int prepare(pg_conn *c, const char *sql, size_t len, size_t nparams,
 
   *name = "";
   slot = lookup(c, sql, len, nparams, &klen);
+  if (slot >= 0 && c->cache[slot].stale) {
+    if ((rc = drop(c, (unsigned)slot, e)) != 0) return rc;
+    slot = -1;
+  }
   if (slot >= 0) {
     *name = c->cache[slot].name;
     return 0;
@@ -493,6 +628,8 @@ static int prepare(pg_conn *c, const char *sql, size_t len, size_t nparams,
   c->cache[victim].key = key;
   c->cache[victim].len = klen;
   c->cache[victim].used = ++c->tick;
+  c->cache[victim].stale = 0;
+  c->cache[victim].alone = (unsigned char)is_copy(sql, sql + len);
   c->n++;
   return 0;
 }
@@ -590,13 +727,32 @@ static int64_t affected_of(const PGresult *r) {
   return 0;
 }
 
-/* Takes a finished result into res (fresh when first). */
+/* Takes a finished result into res (fresh when first): rows, or a row of
+ * them in single-row mode. Text holding no statement (EMPTY_QUERY) is one
+ * that does nothing: no columns, no rows. A COPY FROM STDIN or TO STDOUT is
+ * ended and refused; the caller reads on to the NULL that ends the
+ * statement's results. */
 static int take(pg_conn *c, PGresult *r, aiodb_result *res, int first,
                 aiodb__err *e) {
   ExecStatusType st = PQresultStatus(r);
   int rc;
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-    return fail_from(c, r, e);
+  switch (st) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+    case PGRES_SINGLE_TUPLE:
+    case PGRES_EMPTY_QUERY: break;
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+      end_copy(c, st);
+      return copy_refused(e, st, "aiodb_query");
+    case PGRES_FATAL_ERROR:
+    case PGRES_NONFATAL_ERROR:
+    case PGRES_BAD_RESPONSE: return fail_from(c, r, e);
+    default:
+      aiodb__err_set(e, AIODB_ESQL, "unexpected result from libpq: %s", PQresStatus(st));
+      e->native_code = (int)st;
+      return e->code;
+  }
   if (first && (rc = set_columns(r, res, e)) != 0) return rc;
   if ((rc = add_rows(r, res, e)) != 0) return rc;
   return 0;
@@ -604,70 +760,93 @@ static int take(pg_conn *c, PGresult *r, aiodb_result *res, int first,
 
 /* ---- statements ---- */
 
+/* The answer of PQexec or PQexecPrepared (sent outside pipeline mode,
+ * which ends single-row mode) into res; frees r. */
+static int answer(pg_conn *c, PGresult *r, aiodb_result *res, aiodb__err *e) {
+  int rc;
+  if (r != NULL) c->single_row = 0;
+  rc = take(c, r, res, 1, e);
+  if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
+  PQclear(r);
+  drain_rest(c); /* nothing, unless a COPY was refused */
+  return rc;
+}
+
 static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
                    aiodb__err *e) {
   pg_conn *c = native;
   const char *name;
   PGresult *r;
-  int rc;
+  int rc, slot, tries = 0;
 
   if (s->nargs == 0 && c->cap == 0) {
     /* Text protocol: several statements may run; the result is the last's. */
-    r = PQexec(c->pg, s->sql);
-    rc = take(c, r, res, 1, e);
-    if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
-    PQclear(r);
-    return rc;
+    return answer(c, PQexec(c->pg, s->sql), res, e);
   }
   if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
-  rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
-  if (rc != 0) {
-    /* Several statements cannot be prepared: run them as text. The server
-     * says so with a syntax_error (42601) whose words follow its locale, so
-     * the class decides; a true syntax error fails the same way again. */
-    if (s->nargs == 0 && strcmp(e->sqlstate, "42601") == 0) {
-      memset(e, 0, sizeof *e);
-      r = PQexec(c->pg, s->sql);
-      rc = take(c, r, res, 1, e);
-      if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
-      PQclear(r);
+  for (;;) {
+    rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+    if (rc != 0) {
+      /* Several statements cannot be prepared: run them as text. The server
+       * says so with a syntax_error (42601) whose words follow its locale, so
+       * the class decides; a true syntax error fails the same way again. */
+      if (s->nargs == 0 && strcmp(e->sqlstate, "42601") == 0) {
+        memset(e, 0, sizeof *e);
+        rc = answer(c, PQexec(c->pg, s->sql), res, e);
+      }
+      return rc;
     }
-    return rc;
+    r = PQexecPrepared(c->pg, name, (int)s->nargs, c->values, c->lengths,
+                       c->formats, 0);
+    if (tries++ > 0 || !is_stale(r)) break;
+    /* Its plan went stale before it ran: prepared again and run again,
+     * once, unless a transaction block is open (the failure aborted it:
+     * the next run after the rollback prepares it afresh). */
+    if ((slot = slot_of(c, name)) >= 0) c->cache[slot].stale = 1;
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) break;
+    PQclear(r);
   }
-  r = PQexecPrepared(c->pg, name, (int)s->nargs, c->values, c->lengths,
-                     c->formats, 0);
-  rc = take(c, r, res, 1, e);
-  if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
-  PQclear(r);
-  return rc;
+  return answer(c, r, res, e);
 }
 
 static int run_plain(pg_conn *c, const char *sql, aiodb__err *e) {
   PGresult *r = PQexec(c->pg, sql);
   int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : fail_from(c, r, e);
+  if (r != NULL) c->single_row = 0;
   PQclear(r);
   return rc;
 }
 
 #define PIPELINE_CHUNK 256
 
+/* How a query_many went: its first failure, if any. */
+typedef struct pg_many {
+  int rc;
+  size_t bad;      /* the row that failed */
+  int whole;       /* the failure is the statement's, not the row's */
+  int stale;       /* a cached plan gone stale: the row did not run */
+  int64_t affected;
+  const char *name; /* the prepared statement */
+} pg_many;
+
 /* Reads one chunk's results in pipeline mode: a result (then NULL) per
  * query, then the sync. Notes the first failure and its row. */
 static void read_chunk(pg_conn *c, size_t first, size_t count,
-                       aiodb_result *res, int64_t *affected, size_t *bad,
-                       int *rc, aiodb__err *e) {
+                       aiodb_result *res, pg_many *m, aiodb__err *e) {
   size_t i;
   PGresult *r;
   for (i = 0; i < count; i++) {
     while ((r = PQgetResult(c->pg)) != NULL) {
       ExecStatusType st = PQresultStatus(r);
-      if (*rc == 0 && st != PGRES_PIPELINE_ABORTED) {
-        *rc = take(c, r, res, first + i == 0, e);
-        if (*rc == 0)
-          *affected += affected_of(r);
-        else
-          *bad = first + i;
+      if (m->rc == 0 && st == PGRES_EMPTY_QUERY) {
+        m->rc = aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
+        m->whole = 1;
+      } else if (m->rc == 0 && st != PGRES_PIPELINE_ABORTED) {
+        m->stale = is_stale(r);
+        m->rc = take(c, r, res, first + i == 0, e);
+        if (m->rc == 0) m->affected += affected_of(r);
       }
+      if (m->rc != 0 && m->bad == (size_t)-1) m->bad = first + i;
       PQclear(r);
     }
   }
@@ -679,48 +858,76 @@ static void read_chunk(pg_conn *c, size_t first, size_t count,
   }
 }
 
+/* One try at query_many, inside the SAVEPOINT or transaction it opened
+ * (which the caller ends). */
+static void many_once(pg_conn *c, const aiodb__stmt *s, aiodb_result *res,
+                      int in_tx, pg_many *m, aiodb__err *e) {
+  const char *name = "";
+  size_t r = 0, chunk;
+  int rc;
+
+  memset(m, 0, sizeof *m);
+  m->bad = (size_t)-1;
+  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "BEGIN", e);
+  if (rc == 0) rc = bind_row(c, s->args, s->nargs, e);
+  if (rc == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+  m->name = name;
+  if (rc == 0 && !PQenterPipelineMode(c->pg)) rc = fail_from(c, NULL, e);
+  m->rc = rc;
+  while (m->rc == 0 && r < s->nrows) {
+    for (chunk = 0; m->rc == 0 && chunk < PIPELINE_CHUNK && r + chunk < s->nrows; chunk++) {
+      m->rc = bind_row(c, s->args + (r + chunk) * s->nargs, s->nargs, e);
+      if (m->rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,
+                                             c->lengths, c->formats, 0))
+        m->rc = fail_from(c, NULL, e);
+      if (m->rc != 0) m->bad = r + chunk;
+    }
+    if (!PQpipelineSync(c->pg) && m->rc == 0) {
+      m->rc = fail_from(c, NULL, e);
+      m->bad = r;
+    }
+    read_chunk(c, r, chunk, res, m, e);
+    r += chunk;
+  }
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
+  if (m->bad == (size_t)-1) m->bad = 0;
+}
+
 /* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
  * own outside one. The rows go out in pipeline mode, a chunk per round trip
- * (small enough that neither side's socket buffer can fill up). */
+ * (small enough that neither side's socket buffer can fill up). A cached
+ * statement whose plan went stale fails before any row runs; all is undone
+ * then, so it is prepared again and the whole batch runs once more. */
 static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
                         aiodb__err *e) {
   pg_conn *c = native;
   int in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
-  const char *name = "";
   aiodb__err ignored;
-  int64_t affected = 0;
-  size_t r = 0, bad = 0, chunk;
-  int rc;
+  pg_many m;
+  int rc, slot, tries = 0;
 
-  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "BEGIN", e);
-  if (rc == 0) rc = bind_row(c, s->args, s->nargs, e);
-  if (rc == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
-  if (rc == 0 && !PQenterPipelineMode(c->pg)) rc = fail_from(c, NULL, e);
-  while (rc == 0 && r < s->nrows) {
-    for (chunk = 0; rc == 0 && chunk < PIPELINE_CHUNK && r + chunk < s->nrows; chunk++) {
-      rc = bind_row(c, s->args + (r + chunk) * s->nargs, s->nargs, e);
-      if (rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,
-                                          c->lengths, c->formats, 0))
-        rc = fail_from(c, NULL, e);
-      if (rc != 0) bad = r + chunk;
-    }
-    if (!PQpipelineSync(c->pg) && rc == 0) {
-      rc = fail_from(c, NULL, e);
-      bad = r;
-    }
-    read_chunk(c, r, chunk, res, &affected, &bad, &rc, e);
-    r += chunk;
-  }
-  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
-  if (rc != 0) {
-    aiodb__err_prefix_row(e, bad + 1);
+  if (is_copy(s->sql, s->sql + s->sql_len))
+    return aiodb__err_set(e, AIODB_EUNSUPPORTED,
+                          "COPY is not supported through aiodb_query_many: run it with "
+                          "aiodb_query, or with aiodb_run and the PGconn* for STDIN "
+                          "and STDOUT");
+  for (;;) {
+    many_once(c, s, res, in_tx, &m, e);
+    if (m.rc == 0) break;
     run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
     if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
-    return rc;
+    if (m.stale && (slot = slot_of(c, m.name)) >= 0) c->cache[slot].stale = 1;
+    if (m.stale && tries++ == 0) {
+      memset(e, 0, sizeof *e);
+      aiodb__result_reset(res);
+      continue;
+    }
+    if (!m.whole) aiodb__err_prefix_row(e, m.bad + 1);
+    return m.rc;
   }
   rc = run_plain(c, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
   if (rc != 0) return rc;
-  aiodb__result_set_affected(res, affected);
+  aiodb__result_set_affected(res, m.affected);
   return 0;
 }
 
@@ -748,12 +955,13 @@ static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
   size_t i, bytes = 0, klen;
   aiodb__err ignored;
   int slot;
+  if (c->single_row) return 0; /* the first, sent alone, resets it */
   for (i = 0; i < n; i++) {
     bytes += arg_bytes(&st[i]);
     if (i > 0 && bytes > BATCH_BYTES) break;
     if (bind_row(c, st[i].args, st[i].nargs, &ignored) != 0) break;
     slot = lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen);
-    if (slot < 0) break;
+    if (slot < 0 || c->cache[slot].stale || c->cache[slot].alone) break;
     if (i == 0 && !PQenterPipelineMode(c->pg)) break;
     if (!PQsendQueryPrepared(c->pg, c->cache[slot].name, (int)st[i].nargs,
                              c->values, c->lengths, c->formats, 0))
@@ -768,30 +976,66 @@ static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
   return i;
 }
 
-/* Reads the results of count statements sent by send_run: each one's
- * result, then its sync. */
-static void read_run(pg_conn *c, size_t first, size_t count,
-                     aiodb_result *const *res, aiodb__err *const *e,
-                     void (*done)(void *, size_t), void *ud) {
-  size_t i;
+/* Reads one statement's answer, up to the NULL that ends it: one result,
+ * or a row at a time then the empty end should single-row mode still be
+ * on. *stale: it failed before running, its cached plan gone stale. */
+static void collect(pg_conn *c, aiodb_result *res, aiodb__err *e, int *stale) {
   PGresult *r;
-  for (i = 0; i < count; i++) {
-    int got = 0;
-    while ((r = PQgetResult(c->pg)) != NULL) {
-      if (!got && take(c, r, res[i], 1, e[i]) == 0)
-        aiodb__result_set_affected(res[i], affected_of(r));
-      got = 1;
-      PQclear(r);
+  int got = 0, rc = 0;
+  *stale = 0;
+  while ((r = PQgetResult(c->pg)) != NULL) {
+    if (rc == 0) {
+      *stale = is_stale(r);
+      rc = take(c, r, res, !got, e);
+      if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
     }
-    if (!got) fail_from(c, NULL, e[i]); /* the connection is gone */
+    got = 1;
+    PQclear(r);
+  }
+  if (!got) fail_from(c, NULL, e); /* the connection is gone */
+}
+
+/* Reads the results of count statements sent by send_run: each one's
+ * result, then its sync. A statement whose cached plan went stale did not
+ * run: it is prepared again and run again alone, in order, if nothing
+ * after it in this run has run (else it would run after a later one) and
+ * no transaction block is open; otherwise it fails, and its next run
+ * prepares it afresh. */
+static void read_run(pg_conn *c, const aiodb__stmt *st, size_t first,
+                     size_t count, aiodb_result *const *res,
+                     aiodb__err *const *e, void (*done)(void *, size_t),
+                     void *ud) {
+  size_t i, j, held = count, klen; /* held: the first stale one not done */
+  aiodb__err ignored;
+  PGresult *r;
+  int stale, slot;
+  for (i = 0; i < count; i++) {
+    collect(c, res[i], e[i], &stale);
     while ((r = PQgetResult(c->pg)) != NULL) {
       int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
       PQclear(r);
       if (sync) break;
     }
+    if (stale) {
+      if (bind_row(c, st[i].args, st[i].nargs, &ignored) == 0 &&
+          (slot = lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen)) >= 0)
+        c->cache[slot].stale = 1;
+      if (held == count) held = i;
+      continue;
+    }
+    for (j = held; j < i; j++) done(ud, first + j);
+    held = count;
     done(ud, first + i);
   }
   if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
+  for (j = held; j < count; j++) {
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+      memset(e[j], 0, sizeof *e[j]);
+      aiodb__result_reset(res[j]);
+      pg_exec(c, &st[j], res[j], e[j]);
+    }
+    done(ud, first + j);
+  }
 }
 
 static void pg_exec_batch(void *native, const aiodb__stmt *st,
@@ -806,7 +1050,7 @@ static void pg_exec_batch(void *native, const aiodb__stmt *st,
       done(ud, i++);
       continue;
     }
-    read_run(c, i, sent, res + i, e + i, done, ud);
+    read_run(c, st + i, i, sent, res + i, e + i, done, ud);
     i += sent;
   }
 }
@@ -823,11 +1067,11 @@ static int pg_cursor_open(void *native, const aiodb__stmt *s, void **out,
                          c->lengths, c->formats, 0))
     return fail_from(c, NULL, e);
   PQsetSingleRowMode(c->pg);
+  c->single_row = 1;
   cur = aiodb__calloc(1, sizeof *cur);
   if (cur == NULL) {
     /* Drain what was sent, so the connection stays usable. */
-    PGresult *r;
-    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+    drain_rest(c);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   }
   cur->active = 1;
@@ -836,8 +1080,7 @@ static int pg_cursor_open(void *native, const aiodb__stmt *s, void **out,
 }
 
 static void drain(pg_conn *c, pg_cursor *cur) {
-  PGresult *r;
-  while (cur->active && (r = PQgetResult(c->pg)) != NULL) PQclear(r);
+  if (cur->active) drain_rest(c);
   cur->active = 0;
 }
 
@@ -863,6 +1106,13 @@ static int pg_cursor_fetch(void *native, void *curp, size_t max_rows,
       if (n == 0) rc = set_columns(r, res, e);
       if (rc == 0) rc = add_rows(r, res, e);
       n++;
+    } else if (st == PGRES_EMPTY_QUERY) {
+      rc = aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
+      cur->done = 1;
+    } else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+      end_copy(c, st);
+      rc = copy_refused(e, st, "a cursor");
+      cur->done = 1;
     } else if (st != PGRES_TUPLES_OK) { /* TUPLES_OK: the zero-row end */
       rc = fail_from(c, r, e);
       cur->done = 1;

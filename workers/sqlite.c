@@ -431,13 +431,7 @@ static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   while (sql < end) {
     rc = prepare(c, sql, (size_t)(end - sql), &st, &tail, &cached, e);
     if (rc != 0) return rc;
-    if (st == NULL) { /* only whitespace or comments left */
-      if (first) {
-        aiodb__result_reset(res);
-        aiodb__result_set_cols(res, 0);
-      }
-      break;
-    }
+    if (st == NULL) break; /* only whitespace or comments left */
     if (first && s->nargs > 0 && !only_space(tail, end)) {
       unprepare(st, cached);
       return aiodb__err_set(e, AIODB_EINVAL,
@@ -449,6 +443,10 @@ static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     if (rc != 0) return rc;
     first = 0;
     sql = tail;
+  }
+  if (first) { /* no statement at all: one that does nothing */
+    aiodb__result_reset(res);
+    aiodb__result_set_cols(res, 0);
   }
   return 0;
 }
