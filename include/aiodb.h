@@ -451,9 +451,10 @@ AIODB_EXTERN aiodb_future *aiodb_query(aiodb_db *db, const char *sql,
  * run one at a time, in submission order, on it alone. A tx begun on conn
  * with aiodb_conn_begin() is open meanwhile: the statement runs inside it
  * but is not one of its statements, so its failure does not abort the tx;
- * on PostgreSQL the server aborts the transaction all the same, and a
- * commit with no statement of the tx after the failure then reports 0
- * though the server rolled everything back.
+ * on PostgreSQL the server aborts the transaction all the same, and the
+ * commit then fails with AIODB_ETXABORTED (SQLSTATE 25P02): the server
+ * rolled everything back. (Any COMMIT that PostgreSQL answers with
+ * ROLLBACK fails that way.)
  * NULL only for a NULL conn or OOM. conn must still be pinned (make no call
  * on it after aiodb_release()). Completes as aiodb_query(); with
  * AIODB_EALREADYQUIT once conn's worker has quit (the db was closed, or the

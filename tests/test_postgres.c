@@ -999,6 +999,58 @@ START_TEST(pg_copy_is_refused_and_the_connection_goes_on) {
 }
 END_TEST
 
+/* A COMMIT that PostgreSQL answers with ROLLBACK (its transaction was
+ * aborted by a statement the tx did not see) committed nothing, and says
+ * so. */
+START_TEST(pg_commit_of_an_aborted_transaction_fails) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *acq, *ins, *bad, *c;
+  aiodb_conn *conn;
+  aiodb_tx *tx;
+  char table[64], sql[200];
+
+  snprintf(table, sizeof table, "pg_aborted_%d", (int)getpid());
+  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
+  aiodb_test_exec(db, sql);
+  snprintf(sql, sizeof sql, "CREATE TABLE %s (x int)", table);
+  aiodb_test_exec(db, sql);
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  conn = aiodb_future_conn(acq);
+  tx = aiodb_conn_begin(conn);
+  snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (1)", table);
+  ins = aiodb_tx_query(tx, sql, NULL, 0);
+  bad = aiodb_conn_query(conn, "SELECT 1/0", NULL, 0);
+  c = aiodb_commit(tx);
+  aiodb_test_ok(ins);
+  ck_assert_int_eq(aiodb_test_err(bad), AIODB_ESQL);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  ck_assert_str_eq(aiodb_future_sqlstate(c), "25P02");
+  aiodb_future_free(ins);
+  aiodb_future_free(bad);
+  aiodb_future_free(c);
+  /* the same for a COMMIT of one's own */
+  aiodb_future_free(aiodb_test_ok(aiodb_conn_query(conn, "BEGIN", NULL, 0)));
+  bad = aiodb_conn_query(conn, "SELECT 1/0", NULL, 0);
+  c = aiodb_conn_query(conn, "COMMIT", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(bad), AIODB_ESQL);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  aiodb_future_free(bad);
+  aiodb_future_free(c);
+  /* a ROLLBACK is still a ROLLBACK */
+  aiodb_future_free(aiodb_test_ok(aiodb_conn_query(conn, "BEGIN", NULL, 0)));
+  aiodb_future_free(aiodb_conn_query(conn, "SELECT 1/0", NULL, 0));
+  aiodb_future_free(aiodb_test_ok(aiodb_conn_query(conn, "ROLLBACK", NULL, 0)));
+  aiodb_release(conn);
+  aiodb_future_free(acq);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+  ck_assert_int_eq(aiodb_test_scalar(db, sql), 0);
+  snprintf(sql, sizeof sql, "DROP TABLE %s", table);
+  aiodb_test_exec(db, sql);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -1029,5 +1081,6 @@ Suite *aiodb_suite_postgres(void) {
     tcase_add_test(big, pg_cursor_memory_is_bounded);
     suite_add_tcase(s, big);
   }
+  AIODB_TCASE(s, pg_commit_of_an_aborted_transaction_fails);
   return s;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "driver.h"
 #include "url.h"
@@ -772,6 +773,25 @@ static int answer(pg_conn *c, PGresult *r, aiodb_result *res, aiodb__err *e) {
   return rc;
 }
 
+/* PostgreSQL answers a COMMIT (END, PREPARE TRANSACTION) of a transaction
+ * that an earlier error aborted with success and the tag ROLLBACK: nothing
+ * was committed, so that is reported as the failure it is. */
+static int commit_rolled_back(const aiodb__stmt *s, const PGresult *r,
+                              aiodb__err *e) {
+  const char *p = s->sql;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK ||
+      strcmp(PQcmdStatus((PGresult *)r), "ROLLBACK") != 0)
+    return 0;
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  if (strncasecmp(p, "ROLLBACK", 8) == 0 || strncasecmp(p, "ABORT", 5) == 0)
+    return 0;
+  aiodb__err_set(e, AIODB_ETXABORTED,
+                 "nothing was committed: the transaction had been aborted by "
+                 "an earlier error, and the server rolled it back");
+  snprintf(e->sqlstate, sizeof e->sqlstate, "25P02");
+  return e->code;
+}
+
 static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
                    aiodb__err *e) {
   pg_conn *c = native;
@@ -781,7 +801,13 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
 
   if (s->nargs == 0 && c->cap == 0) {
     /* Text protocol: several statements may run; the result is the last's. */
-    return answer(c, PQexec(c->pg, s->sql), res, e);
+    r = PQexec(c->pg, s->sql);
+    if (r != NULL && commit_rolled_back(s, r, e) != 0) {
+      c->single_row = 0;
+      PQclear(r);
+      return e->code;
+    }
+    return answer(c, r, res, e);
   }
   if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
   for (;;) {
@@ -805,6 +831,11 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     if ((slot = slot_of(c, name)) >= 0) c->cache[slot].stale = 1;
     if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) break;
     PQclear(r);
+  }
+  if (r != NULL && commit_rolled_back(s, r, e) != 0) {
+    c->single_row = 0;
+    PQclear(r);
+    return e->code;
   }
   return answer(c, r, res, e);
 }
@@ -979,14 +1010,16 @@ static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
 /* Reads one statement's answer, up to the NULL that ends it: one result,
  * or a row at a time then the empty end should single-row mode still be
  * on. *stale: it failed before running, its cached plan gone stale. */
-static void collect(pg_conn *c, aiodb_result *res, aiodb__err *e, int *stale) {
+static void collect(pg_conn *c, const aiodb__stmt *s, aiodb_result *res,
+                    aiodb__err *e, int *stale) {
   PGresult *r;
   int got = 0, rc = 0;
   *stale = 0;
   while ((r = PQgetResult(c->pg)) != NULL) {
     if (rc == 0) {
       *stale = is_stale(r);
-      rc = take(c, r, res, !got, e);
+      rc = commit_rolled_back(s, r, e);
+      if (rc == 0) rc = take(c, r, res, !got, e);
       if (rc == 0) aiodb__result_set_affected(res, affected_of(r));
     }
     got = 1;
@@ -1010,7 +1043,7 @@ static void read_run(pg_conn *c, const aiodb__stmt *st, size_t first,
   PGresult *r;
   int stale, slot;
   for (i = 0; i < count; i++) {
-    collect(c, res[i], e[i], &stale);
+    collect(c, &st[i], res[i], e[i], &stale);
     while ((r = PQgetResult(c->pg)) != NULL) {
       int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
       PQclear(r);
