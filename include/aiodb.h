@@ -262,7 +262,11 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  *                            connection of this db)
  *   postgresql://user:pw@host:port/db   mysql://user:pw@host:port/db
  * with query options, e.g. ?max_size=4&busy_timeout=2000&journal_mode=wal
- * (docs/guide.md lists them all). Percent-escapes are decoded.
+ * (docs/guide.md lists them all). Percent-escapes are decoded. PostgreSQL
+ * and MySQL connections get network defaults unless the URL says otherwise:
+ * connect_timeout=10 (seconds), TCP keepalives (keepalives_idle=60,
+ * keepalives_interval=10, keepalives_count=6) and tcp_user_timeout=120000
+ * (ms), so that a server that stops answering is given up on.
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM. The caller
@@ -483,7 +487,9 @@ AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
  * aiodb_rollback() (the end of a tx always runs: it gives a connection
  * back). A statement of a tx dropped before it ran aborts that tx, as a
  * failed one does. Either way f completes exactly once and reports through
- * the cq. */
+ * the cq. Never blocks: the interrupt of a PostgreSQL or MySQL statement is
+ * sent by a thread of the db's own, so a server slow to answer it holds
+ * neither the caller nor any deadline. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
 
 /* Gives f a deadline timeout_ms from now: if it is still queued then, it is
