@@ -319,7 +319,11 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  * must percent-encode '/', '?', '@' and '&' (%2F, %3F, %40, %26): messages
  * quote no option value, and no option name that may be a piece of a
  * password cut there, and a URL with a password and an '@' in its path or
- * in an option name is refused (AIODB_EINVAL).
+ * in an option name is refused (AIODB_EINVAL). PostgreSQL and MySQL
+ * connections get network defaults unless the URL says otherwise:
+ * connect_timeout=10 (seconds), TCP keepalives (keepalives_idle=60,
+ * keepalives_interval=10, keepalives_count=6) and tcp_user_timeout=120000
+ * (ms), so that a server that stops answering is given up on.
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with
@@ -753,7 +757,9 @@ AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
  * aiodb_rollback() (the end of a tx always runs: it gives a connection
  * back). A statement of a tx dropped before it ran aborts that tx, as a
  * failed one does. Either way f completes exactly once and reports through
- * the cq. */
+ * the cq. Never blocks: the interrupt of a PostgreSQL or MySQL statement is
+ * sent by a thread of the db's own, so a server slow to answer it holds
+ * neither the caller nor any deadline. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
 
 /* Gives f a deadline timeout_ms from now: if it is still queued then, it is

@@ -450,16 +450,26 @@ static void close_connection(aiodb_conn *conn) {
 }
 
 /* Cursors still open on a connection that goes away are finished here;
- * their handles then only answer with errors. */
-static void close_cursors_locked(aiodb_conn *conn) {
-  aiodb__qnode *n;
-  for (n = conn->db->cursors.next; n != &conn->db->cursors; n = n->next) {
-    aiodb_cursor *c = aiodb__q_data(n, aiodb_cursor, link);
-    aiodb_conn *on = c->pin ? c->pin->conn : c->conn;
-    if (on == conn && c->handle != NULL) {
-      conn->db->driver->cursor_close(conn->native, c->handle);
-      c->handle = NULL;
+ * their handles then only answer with errors. Called unlocked. */
+static void close_cursors(aiodb_conn *conn) {
+  aiodb_db *db = conn->db;
+  for (;;) {
+    aiodb__qnode *n;
+    void *handle = NULL;
+    /* One at a time: closing talks to the server, never under the lock. */
+    pthread_mutex_lock(&db->lock);
+    for (n = db->cursors.next; n != &db->cursors; n = n->next) {
+      aiodb_cursor *c = aiodb__q_data(n, aiodb_cursor, link);
+      aiodb_conn *on = c->pin ? c->pin->conn : c->conn;
+      if (on == conn && c->handle != NULL) {
+        handle = c->handle;
+        c->handle = NULL;
+        break;
+      }
     }
+    pthread_mutex_unlock(&db->lock);
+    if (handle == NULL) return;
+    db->driver->cursor_close(conn->native, handle);
   }
 }
 
@@ -776,8 +786,8 @@ static void *worker_main(void *arg) {
       pthread_mutex_lock(&db->lock);
       if (broken) break;
     }
-    close_cursors_locked(conn);
     pthread_mutex_unlock(&db->lock);
+    close_cursors(conn);
     close_connection(conn);
     pthread_mutex_lock(&db->lock);
   }
@@ -1969,14 +1979,15 @@ void aiodb_db_free(aiodb_db *db) {
     return;
   }
   f = aiodb_close(db);
-  /* No worker is spawned once closing, so the list is stable now. */
-  while ((n = aiodb__q_pop(&db->conns)) != NULL) {
-    aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    pthread_join(c->thread, NULL);
-    conn_free(c);
-  }
+  /* No worker is spawned once closing, so the list is stable now; it stays
+   * whole while they are joined, for the close watch to look at, and is
+   * freed once the watch is done with this db. */
+  for (n = db->conns.next; n != &db->conns; n = n->next)
+    pthread_join(aiodb__q_data(n, aiodb_conn, link)->thread, NULL);
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);
+  while ((n = aiodb__q_pop(&db->conns)) != NULL)
+    conn_free(aiodb__q_data(n, aiodb_conn, link));
   pthread_mutex_lock(&registry_lock);
   aiodb__q_remove(&db->reg);
   pthread_mutex_unlock(&registry_lock);

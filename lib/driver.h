@@ -98,7 +98,12 @@ typedef struct aiodb__driver {
    * library's version, in static or thread-local storage. */
   const char *(*client_version)(void);
 
-  /* Called from another thread while exec runs, to stop it early. */
+  /* Stops the statement that exec, exec_many or cursor_fetch is running on
+   * native. Called by the core under the db's lock, from any thread (a
+   * caller's aiodb_future_cancel, the process-wide deadline timer), so it
+   * must never block: no network round trip (PQcancel, a KILL QUERY), no
+   * wait for the worker. Post the request to a thread of the driver's own
+   * and return; that thread must not stop a later statement instead. */
   void (*interrupt)(void *native);
 
   /* 1 if the connection is unusable and must be replaced after error e. */

@@ -245,3 +245,51 @@ long aiodb_test_peak_rss_kb(void) {
   if (fp) fclose(fp);
   return kb;
 }
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+static void *silent_main(void *arg) {
+  aiodb_test_silent *s = arg;
+  struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+  for (;;) {
+    if (poll(p, 2, -1) < 0 && errno != EINTR) break;
+    if (p[1].revents) break;
+    if (p[0].revents) {
+      int c = accept(s->fd, NULL, NULL);
+      if (c >= 0 && s->nconns < (int)(sizeof s->conns / sizeof s->conns[0]))
+        s->conns[s->nconns++] = c;
+      else if (c >= 0)
+        close(c);
+    }
+  }
+  return NULL;
+}
+
+void aiodb_test_silent_start(aiodb_test_silent *s) {
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  memset(s, 0, sizeof *s);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ck_assert_int_ge(s->fd, 0);
+  ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(s->fd, 16), 0);
+  ck_assert_int_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+  s->port = ntohs(a.sin_port);
+  ck_assert_int_eq(pipe(s->wake), 0);
+  ck_assert_int_eq(pthread_create(&s->thread, NULL, silent_main, s), 0);
+}
+
+void aiodb_test_silent_stop(aiodb_test_silent *s) {
+  int i;
+  ck_assert_int_eq(write(s->wake[1], "x", 1), 1);
+  pthread_join(s->thread, NULL);
+  for (i = 0; i < s->nconns; i++) close(s->conns[i]);
+  close(s->fd);
+  close(s->wake[0]);
+  close(s->wake[1]);
+}

@@ -117,4 +117,16 @@ long aiodb_test_peak_rss_kb(void);
 
 /* Milliseconds on a monotonic clock. */
 double aiodb_test_now_ms(void);
+
+/* A server that stopped answering (hung, or behind a partition): a thread
+ * listens on 127.0.0.1 on a free port, accepts connections and never reads,
+ * writes or closes them until stopped. */
+typedef struct aiodb_test_silent {
+  int fd, wake[2], conns[64], nconns;
+  unsigned port;
+  pthread_t thread;
+} aiodb_test_silent;
+
+void aiodb_test_silent_start(aiodb_test_silent *s);
+void aiodb_test_silent_stop(aiodb_test_silent *s);
 #endif

@@ -4,9 +4,12 @@
  * passwords and bounded cursors. */
 #include <float.h>
 #include <mysql.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -741,6 +744,152 @@ START_TEST(my_cursor_memory_is_bounded) {
 }
 END_TEST
 
+/* ---- a server that accepts connections and never answers ---- */
+
+static void silent_url(char *buf, size_t n, const aiodb_test_silent *srv, const char *opts) {
+  snprintf(buf, n, "mysql://aiodb:pw@127.0.0.1:%u/aiodb%s%s", srv->port, opts ? "?" : "",
+           opts ? opts : "");
+}
+
+/* connect_timeout bounds the connect: a deadline fails its statement on
+ * time, the next one fails with the connect's error, and aiodb_close and
+ * aiodb_db_free return. */
+START_TEST(my_silent_server_connect_timeout) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f, *g, *closing;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, &srv, "connect_timeout=2");
+  t0 = aiodb_test_now_ms();
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_ptr_nonnull(db);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
+  g = aiodb_query(db, "SELECT 2", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  ms = aiodb_test_now_ms() - t0;
+  ck_assert_msg(ms < 1500, "the deadline fired at %.0f ms", ms);
+  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
+  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s",
+                aiodb_future_errmsg(g));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "mysql: a silent server's connect gave up at %.0f ms: %s\n", ms,
+          aiodb_future_errmsg(g));
+  ck_assert_msg(ms >= 1500 && ms < 8000, "the connect gave up at %.0f ms", ms);
+  closing = aiodb_close(db);
+  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ck_assert(aiodb_test_now_ms() - t0 < 1000);
+  aiodb_future_free(closing);
+  aiodb_future_free(f);
+  aiodb_future_free(g);
+  aiodb_test_silent_stop(&srv);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* DEPENDS ON THE CORE: aiodb_db_free gives up on a stuck call after
+ * close_timeout_ms (lib/db.c), which makes the connect's abandon fd fire.
+ * With the default connect_timeout (10 s) still running, aiodb_db_free
+ * returns well before it. */
+START_TEST(my_silent_server_abandoned_at_free) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, &srv, "close_timeout_ms=300");
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 300), 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "mysql: aiodb_db_free abandoned a silent connect in %.0f ms\n", ms);
+  ck_assert_msg(ms < 5000, "aiodb_db_free took %.0f ms", ms);
+  aiodb_future_free(f);
+  aiodb_test_silent_stop(&srv);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct net_probe {
+  int keepalive, idle, interval, count;
+  unsigned user_timeout, connect_timeout;
+} net_probe;
+
+static int get_int(int fd, int level, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
+  return v;
+}
+
+static int net_settings(void *native, void *ud) {
+  net_probe *p = ud;
+  int fd = (int)mysql_get_socket(native);
+  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
+  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
+  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
+  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
+  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+  p->connect_timeout = 0;
+  mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
+  return 0;
+}
+
+/* Over TCP a connection finds a dead peer in about two minutes, idle or
+ * not, and a connect gives up after 10 s, unless the URL says otherwise;
+ * the connection made with the non-blocking API serves blocking calls. */
+START_TEST(my_network_defaults) {
+  aiodb_db *db = my_open("tcp_url", NULL);
+  net_probe p;
+  aiodb_error err;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
+  ck_assert_int_eq(p.keepalive, 1);
+  ck_assert_int_eq(p.idle, 60);
+  ck_assert_int_eq(p.interval, 10);
+  ck_assert_int_eq(p.count, 6);
+  ck_assert_uint_eq(p.user_timeout, 120000);
+  ck_assert_uint_eq(p.connect_timeout, 10);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6 * 7"), 42);
+  aiodb_db_free(db);
+
+  db = my_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
+  ck_assert_int_eq(p.keepalive, 1);
+  ck_assert_int_eq(p.idle, 30);
+  ck_assert_int_eq(p.interval, 10);
+  ck_assert_int_eq(p.count, 3);
+  ck_assert_uint_eq(p.user_timeout, 0);
+  ck_assert_uint_eq(p.connect_timeout, 4);
+  aiodb_db_free(db);
+  db = my_open("tcp_url", "keepalives=off");
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
+  ck_assert_int_eq(p.keepalive, 0);
+  aiodb_db_free(db);
+
+  ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives_count=1000", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "keepalives_count"));
+  ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives=maybe", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_mysql(void) {
   Suite *s = suite_create("mysql");
   AIODB_TCASE(s, my_types_on_both_protocols);
@@ -756,6 +905,9 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_lost_connection_is_replaced);
   AIODB_TCASE(s, my_query_many_and_transactions);
   AIODB_TCASE(s, my_server_restart_mid_query);
+  AIODB_TCASE(s, my_silent_server_connect_timeout);
+  AIODB_TCASE(s, my_silent_server_abandoned_at_free); /* needs the core's close_timeout_ms */
+  AIODB_TCASE(s, my_network_defaults);
   {
     TCase *big = tcase_create("my_cursor_memory_is_bounded");
     tcase_set_timeout(big, 300);

@@ -1,12 +1,19 @@
 /* PostgreSQL through libpq, against the throwaway server that the pg_start
  * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
  * transactions, cursors, cancel, passwords. */
+#include <dlfcn.h>
+#include <errno.h>
 #include <float.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -1051,6 +1058,347 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
 }
 END_TEST
 
+/* ---- a cancel request the server never answers: this binary's own
+ * PQcancel, which the driver (linked in statically) calls instead of
+ * libpq's. It passes every call on to libpq's unless a test holds them;
+ * held, a call waits until shim_release, or hold_ms at the most, before
+ * going on. Each test case runs in a process of its own (CK_FORK), so a
+ * hold never reaches another. ---- */
+
+static struct {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  int hold, entered;
+  long hold_ms;
+} shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+
+int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
+  static union {
+    void *p;
+    int (*f)(PGcancel *, char *, int);
+  } real;
+  pthread_mutex_lock(&shim.m);
+  if (shim.hold) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += shim.hold_ms / 1000;
+    until.tv_nsec += (shim.hold_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    shim.entered++;
+    pthread_cond_broadcast(&shim.c);
+    while (shim.hold && pthread_cond_timedwait(&shim.c, &shim.m, &until) != ETIMEDOUT) {
+    }
+  }
+  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "PQcancel");
+  pthread_mutex_unlock(&shim.m);
+  return real.f(cancel, errbuf, errbufsize);
+}
+
+static void shim_hold(long ms) {
+  pthread_mutex_lock(&shim.m);
+  shim.hold = 1;
+  shim.hold_ms = ms;
+  pthread_mutex_unlock(&shim.m);
+}
+
+/* Waits (2 s at most) until n calls have been held; returns how many were. */
+static int shim_wait_entered(int n) {
+  double until = aiodb_test_now_ms() + 2000;
+  int got;
+  pthread_mutex_lock(&shim.m);
+  while (shim.entered < n && aiodb_test_now_ms() < until) {
+    pthread_mutex_unlock(&shim.m);
+    usleep(1000);
+    pthread_mutex_lock(&shim.m);
+  }
+  got = shim.entered;
+  pthread_mutex_unlock(&shim.m);
+  return got;
+}
+
+static void shim_release(void) {
+  pthread_mutex_lock(&shim.m);
+  shim.hold = 0;
+  pthread_cond_broadcast(&shim.c);
+  pthread_mutex_unlock(&shim.m);
+}
+
+/* aiodb_future_cancel and the deadline timer only post the cancel: a
+ * cancel request the server does not answer holds neither the caller nor
+ * any deadline, of this db or another. */
+START_TEST(pg_cancel_never_blocks_the_caller) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *timed = pg_open("socket_url", NULL);
+  aiodb_db *other = pg_open("socket_url", "timeout_ms=500");
+  aiodb_test_gate gate;
+  aiodb_future *f, *t, *g, *run;
+  double t0, cancel_ms, late_ms;
+
+  /* connected, each, before the clock starts */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 1"), 1);
+  ck_assert_int_eq(aiodb_test_scalar(other, "SELECT 1"), 1);
+  shim_hold(8000);
+
+  /* an explicit cancel whose request is never answered */
+  f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 300), AIODB_ETIMEDOUT); /* running */
+  t0 = aiodb_test_now_ms();
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  cancel_ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "postgres: aiodb_future_cancel returned in %.0f us, its cancel request unanswered\n",
+          cancel_ms * 1000);
+  ck_assert_msg(cancel_ms < 50, "aiodb_future_cancel took %.1f ms", cancel_ms);
+  ck_assert_int_eq(shim_wait_entered(1), 1);
+
+  /* a deadline whose cancel is never answered either, sent by the timer */
+  t = aiodb_query(timed, "SELECT pg_sleep(30)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(t, 300), AIODB_ETIMEDOUT);
+  ck_assert_int_eq(aiodb_future_set_timeout(t, 1), 0);
+  ck_assert_int_eq(shim_wait_entered(2), 2);
+
+  /* meanwhile another db's deadline fires on time: a statement queued
+   * behind its busy connection is dropped at 500 ms */
+  aiodb_test_gate_init(&gate);
+  run = aiodb_db_run(other, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate);
+  t0 = aiodb_test_now_ms();
+  g = aiodb_query(other, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(g), AIODB_ETIMEDOUT);
+  late_ms = aiodb_test_now_ms() - t0 - 500;
+  fprintf(stderr, "postgres: a 500 ms deadline fired %.0f ms late, two cancels unanswered\n",
+          late_ms);
+  ck_assert_msg(late_ms < 2500, "the deadline fired %.0f ms late", late_ms);
+  aiodb_future_free(g);
+  aiodb_test_gate_open(&gate);
+  aiodb_future_free(aiodb_test_ok(run));
+  aiodb_test_gate_destroy(&gate);
+
+  /* the statements run on until their cancels get through */
+  ck_assert(!aiodb_future_done(f));
+  shim_release();
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+  ck_assert_int_eq(aiodb_test_err(t), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+  aiodb_future_free(t);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 8"), 8);
+  aiodb_db_free(other);
+  aiodb_db_free(timed);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Closing a cursor whose query is still sending rows cancels the query;
+ * when that cancel goes unanswered the worker gives the connection up
+ * after a bounded wait instead of hanging, and a fresh one serves. */
+START_TEST(pg_cursor_close_with_unanswered_cancel) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_cursor *c;
+  aiodb_future *f;
+  double t0, ms;
+  int rc, tries = 0;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  c = aiodb_iterate(db, "SELECT generate_series(1, 1000000000)", NULL, 0, 10);
+  f = aiodb_test_ok(aiodb_cursor_next(c));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 10);
+  aiodb_future_free(f);
+  shim_hold(30000);
+  t0 = aiodb_test_now_ms();
+  aiodb_cursor_free(c);
+  /* the connection was given up: at most one call finds it broken */
+  do {
+    f = aiodb_query(db, "SELECT 7", NULL, 0);
+    rc = aiodb_test_err(f);
+    ck_assert_msg(rc == 0 || rc == AIODB_ECONNLOST, "%s: %s", aiodb_err_name(rc),
+                  aiodb_future_errmsg(f));
+    if (rc == 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 7);
+    aiodb_future_free(f);
+  } while (rc != 0 && ++tries < 2);
+  ck_assert_int_eq(rc, 0);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "postgres: closing a cursor, its cancel unanswered, took %.0f ms\n", ms);
+  ck_assert_msg(ms < 15000, "the connection was back after %.0f ms", ms);
+  ck_assert_int_eq(shim_wait_entered(1), 1);
+  shim_release();
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* aiodb_db_free does not wait for a cancel the server never answers: the
+ * canceller is left to finish it on its own (and to free what it uses). */
+START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f;
+  double t0, ms;
+  int i;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  shim_hold(4000);
+  f = aiodb_query(db, "SELECT pg_sleep(0.5)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT);
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  ck_assert_int_eq(shim_wait_entered(1), 1);
+  aiodb_test_ok(f); /* it ends on its own */
+  aiodb_future_free(f);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "postgres: aiodb_db_free with a cancel unanswered took %.0f ms\n", ms);
+  ck_assert_msg(ms < 2000, "aiodb_db_free took %.0f ms", ms);
+  /* once the cancel returns, the canceller frees the config and ends */
+  shim_release();
+  for (i = 0; i < 500 && aiodb__alloc_live() != 0; i++) usleep(10000);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- a server that accepts connections and never answers ---- */
+
+static void silent_url(char *buf, size_t n, const aiodb_test_silent *srv, const char *opts) {
+  snprintf(buf, n, "postgresql://aiodb:pw@127.0.0.1:%u/aiodb%s%s", srv->port,
+           opts ? "?" : "", opts ? opts : "");
+}
+
+/* connect_timeout bounds the connect: a deadline fails its statement on
+ * time, the next one fails with the connect's timeout, and aiodb_close and
+ * aiodb_db_free return. */
+START_TEST(pg_silent_server_connect_timeout) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f, *g, *closing;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, &srv, "connect_timeout=2");
+  t0 = aiodb_test_now_ms();
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_ptr_nonnull(db);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
+  g = aiodb_query(db, "SELECT 2", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  ms = aiodb_test_now_ms() - t0;
+  ck_assert_msg(ms < 1500, "the deadline fired at %.0f ms", ms);
+  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
+  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s",
+                aiodb_future_errmsg(g));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
+  ms = aiodb_test_now_ms() - t0;
+  ck_assert_msg(ms >= 1500 && ms < 8000, "the connect gave up at %.0f ms", ms);
+  closing = aiodb_close(db);
+  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ck_assert(aiodb_test_now_ms() - t0 < 1000);
+  aiodb_future_free(closing);
+  aiodb_future_free(f);
+  aiodb_future_free(g);
+  aiodb_test_silent_stop(&srv);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* DEPENDS ON THE CORE: aiodb_db_free gives up on a stuck call after
+ * close_timeout_ms (lib/db.c), which makes the connect's abandon fd fire.
+ * With the default connect_timeout (10 s) still running, aiodb_db_free
+ * returns well before it. */
+START_TEST(pg_silent_server_abandoned_at_free) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, &srv, "close_timeout_ms=300");
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 300), 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "postgres: aiodb_db_free abandoned a silent connect in %.0f ms\n", ms);
+  ck_assert_msg(ms < 5000, "aiodb_db_free took %.0f ms", ms);
+  aiodb_future_free(f);
+  aiodb_test_silent_stop(&srv);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+typedef struct net_probe {
+  int keepalive, idle, interval, count;
+  unsigned user_timeout;
+  char connect_timeout[16];
+} net_probe;
+
+static int get_int(int fd, int level, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
+  return v;
+}
+
+static int net_settings(void *native, void *ud) {
+  net_probe *p = ud;
+  int fd = PQsocket(native);
+  PQconninfoOption *o, *all = PQconninfo(native);
+  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
+  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
+  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
+  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
+  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+  p->connect_timeout[0] = '\0';
+  for (o = all; o && o->keyword; o++)
+    if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+      snprintf(p->connect_timeout, sizeof p->connect_timeout, "%s", o->val);
+  PQconninfoFree(all);
+  return 0;
+}
+
+/* Over TCP a connection finds a dead peer in about two minutes, idle or
+ * not, and a connect gives up after 10 s, unless the URL says otherwise. */
+START_TEST(pg_network_defaults) {
+  aiodb_db *db = pg_open("tcp_url", NULL);
+  net_probe p;
+  aiodb_error err;
+
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
+  ck_assert_int_eq(p.keepalive, 1);
+  ck_assert_int_eq(p.idle, 60);
+  ck_assert_int_eq(p.interval, 10);
+  ck_assert_int_eq(p.count, 6);
+  ck_assert_uint_eq(p.user_timeout, 120000);
+  ck_assert_str_eq(p.connect_timeout, "10");
+  aiodb_db_free(db);
+
+  db = pg_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
+  ck_assert_int_eq(p.idle, 30);
+  ck_assert_int_eq(p.interval, 10);
+  ck_assert_int_eq(p.count, 3);
+  ck_assert_uint_eq(p.user_timeout, 0);
+  ck_assert_str_eq(p.connect_timeout, "4");
+  aiodb_db_free(db);
+
+  ck_assert_ptr_null(aiodb_open("postgresql://h/db?connect_timeout=soon", NULL, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "connect_timeout"));
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -1082,5 +1430,11 @@ Suite *aiodb_suite_postgres(void) {
     suite_add_tcase(s, big);
   }
   AIODB_TCASE(s, pg_commit_of_an_aborted_transaction_fails);
+  AIODB_TCASE(s, pg_cancel_never_blocks_the_caller);
+  AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);
+  AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
+  AIODB_TCASE(s, pg_silent_server_connect_timeout);
+  AIODB_TCASE(s, pg_silent_server_abandoned_at_free); /* needs the core's close_timeout_ms */
+  AIODB_TCASE(s, pg_network_defaults);
   return s;
 }

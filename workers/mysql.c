@@ -8,9 +8,19 @@
  *
  * Cancel and deadlines send `KILL QUERY <id>` over a side connection, from a
  * thread of the db's own so that aiodb_future_cancel never waits on the
- * network. */
+ * network.
+ *
+ * Connections open through the client library's non-blocking API
+ * (MYSQL_OPT_NONBLOCK, mysql_real_connect_start/_cont), waiting in poll() on
+ * the socket and on the core's abandon fd, so that aiodb_db_free can give up
+ * on a server that never answers; everything after the connect uses the
+ * ordinary blocking calls, which the library allows on the same MYSQL. */
+#include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <strings.h>
 #include <mysql.h>
@@ -21,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "driver.h"
 #include "url.h"
@@ -46,17 +58,23 @@ typedef struct my_cfg {
   unsigned port;
   unsigned connect_timeout, read_timeout, write_timeout;
   int ssl_mode;
+  /* TCP keepalives (idle, interval, count: 0 the system's) and
+   * TCP_USER_TIMEOUT (ms, 0 the system's), set on the socket. */
+  int keepalives;
+  unsigned keepalives_idle, keepalives_interval, keepalives_count;
+  unsigned tcp_user_timeout;
 
   /* The side connection that sends KILL QUERY, and the thread that uses it
    * for interrupts (started at the first one). */
   pthread_mutex_t side_lock; /* the side connection */
   MYSQL *side;
   pthread_mutex_t kill_lock; /* the requests and the thread's state */
-  pthread_cond_t kill_cv;
+  pthread_cond_t kill_cv;    /* on CLOCK_MONOTONIC */
   kill_req *reqs;
   size_t nreqs, reqs_cap;
   pthread_t killer;
-  int killer_started, stopping;
+  int killer_started, stopping, exited;
+  int detached; /* free_config gave up waiting: the killer frees this */
 } my_cfg;
 
 /* One output column: how it is bound and read. */
@@ -189,16 +207,7 @@ static void scrub_free(char *s) {
   aiodb__free(s);
 }
 
-static void my_free_config(void *p) {
-  my_cfg *c = p;
-  if (c == NULL) return;
-  if (c->killer_started) {
-    pthread_mutex_lock(&c->kill_lock);
-    c->stopping = 1;
-    pthread_cond_signal(&c->kill_cv);
-    pthread_mutex_unlock(&c->kill_lock);
-    pthread_join(c->killer, NULL);
-  }
+static void cfg_destroy(my_cfg *c) {
   if (c->side) mysql_close(c->side);
   pthread_mutex_destroy(&c->side_lock);
   pthread_mutex_destroy(&c->kill_lock);
@@ -220,6 +229,15 @@ static void my_free_config(void *p) {
   aiodb__free(c->ssl_crlpath);
   aiodb__free(c->tls_version);
   aiodb__free(c);
+}
+
+static int killer_stop(my_cfg *c);
+
+static void my_free_config(void *p) {
+  my_cfg *c = p;
+  if (c == NULL) return;
+  if (killer_stop(c)) return; /* still in a kill: the killer frees c */
+  cfg_destroy(c);
 }
 
 /* Sets *dst to a copy of value (replacing an earlier one). */
@@ -290,6 +308,22 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
       c->read_timeout = (unsigned)n;
     else
       c->write_timeout = (unsigned)n;
+  } else if (strcmp(kv->key, "keepalives") == 0) {
+    if ((rc = aiodb__parse_bool(kv->key, kv->value, &b, err)) != 0) return rc;
+    c->keepalives = b;
+  } else if (strcmp(kv->key, "keepalives_idle") == 0 ||
+             strcmp(kv->key, "keepalives_interval") == 0) {
+    if ((rc = aiodb__parse_uint(kv->key, kv->value, 0, 32767, &n, err)) != 0) return rc;
+    if (strcmp(kv->key, "keepalives_idle") == 0)
+      c->keepalives_idle = (unsigned)n;
+    else
+      c->keepalives_interval = (unsigned)n;
+  } else if (strcmp(kv->key, "keepalives_count") == 0) {
+    if ((rc = aiodb__parse_uint(kv->key, kv->value, 0, 127, &n, err)) != 0) return rc;
+    c->keepalives_count = (unsigned)n;
+  } else if (strcmp(kv->key, "tcp_user_timeout") == 0) {
+    if ((rc = aiodb__parse_uint(kv->key, kv->value, 0, INT_MAX, &n, err)) != 0) return rc;
+    c->tcp_user_timeout = (unsigned)n;
   } else if (strcmp(kv->key, "ssl_mode") == 0 || strcmp(kv->key, "sslmode") == 0) {
     if ((c->ssl_mode = parse_ssl_mode(kv->value)) == SSL_UNSET)
       return aiodb__error_set(err, AIODB_EINVAL,
@@ -314,6 +348,7 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
 static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
+  pthread_condattr_t attr;
   my_cfg *c;
   size_t i;
   int rc = 0;
@@ -327,7 +362,18 @@ static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
   if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
   pthread_mutex_init(&c->side_lock, NULL);
   pthread_mutex_init(&c->kill_lock, NULL);
-  pthread_cond_init(&c->kill_cv, NULL);
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&c->kill_cv, &attr);
+  pthread_condattr_destroy(&attr);
+  /* Unless the URL says otherwise: the network defaults of the PostgreSQL
+   * driver (workers/postgres.c says why). */
+  c->connect_timeout = 10;
+  c->keepalives = 1;
+  c->keepalives_idle = 60;
+  c->keepalives_interval = 10;
+  c->keepalives_count = 6;
+  c->tcp_user_timeout = 120000;
   if ((url->host && set_str(&c->host, url->host)) ||
       (url->user && set_str(&c->user, url->user)) ||
       (url->password && set_str(&c->password, url->password)) ||
@@ -362,21 +408,33 @@ fail:
 
 /* ---- connections ---- */
 
-static int set_options(MYSQL *m, const my_cfg *cfg) {
+/* The side connection's KILL QUERY must not hang on a server that stopped
+ * answering: it always has timeouts, of its own when the URL sets none. */
+#define SIDE_TIMEOUT 10
+
+static int set_options(MYSQL *m, const my_cfg *cfg, int side) {
   my_bool off = 0, on = 1;
-  unsigned zero = 0;
+  unsigned zero = 0, side_timeout = SIDE_TIMEOUT;
   int rc = 0;
   rc |= mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
   rc |= mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, cfg->charset);
   /* LOAD DATA LOCAL lets the server read the client's files: off. */
   rc |= mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &zero);
   rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "aiodb");
-  if (cfg->connect_timeout)
-    rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &cfg->connect_timeout);
-  if (cfg->read_timeout)
-    rc |= mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &cfg->read_timeout);
-  if (cfg->write_timeout)
-    rc |= mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &cfg->write_timeout);
+  /* The connect goes through the non-blocking API: see connect_wait. */
+  rc |= mysql_optionsv(m, MYSQL_OPT_NONBLOCK, (void *)NULL);
+  if (cfg->connect_timeout || side)
+    rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT,
+                         cfg->connect_timeout ? &cfg->connect_timeout : &side_timeout);
+  if (side) {
+    rc |= mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &side_timeout);
+    rc |= mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &side_timeout);
+  } else {
+    if (cfg->read_timeout)
+      rc |= mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &cfg->read_timeout);
+    if (cfg->write_timeout)
+      rc |= mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &cfg->write_timeout);
+  }
   if (cfg->init_command) rc |= mysql_optionsv(m, MYSQL_INIT_COMMAND, cfg->init_command);
   if (cfg->ssl_mode == SSL_DISABLED) return rc;
   if (cfg->ssl_mode != SSL_UNSET || cfg->ssl_ca || cfg->ssl_capath ||
@@ -392,27 +450,117 @@ static int set_options(MYSQL *m, const my_cfg *cfg) {
   return rc;
 }
 
-/* Opens a MYSQL* for cfg, or fills e. */
-static int open_mysql(const my_cfg *cfg, MYSQL **out, aiodb__err *e) {
-  MYSQL *m = mysql_init(NULL);
+/* Runs mysql_real_connect_start's connect (status: what it waits for) to
+ * its end: waits in poll() on the socket, for the time the library asks
+ * (its connect_timeout, for each wait), and on the core's abandon fd. Once
+ * that fires, every wait is answered with MYSQL_WAIT_TIMEOUT, which makes
+ * the library fail the connect at once, and *abandoned is set (*expired
+ * when the last wait ran out of time instead). share: the
+ * socket is the core's to shut down (never for the side connection), but
+ * only while we wait: the library may close it and open another. */
+static MYSQL *connect_wait(MYSQL *m, MYSQL *ret, int status, int share,
+                           int *abandoned, int *expired) {
+  struct pollfd p[2];
+  p[1].fd = aiodb__conn_abandon_fd();
+  p[1].events = POLLIN;
+  while (status != 0) {
+    int ms = -1, n, ev = 0;
+    p[0].fd = (int)mysql_get_socket(m);
+    p[0].events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+                          (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+                          (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+    p[0].revents = p[1].revents = 0;
+    if (status & MYSQL_WAIT_TIMEOUT) ms = (int)mysql_get_timeout_value_ms(m);
+    if (*abandoned || p[0].fd < 0) {
+      n = 0;
+    } else {
+      if (share) aiodb__conn_socket(p[0].fd);
+      n = poll(p, 2, ms);
+      if (share) aiodb__conn_socket(-1);
+      if (n < 0 && errno == EINTR) continue;
+      if (p[1].fd >= 0 && p[1].revents != 0) *abandoned = 1;
+    }
+    if (n > 0 && !*abandoned) {
+      if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_READ;
+      if (p[0].revents & (POLLOUT | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_WRITE;
+      if (p[0].revents & POLLPRI) ev |= MYSQL_WAIT_EXCEPT;
+      ev &= status;
+    }
+    if (ev == 0) ev = MYSQL_WAIT_TIMEOUT;
+    *expired = ev == MYSQL_WAIT_TIMEOUT && !*abandoned;
+    status = mysql_real_connect_cont(&ret, m, ev);
+  }
+  return ret;
+}
+
+/* Keepalives and TCP_USER_TIMEOUT on a TCP socket (the client library has
+ * no option for them). A refusal leaves the system's values. */
+static void set_keepalives(MYSQL *m, const my_cfg *cfg) {
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  int fd = (int)mysql_get_socket(m), v;
+  if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) != 0 ||
+      (sa.ss_family != AF_INET && sa.ss_family != AF_INET6))
+    return;
+  v = cfg->keepalives;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v);
+  if (cfg->keepalives && cfg->keepalives_idle) {
+    v = (int)cfg->keepalives_idle;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
+  }
+  if (cfg->keepalives && cfg->keepalives_interval) {
+    v = (int)cfg->keepalives_interval;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
+  }
+  if (cfg->keepalives && cfg->keepalives_count) {
+    v = (int)cfg->keepalives_count;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
+  }
+  v = (int)cfg->tcp_user_timeout;
+  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
+}
+
+/* Opens a MYSQL* for cfg (side: the killer's side connection), or fills
+ * e. */
+static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
+  MYSQL *m = mysql_init(NULL), *ret = NULL;
   const char *host = cfg->host;
+  int status, abandoned = 0, expired = 0;
   if (m == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  if (set_options(m, cfg) != 0) {
+  if (set_options(m, cfg, side) != 0) {
     mysql_close(m);
     return aiodb__err_set(e, AIODB_EINVAL,
                           "the MariaDB client library refused an option");
   }
   if (cfg->unix_socket && host == NULL) host = "localhost";
-  if (mysql_real_connect(m, host, cfg->user, cfg->password, cfg->database,
-                         cfg->port, cfg->unix_socket,
-                         CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS |
-                             CLIENT_MULTI_RESULTS) == NULL) {
-    fill_err(e, cfg, mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+  status = mysql_real_connect_start(&ret, m, host, cfg->user, cfg->password,
+                                    cfg->database, cfg->port, cfg->unix_socket,
+                                    CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS |
+                                        CLIENT_MULTI_RESULTS);
+  if (connect_wait(m, ret, status, !side, &abandoned, &expired) == NULL) {
+    if (abandoned) {
+      aiodb__err_set(e, AIODB_ECONNLOST,
+                     "the connection attempt was abandoned: the database is "
+                     "being freed");
+      snprintf(e->sqlstate, sizeof e->sqlstate, "08S01");
+      mysql_close(m);
+      return e->code;
+    }
+    if (expired) {
+      char msg[sizeof e->message];
+      snprintf(msg, sizeof msg, "timeout expired (connect_timeout=%u): %s",
+               side && !cfg->connect_timeout ? SIDE_TIMEOUT : cfg->connect_timeout,
+               mysql_error(m));
+      fill_err(e, cfg, mysql_errno(m), mysql_sqlstate(m), msg);
+    } else {
+      fill_err(e, cfg, mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+    }
     e->code = AIODB_ECONNECT;
     if (e->sqlstate[0] == '\0') snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
     mysql_close(m);
     return e->code;
   }
+  set_keepalives(m, cfg);
   /* Some client versions go on in clear text when the server offers no
    * TLS, even with SSL_ENFORCE set: check what was had. */
   if (cfg->ssl_mode >= SSL_REQUIRED && mysql_get_ssl_cipher(m) == NULL) {
@@ -432,7 +580,7 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
   my_cfg *cfg = cfgp;
   my_conn *c;
   MYSQL *m;
-  int rc = open_mysql(cfg, &m, e);
+  int rc = open_mysql(cfg, &m, 0, e);
   if (rc != 0) return rc;
   c = aiodb__calloc(1, sizeof *c);
   if (c != NULL && statement_cache > 0) {
@@ -451,6 +599,7 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
   c->my = m;
   c->cfg = cfg;
   c->thread_id = mysql_thread_id(m);
+  aiodb__conn_socket((int)mysql_get_socket(m));
   *native = c;
   return 0;
 }
@@ -480,6 +629,7 @@ static void my_disconnect(void *native) {
   for (k = 0; k < c->n; k++) stmt_free(c->cache[k]);
   aiodb__free(c->cache);
   aiodb__free(c->in);
+  aiodb__conn_socket(-1);
   mysql_close(c->my);
   aiodb__free(c);
 }
@@ -508,7 +658,7 @@ static void side_kill(my_cfg *cfg, unsigned long id) {
   snprintf(sql, sizeof sql, "KILL QUERY %lu", id);
   pthread_mutex_lock(&cfg->side_lock);
   for (attempt = 0; attempt < 2; attempt++) {
-    if (cfg->side == NULL && open_mysql(cfg, &cfg->side, &e) != 0) break;
+    if (cfg->side == NULL && open_mysql(cfg, &cfg->side, 1, &e) != 0) break;
     if (mysql_real_query(cfg->side, sql, strlen(sql)) == 0) break;
     /* ER_NO_SUCH_THREAD: the connection is gone; nothing to stop. */
     if (mysql_errno(cfg->side) == ER_NO_SUCH_THREAD) break;
@@ -520,6 +670,7 @@ static void side_kill(my_cfg *cfg, unsigned long id) {
 
 static void *killer_main(void *arg) {
   my_cfg *cfg = arg;
+  int own;
   mysql_thread_init();
 #if defined(__linux__)
   pthread_setname_np(pthread_self(), "aiodb-kill");
@@ -543,9 +694,50 @@ static void *killer_main(void *arg) {
     side_kill(cfg, id);
     pthread_mutex_lock(&cfg->kill_lock);
   }
+  cfg->exited = 1;
+  pthread_cond_broadcast(&cfg->kill_cv);
+  own = cfg->detached;
   pthread_mutex_unlock(&cfg->kill_lock);
+  if (own) cfg_destroy(cfg);
   mysql_thread_end();
   return NULL;
+}
+
+/* free_config waits at most this long for the killer to leave a KILL in
+ * flight (the side connection's timeouts end it within SIDE_TIMEOUT per
+ * step), then leaves it the config to free when it is done. */
+#define STOP_WAIT_MS 500
+
+/* Stops the killer: joined when idle (so that no thread of ours outlives
+ * the last db); if it is in a KILL that STOP_WAIT_MS does not see end,
+ * detached with c handed over. Returns 1 in that case. */
+static int killer_stop(my_cfg *c) {
+  struct timespec ts;
+  int rc = 0;
+  pthread_mutex_lock(&c->kill_lock);
+  if (!c->killer_started) {
+    pthread_mutex_unlock(&c->kill_lock);
+    return 0;
+  }
+  c->stopping = 1;
+  pthread_cond_broadcast(&c->kill_cv);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_nsec += (long)STOP_WAIT_MS * 1000000;
+  if (ts.tv_nsec >= 1000000000) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000;
+  }
+  while (!c->exited && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&c->kill_cv, &c->kill_lock, &ts);
+  if (!c->exited) {
+    c->detached = 1;
+    pthread_mutex_unlock(&c->kill_lock);
+    pthread_detach(c->killer);
+    return 1;
+  }
+  pthread_mutex_unlock(&c->kill_lock);
+  pthread_join(c->killer, NULL);
+  return 0;
 }
 
 /* Called with the db's lock held, from any thread: must not block on the
@@ -576,7 +768,7 @@ static void my_interrupt(void *native) {
   cfg->reqs[cfg->nreqs].conn = c;
   cfg->reqs[cfg->nreqs].seq = seq;
   cfg->nreqs++;
-  pthread_cond_signal(&cfg->kill_cv);
+  pthread_cond_broadcast(&cfg->kill_cv);
   pthread_mutex_unlock(&cfg->kill_lock);
 }
 

@@ -1,16 +1,28 @@
 /* The PostgreSQL driver, through libpq: runs on the connection's worker.
  * Statements are prepared once per connection (named, LRU-cached) and run
  * with PQexecPrepared; parameters travel as text, blobs as binary; results
- * come back as text and are typed from the column OIDs. */
+ * come back as text and are typed from the column OIDs.
+ *
+ * Connections open with PQconnectStartParams/PQconnectPoll, waiting in
+ * poll() on the socket and on the core's abandon fd, so that a server that
+ * never answers holds a worker no longer than connect_timeout, and
+ * aiodb_db_free can give up on it sooner. Cancel requests (PQcancel, which
+ * blocks on a network round trip) are sent from a thread of the db's own, so
+ * that aiodb_future_cancel and the deadline timer never wait on the network. */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <locale.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "driver.h"
 #include "url.h"
@@ -27,11 +39,32 @@
 
 #define MAX_PARAMS 65535
 
+/* A cancel to send: the statement of conn numbered seq (see pg_conn.seq). */
+typedef struct pg_req {
+  struct pg_conn *conn;
+  uint64_t seq;
+} pg_req;
+
 typedef struct pg_cfg {
   const char **keys;
   const char **values;
   size_t n;
   char *password; /* to scrub from messages */
+
+  /* The canceller: a thread that sends the cancel requests, started at the
+   * first. lock guards what follows; cv signals a request, the end of a
+   * cancel in flight, and the thread's exit. Lock order: the db's lock, then
+   * this one (interrupts are posted under the db's lock). */
+  pthread_mutex_t lock;
+  pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+  pg_req *reqs;
+  size_t nreqs, reqs_cap;
+  struct pg_conn *busy; /* whose cancel is in flight; NULL if it disconnected */
+  PGcancel *orphan;     /* that cancel's PGcancel once its connection
+                           went: the canceller frees it */
+  pthread_t thread;
+  int started, stopping, exited;
+  int detached;      /* free_config gave up waiting: the thread frees this */
 } pg_cfg;
 
 typedef struct pg_entry {
@@ -47,7 +80,14 @@ typedef struct pg_entry {
 typedef struct pg_conn {
   PGconn *pg;
   PGcancel *cancel;
-  const pg_cfg *cfg;
+  pg_cfg *cfg;
+  /* Statement boundaries, for cancel: odd while one runs. cancelling is
+   * the seq whose cancel is in flight (0: none), set and cleared by the
+   * canceller under cfg->lock; waited is the last one the worker waited
+   * for, so that a cancel stuck on a silent server holds it up once. */
+  _Atomic uint64_t seq;
+  _Atomic uint64_t cancelling;
+  uint64_t waited;
   pg_entry *cache;
   unsigned cap, n;
   uint64_t tick;
@@ -81,10 +121,8 @@ static int known_option(const PQconninfoOption *opts, const char *key) {
   return 0;
 }
 
-static void pg_free_config(void *p) {
-  pg_cfg *c = p;
+static void cfg_destroy(pg_cfg *c) {
   size_t i;
-  if (c == NULL) return;
   for (i = 0; i < c->n; i++) {
     aiodb__free((char *)c->keys[i]);
     aiodb__free((char *)c->values[i]);
@@ -95,7 +133,20 @@ static void pg_free_config(void *p) {
     memset(c->password, 0, strlen(c->password));
     aiodb__free(c->password);
   }
+  PQfreeCancel(c->orphan);
+  aiodb__free(c->reqs);
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->cv);
   aiodb__free(c);
+}
+
+static int canceller_stop(pg_cfg *c);
+
+static void pg_free_config(void *p) {
+  pg_cfg *c = p;
+  if (c == NULL) return;
+  if (canceller_stop(c)) return; /* still in a cancel: the thread frees c */
+  cfg_destroy(c);
 }
 
 static int cfg_add(pg_cfg *c, const char *key, const char *value) {
@@ -110,18 +161,60 @@ static int cfg_add(pg_cfg *c, const char *key, const char *value) {
   return 0;
 }
 
+/* Network defaults a serious client wants and libpq does not have (it
+ * waits for a connection forever and leaves keepalives to the system's two
+ * hours): give up a connect after 10 s, and find a peer that is gone within
+ * about two minutes, idle (a probe after 60 s, then every 10 s, 6 unanswered
+ * ones: 120 s) or with data in flight (unacknowledged for 120 s). A long
+ * statement is not cut short: the server's kernel answers the probes. */
+static const char *const net_defaults[][2] = {
+    {"connect_timeout", "10"},   {"keepalives_idle", "60"},
+    {"keepalives_interval", "10"}, {"keepalives_count", "6"},
+    {"tcp_user_timeout", "120000"},
+};
+
+/* libpq's default value of key (from the environment, or a service file
+ * PGSERVICE names), or NULL. */
+static const char *default_of(const PQconninfoOption *opts, const char *key) {
+  const PQconninfoOption *o;
+  for (o = opts; o != NULL && o->keyword != NULL; o++)
+    if (strcmp(o->keyword, key) == 0) return o->val;
+  return NULL;
+}
+
+/* connect_timeout as libpq reads it (a decimal integer, spaces around
+ * allowed): seconds, at least 2 when positive; 0: no limit; -1: malformed. */
+static int parse_timeout(const char *v) {
+  char *end;
+  long n;
+  if (v == NULL) return 0;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  while (*end == ' ' || *end == '\t' || *end == '\n') end++;
+  if (end == v || *end != '\0' || errno != 0 || n > INT_MAX / 1000) return -1;
+  if (n <= 0) return 0;
+  return n < 2 ? 2 : (int)n;
+}
+
 static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
   pg_cfg *c;
   PQconninfoOption *known = NULL;
+  pthread_condattr_t attr;
+  const char *v;
   char port[16];
-  size_t i, max = url->nquery + 8;
+  size_t i, max = url->nquery + 16;
   int rc = 0;
   (void)opts;
 
   c = aiodb__calloc(1, sizeof *c);
   if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&c->cv, &attr);
+  pthread_condattr_destroy(&attr);
   c->keys = aiodb__calloc(max, sizeof *c->keys);
   c->values = aiodb__calloc(max, sizeof *c->values);
   if (c->keys == NULL || c->values == NULL) goto oom;
@@ -152,6 +245,22 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
       goto oom;
     if (cfg_add(c, kv->key, kv->value)) goto oom;
     kv->used = 1;
+  }
+  if ((v = aiodb__url_opt(url, "connect_timeout")) != NULL && parse_timeout(v) < 0) {
+    rc = aiodb__error_set(err, AIODB_EINVAL,
+                          "option 'connect_timeout': expected a whole number of "
+                          "seconds");
+    goto fail;
+  }
+  /* Our defaults, for what neither the URL nor libpq's environment says
+   * (none with a service file, which may say it too). */
+  if (aiodb__url_opt(url, "service") == NULL && default_of(known, "service") == NULL) {
+    for (i = 0; i < sizeof net_defaults / sizeof net_defaults[0]; i++) {
+      const char *key = net_defaults[i][0];
+      if (aiodb__url_opt(url, key) == NULL && default_of(known, key) == NULL &&
+          cfg_add(c, key, net_defaults[i][1]))
+        goto oom;
+    }
   }
   PQconninfoFree(known);
   known = NULL;
@@ -340,6 +449,113 @@ static int pin_float_digits(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
   return e->code;
 }
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The attempt libpq is on: host, port and address. It moves to the next
+ * address or host of a list on its own. */
+static void attempt_of(PGconn *pg, char *buf, size_t n) {
+  const char *h = PQhost(pg), *p = PQport(pg), *a = PQhostaddr(pg);
+  snprintf(buf, n, "%s\n%s\n%s", h ? h : "", p ? p : "", a ? a : "");
+}
+
+/* The connect_timeout in force (from the URL, our default, the
+ * environment or a service file), as parse_timeout reads it. */
+static int timeout_of(PGconn *pg) {
+  PQconninfoOption *opts = PQconninfo(pg);
+  int t = parse_timeout(default_of(opts, "connect_timeout"));
+  PQconninfoFree(opts);
+  return t;
+}
+
+static int connect_error(aiodb__err *e, const pg_cfg *cfg, int code,
+                         const char *msg) {
+  memset(e, 0, sizeof *e);
+  e->code = code;
+  set_message(e, cfg, msg);
+  snprintf(e->sqlstate, sizeof e->sqlstate, code == AIODB_ECONNLOST ? "08006" : "08001");
+  return code;
+}
+
+/* Drives PQconnectPoll to its end, waiting in poll() on the socket (read
+ * anew each round: each address has its own) and on the core's abandon fd.
+ * connect_timeout counts for each address, as in libpq's own wait; when it
+ * passes, the attempt's socket is shut down, so that libpq fails it (and
+ * moves on to the next address, if the TCP connect was still under way).
+ * The socket is the core's to shut down only while we wait on it: inside
+ * PQconnectPoll libpq may close it. Returns 0 once connected, or fills e. */
+static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  int timeout = timeout_of(pg), expired = 0;
+  int64_t deadline = 0;
+  char attempt[512] = "", at[512], msg[700];
+  struct pollfd p[2];
+
+  if (timeout < 0)
+    return connect_error(e, cfg, AIODB_ECONNECT,
+                         "invalid integer value for connection option "
+                         "\"connect_timeout\"");
+  p[1].fd = aiodb__conn_abandon_fd();
+  p[1].events = POLLIN;
+  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+    int ms = -1, n;
+    p[0].fd = PQsocket(pg);
+    if (p[0].fd < 0) break;
+    p[0].events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    attempt_of(pg, at, sizeof at);
+    if (strcmp(at, attempt) != 0) {
+      memcpy(attempt, at, sizeof attempt);
+      deadline = now_ms() + (int64_t)timeout * 1000;
+      expired = 0;
+    }
+    if (timeout > 0) {
+      int64_t left = deadline - now_ms();
+      ms = left > 0 ? (int)left : 0;
+      if (ms == 0) {
+        expired = 1;
+        shutdown(p[0].fd, SHUT_RDWR);
+      }
+    }
+    aiodb__conn_socket(p[0].fd);
+    n = poll(p, 2, ms);
+    aiodb__conn_socket(-1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      snprintf(msg, sizeof msg, "poll() failed while connecting: %s", strerror(errno));
+      return connect_error(e, cfg, AIODB_ECONNECT, msg);
+    }
+    if (p[1].fd >= 0 && p[1].revents != 0)
+      return connect_error(e, cfg, AIODB_ECONNLOST,
+                           "the connection attempt was abandoned: the database "
+                           "is being freed");
+    if (n == 0 && !expired) continue; /* shut down on the next round */
+    st = PQconnectPoll(pg);
+  }
+  if (st == PGRES_POLLING_OK) return 0;
+  if (!expired) return connect_error(e, cfg, AIODB_ECONNECT, PQerrorMessage(pg));
+  {
+    /* libpq would blame the shut-down socket: say what happened. */
+    char *port = strchr(attempt, '\n'), *addr;
+    if (port != NULL) *port++ = '\0';
+    addr = port ? strchr(port, '\n') : NULL;
+    if (addr != NULL) *addr = '\0';
+    if (attempt[0] == '/')
+      snprintf(msg, sizeof msg,
+               "connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout "
+               "expired (connect_timeout=%d)",
+               attempt, port ? port : "", timeout);
+    else
+      snprintf(msg, sizeof msg,
+               "connection to server at \"%s\", port %s failed: timeout expired "
+               "(connect_timeout=%d)",
+               attempt, port ? port : "", timeout);
+  }
+  return connect_error(e, cfg, AIODB_ECONNECT, msg);
+}
+
 static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   pg_cfg *cfg = cfgp;
@@ -347,13 +563,14 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
   PGconn *pg;
 
   /* keys and values end in NULL: calloc'd with room to spare. */
-  pg = PQconnectdbParams(cfg->keys, cfg->values, 0);
+  pg = PQconnectStartParams(cfg->keys, cfg->values, 0);
   if (pg == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  if (PQstatus(pg) != CONNECTION_OK) {
-    memset(e, 0, sizeof *e);
-    e->code = AIODB_ECONNECT;
-    set_message(e, cfg, PQerrorMessage(pg));
-    snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+  if (PQstatus(pg) == CONNECTION_BAD) {
+    connect_error(e, cfg, AIODB_ECONNECT, PQerrorMessage(pg));
+    PQfinish(pg);
+    return e->code;
+  }
+  if (connect_wait(pg, cfg, e) != 0) {
     PQfinish(pg);
     return e->code;
   }
@@ -381,16 +598,33 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
   PQsetNoticeProcessor(pg, quiet_notice, NULL);
   c->pg = pg;
   c->cfg = cfg;
+  aiodb__conn_socket(PQsocket(pg));
   *native = c;
   return 0;
 }
 
 static void pg_disconnect(void *native) {
   pg_conn *c = native;
+  pg_cfg *cfg = c->cfg;
+  size_t k, j;
   unsigned i;
+  /* No cancel may outlive the connection it names: queued ones go, and
+   * one in flight takes its PGcancel along, for the canceller to free (it
+   * is never waited for: the server may not answer it). */
+  pthread_mutex_lock(&cfg->lock);
+  for (k = j = 0; k < cfg->nreqs; k++)
+    if (cfg->reqs[k].conn != c) cfg->reqs[j++] = cfg->reqs[k];
+  cfg->nreqs = j;
+  if (cfg->busy == c) {
+    cfg->busy = NULL;
+    cfg->orphan = c->cancel;
+    c->cancel = NULL;
+  }
+  pthread_mutex_unlock(&cfg->lock);
   for (i = 0; i < c->n; i++) aiodb__free(c->cache[i].key);
   aiodb__free(c->cache);
   PQfreeCancel(c->cancel);
+  aiodb__conn_socket(-1);
   PQfinish(c->pg);
   aiodb__free(c->values);
   aiodb__free(c->lengths);
@@ -403,10 +637,187 @@ static void pg_disconnect(void *native) {
 
 static void *pg_handle(void *native) { return ((pg_conn *)native)->pg; }
 
+/* ---- cancel: PQcancel waits for the server's answer, with no time limit
+ * of its own (keepalives and tcp_user_timeout end it only when the host is
+ * gone, not when the server hangs). It runs on the canceller, never under a
+ * lock of the core. ---- */
+
+/* A worker waits at most this long for a cancel in flight: before its next
+ * statement (which the cancel could stop instead), and in cursor_close. */
+#define CANCEL_WAIT_MS 3000
+/* free_config waits at most this long for the canceller to leave a cancel
+ * in flight, then leaves it the config to free when PQcancel returns. */
+#define STOP_WAIT_MS 500
+
+static void deadline_in(struct timespec *ts, int ms) {
+  clock_gettime(CLOCK_MONOTONIC, ts);
+  ts->tv_sec += ms / 1000;
+  ts->tv_nsec += (long)(ms % 1000) * 1000000;
+  if (ts->tv_nsec >= 1000000000) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000;
+  }
+}
+
+static void *canceller_main(void *arg) {
+  pg_cfg *cfg = arg;
+  char buf[256];
+  int own;
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "aiodb-cancel");
+#endif
+  pthread_mutex_lock(&cfg->lock);
+  while (!cfg->stopping) {
+    pg_req r;
+    PGcancel *pc;
+    if (cfg->nreqs == 0) {
+      pthread_cond_wait(&cfg->cv, &cfg->lock);
+      continue;
+    }
+    r = cfg->reqs[0];
+    memmove(cfg->reqs, cfg->reqs + 1, --cfg->nreqs * sizeof *cfg->reqs);
+    /* Still that statement? (A disconnect removes its requests first, under
+     * this lock, so r.conn is alive here.) cancelling is set before seq is
+     * read, and the worker bumps seq before reading cancelling: either we
+     * see the statement has ended, or its worker sees the cancel in flight
+     * and waits for it before its next statement. */
+    atomic_store(&r.conn->cancelling, r.seq);
+    if (atomic_load(&r.conn->seq) != r.seq) {
+      atomic_store(&r.conn->cancelling, 0);
+      pthread_cond_broadcast(&cfg->cv);
+      continue;
+    }
+    cfg->busy = r.conn;
+    pc = r.conn->cancel;
+    pthread_mutex_unlock(&cfg->lock);
+    PQcancel(pc, buf, sizeof buf);
+    pthread_mutex_lock(&cfg->lock);
+    if (cfg->busy == r.conn) {
+      atomic_store(&r.conn->cancelling, 0);
+      cfg->busy = NULL;
+    } else { /* disconnected meanwhile: pc is ours */
+      PQfreeCancel(cfg->orphan);
+      cfg->orphan = NULL;
+    }
+    pthread_cond_broadcast(&cfg->cv);
+  }
+  cfg->exited = 1;
+  pthread_cond_broadcast(&cfg->cv);
+  own = cfg->detached;
+  pthread_mutex_unlock(&cfg->lock);
+  if (own) cfg_destroy(cfg);
+  return NULL;
+}
+
+/* Stops the canceller: joined when idle (so that no thread of ours
+ * outlives the last db); if it is in a cancel that STOP_WAIT_MS does not
+ * see end, detached with cfg handed over. Returns 1 in that case. */
+static int canceller_stop(pg_cfg *c) {
+  struct timespec ts;
+  int rc = 0;
+  pthread_mutex_lock(&c->lock);
+  if (!c->started) {
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+  }
+  c->stopping = 1;
+  pthread_cond_broadcast(&c->cv);
+  deadline_in(&ts, STOP_WAIT_MS);
+  while (!c->exited && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->lock, &ts);
+  if (!c->exited) {
+    c->detached = 1;
+    pthread_mutex_unlock(&c->lock);
+    pthread_detach(c->thread);
+    return 1;
+  }
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  return 0;
+}
+
+/* Is a cancel of c's statement seq queued or in flight? Called locked. */
+static int cancel_pending_locked(const pg_cfg *cfg, const pg_conn *c, uint64_t seq) {
+  size_t i;
+  if (cfg->busy == c && atomic_load(&c->cancelling) == seq) return 1;
+  for (i = 0; i < cfg->nreqs; i++)
+    if (cfg->reqs[i].conn == c && cfg->reqs[i].seq == seq) return 1;
+  return 0;
+}
+
+/* Queues a cancel of c's statement seq for the canceller, starting it at
+ * the first. Never blocks on the network. Returns 0, or -1 when it could
+ * not (no thread, no memory): nothing is sent then. */
+static int post_cancel(pg_conn *c, uint64_t seq) {
+  pg_cfg *cfg = c->cfg;
+  pthread_mutex_lock(&cfg->lock);
+  if (cancel_pending_locked(cfg, c, seq)) {
+    pthread_mutex_unlock(&cfg->lock);
+    return 0;
+  }
+  if (!cfg->started) {
+    if (pthread_create(&cfg->thread, NULL, canceller_main, cfg) != 0) {
+      pthread_mutex_unlock(&cfg->lock);
+      return -1;
+    }
+    cfg->started = 1;
+  }
+  if (cfg->nreqs == cfg->reqs_cap) {
+    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
+    pg_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
+    if (r == NULL) {
+      pthread_mutex_unlock(&cfg->lock);
+      return -1;
+    }
+    cfg->reqs = r;
+    cfg->reqs_cap = cap;
+  }
+  cfg->reqs[cfg->nreqs].conn = c;
+  cfg->reqs[cfg->nreqs].seq = seq;
+  cfg->nreqs++;
+  pthread_cond_broadcast(&cfg->cv);
+  pthread_mutex_unlock(&cfg->lock);
+  return 0;
+}
+
+/* On c's worker: waits at most ms until no cancel of statement seq is
+ * queued or in flight. Returns 0, or -1 if one still is. */
+static int wait_cancel(pg_conn *c, uint64_t seq, int ms) {
+  pg_cfg *cfg = c->cfg;
+  struct timespec ts;
+  int rc = 0, pending;
+  deadline_in(&ts, ms);
+  pthread_mutex_lock(&cfg->lock);
+  while ((pending = cancel_pending_locked(cfg, c, seq)) && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&cfg->cv, &cfg->lock, &ts);
+  pthread_mutex_unlock(&cfg->lock);
+  c->waited = seq;
+  return pending ? -1 : 0;
+}
+
+/* Before anything is sent: a cancel of an earlier statement still in
+ * flight would stop it instead, so it is let land first, for CANCEL_WAIT_MS
+ * at most (and once: a cancel the server never answers must not hold every
+ * statement up). */
+static void settle_cancel(pg_conn *c) {
+  uint64_t inflight = atomic_load(&c->cancelling);
+  if (inflight != 0 && inflight != c->waited) wait_cancel(c, inflight, CANCEL_WAIT_MS);
+}
+
+/* Statement boundaries: pg_interrupt only cancels while seq is odd, and
+ * the canceller only while seq is still the one it was asked for. */
+static void stmt_begin(pg_conn *c) {
+  settle_cancel(c);
+  atomic_fetch_add(&c->seq, 1);
+}
+
+static void stmt_end(pg_conn *c) { atomic_fetch_add(&c->seq, 1); }
+
+/* Called by the core under the db's lock, from any thread: only posts. */
 static void pg_interrupt(void *native) {
   pg_conn *c = native;
-  char buf[256];
-  PQcancel(c->cancel, buf, sizeof buf);
+  uint64_t seq = atomic_load(&c->seq);
+  if ((seq & 1) == 0) return; /* between statements: nothing to stop */
+  post_cancel(c, seq);
 }
 
 static int pg_is_broken(void *native, const aiodb__err *e) {
@@ -1164,13 +1575,69 @@ static int pg_cursor_fetch(void *native, void *curp, size_t max_rows,
 static void pg_cursor_close(void *native, void *curp) {
   pg_conn *c = native;
   pg_cursor *cur = curp;
-  if (cur->active) {
-    char buf[256];
-    PQcancel(c->cancel, buf, sizeof buf);
+  if (cur->active && PQstatus(c->pg) == CONNECTION_OK) {
+    uint64_t seq;
+    int fd;
+    /* Rows are still coming: cancel the query, through the canceller. If
+     * the cancel has not got through in CANCEL_WAIT_MS (a server that does
+     * not answer it), the connection is given up (its socket shut down, so
+     * that the next call on it fails and it is replaced) rather than read
+     * to the end of a result that may never end. */
+    stmt_begin(c);
+    seq = atomic_load(&c->seq);
+    if ((post_cancel(c, seq) != 0 || wait_cancel(c, seq, CANCEL_WAIT_MS) != 0) &&
+        (fd = PQsocket(c->pg)) >= 0)
+      shutdown(fd, SHUT_RDWR);
+    drain(c, cur);
+    stmt_end(c);
+  } else if (cur->active) {
     drain(c, cur);
   }
   PQclear(cur->cols);
   aiodb__free(cur);
+}
+
+/* The statements the core may interrupt, between boundaries for
+ * pg_interrupt: what the driver table points to. */
+static int pg_exec_stmt(void *native, const aiodb__stmt *s, aiodb_result *res,
+                        aiodb__err *e) {
+  int rc;
+  stmt_begin(native);
+  rc = pg_exec(native, s, res, e);
+  stmt_end(native);
+  return rc;
+}
+
+static int pg_exec_many_stmt(void *native, const aiodb__stmt *s,
+                             aiodb_result *res, aiodb__err *e) {
+  int rc;
+  stmt_begin(native);
+  rc = pg_exec_many(native, s, res, e);
+  stmt_end(native);
+  return rc;
+}
+
+static int pg_cursor_fetch_stmt(void *native, void *cur, size_t max_rows,
+                                aiodb_result *res, aiodb__err *e) {
+  int rc;
+  stmt_begin(native);
+  rc = pg_cursor_fetch(native, cur, max_rows, res, e);
+  stmt_end(native);
+  return rc;
+}
+
+/* Never interrupted, but no earlier cancel may land on them either. */
+static int pg_cursor_open_settled(void *native, const aiodb__stmt *s, void **out,
+                                  aiodb__err *e) {
+  settle_cancel(native);
+  return pg_cursor_open(native, s, out, e);
+}
+
+static void pg_exec_batch_settled(void *native, const aiodb__stmt *st,
+                                  aiodb_result *const *res, aiodb__err *const *e,
+                                  size_t n, void (*done)(void *, size_t), void *ud) {
+  settle_cancel(native);
+  pg_exec_batch(native, st, res, e, n, done, ud);
 }
 
 static const char *pg_client_version(void) {
@@ -1191,10 +1658,10 @@ const aiodb__driver aiodb__driver_postgres = {
     pg_connect,
     pg_disconnect,
     pg_handle,
-    pg_exec,
-    pg_exec_many,
-    pg_cursor_open,
-    pg_cursor_fetch,
+    pg_exec_stmt,
+    pg_exec_many_stmt,
+    pg_cursor_open_settled,
+    pg_cursor_fetch_stmt,
     pg_cursor_close,
     "SELECT table_name::text AS name FROM information_schema.tables WHERE "
     "table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
@@ -1208,5 +1675,5 @@ const aiodb__driver aiodb__driver_postgres = {
     pg_is_broken,
     NULL,
     NULL,
-    pg_exec_batch,
+    pg_exec_batch_settled,
 };
