@@ -349,6 +349,47 @@ START_TEST(lifecycle_close_abandons_a_stuck_call) {
 }
 END_TEST
 
+/* A server that accepts and never answers: the connect is stuck (with
+ * the default connect_timeout of 10 s still running), a statement's
+ * deadline fails it on time, and aiodb_db_free abandons the connect after
+ * close_timeout_ms instead of waiting for the timeout. */
+static void free_abandons_silent_connect(const char *scheme) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  snprintf(url, sizeof url, "%s://aiodb:pw@127.0.0.1:%u/aiodb?close_timeout_ms=300",
+           scheme, srv.port);
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 300), 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "%s: aiodb_db_free abandoned a silent connect in %.0f ms\n",
+          scheme, ms);
+  ck_assert_msg(ms < 5000, "%s: aiodb_db_free took %.0f ms", scheme, ms);
+  aiodb_future_free(f);
+  aiodb_test_silent_stop(&srv);
+}
+
+START_TEST(lifecycle_free_abandons_a_silent_connect) {
+#ifdef AIODB_HAVE_POSTGRES
+  free_abandons_silent_connect("postgresql");
+#endif
+#ifdef AIODB_HAVE_MYSQL
+  free_abandons_silent_connect("mysql");
+#endif
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 /* ---- auto-pipelining never serializes what idle connections can run ---- */
 
 START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
@@ -389,6 +430,7 @@ Suite *aiodb_suite_lifecycle(void) {
   AIODB_TCASE(s, lifecycle_tx_on_broken_connection_is_aborted);
   AIODB_TCASE(s, lifecycle_failed_commit_keeps_native_code);
   AIODB_TCASE(s, lifecycle_close_abandons_a_stuck_call);
+  AIODB_TCASE(s, lifecycle_free_abandons_a_silent_connect);
   AIODB_TCASE(s, lifecycle_pipelining_leaves_work_to_idle_connections);
   return s;
 }

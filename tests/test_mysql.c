@@ -794,36 +794,6 @@ START_TEST(my_silent_server_connect_timeout) {
 }
 END_TEST
 
-/* DEPENDS ON THE CORE: aiodb_db_free gives up on a stuck call after
- * close_timeout_ms (lib/db.c), which makes the connect's abandon fd fire.
- * With the default connect_timeout (10 s) still running, aiodb_db_free
- * returns well before it. */
-START_TEST(my_silent_server_abandoned_at_free) {
-  aiodb_test_silent srv;
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f;
-  char url[256];
-  double t0, ms;
-
-  aiodb_test_silent_start(&srv);
-  silent_url(url, sizeof url, &srv, "close_timeout_ms=300");
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_msg(db != NULL, "%s", err.message);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_future_set_timeout(f, 300), 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  t0 = aiodb_test_now_ms();
-  aiodb_db_free(db);
-  ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "mysql: aiodb_db_free abandoned a silent connect in %.0f ms\n", ms);
-  ck_assert_msg(ms < 5000, "aiodb_db_free took %.0f ms", ms);
-  aiodb_future_free(f);
-  aiodb_test_silent_stop(&srv);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
 typedef struct net_probe {
   int keepalive, idle, interval, count;
   unsigned user_timeout, connect_timeout;
@@ -906,7 +876,6 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_query_many_and_transactions);
   AIODB_TCASE(s, my_server_restart_mid_query);
   AIODB_TCASE(s, my_silent_server_connect_timeout);
-  AIODB_TCASE(s, my_silent_server_abandoned_at_free); /* needs the core's close_timeout_ms */
   AIODB_TCASE(s, my_network_defaults);
   {
     TCase *big = tcase_create("my_cursor_memory_is_bounded");

@@ -1307,36 +1307,6 @@ START_TEST(pg_silent_server_connect_timeout) {
 }
 END_TEST
 
-/* DEPENDS ON THE CORE: aiodb_db_free gives up on a stuck call after
- * close_timeout_ms (lib/db.c), which makes the connect's abandon fd fire.
- * With the default connect_timeout (10 s) still running, aiodb_db_free
- * returns well before it. */
-START_TEST(pg_silent_server_abandoned_at_free) {
-  aiodb_test_silent srv;
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f;
-  char url[256];
-  double t0, ms;
-
-  aiodb_test_silent_start(&srv);
-  silent_url(url, sizeof url, &srv, "close_timeout_ms=300");
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_msg(db != NULL, "%s", err.message);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_future_set_timeout(f, 300), 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  t0 = aiodb_test_now_ms();
-  aiodb_db_free(db);
-  ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "postgres: aiodb_db_free abandoned a silent connect in %.0f ms\n", ms);
-  ck_assert_msg(ms < 5000, "aiodb_db_free took %.0f ms", ms);
-  aiodb_future_free(f);
-  aiodb_test_silent_stop(&srv);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
 typedef struct net_probe {
   int keepalive, idle, interval, count;
   unsigned user_timeout;
@@ -1434,7 +1404,6 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);
   AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
   AIODB_TCASE(s, pg_silent_server_connect_timeout);
-  AIODB_TCASE(s, pg_silent_server_abandoned_at_free); /* needs the core's close_timeout_ms */
   AIODB_TCASE(s, pg_network_defaults);
   return s;
 }
