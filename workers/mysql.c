@@ -567,7 +567,7 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
     mysql_close(m);
     aiodb__err_set(e, AIODB_ECONNECT,
                    "ssl_mode requires TLS but the connection is not encrypted "
-                   "(the server offers no TLS, or this is a unix socket)");
+                   "(the server offers no TLS)");
     snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
     return e->code;
   }
