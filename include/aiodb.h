@@ -756,7 +756,8 @@ AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
  * never interrupted), or comes from aiodb_close(), aiodb_commit() or
  * aiodb_rollback() (the end of a tx always runs: it gives a connection
  * back). A statement of a tx dropped before it ran aborts that tx, as a
- * failed one does. Either way f completes exactly once and reports through
+ * failed one does: the statements queued after it fail with
+ * AIODB_ETXABORTED, those queued before it still run. Either way f completes exactly once and reports through
  * the cq. Never blocks: the interrupt of a PostgreSQL or MySQL statement is
  * sent by a thread of the db's own, so a server slow to answer it holds
  * neither the caller nor any deadline. */

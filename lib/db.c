@@ -630,7 +630,8 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
 
 /* f, just taken by conn, starts running. Called locked. */
 static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
-  if (f->tx != NULL && f->tx->dropped && !f->tx->failed) {
+  if (f->tx != NULL && f->tx->dropped && f->tx_seq > f->tx->drop_seq &&
+      !f->tx->failed) {
     /* A statement of this tx was dropped before it ran: the rest must not
      * run as if it had. */
     f->tx->failed = 1;
@@ -972,7 +973,10 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
    * ahead in a pipeline. */
   if (is_statement(f) && db->timeout_ms > 0)
     atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
-  if (f->tx) f->tx->refs++;
+  if (f->tx) {
+    f->tx->refs++;
+    f->tx_seq = ++f->tx->seq;
+  }
   if (f->cur) f->cur->refs++;
   if (pin && pin->conn == NULL && !pins_connection(f)) {
     aiodb__q_push(&pin->pending, &f->node);
@@ -1596,8 +1600,9 @@ int aiodb__job_abort(aiodb_future *f, int code) {
   pthread_mutex_lock(&db->lock);
   switch (f->state) {
     case AIODB__JS_QUEUED:
-      if (f->tx != NULL && !f->tx->dropped) {
+      if (f->tx != NULL && (!f->tx->dropped || f->tx_seq < f->tx->drop_seq)) {
         f->tx->dropped = 1;
+        f->tx->drop_seq = f->tx_seq;
         aiodb__err_set(&f->tx->drop_err, code,
                        "a statement of this transaction was %s before it ran",
                        code == AIODB_ETIMEDOUT ? "timed out" : "canceled");

@@ -118,6 +118,7 @@ struct aiodb_future {
   struct aiodb_cursor *cur;
   int end_op;             /* TX_END: AIODB__END_... */
   int counted;            /* holds job references (tx, cursor) */
+  unsigned tx_seq;        /* its place among its tx's jobs, from 1 */
 
   /* deadline: guarded by the timer's lock */
   aiodb__qnode tnode;
@@ -214,6 +215,8 @@ struct aiodb_tx {
   unsigned id;
   int refs;                 /* the caller's, children's, queued jobs': locked */
   int dropped;              /* locked: a statement was dropped before it ran */
+  unsigned seq;             /* locked: jobs queued on it so far */
+  unsigned drop_seq;        /* locked: the first dropped job's seq */
   aiodb__err drop_err;
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */

@@ -352,6 +352,41 @@ START_TEST(tx_savepoint_outliving_its_parent) {
 }
 END_TEST
 
+/* A statement dropped while queued aborts the tx from its own place on:
+ * what was queued before it still runs; what comes after it, the commit
+ * included, fails with AIODB_ETXABORTED. */
+START_TEST(tx_drop_aborts_from_its_place_on) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *tx = aiodb_begin(db);
+  aiodb_test_gate gate;
+  aiodb_future *run, *before, *dropped, *after, *c;
+
+  aiodb_test_gate_init(&gate);
+  run = aiodb_tx_run(tx, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate);
+  before = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
+  dropped = aiodb_tx_query(tx, "INSERT INTO t VALUES (2)", NULL, 0);
+  after = aiodb_tx_query(tx, "INSERT INTO t VALUES (3)", NULL, 0);
+  c = aiodb_commit(tx);
+  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
+  aiodb_test_gate_open(&gate);
+  aiodb_test_ok(run);
+  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  ck_assert_msg(aiodb_test_err(before) == 0, "before: %s", aiodb_future_errmsg(before));
+  ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(run);
+  aiodb_future_free(before);
+  aiodb_future_free(dropped);
+  aiodb_future_free(after);
+  aiodb_future_free(c);
+  aiodb_test_gate_destroy(&gate);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_tx(void) {
   Suite *s = suite_create("tx");
   AIODB_TCASE(s, tx_commit_and_rollback);
@@ -367,5 +402,6 @@ Suite *aiodb_suite_tx(void) {
   AIODB_TCASE(s, tx_after_close_and_teardown);
   AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
   AIODB_TCASE(s, tx_savepoint_outliving_its_parent);
+  AIODB_TCASE(s, tx_drop_aborts_from_its_place_on);
   return s;
 }
