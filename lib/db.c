@@ -745,6 +745,7 @@ static void *worker_main(void *arg) {
         if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
           conn->pinned = 1;
           conn->holder = f;
+          atomic_store(&f->held, 1);
           f->conn = conn;
         }
         f->state = AIODB__JS_FINISHED;
@@ -830,6 +831,8 @@ static void *worker_main(void *arg) {
 }
 
 static void conn_free(aiodb_conn *c) {
+  /* Its acquire future outlives it: freeing that must not look for it. */
+  if (c->holder != NULL) atomic_store(&c->holder->held, 0);
   /* Left only by a worker that lives in the parent of a fork. */
   aiodb_result_free(c->scratch);
   aiodb__free(c->batch);
@@ -1345,6 +1348,7 @@ void aiodb_release(aiodb_conn *conn) {
   db = conn->db;
   pthread_mutex_lock(&db->lock);
   conn->pinned = 0;
+  if (conn->holder != NULL) atomic_store(&conn->holder->held, 0);
   conn->holder = NULL;
   wake_conn_locked(conn);
   pthread_mutex_unlock(&db->lock);
@@ -1354,11 +1358,14 @@ void aiodb__acquire_freed(aiodb_future *f, const void *call_site) {
   aiodb_db *db = f->db;
   aiodb_conn *c;
   int handed = 0;
-  if (db == NULL) return; /* refused before it was queued */
-  /* F_FREED is set: a worker that takes f from now on pins nothing. */
+  /* Not pinned (never, or released, or its db freed, which may be gone):
+   * nothing to give back. F_FREED is set: a worker that takes f from now
+   * on pins nothing, and one that pinned it set held first. */
+  if (db == NULL || !atomic_load(&f->held)) return;
   pthread_mutex_lock(&db->lock);
   c = f->conn;
   if (c != NULL && c->holder == f) {
+    atomic_store(&f->held, 0);
     c->holder = NULL;
     c->pinned = 0;
     wake_conn_locked(c);

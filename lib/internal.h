@@ -118,6 +118,7 @@ struct aiodb_future {
   struct aiodb_cursor *cur;
   int end_op;             /* TX_END: AIODB__END_... */
   int counted;            /* holds job references (tx, cursor) */
+  atomic_int held;        /* ACQUIRE: its connection is pinned for it */
   unsigned tx_seq;        /* its place among its tx's jobs, from 1 */
 
   /* deadline: guarded by the timer's lock */

@@ -49,6 +49,14 @@ static int aiodb_threads(void) {
   return n;
 }
 
+/* aiodb_threads() once it is n (a thread names itself once it runs), or
+ * after 5 s whatever it is then. */
+static int threads_become(int n) {
+  int i;
+  for (i = 0; i < 500 && aiodb_threads() != n; i++) usleep(10000);
+  return aiodb_threads();
+}
+
 typedef struct misuse_log {
   int count;
   char message[512];
@@ -118,8 +126,13 @@ static void acquire_freed_on(const char *base) {
   aiodb_future_free(run);
   aiodb_future_free(q);
 
+  /* pinned when the db is freed: the future, freed after, is harmless */
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  ck_assert_ptr_nonnull(aiodb_future_conn(acq));
   aiodb_set_diag_handler(NULL, NULL);
   aiodb_db_free(db);
+  aiodb_future_free(acq);
+  ck_assert_int_eq(log.count, 1);
 }
 
 START_TEST(lifecycle_freed_acquire_gives_back) {
@@ -138,13 +151,10 @@ START_TEST(lifecycle_no_thread_after_last_free) {
   aiodb_db *a = aiodb_test_open_with(aiodb_test_sqlite_url(), "timeout_ms=60000");
   aiodb_db *b = aiodb_open("sqlite://?max_size=2&min_size=2&timeout_ms=60000",
                            NULL, NULL);
-  int i;
 
   ck_assert_int_eq(aiodb_test_scalar(a, "SELECT 1"), 1);
   ck_assert_int_eq(aiodb_test_scalar(b, "SELECT 1"), 1);
-  /* 1 + 2 workers and the timer; a worker names itself once it runs */
-  for (i = 0; i < 500 && aiodb_threads() < 4; i++) usleep(10000);
-  ck_assert_int_eq(aiodb_threads(), 4);
+  ck_assert_int_eq(threads_become(4), 4); /* 1 + 2 workers and the timer */
   aiodb_db_free(a);
   ck_assert_int_eq(aiodb_threads(), 3);
   aiodb_db_free(b);
@@ -153,7 +163,7 @@ START_TEST(lifecycle_no_thread_after_last_free) {
   /* and it all starts again */
   a = aiodb_open("sqlite://?timeout_ms=60000", NULL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(a, "SELECT 7"), 7);
-  ck_assert_int_eq(aiodb_threads(), 2);
+  ck_assert_int_eq(threads_become(2), 2);
   aiodb_db_free(a);
   ck_assert_int_eq(aiodb_threads(), 0);
   aiodb_test_clean_shutdown();
