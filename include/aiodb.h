@@ -324,6 +324,11 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  * connect_timeout=10 (seconds), TCP keepalives (keepalives_idle=60,
  * keepalives_interval=10, keepalives_count=6) and tcp_user_timeout=120000
  * (ms), so that a server that stops answering is given up on.
+ * TLS: PostgreSQL takes libpq's own options (sslmode=verify-full&
+ * sslrootcert=/path/ca.pem, ...), MySQL ssl_mode= and ssl_ca=; a server
+ * or certificate they refuse fails the first call that needs the
+ * connection with AIODB_ECONNECT and the client library's reason
+ * (docs/guide.md, "TLS to PostgreSQL" and "MySQL and MariaDB").
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with
