@@ -21,7 +21,8 @@
  * the call returns, and its callback still runs from dispatch). Every
  * future completes exactly once. The error codes each call can complete
  * with are listed at the call; "the statement codes" are those listed
- * under Statements below.
+ * under Statements below. docs/misuse.md tabulates, call by call, what
+ * bad input and calls after aiodb_close() do, and what is not defined.
  *
  * Blocking: only aiodb_future_wait(), aiodb_query_sync(),
  * aiodb_cq_run_once() and aiodb_db_free() wait; aiodb_cq_dispatch() runs
@@ -271,9 +272,10 @@ typedef struct aiodb_options {
   aiodb_cq *cq;             /* where futures report; NULL: the db's own cq */
   unsigned min_size;        /* connections opened at once (default 1) */
   unsigned max_size;        /* most connections (default 1, every driver) */
-  size_t stack_size;        /* worker stack bytes (default 256 KiB) */
-  int busy_timeout_ms;      /* SQLite busy timeout (default 5000); the
-                               other drivers ignore it */
+  size_t stack_size;        /* worker stack bytes (default 256 KiB, at
+                               most 1 GiB; raised to PTHREAD_STACK_MIN) */
+  int busy_timeout_ms;      /* SQLite busy timeout (default 5000; not
+                               negative); the other drivers ignore it */
   int timeout_ms;           /* per-statement timeout, ms (default 0: none) */
   unsigned statement_cache; /* prepared statements kept per connection
                                (default 64; the URL's statement_cache=0
@@ -299,7 +301,7 @@ typedef struct aiodb_options {
                                call has not returned for this long, ms, is
                                abandoned: see aiodb_close (default 10000;
                                the URL's close_timeout_ms=0: never) */
-  unsigned reserved[3];     /* zero */
+  unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
 /* Sets every field of *opts to zero ("not set"). NULL is a no-op. */
@@ -324,6 +326,11 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  * connect_timeout=10 (seconds), TCP keepalives (keepalives_idle=60,
  * keepalives_interval=10, keepalives_count=6) and tcp_user_timeout=120000
  * (ms), so that a server that stops answering is given up on.
+ * TLS: PostgreSQL takes libpq's own options (sslmode=verify-full&
+ * sslrootcert=/path/ca.pem, ...), MySQL ssl_mode= and ssl_ca=; a server
+ * or certificate they refuse fails the first call that needs the
+ * connection with AIODB_ECONNECT and the client library's reason
+ * (docs/guide.md, "TLS to PostgreSQL" and "MySQL and MariaDB").
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with
@@ -488,7 +495,8 @@ AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
  * the argument count is still checked).
  *
  * ncols must be the statement's argument count and sql exactly one
- * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0).
+ * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0,
+ * even with ncols 0).
  * A failing row fails the future with that row's code and SQLSTATE, and a
  * message that starts "row N: " (N from 1). NULL only for a NULL db or
  * OOM; every value is copied before the call returns. Completes as
@@ -617,8 +625,9 @@ AIODB_EXTERN aiodb_tx *aiodb_tx_begin(aiodb_tx *parent);
  * statement code, AIODB_ETXABORTED (not run: an earlier statement of the
  * tx failed or was dropped, or the tx could not begin; the message quotes
  * the first error) or AIODB_EALREADYQUIT (the tx or an enclosing one has
- * ended, or the db was closed). Its own failure, cancel or deadline aborts
- * the tx. The db's timeout_ms gives it a deadline. */
+ * ended, or the db was closed). Its own failure (bad arguments included),
+ * cancel or deadline aborts the tx. The db's timeout_ms gives it a
+ * deadline. */
 AIODB_EXTERN aiodb_future *aiodb_tx_query(aiodb_tx *tx, const char *sql,
                                           const aiodb_value *args,
                                           size_t nargs);
@@ -629,7 +638,8 @@ AIODB_EXTERN aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
                                                const aiodb_value *rows,
                                                size_t nrows, size_t ncols);
 /* aiodb_run() on the tx's connection, in order with the tx's calls. A
- * return value that fails the future (see aiodb_run) aborts the tx. Not run,
+ * return value that fails the future (see aiodb_run), or a NULL fn, aborts
+ * the tx. Not run,
  * with AIODB_ETXABORTED or AIODB_EALREADYQUIT, as aiodb_tx_query(). */
 AIODB_EXTERN aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn,
                                         void *ud);

@@ -30,6 +30,7 @@
 #define DEFAULT_CLOSE_TIMEOUT_MS 10000
 #define MAX_PIPELINE 1024u
 #define MAX_POOL 1024
+#define MAX_STACK (1ul << 30)
 
 static _Thread_local aiodb_conn *tls_conn;
 
@@ -46,6 +47,12 @@ void aiodb__conn_socket(int fd) {
 }
 
 int aiodb__conn_abandon_fd(void) { return tls_conn ? tls_conn->abandon_fd : -1; }
+
+int aiodb__job_stopping(void) {
+  aiodb_conn *c = tls_conn;
+  return c != NULL && c->running != NULL &&
+         (atomic_load(&c->running->flags) & (AIODB__F_CANCEL | AIODB__F_TIMEDOUT)) != 0;
+}
 
 /* Makes whatever c's worker is blocked on in its driver fail at once: its
  * socket is shut down (never closed: the driver owns it) and its abandon fd
@@ -1122,7 +1129,8 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
       return aiodb__err_set(&f->err, AIODB_EINVAL,
                             "argument %zu is not a valid aiodb_value", i + 1);
     if (args[i].type == AIODB_TYPE_TEXT || args[i].type == AIODB_TYPE_BLOB) {
-      if (args[i].len > SIZE_MAX / 4 - bytes)
+      /* bytes stays at most SIZE_MAX / 4, so this never wraps */
+      if (args[i].len >= SIZE_MAX / 4 - bytes)
         return aiodb__err_set(&f->err, AIODB_ERANGE, "arguments too large");
       bytes += args[i].len + 1;
     }
@@ -1156,7 +1164,8 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   }
 
   p = f->buf + data_off;
-  for (r = 0; r < nrows; r++) {
+  /* Without arguments there is nothing to copy, however many rows. */
+  for (r = 0; nargs > 0 && r < nrows; r++) {
     const aiodb_value *row = args + r * nargs;
     for (i = 0; i < nargs; i++) {
       copies[i] = row[i];
@@ -1210,15 +1219,37 @@ static aiodb_future *new_job(route rt, aiodb__job_kind kind) {
   return f;
 }
 
+/* A call on tx refused before it was queued (bad input) aborts the tx as a
+ * failed statement does: the calls queued before it still run, those
+ * after it and the commit fail with AIODB_ETXABORTED. */
+static void tx_refused(aiodb_tx *tx, const aiodb__err *why) {
+  unsigned seq;
+  if (tx == NULL) return;
+  pthread_mutex_lock(&tx->db->lock);
+  seq = ++tx->seq;
+  if (!tx->dropped) {
+    tx->dropped = 1;
+    tx->drop_seq = seq;
+    tx->drop_err = *why;
+  }
+  pthread_mutex_unlock(&tx->db->lock);
+}
+
 static aiodb_future *statement(route rt, aiodb__job_kind kind, const char *sql,
                                const aiodb_value *args, size_t nargs,
                                size_t nrows, const char *function,
                                const void *site) {
   aiodb_future *f = new_job(rt, kind);
+  int rc;
   if (f == NULL) return NULL;
-  if (prepare_query(rt.db, f, sql, args, nargs, nrows) != 0) {
+  rc = prepare_query(rt.db, f, sql, args, nargs, nrows);
+  if (rc == 0 && kind == AIODB__JOB_MANY && nrows > 0 && args == NULL)
+    rc = aiodb__err_set(&f->err, AIODB_EINVAL, "%s: rows is NULL but nrows is %zu",
+                        function, nrows);
+  if (rc != 0) {
     if (f->err.code == AIODB_EINVAL && sql == NULL)
       aiodb__err_set(&f->err, AIODB_EINVAL, "%s: sql is NULL", function);
+    tx_refused(rt.tx, &f->err);
     aiodb__future_complete(f);
     return f;
   }
@@ -1311,7 +1342,9 @@ static aiodb_future *run_on(route rt, aiodb_run_fn fn, void *ud,
   aiodb_future *f = new_job(rt, AIODB__JOB_RUN);
   if (f == NULL) return NULL;
   if (fn == NULL) {
-    aiodb__future_fail(f, AIODB_EINVAL, "%s: fn is NULL", function);
+    aiodb__err_set(&f->err, AIODB_EINVAL, "%s: fn is NULL", function);
+    tx_refused(rt.tx, &f->err);
+    aiodb__future_complete(f);
     return f;
   }
   f->fn = fn;
@@ -1700,7 +1733,7 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     db->min_size = (unsigned)v;
   }
   if ((s = aiodb__url_opt(url, "stack_size")) != NULL) {
-    if (aiodb__parse_uint("stack_size", s, 16384, 1ul << 30, &v, err))
+    if (aiodb__parse_uint("stack_size", s, 16384, MAX_STACK, &v, err))
       return AIODB_EINVAL;
     db->stack_size = v;
   }
@@ -1749,6 +1782,14 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
                               "statement_cache must be at most 100000");
     if (o->timeout_ms < 0)
       return aiodb__error_set(err, AIODB_EINVAL, "timeout_ms must not be negative");
+    if (o->busy_timeout_ms < 0)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "busy_timeout_ms must not be negative");
+    if (o->stack_size > MAX_STACK)
+      return aiodb__error_set(err, AIODB_EINVAL, "stack_size must be at most %lu",
+                              (unsigned long)MAX_STACK);
+    if (o->reserved[0] || o->reserved[1] || o->reserved[2])
+      return aiodb__error_set(err, AIODB_EINVAL, "reserved fields must be zero");
     if (o->close_timeout_ms < 0)
       return aiodb__error_set(err, AIODB_EINVAL,
                               "close_timeout_ms must not be negative");

@@ -143,6 +143,13 @@ typedef struct aiodb__driver {
 void aiodb__conn_socket(int fd);
 int aiodb__conn_abandon_fd(void);
 
+/* 1 once the call this worker runs has been canceled or has run past its
+ * deadline (0 off a worker thread). A driver that runs one call as many
+ * steps (a batch's rows) checks it between them: an interrupt that comes
+ * between two steps finds nothing running to stop, and sqlite3_interrupt
+ * is then forgotten by the next step. */
+int aiodb__job_stopping(void);
+
 /* The driver for a URL scheme (what precedes any '+', as in SQLAlchemy's
  * "postgresql+psycopg2"; the caller lower-cases it). NULL with err filled
  * when the scheme is known but its driver is not built (AIODB_EUNSUPPORTED)

@@ -232,53 +232,6 @@ root_sql() {
   "$CLIENT" --no-defaults --socket="$SOCKET" -uroot --batch --skip-column-names "$@"
 }
 
-# A throwaway CA and a server certificate for 127.0.0.1 and localhost in $1.
-make_tls() {
-  local d="$1" cnf
-  rm -rf -- "$d"
-  mkdir -p "$d"
-  chmod 0755 "$d"
-  cnf="$d/openssl.cnf"
-  cat >"$cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = aiodb test
-[ca_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-  # (set -e does not apply here: the subshell is left of ||.)
-  (
-    cd "$d" && umask 077 \
-      && openssl req -config "$cnf" -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
-        -subj "/O=aiodb tests/CN=aiodb test CA $(openssl rand -hex 4)" -extensions ca_ext \
-        -keyout ca-key.pem -out ca.pem \
-      && openssl req -config "$cnf" -new -newkey rsa:2048 -nodes -sha256 \
-        -subj "/O=aiodb tests/CN=localhost" -keyout server-key.pem -out server-req.pem \
-      && openssl x509 -req -in server-req.pem -CA ca.pem -CAkey ca-key.pem \
-        -set_serial "0x$(openssl rand -hex 8)" -days 30 -sha256 \
-        -extfile "$cnf" -extensions server_ext -out server-cert.pem \
-      && openssl verify -CAfile ca.pem server-cert.pem
-  ) >"$d/openssl.log" 2>&1 || {
-    cat "$d/openssl.log" >&2
-    return 1
-  }
-  rm -f -- "$d/server-req.pem" "$cnf" "$d/openssl.log"
-  chmod 0644 "$d/ca.pem" "$d/server-cert.pem"
-  chmod 0600 "$d/ca-key.pem" "$d/server-key.pem"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$d/server-key.pem"
-}
-
 cmd_stop() {
   local DATADIR="" SOCKDIR="" SOCKET="" LOGFILE="" PIDFILE="" TMPDIR_SERVER="" TLSDIR=""
   local TMPDIRS="" SERVER_USER="" MARIADBD="" PORT="" PID=""

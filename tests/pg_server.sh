@@ -4,18 +4,24 @@
 #   tests/pg_server.sh start DIR   fresh cluster in DIR/data, random free port
 #   tests/pg_server.sh stop DIR    stop it and remove its data (ok if not running)
 #   tests/pg_server.sh url DIR     print the TCP URL
-#   tests/pg_server.sh check DIR   SELECT 1 over the socket and over TCP
+#   tests/pg_server.sh check DIR   SELECT 1 over the socket, over TCP and over
+#                                  TCP with TLS
 #
 # DIR is a folder in the build tree (e.g. build/tests/pg). After `start` it
 # holds:
 #   env         shell-sourceable AIODB_TEST_PG_TCP_URL, AIODB_TEST_PG_SOCKET_URL,
-#               PORT, SOCKDIR, PGDATA
+#               PORT, SOCKDIR, PGDATA, TLS_CA (empty when there is no TLS)
 #   tcp_url     postgresql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb
 #   socket_url  postgresql://aiodb@/aiodb?host=SOCKDIR&port=PORT
+#   tls_ca      the path of the CA certificate (only when TLS is set up)
+#   tls/        ca.pem, ca-key.pem, server-cert.pem, server-key.pem
 #   server.log  the server's log
 # The role `aiodb` (superuser, password `aiodb-test-pw`) owns database
 # `aiodb`. Unix-socket connections are trusted; TCP (127.0.0.1 only) needs
-# the password (scram-sha-256).
+# the password (scram-sha-256). When openssl is there the server has
+# ssl = on, with a certificate for 127.0.0.1 and localhost signed by the
+# throwaway CA in tls/ca.pem; TCP clients may use TLS or not (libpq's
+# default sslmode=prefer uses it). libpq never encrypts a unix socket.
 #
 # The server cannot run as root: as root it runs as the `postgres` system
 # user that Debian's postgresql package creates; otherwise as yourself.
@@ -104,15 +110,15 @@ cmd_stop() {
     rm -f -- "$DIR/server.log"
     cp -f -- "$LOGFILE" "$DIR/server.log" 2>/dev/null || true
   fi
-  rm -rf -- "$DIR/data" "$DIR/sock"
+  rm -rf -- "$DIR/data" "$DIR/sock" "$DIR/tls"
   local t
   for t in $TMPDIRS; do rm_tmpdir "$t"; done
-  rm -f -- "$DIR/env" "$DIR/tcp_url" "$DIR/socket_url" "$DIR/state"
+  rm -f -- "$DIR/env" "$DIR/tcp_url" "$DIR/socket_url" "$DIR/tls_ca" "$DIR/state"
   return 0
 }
 
 cmd_start() {
-  local BINDIR SERVER_USER work PGDATA SOCKDIR LOGFILE TMPDIRS="" port attempt pwfile
+  local BINDIR SERVER_USER work PGDATA SOCKDIR LOGFILE TMPDIRS="" TLSDIR="" port attempt pwfile
 
   BINDIR=$(find_bindir)
   if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/postgres" ] || [ ! -x "$BINDIR/initdb" ] \
@@ -199,6 +205,20 @@ full_page_writes = off
 password_encryption = 'scram-sha-256'
 include 'aiodb_port.conf'
 EOF
+  if ! command -v openssl >/dev/null 2>&1; then
+    echo "pg_server: no openssl: no TLS" >&2
+  elif make_tls "$work/tls"; then
+    TLSDIR="$work/tls"
+    [ "$work" = "$DIR" ] || ln -sfn -- "$TLSDIR" "$DIR/tls"
+    cat >>"$PGDATA/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$TLSDIR/server-cert.pem'
+ssl_key_file = '$TLSDIR/server-key.pem'
+EOF
+  else
+    rm -rf -- "$work/tls"
+    echo "pg_server: making the TLS certificates failed: no TLS" >&2
+  fi
   [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$PGDATA/pg_hba.conf" "$PGDATA/postgresql.conf"
 
   local started=""
@@ -256,19 +276,42 @@ EOF
     ln -sfn -- "$LOGFILE" "$DIR/server.log"
   fi
 
+  # TLS in use over TCP, the certificate verified against the CA.
+  local tls_ca="" out
+  if [ -n "$TLSDIR" ]; then
+    out=$(PGPASSFILE="$DIR/.no-pgpass" PGPASSWORD="$PG_PASSWORD" "$psql" -X -q -w -At \
+      "host=127.0.0.1 port=$port user=$PG_USER_NAME dbname=$PG_DB sslmode=verify-full sslrootcert='$TLSDIR/ca.pem'" \
+      -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>&1 || true)
+    if [ "$out" = t ]; then
+      tls_ca="$TLSDIR/ca.pem"
+    else
+      echo "pg_server: TLS does not work: $out; log tail:" >&2
+      tail -n 15 "$LOGFILE" >&2 || true
+      if is_ci; then
+        cmd_stop
+        unavailable "TLS set up but not working"
+      fi
+    fi
+  fi
+
   local tcp_url="postgresql://$PG_USER_NAME:$PG_PASSWORD@127.0.0.1:$port/$PG_DB"
   local socket_url="postgresql://$PG_USER_NAME@/$PG_DB?host=$SOCKDIR&port=$port"
   printf '%s\n' "$tcp_url" >"$DIR/tcp_url"
   printf '%s\n' "$socket_url" >"$DIR/socket_url"
+  if [ -n "$tls_ca" ]; then
+    printf '%s\n' "$tls_ca" >"$DIR/tls_ca"
+  fi
   {
     echo "AIODB_TEST_PG_TCP_URL=$(shq "$tcp_url")"
     echo "AIODB_TEST_PG_SOCKET_URL=$(shq "$socket_url")"
     echo "PORT=$port"
     echo "SOCKDIR=$(shq "$SOCKDIR")"
     echo "PGDATA=$(shq "$PGDATA")"
+    echo "TLS_CA=$(shq "$tls_ca")"
   } >"$DIR/env"
   echo "pg_server: ready: $tcp_url"
   echo "pg_server:        $socket_url"
+  [ -z "$tls_ca" ] || echo "pg_server:        TLS, CA $tls_ca"
 }
 
 cmd_url() {
@@ -312,7 +355,8 @@ cmd_restart() {
 }
 
 # Proves the server works: SELECT 1 over the socket (trusted) and over TCP
-# (with the password), and TCP without the password is refused.
+# (with the password), TCP without the password is refused, and TLS over TCP
+# with the server's certificate verified, when set up.
 cmd_check() {
   if [ ! -f "$DIR/tcp_url" ] || [ ! -f "$DIR/socket_url" ]; then
     unavailable "no server running for $DIR (pg_start skipped or failed)"
@@ -345,6 +389,23 @@ cmd_check() {
     exit 1
   fi
   echo "tcp with a wrong password: refused"
+
+  local ca=""
+  [ ! -f "$DIR/tls_ca" ] || ca=$(cat "$DIR/tls_ca")
+  if [ -n "$ca" ]; then
+    out=$("$psql" -X -w -At -v ON_ERROR_STOP=1 "$tcp?sslmode=verify-full&sslrootcert=$ca" \
+      -c 'SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl') \
+      || { echo "tls: connection failed" >&2; exit 1; }
+    [ -n "$out" ] || { echo "tls: connected but not encrypted" >&2; exit 1; }
+    echo "tls (verify-full, CA $ca): $out"
+    out=$("$psql" -X -w -At -v ON_ERROR_STOP=1 "$tcp?sslmode=disable" \
+      -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()') \
+      || { echo "tcp with sslmode=disable: connection failed" >&2; exit 1; }
+    [ "$out" = f ] || { echo "tcp with sslmode=disable: ssl is '$out'" >&2; exit 1; }
+    echo "tcp with sslmode=disable: clear text"
+  else
+    echo "tls: not set up (no openssl), not checked"
+  fi
 }
 
 server_main "$@"

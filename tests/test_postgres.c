@@ -1,6 +1,6 @@
 /* PostgreSQL through libpq, against the throwaway server that the pg_start
  * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
- * transactions, cursors, cancel, passwords. */
+ * transactions, cursors, cancel, passwords, TLS. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <float.h>
@@ -1369,6 +1369,181 @@ START_TEST(pg_network_defaults) {
 }
 END_TEST
 
+/* ---- TLS (the test server has ssl = on and a throwaway CA) ---- */
+
+/* The CA that signed the test server's certificate, or NULL when the
+ * fixture had no openssl (a failure under CI, where it must be there). */
+static const char *pg_tls_ca(void) {
+  const char *ca = aiodb_test_server_file("AIODB_TEST_PG_DIR", "tls_ca");
+  if (ca == NULL)
+    ck_assert_msg(getenv("CI") == NULL, "no TLS on the PostgreSQL test server");
+  return ca;
+}
+
+static int ssl_in_use(void *native, void *ud) {
+  (void)ud;
+  return PQsslInUse(native);
+}
+
+/* Whether db's connection (max_size 1) is encrypted, asserting that libpq
+ * and the server agree. */
+static int encrypted(aiodb_db *db) {
+  aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, ssl_in_use, NULL));
+  int client = aiodb_future_value(f);
+  int64_t server =
+      aiodb_test_scalar(db, "SELECT ssl::int FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+  aiodb_future_free(f);
+  ck_assert_int_eq(client, (int)server);
+  return client;
+}
+
+/* sslmode and sslrootcert pass through to libpq: require, verify-ca and
+ * verify-full (by address and by name) encrypt over TCP; disable does not,
+ * nor does anything over the unix socket, where libpq ignores sslmode. */
+START_TEST(pg_tls_modes) {
+  const char *ca = pg_tls_ca();
+  char opts[1200];
+  aiodb_db *db;
+
+  if (ca == NULL) return;
+  db = pg_open("tcp_url", "sslmode=require");
+  ck_assert_msg(encrypted(db), "sslmode=require: not encrypted");
+  aiodb_db_free(db);
+  snprintf(opts, sizeof opts, "sslmode=verify-ca&sslrootcert=%s", ca);
+  db = pg_open("tcp_url", opts);
+  ck_assert_msg(encrypted(db), "sslmode=verify-ca: not encrypted");
+  aiodb_db_free(db);
+  /* 127.0.0.1 is one of the certificate's names (an IP subjectAltName) */
+  snprintf(opts, sizeof opts, "sslmode=verify-full&sslrootcert=%s", ca);
+  db = pg_open("tcp_url", opts);
+  ck_assert_msg(encrypted(db), "sslmode=verify-full: not encrypted");
+  aiodb_db_free(db);
+  /* and localhost the other: the name is checked, the address used */
+  snprintf(opts, sizeof opts, "sslmode=verify-full&sslrootcert=%s&host=localhost&hostaddr=127.0.0.1",
+           ca);
+  db = pg_open("tcp_url", opts);
+  ck_assert_msg(encrypted(db), "sslmode=verify-full, host=localhost: not encrypted");
+  aiodb_db_free(db);
+  db = pg_open("tcp_url", "sslmode=disable");
+  ck_assert_msg(!encrypted(db), "sslmode=disable: encrypted");
+  aiodb_db_free(db);
+  snprintf(opts, sizeof opts, "sslmode=verify-full&sslrootcert=%s", ca);
+  db = pg_open("socket_url", opts);
+  ck_assert_msg(!encrypted(db), "a unix socket: encrypted");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The first call on a TCP db opened with opts fails to connect: ECONNECT,
+ * SQLSTATE 08001, a message holding words and not the password. */
+static void expect_tls_refused(const char *opts, const char *words) {
+  aiodb_db *db = pg_open("tcp_url", opts);
+  aiodb_future *f = aiodb_query(db, "SELECT 1", NULL, 0);
+  const char *msg;
+
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  msg = aiodb_future_errmsg(f);
+  ck_assert_msg(strstr(msg, words) != NULL, "%s: expected \"%s\" in: %s", opts, words, msg);
+  ck_assert_msg(strstr(msg, "aiodb-test-pw") == NULL, "%s: the password in: %s", opts, msg);
+  ck_assert_str_eq(aiodb_future_sqlstate(f), "08001");
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+/* The server's ssl setting as a fresh connection over the socket sees it:
+ * once it shows, the postmaster has reloaded its configuration. */
+static int ssl_setting_is(const char *want) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, "SHOW ssl", NULL, 0));
+  int same = strcmp(aiodb_result_text(aiodb_future_result(f), 0, 0), want) == 0;
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  return same;
+}
+
+/* Sets the server's ssl (a configuration reload: no restart), waiting up
+ * to 20 s for it to apply; returns whether it did. */
+static int set_server_ssl(const char *value) {
+  aiodb_db *db = pg_open("socket_url", NULL);
+  char sql[64];
+  int i;
+  if (strcmp(value, "on") == 0)
+    snprintf(sql, sizeof sql, "ALTER SYSTEM RESET ssl");
+  else
+    snprintf(sql, sizeof sql, "ALTER SYSTEM SET ssl = %s", value);
+  aiodb_test_exec(db, sql);
+  aiodb_test_exec(db, "SELECT pg_reload_conf()");
+  aiodb_db_free(db);
+  for (i = 0; i < 400; i++) {
+    if (ssl_setting_is(value)) return 1;
+    usleep(50 * 1000);
+  }
+  return 0;
+}
+
+/* Each refusal is ECONNECT with libpq's reason: a certificate for other
+ * names, a CA file that is missing or did not sign the certificate, and a
+ * server without TLS when TLS is required (ssl turned off for the moment:
+ * the postgres suite holds the pg_server lock). */
+START_TEST(pg_tls_refusals) {
+  const char *ca = pg_tls_ca();
+  char opts[1200], dir[1024], *slash;
+  aiodb_future *f;
+  aiodb_db *db;
+  int off, back, code = 0, prefer_tls = -1;
+  char msg[256] = "";
+
+  if (ca == NULL) return;
+  snprintf(opts, sizeof opts,
+           "sslmode=verify-full&sslrootcert=%s&host=aiodb-wrong-name.invalid&hostaddr=127.0.0.1",
+           ca);
+  expect_tls_refused(opts, "does not match host name \"aiodb-wrong-name.invalid\"");
+  snprintf(opts, sizeof opts, "sslmode=verify-ca&sslrootcert=%s/no-such-ca.pem",
+           aiodb_test_tmpdir());
+  expect_tls_refused(opts, "root certificate file");
+  expect_tls_refused(opts, "does not exist");
+  /* the server's own certificate is not the CA that signed it */
+  snprintf(dir, sizeof dir, "%s", ca);
+  slash = strrchr(dir, '/');
+  ck_assert_ptr_nonnull(slash);
+  *slash = '\0';
+  snprintf(opts, sizeof opts, "sslmode=verify-ca&sslrootcert=%s/server-cert.pem", dir);
+  expect_tls_refused(opts, "certificate verify failed");
+  expect_tls_refused("sslmode=sometimes", "invalid sslmode value");
+
+  /* A server without TLS: sslmode=require refuses it, prefer (libpq's
+   * default) goes on in clear text. Asserted once ssl is back on, so that a
+   * failure leaves the server as it was. */
+  off = set_server_ssl("off");
+  if (off) {
+    db = pg_open("tcp_url", "sslmode=require");
+    f = aiodb_query(db, "SELECT 1", NULL, 0);
+    code = aiodb_test_err(f);
+    snprintf(msg, sizeof msg, "%s", aiodb_future_errmsg(f));
+    aiodb_future_free(f);
+    aiodb_db_free(db);
+    db = pg_open("tcp_url", "sslmode=prefer");
+    f = aiodb_db_run(db, ssl_in_use, NULL);
+    prefer_tls = aiodb_test_err(f) == 0 ? aiodb_future_value(f) : -1;
+    aiodb_future_free(f);
+    aiodb_db_free(db);
+  }
+  back = set_server_ssl("on");
+  ck_assert_msg(off, "the server's ssl did not turn off");
+  ck_assert_msg(back, "the server's ssl did not turn back on");
+  ck_assert_int_eq(code, AIODB_ECONNECT);
+  ck_assert_msg(strstr(msg, "server does not support SSL, but SSL was required") != NULL, "%s",
+                msg);
+  ck_assert_ptr_null(strstr(msg, "aiodb-test-pw"));
+  ck_assert_int_eq(prefer_tls, 0);
+  db = pg_open("tcp_url", "sslmode=require");
+  ck_assert(encrypted(db));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
@@ -1405,5 +1580,7 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
   AIODB_TCASE(s, pg_silent_server_connect_timeout);
   AIODB_TCASE(s, pg_network_defaults);
+  AIODB_TCASE(s, pg_tls_modes);
+  AIODB_TCASE(s, pg_tls_refusals);
   return s;
 }

@@ -897,6 +897,37 @@ START_TEST(shared_many_collects_returning_rows) {
 }
 END_TEST
 
+/* A batch of quick rows stops at a cancel or a deadline, which then
+ * mostly comes between two rows, where the database has nothing running
+ * to interrupt. Without arguments a batch may be as long as asked for. */
+START_TEST(shared_many_stops_between_rows) {
+  shared sh;
+  aiodb_db *db = open_many(&sh, "mstop");
+  aiodb_value unused = aiodb_int(0);
+  aiodb_future *f;
+  int i;
+
+  for (i = 1; i <= 8; i++) { /* at different moments of the batch */
+    f = aiodb_query_many(db, S(&sh, "UPDATE {t} SET n = n + 1 WHERE n < 0"), &unused,
+                         SIZE_MAX, 0);
+    if (i % 2) {
+      usleep((useconds_t)i * 15 * 1000);
+      ck_assert_int_eq(aiodb_future_cancel(f), 0);
+    } else {
+      ck_assert_int_eq(aiodb_future_set_timeout(f, i * 15), 0);
+    }
+    ck_assert_msg(aiodb_future_wait(f, 20000) == 0, "%s %d: did not stop it",
+                  i % 2 ? "a cancel after" : "a deadline of", i * 15);
+    ck_assert_int_eq(aiodb_future_error(f), i % 2 ? AIODB_ECANCELED : AIODB_ETIMEDOUT);
+    aiodb_future_free(f);
+  }
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 /* ---- cursors ---- */
 
 START_TEST(shared_cursor_batches_until_empty) {
@@ -1333,6 +1364,7 @@ Suite *aiodb_suite_shared(void) {
   AIODB_TCASE(s, shared_many_inserts_every_row);
   AIODB_TCASE(s, shared_many_is_atomic);
   AIODB_TCASE(s, shared_many_collects_returning_rows);
+  AIODB_TCASE(s, shared_many_stops_between_rows);
   AIODB_TCASE(s, shared_cursor_batches_until_empty);
   AIODB_TCASE(s, shared_cursor_abandoned_frees_its_connection);
   AIODB_TCASE(s, shared_cancel_running_statement);

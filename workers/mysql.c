@@ -1356,7 +1356,9 @@ static int my_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
              : e->code;
   }
   for (r = 0; rc == 0 && r < s->nrows; r++) {
-    rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
+    /* between rows KILL QUERY finds nothing to stop */
+    if (aiodb__job_stopping()) rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
+    if (rc == 0) rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
     if (rc == 0) rc = execute(c, st, res, r == 0, &affected, e);
   }
   put_stmt(st);

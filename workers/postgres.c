@@ -1317,6 +1317,12 @@ static void many_once(pg_conn *c, const aiodb__stmt *s, aiodb_result *res,
   if (rc == 0 && !PQenterPipelineMode(c->pg)) rc = fail_from(c, NULL, e);
   m->rc = rc;
   while (m->rc == 0 && r < s->nrows) {
+    /* between chunks the server runs nothing a cancel could stop */
+    if (aiodb__job_stopping()) {
+      m->rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
+      m->bad = r;
+      break;
+    }
     for (chunk = 0; m->rc == 0 && chunk < PIPELINE_CHUNK && r + chunk < s->nrows; chunk++) {
       m->rc = bind_row(c, s->args + (r + chunk) * s->nargs, s->nargs, e);
       if (m->rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,

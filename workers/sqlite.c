@@ -476,6 +476,11 @@ static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
     return rc;
   }
   for (r = 0; r < s->nrows && rc == 0; r++) {
+    /* an interrupt between two rows is forgotten by the next step */
+    if (aiodb__job_stopping()) {
+      rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
+      break;
+    }
     before = sqlite3_total_changes64(c->db);
     rc = bind_row(st, s->args + r * s->nargs, s->nargs, e);
     if (rc == 0) rc = step_rows(c->db, st, res, 0, r == 0, &done, e);
