@@ -2,6 +2,8 @@
  * that the mysql_start fixture runs (tests/mariadb_server.sh): types on both
  * protocols, errors, the statement cache, cancel, lost connections, TLS,
  * passwords and bounded cursors. */
+#include <dlfcn.h>
+#include <errno.h>
 #include <float.h>
 #include <mysql.h>
 #include <netinet/in.h>
@@ -431,6 +433,89 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_test_exec(admin, sql);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(admin);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- a KILL QUERY held on its way: this binary's own mysql_real_query,
+ * which the driver (linked in statically) calls instead of the client
+ * library's. It passes every call on, but holds a "KILL QUERY" while a test
+ * asks (10 s at most). Each case runs in a process of its own (CK_FORK). */
+
+static struct {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  int hold, entered;
+} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) {
+  static union {
+    void *p;
+    int (*f)(MYSQL *, const char *, unsigned long);
+  } real;
+  pthread_mutex_lock(&kill_shim.m);
+  if (kill_shim.hold && length > 10 && strncmp(q, "KILL QUERY", 10) == 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    kill_shim.entered++;
+    pthread_cond_broadcast(&kill_shim.c);
+    while (kill_shim.hold &&
+           pthread_cond_timedwait(&kill_shim.c, &kill_shim.m, &until) != ETIMEDOUT) {
+    }
+  }
+  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "mysql_real_query");
+  pthread_mutex_unlock(&kill_shim.m);
+  return real.f(mysql, q, length);
+}
+
+static void kill_shim_set(int hold) {
+  pthread_mutex_lock(&kill_shim.m);
+  kill_shim.hold = hold;
+  pthread_cond_broadcast(&kill_shim.c);
+  pthread_mutex_unlock(&kill_shim.m);
+}
+
+/* Waits (2 s at most) until a KILL is held; returns how many were. */
+static int kill_shim_entered(void) {
+  double until = aiodb_test_now_ms() + 2000;
+  int got;
+  pthread_mutex_lock(&kill_shim.m);
+  while (kill_shim.entered == 0 && aiodb_test_now_ms() < until) {
+    pthread_mutex_unlock(&kill_shim.m);
+    usleep(1000);
+    pthread_mutex_lock(&kill_shim.m);
+  }
+  got = kill_shim.entered;
+  pthread_mutex_unlock(&kill_shim.m);
+  return got;
+}
+
+/* A cancel whose KILL QUERY is still on its way when its statement ends on
+ * its own must not stop the connection's next statement: that one waits
+ * until the KILL has landed (on an idle connection, where it does
+ * nothing). */
+START_TEST(my_late_kill_spares_the_next_statement) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_future *f, *next;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  kill_shim_set(1);
+  f = aiodb_query(db, "SELECT SLEEP(0.5)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  ck_assert_int_eq(kill_shim_entered(), 1);
+  /* the KILL never got there: it finished first, with its own outcome */
+  ck_assert_int_eq(aiodb_test_err(f), 0);
+  next = aiodb_query(db, "SELECT SLEEP(0.5) + 7", NULL, 0);
+  usleep(200000);
+  kill_shim_set(0); /* the KILL goes now */
+  ck_assert_msg(aiodb_test_err(next) == 0, "the next statement: %s",
+                aiodb_future_errmsg(next));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 7);
+  aiodb_future_free(f);
+  aiodb_future_free(next);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -868,6 +953,7 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_statements_and_errors);
   AIODB_TCASE(s, my_statement_cache);
   AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
+  AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
   AIODB_TCASE(s, my_run_meta_and_passwords);
   AIODB_TCASE(s, my_escaped_password);
   AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);
