@@ -521,6 +521,64 @@ START_TEST(my_late_kill_spares_the_next_statement) {
 }
 END_TEST
 
+/* InnoDB rolls back the whole transaction of a deadlock's loser, savepoint
+ * and all: its tx is aborted at every level, so what follows the savepoint
+ * does not run outside any transaction (where it would be kept). */
+START_TEST(my_deadlock_in_a_savepoint_aborts_the_tx) {
+  aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
+  aiodb_tx *tx[2], *sp[2];
+  aiodb_future *f[2], *end[2], *mark[2], *c[2];
+  aiodb_value v;
+  int i, loser;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_deadlock");
+  aiodb_test_exec(db, "CREATE TABLE my_deadlock(k INT PRIMARY KEY, v INT)");
+  aiodb_test_exec(db, "INSERT INTO my_deadlock VALUES (1, 0), (2, 0)");
+  for (i = 0; i < 2; i++) {
+    v = aiodb_int(i + 1);
+    tx[i] = aiodb_begin(db);
+    aiodb_future_free(aiodb_test_ok(
+        aiodb_tx_query(tx[i], "UPDATE my_deadlock SET v = 1 WHERE k = ?", &v, 1)));
+    sp[i] = aiodb_tx_begin(tx[i]);
+  }
+  /* each takes the row the other holds: the first waits, the second closes
+   * the cycle */
+  v = aiodb_int(2);
+  f[0] = aiodb_tx_query(sp[0], "UPDATE my_deadlock SET v = 2 WHERE k = ?", &v, 1);
+  ck_assert_int_eq(aiodb_future_wait(f[0], 300), AIODB_ETIMEDOUT);
+  v = aiodb_int(1);
+  f[1] = aiodb_tx_query(sp[1], "UPDATE my_deadlock SET v = 2 WHERE k = ?", &v, 1);
+  for (i = 0; i < 2; i++) {
+    v = aiodb_int(10 + i);
+    end[i] = aiodb_rollback(sp[i]);
+    mark[i] = aiodb_tx_query(tx[i], "INSERT INTO my_deadlock VALUES (?, 0)", &v, 1);
+    c[i] = aiodb_commit(tx[i]);
+  }
+  loser = aiodb_test_err(f[0]) != 0 ? 0 : 1;
+  ck_assert_int_eq(aiodb_test_err(f[loser]), AIODB_EBUSY);
+  ck_assert_int_eq(aiodb_future_native_code(f[loser]), 1213);
+  ck_assert_int_eq(aiodb_test_err(f[1 - loser]), 0);
+  ck_assert_msg(aiodb_test_err(end[loser]) == 0, "the loser's savepoint rollback: %s",
+                aiodb_future_errmsg(end[loser]));
+  ck_assert_msg(aiodb_test_err(mark[loser]) == AIODB_ETXABORTED, "after it: %s",
+                aiodb_err_name(aiodb_future_error(mark[loser])));
+  ck_assert_int_eq(aiodb_test_err(c[loser]), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(end[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_err(mark[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_err(c[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_deadlock WHERE k >= 10"), 1);
+  for (i = 0; i < 2; i++) {
+    aiodb_future_free(f[i]);
+    aiodb_future_free(end[i]);
+    aiodb_future_free(mark[i]);
+    aiodb_future_free(c[i]);
+  }
+  aiodb_test_exec(db, "DROP TABLE my_deadlock");
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 typedef struct run_probe {
   int ok;
   char version[64];
@@ -954,6 +1012,7 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_statement_cache);
   AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
   AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
+  AIODB_TCASE(s, my_deadlock_in_a_savepoint_aborts_the_tx);
   AIODB_TCASE(s, my_run_meta_and_passwords);
   AIODB_TCASE(s, my_escaped_password);
   AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);

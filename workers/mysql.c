@@ -652,6 +652,13 @@ static int my_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || conn_lost(native);
 }
 
+/* InnoDB rolls back the whole transaction of a deadlock's loser, not just
+ * the statement (a lock wait timeout ends only the statement). */
+static int my_tx_ended(void *native, const aiodb__err *e) {
+  (void)native;
+  return e->native_code == ER_LOCK_DEADLOCK;
+}
+
 /* ---- cancel: KILL QUERY over a side connection ---- */
 
 /* Sends KILL QUERY id; reconnects the side connection once if it went
@@ -1519,4 +1526,5 @@ const aiodb__driver aiodb__driver_mysql = {
     my_thread_start,
     my_thread_stop,
     NULL, /* exec_batch: one statement at a time */
+    my_tx_ended,
 };
