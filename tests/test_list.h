@@ -28,5 +28,7 @@
   X(meta)                    \
   X(shared)                  \
   X(lifecycle)               \
+  X(soak)                    \
+  X(soak_threads)            \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)
