@@ -595,7 +595,12 @@ AIODB_EXTERN aiodb_db *aiodb_conn_db(aiodb_conn *conn);
  * started yet fails with AIODB_ETXABORTED, wherever it was queued. The ends
  * of a tx cannot be canceled: aiodb_future_cancel() on a commit or rollback
  * answers AIODB_EBUSY and a deadline set on one never fires, so each end
- * always runs and gives the connection back. If the BEGIN (SAVEPOINT)
+ * always runs and gives the connection back. On SQLite an interrupted write
+ * (canceled, or past its deadline, while it ran) makes SQLite roll the whole
+ * transaction back, savepoints included (MySQL's InnoDB does the same to the
+ * loser of a deadlock): every level of the tx is then aborted, its
+ * statements not yet run fail with AIODB_ETXABORTED, a commit fails with
+ * AIODB_ETXABORTED and a rollback succeeds. If the BEGIN (SAVEPOINT)
  * itself fails, the tx's statements fail with AIODB_ETXABORTED, its commit
  * with AIODB_ETXABORTED ("the transaction could not begin: ..."), and its
  * rollback succeeds. Under force_rollback, aiodb_begin() and
@@ -616,7 +621,11 @@ AIODB_EXTERN aiodb_tx *aiodb_conn_begin(aiodb_conn *conn);
  * parent's calls; parent must not have been ended. While it is open, queue
  * work on it rather than on parent, and end it before parent: once parent
  * has ended, its calls fail with AIODB_EALREADYQUIT. A failure inside it
- * aborts the savepoint alone. NULL only for a NULL parent or OOM. */
+ * aborts the savepoint alone. A savepoint asked for after a statement of an
+ * enclosing tx failed or was dropped does not begin (on every driver, as
+ * PostgreSQL's server would refuse it): its statements and its commit fail
+ * with AIODB_ETXABORTED, its rollback succeeds. NULL only for a NULL parent
+ * or OOM. */
 AIODB_EXTERN aiodb_tx *aiodb_tx_begin(aiodb_tx *parent);
 
 /* Queues a statement on tx: it runs on the tx's connection once the BEGIN

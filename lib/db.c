@@ -307,6 +307,7 @@ static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
     tx->failed = 1;
     return;
   }
+  if (tx->failed) return; /* its enclosing tx was aborted: start_job_locked */
   tx_sql(tx, tx->savepoint ? "SAVEPOINT" : "BEGIN", sql, sizeof sql);
   if (exec_sql(conn, sql, &f->err) == 0) {
     tx->open = 1;
@@ -341,6 +342,14 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
     if (f->end_op == AIODB__END_COMMIT)
       aiodb__err_set(&f->err, AIODB_ETXABORTED,
                      "the transaction could not begin: %s", tx->fail_err.message);
+  } else if (tx->gone) {
+    /* The database rolled it all back already: no ROLLBACK (TO) to send. */
+    if (f->end_op == AIODB__END_COMMIT) {
+      f->err = tx->fail_err;
+      aiodb__err_set(&f->err, AIODB_ETXABORTED,
+                     "the database rolled the transaction back after an error: %s",
+                     tx->fail_err.message);
+    }
   } else if (f->end_op == AIODB__END_ROLLBACK) {
     tx_rollback(conn, tx, &f->err);
   } else if (tx->failed) {
@@ -403,6 +412,19 @@ static void run_cursor(aiodb_conn *conn, aiodb_future *f) {
   }
 }
 
+/* The database ended tx's whole transaction on its own (SQLite does on an
+ * interrupted write): every level is aborted, and its ends send nothing.
+ * Otherwise what follows would run outside any transaction and be kept. */
+static void tx_gone(aiodb_tx *tx, const aiodb__err *why) {
+  for (; tx != NULL; tx = tx->parent) {
+    tx->gone = 1;
+    if (!tx->failed) {
+      tx->failed = 1;
+      tx->fail_err = *why;
+    }
+  }
+}
+
 static void run_job(aiodb_conn *conn, aiodb_future *f) {
   switch (f->kind) {
     case AIODB__JOB_QUERY:
@@ -417,6 +439,9 @@ static void run_job(aiodb_conn *conn, aiodb_future *f) {
         f->tx->failed = 1;
         f->tx->fail_err = f->err;
       }
+      if (f->tx != NULL && f->err.code != 0 && conn->db->driver->tx_ended &&
+          conn->db->driver->tx_ended(conn->native, &f->err))
+        tx_gone(f->tx, &f->err);
       break;
     case AIODB__JOB_TX_BEGIN: run_tx_begin(conn, f); break;
     case AIODB__JOB_TX_END: run_tx_end(conn, f); break;
@@ -635,6 +660,24 @@ static int run_batch(aiodb_conn *conn, aiodb_future *first) {
   return b->broken;
 }
 
+/* A savepoint does not begin inside a tx that a statement queued before it
+ * aborted (it failed, or was dropped): its work would run in a tx bound to
+ * roll back, or, were the transaction gone, in none. PostgreSQL refuses it
+ * the same way. Called locked, on the tx's worker. */
+static void savepoint_check_locked(aiodb_tx *tx) {
+  const aiodb_tx *child = tx, *a;
+  for (a = tx->parent; a != NULL; child = a, a = a->parent) {
+    if (a->failed || (a->dropped && a->drop_seq <= child->parent_seq)) {
+      const aiodb__err *why = a->failed ? &a->fail_err : &a->drop_err;
+      tx->failed = 1;
+      tx->fail_err = *why;
+      aiodb__err_set(&tx->fail_err, AIODB_ETXABORTED,
+                     "the enclosing transaction was aborted: %s", why->message);
+      return;
+    }
+  }
+}
+
 /* f, just taken by conn, starts running. Called locked. */
 static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
   if (f->tx != NULL && f->tx->dropped && f->tx_seq > f->tx->drop_seq &&
@@ -644,6 +687,8 @@ static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
     f->tx->failed = 1;
     f->tx->fail_err = f->tx->drop_err;
   }
+  if (f->kind == AIODB__JOB_TX_BEGIN && f->tx->parent != NULL && !f->tx->failed)
+    savepoint_check_locked(f->tx);
   f->state = AIODB__JS_RUNNING;
   f->running_on = conn;
   f->target = conn;
@@ -986,6 +1031,8 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   if (f->tx) {
     f->tx->refs++;
     f->tx_seq = ++f->tx->seq;
+    if (f->kind == AIODB__JOB_TX_BEGIN && f->tx->parent)
+      f->tx->parent_seq = f->tx->parent->seq;
   }
   if (f->cur) f->cur->refs++;
   if (pin && pin->conn == NULL && !pins_connection(f)) {

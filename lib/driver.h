@@ -124,6 +124,12 @@ typedef struct aiodb__driver {
   void (*exec_batch)(void *native, const aiodb__stmt *st,
                      aiodb_result *const *res, aiodb__err *const *e, size_t n,
                      void (*done)(void *ud, size_t i), void *ud);
+
+  /* Optional (NULL: never): after a call inside a transaction failed with
+   * e, 1 if the database ended the whole transaction on its own (SQLite
+   * rolls it back when a write is interrupted, or on a full disk), savepoints
+   * and all. */
+  int (*tx_ended)(void *native, const aiodb__err *e);
 } aiodb__driver;
 
 /* ---- a connection's socket, for a shutdown that cannot wait forever ----

@@ -219,6 +219,8 @@ struct aiodb_tx {
   unsigned seq;             /* locked: jobs queued on it so far */
   unsigned drop_seq;        /* locked: the first dropped job's seq */
   aiodb__err drop_err;
+  unsigned parent_seq;      /* locked: the parent's jobs queued before its
+                               SAVEPOINT */
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */
   int finished;             /* its end ran */
@@ -226,6 +228,7 @@ struct aiodb_tx {
   aiodb__err fail_err;
   int savepoint;
   int owns_pin;
+  int gone;                 /* the database ended the whole transaction */
 };
 
 struct aiodb_cursor {

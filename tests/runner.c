@@ -22,13 +22,15 @@ static const struct {
 
 /* A suite that needs a server the fixtures could not start: 77 makes
  * ctest report it skipped. Under CI=true a missing server is a failure.
- * The server's suites: "postgres" and "mysql", and "shared" when
- * AIODB_TEST_DRIVER points it at a server (it reads socket_url). */
+ * The server's suites: "postgres" and "mysql", and "shared" and
+ * "soak_threads" when AIODB_TEST_DRIVER points them at a server (they read
+ * socket_url). */
 static int server_missing(const char *suite) {
   const char *ci = getenv("CI"), *driver = getenv("AIODB_TEST_DRIVER");
   const char *dir_env, *file, *dir;
   char path[600];
-  int shared = strcmp(suite, "shared") == 0 && driver != NULL;
+  int shared = (strcmp(suite, "shared") == 0 || strcmp(suite, "soak_threads") == 0) &&
+               driver != NULL;
   if (strcmp(suite, "postgres") == 0)
     dir_env = "AIODB_TEST_PG_DIR", file = "tcp_url";
   else if (shared && strcmp(driver, "postgresql") == 0)

@@ -29,5 +29,7 @@
   X(shared)                  \
   X(lifecycle)               \
   X(misuse)                  \
+  X(soak)                    \
+  X(soak_threads)            \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

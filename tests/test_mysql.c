@@ -2,6 +2,8 @@
  * that the mysql_start fixture runs (tests/mariadb_server.sh): types on both
  * protocols, errors, the statement cache, cancel, lost connections, TLS,
  * passwords and bounded cursors. */
+#include <dlfcn.h>
+#include <errno.h>
 #include <float.h>
 #include <mysql.h>
 #include <netinet/in.h>
@@ -431,6 +433,147 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_test_exec(admin, sql);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(admin);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- a KILL QUERY held on its way: this binary's own mysql_real_query,
+ * which the driver (linked in statically) calls instead of the client
+ * library's. It passes every call on, but holds a "KILL QUERY" while a test
+ * asks (10 s at most). Each case runs in a process of its own (CK_FORK). */
+
+static struct {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  int hold, entered;
+} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) {
+  static union {
+    void *p;
+    int (*f)(MYSQL *, const char *, unsigned long);
+  } real;
+  pthread_mutex_lock(&kill_shim.m);
+  if (kill_shim.hold && length > 10 && strncmp(q, "KILL QUERY", 10) == 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    kill_shim.entered++;
+    pthread_cond_broadcast(&kill_shim.c);
+    while (kill_shim.hold &&
+           pthread_cond_timedwait(&kill_shim.c, &kill_shim.m, &until) != ETIMEDOUT) {
+    }
+  }
+  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "mysql_real_query");
+  pthread_mutex_unlock(&kill_shim.m);
+  return real.f(mysql, q, length);
+}
+
+static void kill_shim_set(int hold) {
+  pthread_mutex_lock(&kill_shim.m);
+  kill_shim.hold = hold;
+  pthread_cond_broadcast(&kill_shim.c);
+  pthread_mutex_unlock(&kill_shim.m);
+}
+
+/* Waits (2 s at most) until a KILL is held; returns how many were. */
+static int kill_shim_entered(void) {
+  double until = aiodb_test_now_ms() + 2000;
+  int got;
+  pthread_mutex_lock(&kill_shim.m);
+  while (kill_shim.entered == 0 && aiodb_test_now_ms() < until) {
+    pthread_mutex_unlock(&kill_shim.m);
+    usleep(1000);
+    pthread_mutex_lock(&kill_shim.m);
+  }
+  got = kill_shim.entered;
+  pthread_mutex_unlock(&kill_shim.m);
+  return got;
+}
+
+/* A cancel whose KILL QUERY is still on its way when its statement ends on
+ * its own must not stop the connection's next statement: that one waits
+ * until the KILL has landed (on an idle connection, where it does
+ * nothing). */
+START_TEST(my_late_kill_spares_the_next_statement) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_future *f, *next;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  kill_shim_set(1);
+  f = aiodb_query(db, "SELECT SLEEP(0.5)", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  ck_assert_int_eq(kill_shim_entered(), 1);
+  /* the KILL never got there: it finished first, with its own outcome */
+  ck_assert_int_eq(aiodb_test_err(f), 0);
+  next = aiodb_query(db, "SELECT SLEEP(0.5) + 7", NULL, 0);
+  usleep(200000);
+  kill_shim_set(0); /* the KILL goes now */
+  ck_assert_msg(aiodb_test_err(next) == 0, "the next statement: %s",
+                aiodb_future_errmsg(next));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 7);
+  aiodb_future_free(f);
+  aiodb_future_free(next);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* InnoDB rolls back the whole transaction of a deadlock's loser, savepoint
+ * and all: its tx is aborted at every level, so what follows the savepoint
+ * does not run outside any transaction (where it would be kept). */
+START_TEST(my_deadlock_in_a_savepoint_aborts_the_tx) {
+  aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
+  aiodb_tx *tx[2], *sp[2];
+  aiodb_future *f[2], *end[2], *mark[2], *c[2];
+  aiodb_value v;
+  int i, loser;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_deadlock");
+  aiodb_test_exec(db, "CREATE TABLE my_deadlock(k INT PRIMARY KEY, v INT)");
+  aiodb_test_exec(db, "INSERT INTO my_deadlock VALUES (1, 0), (2, 0)");
+  for (i = 0; i < 2; i++) {
+    v = aiodb_int(i + 1);
+    tx[i] = aiodb_begin(db);
+    aiodb_future_free(aiodb_test_ok(
+        aiodb_tx_query(tx[i], "UPDATE my_deadlock SET v = 1 WHERE k = ?", &v, 1)));
+    sp[i] = aiodb_tx_begin(tx[i]);
+  }
+  /* each takes the row the other holds: the first waits, the second closes
+   * the cycle */
+  v = aiodb_int(2);
+  f[0] = aiodb_tx_query(sp[0], "UPDATE my_deadlock SET v = 2 WHERE k = ?", &v, 1);
+  ck_assert_int_eq(aiodb_future_wait(f[0], 300), AIODB_ETIMEDOUT);
+  v = aiodb_int(1);
+  f[1] = aiodb_tx_query(sp[1], "UPDATE my_deadlock SET v = 2 WHERE k = ?", &v, 1);
+  for (i = 0; i < 2; i++) {
+    v = aiodb_int(10 + i);
+    end[i] = aiodb_rollback(sp[i]);
+    mark[i] = aiodb_tx_query(tx[i], "INSERT INTO my_deadlock VALUES (?, 0)", &v, 1);
+    c[i] = aiodb_commit(tx[i]);
+  }
+  loser = aiodb_test_err(f[0]) != 0 ? 0 : 1;
+  ck_assert_int_eq(aiodb_test_err(f[loser]), AIODB_EBUSY);
+  ck_assert_int_eq(aiodb_future_native_code(f[loser]), 1213);
+  ck_assert_int_eq(aiodb_test_err(f[1 - loser]), 0);
+  ck_assert_msg(aiodb_test_err(end[loser]) == 0, "the loser's savepoint rollback: %s",
+                aiodb_future_errmsg(end[loser]));
+  ck_assert_msg(aiodb_test_err(mark[loser]) == AIODB_ETXABORTED, "after it: %s",
+                aiodb_err_name(aiodb_future_error(mark[loser])));
+  ck_assert_int_eq(aiodb_test_err(c[loser]), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(end[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_err(mark[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_err(c[1 - loser]), 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_deadlock WHERE k >= 10"), 1);
+  for (i = 0; i < 2; i++) {
+    aiodb_future_free(f[i]);
+    aiodb_future_free(end[i]);
+    aiodb_future_free(mark[i]);
+    aiodb_future_free(c[i]);
+  }
+  aiodb_test_exec(db, "DROP TABLE my_deadlock");
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -868,6 +1011,8 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_statements_and_errors);
   AIODB_TCASE(s, my_statement_cache);
   AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
+  AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
+  AIODB_TCASE(s, my_deadlock_in_a_savepoint_aborts_the_tx);
   AIODB_TCASE(s, my_run_meta_and_passwords);
   AIODB_TCASE(s, my_escaped_password);
   AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);

@@ -387,6 +387,140 @@ START_TEST(tx_drop_aborts_from_its_place_on) {
 }
 END_TEST
 
+/* A savepoint begun after its tx was aborted (a statement failed, or was
+ * dropped before it ran) does not begin: its statements fail with
+ * AIODB_ETXABORTED instead of running in a tx that is bound to roll back
+ * (PostgreSQL's server refuses them the same way). */
+START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *outer = aiodb_begin(db), *inner;
+  aiodb_test_gate gate;
+  aiodb_future *a, *dup, *in, *end, *run, *dropped, *c;
+
+  /* after a failed statement */
+  a = aiodb_tx_query(outer, "INSERT INTO t VALUES (1)", NULL, 0);
+  dup = aiodb_tx_query(outer, "INSERT INTO t VALUES (1)", NULL, 0);
+  inner = aiodb_tx_begin(outer);
+  in = aiodb_tx_query(inner, "INSERT INTO t VALUES (5)", NULL, 0);
+  end = aiodb_commit(inner);
+  c = aiodb_commit(outer);
+  aiodb_test_ok(a);
+  ck_assert_int_eq(aiodb_test_err(dup), AIODB_ECONSTRAINT);
+  ck_assert_msg(aiodb_test_err(in) == AIODB_ETXABORTED, "in the savepoint: %s",
+                aiodb_err_name(aiodb_future_error(in)));
+  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(in), "UNIQUE"));
+  ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  aiodb_future_free(a);
+  aiodb_future_free(dup);
+  aiodb_future_free(in);
+  aiodb_future_free(end);
+  aiodb_future_free(c);
+
+  /* after a dropped one: the savepoint's statement would have found the
+   * row the dropped one never inserted missing */
+  outer = aiodb_begin(db);
+  aiodb_test_gate_init(&gate);
+  run = aiodb_tx_run(outer, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate);
+  dropped = aiodb_tx_query(outer, "INSERT INTO t VALUES (1)", NULL, 0);
+  inner = aiodb_tx_begin(outer);
+  in = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
+  end = aiodb_rollback(inner);
+  c = aiodb_commit(outer);
+  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
+  aiodb_test_gate_open(&gate);
+  aiodb_test_ok(run);
+  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  ck_assert_msg(aiodb_test_err(in) == AIODB_ETXABORTED, "in the savepoint: %s",
+                aiodb_err_name(aiodb_future_error(in)));
+  ck_assert_int_eq(aiodb_test_err(end), 0);
+  ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(run);
+  aiodb_future_free(dropped);
+  aiodb_future_free(in);
+  aiodb_future_free(end);
+  aiodb_future_free(c);
+  aiodb_test_gate_destroy(&gate);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* SQLite rolls the whole transaction back when a write is interrupted
+ * (sqlite3_interrupt: a cancel or a deadline). The tx, savepoints
+ * included, is then aborted: nothing after it runs (it would run outside
+ * any transaction and be kept), a commit fails with AIODB_ETXABORTED and a
+ * rollback succeeds. */
+#define ENDLESS_INSERT                                                      \
+  "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 100 UNION ALL SELECT x + 1 " \
+  "FROM c WHERE x < 1000000000) SELECT x FROM c"
+
+static aiodb_future *interrupted(aiodb_tx *tx) {
+  aiodb_future *f = aiodb_tx_query(tx, ENDLESS_INSERT, NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 100), AIODB_ETIMEDOUT); /* it runs */
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+  return f;
+}
+
+START_TEST(tx_interrupted_write_aborts_every_level) {
+  aiodb_db *db = open_t(NULL);
+  aiodb_tx *outer = aiodb_begin(db), *inner, *late;
+  aiodb_future *slow, *after, *in, *end, *c;
+
+  /* in a savepoint: the outer tx is gone too */
+  tx_exec(outer, "INSERT INTO t VALUES (1)");
+  inner = aiodb_tx_begin(outer);
+  slow = interrupted(inner);
+  end = aiodb_commit(inner);
+  ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
+  aiodb_future_free(end);
+  after = aiodb_tx_query(outer, "INSERT INTO t VALUES (2)", NULL, 0);
+  c = aiodb_commit(outer);
+  ck_assert_msg(aiodb_test_err(after) == AIODB_ETXABORTED, "after: %s",
+                aiodb_future_errmsg(after));
+  ck_assert_msg(aiodb_test_err(c) == AIODB_ETXABORTED, "commit: %s",
+                aiodb_future_errmsg(c));
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(slow);
+  aiodb_future_free(after);
+  aiodb_future_free(c);
+
+  /* rollbacks of both levels succeed */
+  outer = aiodb_begin(db);
+  inner = aiodb_tx_begin(outer);
+  slow = interrupted(inner);
+  end = aiodb_rollback(inner);
+  c = aiodb_rollback(outer);
+  ck_assert_msg(aiodb_test_err(end) == 0, "savepoint rollback: %s", aiodb_future_errmsg(end));
+  ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
+  aiodb_future_free(slow);
+  aiodb_future_free(end);
+  aiodb_future_free(c);
+
+  /* in the outer tx: a savepoint begun afterwards does not begin (it
+   * would have opened a transaction of its own and kept its work) */
+  outer = aiodb_begin(db);
+  slow = interrupted(outer);
+  late = aiodb_tx_begin(outer);
+  in = aiodb_tx_query(late, "INSERT INTO t VALUES (3)", NULL, 0);
+  end = aiodb_commit(late);
+  c = aiodb_rollback(outer);
+  ck_assert_int_eq(aiodb_test_err(in), AIODB_ETXABORTED);
+  ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
+  ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  aiodb_future_free(slow);
+  aiodb_future_free(in);
+  aiodb_future_free(end);
+  aiodb_future_free(c);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_tx(void) {
   Suite *s = suite_create("tx");
   AIODB_TCASE(s, tx_commit_and_rollback);
@@ -403,5 +537,7 @@ Suite *aiodb_suite_tx(void) {
   AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
   AIODB_TCASE(s, tx_savepoint_outliving_its_parent);
   AIODB_TCASE(s, tx_drop_aborts_from_its_place_on);
+  AIODB_TCASE(s, tx_savepoint_after_an_abort_does_not_begin);
+  AIODB_TCASE(s, tx_interrupted_write_aborts_every_level);
   return s;
 }

@@ -72,6 +72,7 @@ typedef struct my_cfg {
   pthread_cond_t kill_cv;    /* on CLOCK_MONOTONIC */
   kill_req *reqs;
   size_t nreqs, reqs_cap;
+  my_conn *busy; /* the connection whose KILL is in flight, or NULL */
   pthread_t killer;
   int killer_started, stopping, exited;
   int detached; /* free_config gave up waiting: the killer frees this */
@@ -109,6 +110,8 @@ struct my_conn {
   my_cfg *cfg;
   unsigned long thread_id;   /* the server's id for KILL */
   _Atomic uint64_t seq;      /* odd while a statement runs */
+  _Atomic uint64_t killing;  /* the statement whose KILL is in flight, or 0 */
+  uint64_t waited;           /* the last in-flight KILL waited for */
   my_stmt **cache;
   unsigned cap, n;
   uint64_t tick;
@@ -620,11 +623,13 @@ static void my_disconnect(void *native) {
   my_cfg *cfg = c->cfg;
   size_t i, j;
   unsigned k;
-  /* No interrupt may outlive the connection it names. */
+  /* No interrupt may outlive the connection it names; a KILL in flight
+   * no longer reports back to it. */
   pthread_mutex_lock(&cfg->kill_lock);
   for (i = j = 0; i < cfg->nreqs; i++)
     if (cfg->reqs[i].conn != c) cfg->reqs[j++] = cfg->reqs[i];
   cfg->nreqs = j;
+  if (cfg->busy == c) cfg->busy = NULL;
   pthread_mutex_unlock(&cfg->kill_lock);
   for (k = 0; k < c->n; k++) stmt_free(c->cache[k]);
   aiodb__free(c->cache);
@@ -645,6 +650,13 @@ static int conn_lost(my_conn *c) {
 
 static int my_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || conn_lost(native);
+}
+
+/* InnoDB rolls back the whole transaction of a deadlock's loser, not just
+ * the statement (a lock wait timeout ends only the statement). */
+static int my_tx_ended(void *native, const aiodb__err *e) {
+  (void)native;
+  return e->native_code == ER_LOCK_DEADLOCK;
 }
 
 /* ---- cancel: KILL QUERY over a side connection ---- */
@@ -686,13 +698,28 @@ static void *killer_main(void *arg) {
     }
     r = cfg->reqs[0];
     memmove(cfg->reqs, cfg->reqs + 1, --cfg->nreqs * sizeof *cfg->reqs);
-    /* Still the same statement? A disconnect removes its requests under
-     * this lock first, so r.conn is alive here. */
-    if (atomic_load(&r.conn->seq) != r.seq) continue;
+    /* Still the same statement? (A disconnect removes its requests under
+     * this lock first, so r.conn is alive here.) killing is set before seq
+     * is read, and the worker ends a statement (bumps seq) before it reads
+     * killing at the next: either we see the statement has ended, or its
+     * worker sees the KILL in flight and waits for it to land before it
+     * sends the next statement, which the KILL would stop instead. */
+    atomic_store(&r.conn->killing, r.seq);
+    if (atomic_load(&r.conn->seq) != r.seq) {
+      atomic_store(&r.conn->killing, 0);
+      pthread_cond_broadcast(&cfg->kill_cv);
+      continue;
+    }
     id = r.conn->thread_id;
+    cfg->busy = r.conn;
     pthread_mutex_unlock(&cfg->kill_lock);
     side_kill(cfg, id);
     pthread_mutex_lock(&cfg->kill_lock);
+    if (cfg->busy == r.conn) { /* else disconnected meanwhile */
+      atomic_store(&r.conn->killing, 0);
+      cfg->busy = NULL;
+    }
+    pthread_cond_broadcast(&cfg->kill_cv);
   }
   cfg->exited = 1;
   pthread_cond_broadcast(&cfg->kill_cv);
@@ -772,8 +799,34 @@ static void my_interrupt(void *native) {
   pthread_mutex_unlock(&cfg->kill_lock);
 }
 
-/* Statement boundaries, for my_interrupt. */
-static void stmt_begin(my_conn *c) { atomic_fetch_add(&c->seq, 1); }
+/* A worker waits at most this long for a KILL in flight before its next
+ * statement (once per KILL: one the server never answers must not hold
+ * every statement up). */
+#define KILL_WAIT_MS 3000
+
+/* Before anything is sent: a KILL QUERY of an earlier statement still on
+ * its way would stop this one instead, so it is let land first (on an idle
+ * connection a KILL QUERY does nothing). */
+static void settle_kill(my_conn *c) {
+  my_cfg *cfg = c->cfg;
+  uint64_t k = atomic_load(&c->killing);
+  struct timespec ts;
+  int rc = 0;
+  if (k == 0 || k == c->waited) return;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += KILL_WAIT_MS / 1000;
+  pthread_mutex_lock(&cfg->kill_lock);
+  while (atomic_load(&c->killing) == k && cfg->busy == c && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&cfg->kill_cv, &cfg->kill_lock, &ts);
+  pthread_mutex_unlock(&cfg->kill_lock);
+  c->waited = k;
+}
+
+/* Statement boundaries, for my_interrupt and the killer. */
+static void stmt_begin(my_conn *c) {
+  settle_kill(c);
+  atomic_fetch_add(&c->seq, 1);
+}
 static void stmt_end(my_conn *c) { atomic_fetch_add(&c->seq, 1); }
 
 /* ---- typing cells ---- */
@@ -1475,4 +1528,5 @@ const aiodb__driver aiodb__driver_mysql = {
     my_thread_start,
     my_thread_stop,
     NULL, /* exec_batch: one statement at a time */
+    my_tx_ended,
 };

@@ -1682,4 +1682,5 @@ const aiodb__driver aiodb__driver_postgres = {
     NULL,
     NULL,
     pg_exec_batch_settled,
+    NULL, /* tx_ended: an error leaves the transaction block open */
 };

@@ -551,6 +551,14 @@ static void sq_interrupt(void *native) {
   sqlite3_interrupt(((sq_conn *)native)->db);
 }
 
+/* An interrupted write (and SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM without
+ * a statement journal) rolls the whole transaction back: autocommit is on
+ * again. */
+static int sq_tx_ended(void *native, const aiodb__err *e) {
+  (void)e;
+  return sqlite3_get_autocommit(((sq_conn *)native)->db) != 0;
+}
+
 static int sq_is_broken(void *native, const aiodb__err *e) {
   (void)native;
   return e->code == AIODB_ECONNECT;
@@ -586,4 +594,5 @@ const aiodb__driver aiodb__driver_sqlite = {
     NULL,
     NULL,
     NULL, /* exec_batch: one statement at a time */
+    sq_tx_ended,
 };
