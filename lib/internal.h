@@ -219,6 +219,8 @@ struct aiodb_tx {
   unsigned seq;             /* locked: jobs queued on it so far */
   unsigned drop_seq;        /* locked: the first dropped job's seq */
   aiodb__err drop_err;
+  aiodb_future *end;        /* its end's job, made with it: an end never
+                               fails for want of memory */
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */
   int finished;             /* its end ran */
@@ -238,6 +240,7 @@ struct aiodb_cursor {
   size_t batch;
   int bad;                  /* the caller's thread: bad input at iterate */
   aiodb__err bad_err;
+  aiodb_future *close_job;  /* made with it: a free needs no memory */
   /* worker-only */
   void *handle;             /* the driver's open statement */
   int failed;
@@ -296,6 +299,8 @@ struct aiodb_db {
   int closing;
   int own_cq;
   aiodb_future *close_future;
+  aiodb_future *close_spare; /* locked: made with the db, for the first
+                               close, so that closing needs no memory */
   aiodb__qnode reg;         /* in the registry of open dbs (fork) */
   unsigned fork_gen;        /* the process generation it was opened in */
 };
