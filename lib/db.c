@@ -229,6 +229,7 @@ static int exec_sql(aiodb_conn *conn, const char *sql, aiodb__err *e) {
   st.sql = sql;
   st.sql_len = strlen(sql);
   st.nrows = 1;
+  st.own = 1;
   memset(e, 0, sizeof *e);
   return conn->db->driver->exec(conn->native, &st, conn->scratch, e);
 }
@@ -239,6 +240,7 @@ static void stmt_of(const aiodb_future *f, aiodb__stmt *st) {
   st->args = f->args;
   st->nargs = f->nargs;
   st->nrows = f->kind == AIODB__JOB_MANY ? f->nrows : 1;
+  st->own = 0;
 }
 
 static int new_result(aiodb_future *f) {

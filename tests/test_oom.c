@@ -14,6 +14,7 @@
  * covers them all. The scenario runs on SQLite and on the servers of the
  * pg and mysql fixtures, one case each. */
 #include <errno.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,10 +55,16 @@ static atomic_int armed;
 static long fail_at;
 static int persistent;
 
+static int trace; /* AIODB_TEST_OOM_TRACE=1: where each failure is made */
+
 static int should_fail(void) {
   long i = atomic_fetch_add(&n_allocs, 1) + 1;
   if (!atomic_load(&armed) || (persistent ? i < fail_at : i != fail_at)) return 0;
-  atomic_fetch_add(&n_failed, 1);
+  if (atomic_fetch_add(&n_failed, 1) == 0 && trace) {
+    void *pcs[16];
+    fprintf(stderr, "allocation %ld fails, in:\n", i);
+    backtrace_symbols_fd(pcs, backtrace(pcs, 16), 2);
+  }
   return 1;
 }
 
@@ -678,7 +685,7 @@ static int picked(const engine *e, long k) {
 }
 
 static void sweep(const engine *e) {
-  long count = 0, k, runs[2] = {0, 0};
+  long count = 0, k, runs[2] = {0, 0}, only;
   int status, mode, nbad = 0;
   char why[64], first[200] = "";
   double t0 = aiodb_test_now_ms();
@@ -706,10 +713,14 @@ static void sweep(const engine *e) {
   describe(why, sizeof why, status);
   ck_assert_msg(status_ok(status), "oom %s: the scenario fails without a failure: %s",
                 e->name, why);
-  /* more than counted: the workers' share varies from run to run */
+  /* more than counted: the workers' share varies from run to run.
+   * AIODB_TEST_OOM_K=k runs that k alone (and AIODB_TEST_OOM_TRACE=1
+   * prints where its failure is made). */
+  only = getenv("AIODB_TEST_OOM_K") ? atol(getenv("AIODB_TEST_OOM_K")) : 0;
+  trace = getenv("AIODB_TEST_OOM_TRACE") != NULL;
   for (mode = 0; mode < 2 && nbad < 5; mode++)
     for (k = 1; k <= count + count / 5 && nbad < 5; k++) {
-      if (!picked(e, k)) continue;
+      if (only > 0 ? k != only : !picked(e, k)) continue;
       runs[mode]++;
       status = run_child(k, mode, NULL);
       if (status_ok(status)) continue;
@@ -843,6 +854,172 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
 }
 END_TEST
 
+/* A server's socket URL, or NULL: the part of a case on that server is
+ * skipped then, but never under CI. */
+static const char *server_url(const char *dir_env) {
+  const char *u = aiodb_test_server_file(dir_env, "socket_url");
+  const char *ci = getenv("CI");
+  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
+    ck_abort_msg("no test server in %s under CI", dir_env);
+  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
+  return u;
+}
+
+/* The library's own statements (BEGIN, SAVEPOINT, their ends) need no
+ * memory of aiodb's: a tx never fails to begin or end for want of it. */
+static void own_statements_on(const char *base) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_future *acq, *gf, *r, *c;
+  aiodb_test_gate gate;
+  aiodb_conn *conn;
+  aiodb_tx *tx;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  conn = aiodb_future_conn(acq);
+  aiodb_test_gate_init(&gate);
+  gf = aiodb_run(conn, aiodb_test_gate_fn, &gate);
+  aiodb_test_gate_wait_entered(&gate); /* what follows waits behind it */
+  tx = aiodb_conn_begin(conn);
+  r = aiodb_rollback(aiodb_tx_begin(tx));
+  c = aiodb_commit(tx);
+  aiodb__pools_trim();
+  aiodb_test_fail_allocs_after(0);
+  aiodb_test_gate_open(&gate);
+  ck_assert_int_eq(aiodb_future_wait(c, 10000), 0);
+  aiodb_set_allocator(NULL, NULL, NULL);
+  ck_assert_msg(aiodb_future_error(r) == 0, "%s: savepoint: %s", base,
+                aiodb_future_errmsg(r));
+  ck_assert_msg(aiodb_future_error(c) == 0, "%s: tx: %s", base, aiodb_future_errmsg(c));
+  aiodb_future_free(r);
+  aiodb_future_free(c);
+  aiodb_future_free(aiodb_test_ok(gf));
+  aiodb_test_gate_destroy(&gate);
+  aiodb_release(conn);
+  aiodb_future_free(acq);
+  aiodb_db_free(db);
+}
+
+START_TEST(oom_own_statements_need_no_memory) {
+  const char *u;
+  own_statements_on("sqlite://");
+  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) own_statements_on(u);
+  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) own_statements_on(u);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A cancel (the interrupt a PostgreSQL or MySQL driver posts to its
+ * canceller) needs no memory: one that reports success stops the
+ * statement. */
+static void cancel_on(const char *base, const char *slow) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_future *f;
+  int rc;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  f = aiodb_query(db, slow, NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
+  aiodb__pools_trim();
+  aiodb_test_fail_allocs_after(0);
+  rc = aiodb_future_cancel(f);
+  aiodb_set_allocator(NULL, NULL, NULL);
+  ck_assert_int_eq(rc, 0);
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: the cancel was lost", base);
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_ECANCELED);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
+}
+
+START_TEST(oom_cancel_needs_no_memory) {
+  const char *u;
+  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) cancel_on(u, "SELECT pg_sleep(30)");
+  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) cancel_on(u, "SELECT SLEEP(30)");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A cursor freed before its end stops its statement without memory, and
+ * its connection serves on (it was given up when the cancel could not be
+ * posted). */
+static void early_cursor_on(const char *base, const char *endless) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_cursor *c = aiodb_iterate(db, endless, NULL, 0, 10);
+  aiodb_future *f;
+
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
+  aiodb__pools_trim();
+  aiodb_test_fail_allocs_after(0);
+  aiodb_cursor_free(c);
+  f = aiodb_query(db, "SELECT 5", NULL, 0); /* made before the free ran */
+  aiodb_set_allocator(NULL, NULL, NULL);
+  aiodb_future_free(f);
+  f = aiodb_query(db, "SELECT 5", NULL, 0);
+  ck_assert_msg(aiodb_test_err(f) == 0, "%s: %s", base, aiodb_future_errmsg(f));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 5);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+START_TEST(oom_early_cursor_free_keeps_the_connection) {
+  const char *u;
+  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL)
+    early_cursor_on(u, "SELECT generate_series(1, 1000000000)");
+  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL)
+    early_cursor_on(u, "SELECT seq FROM seq_1_to_1000000000");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A statement whose run failed for want of memory (at any of its
+ * allocations: its future, its arguments, the driver's statement and
+ * buffers, the result) runs right the next time, from the statement
+ * cache. */
+static void statement_after_failure_on(const char *base) {
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+  aiodb_result *r;
+  aiodb_value args[3] = {aiodb_text("some text"), aiodb_blob("\0\1", 2), aiodb_int(7)};
+  aiodb_future *f;
+  char sql[96];
+  int n, rc = AIODB_ENOMEM;
+
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  for (n = 0; n < 50 && rc == AIODB_ENOMEM; n++) {
+    /* new text each time: prepared afresh */
+    snprintf(sql, sizeof sql, "SELECT ? AS s%d, ? AS b, ? AS i", n);
+    aiodb__pools_trim();
+    aiodb_test_fail_allocs_after(n);
+    f = aiodb_query(db, sql, args, 3);
+    rc = f ? aiodb_test_err(f) : AIODB_ENOMEM;
+    aiodb_set_allocator(NULL, NULL, NULL);
+    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "%s: after %d allocations: %s", base, n,
+                  aiodb_future_errmsg(f));
+    aiodb_future_free(f);
+    f = aiodb_test_ok(aiodb_query(db, sql, args, 3));
+    r = aiodb_future_result(f);
+    ck_assert_msg(strcmp(aiodb_result_text(r, 0, 0), "some text") == 0 &&
+                      aiodb_result_len(r, 0, 1) == 2 &&
+                      memcmp(aiodb_result_blob(r, 0, 1), "\0\1", 2) == 0 &&
+                      aiodb_result_int(r, 0, 2) == 7,
+                  "%s: the run after a failure at allocation %d reads '%s', %zu bytes, %lld",
+                  base, n + 1, aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 1),
+                  (long long)aiodb_result_int(r, 0, 2));
+    aiodb_future_free(f);
+  }
+  ck_assert_int_eq(rc, 0);
+  aiodb_db_free(db);
+}
+
+START_TEST(oom_statement_runs_after_failing) {
+  const char *u;
+  statement_after_failure_on("sqlite://");
+  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) statement_after_failure_on(u);
+  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) statement_after_failure_on(u);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 /* ctest runs each case as a test of its own (CK_RUN_CASE). */
 Suite *aiodb_suite_oom(void) {
   Suite *s = suite_create("oom");
@@ -864,6 +1041,10 @@ Suite *aiodb_suite_oom(void) {
   tcase_add_test(tc, oom_tx_ends_need_no_memory);
   tcase_add_test(tc, oom_cursor_free_needs_no_memory);
   tcase_add_test(tc, oom_db_close_and_free_need_no_memory);
+  tcase_add_test(tc, oom_own_statements_need_no_memory);
+  tcase_add_test(tc, oom_cancel_needs_no_memory);
+  tcase_add_test(tc, oom_early_cursor_free_keeps_the_connection);
+  tcase_add_test(tc, oom_statement_runs_after_failing);
   suite_add_tcase(s, tc);
   return s;
 }
