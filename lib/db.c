@@ -1947,12 +1947,6 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   return f;
 }
 
-
-/* aiodb_db_free in a forked child: the workers and connections are the
- * parent's, so nothing joins or calls a driver (that would end the
- * parent's sessions). The child's copies of the jobs still queued or
- * running fail with AIODB_EALREADYQUIT, and the memory that is only the
- * child's goes; the drivers' own handles are left as they are. */
 /* Transactions and cursors the caller never ended die with the db, with
  * the jobs that would have ended them. */
 static void free_handles(aiodb_db *db) {
@@ -1969,6 +1963,12 @@ static void free_handles(aiodb_db *db) {
   }
 }
 
+
+/* aiodb_db_free in a forked child: the workers and connections are the
+ * parent's, so nothing joins or calls a driver (that would end the
+ * parent's sessions). The child's copies of the jobs still queued or
+ * running fail with AIODB_EALREADYQUIT, and the memory that is only the
+ * child's goes; the drivers' own handles are left as they are. */
 /* Moves f onto orphans with why; what it holds is freed wholesale. */
 static void drop_inherited(aiodb_future *f, aiodb__qnode *orphans,
                            const aiodb__err *why) {

@@ -285,7 +285,8 @@ static int step_values(aiodb_db **db) {
 
 static int step_tx(aiodb_db **db) {
   aiodb_value v100 = aiodb_int(100), v101 = aiodb_int(101);
-  aiodb_future *q1, *q2 = NULL, *r2 = NULL, *q3, *c, *f;
+  aiodb_value two[2] = {aiodb_int(150), aiodb_int(151)};
+  aiodb_future *q1, *qm, *q2 = NULL, *r2 = NULL, *q3, *c, *f;
   aiodb_tx *tx, *sp;
   int bad = 0;
 
@@ -293,6 +294,7 @@ static int step_tx(aiodb_db **db) {
   tx = aiodb_begin(*db);
   if (tx == NULL) return check(AIODB_ENOMEM, "aiodb_begin", "NULL", 0);
   q1 = aiodb_tx_query(tx, T("INSERT INTO oom_t (n) VALUES (?)"), &v100, 1);
+  qm = aiodb_tx_query_many(tx, T("INSERT INTO oom_t (n) VALUES (?)"), two, 2, 1);
   sp = aiodb_tx_begin(tx);
   if (sp != NULL) {
     q2 = aiodb_tx_query(sp, T("INSERT INTO oom_t (n) VALUES (?)"), &v101, 1);
@@ -302,6 +304,7 @@ static int step_tx(aiodb_db **db) {
   c = aiodb_commit(tx);
 
   bad |= wait_rc(q1, "aiodb_tx_query", AIODB_ETXABORTED) != 0;
+  bad |= wait_rc(qm, "aiodb_tx_query_many", AIODB_ETXABORTED) != 0;
   if (sp == NULL) bad |= check(AIODB_ENOMEM, "aiodb_tx_begin", "NULL", 0) != 0;
   if (sp != NULL) {
     bad |= wait_rc(q2, "aiodb_tx_query (savepoint)", AIODB_ETXABORTED) != 0;
@@ -310,9 +313,10 @@ static int step_tx(aiodb_db **db) {
   bad |= wait_rc(q3, "aiodb_tx_query (count)", AIODB_ETXABORTED) != 0;
   bad |= wait_rc(c, "aiodb_commit", AIODB_ETXABORTED) != 0;
   if (!bad)
-    REQUIRE(aiodb_result_int(aiodb_future_result(q3), 0, 0) == 1,
+    REQUIRE(aiodb_result_int(aiodb_future_result(q3), 0, 0) == 3,
             "the savepoint's row was not rolled back");
   aiodb_future_free(q1);
+  aiodb_future_free(qm);
   aiodb_future_free(q2);
   aiodb_future_free(r2);
   aiodb_future_free(q3);
@@ -321,7 +325,7 @@ static int step_tx(aiodb_db **db) {
   f = ok(aiodb_query(*db, T("SELECT count(*) FROM oom_t WHERE n >= 100 AND n < 200"), NULL, 0),
          "count after commit", 0);
   if (f == NULL) return 1;
-  REQUIRE(aiodb_result_int(aiodb_future_result(f), 0, 0) == 1, "commit lost");
+  REQUIRE(aiodb_result_int(aiodb_future_result(f), 0, 0) == 3, "commit lost");
   aiodb_future_free(f);
   return 0;
 }
@@ -582,6 +586,7 @@ static int step_pinned(aiodb_db **db) {
 static int step_sync(aiodb_db **db) {
   aiodb_value v = aiodb_text("sync");
   aiodb_error err;
+  aiodb_future *f;
   aiodb_result *r;
   memset(&err, 0xff, sizeof err);
   r = aiodb_query_sync(*db, "SELECT ?", &v, 1, &err);
@@ -589,6 +594,11 @@ static int step_sync(aiodb_db **db) {
   REQUIRE(err.code == 0 && err.message[0] == '\0', "aiodb_query_sync: err not cleared");
   REQUIRE(strcmp(aiodb_result_text(r, 0, 0), "sync") == 0, "sync value");
   aiodb_result_free(r);
+  /* and the escape hatch on the pool */
+  f = ok(aiodb_db_run(*db, three, NULL), "aiodb_db_run", 0);
+  if (f == NULL) return 1;
+  REQUIRE(aiodb_future_value(f) == 3, "aiodb_db_run value");
+  aiodb_future_free(f);
   return 0;
 }
 
