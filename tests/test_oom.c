@@ -653,7 +653,6 @@ static long scenario(void) {
     /* futures and results come from pools: emptied, each step's calls
      * allocate theirs, and those allocations are swept too */
     aiodb__pools_trim();
-    if (getenv("AIODB_TEST_OOM_TIMES")) fprintf(stderr, "%.1f ms: %s\n", aiodb_test_now_ms(), step);
     if (steps[i].fn(&db) == 0 && !failed) continue;
     REQUIRE(failed, "the step failed, yet no call did");
     strict = 1;
