@@ -344,6 +344,8 @@ AIODB_EXTERN aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
  * returned future completes (without error) once every worker has quit. The
  * db handle stays valid; every later call on it completes at once with
  * AIODB_EALREADYQUIT. A second close returns an already-completed future.
+ * The first close needs no memory (its future is made by aiodb_open), so
+ * it returns NULL only for a NULL db; a later one also when out of memory.
  *
  * Bounded: a close never waits forever on a server that stopped answering.
  * close_timeout_ms (option and URL option; default 10000, 0: no bound)
@@ -361,9 +363,9 @@ AIODB_EXTERN aiodb_future *aiodb_close(aiodb_db *db);
  * joins every worker, so it is bounded as aiodb_close is (close_timeout_ms
  * for a call that does not return). When the last db is freed no aiodb
  * thread is left (the deadline timer is joined too). Futures of this db
- * stay valid and are still the caller's to free. Must not be called from
- * one of the db's own workers (inside aiodb_run): that is refused with a
- * diagnostic. NULL is a no-op.
+ * stay valid and are still the caller's to free. Needs no memory. Must
+ * not be called from one of the db's own workers (inside aiodb_run): that
+ * is refused with a diagnostic. NULL is a no-op.
  *
  * fork(): the workers and connections of a db stay in the process that
  * opened it. In a child, every call on an inherited db completes at once
@@ -539,8 +541,8 @@ AIODB_EXTERN aiodb_cursor *aiodb_conn_iterate(aiodb_conn *conn,
 AIODB_EXTERN aiodb_future *aiodb_cursor_next(aiodb_cursor *cur);
 /* Destructor: stops the statement early if it still runs and gives the
  * connection back, after the batches already asked for; futures from
- * aiodb_cursor_next() stay the caller's. Make no call with cur afterwards.
- * NULL is a no-op. */
+ * aiodb_cursor_next() stay the caller's. Needs no memory (its job is made
+ * by aiodb_iterate). Make no call with cur afterwards. NULL is a no-op. */
 AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
 
 /* ------------------------------------------------------------------------
@@ -662,17 +664,21 @@ AIODB_EXTERN aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn,
  * the tx was rolled back; or with AIODB_EALREADYQUIT (an enclosing tx had
  * ended, the db was closed, the connection quit) or the error that kept
  * the tx from getting a connection. Cannot be canceled (AIODB_EBUSY). NULL
- * only for a NULL tx or OOM; tx is the library's from this call on. */
+ * only for a NULL tx: the end of a tx needs no memory (its future is made
+ * with the tx), nor do the BEGIN, SAVEPOINT, COMMIT and ROLLBACK the
+ * library sends, so a tx never fails to begin or end for want of it. tx
+ * is the library's from this call on. */
 AIODB_EXTERN aiodb_future *aiodb_commit(aiodb_tx *tx);
 /* Ends the tx with ROLLBACK (ROLLBACK TO and RELEASE SAVEPOINT for a
  * savepoint). Completes with 0 (also for a tx that was aborted or could
  * not begin), the database's error, AIODB_EALREADYQUIT or the error that
  * kept the tx from getting a connection, as aiodb_commit(). Cannot be
- * canceled (AIODB_EBUSY). NULL only for a NULL tx or OOM; tx is the
- * library's from this call on. */
+ * canceled (AIODB_EBUSY). NULL only for a NULL tx (it needs no memory, as
+ * aiodb_commit()); tx is the library's from this call on. */
 AIODB_EXTERN aiodb_future *aiodb_rollback(aiodb_tx *tx);
 /* Ends a tx that was neither committed nor rolled back: rolls it back and
- * gives its connection back, without a future. NULL is a no-op. */
+ * gives its connection back, without a future; needs no memory. NULL is a
+ * no-op. */
 AIODB_EXTERN void aiodb_tx_free(aiodb_tx *tx);
 
 /* ------------------------------------------------------------------------
@@ -769,8 +775,9 @@ AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
 
 /* Cancels: a queued call is dropped and completes at once with
  * AIODB_ECANCELED; a running statement is interrupted and completes with
- * AIODB_ECANCELED (or with its own outcome if it finished first). Returns 0
- * when the cancel was made, AIODB_EINVAL for NULL, AIODB_EBUSY when there is
+ * AIODB_ECANCELED (or with its own outcome if it finished first). Needs no
+ * memory (a PostgreSQL or MySQL connection keeps room for its interrupt
+ * from its connect). Returns 0 when the cancel was made, AIODB_EINVAL for NULL, AIODB_EBUSY when there is
  * nothing to cancel: f is done, is a running aiodb_run function (your code is
  * never interrupted), or comes from aiodb_close(), aiodb_commit() or
  * aiodb_rollback() (the end of a tx always runs: it gives a connection
@@ -963,7 +970,21 @@ AIODB_EXTERN void aiodb_set_diag_handler(aiodb_diag_fn fn, void *ud);
  * functions are called from any thread, workers included, and must be
  * thread-safe; free_fn receives only what malloc_fn or realloc_fn
  * returned. The client libraries (sqlite3, libpq, libmariadb) keep their
- * own allocators. */
+ * own allocators.
+ *
+ * When one of these allocations fails, the call that needed it fails with
+ * AIODB_ENOMEM: it returns NULL (a constructor, a call that returns a
+ * future; aiodb_open() and aiodb_query_sync() fill their aiodb_error), or
+ * its future completes with AIODB_ENOMEM (an allocation on the worker:
+ * the result, the driver's statement or buffers). Nothing leaks, no
+ * connection is lost or left pinned, and the next call works (the same
+ * one again, once memory is back). A statement of a tx that fails so
+ * aborts the tx as any failure does. Freeing and ending need no memory:
+ * aiodb_future_free(), aiodb_result_free(), aiodb_commit(),
+ * aiodb_rollback(), aiodb_tx_free(), aiodb_cursor_free(), aiodb_release(),
+ * the first aiodb_close(), aiodb_db_free(), aiodb_cq_free(), and
+ * aiodb_future_cancel(). tests/test_oom.c checks this at every allocation
+ * of a scenario that makes each kind of call, on every driver. */
 AIODB_EXTERN void aiodb_set_allocator(void *(*malloc_fn)(size_t),
                                       void *(*realloc_fn)(void *, size_t),
                                       void (*free_fn)(void *));

@@ -236,6 +236,7 @@ static int exec_sql(aiodb_conn *conn, const char *sql, aiodb__err *e) {
   st.sql = sql;
   st.sql_len = strlen(sql);
   st.nrows = 1;
+  st.own = 1;
   memset(e, 0, sizeof *e);
   return conn->db->driver->exec(conn->native, &st, conn->scratch, e);
 }
@@ -246,6 +247,7 @@ static void stmt_of(const aiodb_future *f, aiodb__stmt *st) {
   st->args = f->args;
   st->nargs = f->nargs;
   st->nrows = f->kind == AIODB__JOB_MANY ? f->nrows : 1;
+  st->own = 0;
 }
 
 static int new_result(aiodb_future *f) {
@@ -1282,6 +1284,13 @@ static void tx_refused(aiodb_tx *tx, const aiodb__err *why) {
   pthread_mutex_unlock(&tx->db->lock);
 }
 
+/* Drops a future never submitted nor handed out (both its references). */
+static void discard(aiodb_future *f) {
+  if (f == NULL) return;
+  aiodb__future_unref(f);
+  aiodb__future_unref(f);
+}
+
 static aiodb_future *statement(route rt, aiodb__job_kind kind, const char *sql,
                                const aiodb_value *args, size_t nargs,
                                size_t nrows, const char *function,
@@ -1492,9 +1501,13 @@ static aiodb_tx *tx_new(aiodb_db *db, aiodb_tx *parent, aiodb_conn *conn,
   if (parent) parent->refs++;
   pthread_mutex_unlock(&db->lock);
 
-  /* BEGIN (or SAVEPOINT) goes first; its outcome is the tx's to report. */
+  /* BEGIN (or SAVEPOINT) goes first; its outcome is the tx's to report.
+   * The end's job is made now: ending a tx must not fail for want of
+   * memory, or its connection would stay pinned with the tx open. */
   f = new_job(on_tx(tx), AIODB__JOB_TX_BEGIN);
-  if (f == NULL) {
+  if (f != NULL) tx->end = new_job(on_tx(tx), AIODB__JOB_TX_END);
+  if (tx->end == NULL) {
+    discard(f);
     pthread_mutex_lock(&db->lock);
     tx_unref_locked(tx);
     pthread_mutex_unlock(&db->lock);
@@ -1524,11 +1537,10 @@ aiodb_tx *aiodb_tx_begin(aiodb_tx *parent) {
 static aiodb_future *tx_end(aiodb_tx *tx, int op, const char *function,
                             const void *site) {
   aiodb_db *db = tx->db;
-  aiodb_future *f = new_job(on_tx(tx), AIODB__JOB_TX_END);
-  if (f != NULL) {
-    f->end_op = op;
-    submit(db, tx->conn, f, function, site);
-  }
+  aiodb_future *f = tx->end;
+  tx->end = NULL;
+  f->end_op = op;
+  submit(db, tx->conn, f, function, site);
   /* The caller's reference goes; the end job holds its own. */
   pthread_mutex_lock(&db->lock);
   tx_unref_locked(tx);
@@ -1579,9 +1591,15 @@ static aiodb_cursor *iterate(route rt, const char *sql, const aiodb_value *args,
 
   rt.pin = c->pin;
   rt.cur = c;
+  /* The close's job too: a free must not fail for want of memory, or the
+   * connection would stay pinned. */
   f = new_job(rt, AIODB__JOB_CUR_OPEN);
-  if (f == NULL) {
-    aiodb_cursor_free(c);
+  if (f != NULL) c->close_job = new_job(rt, AIODB__JOB_CUR_CLOSE);
+  if (c->close_job == NULL) {
+    discard(f);
+    pthread_mutex_lock(&db->lock);
+    cursor_unref_locked(c);
+    pthread_mutex_unlock(&db->lock);
     return NULL;
   }
   if (prepare_query(db, f, sql, args, nargs, 1) != 0) {
@@ -1636,11 +1654,10 @@ void aiodb_cursor_free(aiodb_cursor *cur) {
   aiodb_future *f;
   if (cur == NULL) return;
   db = cur->db;
-  f = new_job(on_cursor(cur), AIODB__JOB_CUR_CLOSE);
-  if (f != NULL) {
-    submit(db, cur->conn, f, "aiodb_cursor_free", SITE);
-    aiodb_future_free(f);
-  }
+  f = cur->close_job;
+  cur->close_job = NULL;
+  submit(db, cur->conn, f, "aiodb_cursor_free", SITE);
+  aiodb_future_free(f);
   pthread_mutex_lock(&db->lock);
   cursor_unref_locked(cur);
   pthread_mutex_unlock(&db->lock);
@@ -1935,6 +1952,17 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     aiodb__free(db);
     return NULL;
   }
+  db->close_spare = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
+  if (db->close_spare == NULL) {
+    aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+    if (db->own_cq)
+      aiodb_cq_free(db->cq);
+    else
+      aiodb__cq_unref(db->cq);
+    drv->free_config(db->driver_cfg);
+    aiodb__free(db);
+    return NULL;
+  }
   pthread_mutex_init(&db->lock, NULL);
   pthread_once(&atfork_once, atfork_install);
   pthread_mutex_lock(&registry_lock);
@@ -1970,7 +1998,13 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   int now;
 
   if (db == NULL) return NULL;
-  f = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
+  /* The first close takes the future made with the db: aiodb_db_free
+   * always closes, memory or not. */
+  pthread_mutex_lock(&db->lock);
+  f = db->close_spare;
+  db->close_spare = NULL;
+  pthread_mutex_unlock(&db->lock);
+  if (f == NULL) f = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
   if (f == NULL) return NULL;
   if (inherited(db)) {
     aiodb__future_fail(f, AIODB_EALREADYQUIT, INHERITED_MSG);
@@ -1999,6 +2033,22 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   else if (db->close_timeout_ms > 0)
     aiodb__timer_add(f, db->close_timeout_ms); /* the close watch */
   return f;
+}
+
+/* Transactions and cursors the caller never ended die with the db, with
+ * the jobs that would have ended them. */
+static void free_handles(aiodb_db *db) {
+  aiodb__qnode *n;
+  while ((n = aiodb__q_pop(&db->txs)) != NULL) {
+    aiodb_tx *tx = aiodb__q_data(n, aiodb_tx, link);
+    discard(tx->end);
+    aiodb__free(tx);
+  }
+  while ((n = aiodb__q_pop(&db->cursors)) != NULL) {
+    aiodb_cursor *c = aiodb__q_data(n, aiodb_cursor, link);
+    discard(c->close_job);
+    aiodb__free(c);
+  }
 }
 
 
@@ -2047,10 +2097,8 @@ static void free_inherited(aiodb_db *db) {
   fail_all(&orphans);
   while ((n = aiodb__q_pop(&db->conns)) != NULL)
     conn_free(aiodb__q_data(n, aiodb_conn, link));
-  while ((n = aiodb__q_pop(&db->txs)) != NULL)
-    aiodb__free(aiodb__q_data(n, aiodb_tx, link));
-  while ((n = aiodb__q_pop(&db->cursors)) != NULL)
-    aiodb__free(aiodb__q_data(n, aiodb_cursor, link));
+  free_handles(db);
+  discard(db->close_spare);
   pthread_mutex_lock(&registry_lock);
   aiodb__q_remove(&db->reg);
   pthread_mutex_unlock(&registry_lock);
@@ -2092,11 +2140,7 @@ void aiodb_db_free(aiodb_db *db) {
   aiodb__q_remove(&db->reg);
   pthread_mutex_unlock(&registry_lock);
   aiodb__timer_db_closed();
-  /* Transactions and cursors the caller never ended die with the db. */
-  while ((n = aiodb__q_pop(&db->txs)) != NULL)
-    aiodb__free(aiodb__q_data(n, aiodb_tx, link));
-  while ((n = aiodb__q_pop(&db->cursors)) != NULL)
-    aiodb__free(aiodb__q_data(n, aiodb_cursor, link));
+  free_handles(db);
   db->driver->free_config(db->driver_cfg);
   /* Our own cq goes with us; a caller's loses our reference only. */
   if (db->own_cq)

@@ -45,6 +45,10 @@ typedef struct aiodb__stmt {
                                query_many) */
   size_t nargs;
   size_t nrows;
+  int own;  /* the library's own SQL (BEGIN, SAVEPOINT, COMMIT, ROLLBACK,
+               RELEASE): no arguments, no result columns. It must not fail
+               for want of aiodb's memory (a statement cache that cannot
+               take it runs it as text), or a tx could not end. */
 } aiodb__stmt;
 
 typedef struct aiodb_result aiodb_result;

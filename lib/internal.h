@@ -221,6 +221,8 @@ struct aiodb_tx {
   aiodb__err drop_err;
   unsigned parent_seq;      /* locked: the parent's jobs queued before its
                                SAVEPOINT */
+  aiodb_future *end;        /* its end's job, made with it: an end never
+                               fails for want of memory */
   /* worker-only, on the pinned connection */
   int open;                 /* BEGIN / SAVEPOINT ran */
   int finished;             /* its end ran */
@@ -241,6 +243,7 @@ struct aiodb_cursor {
   size_t batch;
   int bad;                  /* the caller's thread: bad input at iterate */
   aiodb__err bad_err;
+  aiodb_future *close_job;  /* made with it: a free needs no memory */
   /* worker-only */
   void *handle;             /* the driver's open statement */
   int failed;
@@ -299,6 +302,8 @@ struct aiodb_db {
   int closing;
   int own_cq;
   aiodb_future *close_future;
+  aiodb_future *close_spare; /* locked: made with the db, for the first
+                               close, so that closing needs no memory */
   aiodb__qnode reg;         /* in the registry of open dbs (fork) */
   unsigned fork_gen;        /* the process generation it was opened in */
 };

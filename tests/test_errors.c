@@ -91,6 +91,7 @@ START_TEST(errors_open_out_of_memory) {
     if (db == NULL) {
       ck_assert_msg(err.code == AIODB_ENOMEM, "after %ld allocations: %s (%d)",
                     n, err.message, err.code);
+      aiodb__pools_trim(); /* the close's future, made with the db, is pooled */
       ck_assert_int_eq(aiodb__alloc_live(), 0);
     }
   }

@@ -31,5 +31,6 @@
   X(misuse)                  \
   X(soak)                    \
   X(soak_threads)            \
+  X(oom)                     \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

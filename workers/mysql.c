@@ -70,9 +70,10 @@ typedef struct my_cfg {
   MYSQL *side;
   pthread_mutex_t kill_lock; /* the requests and the thread's state */
   pthread_cond_t kill_cv;    /* on CLOCK_MONOTONIC */
-  kill_req *reqs;
+  kill_req *reqs;  /* at most one per connection, room for each kept */
   size_t nreqs, reqs_cap;
   my_conn *busy; /* the connection whose KILL is in flight, or NULL */
+  size_t nconns;   /* connections open, each with room in reqs */
   pthread_t killer;
   int killer_started, stopping, exited;
   int detached; /* free_config gave up waiting: the killer frees this */
@@ -578,6 +579,28 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
   return 0;
 }
 
+/* Keeps room in the killer's queue for one request of a connection being
+ * opened: an interrupt never allocates, so none is lost for want of
+ * memory (aiodb_future_cancel would report it made, and nothing would
+ * stop). */
+static int reserve_kill(my_cfg *cfg) {
+  int rc = 0;
+  pthread_mutex_lock(&cfg->kill_lock);
+  if (cfg->nconns == cfg->reqs_cap) {
+    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
+    kill_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
+    if (r == NULL) {
+      rc = AIODB_ENOMEM;
+    } else {
+      cfg->reqs = r;
+      cfg->reqs_cap = cap;
+    }
+  }
+  if (rc == 0) cfg->nconns++;
+  pthread_mutex_unlock(&cfg->kill_lock);
+  return rc;
+}
+
 static int my_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   my_cfg *cfg = cfgp;
@@ -595,7 +618,9 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
       c->cap = statement_cache;
     }
   }
-  if (c == NULL) {
+  if (c == NULL || reserve_kill(cfg) != 0) {
+    if (c != NULL) aiodb__free(c->cache);
+    aiodb__free(c);
     mysql_close(m);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   }
@@ -630,6 +655,7 @@ static void my_disconnect(void *native) {
     if (cfg->reqs[i].conn != c) cfg->reqs[j++] = cfg->reqs[i];
   cfg->nreqs = j;
   if (cfg->busy == c) cfg->busy = NULL;
+  cfg->nconns--;
   pthread_mutex_unlock(&cfg->kill_lock);
   for (k = 0; k < c->n; k++) stmt_free(c->cache[k]);
   aiodb__free(c->cache);
@@ -773,6 +799,7 @@ static void my_interrupt(void *native) {
   my_conn *c = native;
   my_cfg *cfg = c->cfg;
   uint64_t seq = atomic_load(&c->seq);
+  size_t i;
   if ((seq & 1) == 0) return; /* between statements: nothing to stop */
   pthread_mutex_lock(&cfg->kill_lock);
   if (!cfg->killer_started) {
@@ -782,19 +809,13 @@ static void my_interrupt(void *native) {
     }
     cfg->killer_started = 1;
   }
-  if (cfg->nreqs == cfg->reqs_cap) {
-    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
-    kill_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
-    if (r == NULL) {
-      pthread_mutex_unlock(&cfg->kill_lock);
-      return;
-    }
-    cfg->reqs = r;
-    cfg->reqs_cap = cap;
+  /* One request per connection: one still queued is an earlier
+   * statement's, which has ended (the killer would skip it). */
+  for (i = 0; i < cfg->nreqs && cfg->reqs[i].conn != c; i++) {
   }
-  cfg->reqs[cfg->nreqs].conn = c;
-  cfg->reqs[cfg->nreqs].seq = seq;
-  cfg->nreqs++;
+  if (i == cfg->nreqs) cfg->nreqs++;
+  cfg->reqs[i].conn = c;
+  cfg->reqs[i].seq = seq;
   pthread_cond_broadcast(&cfg->kill_cv);
   pthread_mutex_unlock(&cfg->kill_lock);
 }
@@ -1197,8 +1218,10 @@ static int bind_result(my_conn *c, my_stmt *st, aiodb__err *e) {
       case K_NULL: b->buffer_type = MYSQL_TYPE_NULL; break;
       default:
         if (col->buf == NULL) {
-          if ((col->buf = aiodb__malloc(FIRST_BUF)) == NULL)
+          if ((col->buf = aiodb__malloc(FIRST_BUF)) == NULL) {
+            st->ncols = 0; /* half bound: bound afresh next time */
             return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+          }
           col->cap = FIRST_BUF;
         }
         b->buffer_type = col->kind == K_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
@@ -1336,8 +1359,10 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     /* Prepared even when not cached: the text protocol rounds FLOATs. */
     rc = e->code;
     /* Several statements, or one the server will not prepare: as text.
-     * A statement that is simply wrong fails again with the same error. */
-    if (s->nargs == 0 && rc != AIODB_ECONNLOST && rc != AIODB_ENOMEM) {
+     * A statement that is simply wrong fails again with the same error.
+     * So does the library's own when there is no memory to prepare it
+     * (as text it needs none of ours, and has no columns to round). */
+    if (s->nargs == 0 && rc != AIODB_ECONNLOST && (rc != AIODB_ENOMEM || s->own)) {
       memset(e, 0, sizeof *e);
       rc = run_text(c, s->sql, s->sql_len, res, e);
     }

@@ -57,8 +57,9 @@ typedef struct pg_cfg {
    * this one (interrupts are posted under the db's lock). */
   pthread_mutex_t lock;
   pthread_cond_t cv; /* on CLOCK_MONOTONIC */
-  pg_req *reqs;
+  pg_req *reqs;       /* at most one per connection, room for each kept */
   size_t nreqs, reqs_cap;
+  size_t nconns;      /* connections open, each with room in reqs */
   struct pg_conn *busy; /* whose cancel is in flight; NULL if it disconnected */
   PGcancel *orphan;     /* that cancel's PGcancel once its connection
                            went: the canceller frees it */
@@ -556,6 +557,8 @@ static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
   return connect_error(e, cfg, AIODB_ECONNECT, msg);
 }
 
+static int reserve_cancel(pg_cfg *cfg);
+
 static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   pg_cfg *cfg = cfgp;
@@ -588,7 +591,8 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
       c->cap = statement_cache;
     }
   }
-  if (c == NULL || (c->cancel = PQgetCancel(pg)) == NULL) {
+  if (c == NULL || (c->cancel = PQgetCancel(pg)) == NULL || reserve_cancel(cfg) != 0) {
+    if (c != NULL) PQfreeCancel(c->cancel);
     aiodb__free(c ? c->cache : NULL);
     aiodb__free(c);
     PQfinish(pg);
@@ -615,6 +619,7 @@ static void pg_disconnect(void *native) {
   for (k = j = 0; k < cfg->nreqs; k++)
     if (cfg->reqs[k].conn != c) cfg->reqs[j++] = cfg->reqs[k];
   cfg->nreqs = j;
+  cfg->nconns--;
   if (cfg->busy == c) {
     cfg->busy = NULL;
     cfg->orphan = c->cancel;
@@ -744,11 +749,33 @@ static int cancel_pending_locked(const pg_cfg *cfg, const pg_conn *c, uint64_t s
   return 0;
 }
 
+/* Keeps room in the queue for one request of a connection being opened:
+ * posting a cancel never allocates, so none is lost for want of memory
+ * (aiodb_future_cancel would report it made, and nothing would stop). */
+static int reserve_cancel(pg_cfg *cfg) {
+  int rc = 0;
+  pthread_mutex_lock(&cfg->lock);
+  if (cfg->nconns == cfg->reqs_cap) {
+    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
+    pg_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
+    if (r == NULL) {
+      rc = AIODB_ENOMEM;
+    } else {
+      cfg->reqs = r;
+      cfg->reqs_cap = cap;
+    }
+  }
+  if (rc == 0) cfg->nconns++;
+  pthread_mutex_unlock(&cfg->lock);
+  return rc;
+}
+
 /* Queues a cancel of c's statement seq for the canceller, starting it at
- * the first. Never blocks on the network. Returns 0, or -1 when it could
- * not (no thread, no memory): nothing is sent then. */
+ * the first. Never blocks on the network, never allocates. Returns 0, or
+ * -1 when no thread could be started: nothing is sent then. */
 static int post_cancel(pg_conn *c, uint64_t seq) {
   pg_cfg *cfg = c->cfg;
+  size_t i;
   pthread_mutex_lock(&cfg->lock);
   if (cancel_pending_locked(cfg, c, seq)) {
     pthread_mutex_unlock(&cfg->lock);
@@ -761,19 +788,13 @@ static int post_cancel(pg_conn *c, uint64_t seq) {
     }
     cfg->started = 1;
   }
-  if (cfg->nreqs == cfg->reqs_cap) {
-    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
-    pg_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
-    if (r == NULL) {
-      pthread_mutex_unlock(&cfg->lock);
-      return -1;
-    }
-    cfg->reqs = r;
-    cfg->reqs_cap = cap;
+  /* One request per connection: one still queued is an earlier
+   * statement's, which has ended (the canceller would skip it). */
+  for (i = 0; i < cfg->nreqs && cfg->reqs[i].conn != c; i++) {
   }
-  cfg->reqs[cfg->nreqs].conn = c;
-  cfg->reqs[cfg->nreqs].seq = seq;
-  cfg->nreqs++;
+  if (i == cfg->nreqs) cfg->nreqs++;
+  cfg->reqs[i].conn = c;
+  cfg->reqs[i].seq = seq;
   pthread_cond_broadcast(&cfg->cv);
   pthread_mutex_unlock(&cfg->lock);
   return 0;
@@ -1226,8 +1247,10 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     if (rc != 0) {
       /* Several statements cannot be prepared: run them as text. The server
        * says so with a syntax_error (42601) whose words follow its locale, so
-       * the class decides; a true syntax error fails the same way again. */
-      if (s->nargs == 0 && strcmp(e->sqlstate, "42601") == 0) {
+       * the class decides; a true syntax error fails the same way again.
+       * Nor can one the cache has no memory for, which as text needs none
+       * of ours: the library's BEGIN, COMMIT and ROLLBACK never fail so. */
+      if (s->nargs == 0 && (strcmp(e->sqlstate, "42601") == 0 || rc == AIODB_ENOMEM)) {
         memset(e, 0, sizeof *e);
         rc = answer(c, PQexec(c->pg, s->sql), res, e);
       }
