@@ -353,16 +353,18 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
                      tx->fail_err.message);
     }
   } else if (f->end_op == AIODB__END_ROLLBACK) {
-    tx_rollback(conn, tx, &f->err);
+    if (tx_rollback(conn, tx, &f->err) != 0 && !tx->savepoint) conn->unsure = 1;
   } else if (tx->failed) {
-    tx_rollback(conn, tx, &ignored);
+    if (tx_rollback(conn, tx, &ignored) != 0 && !tx->savepoint) conn->unsure = 1;
     f->err = tx->fail_err; /* its SQLSTATE and native code */
     aiodb__err_set(&f->err, AIODB_ETXABORTED,
                    "the transaction was rolled back after an error: %s",
                    tx->fail_err.message);
   } else {
     tx_sql(tx, tx->savepoint ? "RELEASE SAVEPOINT" : "COMMIT", sql, sizeof sql);
-    if (exec_sql(conn, sql, &f->err) != 0) tx_rollback(conn, tx, &ignored);
+    if (exec_sql(conn, sql, &f->err) != 0 &&
+        tx_rollback(conn, tx, &ignored) != 0 && !tx->savepoint)
+      conn->unsure = 1;
   }
   tx->open = 0;
   tx->finished = 1;
@@ -822,6 +824,9 @@ static void *worker_main(void *arg) {
         aiodb_future *next = NULL;
         run_job(conn, f);
         if (settle(conn, f)) broken = 1;
+        /* A tx whose end failed to run may have left the session inside a
+         * transaction: nobody else may get it like that. */
+        if (conn->unsure) broken = 1;
         pthread_mutex_lock(&db->lock);
         conn->running = NULL;
         f->state = AIODB__JS_FINISHED;

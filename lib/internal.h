@@ -267,6 +267,7 @@ struct aiodb_conn {
   int pinned;
   int sleeping;             /* waiting on cv and claimable */
   int batching;             /* running a batch (auto-pipelining) */
+  int unsure;               /* worker-only: a tx end failed; replace it */
   int quit;                 /* the worker has left its loop */
   int sock;                 /* locked: the driver's socket, or -1 */
   int abandon_fd;           /* readable once abandoned (eventfd), or -1 */
