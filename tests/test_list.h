@@ -28,5 +28,6 @@
   X(meta)                    \
   X(shared)                  \
   X(lifecycle)               \
+  X(netfault)                \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)
