@@ -28,6 +28,7 @@
   X(meta)                    \
   X(shared)                  \
   X(lifecycle)               \
+  X(crash)                   \
   X(netfault)                \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)
