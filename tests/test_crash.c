@@ -10,8 +10,12 @@
  * The servers are throwaway ones of the pg_faults and mysql_faults
  * fixtures, which no suite but this one and netfault (they take turns)
  * uses: killing the shared ones would break the suites running beside. */
+#include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,6 +456,79 @@ static void crash_case(const char *dir_env, const char *script_env, int pg, cons
   aiodb_test_clean_shutdown();
 }
 
+/* ---- a connect to a server that is not there closes its socket once ----
+ *
+ * MariaDB Connector/C's non-blocking connect (3.3.20) closes a unix socket
+ * twice when the connect fails (no socket file: the server is stopped; or
+ * a refused one: it was killed). The second close() can hit a descriptor
+ * that another thread has just opened: while a pool reconnects to a server
+ * that is down, another connection's socket or eventfd. A shim around
+ * close() counts the closes of a descriptor that was not open. */
+
+static atomic_long bad_closes;
+
+__attribute__((visibility("default"))) int close(int fd) {
+  static int (*_Atomic next)(int);
+  int (*real)(int) = atomic_load(&next);
+  int rc, saved;
+  if (real == NULL) {
+    *(void **)&real = dlsym(RTLD_NEXT, "close");
+    atomic_store(&next, real);
+  }
+  rc = real(fd);
+  saved = errno;
+  if (rc != 0 && saved == EBADF) atomic_fetch_add(&bad_closes, 1);
+  errno = saved;
+  return rc;
+}
+
+static void connect_fails_once(const char *sock_path, int *code) {
+  char url[700];
+  aiodb_db *db;
+  aiodb_future *f;
+  snprintf(url, sizeof url, "mysql://aiodb:pw@localhost/aiodb?unix_socket=%s&connect_timeout=5",
+           sock_path);
+  db = aiodb_test_open_with(url, NULL);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 30000), 0);
+  *code = aiodb_future_error(f);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+START_TEST(crash_my_connect_to_no_server) {
+#if defined(AIODB_HAVE_MYSQL)
+  const char *missing = aiodb_test_path(".sock"), *stale = aiodb_test_path(".sock");
+  struct sockaddr_un a;
+  long before;
+  int fd, code, i;
+
+  /* a socket file nobody listens on any more: a killed server's */
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  ck_assert_uint_lt(strlen(stale), sizeof a.sun_path);
+  strcpy(a.sun_path, stale);
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(close(fd), 0);
+
+  before = atomic_load(&bad_closes);
+  for (i = 0; i < 3; i++) {
+    connect_fails_once(missing, &code);
+    ck_assert_int_eq(code, AIODB_ECONNECT);
+    connect_fails_once(stale, &code);
+    ck_assert_int_eq(code, AIODB_ECONNECT);
+  }
+  ck_assert_msg(atomic_load(&bad_closes) == before,
+                "%ld close() calls of a descriptor that was not open",
+                atomic_load(&bad_closes) - before);
+  unlink(stale);
+  aiodb_test_clean_shutdown();
+#endif
+}
+END_TEST
+
 START_TEST(crash_pg_terminate_backends) {
   crash_case(PGF, "AIODB_TEST_PG_SCRIPT", 1, "pg_terminate_backend of the pool's backends",
              fault_pg_terminate);
@@ -484,6 +561,7 @@ END_TEST
 
 Suite *aiodb_suite_crash(void) {
   Suite *s = suite_create("crash");
+  AIODB_TCASE(s, crash_my_connect_to_no_server);
   AIODB_TCASE(s, crash_pg_terminate_backends);
   AIODB_TCASE(s, crash_pg_sigkill_backend);
   AIODB_TCASE(s, crash_pg_server);

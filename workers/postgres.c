@@ -725,9 +725,11 @@ static int canceller_stop(pg_cfg *c) {
   deadline_in(&ts, STOP_WAIT_MS);
   while (!c->exited && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->lock, &ts);
   if (!c->exited) {
+    /* c is the thread's from the unlock on: it may free c at once */
+    pthread_t t = c->thread;
     c->detached = 1;
     pthread_mutex_unlock(&c->lock);
-    pthread_detach(c->thread);
+    pthread_detach(t);
     return 1;
   }
   pthread_mutex_unlock(&c->lock);
