@@ -156,6 +156,17 @@ cmd_run() {
   fi
   cmd_ctl "$state" loss 0
 
+  # The crash suite kills these servers and starts them again; should it
+  # have died in between, start them here.
+  local here
+  here=$(dirname -- "$0")
+  if [ -f "$pg_dir/env" ] && ! bash "$here/pg_server.sh" check "$pg_dir" >/dev/null 2>&1; then
+    bash "$here/pg_server.sh" restart "$pg_dir"
+  fi
+  if [ -f "$my_dir/env" ] && ! bash "$here/mariadb_server.sh" check "$my_dir" >/dev/null 2>&1; then
+    bash "$here/mariadb_server.sh" restart "$my_dir"
+  fi
+
   # The servers' unix sockets.
   local fwd_args=() env_args=(AIODB_NETFAULT_CTL="bash $0 ctl $state" AIODB_NETFAULT_DELAY_MS=$DELAY_MS)
   if [ -f "$pg_dir/env" ]; then

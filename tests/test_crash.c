@@ -82,7 +82,14 @@ struct load {
   double t_back; /* the server serves again from here (0: not yet) */
   long ok_after;
   double first_ok_after, worst_ms;
+  char odd[400]; /* the first error a dying server does not explain */
 };
+
+/* What a server that dies under a statement explains. */
+static int expected(int code) {
+  return code == 0 || code == AIODB_ECONNLOST || code == AIODB_ECONNECT ||
+         code == AIODB_ETXABORTED || code == AIODB_EALREADYQUIT;
+}
 
 static void on_done(aiodb_future *f, void *ud);
 
@@ -136,6 +143,9 @@ static void on_done(aiodb_future *f, void *ud) {
   int i, ok = 1;
   if (++u->calls[r->i] != 1) return; /* found at the end */
   u->err[r->i] = aiodb_future_error(f);
+  if (!expected(u->err[r->i]) && l->odd[0] == '\0')
+    snprintf(l->odd, sizeof l->odd, "%s (SQLSTATE %s): %s", aiodb_err_name(u->err[r->i]),
+             aiodb_future_sqlstate(f), aiodb_future_errmsg(f));
   /* the results are not needed: only the futures are kept */
   aiodb_result_free(aiodb_future_take_result(f));
   if (++u->done < u->n) return;
@@ -246,6 +256,15 @@ static void fault_pg_terminate(chaos *c) {
   aiodb_db_free(admin);
 }
 
+/* Waits until a killed backend is gone and the postmaster has begun to
+ * recover (ending every other backend), so that a server that answers
+ * afterwards has recovered. */
+static void backend_gone(int64_t pid) {
+  int i;
+  for (i = 0; i < 300 && kill((pid_t)pid, 0) == 0; i++) usleep(10 * 1000);
+  usleep(300 * 1000);
+}
+
 /* PostgreSQL: SIGKILL of one backend of the pool. The postmaster then
  * ends every other backend and recovers, as after a crash. */
 static void fault_pg_sigkill(chaos *c) {
@@ -258,7 +277,7 @@ static void fault_pg_sigkill(chaos *c) {
     snprintf(c->failed, sizeof c->failed, "no backend to kill (%lld)", (long long)pid);
   } else {
     c->killed = 1;
-    usleep(200 * 1000);
+    backend_gone(pid);
     /* back once it answers again (the admin's own connection died too) */
     if (admin_scalar(admin, "SELECT 1") != 1)
       snprintf(c->failed, sizeof c->failed, "the server did not come back");
@@ -321,8 +340,18 @@ static void crash_case(const char *dir_env, const char *script_env, int pg, cons
   long transfers = 0, committed = 0, unknown = 0, unknown_in = 0, futures = 0;
   if (url == NULL) return;
 
-  /* the accounts and the log, afresh */
+  /* the accounts and the log, afresh, on a server that is up (a case
+   * that died before its server was back must not fail the next) */
   admin = aiodb_test_open_with(url, "max_size=1");
+  f = aiodb_query(admin, "SELECT 1", NULL, 0);
+  if (aiodb_future_wait(f, 30000) == 0 && aiodb_future_error(f) == AIODB_ECONNECT) {
+    memset(&c, 0, sizeof c);
+    c.dir_env = dir_env;
+    c.script_env = script_env;
+    run_script(&c, "restart");
+    ck_assert_msg(c.failed[0] == '\0', "%s", c.failed);
+  }
+  aiodb_future_free(f);
   aiodb_test_exec(admin, "DROP TABLE IF EXISTS crash_log");
   aiodb_test_exec(admin, "DROP TABLE IF EXISTS crash_acct");
   aiodb_test_exec(admin, "CREATE TABLE crash_acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)");
@@ -438,13 +467,9 @@ static void crash_case(const char *dir_env, const char *script_env, int pg, cons
     if (codes[k]) fprintf(stderr, " %s %d", code_name(-k), codes[k]);
   fprintf(stderr, "\n");
   /* only what a dying server explains */
-  for (k = 0; k < 20; k++) {
-    int code = -k;
-    if (codes[k] == 0) continue;
-    ck_assert_msg(code == 0 || code == AIODB_ECONNLOST || code == AIODB_ECONNECT ||
-                      code == AIODB_ETXABORTED || code == AIODB_EALREADYQUIT,
-                  "%d futures failed with %s", codes[k], aiodb_err_name(code));
-  }
+  for (k = 0; k < 20; k++)
+    ck_assert_msg(codes[k] == 0 || expected(-k), "%d futures failed with %s; the first: %s",
+                  codes[k], aiodb_err_name(-k), l.odd);
 
   for (i = 0; i < l.nall; i++) {
     unit *u = l.all[i];
@@ -529,6 +554,46 @@ START_TEST(crash_my_connect_to_no_server) {
 }
 END_TEST
 
+/* PostgreSQL: a backend that quits (SIGQUIT: it sends a warning, then
+ * closes; the server then recovers, as after a crash) while its connection
+ * is idle over a unix socket. The next statement, one not prepared yet,
+ * finds the connection closed: libpq fails the PQprepare without marking
+ * the connection bad. It must fail as a lost connection, and the
+ * connection must be replaced: the statement after it runs. */
+START_TEST(crash_pg_backend_quits_before_prepare) {
+  const char *url = server_url(PGF);
+  aiodb_db *db, *admin;
+  aiodb_future *f;
+  int64_t pid;
+  int round;
+  char sql[64];
+  if (url == NULL) return;
+  db = aiodb_test_open_with(url, "max_size=1");
+  /* a few rounds: whether the warning is read first is up to timing */
+  for (round = 0; round < 3; round++) {
+    pid = aiodb_test_scalar(db, "SELECT pg_backend_pid()");
+    ck_assert_int_eq(kill((pid_t)pid, SIGQUIT), 0);
+    backend_gone(pid);
+    /* back once it answers again */
+    admin = aiodb_test_open_with(url, "max_size=1");
+    ck_assert_int_eq(admin_scalar(admin, "SELECT 1"), 1);
+    aiodb_db_free(admin);
+
+    snprintf(sql, sizeof sql, "SELECT %d + 1", round); /* never prepared */
+    f = aiodb_query(db, sql, NULL, 0);
+    ck_assert_int_eq(aiodb_future_wait(f, 30000), 0);
+    ck_assert_msg(aiodb_future_error(f) == AIODB_ECONNLOST, "%s (SQLSTATE %s): %s",
+                  aiodb_err_name(aiodb_future_error(f)), aiodb_future_sqlstate(f),
+                  aiodb_future_errmsg(f));
+    ck_assert_str_eq(aiodb_future_sqlstate(f), "08006");
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 43"), 43);
+  }
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 START_TEST(crash_pg_terminate_backends) {
   crash_case(PGF, "AIODB_TEST_PG_SCRIPT", 1, "pg_terminate_backend of the pool's backends",
              fault_pg_terminate);
@@ -562,6 +627,7 @@ END_TEST
 Suite *aiodb_suite_crash(void) {
   Suite *s = suite_create("crash");
   AIODB_TCASE(s, crash_my_connect_to_no_server);
+  AIODB_TCASE(s, crash_pg_backend_quits_before_prepare);
   AIODB_TCASE(s, crash_pg_terminate_backends);
   AIODB_TCASE(s, crash_pg_sigkill_backend);
   AIODB_TCASE(s, crash_pg_server);
