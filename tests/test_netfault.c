@@ -21,8 +21,8 @@
 
 /* Keepalives and user timeout lowered so that a dead link is found in
  * seconds (the defaults take about two minutes: docs/guide.md). */
-#define FAST_DEATH "keepalives_idle=1&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=3000"
-#define FAST_DEATH_MS 3000.0
+#define FAST_DEATH "keepalives_idle=1&keepalives_interval=1&keepalives_count=1&tcp_user_timeout=2000"
+#define FAST_DEATH_MS 2000.0
 
 typedef struct server {
   const char *name;  /* "pg" or "mysql" */
@@ -265,7 +265,7 @@ static void dead_link(const char *which) {
   ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 8"), 8);
 
   fprintf(stderr,
-          "netfault: %s: link down (keepalives 1+2x1 s, tcp_user_timeout 3 s): a running "
+          "netfault: %s: link down (keepalives 1+1x1 s, tcp_user_timeout 2 s): a running "
           "statement failed after %.0f ms, one sent into the dead link after %.0f ms\n",
           s.name, idle_ms, sent_ms);
   ck_assert_double_lt(idle_ms, FAST_DEATH_MS + SLACK_MS);
@@ -449,7 +449,7 @@ static void pool_through_outage(const char *which) {
   ck_assert_int_gt(l.ok, 0);
   ctl("down");
   t_down = aiodb_test_now_ms();
-  pump(&l, 5000);
+  pump(&l, 3000);
   ctl("up");
   l.t_up = aiodb_test_now_ms();
   /* until 100 statements submitted after the link came back succeeded */
@@ -458,7 +458,7 @@ static void pool_through_outage(const char *which) {
   bound = aiodb_test_now_ms() + 30000;
   while (l.running > 0 && aiodb_test_now_ms() < bound) aiodb_cq_run_once(aiodb_db_cq(l.db), 50);
   fprintf(stderr,
-          "netfault: %s: %d statements in flight on a pool of 4, link down for 5 s: %ld "
+          "netfault: %s: %d statements in flight on a pool of 4, link down for 3 s: %ld "
           "completed (%ld failed), slowest %.0f ms; first success %.0f ms after the link "
           "came back (%.0f ms after it went down)\n",
           s.name, POOL_INFLIGHT, l.done, l.failed, l.worst_ms, l.first_ok_after_up - l.t_up,
@@ -467,7 +467,7 @@ static void pool_through_outage(const char *which) {
   ck_assert_int_eq(l.twice, 0);
   ck_assert_int_ge(l.ok_after_up, 100);
   ck_assert_int_gt(l.failed, 0);
-  ck_assert_double_lt(l.worst_ms, 5000.0 + FAST_DEATH_MS + 2 * SLACK_MS);
+  ck_assert_double_lt(l.worst_ms, 3000.0 + FAST_DEATH_MS + 2 * SLACK_MS);
   aiodb_db_free(l.db);
   aiodb_test_clean_shutdown();
 }
