@@ -786,13 +786,22 @@ AIODB_EXTERN void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq,
  * AIODB_ETXABORTED, those queued before it still run. Either way f completes exactly once and reports through
  * the cq. Never blocks: the interrupt of a PostgreSQL or MySQL statement is
  * sent by a thread of the db's own, so a server slow to answer it holds
- * neither the caller nor any deadline. */
+ * neither the caller nor any deadline. A running statement that has not
+ * stopped is interrupted again every second (an interrupt that reached the
+ * server before the statement stops nothing), and one still running 3 s
+ * after its first interrupt (a dead link, a hung server) has its
+ * connection given up: it completes at once, and the connection is
+ * replaced. */
 AIODB_EXTERN int aiodb_future_cancel(aiodb_future *f);
 
 /* Gives f a deadline timeout_ms from now: if it is still queued then, it is
  * dropped, and if it is running a statement, the statement is interrupted;
  * either way it completes with AIODB_ETIMEDOUT and the connection stays
- * usable. A db's timeout_ms option sets this on every statement. The same
+ * usable. An interrupt is repeated, and the connection given up 3 s after
+ * the deadline, as for aiodb_future_cancel(): a running statement
+ * completes within about 3 s of its deadline whatever the network does
+ * (still AIODB_ETIMEDOUT; its connection is then replaced). A db's
+ * timeout_ms option sets this on every statement. The same
  * futures as aiodb_future_cancel() are exempt (their deadline never fires).
  * Returns 0, AIODB_EINVAL for NULL or timeout_ms < 0, or AIODB_EBUSY if f is
  * done. */

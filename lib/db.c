@@ -514,15 +514,18 @@ static void close_cursors(aiodb_conn *conn) {
 static int settle(aiodb_conn *conn, aiodb_future *f) {
   const aiodb__driver *drv = conn->db->driver;
   unsigned flags = atomic_load(&f->flags);
-  int broken = 0;
+  /* Asked before a deadline or a cancel renames the error: an interrupted
+   * statement may also have lost its connection (a dead link, a connection
+   * given up), which must not serve again. */
+  int broken = f->err.code != 0 && drv->is_broken &&
+               drv->is_broken(conn->native, &f->err);
   if (f->err.code != 0 && (flags & AIODB__F_TIMEDOUT))
     aiodb__err_set(&f->err, AIODB_ETIMEDOUT,
-                   "the statement ran past its deadline and was stopped");
+                   broken ? "the statement ran past its deadline, and its connection "
+                            "was lost before it stopped"
+                          : "the statement ran past its deadline and was stopped");
   else if (f->err.code != 0 && (flags & AIODB__F_CANCEL))
     f->err.code = AIODB_ECANCELED;
-  else if (f->err.code != 0 && drv->is_broken &&
-           drv->is_broken(conn->native, &f->err))
-    broken = 1;
   if (f->kind == AIODB__JOB_CUR_NEXT && f->err.code != 0 && !f->cur->failed) {
     /* The statement was reset: a later batch must not start over. */
     f->cur->failed = 1;
@@ -828,6 +831,8 @@ static void *worker_main(void *arg) {
          * transaction: nobody else may get it like that. */
         if (conn->unsure) broken = 1;
         pthread_mutex_lock(&db->lock);
+        /* given up on (its socket is shut down), even if f ended first */
+        if (conn->abandoned) broken = 1;
         conn->running = NULL;
         f->state = AIODB__JS_FINISHED;
         if (unpins_connection(f)) conn->pinned = 0;
@@ -1670,6 +1675,16 @@ void aiodb_cursor_free(aiodb_cursor *cur) {
 
 /* ---- cancel and deadlines ---- */
 
+/* An interrupt can stop nothing: it reached the server before the
+ * statement did (between a prepare and its execution, or overtaking it on
+ * a lossy link), or it cannot reach the server at all (a dead link, a hung
+ * server). So a statement still running after its interrupt is interrupted
+ * again every INTERRUPT_REPEAT_MS, and once INTERRUPT_GIVE_UP interrupts
+ * went unanswered its connection is given up (as the close watch does):
+ * the statement fails at once, and the connection is replaced. */
+#define INTERRUPT_REPEAT_MS 1000
+#define INTERRUPT_GIVE_UP 4
+
 /* The jobs a caller may cancel or time out: never the ends of a tx or a
  * cursor (which give a connection back), nor the library's own. */
 static int abortable(const aiodb_future *f) {
@@ -1725,18 +1740,28 @@ int aiodb__job_abort(aiodb_future *f, int code) {
       else
         aiodb__future_fail(f, code, "canceled before it ran");
       return 0;
-    case AIODB__JS_RUNNING:
+    case AIODB__JS_RUNNING: {
+      aiodb_conn *c = f->running_on;
       /* Only a statement can be interrupted; a running aiodb_run function
        * is the caller's own code (and in a child, nothing runs). */
       if (!is_statement(f) || db->driver->interrupt == NULL || inherited(db)) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
-      atomic_fetch_or(&f->flags, code == AIODB_ETIMEDOUT ? AIODB__F_TIMEDOUT
-                                                         : AIODB__F_CANCEL);
-      db->driver->interrupt(f->running_on->native);
+      /* The first abort names the outcome; the later ones (the repeats
+       * below, a cancel after a deadline) only interrupt again. */
+      if (!(atomic_load(&f->flags) & (AIODB__F_TIMEDOUT | AIODB__F_CANCEL)))
+        atomic_fetch_or(&f->flags, code == AIODB_ETIMEDOUT ? AIODB__F_TIMEDOUT
+                                                           : AIODB__F_CANCEL);
+      if (++f->interrupts >= INTERRUPT_GIVE_UP && c->sock >= 0)
+        abandon_locked(c);
+      else
+        db->driver->interrupt(c->native);
       pthread_mutex_unlock(&db->lock);
+      /* Does nothing while a deadline of f's is pending: it repeats then. */
+      aiodb__timer_add(f, INTERRUPT_REPEAT_MS);
       return 0;
+    }
     default:
       pthread_mutex_unlock(&db->lock);
       return AIODB_EBUSY;

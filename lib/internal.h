@@ -120,6 +120,7 @@ struct aiodb_future {
   int counted;            /* holds job references (tx, cursor) */
   atomic_int held;        /* ACQUIRE: its connection is pinned for it */
   unsigned tx_seq;        /* its place among its tx's jobs, from 1 */
+  unsigned interrupts;    /* RUNNING: interrupts sent (db lock) */
 
   /* deadline: guarded by the timer's lock */
   aiodb__qnode tnode;

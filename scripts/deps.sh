@@ -38,7 +38,9 @@ AIODB_DEMO_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIODB_BUILD_TOOLS=ON)
 # the loops the adapters in include/aiodb/adapters/ are tested in.
 # libgtk-4-dev, xvfb and xdotool: the GTK example in examples/gtk/,
 # run in a throwaway X server and typed into.
+# nftables (with iproute2's ip and util-linux's unshare, nsenter and
+# setpriv): tests/netfault.sh's network path, which it makes lose packets.
 AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      mariadb-server mariadb-client libmariadb-dev openssl
                      libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++
-                     libgtk-4-dev xvfb xdotool)
+                     libgtk-4-dev xvfb xdotool nftables)

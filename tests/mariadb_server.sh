@@ -4,7 +4,9 @@
 #   tests/mariadb_server.sh start DIR    fresh datadir in DIR/data, random free port
 #   tests/mariadb_server.sh stop DIR     stop it and remove its data (ok if not running)
 #   tests/mariadb_server.sh restart DIR  stop and start it again: same port,
-#                                        socket and data (connections are cut)
+#                                        socket and data (connections are cut;
+#                                        also starts a killed one)
+#   tests/mariadb_server.sh kill DIR     crash it (SIGKILL); the data stays
 #   tests/mariadb_server.sh url DIR      print the TCP URL
 #   tests/mariadb_server.sh check DIR    SELECT 1 over the socket, over TCP and
 #                                        over TCP with TLS
@@ -461,6 +463,23 @@ cmd_restart() {
   echo "mariadb_server: restart failed; log tail:" >&2
   tail -n 15 "$LOGFILE" >&2 || true
   exit 1
+}
+
+# Kills the running server the way a crash would (SIGKILL), keeping its
+# data; `restart` starts it again (InnoDB recovers from its log).
+cmd_kill() {
+  local DATADIR="" SOCKDIR="" SOCKET="" LOGFILE="" PIDFILE="" TMPDIR_SERVER="" TLSDIR=""
+  local TMPDIRS="" SERVER_USER="" MARIADBD="" PORT="" PID="" pid
+  if [ ! -f "$DIR/state" ]; then
+    echo "mariadb_server: no server running for $DIR" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC1091
+  . "$DIR/state"
+  pid=$(live_server) || { echo "mariadb_server: not running" >&2; exit 1; }
+  kill -KILL "$pid"
+  wait_gone "$pid" 100 || { echo "mariadb_server: mariadbd $pid still running" >&2; exit 1; }
+  echo "mariadb_server: killed"
 }
 
 # Proves the server works: SELECT 1 over the socket and over TCP with the

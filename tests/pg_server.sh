@@ -6,6 +6,10 @@
 #   tests/pg_server.sh url DIR     print the TCP URL
 #   tests/pg_server.sh check DIR   SELECT 1 over the socket, over TCP and over
 #                                  TCP with TLS
+#   tests/pg_server.sh restart DIR same data, port and socket, every
+#                                  connection cut (also starts a killed one)
+#   tests/pg_server.sh kill DIR    crash it: every server process quits at
+#                                  once, the data stays (restart recovers)
 #
 # DIR is a folder in the build tree (e.g. build/tests/pg). After `start` it
 # holds:
@@ -352,6 +356,25 @@ cmd_restart() {
   done
   echo "pg_server: not accepting connections after restart" >&2
   exit 1
+}
+
+# Kills the running server the way a crash would, keeping its data: every
+# server process quits at once, without a checkpoint or a word to its
+# clients beyond a dropped connection (SIGQUIT, pg_ctl's immediate mode).
+# `restart` starts it again, recovering from the WAL.
+cmd_kill() {
+  local PGDATA="" SOCKDIR="" TMPDIRS="" LOGFILE="" SERVER_USER="" BINDIR="" pid
+  if [ ! -f "$DIR/state" ]; then
+    echo "pg_server: no server running for $DIR" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC1091
+  . "$DIR/state"
+  pid=$(live_postmaster "$PGDATA") || { echo "pg_server: not running" >&2; exit 1; }
+  kill -QUIT "$pid"
+  wait_gone "$pid" 100 || kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" 50 || { echo "pg_server: postmaster $pid still running" >&2; exit 1; }
+  echo "pg_server: killed"
 }
 
 # Proves the server works: SELECT 1 over the socket (trusted) and over TCP

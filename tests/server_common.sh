@@ -148,7 +148,7 @@ EOF
 }
 
 usage() {
-  echo "usage: $0 start|stop|restart|url|check DIR" >&2
+  echo "usage: $0 start|stop|restart|kill|url|check DIR" >&2
   exit 2
 }
 
@@ -163,6 +163,7 @@ server_main() {
     start) cmd_start ;;
     stop) cmd_stop ;;
     restart) cmd_restart ;;
+    kill) cmd_kill ;;
     url) cmd_url ;;
     check) cmd_check ;;
     *) usage ;;

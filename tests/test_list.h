@@ -32,5 +32,7 @@
   X(soak)                    \
   X(soak_threads)            \
   X(oom)                     \
+  X(crash)                   \
+  X(netfault)                \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

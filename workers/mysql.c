@@ -10,11 +10,12 @@
  * thread of the db's own so that aiodb_future_cancel never waits on the
  * network.
  *
- * Connections open through the client library's non-blocking API
+ * TCP connections open through the client library's non-blocking API
  * (MYSQL_OPT_NONBLOCK, mysql_real_connect_start/_cont), waiting in poll() on
  * the socket and on the core's abandon fd, so that aiodb_db_free can give up
- * on a server that never answers; everything after the connect uses the
- * ordinary blocking calls, which the library allows on the same MYSQL. */
+ * on a server that never answers (unix sockets: see open_mysql);
+ * everything after the connect uses the ordinary blocking calls, which the
+ * library allows on the same MYSQL. */
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -425,7 +426,7 @@ static int set_options(MYSQL *m, const my_cfg *cfg, int side) {
   /* LOAD DATA LOCAL lets the server read the client's files: off. */
   rc |= mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &zero);
   rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "aiodb");
-  /* The connect goes through the non-blocking API: see connect_wait. */
+  /* A TCP connect goes through the non-blocking API: see connect_wait. */
   rc |= mysql_optionsv(m, MYSQL_OPT_NONBLOCK, (void *)NULL);
   if (cfg->connect_timeout || side)
     rc |= mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT,
@@ -524,6 +525,8 @@ static void set_keepalives(MYSQL *m, const my_cfg *cfg) {
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v);
 }
 
+#define CONNECT_FLAGS (CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)
+
 /* Opens a MYSQL* for cfg (side: the killer's side connection), or fills
  * e. */
 static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
@@ -537,11 +540,21 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
                           "the MariaDB client library refused an option");
   }
   if (cfg->unix_socket && host == NULL) host = "localhost";
-  status = mysql_real_connect_start(&ret, m, host, cfg->user, cfg->password,
-                                    cfg->database, cfg->port, cfg->unix_socket,
-                                    CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS |
-                                        CLIENT_MULTI_RESULTS);
-  if (connect_wait(m, ret, status, !side, &abandoned, &expired) == NULL) {
+  if (host == NULL || strcmp(host, "localhost") == 0) {
+    /* A unix socket. Connector/C's non-blocking connect closes it twice
+     * when the connect fails (no server there; seen with 3.3.20), and the
+     * second close() can hit a descriptor another thread has just opened.
+     * A unix socket has no network to wait on: the blocking connect, whose
+     * handshake connect_timeout bounds (it is not abandoned at close). */
+    ret = mysql_real_connect(m, host, cfg->user, cfg->password, cfg->database,
+                             cfg->port, cfg->unix_socket, CONNECT_FLAGS);
+  } else {
+    status = mysql_real_connect_start(&ret, m, host, cfg->user, cfg->password,
+                                      cfg->database, cfg->port, cfg->unix_socket,
+                                      CONNECT_FLAGS);
+    ret = connect_wait(m, ret, status, !side, &abandoned, &expired);
+  }
+  if (ret == NULL) {
     if (abandoned) {
       aiodb__err_set(e, AIODB_ECONNLOST,
                      "the connection attempt was abandoned: the database is "
@@ -783,9 +796,11 @@ static int killer_stop(my_cfg *c) {
   while (!c->exited && rc != ETIMEDOUT)
     rc = pthread_cond_timedwait(&c->kill_cv, &c->kill_lock, &ts);
   if (!c->exited) {
+    /* c is the thread's from the unlock on: it may free c at once */
+    pthread_t t = c->killer;
     c->detached = 1;
     pthread_mutex_unlock(&c->kill_lock);
-    pthread_detach(c->killer);
+    pthread_detach(t);
     return 1;
   }
   pthread_mutex_unlock(&c->kill_lock);

@@ -303,12 +303,26 @@ static int code_of_sqlstate(const char *s) {
   return AIODB_ESQL;
 }
 
+/* Has the server closed c's socket (end of stream, or an error)? A peek,
+ * which takes nothing from libpq. */
+static int socket_closed(PGconn *pg) {
+  int fd = PQsocket(pg);
+  char b;
+  ssize_t n;
+  if (fd < 0) return 1;
+  n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* Fills e from a failed result (or the connection when res is NULL). */
 static int fail_from(pg_conn *c, const PGresult *res, aiodb__err *e) {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
   memset(e, 0, sizeof *e);
-  if (PQstatus(c->pg) == CONNECTION_BAD) {
+  /* libpq's own errors have no SQLSTATE, and it may report a server that
+   * closed the connection before it marks the connection bad (a PQprepare
+   * over a unix socket whose backend quit, libpq 15): the socket says. */
+  if (PQstatus(c->pg) == CONNECTION_BAD || (state == NULL && socket_closed(c->pg))) {
     e->code = AIODB_ECONNLOST;
     set_message(e, c->cfg, PQerrorMessage(c->pg));
     if (state == NULL) state = "08006";
@@ -730,9 +744,11 @@ static int canceller_stop(pg_cfg *c) {
   deadline_in(&ts, STOP_WAIT_MS);
   while (!c->exited && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->lock, &ts);
   if (!c->exited) {
+    /* c is the thread's from the unlock on: it may free c at once */
+    pthread_t t = c->thread;
     c->detached = 1;
     pthread_mutex_unlock(&c->lock);
-    pthread_detach(c->thread);
+    pthread_detach(t);
     return 1;
   }
   pthread_mutex_unlock(&c->lock);
