@@ -1156,7 +1156,8 @@ static int prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   }
 
   p = f->buf + data_off;
-  for (r = 0; r < nrows; r++) {
+  /* args may be NULL with no arguments: no arithmetic on it then */
+  for (r = 0; nargs > 0 && r < nrows; r++) {
     const aiodb_value *row = args + r * nargs;
     for (i = 0; i < nargs; i++) {
       copies[i] = row[i];
