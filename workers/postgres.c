@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "decode.h"
 #include "driver.h"
 #include "url.h"
 
@@ -1078,13 +1079,9 @@ static int add_bytea(aiodb_result *res, const char *s, size_t len) {
   return rc;
 }
 
-static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
-  const char *v;
-  size_t len;
-  if (PQgetisnull(r, row, col)) return aiodb__result_add_null(res);
-  v = PQgetvalue(r, row, col);
-  len = (size_t)PQgetlength(r, row, col);
-  switch (PQftype(r, col)) {
+int aiodb__pg_decode(aiodb_result *res, unsigned type, const char *v,
+                     size_t len) {
+  switch (type) {
     case OID_INT2:
     case OID_INT4:
     case OID_INT8:
@@ -1098,6 +1095,12 @@ static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
     case OID_BYTEA: return add_bytea(res, v, len);
     default: return aiodb__result_add_text(res, v, len);
   }
+}
+
+static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
+  if (PQgetisnull(r, row, col)) return aiodb__result_add_null(res);
+  return aiodb__pg_decode(res, PQftype(r, col), PQgetvalue(r, row, col),
+                          (size_t)PQgetlength(r, row, col));
 }
 
 static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
