@@ -1058,24 +1058,28 @@ static int hexval(int ch) {
 
 static int add_bytea(aiodb_result *res, const char *s, size_t len) {
   unsigned char *buf;
-  size_t n, i;
-  int rc;
+  size_t n, i, out;
+  int rc, hi, lo;
   if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
     n = (len - 2) / 2;
     buf = aiodb__malloc(n ? n : 1);
     if (buf == NULL) return AIODB_ENOMEM;
-    for (i = 0; i < n; i++)
-      buf[i] = (unsigned char)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]));
-  } else { /* the old escape format */
-    size_t out;
-    buf = (unsigned char *)PQunescapeBytea((const unsigned char *)s, &out);
-    if (buf == NULL) return AIODB_ENOMEM;
-    rc = aiodb__result_add_blob(res, buf, out);
-    PQfreemem(buf);
-    return rc;
+    for (i = 0; i < n; i++) {
+      hi = hexval(s[2 + 2 * i]);
+      lo = hexval(s[3 + 2 * i]);
+      if (hi < 0 || lo < 0) break;
+      buf[i] = (unsigned char)(hi << 4 | lo);
+    }
+    rc = i == n ? aiodb__result_add_blob(res, buf, n) : 0;
+    aiodb__free(buf);
+    if (i == n) return rc;
+    /* Not hex as the server writes it: as libpq reads it, below. */
   }
-  rc = aiodb__result_add_blob(res, buf, n);
-  aiodb__free(buf);
+  /* The old escape format. */
+  buf = (unsigned char *)PQunescapeBytea((const unsigned char *)s, &out);
+  if (buf == NULL) return AIODB_ENOMEM;
+  rc = aiodb__result_add_blob(res, buf, out);
+  PQfreemem(buf);
   return rc;
 }
 
