@@ -1920,12 +1920,49 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   return 0;
 }
 
+/* The core's options, then the driver's (db->driver_cfg), and no option
+ * left that neither knows. On failure db->driver_cfg may be set. */
+static int configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
+                     aiodb_error *err) {
+  const aiodb__kv *kv;
+  int rc;
+
+  if ((rc = core_options(u, opts, db->driver, db, err)) != 0 ||
+      (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0)
+    return rc;
+  if ((kv = aiodb__url_unused(u)) != NULL)
+    return aiodb__url_unknown_option(u, kv, db->driver->name, err);
+  return 0;
+}
+
+int aiodb__open_check(const char *url, const aiodb_options *opts,
+                      aiodb_error *err) {
+  aiodb__url u;
+  aiodb_db db;
+  aiodb_error own;
+  int rc;
+
+  if (err == NULL) err = &own;
+  err->code = 0;
+  err->message[0] = '\0';
+  if (url == NULL)
+    return aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
+  if ((rc = aiodb__url_parse(url, &u, err)) != 0) return rc;
+  memset(&db, 0, sizeof db);
+  if ((db.driver = aiodb__driver_find(u.scheme, err)) == NULL)
+    rc = err->code;
+  else
+    rc = configure(&u, opts, &db, err);
+  if (db.driver_cfg) db.driver->free_config(db.driver_cfg);
+  aiodb__url_free(&u);
+  return rc;
+}
+
 aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
                      aiodb_error *err) {
   aiodb__url u;
   aiodb_db *db;
   const aiodb__driver *drv;
-  const aiodb__kv *kv;
   unsigned i;
   int rc;
 
@@ -1954,13 +1991,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   aiodb__q_init(&db->conns);
   aiodb__q_init(&db->txs);
   aiodb__q_init(&db->cursors);
-  if (core_options(&u, opts, drv, db, err) != 0 ||
-      drv->configure(&u, opts, &db->driver_cfg, err) != 0)
-    goto fail;
-  if ((kv = aiodb__url_unused(&u)) != NULL) {
-    aiodb__url_unknown_option(&u, kv, drv->name, err);
-    goto fail;
-  }
+  if (configure(&u, opts, db, err) != 0) goto fail;
   aiodb__url_free(&u);
 
   if (opts && opts->cq) {

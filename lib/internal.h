@@ -326,6 +326,12 @@ void aiodb__diag_fork_unlock(void);
 void aiodb__timer_db_opened(void);
 void aiodb__timer_db_closed(void);
 
+/* Checks url and opts as aiodb_open does (the URL, the core's and the
+ * driver's options), and opens nothing: no thread, file or socket. 0 or
+ * the code aiodb_open would fail with, err filled. For fuzz/fuzz_url.c. */
+int aiodb__open_check(const char *url, const aiodb_options *opts,
+                      aiodb_error *err);
+
 /* The worker's connection, on a worker thread; NULL elsewhere. */
 aiodb_conn *aiodb__current_conn(void);
 

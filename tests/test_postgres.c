@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "helpers.h"
 
 /* The server's URL: "tcp_url" (password over loopback) or "socket_url". */
@@ -1544,9 +1545,37 @@ START_TEST(pg_tls_refusals) {
 }
 END_TEST
 
+/* Bytea in hex that no server writes (a digit that is not hex) decodes as
+ * libpq's PQunescapeBytea decodes it: found by fuzz/fuzz_decode.c, where
+ * such a digit was shifted as -1 (undefined behaviour) into a wrong byte.
+ * The decoding alone, no server needed. */
+START_TEST(pg_malformed_bytea_decodes_as_libpq_does) {
+  static const char *const in[] = {"\\xzz", "\\xdeadbee\\xdf", "\\x de ad",
+                                   "\\x414", "\\xZ1", "\\x00ff", "\\x"};
+  size_t i, n;
+
+  for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+    aiodb_result *r = aiodb__result_new();
+    unsigned char *want = PQunescapeBytea((const unsigned char *)in[i], &n);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_int_eq(aiodb__result_set_cols(r, 1), 0);
+    ck_assert_int_eq(aiodb__pg_decode(r, 17 /* bytea */, in[i], strlen(in[i])), 0);
+    ck_assert_int_eq(aiodb_result_type(r, 0, 0), AIODB_TYPE_BLOB);
+    ck_assert_msg(aiodb_result_len(r, 0, 0) == n &&
+                      memcmp(aiodb_result_blob(r, 0, 0), want, n) == 0,
+                  "'%s': %zu bytes, libpq gives %zu", in[i], aiodb_result_len(r, 0, 0), n);
+    PQfreemem(want);
+    aiodb_result_free(r);
+  }
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_postgres(void) {
   Suite *s = suite_create("postgres");
   AIODB_TCASE(s, pg_types_round_trip);
+  AIODB_TCASE(s, pg_malformed_bytea_decodes_as_libpq_does);
   AIODB_TCASE(s, pg_float4_is_the_stored_float);
   AIODB_TCASE(s, pg_floats_exact_whatever_the_session);
   AIODB_TCASE(s, pg_text_cannot_hold_nul);

@@ -119,6 +119,27 @@ START_TEST(sqlite_options) {
 }
 END_TEST
 
+/* A bad option value is not quoted back: it may be a piece of a password
+ * whose unescaped '&' made it an option (found by fuzz/fuzz_url.c). */
+START_TEST(sqlite_bad_value_not_quoted) {
+  static const char *const urls[] = {
+      "sqlite:///x.db?password=a&mode=hunter2",
+      "sqlite:///x.db?password=a&journal_mode=hunter2",
+  };
+  aiodb_error err;
+  size_t i;
+
+  for (i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+    ck_assert_ptr_null(aiodb_open(urls[i], NULL, &err));
+    ck_assert_int_eq(err.code, AIODB_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "mode"));
+    ck_assert_msg(strstr(err.message, "hunter") == NULL, "%s: '%s' quotes the value",
+                  urls[i], err.message);
+  }
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 START_TEST(sqlite_affected_and_last_id) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_future *f;
@@ -286,6 +307,7 @@ Suite *aiodb_suite_sqlite(void) {
   AIODB_TCASE(s, sqlite_url_forms);
   AIODB_TCASE(s, sqlite_memory_shared_by_pool);
   AIODB_TCASE(s, sqlite_options);
+  AIODB_TCASE(s, sqlite_bad_value_not_quoted);
   AIODB_TCASE(s, sqlite_affected_and_last_id);
   AIODB_TCASE(s, sqlite_run_gets_handle);
   AIODB_TCASE(s, sqlite_query_sync);

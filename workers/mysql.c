@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "decode.h"
 #include "driver.h"
 #include "url.h"
 
@@ -1267,36 +1268,66 @@ static int fetch_long(my_conn *c, my_stmt *st, unsigned i, aiodb__err *e) {
   return 0;
 }
 
+/* One cell of a fetched row, from the buffer its column is bound to (all
+ * of it: fetch_long has read what did not fit). */
+static int add_bound(aiodb_result *res, const my_col *col) {
+  if (col->is_null || col->kind == K_NULL) return aiodb__result_add_null(res);
+  switch (col->kind) {
+    case K_INT:
+      return col->is_unsigned ? add_uint(res, (unsigned long long)col->num.i)
+                              : aiodb__result_add_int(res, col->num.i);
+    case K_FLOAT: return aiodb__result_add_float(res, (double)col->num.f);
+    case K_DOUBLE: return aiodb__result_add_float(res, col->num.d);
+    case K_BIT: return add_bits(res, (const unsigned char *)col->buf, col->length);
+    case K_BLOB: return aiodb__result_add_blob(res, col->buf, col->length);
+    default: return aiodb__result_add_text(res, col->buf, col->length);
+  }
+}
+
 static int add_cells(my_conn *c, my_stmt *st, aiodb_result *res, aiodb__err *e) {
   unsigned i;
   int rc = 0;
   for (i = 0; rc == 0 && i < st->ncols; i++) {
     my_col *col = &st->cols[i];
-    if (col->is_null || col->kind == K_NULL) {
-      rc = aiodb__result_add_null(res);
-      continue;
-    }
-    switch (col->kind) {
-      case K_INT:
-        rc = col->is_unsigned ? add_uint(res, (unsigned long long)col->num.i)
-                              : aiodb__result_add_int(res, col->num.i);
-        break;
-      case K_FLOAT: rc = aiodb__result_add_float(res, (double)col->num.f); break;
-      case K_DOUBLE: rc = aiodb__result_add_float(res, col->num.d); break;
-      default:
-        if (col->length > col->cap && (rc = fetch_long(c, st, i, e)) != 0) return rc;
-        if (col->kind == K_BIT)
-          rc = add_bits(res, (const unsigned char *)col->buf, col->length);
-        else if (col->kind == K_BLOB)
-          rc = aiodb__result_add_blob(res, col->buf, col->length);
-        else
-          rc = aiodb__result_add_text(res, col->buf, col->length);
-        break;
-    }
+    if (!col->is_null && (col->kind == K_TEXT || col->kind == K_BLOB || col->kind == K_BIT) &&
+        col->length > col->cap && (rc = fetch_long(c, st, i, e)) != 0)
+      return rc;
+    rc = add_bound(res, col);
   }
   if (rc != 0 && e->code == 0)
     rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
   return rc;
+}
+
+int aiodb__my_decode_text(aiodb_result *res, int type, unsigned flags,
+                          unsigned charsetnr, const char *v, unsigned long len) {
+  MYSQL_FIELD f;
+  memset(&f, 0, sizeof f);
+  f.type = (enum enum_field_types)type;
+  f.flags = flags;
+  f.charsetnr = charsetnr;
+  return add_text_cell(res, &f, v, len);
+}
+
+int aiodb__my_decode_binary(aiodb_result *res, int type, unsigned flags,
+                            unsigned charsetnr, const void *v, unsigned long len) {
+  MYSQL_FIELD f;
+  my_col col;
+  memset(&f, 0, sizeof f);
+  f.type = (enum enum_field_types)type;
+  f.flags = flags;
+  f.charsetnr = charsetnr;
+  memset(&col, 0, sizeof col);
+  col.kind = kind_of(&f);
+  col.is_unsigned = (flags & UNSIGNED_FLAG) != 0;
+  col.is_null = v == NULL;
+  if (col.kind == K_INT || col.kind == K_FLOAT || col.kind == K_DOUBLE) {
+    if (v != NULL) memcpy(&col.num, v, len < sizeof col.num ? len : sizeof col.num);
+  } else {
+    col.buf = (char *)v;
+    col.cap = col.length = len;
+  }
+  return add_bound(res, &col);
 }
 
 /* Reads up to max rows (0: all) of an executed statement into res. Returns

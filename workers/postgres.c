@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "decode.h"
 #include "driver.h"
 #include "url.h"
 
@@ -1094,34 +1095,34 @@ static int hexval(int ch) {
 
 static int add_bytea(aiodb_result *res, const char *s, size_t len) {
   unsigned char *buf;
-  size_t n, i;
-  int rc;
+  size_t n, i, out;
+  int rc, hi, lo;
   if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
     n = (len - 2) / 2;
     buf = aiodb__malloc(n ? n : 1);
     if (buf == NULL) return AIODB_ENOMEM;
-    for (i = 0; i < n; i++)
-      buf[i] = (unsigned char)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]));
-  } else { /* the old escape format */
-    size_t out;
-    buf = (unsigned char *)PQunescapeBytea((const unsigned char *)s, &out);
-    if (buf == NULL) return AIODB_ENOMEM;
-    rc = aiodb__result_add_blob(res, buf, out);
-    PQfreemem(buf);
-    return rc;
+    for (i = 0; i < n; i++) {
+      hi = hexval(s[2 + 2 * i]);
+      lo = hexval(s[3 + 2 * i]);
+      if (hi < 0 || lo < 0) break;
+      buf[i] = (unsigned char)(hi << 4 | lo);
+    }
+    rc = i == n ? aiodb__result_add_blob(res, buf, n) : 0;
+    aiodb__free(buf);
+    if (i == n) return rc;
+    /* Not hex as the server writes it: as libpq reads it, below. */
   }
-  rc = aiodb__result_add_blob(res, buf, n);
-  aiodb__free(buf);
+  /* The old escape format. */
+  buf = (unsigned char *)PQunescapeBytea((const unsigned char *)s, &out);
+  if (buf == NULL) return AIODB_ENOMEM;
+  rc = aiodb__result_add_blob(res, buf, out);
+  PQfreemem(buf);
   return rc;
 }
 
-static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
-  const char *v;
-  size_t len;
-  if (PQgetisnull(r, row, col)) return aiodb__result_add_null(res);
-  v = PQgetvalue(r, row, col);
-  len = (size_t)PQgetlength(r, row, col);
-  switch (PQftype(r, col)) {
+int aiodb__pg_decode(aiodb_result *res, unsigned type, const char *v,
+                     size_t len) {
+  switch (type) {
     case OID_INT2:
     case OID_INT4:
     case OID_INT8:
@@ -1135,6 +1136,12 @@ static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
     case OID_BYTEA: return add_bytea(res, v, len);
     default: return aiodb__result_add_text(res, v, len);
   }
+}
+
+static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
+  if (PQgetisnull(r, row, col)) return aiodb__result_add_null(res);
+  return aiodb__pg_decode(res, PQftype(r, col), PQgetvalue(r, row, col),
+                          (size_t)PQgetlength(r, row, col));
 }
 
 static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {

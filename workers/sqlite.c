@@ -56,8 +56,8 @@ static int sq_configure(const aiodb__url *url_in, const aiodb_options *opts,
     else if (strcmp(v, "rw") == 0)
       c->flags &= ~SQLITE_OPEN_CREATE;
     else if (strcmp(v, "rwc") != 0) {
-      aiodb__error_set(err, AIODB_EINVAL,
-                       "option 'mode' must be ro, rw or rwc, got '%s'", v);
+      /* the value is not quoted: it may be a piece of a password */
+      aiodb__error_set(err, AIODB_EINVAL, "option 'mode' must be ro, rw or rwc");
       goto fail;
     }
   }
@@ -79,8 +79,7 @@ static int sq_configure(const aiodb__url *url_in, const aiodb_options *opts,
     if (i == sizeof modes / sizeof modes[0]) {
       aiodb__error_set(err, AIODB_EINVAL,
                        "option 'journal_mode' must be delete, truncate, "
-                       "persist, memory, wal or off, got '%.40s'",
-                       v);
+                       "persist, memory, wal or off");
       goto fail;
     }
     snprintf(c->journal_mode, sizeof c->journal_mode, "%s", modes[i]);
