@@ -85,6 +85,15 @@ const char *aiodb_test_server_file(const char *dir_env, const char *name) {
   return buf;
 }
 
+const char *aiodb_test_server_url(const char *dir_env) {
+  const char *u = aiodb_test_server_file(dir_env, "socket_url");
+  const char *ci = getenv("CI");
+  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
+    ck_abort_msg("no test server in %s under CI", dir_env);
+  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
+  return u;
+}
+
 aiodb_db *aiodb_test_open_with(const char *base, const char *opts) {
   char url[1024];
   aiodb_error err;

@@ -55,6 +55,11 @@ void aiodb_test_clean_shutdown(void);
  * there is no such file. Static storage, 4 slots. */
 const char *aiodb_test_server_file(const char *dir_env, const char *name);
 
+/* A test server's socket URL (dir_env names its folder), or NULL: the part
+ * of a case on that server is then skipped, with a line on stderr, but
+ * never under CI=true, where every server must be there (the case fails). */
+const char *aiodb_test_server_url(const char *dir_env);
+
 /* Opens base with extra URL options ("a=1&b=2", or NULL for none) added,
  * asserting success. */
 aiodb_db *aiodb_test_open_with(const char *base, const char *opts);

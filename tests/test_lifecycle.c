@@ -14,17 +14,6 @@
 
 #include "helpers.h"
 
-/* A server's socket URL, or NULL (then the case is skipped for it, but
- * never under CI, where every server must be there). */
-static const char *server_url(const char *dir_env) {
-  const char *u = aiodb_test_server_file(dir_env, "socket_url");
-  const char *ci = getenv("CI");
-  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
-    ck_abort_msg("no test server in %s under CI", dir_env);
-  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
-  return u;
-}
-
 #define PG "AIODB_TEST_PG_DIR"
 #define MY "AIODB_TEST_MYSQL_DIR"
 
@@ -138,8 +127,8 @@ static void acquire_freed_on(const char *base) {
 START_TEST(lifecycle_freed_acquire_gives_back) {
   const char *u;
   acquire_freed_on(aiodb_test_sqlite_url());
-  if ((u = server_url(PG)) != NULL) acquire_freed_on(u);
-  if ((u = server_url(MY)) != NULL) acquire_freed_on(u);
+  if ((u = aiodb_test_server_url(PG)) != NULL) acquire_freed_on(u);
+  if ((u = aiodb_test_server_url(MY)) != NULL) acquire_freed_on(u);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -263,8 +252,8 @@ static void fork_on(const char *base) {
 START_TEST(lifecycle_forked_child_never_hangs) {
   const char *u;
   fork_on(aiodb_test_sqlite_url());
-  if ((u = server_url(PG)) != NULL) fork_on(u);
-  if ((u = server_url(MY)) != NULL) fork_on(u);
+  if ((u = aiodb_test_server_url(PG)) != NULL) fork_on(u);
+  if ((u = aiodb_test_server_url(MY)) != NULL) fork_on(u);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -294,9 +283,9 @@ static void tx_broken_on(const char *base, const char *kill_sql) {
 
 START_TEST(lifecycle_tx_on_broken_connection_is_aborted) {
   const char *u;
-  if ((u = server_url(PG)) != NULL)
+  if ((u = aiodb_test_server_url(PG)) != NULL)
     tx_broken_on(u, "SELECT pg_terminate_backend(pg_backend_pid())");
-  if ((u = server_url(MY)) != NULL) tx_broken_on(u, "KILL CONNECTION_ID()");
+  if ((u = aiodb_test_server_url(MY)) != NULL) tx_broken_on(u, "KILL CONNECTION_ID()");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -353,8 +342,8 @@ static void close_bounded_on(const char *base, const char *slow) {
 
 START_TEST(lifecycle_close_abandons_a_stuck_call) {
   const char *u;
-  if ((u = server_url(PG)) != NULL) close_bounded_on(u, "SELECT pg_sleep(60)");
-  if ((u = server_url(MY)) != NULL) close_bounded_on(u, "SELECT SLEEP(60)");
+  if ((u = aiodb_test_server_url(PG)) != NULL) close_bounded_on(u, "SELECT pg_sleep(60)");
+  if ((u = aiodb_test_server_url(MY)) != NULL) close_bounded_on(u, "SELECT SLEEP(60)");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -404,7 +393,7 @@ END_TEST
 
 START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
   enum { N = 4 };
-  const char *u = server_url(PG);
+  const char *u = aiodb_test_server_url(PG);
   aiodb_db *db;
   aiodb_future *f[N];
   double t0, took;

@@ -951,17 +951,6 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
 }
 END_TEST
 
-/* A server's socket URL, or NULL: the part of a case on that server is
- * skipped then, but never under CI. */
-static const char *server_url(const char *dir_env) {
-  const char *u = aiodb_test_server_file(dir_env, "socket_url");
-  const char *ci = getenv("CI");
-  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
-    ck_abort_msg("no test server in %s under CI", dir_env);
-  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
-  return u;
-}
-
 /* The library's own statements (BEGIN, SAVEPOINT, their ends) need no
  * memory of aiodb's: a tx never fails to begin or end for want of it. */
 static void own_statements_on(const char *base) {
@@ -1000,8 +989,8 @@ static void own_statements_on(const char *base) {
 START_TEST(oom_own_statements_need_no_memory) {
   const char *u;
   own_statements_on("sqlite://");
-  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) own_statements_on(u);
-  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) own_statements_on(u);
+  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) own_statements_on(u);
+  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) own_statements_on(u);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1031,8 +1020,8 @@ static void cancel_on(const char *base, const char *slow) {
 
 START_TEST(oom_cancel_needs_no_memory) {
   const char *u;
-  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) cancel_on(u, "SELECT pg_sleep(30)");
-  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) cancel_on(u, "SELECT SLEEP(30)");
+  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) cancel_on(u, "SELECT pg_sleep(30)");
+  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) cancel_on(u, "SELECT SLEEP(30)");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1061,9 +1050,9 @@ static void early_cursor_on(const char *base, const char *endless) {
 
 START_TEST(oom_early_cursor_free_keeps_the_connection) {
   const char *u;
-  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL)
+  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL)
     early_cursor_on(u, "SELECT generate_series(1, 1000000000)");
-  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL)
+  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL)
     early_cursor_on(u, "SELECT seq FROM seq_1_to_1000000000");
   aiodb_test_clean_shutdown();
 }
@@ -1111,8 +1100,8 @@ static void statement_after_failure_on(const char *base) {
 START_TEST(oom_statement_runs_after_failing) {
   const char *u;
   statement_after_failure_on("sqlite://");
-  if ((u = server_url("AIODB_TEST_PG_DIR")) != NULL) statement_after_failure_on(u);
-  if ((u = server_url("AIODB_TEST_MYSQL_DIR")) != NULL) statement_after_failure_on(u);
+  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) statement_after_failure_on(u);
+  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) statement_after_failure_on(u);
   aiodb_test_clean_shutdown();
 }
 END_TEST

@@ -1168,16 +1168,6 @@ static const th_engine *engine_of_env(void) {
   return NULL;
 }
 
-/* The server's socket URL, or NULL: skipped, but never under CI. */
-static const char *server_url(const char *dir_env) {
-  const char *u = aiodb_test_server_file(dir_env, "socket_url");
-  const char *ci = getenv("CI");
-  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
-    ck_abort_msg("no test server in %s under CI", dir_env);
-  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
-  return u;
-}
-
 static void th_schema(aiodb_db *db) {
   aiodb_value rows[CUR_ROWS];
   char sql[160];
@@ -1426,7 +1416,7 @@ START_TEST(soak_threads_close_under_load) {
   snprintf(T.sql_cur, sizeof T.sql_cur, "SELECT x FROM %s ORDER BY x", T.t_seq);
   if (eng->dir_env == NULL) {
     base = aiodb_test_sqlite_url();
-  } else if ((base = server_url(eng->dir_env)) == NULL) {
+  } else if ((base = aiodb_test_server_url(eng->dir_env)) == NULL) {
     return;
   }
   diags_reset();
