@@ -47,7 +47,9 @@ int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
 void aiodb_test_exec(aiodb_db *db, const char *sql);
 
 /* Asserts that every aiodb allocation has been given back: call at the end
- * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY). */
+ * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY).
+ * Waits up to 20 s for it, for a driver thread that aiodb_db_free left to
+ * finish a network call on its own. */
 void aiodb_test_clean_shutdown(void);
 
 /* The first line of file `name` in the folder the environment variable
