@@ -22,6 +22,7 @@
 #endif
 
 #include "internal.h"
+#include "many.h"
 
 #define DEFAULT_STACK (256u * 1024u)
 #define DEFAULT_STATEMENT_CACHE 64u
@@ -271,7 +272,7 @@ static void run_statement(aiodb_conn *conn, aiodb_future *f) {
   if (new_result(f) != 0) return;
   stmt_of(f, &st);
   if (f->kind == AIODB__JOB_MANY)
-    rc = st.nrows == 0 ? 0 : drv->exec_many(conn->native, &st, f->result, &f->err);
+    rc = st.nrows == 0 ? 0 : aiodb__many_run(drv, conn->native, &st, f->result, &f->err);
   else
     rc = drv->exec(conn->native, &st, f->result, &f->err);
   if (rc != 0) {

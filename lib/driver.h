@@ -82,9 +82,8 @@ typedef struct aiodb__driver {
   int (*exec)(void *native, const aiodb__stmt *st, aiodb_result *res,
               aiodb__err *e);
 
-  /* Runs one statement once per row (st->nrows), prepared once, atomically. */
-  int (*exec_many)(void *native, const aiodb__stmt *st, aiodb_result *res,
-                   aiodb__err *e);
+  /* query_many: what lib/many.c needs of the driver (lib/many.h). */
+  const struct aiodb__many_ops *many;
 
   /* Cursors: open prepares and binds; fetch appends up to max_rows rows to
    * res (with the columns even when none are left); close finalizes. */
@@ -181,6 +180,13 @@ extern const aiodb__driver aiodb__driver_mysql;
 int aiodb__result_set_cols(aiodb_result *r, size_t ncols);
 int aiodb__result_set_name(aiodb_result *r, size_t col, const char *name,
                            size_t len);
+/* Starts r afresh (as aiodb__result_reset) with ncols columns, column i
+ * named by name(src, i, &len): len bytes, NULL for want of memory. Returns
+ * 0, or fills e with AIODB_ENOMEM and returns it. */
+int aiodb__result_columns(aiodb_result *r, size_t ncols,
+                          const char *(*name)(const void *src, size_t col,
+                                              size_t *len),
+                          const void *src, aiodb__err *e);
 int aiodb__result_add_null(aiodb_result *r);
 int aiodb__result_add_int(aiodb_result *r, int64_t v);
 int aiodb__result_add_float(aiodb_result *r, double v);

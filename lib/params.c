@@ -198,12 +198,18 @@ static size_t skip_until(const lexer *lx, size_t i, const char *end,
   return lx->len;
 }
 
-static size_t skip_block_comment(const lexer *lx, size_t i) {
+/* *closed: whether the comment ends before the text does. */
+static size_t skip_block_comment_closed(const lexer *lx, size_t i, int *closed) {
   const char *s = lx->sql;
-  size_t depth = 0;
+  size_t depth = 0, end;
 
-  if (lx->dialect != AIODB__DIALECT_POSTGRES)
-    return skip_until(lx, i + 2, "*/", 2);
+  *closed = 1;
+  if (lx->dialect != AIODB__DIALECT_POSTGRES) {
+    end = skip_until(lx, i + 2, "*/", 2);
+    if (end == lx->len && (end - i < 4 || memcmp(s + end - 2, "*/", 2) != 0))
+      *closed = 0;
+    return end;
+  }
   while (i + 1 < lx->len) {
     if (s[i] == '/' && s[i + 1] == '*') {
       depth++;
@@ -215,7 +221,13 @@ static size_t skip_block_comment(const lexer *lx, size_t i) {
       i++;
     }
   }
+  *closed = 0;
   return lx->len;
+}
+
+static size_t skip_block_comment(const lexer *lx, size_t i) {
+  int closed;
+  return skip_block_comment_closed(lx, i, &closed);
 }
 
 /* $tag$...$tag$, or i itself if s[i] does not open one ("$1", "$x"). */
@@ -406,4 +418,63 @@ int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
   plan->nargs = lx.nargs;
   plan->nslots = lx.nslots;
   return 0;
+}
+
+/* ---- blanks: what holds no statement ---- */
+
+/* The whitespace each driver has always taken: SQLite's scanner never
+ * counted \f and \v. */
+static int is_blank_byte(int c, aiodb__dialect d) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+         (d != AIODB__DIALECT_SQLITE && (c == '\f' || c == '\v'));
+}
+
+/* Where the comment that starts at i ends, or i if none does. */
+static size_t skip_comment(const lexer *lx, size_t i) {
+  const char *s = lx->sql;
+  size_t len = lx->len, end;
+  int closed;
+
+  if (s[i] == '/' && i + 1 < len && s[i + 1] == '*') {
+    /* MySQL runs what slash-star-bang and slash-star-M-bang hold */
+    if (lx->dialect == AIODB__DIALECT_MYSQL && i + 2 < len &&
+        (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < len && s[i + 3] == '!')))
+      return i;
+    end = skip_block_comment_closed(lx, i, &closed);
+    /* SQLite ends one that never ends with the text; the servers call it
+     * an error, theirs to report */
+    return closed || lx->dialect == AIODB__DIALECT_SQLITE ? end : i;
+  }
+  if (s[i] == '-' || s[i] == '#') return skip(lx, i, 0);
+  return i;
+}
+
+size_t aiodb__sql_skip_blanks(const char *sql, size_t len,
+                              aiodb__dialect dialect) {
+  lexer lx;
+  size_t i = 0, end;
+
+  memset(&lx, 0, sizeof lx);
+  lx.sql = sql;
+  lx.len = len;
+  lx.dialect = dialect;
+  while (i < len) {
+    if (is_blank_byte((unsigned char)sql[i], dialect)) {
+      i++;
+      continue;
+    }
+    if ((end = skip_comment(&lx, i)) == i) break;
+    i = end;
+  }
+  return i;
+}
+
+int aiodb__sql_is_blank(const char *sql, size_t len, aiodb__dialect dialect) {
+  size_t i = 0;
+  for (;;) {
+    i += aiodb__sql_skip_blanks(sql + i, len - i, dialect);
+    if (i == len) return 1;
+    if (sql[i] != ';') return 0;
+    i++;
+  }
 }

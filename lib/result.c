@@ -141,6 +141,22 @@ int aiodb__result_set_name(aiodb_result *r, size_t col, const char *name,
   return arena_put(r, name, len, &r->names[col]);
 }
 
+int aiodb__result_columns(aiodb_result *r, size_t ncols,
+                          const char *(*name)(const void *src, size_t col,
+                                              size_t *len),
+                          const void *src, aiodb__err *e) {
+  const char *s;
+  size_t i, len;
+  aiodb__result_reset(r);
+  if (aiodb__result_set_cols(r, ncols) != 0)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < ncols; i++) {
+    if ((s = name(src, i, &len)) == NULL || aiodb__result_set_name(r, i, s, len) != 0)
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
 static aiodb__cell *cell_add(aiodb_result *r) {
   if (r->ncols == 0) return NULL;
   if (r->ncells == r->cells_cap) {

@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "hex.h"
+#include "secret.h"
 #include "url.h"
 
 static int is_alpha(int c) {
@@ -19,13 +21,6 @@ static int is_scheme_char(int c) {
 }
 
 static int to_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static int hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 /* Decodes s[0..n) into *out; '+' becomes a space when plus is set. An
  * empty input gives NULL when empty_null is set. "%00" is refused: the
@@ -42,8 +37,8 @@ static int decode(const char *s, size_t n, int plus, int empty_null,
   if (d == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
   for (i = 0, j = 0; i < n; i++) {
     if (s[i] == '%') {
-      hi = i + 1 < n ? hex_value((unsigned char)s[i + 1]) : -1;
-      lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
+      hi = i + 1 < n ? aiodb__hex_digit((unsigned char)s[i + 1]) : -1;
+      lo = i + 2 < n ? aiodb__hex_digit((unsigned char)s[i + 2]) : -1;
       if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
         aiodb__free(d);
         return aiodb__error_set(err, AIODB_EINVAL,
@@ -256,18 +251,16 @@ void aiodb__url_free(aiodb__url *u) {
 
   if (u == NULL) return;
   for (i = 0; i < u->nquery; i++) {
+    if (strcmp(u->query[i].key, "password") == 0)
+      aiodb__free_secret(u->query[i].value);
+    else
+      aiodb__free(u->query[i].value);
     aiodb__free(u->query[i].key);
-    aiodb__free(u->query[i].value);
   }
   aiodb__free(u->query);
   aiodb__free(u->scheme);
   aiodb__free(u->user);
-  if (u->password != NULL) {
-    /* volatile so the wipe is not optimised away */
-    volatile char *v = u->password;
-    while (*v) *v++ = '\0';
-    aiodb__free(u->password);
-  }
+  aiodb__free_secret(u->password);
   aiodb__free(u->host);
   aiodb__free(u->path);
   memset(u, 0, sizeof *u);

@@ -119,4 +119,14 @@ int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
                        aiodb__pstyle style, char *out, uint32_t *slots,
                        aiodb__sqlplan *plan, char *errbuf, size_t errlen);
 
+/* How many bytes at the start of sql[0..len) are whitespace and comments,
+ * by the dialect's rules (MySQL's '#', "-- " and executable comments,
+ * PostgreSQL's nested ones; a block comment that never ends is one only
+ * to SQLite). */
+size_t aiodb__sql_skip_blanks(const char *sql, size_t len,
+                              aiodb__dialect dialect);
+/* 1 if sql[0..len) holds no statement: only whitespace, comments and
+ * semicolons. */
+int aiodb__sql_is_blank(const char *sql, size_t len, aiodb__dialect dialect);
+
 #endif

@@ -897,6 +897,52 @@ START_TEST(shared_many_collects_returning_rows) {
 }
 END_TEST
 
+/* The message of a failing row says which row ("row N: ", N from 1); a
+ * statement that fails as a whole (it does not prepare, or holds two
+ * statements) has no row to name, on every driver, in a transaction or
+ * not. */
+START_TEST(shared_many_numbers_rows_not_the_statement) {
+  static const char *const whole[] = {
+      "INSERT INTO {t}_missing(id, n) VALUES (?, ?)",
+      "INSERT INTO {t}(id, n) VALUES (?, ?); SELECT 1",
+  };
+  shared sh;
+  aiodb_db *db = open_many(&sh, "mrow");
+  aiodb_value rows[] = {aiodb_int(1), aiodb_int(10), aiodb_int(2), aiodb_int(10)};
+  const char *sql;
+  aiodb_future *f;
+  aiodb_tx *tx;
+  size_t i;
+  int in_tx;
+
+  for (in_tx = 0; in_tx < 2; in_tx++) {
+    for (i = 0; i <= sizeof whole / sizeof whole[0]; i++) {
+      /* the last: the second row repeats the first's n */
+      sql = S(&sh, i < sizeof whole / sizeof whole[0] ? whole[i]
+                                                       : "INSERT INTO {t}(id, n) VALUES (?, ?)");
+      tx = in_tx ? aiodb_begin(db) : NULL;
+      f = tx ? aiodb_tx_query_many(tx, sql, rows, 2, 2) : aiodb_query_many(db, sql, rows, 2, 2);
+      ck_assert_msg(aiodb_test_err(f) != 0, "%s: no error", sql);
+      ck_assert_str_ne(aiodb_future_errmsg(f), "");
+      if (i < sizeof whole / sizeof whole[0]) {
+        ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row ", 4) != 0, "%s%s: %s", sql,
+                      tx ? " (in a tx)" : "", aiodb_future_errmsg(f));
+      } else {
+        ck_assert_int_eq(aiodb_future_error(f), AIODB_ECONSTRAINT);
+        ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 2: ", 7) == 0, "%s%s: %s", sql,
+                      tx ? " (in a tx)" : "", aiodb_future_errmsg(f));
+      }
+      aiodb_future_free(f);
+      if (tx) aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
+    }
+  }
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 0);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 /* A batch of quick rows stops at a cancel or a deadline, which then
  * mostly comes between two rows, where the database has nothing running
  * to interrupt. Without arguments a batch may be as long as asked for. */
@@ -1364,6 +1410,7 @@ Suite *aiodb_suite_shared(void) {
   AIODB_TCASE(s, shared_many_inserts_every_row);
   AIODB_TCASE(s, shared_many_is_atomic);
   AIODB_TCASE(s, shared_many_collects_returning_rows);
+  AIODB_TCASE(s, shared_many_numbers_rows_not_the_statement);
   AIODB_TCASE(s, shared_many_stops_between_rows);
   AIODB_TCASE(s, shared_cursor_batches_until_empty);
   AIODB_TCASE(s, shared_cursor_abandoned_frees_its_connection);

@@ -37,6 +37,9 @@
 
 #include "decode.h"
 #include "driver.h"
+#include "many.h"
+#include "secret.h"
+#include "stmt_cache.h"
 #include "url.h"
 
 #define FIRST_BUF 256    /* first size of a text/blob column's buffer */
@@ -99,9 +102,7 @@ typedef struct my_col {
 
 typedef struct my_stmt {
   MYSQL_STMT *stmt;
-  char *sql;      /* the cache key; NULL when not cached */
-  size_t len;
-  uint64_t used;
+  int cached;     /* the cache's, not this call's alone */
   MYSQL_BIND *out;
   my_col *cols;
   unsigned ncols, cols_cap;
@@ -115,9 +116,7 @@ struct my_conn {
   _Atomic uint64_t seq;      /* odd while a statement runs */
   _Atomic uint64_t killing;  /* the statement whose KILL is in flight, or 0 */
   uint64_t waited;           /* the last in-flight KILL waited for */
-  my_stmt **cache;
-  unsigned cap, n;
-  uint64_t tick;
+  aiodb__stmt_cache cache;   /* of my_stmt */
   MYSQL_BIND *in;            /* parameters, grown as needed */
   size_t in_cap;
 };
@@ -139,11 +138,6 @@ static void my_thread_start(void) { mysql_thread_init(); }
 static void my_thread_stop(void) { mysql_thread_end(); }
 
 /* ---- errors ---- */
-
-/* Copies msg into e's message, with the password blotted out. */
-static void set_message(aiodb__err *e, const my_cfg *cfg, const char *msg) {
-  aiodb__err_message(e, msg, cfg ? cfg->password : NULL);
-}
 
 static int code_of(unsigned err, const char *state) {
   switch (err) {
@@ -190,7 +184,7 @@ static int fill_err(aiodb__err *e, const my_cfg *cfg, unsigned err,
     snprintf(e->sqlstate, sizeof e->sqlstate, "%.5s", state);
   else if (e->code == AIODB_ECONNLOST)
     snprintf(e->sqlstate, sizeof e->sqlstate, "08S01");
-  set_message(e, cfg, msg);
+  aiodb__err_message(e, msg, cfg->password);
   return e->code;
 }
 
@@ -207,12 +201,6 @@ static int stmt_err(my_conn *c, MYSQL_STMT *s, aiodb__err *e) {
 
 /* ---- configuration ---- */
 
-static void scrub_free(char *s) {
-  if (s == NULL) return;
-  memset(s, 0, strlen(s));
-  aiodb__free(s);
-}
-
 static void cfg_destroy(my_cfg *c) {
   if (c->side) mysql_close(c->side);
   pthread_mutex_destroy(&c->side_lock);
@@ -221,7 +209,7 @@ static void cfg_destroy(my_cfg *c) {
   aiodb__free(c->reqs);
   aiodb__free(c->host);
   aiodb__free(c->user);
-  scrub_free(c->password);
+  aiodb__free_secret(c->password);
   aiodb__free(c->database);
   aiodb__free(c->unix_socket);
   aiodb__free(c->charset);
@@ -615,6 +603,8 @@ static int reserve_kill(my_cfg *cfg) {
   return rc;
 }
 
+static void finalize(void *ud, void *st);
+
 static int my_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   my_cfg *cfg = cfgp;
@@ -623,17 +613,12 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
   int rc = open_mysql(cfg, &m, 0, e);
   if (rc != 0) return rc;
   c = aiodb__calloc(1, sizeof *c);
-  if (c != NULL && statement_cache > 0) {
-    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
-    if (c->cache == NULL) {
-      aiodb__free(c);
-      c = NULL;
-    } else {
-      c->cap = statement_cache;
-    }
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, NULL) != 0) {
+    aiodb__free(c);
+    c = NULL;
   }
   if (c == NULL || reserve_kill(cfg) != 0) {
-    if (c != NULL) aiodb__free(c->cache);
+    if (c != NULL) aiodb__stmt_cache_destroy(&c->cache);
     aiodb__free(c);
     mysql_close(m);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
@@ -653,15 +638,18 @@ static void stmt_free(my_stmt *st) {
   for (i = 0; i < st->cols_cap; i++) aiodb__free(st->cols[i].buf);
   aiodb__free(st->cols);
   aiodb__free(st->out);
-  aiodb__free(st->sql);
   aiodb__free(st);
+}
+
+static void finalize(void *ud, void *st) {
+  (void)ud;
+  stmt_free(st);
 }
 
 static void my_disconnect(void *native) {
   my_conn *c = native;
   my_cfg *cfg = c->cfg;
   size_t i, j;
-  unsigned k;
   /* No interrupt may outlive the connection it names; a KILL in flight
    * no longer reports back to it. */
   pthread_mutex_lock(&cfg->kill_lock);
@@ -671,8 +659,7 @@ static void my_disconnect(void *native) {
   if (cfg->busy == c) cfg->busy = NULL;
   cfg->nconns--;
   pthread_mutex_unlock(&cfg->kill_lock);
-  for (k = 0; k < c->n; k++) stmt_free(c->cache[k]);
-  aiodb__free(c->cache);
+  aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->in);
   aiodb__conn_socket(-1);
   mysql_close(c->my);
@@ -949,16 +936,15 @@ static int add_text_cell(aiodb_result *res, const MYSQL_FIELD *f,
   }
 }
 
+static const char *column_name(const void *fields, size_t i, size_t *len) {
+  const MYSQL_FIELD *f = (const MYSQL_FIELD *)fields + i;
+  *len = f->name_length;
+  return f->name;
+}
+
 static int set_columns(aiodb_result *res, const MYSQL_FIELD *fields,
                        unsigned n, aiodb__err *e) {
-  unsigned i;
-  aiodb__result_reset(res);
-  if (aiodb__result_set_cols(res, n) != 0)
-    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  for (i = 0; i < n; i++)
-    if (aiodb__result_set_name(res, i, fields[i].name, fields[i].name_length) != 0)
-      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  return 0;
+  return aiodb__result_columns(res, n, column_name, fields, e);
 }
 
 /* Does sql start (after spaces and comments) with a statement that changes
@@ -967,17 +953,9 @@ static int is_dml(const char *p, const char *end) {
   static const char *const verbs[] = {"insert", "replace", "update", "delete"};
   size_t i, n;
   for (;;) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '('))
-      p++;
-    if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
-      const char *q = p + 2;
-      while (q + 1 < end && !(q[0] == '*' && q[1] == '/')) q++;
-      p = q + 2 > end ? end : q + 2;
-    } else if ((end - p >= 2 && p[0] == '-' && p[1] == '-') || (p < end && *p == '#')) {
-      while (p < end && *p != '\n') p++;
-    } else {
-      break;
-    }
+    p += aiodb__sql_skip_blanks(p, (size_t)(end - p), AIODB__DIALECT_MYSQL);
+    if (p == end || *p != '(') break;
+    p++;
   }
   for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
     n = strlen(verbs[i]);
@@ -989,32 +967,12 @@ static int is_dml(const char *p, const char *end) {
 }
 
 /* Does sql hold no statement at all: only blanks, semicolons and comments
- * (`#` and `-- ` to the end of the line; slash-star ones, but not the
- * executable slash-star-bang and slash-star-M-bang, which hold SQL)? The
- * server answers such text with "Query was empty", or a syntax error for
+ * (not the executable slash-star-bang ones, which hold SQL)? The server
+ * answers such text with "Query was empty", or a syntax error for
  * " ;\n-- x"; aiodb runs it as a statement that does nothing, as SQLite
  * and PostgreSQL do. */
 static int holds_nothing(const char *p, const char *end) {
-  const char *q;
-  while (p < end) {
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' ||
-        *p == '\v' || *p == ';') {
-      p++;
-    } else if (*p == '#' || (end - p >= 3 && p[0] == '-' && p[1] == '-' &&
-                             (unsigned char)p[2] <= ' ')) {
-      while (p < end && *p != '\n') p++;
-    } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
-      if (end - p >= 3 && (p[2] == '!' || (p[2] == 'M' && end - p >= 4 && p[3] == '!')))
-        return 0;
-      for (q = p + 2; q + 1 < end && !(q[0] == '*' && q[1] == '/'); q++) {
-      }
-      if (q + 1 >= end) return 0; /* unterminated: the server's to judge */
-      p = q + 2;
-    } else {
-      return 0;
-    }
-  }
-  return 1;
+  return aiodb__sql_is_blank(p, (size_t)(end - p), AIODB__DIALECT_MYSQL);
 }
 
 /* ---- the text protocol: several statements, or what won't prepare ---- */
@@ -1090,49 +1048,27 @@ static my_stmt *stmt_prepare(my_conn *c, const char *sql, size_t len,
 /* The prepared statement for sql: from the cache (evicting the least
  * recently used) or, with caching off, prepared for this call alone. */
 static my_stmt *get_stmt(my_conn *c, const char *sql, size_t len, aiodb__err *e) {
-  my_stmt *st;
-  unsigned i, victim = 0;
-  for (i = 0; i < c->n; i++) {
-    st = c->cache[i];
-    if (st->len == len && memcmp(st->sql, sql, len) == 0) {
-      st->used = ++c->tick;
-      return st;
-    }
-  }
-  if ((st = stmt_prepare(c, sql, len, e)) == NULL || c->cap == 0) return st;
-  if ((st->sql = aiodb__strndup(sql, len)) == NULL) {
+  my_stmt *st = aiodb__stmt_cache_get(&c->cache, sql, len);
+  if (st != NULL) return st;
+  if ((st = stmt_prepare(c, sql, len, e)) == NULL || c->cache.cap == 0) return st;
+  if (aiodb__stmt_cache_put(&c->cache, sql, len, st) != 0) {
     stmt_free(st);
     aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
     return NULL;
   }
-  st->len = len;
-  st->used = ++c->tick;
-  if (c->n == c->cap) {
-    for (i = 1; i < c->n; i++)
-      if (c->cache[i]->used < c->cache[victim]->used) victim = i;
-    stmt_free(c->cache[victim]);
-    c->cache[victim] = st;
-  } else {
-    c->cache[c->n++] = st;
-  }
+  st->cached = 1;
   return st;
 }
 
 /* Forgets a cached statement the server has changed under us. */
 static void cache_drop(my_conn *c, my_stmt *st) {
-  unsigned i;
-  for (i = 0; i < c->n; i++) {
-    if (c->cache[i] == st) {
-      c->cache[i] = c->cache[--c->n];
-      break;
-    }
-  }
+  aiodb__stmt_cache_forget(&c->cache, st);
   stmt_free(st);
 }
 
 /* Done with st for this call: keeps a cached one, frees the rest. */
 static void put_stmt(my_stmt *st) {
-  if (st != NULL && st->sql == NULL) stmt_free(st);
+  if (st != NULL && !st->cached) stmt_free(st);
 }
 
 /* Binds one row of arguments. */
@@ -1445,60 +1381,65 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   return rc;
 }
 
-static int in_transaction(my_conn *c) {
+/* ---- query_many (lib/many.c runs the batch): prepared once, executed
+ * per row ---- */
+
+static int my_in_tx(void *native) {
+  my_conn *c = native;
   unsigned status = 0;
   if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
     return 0;
   return (status & SERVER_STATUS_IN_TRANS) != 0;
 }
 
-static int run_plain(my_conn *c, const char *sql, aiodb__err *e) {
+static int my_exec_own(void *native, const char *sql, aiodb__err *e) {
+  my_conn *c = native;
   if (mysql_real_query(c->my, sql, strlen(sql)) != 0) return conn_err(c, e);
   return 0;
 }
 
-/* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
- * own outside one. Prepared once, executed per row. */
-static int my_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
-                        aiodb__err *e) {
-  my_conn *c = native;
-  int in_tx = in_transaction(c);
-  my_stmt *st = NULL;
-  aiodb__err ignored;
-  int64_t affected = 0;
-  size_t r = 0;
-  int rc;
+static int my_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
+                           aiodb__err *e) {
+  my_stmt *st = get_stmt(native, s->sql, s->sql_len, e);
+  if (st == NULL)
+    return e->native_code == ER_EMPTY_QUERY
+               ? aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement")
+               : e->code;
+  m->stmt = st;
+  return 0;
+}
 
-  if (holds_nothing(s->sql, s->sql + s->sql_len))
-    return aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
-  stmt_begin(c);
-  aiodb__result_reset(res);
-  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "START TRANSACTION", e);
-  if (rc == 0 && (st = get_stmt(c, s->sql, s->sql_len, e)) == NULL) {
-    rc = e->native_code == ER_EMPTY_QUERY
-             ? aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement")
-             : e->code;
+static int my_many_rows(void *native, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m,
+                        aiodb__err *e) {
+  my_stmt *st = m->stmt;
+  size_t r;
+  int rc = 0;
+  for (r = first; rc == 0 && r < first + n; r++) {
+    rc = bind_params(native, st, s->args + r * s->nargs, s->nargs, e);
+    if (rc == 0) rc = execute(native, st, res, r == 0, &m->affected, e);
+    if (rc != 0) m->row = r;
   }
-  for (r = 0; rc == 0 && r < s->nrows; r++) {
-    /* between rows KILL QUERY finds nothing to stop */
-    if (aiodb__job_stopping()) rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
-    if (rc == 0) rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
-    if (rc == 0) rc = execute(c, st, res, r == 0, &affected, e);
-  }
-  put_stmt(st);
-  if (rc != 0) {
-    if (r > 0) aiodb__err_prefix_row(e, r);
-    if (!my_is_broken(c, e)) {
-      run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
-      if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
-    }
-  } else {
-    rc = run_plain(c, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
-    if (rc == 0) aiodb__result_set_affected(res, affected);
-  }
-  stmt_end(c);
   return rc;
 }
+
+static void my_many_close(void *native, aiodb__many *m) {
+  (void)native;
+  put_stmt(m->stmt);
+}
+
+static void my_many_enter(void *native) { stmt_begin(native); }
+static void my_many_leave(void *native) { stmt_end(native); }
+
+static const aiodb__many_ops my_many = {
+    .in_tx = my_in_tx,
+    .exec_own = my_exec_own,
+    .prepare = my_many_prepare,
+    .rows = my_many_rows,
+    .close = my_many_close,
+    .enter = my_many_enter,
+    .leave = my_many_leave,
+};
 
 /* ---- cursors: the rows stream in, read a batch at a time ---- */
 
@@ -1571,33 +1512,34 @@ static void my_cursor_close(void *native, void *curp) {
 static const char *my_client_version(void) { return mysql_get_client_info(); }
 
 const aiodb__driver aiodb__driver_mysql = {
-    "mysql",
-    "?",
-    AIODB__DIALECT_MYSQL,
-    AIODB__PSTYLE_QMARK,
-    1,
-    my_configure,
-    my_free_config,
-    my_connect,
-    my_disconnect,
-    my_handle,
-    my_exec,
-    my_exec_many,
-    my_cursor_open,
-    my_cursor_fetch,
-    my_cursor_close,
-    "SELECT table_name AS name FROM information_schema.tables WHERE "
-    "table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1",
-    "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables WHERE "
-    "table_schema = DATABASE() AND table_name = ?) THEN 1 ELSE 0 END "
-    "AS present",
-    "SELECT 'mysql' AS driver, VERSION() AS server_version, "
-    "CAST(? AS CHAR) AS client_version, CAST(? AS CHAR) AS aiodb_version",
-    my_client_version,
-    my_interrupt,
-    my_is_broken,
-    my_thread_start,
-    my_thread_stop,
-    NULL, /* exec_batch: one statement at a time */
-    my_tx_ended,
+    .name = "mysql",
+    .param_style = "?",
+    .dialect = AIODB__DIALECT_MYSQL,
+    .pstyle = AIODB__PSTYLE_QMARK,
+    .default_max_size = 1,
+    .configure = my_configure,
+    .free_config = my_free_config,
+    .connect = my_connect,
+    .disconnect = my_disconnect,
+    .handle = my_handle,
+    .exec = my_exec,
+    .many = &my_many,
+    .cursor_open = my_cursor_open,
+    .cursor_fetch = my_cursor_fetch,
+    .cursor_close = my_cursor_close,
+    .sql_table_names = "SELECT table_name AS name FROM information_schema.tables WHERE "
+                       "table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1",
+    .sql_has_table = "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables "
+                     "WHERE table_schema = DATABASE() AND table_name = ?) THEN 1 ELSE 0 "
+                     "END AS present",
+    .sql_server_info = "SELECT 'mysql' AS driver, VERSION() AS server_version, "
+                       "CAST(? AS CHAR) AS client_version, CAST(? AS CHAR) AS "
+                       "aiodb_version",
+    .client_version = my_client_version,
+    .interrupt = my_interrupt,
+    .is_broken = my_is_broken,
+    .thread_start = my_thread_start,
+    .thread_stop = my_thread_stop,
+    /* exec_batch NULL: one statement at a time */
+    .tx_ended = my_tx_ended,
 };

@@ -26,6 +26,10 @@
 
 #include "decode.h"
 #include "driver.h"
+#include "hex.h"
+#include "many.h"
+#include "secret.h"
+#include "stmt_cache.h"
 #include "url.h"
 
 /* Column type OIDs (pg_type.dat). */
@@ -69,15 +73,14 @@ typedef struct pg_cfg {
   int detached;      /* free_config gave up waiting: the thread frees this */
 } pg_cfg;
 
-typedef struct pg_entry {
-  char *key;      /* SQL text + parameter types: one prepared statement */
-  size_t len;
+/* A prepared statement of the cache, keyed by its SQL text and parameter
+ * types. */
+typedef struct pg_stmt {
   char name[24];
-  uint64_t used;
   unsigned char stale; /* its plan no longer fits the tables: DEALLOCATE it
                           and prepare it again before the next run */
   unsigned char alone; /* a COPY: never sent in a pipeline */
-} pg_entry;
+} pg_stmt;
 
 typedef struct pg_conn {
   PGconn *pg;
@@ -90,9 +93,7 @@ typedef struct pg_conn {
   _Atomic uint64_t seq;
   _Atomic uint64_t cancelling;
   uint64_t waited;
-  pg_entry *cache;
-  unsigned cap, n;
-  uint64_t tick;
+  aiodb__stmt_cache cache; /* of pg_stmt */
   unsigned next_name;
   /* scratch for binding, grown as needed */
   const char **values;
@@ -126,15 +127,15 @@ static int known_option(const PQconninfoOption *opts, const char *key) {
 static void cfg_destroy(pg_cfg *c) {
   size_t i;
   for (i = 0; i < c->n; i++) {
+    if (strcmp(c->keys[i], "password") == 0)
+      aiodb__free_secret((char *)c->values[i]);
+    else
+      aiodb__free((char *)c->values[i]);
     aiodb__free((char *)c->keys[i]);
-    aiodb__free((char *)c->values[i]);
   }
   aiodb__free(c->keys);
   aiodb__free(c->values);
-  if (c->password) {
-    memset(c->password, 0, strlen(c->password));
-    aiodb__free(c->password);
-  }
+  aiodb__free_secret(c->password);
   PQfreeCancel(c->orphan);
   aiodb__free(c->reqs);
   pthread_mutex_destroy(&c->lock);
@@ -282,11 +283,6 @@ fail:
 
 /* ---- errors ---- */
 
-/* Copies msg into e's message, with the password blotted out. */
-static void set_message(aiodb__err *e, const pg_cfg *cfg, const char *msg) {
-  aiodb__err_message(e, msg, cfg ? cfg->password : NULL);
-}
-
 static int code_of_sqlstate(const char *s) {
   if (s == NULL || strlen(s) != 5) return AIODB_ESQL;
   if (strncmp(s, "23", 2) == 0) return AIODB_ECONSTRAINT;
@@ -325,13 +321,13 @@ static int fail_from(pg_conn *c, const PGresult *res, aiodb__err *e) {
    * over a unix socket whose backend quit, libpq 15): the socket says. */
   if (PQstatus(c->pg) == CONNECTION_BAD || (state == NULL && socket_closed(c->pg))) {
     e->code = AIODB_ECONNLOST;
-    set_message(e, c->cfg, PQerrorMessage(c->pg));
+    aiodb__err_message(e, PQerrorMessage(c->pg), c->cfg->password);
     if (state == NULL) state = "08006";
   } else {
     const char *msg = primary ? primary : res ? PQresultErrorMessage(res) : "";
     e->code = code_of_sqlstate(state);
     if (msg[0] == '\0') msg = PQerrorMessage(c->pg);
-    set_message(e, c->cfg, msg);
+    aiodb__err_message(e, msg, c->cfg->password);
     if (e->message[0] == '\0' && res != NULL)
       snprintf(e->message, sizeof e->message, "unexpected result from libpq: %s",
                PQresStatus(PQresultStatus(res)));
@@ -365,26 +361,8 @@ static int is_stale(const PGresult *r) {
  * for data and drop the connection. */
 static int is_copy(const char *p, const char *end) {
   static const char word[] = "copy";
-  int depth, i;
-  for (;;) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-                       *p == '\f' || *p == '\v'))
-      p++;
-    if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
-      while (p < end && *p != '\n') p++;
-    } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
-      for (depth = 1, p += 2; p < end && depth > 0;) { /* they nest */
-        if (end - p >= 2 && p[0] == '/' && p[1] == '*')
-          depth++, p += 2;
-        else if (end - p >= 2 && p[0] == '*' && p[1] == '/')
-          depth--, p += 2;
-        else
-          p++;
-      }
-    } else {
-      break;
-    }
-  }
+  int i;
+  p += aiodb__sql_skip_blanks(p, (size_t)(end - p), AIODB__DIALECT_POSTGRES);
   if (end - p < 4) return 0;
   for (i = 0; i < 4; i++)
     if ((p[i] | 0x20) != word[i]) return 0;
@@ -459,7 +437,7 @@ static int pin_float_digits(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
            why ? why : PQerrorMessage(pg));
   memset(e, 0, sizeof *e);
   e->code = AIODB_ECONNECT;
-  set_message(e, cfg, msg);
+  aiodb__err_message(e, msg, cfg->password);
   snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state ? state : "08001");
   PQclear(r);
   return e->code;
@@ -491,7 +469,7 @@ static int connect_error(aiodb__err *e, const pg_cfg *cfg, int code,
                          const char *msg) {
   memset(e, 0, sizeof *e);
   e->code = code;
-  set_message(e, cfg, msg);
+  aiodb__err_message(e, msg, cfg->password);
   snprintf(e->sqlstate, sizeof e->sqlstate, code == AIODB_ECONNLOST ? "08006" : "08001");
   return code;
 }
@@ -574,6 +552,19 @@ static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
 
 static int reserve_cancel(pg_cfg *cfg);
 
+/* Ends a statement the cache lets go of: DEALLOCATE, unless the
+ * connection is being closed (which ends them all). */
+static void finalize(void *ud, void *p) {
+  pg_conn *c = ud;
+  pg_stmt *ps = p;
+  char sql[64];
+  if (c->pg != NULL) {
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", ps->name);
+    PQclear(PQexec(c->pg, sql));
+  }
+  aiodb__free(ps);
+}
+
 static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   pg_cfg *cfg = cfgp;
@@ -597,18 +588,13 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     return e->code;
   }
   c = aiodb__calloc(1, sizeof *c);
-  if (c != NULL && statement_cache > 0) {
-    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
-    if (c->cache == NULL) {
-      aiodb__free(c);
-      c = NULL;
-    } else {
-      c->cap = statement_cache;
-    }
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, c) != 0) {
+    aiodb__free(c);
+    c = NULL;
   }
   if (c == NULL || (c->cancel = PQgetCancel(pg)) == NULL || reserve_cancel(cfg) != 0) {
     if (c != NULL) PQfreeCancel(c->cancel);
-    aiodb__free(c ? c->cache : NULL);
+    if (c != NULL) aiodb__stmt_cache_destroy(&c->cache);
     aiodb__free(c);
     PQfinish(pg);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
@@ -626,7 +612,6 @@ static void pg_disconnect(void *native) {
   pg_conn *c = native;
   pg_cfg *cfg = c->cfg;
   size_t k, j;
-  unsigned i;
   /* No cancel may outlive the connection it names: queued ones go, and
    * one in flight takes its PGcancel along, for the canceller to free (it
    * is never waited for: the server may not answer it). */
@@ -641,11 +626,11 @@ static void pg_disconnect(void *native) {
     c->cancel = NULL;
   }
   pthread_mutex_unlock(&cfg->lock);
-  for (i = 0; i < c->n; i++) aiodb__free(c->cache[i].key);
-  aiodb__free(c->cache);
   PQfreeCancel(c->cancel);
   aiodb__conn_socket(-1);
   PQfinish(c->pg);
+  c->pg = NULL;
+  aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->values);
   aiodb__free(c->lengths);
   aiodb__free(c->formats);
@@ -976,14 +961,16 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
 }
 
 /* Builds the cache key of sql with the argument types bind_row laid out
- * (in c->key; its length in *klen) and returns its cache slot, or -1. */
+ * (in c->key; its length in *klen) and looks it up: *ps is the cached
+ * statement, or NULL. Returns 0 or AIODB_ENOMEM. */
 static int lookup(pg_conn *c, const char *sql, size_t len, size_t nparams,
-                  size_t *klen) {
+                  size_t *klen, pg_stmt **ps) {
   size_t need = len + 1 + nparams * 11 + 1, i;
   char *p;
+  *ps = NULL;
   if (need > c->key_cap) {
     p = aiodb__realloc(c->key, need);
-    if (p == NULL) return -2;
+    if (p == NULL) return AIODB_ENOMEM;
     c->key = p;
     c->key_cap = need;
   }
@@ -992,124 +979,88 @@ static int lookup(pg_conn *c, const char *sql, size_t len, size_t nparams,
   *p++ = '\0';
   for (i = 0; i < nparams; i++) p += sprintf(p, "%u,", (unsigned)c->types[i]);
   *klen = (size_t)(p - c->key);
-  for (i = 0; i < c->n; i++) {
-    if (c->cache[i].len == *klen && memcmp(c->cache[i].key, c->key, *klen) == 0) {
-      c->cache[i].used = ++c->tick;
-      return (int)i;
-    }
-  }
-  return -1;
-}
-
-/* The cache slot of the statement named name (from prepare), or -1. */
-static int slot_of(const pg_conn *c, const char *name) {
-  unsigned i;
-  for (i = 0; i < c->n; i++)
-    if (c->cache[i].name == name) return (int)i;
-  return -1;
+  *ps = aiodb__stmt_cache_get(&c->cache, c->key, *klen);
+  return 0;
 }
 
 /* DEALLOCATEs a stale cached statement and forgets it. Fails (and keeps
  * it) only when the server refuses, as it refuses every command inside a
  * failed transaction; one it no longer has is forgotten all the same. */
-static int drop(pg_conn *c, unsigned slot, aiodb__err *e) {
+static int drop(pg_conn *c, pg_stmt *ps, aiodb__err *e) {
   char sql[64];
   const char *state;
   PGresult *r;
   int rc = 0;
-  snprintf(sql, sizeof sql, "DEALLOCATE %s", c->cache[slot].name);
+  snprintf(sql, sizeof sql, "DEALLOCATE %s", ps->name);
   r = PQexec(c->pg, sql);
   state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (PQresultStatus(r) != PGRES_COMMAND_OK && (state == NULL || strcmp(state, "26000") != 0))
     rc = fail_from(c, r, e);
   PQclear(r);
   if (rc != 0) return rc;
-  aiodb__free(c->cache[slot].key);
-  c->cache[slot] = c->cache[--c->n];
+  aiodb__stmt_cache_forget(&c->cache, ps);
+  aiodb__free(ps);
   return 0;
 }
 
 /* The prepared statement for sql with these argument types: from the cache,
- * or prepared now (evicting the least recently used). NULL name: the
- * unnamed statement, when caching is off. */
+ * or prepared now (evicting the least recently used), in *ps; *name is
+ * its name. With caching off, the unnamed statement: *name "", *ps NULL. */
 static int prepare(pg_conn *c, const char *sql, size_t len, size_t nparams,
-                   const char **name, aiodb__err *e) {
-  char *key = NULL;
-  size_t klen, i;
-  unsigned victim = 0;
+                   pg_stmt **ps, const char **name, aiodb__err *e) {
+  size_t klen;
   PGresult *res;
-  int rc, slot;
+  int rc;
 
   *name = "";
-  slot = lookup(c, sql, len, nparams, &klen);
-  if (slot >= 0 && c->cache[slot].stale) {
-    if ((rc = drop(c, (unsigned)slot, e)) != 0) return rc;
-    slot = -1;
+  if (lookup(c, sql, len, nparams, &klen, ps) != 0)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (*ps != NULL && (*ps)->stale) {
+    if ((rc = drop(c, *ps, e)) != 0) return rc;
+    *ps = NULL;
   }
-  if (slot >= 0) {
-    *name = c->cache[slot].name;
+  if (*ps != NULL) {
+    *name = (*ps)->name;
     return 0;
   }
-  if (slot == -2 || (c->cap > 0 && (key = aiodb__malloc(klen)) == NULL))
-    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  if (key) memcpy(key, c->key, klen);
-  if (c->cap > 0 && c->n == c->cap) {
-    char sqlbuf[64];
-    for (i = 1; i < c->n; i++)
-      if (c->cache[i].used < c->cache[victim].used) victim = (unsigned)i;
-    snprintf(sqlbuf, sizeof sqlbuf, "DEALLOCATE %s", c->cache[victim].name);
-    PQclear(PQexec(c->pg, sqlbuf));
-    aiodb__free(c->cache[victim].key);
-    c->cache[victim] = c->cache[--c->n];
-  }
-  if (c->cap > 0) {
-    victim = c->n;
-    snprintf(c->cache[victim].name, sizeof c->cache[victim].name, "aiodb_%u",
-             c->next_name++);
-    *name = c->cache[victim].name;
+  if (c->cache.cap > 0) {
+    /* Cached before it is prepared, so that no memory is wanting after */
+    if ((*ps = aiodb__calloc(1, sizeof **ps)) == NULL ||
+        aiodb__stmt_cache_put(&c->cache, c->key, klen, *ps) != 0) {
+      aiodb__free(*ps);
+      *ps = NULL;
+      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    }
+    snprintf((*ps)->name, sizeof (*ps)->name, "aiodb_%u", c->next_name++);
+    (*ps)->alone = (unsigned char)is_copy(sql, sql + len);
+    *name = (*ps)->name;
   }
   res = PQprepare(c->pg, *name, sql, (int)nparams, c->types);
   rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail_from(c, res, e);
   PQclear(res);
-  if (rc != 0 || c->cap == 0) {
-    aiodb__free(key);
-    return rc;
+  if (rc != 0 && *ps != NULL) {
+    aiodb__stmt_cache_forget(&c->cache, *ps);
+    aiodb__free(*ps);
+    *ps = NULL;
+    *name = "";
   }
-  c->cache[victim].key = key;
-  c->cache[victim].len = klen;
-  c->cache[victim].used = ++c->tick;
-  c->cache[victim].stale = 0;
-  c->cache[victim].alone = (unsigned char)is_copy(sql, sql + len);
-  c->n++;
-  return 0;
+  return rc;
 }
 
 /* ---- results ---- */
 
-static int hexval(int ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
 static int add_bytea(aiodb_result *res, const char *s, size_t len) {
   unsigned char *buf;
-  size_t n, i, out;
-  int rc, hi, lo;
+  size_t n, out;
+  int rc, hex;
   if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
     n = (len - 2) / 2;
     buf = aiodb__malloc(n ? n : 1);
     if (buf == NULL) return AIODB_ENOMEM;
-    for (i = 0; i < n; i++) {
-      hi = hexval(s[2 + 2 * i]);
-      lo = hexval(s[3 + 2 * i]);
-      if (hi < 0 || lo < 0) break;
-      buf[i] = (unsigned char)(hi << 4 | lo);
-    }
-    rc = i == n ? aiodb__result_add_blob(res, buf, n) : 0;
+    hex = aiodb__hex_decode(s + 2, n, buf) == 0;
+    rc = hex ? aiodb__result_add_blob(res, buf, n) : 0;
     aiodb__free(buf);
-    if (i == n) return rc;
+    if (hex) return rc;
     /* Not hex as the server writes it: as libpq reads it, below. */
   }
   /* The old escape format. */
@@ -1144,17 +1095,14 @@ static int add_cell(aiodb_result *res, const PGresult *r, int row, int col) {
                           (size_t)PQgetlength(r, row, col));
 }
 
+static const char *column_name(const void *r, size_t i, size_t *len) {
+  const char *name = PQfname(r, (int)i);
+  *len = strlen(name);
+  return name;
+}
+
 static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
-  int i, n = PQnfields(r);
-  aiodb__result_reset(res);
-  if (aiodb__result_set_cols(res, (size_t)n) != 0)
-    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  for (i = 0; i < n; i++) {
-    const char *name = PQfname(r, i);
-    if (aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
-      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  }
-  return 0;
+  return aiodb__result_columns(res, (size_t)PQnfields(r), column_name, r, e);
 }
 
 static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
@@ -1251,10 +1199,11 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
                    aiodb__err *e) {
   pg_conn *c = native;
   const char *name;
+  pg_stmt *ps;
   PGresult *r;
-  int rc, slot, tries = 0;
+  int rc, tries = 0;
 
-  if (s->nargs == 0 && c->cap == 0) {
+  if (s->nargs == 0 && c->cache.cap == 0) {
     /* Text protocol: several statements may run; the result is the last's. */
     r = PQexec(c->pg, s->sql);
     if (r != NULL && commit_rolled_back(s, r, e) != 0) {
@@ -1266,7 +1215,7 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   }
   if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
   for (;;) {
-    rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
+    rc = prepare(c, s->sql, s->sql_len, s->nargs, &ps, &name, e);
     if (rc != 0) {
       /* Several statements cannot be prepared: run them as text. The server
        * says so with a syntax_error (42601) whose words follow its locale, so
@@ -1285,7 +1234,7 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     /* Its plan went stale before it ran: prepared again and run again,
      * once, unless a transaction block is open (the failure aborted it:
      * the next run after the rollback prepares it afresh). */
-    if ((slot = slot_of(c, name)) >= 0) c->cache[slot].stale = 1;
+    if (ps != NULL) ps->stale = 1;
     if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) break;
     PQclear(r);
   }
@@ -1305,36 +1254,79 @@ static int run_plain(pg_conn *c, const char *sql, aiodb__err *e) {
   return rc;
 }
 
+/* ---- query_many (lib/many.c runs the batch): the rows go out in
+ * pipeline mode, a chunk per round trip (small enough that neither side's
+ * socket buffer can fill up). A cached statement whose plan went stale
+ * fails before any row runs; the core undoes the batch then, and runs it
+ * once more, prepared again. ---- */
+
 #define PIPELINE_CHUNK 256
 
-/* How a query_many went: its first failure, if any. */
-typedef struct pg_many {
+static int pg_in_tx(void *native) {
+  return PQtransactionStatus(((pg_conn *)native)->pg) != PQTRANS_IDLE;
+}
+
+static int pg_exec_own(void *native, const char *sql, aiodb__err *e) {
+  return run_plain(native, sql, e);
+}
+
+static int pg_many_check(void *native, const aiodb__stmt *s, aiodb__err *e) {
+  (void)native;
+  if (is_copy(s->sql, s->sql + s->sql_len))
+    return aiodb__err_set(e, AIODB_EUNSUPPORTED,
+                          "COPY is not supported through aiodb_query_many: run it with "
+                          "aiodb_query, or with aiodb_run and the PGconn* for STDIN "
+                          "and STDOUT");
+  return 0;
+}
+
+static int pg_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
+                           aiodb__err *e) {
+  pg_conn *c = native;
+  const char *name;
+  pg_stmt *ps;
+  int rc;
+
+  /* the first row's argument types are the statement's */
+  if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) {
+    m->whole = 0;
+    m->row = 0;
+    return rc;
+  }
+  if ((rc = prepare(c, s->sql, s->sql_len, s->nargs, &ps, &name, e)) != 0) return rc;
+  m->stmt = ps; /* NULL: the unnamed statement */
+  if (!PQenterPipelineMode(c->pg)) return fail_from(c, NULL, e);
+  m->chunk = PIPELINE_CHUNK;
+  return 0;
+}
+
+/* How a chunk went: its first failure, if any. */
+typedef struct pg_chunk {
   int rc;
   size_t bad;      /* the row that failed */
   int whole;       /* the failure is the statement's, not the row's */
   int stale;       /* a cached plan gone stale: the row did not run */
-  int64_t affected;
-  const char *name; /* the prepared statement */
-} pg_many;
+} pg_chunk;
 
 /* Reads one chunk's results in pipeline mode: a result (then NULL) per
  * query, then the sync. Notes the first failure and its row. */
 static void read_chunk(pg_conn *c, size_t first, size_t count,
-                       aiodb_result *res, pg_many *m, aiodb__err *e) {
+                       aiodb_result *res, pg_chunk *k, aiodb__many *m,
+                       aiodb__err *e) {
   size_t i;
   PGresult *r;
   for (i = 0; i < count; i++) {
     while ((r = PQgetResult(c->pg)) != NULL) {
       ExecStatusType st = PQresultStatus(r);
-      if (m->rc == 0 && st == PGRES_EMPTY_QUERY) {
-        m->rc = aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
-        m->whole = 1;
-      } else if (m->rc == 0 && st != PGRES_PIPELINE_ABORTED) {
-        m->stale = is_stale(r);
-        m->rc = take(c, r, res, first + i == 0, e);
-        if (m->rc == 0) m->affected += affected_of(r);
+      if (k->rc == 0 && st == PGRES_EMPTY_QUERY) {
+        k->rc = aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
+        k->whole = 1;
+      } else if (k->rc == 0 && st != PGRES_PIPELINE_ABORTED) {
+        k->stale = is_stale(r);
+        k->rc = take(c, r, res, first + i == 0, e);
+        if (k->rc == 0) m->affected += affected_of(r);
       }
-      if (m->rc != 0 && m->bad == (size_t)-1) m->bad = first + i;
+      if (k->rc != 0 && k->bad == (size_t)-1) k->bad = first + i;
       PQclear(r);
     }
   }
@@ -1346,84 +1338,54 @@ static void read_chunk(pg_conn *c, size_t first, size_t count,
   }
 }
 
-/* One try at query_many, inside the SAVEPOINT or transaction it opened
- * (which the caller ends). */
-static void many_once(pg_conn *c, const aiodb__stmt *s, aiodb_result *res,
-                      int in_tx, pg_many *m, aiodb__err *e) {
-  const char *name = "";
-  size_t r = 0, chunk;
-  int rc;
-
-  memset(m, 0, sizeof *m);
-  m->bad = (size_t)-1;
-  rc = run_plain(c, in_tx ? "SAVEPOINT aiodb_many" : "BEGIN", e);
-  if (rc == 0) rc = bind_row(c, s->args, s->nargs, e);
-  if (rc == 0) rc = prepare(c, s->sql, s->sql_len, s->nargs, &name, e);
-  m->name = name;
-  if (rc == 0 && !PQenterPipelineMode(c->pg)) rc = fail_from(c, NULL, e);
-  m->rc = rc;
-  while (m->rc == 0 && r < s->nrows) {
-    /* between chunks the server runs nothing a cancel could stop */
-    if (aiodb__job_stopping()) {
-      m->rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
-      m->bad = r;
-      break;
-    }
-    for (chunk = 0; m->rc == 0 && chunk < PIPELINE_CHUNK && r + chunk < s->nrows; chunk++) {
-      m->rc = bind_row(c, s->args + (r + chunk) * s->nargs, s->nargs, e);
-      if (m->rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,
-                                             c->lengths, c->formats, 0))
-        m->rc = fail_from(c, NULL, e);
-      if (m->rc != 0) m->bad = r + chunk;
-    }
-    if (!PQpipelineSync(c->pg) && m->rc == 0) {
-      m->rc = fail_from(c, NULL, e);
-      m->bad = r;
-    }
-    read_chunk(c, r, chunk, res, m, e);
-    r += chunk;
-  }
-  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
-  if (m->bad == (size_t)-1) m->bad = 0;
-}
-
-/* Every row or none: a SAVEPOINT inside a transaction, a transaction of its
- * own outside one. The rows go out in pipeline mode, a chunk per round trip
- * (small enough that neither side's socket buffer can fill up). A cached
- * statement whose plan went stale fails before any row runs; all is undone
- * then, so it is prepared again and the whole batch runs once more. */
-static int pg_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
+static int pg_many_rows(void *native, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m,
                         aiodb__err *e) {
   pg_conn *c = native;
-  int in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
-  aiodb__err ignored;
-  pg_many m;
-  int rc, slot, tries = 0;
+  pg_stmt *ps = m->stmt;
+  const char *name = ps != NULL ? ps->name : "";
+  pg_chunk k = {0, (size_t)-1, 0, 0};
+  size_t i;
 
-  if (is_copy(s->sql, s->sql + s->sql_len))
-    return aiodb__err_set(e, AIODB_EUNSUPPORTED,
-                          "COPY is not supported through aiodb_query_many: run it with "
-                          "aiodb_query, or with aiodb_run and the PGconn* for STDIN "
-                          "and STDOUT");
-  for (;;) {
-    many_once(c, s, res, in_tx, &m, e);
-    if (m.rc == 0) break;
-    run_plain(c, in_tx ? "ROLLBACK TO SAVEPOINT aiodb_many" : "ROLLBACK", &ignored);
-    if (in_tx) run_plain(c, "RELEASE SAVEPOINT aiodb_many", &ignored);
-    if (m.stale && (slot = slot_of(c, m.name)) >= 0) c->cache[slot].stale = 1;
-    if (m.stale && tries++ == 0) {
-      memset(e, 0, sizeof *e);
-      aiodb__result_reset(res);
-      continue;
-    }
-    if (!m.whole) aiodb__err_prefix_row(e, m.bad + 1);
-    return m.rc;
+  for (i = 0; k.rc == 0 && i < n; i++) {
+    k.rc = bind_row(c, s->args + (first + i) * s->nargs, s->nargs, e);
+    if (k.rc == 0 && !PQsendQueryPrepared(c->pg, name, (int)s->nargs, c->values,
+                                          c->lengths, c->formats, 0))
+      k.rc = fail_from(c, NULL, e);
+    if (k.rc != 0) k.bad = first + i;
   }
-  rc = run_plain(c, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
-  if (rc != 0) return rc;
-  aiodb__result_set_affected(res, m.affected);
-  return 0;
+  if (!PQpipelineSync(c->pg) && k.rc == 0) {
+    k.rc = fail_from(c, NULL, e);
+    k.bad = first;
+  }
+  read_chunk(c, first, i, res, &k, m, e);
+  if (k.rc == 0) return 0;
+  m->row = k.bad == (size_t)-1 ? first : k.bad;
+  m->whole = k.whole;
+  if (k.stale && ps != NULL) ps->stale = 1;
+  m->again = k.stale;
+  return k.rc;
 }
+
+static void pg_many_close(void *native, aiodb__many *m) {
+  pg_conn *c = native;
+  (void)m;
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
+}
+
+static void pg_many_enter(void *native) { stmt_begin(native); }
+static void pg_many_leave(void *native) { stmt_end(native); }
+
+static const aiodb__many_ops pg_many = {
+    .in_tx = pg_in_tx,
+    .exec_own = pg_exec_own,
+    .check = pg_many_check,
+    .prepare = pg_many_prepare,
+    .rows = pg_many_rows,
+    .close = pg_many_close,
+    .enter = pg_many_enter,
+    .leave = pg_many_leave,
+};
 
 /* ---- auto-pipelining: statements queued together go out in pipeline
  * mode, each followed by a sync, so that each is its own implicit
@@ -1448,16 +1410,17 @@ static size_t arg_bytes(const aiodb__stmt *s) {
 static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
   size_t i, bytes = 0, klen;
   aiodb__err ignored;
-  int slot;
+  pg_stmt *ps;
   if (c->single_row) return 0; /* the first, sent alone, resets it */
   for (i = 0; i < n; i++) {
     bytes += arg_bytes(&st[i]);
     if (i > 0 && bytes > BATCH_BYTES) break;
     if (bind_row(c, st[i].args, st[i].nargs, &ignored) != 0) break;
-    slot = lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen);
-    if (slot < 0 || c->cache[slot].stale || c->cache[slot].alone) break;
+    if (lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen, &ps) != 0 || ps == NULL ||
+        ps->stale || ps->alone)
+      break;
     if (i == 0 && !PQenterPipelineMode(c->pg)) break;
-    if (!PQsendQueryPrepared(c->pg, c->cache[slot].name, (int)st[i].nargs,
+    if (!PQsendQueryPrepared(c->pg, ps->name, (int)st[i].nargs,
                              c->values, c->lengths, c->formats, 0))
       break;
     if (!PQpipelineSync(c->pg)) {
@@ -1504,7 +1467,8 @@ static void read_run(pg_conn *c, const aiodb__stmt *st, size_t first,
   size_t i, j, held = count, klen; /* held: the first stale one not done */
   aiodb__err ignored;
   PGresult *r;
-  int stale, slot;
+  pg_stmt *ps;
+  int stale;
   for (i = 0; i < count; i++) {
     collect(c, &st[i], res[i], e[i], &stale);
     while ((r = PQgetResult(c->pg)) != NULL) {
@@ -1514,8 +1478,8 @@ static void read_run(pg_conn *c, const aiodb__stmt *st, size_t first,
     }
     if (stale) {
       if (bind_row(c, st[i].args, st[i].nargs, &ignored) == 0 &&
-          (slot = lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen)) >= 0)
-        c->cache[slot].stale = 1;
+          lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen, &ps) == 0 && ps != NULL)
+        ps->stale = 1;
       if (held == count) held = i;
       continue;
     }
@@ -1660,15 +1624,6 @@ static int pg_exec_stmt(void *native, const aiodb__stmt *s, aiodb_result *res,
   return rc;
 }
 
-static int pg_exec_many_stmt(void *native, const aiodb__stmt *s,
-                             aiodb_result *res, aiodb__err *e) {
-  int rc;
-  stmt_begin(native);
-  rc = pg_exec_many(native, s, res, e);
-  stmt_end(native);
-  return rc;
-}
-
 static int pg_cursor_fetch_stmt(void *native, void *cur, size_t max_rows,
                                 aiodb_result *res, aiodb__err *e) {
   int rc;
@@ -1700,33 +1655,33 @@ static const char *pg_client_version(void) {
 }
 
 const aiodb__driver aiodb__driver_postgres = {
-    "postgresql",
-    "$1",
-    AIODB__DIALECT_POSTGRES,
-    AIODB__PSTYLE_DOLLAR,
-    1,
-    pg_configure,
-    pg_free_config,
-    pg_connect,
-    pg_disconnect,
-    pg_handle,
-    pg_exec_stmt,
-    pg_exec_many_stmt,
-    pg_cursor_open_settled,
-    pg_cursor_fetch_stmt,
-    pg_cursor_close,
-    "SELECT table_name::text AS name FROM information_schema.tables WHERE "
-    "table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
-    "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables WHERE "
-    "table_schema = current_schema() AND table_name = ?) THEN 1 ELSE 0 END "
-    "AS present",
-    "SELECT 'postgresql' AS driver, current_setting('server_version') AS "
-    "server_version, ?::text AS client_version, ?::text AS aiodb_version",
-    pg_client_version,
-    pg_interrupt,
-    pg_is_broken,
-    NULL,
-    NULL,
-    pg_exec_batch_settled,
-    NULL, /* tx_ended: an error leaves the transaction block open */
+    .name = "postgresql",
+    .param_style = "$1",
+    .dialect = AIODB__DIALECT_POSTGRES,
+    .pstyle = AIODB__PSTYLE_DOLLAR,
+    .default_max_size = 1,
+    .configure = pg_configure,
+    .free_config = pg_free_config,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .handle = pg_handle,
+    .exec = pg_exec_stmt,
+    .many = &pg_many,
+    .cursor_open = pg_cursor_open_settled,
+    .cursor_fetch = pg_cursor_fetch_stmt,
+    .cursor_close = pg_cursor_close,
+    .sql_table_names = "SELECT table_name::text AS name FROM information_schema.tables "
+                       "WHERE table_schema = current_schema() AND table_type = 'BASE "
+                       "TABLE' ORDER BY 1",
+    .sql_has_table = "SELECT CASE WHEN EXISTS (SELECT 1 FROM information_schema.tables "
+                     "WHERE table_schema = current_schema() AND table_name = ?) THEN 1 "
+                     "ELSE 0 END AS present",
+    .sql_server_info = "SELECT 'postgresql' AS driver, current_setting('server_version') "
+                       "AS server_version, ?::text AS client_version, ?::text AS "
+                       "aiodb_version",
+    .client_version = pg_client_version,
+    .interrupt = pg_interrupt,
+    .is_broken = pg_is_broken,
+    .exec_batch = pg_exec_batch_settled,
+    /* tx_ended NULL: an error leaves the transaction block open */
 };

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "driver.h"
+#include "many.h"
+#include "stmt_cache.h"
 #include "url.h"
 
 typedef struct sqlite_cfg {
@@ -155,26 +157,21 @@ static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
   return code;
 }
 
-/* A connection: the handle and its cache of prepared statements, least
- * recently used first out. */
-typedef struct sq_entry {
-  char *sql;
-  size_t len;
-  sqlite3_stmt *st;
-  uint64_t used;
-} sq_entry;
-
+/* A connection: the handle and its cache of prepared statements. */
 typedef struct sq_conn {
   sqlite3 *db;
-  sq_entry *cache;
-  unsigned cap, n;
-  uint64_t tick;
+  aiodb__stmt_cache cache;
 } sq_conn;
 
 typedef struct sq_cursor {
   sqlite3_stmt *st;
   int done;
 } sq_cursor;
+
+static void finalize(void *ud, void *st) {
+  (void)ud;
+  sqlite3_finalize(st);
+}
 
 static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
@@ -206,13 +203,9 @@ static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
     return e->code;
   }
   c = aiodb__calloc(1, sizeof *c);
-  if (c != NULL && statement_cache > 0) {
-    c->cache = aiodb__calloc(statement_cache, sizeof *c->cache);
-    if (c->cache == NULL) {
-      aiodb__free(c);
-      c = NULL;
-    }
-    if (c) c->cap = statement_cache;
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, NULL) != 0) {
+    aiodb__free(c);
+    c = NULL;
   }
   if (c == NULL) {
     sqlite3_close(db);
@@ -225,58 +218,37 @@ static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
 
 static void sq_disconnect(void *native) {
   sq_conn *c = native;
-  unsigned i;
-  for (i = 0; i < c->n; i++) {
-    sqlite3_finalize(c->cache[i].st);
-    aiodb__free(c->cache[i].sql);
-  }
-  aiodb__free(c->cache);
+  aiodb__stmt_cache_destroy(&c->cache);
   sqlite3_close_v2(c->db);
   aiodb__free(c);
 }
 
 static void *sq_handle(void *native) { return ((sq_conn *)native)->db; }
 
-static int only_space(const char *p, const char *end);
+/* True when p..end holds nothing but whitespace, semicolons and comments. */
+static int only_space(const char *p, const char *end) {
+  return aiodb__sql_is_blank(p, (size_t)(end - p), AIODB__DIALECT_SQLITE);
+}
 
-/* A prepared statement for sql, from the cache when it is there. *single
- * tells whether sql is one statement; *tail is where the next one starts. */
+/* A prepared statement for sql, from the cache when it is there; *tail is
+ * where the next statement starts. A statement alone in sql is cached
+ * (*cached: unprepare keeps it). */
 static int prepare(sq_conn *c, const char *sql, size_t len, sqlite3_stmt **st,
                    const char **tail, int *cached, aiodb__err *e) {
-  unsigned i, victim = 0;
   int rc;
 
   *cached = 0;
-  for (i = 0; i < c->n; i++) {
-    if (c->cache[i].len == len && memcmp(c->cache[i].sql, sql, len) == 0) {
-      c->cache[i].used = ++c->tick;
-      *st = c->cache[i].st;
-      *tail = sql + len;
-      *cached = 1;
-      return 0;
-    }
-  }
-  rc = sqlite3_prepare_v3(c->db, sql, (int)len,
-                          c->cap ? SQLITE_PREPARE_PERSISTENT : 0, st, tail);
-  if (rc != SQLITE_OK) return map_error(c->db, rc, e);
-  if (*st == NULL || c->cap == 0 || !only_space(*tail, sql + len)) return 0;
-  if (c->n == c->cap) {
-    for (i = 1; i < c->n; i++)
-      if (c->cache[i].used < c->cache[victim].used) victim = i;
-    sqlite3_finalize(c->cache[victim].st);
-    aiodb__free(c->cache[victim].sql);
-  } else {
-    victim = c->n++;
-  }
-  c->cache[victim].sql = aiodb__strndup(sql, len);
-  if (c->cache[victim].sql == NULL) { /* not cached after all */
-    c->cache[victim] = c->cache[--c->n];
+  if ((*st = aiodb__stmt_cache_get(&c->cache, sql, len)) != NULL) {
+    *tail = sql + len;
+    *cached = 1;
     return 0;
   }
-  c->cache[victim].len = len;
-  c->cache[victim].st = *st;
-  c->cache[victim].used = ++c->tick;
-  *cached = 1;
+  rc = sqlite3_prepare_v3(c->db, sql, (int)len,
+                          c->cache.cap ? SQLITE_PREPARE_PERSISTENT : 0, st, tail);
+  if (rc != SQLITE_OK) return map_error(c->db, rc, e);
+  if (*st == NULL || c->cache.cap == 0 || !only_space(*tail, sql + len)) return 0;
+  /* without memory for the key: not cached after all */
+  *cached = aiodb__stmt_cache_put(&c->cache, sql, len, *st) == 0;
   return 0;
 }
 
@@ -347,18 +319,15 @@ static int read_row(sqlite3_stmt *st, int ncols, aiodb_result *res) {
   return rc;
 }
 
+static const char *column_name(const void *st, size_t i, size_t *len) {
+  const char *name = sqlite3_column_name((sqlite3_stmt *)st, (int)i);
+  if (name != NULL) *len = strlen(name);
+  return name; /* NULL: out of memory */
+}
+
 /* Starts a fresh result with st's columns. */
 static int set_columns(sqlite3_stmt *st, aiodb_result *res, aiodb__err *e) {
-  int ncols = sqlite3_column_count(st), i;
-  aiodb__result_reset(res);
-  if (aiodb__result_set_cols(res, (size_t)ncols) != 0)
-    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  for (i = 0; i < ncols; i++) {
-    const char *name = sqlite3_column_name(st, i);
-    if (name == NULL || aiodb__result_set_name(res, (size_t)i, name, strlen(name)) != 0)
-      return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  }
-  return 0;
+  return aiodb__result_columns(res, (size_t)sqlite3_column_count(st), column_name, st, e);
 }
 
 /* Steps st to the end (or max rows, max > 0), appending rows to res. With
@@ -400,24 +369,6 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *st, aiodb_result *res,
   return 0;
 }
 
-static int only_space(const char *p, const char *end) {
-  /* True when the tail holds nothing but whitespace and comments. */
-  while (p < end) {
-    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';')
-      p++;
-    else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
-      while (p < end && *p != '\n') p++;
-    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
-      const char *q = p + 2;
-      while (q + 1 < end && !(q[0] == '*' && q[1] == '/')) q++;
-      if (q + 1 >= end) return 1;
-      p = q + 2;
-    } else
-      return 0;
-  }
-  return 1;
-}
-
 static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
                    aiodb__err *e) {
   sq_conn *c = native;
@@ -450,62 +401,69 @@ static int sq_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   return 0;
 }
 
-/* The whole batch or nothing: a SAVEPOINT works inside a transaction and
- * outside one (where it begins one). */
-static int sq_exec_many(void *native, const aiodb__stmt *s, aiodb_result *res,
-                        aiodb__err *e) {
+/* ---- query_many (lib/many.c runs the batch) ---- */
+
+static int sq_in_tx(void *native) {
+  return sqlite3_get_autocommit(((sq_conn *)native)->db) == 0;
+}
+
+static int sq_exec_own(void *native, const char *sql, aiodb__err *e) {
   sq_conn *c = native;
+  int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+  return rc == SQLITE_OK ? 0 : map_error(c->db, rc, e);
+}
+
+static int sq_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
+                           aiodb__err *e) {
   sqlite3_stmt *st;
   const char *tail;
-  sqlite3_int64 affected = 0, before;
-  size_t r;
-  int rc, cached, done;
+  int rc, cached;
 
-  rc = prepare(c, s->sql, s->sql_len, &st, &tail, &cached, e);
+  rc = prepare(native, s->sql, s->sql_len, &st, &tail, &cached, e);
   if (rc != 0) return rc;
   if (st == NULL || !only_space(tail, s->sql + s->sql_len)) {
     if (st) unprepare(st, cached);
-    return aiodb__err_set(e, AIODB_EINVAL,
-                          "query_many takes exactly one statement");
+    return aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
   }
-  rc = sqlite3_exec(c->db, "SAVEPOINT aiodb_many", NULL, NULL, NULL);
-  if (rc != SQLITE_OK) rc = map_error(c->db, rc, e);
-  if (rc != 0) {
-    unprepare(st, cached);
-    return rc;
-  }
-  for (r = 0; r < s->nrows && rc == 0; r++) {
-    /* an interrupt between two rows is forgotten by the next step */
-    if (aiodb__job_stopping()) {
-      rc = aiodb__err_set(e, AIODB_ECANCELED, "interrupted");
-      break;
-    }
+  m->stmt = st;
+  m->cached = cached;
+  return 0;
+}
+
+static int sq_many_rows(void *native, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m,
+                        aiodb__err *e) {
+  sq_conn *c = native;
+  sqlite3_stmt *st = m->stmt;
+  sqlite3_int64 before;
+  size_t r;
+  int rc = 0, done;
+
+  for (r = first; rc == 0 && r < first + n; r++) {
     before = sqlite3_total_changes64(c->db);
     rc = bind_row(st, s->args + r * s->nargs, s->nargs, e);
     if (rc == 0) rc = step_rows(c->db, st, res, 0, r == 0, &done, e);
     if (rc == 0 && sqlite3_total_changes64(c->db) != before)
-      affected += sqlite3_changes64(c->db);
+      m->affected += sqlite3_changes64(c->db);
     sqlite3_reset(st);
-    if (rc != 0) break;
+    if (rc != 0) m->row = r;
   }
-  unprepare(st, cached);
-  if (rc != 0) {
-    aiodb__err_prefix_row(e, r + 1);
-    sqlite3_exec(c->db, "ROLLBACK TO aiodb_many", NULL, NULL, NULL);
-    sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
-    return rc;
-  }
-  rc = sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
-  if (rc != SQLITE_OK) {
-    map_error(c->db, rc, e);
-    sqlite3_exec(c->db, "ROLLBACK TO aiodb_many", NULL, NULL, NULL);
-    sqlite3_exec(c->db, "RELEASE aiodb_many", NULL, NULL, NULL);
-    return e->code;
-  }
-  aiodb__result_set_affected(res, affected);
-  aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(c->db));
-  return 0;
+  if (rc == 0) aiodb__result_set_last_id(res, sqlite3_last_insert_rowid(c->db));
+  return rc;
 }
+
+static void sq_many_close(void *native, aiodb__many *m) {
+  (void)native;
+  if (m->stmt != NULL) unprepare(m->stmt, m->cached);
+}
+
+static const aiodb__many_ops sq_many = {
+    .in_tx = sq_in_tx,
+    .exec_own = sq_exec_own,
+    .prepare = sq_many_prepare,
+    .rows = sq_many_rows,
+    .close = sq_many_close,
+};
 
 static int sq_cursor_open(void *native, const aiodb__stmt *s, void **out,
                           aiodb__err *e) {
@@ -566,32 +524,30 @@ static int sq_is_broken(void *native, const aiodb__err *e) {
 static const char *sq_client_version(void) { return sqlite3_libversion(); }
 
 const aiodb__driver aiodb__driver_sqlite = {
-    "sqlite",
-    "?",
-    AIODB__DIALECT_SQLITE,
-    AIODB__PSTYLE_QMARK, /* '?' stays '?': column names stay SQLite's own */
-    1,
-    sq_configure,
-    sq_free_config,
-    sq_connect,
-    sq_disconnect,
-    sq_handle,
-    sq_exec,
-    sq_exec_many,
-    sq_cursor_open,
-    sq_cursor_fetch,
-    sq_cursor_close,
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-    "'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-    "SELECT count(*) > 0 AS present FROM sqlite_master WHERE type = 'table' "
-    "AND name = ? COLLATE NOCASE",
-    "SELECT 'sqlite' AS driver, sqlite_version() AS server_version, "
-    "? AS client_version, ? AS aiodb_version",
-    sq_client_version,
-    sq_interrupt,
-    sq_is_broken,
-    NULL,
-    NULL,
-    NULL, /* exec_batch: one statement at a time */
-    sq_tx_ended,
+    .name = "sqlite",
+    .param_style = "?",
+    .dialect = AIODB__DIALECT_SQLITE,
+    .pstyle = AIODB__PSTYLE_QMARK, /* '?' stays '?': column names stay SQLite's own */
+    .default_max_size = 1,
+    .configure = sq_configure,
+    .free_config = sq_free_config,
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .handle = sq_handle,
+    .exec = sq_exec,
+    .many = &sq_many,
+    .cursor_open = sq_cursor_open,
+    .cursor_fetch = sq_cursor_fetch,
+    .cursor_close = sq_cursor_close,
+    .sql_table_names = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                       "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    .sql_has_table = "SELECT count(*) > 0 AS present FROM sqlite_master WHERE type = "
+                     "'table' AND name = ? COLLATE NOCASE",
+    .sql_server_info = "SELECT 'sqlite' AS driver, sqlite_version() AS server_version, "
+                       "? AS client_version, ? AS aiodb_version",
+    .client_version = sq_client_version,
+    .interrupt = sq_interrupt,
+    .is_broken = sq_is_broken,
+    /* exec_batch NULL: one statement at a time */
+    .tx_ended = sq_tx_ended,
 };
