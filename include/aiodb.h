@@ -490,8 +490,8 @@ AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
 
 /* One statement run once per row of parameters, prepared once, in one job
  * on one connection: rows holds nrows * ncols values, row after row. The
- * batch is atomic: a failing row undoes the rows before it (a SAVEPOINT) and
- * fails the future. The result's affected count is the sum over all rows,
+ * batch is atomic: a failing row undoes the rows before it (a transaction
+ * of its own, or a SAVEPOINT inside an open one) and fails the future. The result's affected count is the sum over all rows,
  * its last id the last row's, and rows a statement returns (RETURNING) are
  * collected in order. nrows == 0 is a successful no-op (nothing is sent;
  * the argument count is still checked).
@@ -500,7 +500,8 @@ AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
  * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0,
  * even with ncols 0).
  * A failing row fails the future with that row's code and SQLSTATE, and a
- * message that starts "row N: " (N from 1). NULL only for a NULL db or
+ * message that starts "row N: " (N from 1); a statement that fails as a
+ * whole (it does not prepare) has no row number. NULL only for a NULL db or
  * OOM; every value is copied before the call returns. Completes as
  * aiodb_query() otherwise; for deadlines and cancel the batch is one
  * statement, and interrupting it undoes all its rows. */

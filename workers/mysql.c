@@ -18,7 +18,6 @@
  * library allows on the same MYSQL. */
 #include <errno.h>
 #include <limits.h>
-#include <locale.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -38,6 +37,7 @@
 #include "decode.h"
 #include "driver.h"
 #include "many.h"
+#include "numbers.h"
 #include "secret.h"
 #include "stmt_cache.h"
 #include "url.h"
@@ -897,23 +897,11 @@ static int add_bits(aiodb_result *res, const unsigned char *p, size_t n) {
   return add_uint(res, u);
 }
 
-/* Numbers are read in the C locale's spelling, as the server writes them,
- * whatever the program's locale (a GUI toolkit's setlocale may have made
- * the decimal point a comma). */
-static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
-static locale_t c_numbers; /* (locale_t)0 if it could not be made */
-
-static void c_numbers_init(void) {
-  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
+/* Numbers are read in the C locale's spelling, as the server writes them. */
 static double text_double(const char *v, int as_float) {
-  locale_t old;
-  double d;
-  pthread_once(&c_numbers_once, c_numbers_init);
-  old = uselocale(c_numbers); /* (locale_t)0 only asks */
-  d = as_float ? (double)strtof(v, NULL) : strtod(v, NULL);
-  if (old != (locale_t)0) uselocale(old);
+  locale_t old = aiodb__numbers_c();
+  double d = as_float ? (double)strtof(v, NULL) : strtod(v, NULL);
+  aiodb__numbers_restore(old);
   return d;
 }
 

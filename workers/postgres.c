@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
-#include <locale.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,6 +27,7 @@
 #include "driver.h"
 #include "hex.h"
 #include "many.h"
+#include "numbers.h"
 #include "secret.h"
 #include "stmt_cache.h"
 #include "url.h"
@@ -848,28 +848,6 @@ static int pg_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || PQstatus(c->pg) == CONNECTION_BAD;
 }
 
-/* ---- numbers, spelt as the server spells them whatever the program's
- * locale (a GUI toolkit's setlocale may have made the decimal point a
- * comma) ---- */
-
-static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
-static locale_t c_numbers; /* (locale_t)0 if it could not be made */
-
-static void c_numbers_init(void) {
-  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
-/* Switches the calling thread to the C locale's numbers; returns what to
- * give numbers_restore(). */
-static locale_t numbers_c(void) {
-  pthread_once(&c_numbers_once, c_numbers_init);
-  return uselocale(c_numbers); /* (locale_t)0 only asks */
-}
-
-static void numbers_restore(locale_t old) {
-  if (old != (locale_t)0) uselocale(old);
-}
-
 /* ---- binding ---- */
 
 static Oid type_of(const aiodb_value *v) {
@@ -929,7 +907,7 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
         c->values[i] = num;
         break;
       case AIODB_TYPE_FLOAT: {
-        locale_t old = numbers_c();
+        locale_t old = aiodb__numbers_c();
         if (v->u.f != v->u.f)
           snprintf(num, 32, "NaN");
         else if (v->u.f > 1.7976931348623157e308)
@@ -938,7 +916,7 @@ static int bind_row(pg_conn *c, const aiodb_value *args, size_t n,
           snprintf(num, 32, "-Infinity");
         else
           snprintf(num, 32, "%.17g", v->u.f);
-        numbers_restore(old);
+        aiodb__numbers_restore(old);
         c->values[i] = num;
         break;
       }
@@ -1107,12 +1085,12 @@ static int set_columns(const PGresult *r, aiodb_result *res, aiodb__err *e) {
 
 static int add_rows(const PGresult *r, aiodb_result *res, aiodb__err *e) {
   int row, col, rows = PQntuples(r), cols = PQnfields(r), rc = 0;
-  locale_t old = numbers_c();
+  locale_t old = aiodb__numbers_c();
   for (row = 0; rc == 0 && row < rows; row++)
     for (col = 0; rc == 0 && col < cols; col++)
       if (add_cell(res, r, row, col) != 0)
         rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory for the result");
-  numbers_restore(old);
+  aiodb__numbers_restore(old);
   return rc;
 }
 
