@@ -52,6 +52,7 @@ typedef struct aiodb__stmt {
 } aiodb__stmt;
 
 typedef struct aiodb_result aiodb_result;
+struct aiodb__many_ops; /* lib/many.h */
 
 typedef struct aiodb__driver {
   const char *name;          /* "sqlite" */
@@ -82,7 +83,8 @@ typedef struct aiodb__driver {
   int (*exec)(void *native, const aiodb__stmt *st, aiodb_result *res,
               aiodb__err *e);
 
-  /* query_many: what lib/many.c needs of the driver (lib/many.h). */
+  /* query_many: what lib/many.c needs of the driver (lib/many.h); not
+   * NULL. */
   const struct aiodb__many_ops *many;
 
   /* Cursors: open prepares and binds; fetch appends up to max_rows rows to
