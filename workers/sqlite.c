@@ -594,4 +594,7 @@ const aiodb__driver aiodb__driver_sqlite = {
     NULL,
     NULL, /* exec_batch: one statement at a time */
     sq_tx_ended,
+    NULL, /* interrupt_open, _send, _close: sq_interrupt needs no thread */
+    NULL,
+    NULL,
 };
