@@ -7,8 +7,10 @@
  *
  * Locks: the db lock may be held when the interrupter's lock is taken
  * (lib/interrupter.h), never the reverse; nothing under either blocks on
- * the network or joins a thread of the interrupter. The only driver call
- * made under a lock of the core is interrupt, under the db lock. */
+ * the network or joins a thread, but for the pool's reaping of a worker
+ * that has quit (it never takes the db lock again). The only driver call
+ * made under a lock of the core is interrupt, under the db lock; the
+ * interrupter's thread calls interrupt_send with no lock held. */
 #ifndef AIODB_DRIVER_H
 #define AIODB_DRIVER_H
 

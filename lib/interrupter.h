@@ -8,10 +8,12 @@
  * Locking: the interrupter's lock guards its queue, the connection in
  * flight and its thread's state. The db lock may be held when the
  * interrupter's lock is taken (posting an interrupt), never the reverse;
- * nothing under either blocks on the network or joins the interrupter's
- * thread. The driver's blocking call (interrupt_send) runs on that thread
- * with no lock of the core held. A forked child never uses an inherited
- * db's interrupter, so fork() need not take its lock. */
+ * nothing under either blocks on the network or joins a thread (the one
+ * join under the db lock, the pool's reaping of a worker that has quit,
+ * waits for no lock and no network). The driver's blocking call
+ * (interrupt_send) runs on the interrupter's thread with no lock held, and
+ * the thread is joined with none held. A forked child never uses an
+ * inherited db's interrupter, so fork() need not take its lock. */
 #ifndef AIODB_INTERRUPTER_H
 #define AIODB_INTERRUPTER_H
 
