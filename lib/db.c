@@ -3,10 +3,11 @@
  * One mutex per db guards the shared queue, every connection's own queue,
  * the pins of transactions and cursors, and the pool's state; each worker
  * sleeps on its own condition variable (libuv's threadpool: one lock,
- * shutdown as state the loop checks, never two locks held at once — futures
- * complete and cq pushes happen unlocked). An unpinned connection takes jobs
- * from the shared queue; a pinned one (aiodb_acquire, a tx, a cursor) only
- * from its own. */
+ * shutdown as state the loop checks; futures complete and cq pushes happen
+ * unlocked). The db lock may be held when the interrupter's lock is taken
+ * (to post an interrupt: lib/interrupter.h), never the reverse. An unpinned
+ * connection takes jobs from the shared queue; a pinned one (aiodb_acquire,
+ * a tx, a cursor) only from its own. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -469,9 +470,15 @@ static int open_connection(aiodb_conn *conn, aiodb__err *e) {
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   if (drv->connect(db->driver_cfg, db->statement_cache, &conn->native, e) != 0)
     return e->code;
+  if (aiodb__interrupter_attach(db->intr, &conn->intr, conn->native, e) != 0) {
+    drv->disconnect(conn->native);
+    conn->native = NULL;
+    return e->code;
+  }
   /* force_rollback: everything this db does happens inside one
    * transaction that is never committed. */
   if (db->force_rollback && exec_sql(conn, "BEGIN", e) != 0) {
+    aiodb__interrupter_detach(&conn->intr);
     drv->disconnect(conn->native);
     conn->native = NULL;
     return e->code;
@@ -482,6 +489,7 @@ static int open_connection(aiodb_conn *conn, aiodb__err *e) {
 static void close_connection(aiodb_conn *conn) {
   aiodb__err ignored;
   if (conn->db->force_rollback) exec_sql(conn, "ROLLBACK", &ignored);
+  aiodb__interrupter_detach(&conn->intr);
   conn->db->driver->disconnect(conn->native);
   conn->native = NULL;
 }
@@ -931,6 +939,9 @@ static int spawn_locked(aiodb_db *db) {
   int rc;
 
   reap_locked(db);
+  if (db->intr == NULL && db->driver->interrupt_send != NULL &&
+      (db->intr = aiodb__interrupter_new(db->driver, db->driver_cfg)) == NULL)
+    return AIODB_ENOMEM;
   c = aiodb__calloc(1, sizeof *c);
   if (c == NULL) return AIODB_ENOMEM;
   if (pthread_cond_init(&c->cv, NULL) != 0) {
@@ -1745,7 +1756,8 @@ int aiodb__job_abort(aiodb_future *f, int code) {
       aiodb_conn *c = f->running_on;
       /* Only a statement can be interrupted; a running aiodb_run function
        * is the caller's own code (and in a child, nothing runs). */
-      if (!is_statement(f) || db->driver->interrupt == NULL || inherited(db)) {
+      if (!is_statement(f) || inherited(db) ||
+          (db->driver->interrupt == NULL && db->driver->interrupt_send == NULL)) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
@@ -1757,7 +1769,7 @@ int aiodb__job_abort(aiodb_future *f, int code) {
       if (++f->interrupts >= INTERRUPT_GIVE_UP && c->sock >= 0)
         abandon_locked(c);
       else
-        db->driver->interrupt(c->native);
+        aiodb__interrupt_locked(c);
       pthread_mutex_unlock(&db->lock);
       /* Does nothing while a deadline of f's is pending: it repeats then. */
       aiodb__timer_add(f, INTERRUPT_REPEAT_MS);
@@ -2203,7 +2215,10 @@ void aiodb_db_free(aiodb_db *db) {
   pthread_mutex_unlock(&registry_lock);
   aiodb__timer_db_closed();
   free_handles(db);
-  db->driver->free_config(db->driver_cfg);
+  if (db->intr != NULL)
+    aiodb__interrupter_free(db->intr); /* and driver_cfg, now or later */
+  else
+    db->driver->free_config(db->driver_cfg);
   /* Our own cq goes with us; a caller's loses our reference only. */
   if (db->own_cq)
     aiodb_cq_free(db->cq);

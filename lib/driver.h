@@ -1,8 +1,16 @@
 /* The driver interface: what the core asks of a database client library.
  * A driver is a const table of functions. Most run on the connection's own
- * worker thread; the exceptions say on which thread they run: configure,
- * free_config, client_version and interrupt. The core never includes a
- * client header. */
+ * worker thread, with no lock of the core held; the exceptions say on which
+ * thread and under which lock they run: configure, free_config,
+ * client_version, interrupt, interrupt_send and interrupt_close. The core
+ * never includes a client header.
+ *
+ * Locks: the db lock may be held when the interrupter's lock is taken
+ * (lib/interrupter.h), never the reverse; nothing under either blocks on
+ * the network or joins a thread, but for the pool's reaping of a worker
+ * that has quit (it never takes the db lock again). The only driver call
+ * made under a lock of the core is interrupt, under the db lock; the
+ * interrupter's thread calls interrupt_send with no lock held. */
 #ifndef AIODB_DRIVER_H
 #define AIODB_DRIVER_H
 
@@ -54,6 +62,15 @@ typedef struct aiodb__stmt {
 typedef struct aiodb_result aiodb_result;
 struct aiodb__many_ops; /* lib/many.h */
 
+/* What interrupt_send needs to reach a connection's server, whichever the
+ * driver keeps: a pointer (libpq's PGcancel) or a number (MySQL's thread
+ * id). The core keeps it from connect to disconnect, and longer while a
+ * call that uses it is in flight. */
+typedef union aiodb__intr_token {
+  void *ptr;
+  uint64_t id;
+} aiodb__intr_token;
+
 typedef struct aiodb__driver {
   const char *name;          /* "sqlite" */
   const char *param_style;   /* what '?' becomes: "?" or "$1" */
@@ -103,12 +120,12 @@ typedef struct aiodb__driver {
    * library's version, in static or thread-local storage. */
   const char *(*client_version)(void);
 
-  /* Stops the statement that exec, exec_many or cursor_fetch is running on
-   * native. Called by the core under the db's lock, from any thread (a
-   * caller's aiodb_future_cancel, the process-wide deadline timer), so it
-   * must never block: no network round trip (PQcancel, a KILL QUERY), no
-   * wait for the worker. Post the request to a thread of the driver's own
-   * and return; that thread must not stop a later statement instead. */
+  /* Optional (NULL: see interrupt_send below): stops at once the statement
+   * that exec, exec_many or cursor_fetch is running on native, for a client
+   * library that can without a round trip (sqlite3_interrupt). Called by
+   * the core under the db's lock, from any thread (a caller's
+   * aiodb_future_cancel, the process-wide deadline timer), so it must never
+   * block: no network round trip, no wait for the worker. */
   void (*interrupt)(void *native);
 
   /* 1 if the connection is unusable and must be replaced after error e. */
@@ -135,7 +152,54 @@ typedef struct aiodb__driver {
    * rolls it back when a write is interrupted, or on a full disk), savepoints
    * and all. */
   int (*tx_ended)(void *native, const aiodb__err *e);
+
+  /* Optional (NULL: interrupt above, or nothing can be stopped): stopping a
+   * statement through its server, by a blocking call (PQcancel, KILL QUERY
+   * over a side connection). The core's interrupter (lib/interrupter.h)
+   * makes the call from a thread of its own, for the statement it was
+   * asked for only, and never for one that has ended; the driver marks its
+   * statements with aiodb__stmt_begin and aiodb__stmt_end (below).
+   *
+   * interrupt_open: on the worker, no lock held, just after connect: fills
+   * *token with what interrupt_send needs to reach native's server. 0, or
+   * fills e (AIODB_ENOMEM) and the connection fails.
+   * interrupt_send: on the interrupter's thread, no lock of the core held:
+   * asks the server to stop what token's connection runs, and returns once
+   * it has answered. It may block, for as long as the driver's network
+   * timeouts allow; meanwhile no other interrupt of the db is sent. It
+   * must not touch native, which may be gone by then. aiodb_db_free waits
+   * for it a little, then leaves the thread to end the call and to run
+   * free_config itself.
+   * interrupt_close: optional (NULL: nothing to free): frees a token, on
+   * the worker at disconnect, or on the interrupter's thread once a call
+   * in flight at that disconnect returns. No lock of the core held. */
+  int (*interrupt_open)(void *native, aiodb__intr_token *token, aiodb__err *e);
+  void (*interrupt_send)(void *cfg, aiodb__intr_token token);
+  void (*interrupt_close)(aiodb__intr_token token);
 } aiodb__driver;
+
+/* ---- statement boundaries, for a driver with interrupt_send ----
+ * Called by the driver on the connection's worker thread, no lock held.
+ *
+ * aiodb__stmt_begin: before the first byte of a statement the core may
+ * interrupt (exec, exec_many, cursor_fetch) is sent. It first lets an
+ * interrupt of an earlier statement still in flight land, since it would
+ * stop this one instead: it waits for it, 3 s at most, and once (an
+ * interrupt the server never answers must not hold every later statement
+ * up). aiodb__stmt_end: once the statement's result has been read.
+ *
+ * aiodb__stmt_settle: only that wait, before sending what the core never
+ * interrupts (a batch, a cursor's query).
+ *
+ * aiodb__stmt_interrupt_wait: between aiodb__stmt_begin and _end: has the
+ * interrupter stop this statement now and waits (3 s at most) until the
+ * interrupt has landed. 0, or -1 when it could not be posted or has not
+ * landed: the driver should give the connection up rather than wait for
+ * the statement's end. */
+void aiodb__stmt_begin(void);
+void aiodb__stmt_end(void);
+void aiodb__stmt_settle(void);
+int aiodb__stmt_interrupt_wait(void);
 
 /* ---- a connection's socket, for a shutdown that cannot wait forever ----
  * Both are called by a driver on the connection's worker thread.

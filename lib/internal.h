@@ -8,6 +8,7 @@
 
 #include "aiodb.h"
 #include "driver.h"
+#include "interrupter.h"
 #include "url.h"
 
 /* ---- intrusive doubly-linked queue (libuv's QUEUE, typed) ---- */
@@ -275,12 +276,15 @@ struct aiodb_conn {
   int abandoned;            /* locked: aiodb_db_free gave up on it */
   unsigned calls;           /* locked: calls begun, connect included */
   unsigned watch_calls;     /* locked: calls when the close watch looked */
+  aiodb__intr_conn intr;    /* its side of db->intr */
 };
 
 struct aiodb_db {
   pthread_mutex_t lock;
   const aiodb__driver *driver;
   void *driver_cfg;
+  aiodb__interrupter *intr; /* locked: made with the first worker, for a
+                               driver with interrupt_send; frees driver_cfg */
   aiodb_cq *cq;
   aiodb__qnode shared;      /* jobs for any unpinned connection */
   aiodb__qnode conns;       /* every connection not yet joined */

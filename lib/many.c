@@ -61,7 +61,7 @@ int aiodb__many_run(const aiodb__driver *drv, void *native,
   if (aiodb__sql_is_blank(st->sql, st->sql_len, (aiodb__dialect)drv->dialect))
     return aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
   if (ops->check != NULL && (rc = ops->check(native, st, e)) != 0) return rc;
-  if (ops->enter != NULL) ops->enter(native);
+  aiodb__stmt_begin(); /* the interrupter's statement boundary */
   in_tx = ops->in_tx(native);
   for (;;) {
     rc = run_rows(drv, native, st, res, in_tx, &m, &opened, e);
@@ -80,6 +80,6 @@ int aiodb__many_run(const aiodb__driver *drv, void *native,
     break;
   }
   if (rc == 0) aiodb__result_set_affected(res, m.affected);
-  if (ops->leave != NULL) ops->leave(native);
+  aiodb__stmt_end();
   return rc;
 }

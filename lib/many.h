@@ -53,9 +53,6 @@ typedef struct aiodb__many_ops {
   /* Done with m->stmt (also after a failed prepare), before the
    * transaction or SAVEPOINT ends. */
   void (*close)(void *native, aiodb__many *m);
-  /* Optional: the batch begins and ends, for the driver's interrupt. */
-  void (*enter)(void *native);
-  void (*leave)(void *native);
 } aiodb__many_ops;
 
 /* Runs st (st->nrows > 0) as query_many with drv's ops, into res. */

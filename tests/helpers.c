@@ -137,6 +137,56 @@ void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who) {
 #endif
 }
 
+void aiodb_test_interrupt_in_flight(aiodb_db *db, const char *slow,
+                                    const aiodb_test_interrupt_shim *shim) {
+  aiodb_future *f;
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  shim->hold(1);
+  f = aiodb_query(db, slow, NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, 300), AIODB_ETIMEDOUT); /* running */
+  ck_assert_int_eq(aiodb_future_cancel(f), 0);
+  /* the core interrupts again at 1 s and 2 s (and gives the connection up
+   * at 3 s) */
+  usleep(2200 * 1000);
+  ck_assert_int_eq(shim->calls(), 1);
+  shim->hold(0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+  aiodb_future_free(f);
+  usleep(200 * 1000);
+  ck_assert_int_eq(shim->calls(), 1); /* none was queued behind it */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+}
+
+void aiodb_test_cursor_close_held(aiodb_db *db, const char *endless,
+                                  const aiodb_test_interrupt_shim *shim) {
+  aiodb_cursor *c;
+  aiodb_future *f;
+  double t0, ms;
+  int rc, tries = 0;
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  c = aiodb_iterate(db, endless, NULL, 0, 10);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
+  shim->hold(1);
+  t0 = aiodb_test_now_ms();
+  aiodb_cursor_free(c);
+  /* the connection was given up: at most one call finds it broken */
+  do {
+    f = aiodb_query(db, "SELECT 7", NULL, 0);
+    rc = aiodb_test_err(f);
+    ck_assert_msg(rc == 0 || rc == AIODB_ECONNLOST, "%s: %s", aiodb_err_name(rc),
+                  aiodb_future_errmsg(f));
+    if (rc == 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 7);
+    aiodb_future_free(f);
+  } while (rc != 0 && ++tries < 2);
+  ck_assert_int_eq(rc, 0);
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "%s: closing a cursor, its interrupt held, took %.0f ms\n",
+          aiodb_db_driver(db), ms);
+  ck_assert_msg(ms < 8000, "the connection was back after %.0f ms", ms);
+  ck_assert_int_eq(shim->calls(), 1);
+  shim->hold(0);
+}
+
 void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow_sql, const char *script_env,
                                   const char *dir_env) {
   aiodb_future *slow;

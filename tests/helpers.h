@@ -82,6 +82,29 @@ void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who);
 void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow, const char *script_env,
                                   const char *dir_env);
 
+/* A server suite's hold on its driver's interrupt call (test_postgres.c's
+ * PQcancel, test_mysql.c's KILL QUERY): hold(1) holds every call until
+ * hold(0) (10 s at least); calls() counts the calls begun, held or not. */
+typedef struct aiodb_test_interrupt_shim {
+  void (*hold)(int on);
+  int (*calls)(void);
+} aiodb_test_interrupt_shim;
+
+/* The interrupter's rules, the same on every server. db has max_size=1.
+ *
+ * aiodb_test_interrupt_in_flight: slow runs 30 s and is canceled while its
+ * interrupt call is held: the core's repeats (every second) send nothing
+ * more while that call is in flight, none is sent after it either, and
+ * the statement ends AIODB_ECANCELED once it lands.
+ *
+ * aiodb_test_cursor_close_held: a cursor over endless is freed early while
+ * the interrupt call is held: the connection is given up after a bounded
+ * wait (3 s), well before the call returns, and a fresh one serves. */
+void aiodb_test_interrupt_in_flight(aiodb_db *db, const char *slow,
+                                    const aiodb_test_interrupt_shim *shim);
+void aiodb_test_cursor_close_held(aiodb_db *db, const char *endless,
+                                  const aiodb_test_interrupt_shim *shim);
+
 /* Runs `bash $script_env restart $dir_env` (a test server's script), asserts
  * it succeeded. */
 void aiodb_test_restart_server(const char *script_env, const char *dir_env);

@@ -446,8 +446,8 @@ END_TEST
 static struct {
   pthread_mutex_t m;
   pthread_cond_t c;
-  int hold, entered;
-} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+  int hold, entered, calls;
+} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
 
 int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) {
   static union {
@@ -455,6 +455,7 @@ int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) 
     int (*f)(MYSQL *, const char *, unsigned long);
   } real;
   pthread_mutex_lock(&kill_shim.m);
+  if (length > 10 && strncmp(q, "KILL QUERY", 10) == 0) kill_shim.calls++;
   if (kill_shim.hold && length > 10 && strncmp(q, "KILL QUERY", 10) == 0) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -491,6 +492,34 @@ static int kill_shim_entered(void) {
   pthread_mutex_unlock(&kill_shim.m);
   return got;
 }
+
+static int kill_shim_calls(void) {
+  int n;
+  pthread_mutex_lock(&kill_shim.m);
+  n = kill_shim.calls;
+  pthread_mutex_unlock(&kill_shim.m);
+  return n;
+}
+
+static const aiodb_test_interrupt_shim kill_query_shim = {kill_shim_set, kill_shim_calls};
+
+/* The interrupter's rules (tests/helpers.c), as on PostgreSQL. */
+START_TEST(my_kill_in_flight_is_not_repeated) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_test_interrupt_in_flight(db, "SELECT SLEEP(30)", &kill_query_shim);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(my_cursor_close_with_a_held_kill) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_test_cursor_close_held(db, "SELECT seq FROM seq_1_to_1000000000",
+                               &kill_query_shim);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
 
 /* A cancel whose KILL QUERY is still on its way when its statement ends on
  * its own must not stop the connection's next statement: that one waits
@@ -1012,6 +1041,8 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_statement_cache);
   AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
   AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
+  AIODB_TCASE(s, my_kill_in_flight_is_not_repeated);
+  AIODB_TCASE(s, my_cursor_close_with_a_held_kill);
   AIODB_TCASE(s, my_deadlock_in_a_savepoint_aborts_the_tx);
   AIODB_TCASE(s, my_run_meta_and_passwords);
   AIODB_TCASE(s, my_escaped_password);

@@ -1069,9 +1069,9 @@ END_TEST
 static struct {
   pthread_mutex_t m;
   pthread_cond_t c;
-  int hold, entered;
+  int hold, entered, calls;
   long hold_ms;
-} shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+} shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
 
 int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
   static union {
@@ -1079,6 +1079,7 @@ int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
     int (*f)(PGcancel *, char *, int);
   } real;
   pthread_mutex_lock(&shim.m);
+  shim.calls++;
   if (shim.hold) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -1126,6 +1127,23 @@ static void shim_release(void) {
   pthread_cond_broadcast(&shim.c);
   pthread_mutex_unlock(&shim.m);
 }
+
+static void shim_set(int on) {
+  if (on)
+    shim_hold(30000);
+  else
+    shim_release();
+}
+
+static int shim_calls(void) {
+  int n;
+  pthread_mutex_lock(&shim.m);
+  n = shim.calls;
+  pthread_mutex_unlock(&shim.m);
+  return n;
+}
+
+static const aiodb_test_interrupt_shim pq_cancel_shim = {shim_set, shim_calls};
 
 /* aiodb_future_cancel and the deadline timer only post the cancel: a
  * cancel request the server does not answer holds neither the caller nor
@@ -1256,6 +1274,24 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
   /* once the cancel returns, the canceller frees the config and ends */
   shim_release();
   for (i = 0; i < 500 && aiodb__alloc_live() != 0; i++) usleep(10000);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* The interrupter's rules (tests/helpers.c), as on MySQL. */
+START_TEST(pg_cancel_in_flight_is_not_repeated) {
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_test_interrupt_in_flight(db, "SELECT pg_sleep(30)", &pq_cancel_shim);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(pg_cursor_close_with_a_held_cancel) {
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_test_cursor_close_held(db, "SELECT generate_series(1, 1000000000)",
+                               &pq_cancel_shim);
+  aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1607,6 +1643,8 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_cancel_never_blocks_the_caller);
   AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);
   AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
+  AIODB_TCASE(s, pg_cancel_in_flight_is_not_repeated);
+  AIODB_TCASE(s, pg_cursor_close_with_a_held_cancel);
   AIODB_TCASE(s, pg_silent_server_connect_timeout);
   AIODB_TCASE(s, pg_network_defaults);
   AIODB_TCASE(s, pg_tls_modes);

@@ -6,9 +6,9 @@
  * commands) run over the text protocol; both protocols type their cells the
  * same way, from the column's field type.
  *
- * Cancel and deadlines send `KILL QUERY <id>` over a side connection, from a
- * thread of the db's own so that aiodb_future_cancel never waits on the
- * network.
+ * Cancel and deadlines send `KILL QUERY <id>` over a side connection, from the
+ * core's interrupter (a thread of the db's own) so that aiodb_future_cancel
+ * never waits on the network.
  *
  * TCP connections open through the client library's non-blocking API
  * (MYSQL_OPT_NONBLOCK, mysql_real_connect_start/_cont), waiting in poll() on
@@ -27,12 +27,10 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "decode.h"
 #include "driver.h"
@@ -45,11 +43,6 @@
 #define FIRST_BUF 256    /* first size of a text/blob column's buffer */
 
 typedef struct my_conn my_conn;
-
-typedef struct kill_req {
-  my_conn *conn;
-  uint64_t seq;
-} kill_req;
 
 /* TLS: ssl_mode as MySQL's clients spell it. */
 enum { SSL_UNSET = 0, SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_CA,
@@ -69,19 +62,9 @@ typedef struct my_cfg {
   unsigned keepalives_idle, keepalives_interval, keepalives_count;
   unsigned tcp_user_timeout;
 
-  /* The side connection that sends KILL QUERY, and the thread that uses it
-   * for interrupts (started at the first one). */
-  pthread_mutex_t side_lock; /* the side connection */
+  /* The side connection that sends KILL QUERY: opened at the first, used
+   * only on the interrupter's thread. */
   MYSQL *side;
-  pthread_mutex_t kill_lock; /* the requests and the thread's state */
-  pthread_cond_t kill_cv;    /* on CLOCK_MONOTONIC */
-  kill_req *reqs;  /* at most one per connection, room for each kept */
-  size_t nreqs, reqs_cap;
-  my_conn *busy; /* the connection whose KILL is in flight, or NULL */
-  size_t nconns;   /* connections open, each with room in reqs */
-  pthread_t killer;
-  int killer_started, stopping, exited;
-  int detached; /* free_config gave up waiting: the killer frees this */
 } my_cfg;
 
 /* One output column: how it is bound and read. */
@@ -112,10 +95,6 @@ typedef struct my_stmt {
 struct my_conn {
   MYSQL *my;
   my_cfg *cfg;
-  unsigned long thread_id;   /* the server's id for KILL */
-  _Atomic uint64_t seq;      /* odd while a statement runs */
-  _Atomic uint64_t killing;  /* the statement whose KILL is in flight, or 0 */
-  uint64_t waited;           /* the last in-flight KILL waited for */
   aiodb__stmt_cache cache;   /* of my_stmt */
   MYSQL_BIND *in;            /* parameters, grown as needed */
   size_t in_cap;
@@ -203,10 +182,6 @@ static int stmt_err(my_conn *c, MYSQL_STMT *s, aiodb__err *e) {
 
 static void cfg_destroy(my_cfg *c) {
   if (c->side) mysql_close(c->side);
-  pthread_mutex_destroy(&c->side_lock);
-  pthread_mutex_destroy(&c->kill_lock);
-  pthread_cond_destroy(&c->kill_cv);
-  aiodb__free(c->reqs);
   aiodb__free(c->host);
   aiodb__free(c->user);
   aiodb__free_secret(c->password);
@@ -225,13 +200,8 @@ static void cfg_destroy(my_cfg *c) {
   aiodb__free(c);
 }
 
-static int killer_stop(my_cfg *c);
-
 static void my_free_config(void *p) {
-  my_cfg *c = p;
-  if (c == NULL) return;
-  if (killer_stop(c)) return; /* still in a kill: the killer frees c */
-  cfg_destroy(c);
+  if (p != NULL) cfg_destroy(p);
 }
 
 /* Sets *dst to a copy of value (replacing an earlier one). */
@@ -342,7 +312,6 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
 static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
-  pthread_condattr_t attr;
   my_cfg *c;
   size_t i;
   int rc = 0;
@@ -354,12 +323,6 @@ static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
                             "the MariaDB client library failed to initialize");
   c = aiodb__calloc(1, sizeof *c);
   if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
-  pthread_mutex_init(&c->side_lock, NULL);
-  pthread_mutex_init(&c->kill_lock, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->kill_cv, &attr);
-  pthread_condattr_destroy(&attr);
   /* Unless the URL says otherwise: the network defaults of the PostgreSQL
    * driver (workers/postgres.c says why). */
   c->connect_timeout = 10;
@@ -516,7 +479,7 @@ static void set_keepalives(MYSQL *m, const my_cfg *cfg) {
 
 #define CONNECT_FLAGS (CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)
 
-/* Opens a MYSQL* for cfg (side: the killer's side connection), or fills
+/* Opens a MYSQL* for cfg (side: the interrupter's side connection), or fills
  * e. */
 static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
   MYSQL *m = mysql_init(NULL), *ret = NULL;
@@ -581,28 +544,6 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
   return 0;
 }
 
-/* Keeps room in the killer's queue for one request of a connection being
- * opened: an interrupt never allocates, so none is lost for want of
- * memory (aiodb_future_cancel would report it made, and nothing would
- * stop). */
-static int reserve_kill(my_cfg *cfg) {
-  int rc = 0;
-  pthread_mutex_lock(&cfg->kill_lock);
-  if (cfg->nconns == cfg->reqs_cap) {
-    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
-    kill_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
-    if (r == NULL) {
-      rc = AIODB_ENOMEM;
-    } else {
-      cfg->reqs = r;
-      cfg->reqs_cap = cap;
-    }
-  }
-  if (rc == 0) cfg->nconns++;
-  pthread_mutex_unlock(&cfg->kill_lock);
-  return rc;
-}
-
 static void finalize(void *ud, void *st);
 
 static int my_connect(void *cfgp, unsigned statement_cache, void **native,
@@ -617,15 +558,12 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
     aiodb__free(c);
     c = NULL;
   }
-  if (c == NULL || reserve_kill(cfg) != 0) {
-    if (c != NULL) aiodb__stmt_cache_destroy(&c->cache);
-    aiodb__free(c);
+  if (c == NULL) {
     mysql_close(m);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   }
   c->my = m;
   c->cfg = cfg;
-  c->thread_id = mysql_thread_id(m);
   aiodb__conn_socket((int)mysql_get_socket(m));
   *native = c;
   return 0;
@@ -648,17 +586,6 @@ static void finalize(void *ud, void *st) {
 
 static void my_disconnect(void *native) {
   my_conn *c = native;
-  my_cfg *cfg = c->cfg;
-  size_t i, j;
-  /* No interrupt may outlive the connection it names; a KILL in flight
-   * no longer reports back to it. */
-  pthread_mutex_lock(&cfg->kill_lock);
-  for (i = j = 0; i < cfg->nreqs; i++)
-    if (cfg->reqs[i].conn != c) cfg->reqs[j++] = cfg->reqs[i];
-  cfg->nreqs = j;
-  if (cfg->busy == c) cfg->busy = NULL;
-  cfg->nconns--;
-  pthread_mutex_unlock(&cfg->kill_lock);
   aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->in);
   aiodb__conn_socket(-1);
@@ -688,14 +615,21 @@ static int my_tx_ended(void *native, const aiodb__err *e) {
 
 /* ---- cancel: KILL QUERY over a side connection ---- */
 
+static int my_interrupt_open(void *native, aiodb__intr_token *token, aiodb__err *e) {
+  (void)e;
+  token->id = mysql_thread_id(((my_conn *)native)->my);
+  return 0;
+}
+
 /* Sends KILL QUERY id; reconnects the side connection once if it went
- * away. Blocks: runs on the killer thread or a worker. */
-static void side_kill(my_cfg *cfg, unsigned long id) {
+ * away. Blocks, on the interrupter's thread, for the side connection's
+ * timeouts (SIDE_TIMEOUT each) at most. */
+static void my_interrupt_send(void *cfgp, aiodb__intr_token token) {
+  my_cfg *cfg = cfgp;
   char sql[48];
   aiodb__err e;
   int attempt;
-  snprintf(sql, sizeof sql, "KILL QUERY %lu", id);
-  pthread_mutex_lock(&cfg->side_lock);
+  snprintf(sql, sizeof sql, "KILL QUERY %llu", (unsigned long long)token.id);
   for (attempt = 0; attempt < 2; attempt++) {
     if (cfg->side == NULL && open_mysql(cfg, &cfg->side, 1, &e) != 0) break;
     if (mysql_real_query(cfg->side, sql, strlen(sql)) == 0) break;
@@ -704,154 +638,7 @@ static void side_kill(my_cfg *cfg, unsigned long id) {
     mysql_close(cfg->side);
     cfg->side = NULL;
   }
-  pthread_mutex_unlock(&cfg->side_lock);
 }
-
-static void *killer_main(void *arg) {
-  my_cfg *cfg = arg;
-  int own;
-  mysql_thread_init();
-#if defined(__linux__)
-  pthread_setname_np(pthread_self(), "aiodb-kill");
-#endif
-  pthread_mutex_lock(&cfg->kill_lock);
-  for (;;) {
-    kill_req r;
-    unsigned long id;
-    if (cfg->stopping) break;
-    if (cfg->nreqs == 0) {
-      pthread_cond_wait(&cfg->kill_cv, &cfg->kill_lock);
-      continue;
-    }
-    r = cfg->reqs[0];
-    memmove(cfg->reqs, cfg->reqs + 1, --cfg->nreqs * sizeof *cfg->reqs);
-    /* Still the same statement? (A disconnect removes its requests under
-     * this lock first, so r.conn is alive here.) killing is set before seq
-     * is read, and the worker ends a statement (bumps seq) before it reads
-     * killing at the next: either we see the statement has ended, or its
-     * worker sees the KILL in flight and waits for it to land before it
-     * sends the next statement, which the KILL would stop instead. */
-    atomic_store(&r.conn->killing, r.seq);
-    if (atomic_load(&r.conn->seq) != r.seq) {
-      atomic_store(&r.conn->killing, 0);
-      pthread_cond_broadcast(&cfg->kill_cv);
-      continue;
-    }
-    id = r.conn->thread_id;
-    cfg->busy = r.conn;
-    pthread_mutex_unlock(&cfg->kill_lock);
-    side_kill(cfg, id);
-    pthread_mutex_lock(&cfg->kill_lock);
-    if (cfg->busy == r.conn) { /* else disconnected meanwhile */
-      atomic_store(&r.conn->killing, 0);
-      cfg->busy = NULL;
-    }
-    pthread_cond_broadcast(&cfg->kill_cv);
-  }
-  cfg->exited = 1;
-  pthread_cond_broadcast(&cfg->kill_cv);
-  own = cfg->detached;
-  pthread_mutex_unlock(&cfg->kill_lock);
-  if (own) cfg_destroy(cfg);
-  mysql_thread_end();
-  return NULL;
-}
-
-/* free_config waits at most this long for the killer to leave a KILL in
- * flight (the side connection's timeouts end it within SIDE_TIMEOUT per
- * step), then leaves it the config to free when it is done. */
-#define STOP_WAIT_MS 500
-
-/* Stops the killer: joined when idle (so that no thread of ours outlives
- * the last db); if it is in a KILL that STOP_WAIT_MS does not see end,
- * detached with c handed over. Returns 1 in that case. */
-static int killer_stop(my_cfg *c) {
-  struct timespec ts;
-  int rc = 0;
-  pthread_mutex_lock(&c->kill_lock);
-  if (!c->killer_started) {
-    pthread_mutex_unlock(&c->kill_lock);
-    return 0;
-  }
-  c->stopping = 1;
-  pthread_cond_broadcast(&c->kill_cv);
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_nsec += (long)STOP_WAIT_MS * 1000000;
-  if (ts.tv_nsec >= 1000000000) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000;
-  }
-  while (!c->exited && rc != ETIMEDOUT)
-    rc = pthread_cond_timedwait(&c->kill_cv, &c->kill_lock, &ts);
-  if (!c->exited) {
-    /* c is the thread's from the unlock on: it may free c at once */
-    pthread_t t = c->killer;
-    c->detached = 1;
-    pthread_mutex_unlock(&c->kill_lock);
-    pthread_detach(t);
-    return 1;
-  }
-  pthread_mutex_unlock(&c->kill_lock);
-  pthread_join(c->killer, NULL);
-  return 0;
-}
-
-/* Called with the db's lock held, from any thread: must not block on the
- * network, so the kill is posted to the killer thread. */
-static void my_interrupt(void *native) {
-  my_conn *c = native;
-  my_cfg *cfg = c->cfg;
-  uint64_t seq = atomic_load(&c->seq);
-  size_t i;
-  if ((seq & 1) == 0) return; /* between statements: nothing to stop */
-  pthread_mutex_lock(&cfg->kill_lock);
-  if (!cfg->killer_started) {
-    if (pthread_create(&cfg->killer, NULL, killer_main, cfg) != 0) {
-      pthread_mutex_unlock(&cfg->kill_lock);
-      return;
-    }
-    cfg->killer_started = 1;
-  }
-  /* One request per connection: one still queued is an earlier
-   * statement's, which has ended (the killer would skip it). */
-  for (i = 0; i < cfg->nreqs && cfg->reqs[i].conn != c; i++) {
-  }
-  if (i == cfg->nreqs) cfg->nreqs++;
-  cfg->reqs[i].conn = c;
-  cfg->reqs[i].seq = seq;
-  pthread_cond_broadcast(&cfg->kill_cv);
-  pthread_mutex_unlock(&cfg->kill_lock);
-}
-
-/* A worker waits at most this long for a KILL in flight before its next
- * statement (once per KILL: one the server never answers must not hold
- * every statement up). */
-#define KILL_WAIT_MS 3000
-
-/* Before anything is sent: a KILL QUERY of an earlier statement still on
- * its way would stop this one instead, so it is let land first (on an idle
- * connection a KILL QUERY does nothing). */
-static void settle_kill(my_conn *c) {
-  my_cfg *cfg = c->cfg;
-  uint64_t k = atomic_load(&c->killing);
-  struct timespec ts;
-  int rc = 0;
-  if (k == 0 || k == c->waited) return;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += KILL_WAIT_MS / 1000;
-  pthread_mutex_lock(&cfg->kill_lock);
-  while (atomic_load(&c->killing) == k && cfg->busy == c && rc != ETIMEDOUT)
-    rc = pthread_cond_timedwait(&cfg->kill_cv, &cfg->kill_lock, &ts);
-  pthread_mutex_unlock(&cfg->kill_lock);
-  c->waited = k;
-}
-
-/* Statement boundaries, for my_interrupt and the killer. */
-static void stmt_begin(my_conn *c) {
-  settle_kill(c);
-  atomic_fetch_add(&c->seq, 1);
-}
-static void stmt_end(my_conn *c) { atomic_fetch_add(&c->seq, 1); }
 
 /* ---- typing cells ---- */
 
@@ -1320,7 +1107,7 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   int64_t affected = 0;
   int rc;
 
-  stmt_begin(c);
+  aiodb__stmt_begin();
   aiodb__result_reset(res);
   if (holds_nothing(s->sql, s->sql + s->sql_len)) {
     aiodb__result_set_cols(res, 0);
@@ -1365,7 +1152,7 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     if (rc == 0) aiodb__result_set_affected(res, affected);
     put_stmt(st);
   }
-  stmt_end(c);
+  aiodb__stmt_end();
   return rc;
 }
 
@@ -1416,8 +1203,6 @@ static void my_many_close(void *native, aiodb__many *m) {
   put_stmt(m->stmt);
 }
 
-static void my_many_enter(void *native) { stmt_begin(native); }
-static void my_many_leave(void *native) { stmt_end(native); }
 
 static const aiodb__many_ops my_many = {
     .in_tx = my_in_tx,
@@ -1425,8 +1210,6 @@ static const aiodb__many_ops my_many = {
     .prepare = my_many_prepare,
     .rows = my_many_rows,
     .close = my_many_close,
-    .enter = my_many_enter,
-    .leave = my_many_leave,
 };
 
 /* ---- cursors: the rows stream in, read a batch at a time ---- */
@@ -1440,11 +1223,11 @@ static int my_cursor_open(void *native, const aiodb__stmt *s, void **out,
 
   if (holds_nothing(s->sql, s->sql + s->sql_len))
     return aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
-  stmt_begin(c);
+  aiodb__stmt_begin();
   /* A statement of its own (not the cache's): its rows stay pending on the
    * connection until the cursor is done. */
   if ((st = stmt_prepare(c, s->sql, s->sql_len, e)) == NULL) {
-    stmt_end(c);
+    aiodb__stmt_end();
     if (e->native_code == ER_EMPTY_QUERY)
       return aiodb__err_set(e, AIODB_EINVAL, "a cursor takes exactly one statement");
     return e->code;
@@ -1454,7 +1237,7 @@ static int my_cursor_open(void *native, const aiodb__stmt *s, void **out,
   if (rc == 0) rc = bind_result(c, st, e);
   if (rc == 0 && (cur = aiodb__calloc(1, sizeof *cur)) == NULL)
     rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  stmt_end(c);
+  aiodb__stmt_end();
   if (rc != 0) {
     stmt_free(st); /* reads what is left, so the connection stays usable */
     return rc;
@@ -1475,13 +1258,13 @@ static int my_cursor_fetch(void *native, void *curp, size_t max_rows,
   aiodb__result_reset(res);
   if (set_columns(res, cur->st->stmt->fields, cur->st->ncols, e) != 0) return e->code;
   if (cur->done || max_rows == 0) return 0;
-  stmt_begin(c);
+  aiodb__stmt_begin();
   rc = fetch_rows(c, cur->st, res, max_rows, &n, &done, e);
   if (rc != 0 || done) {
     cur->done = 1;
     finish(cur->st);
   }
-  stmt_end(c);
+  aiodb__stmt_end();
   return rc;
 }
 
@@ -1489,9 +1272,17 @@ static void my_cursor_close(void *native, void *curp) {
   my_conn *c = native;
   my_cursor *cur = curp;
   if (!cur->done && !conn_lost(c)) {
-    /* Rows are still coming: stop the query rather than read them all. */
-    side_kill(c->cfg, c->thread_id);
+    /* Rows are still coming: stop the query rather than read them all,
+     * through the interrupter. If the KILL has not got through in time (a
+     * server that does not answer it), the connection is given up (its
+     * socket shut down, so that the next call on it fails and it is
+     * replaced) rather than read to the end of a result that may never
+     * end. */
+    aiodb__stmt_begin();
+    if (aiodb__stmt_interrupt_wait() != 0)
+      shutdown((int)mysql_get_socket(c->my), SHUT_RDWR);
     finish(cur->st);
+    aiodb__stmt_end();
   }
   stmt_free(cur->st);
   aiodb__free(cur);
@@ -1524,10 +1315,13 @@ const aiodb__driver aiodb__driver_mysql = {
                        "CAST(? AS CHAR) AS client_version, CAST(? AS CHAR) AS "
                        "aiodb_version",
     .client_version = my_client_version,
-    .interrupt = my_interrupt,
+    /* interrupt NULL: through the interrupter */
     .is_broken = my_is_broken,
     .thread_start = my_thread_start,
     .thread_stop = my_thread_stop,
     /* exec_batch NULL: one statement at a time */
     .tx_ended = my_tx_ended,
+    .interrupt_open = my_interrupt_open,
+    .interrupt_send = my_interrupt_send,
+    /* interrupt_close NULL: the token is a number */
 };

@@ -7,14 +7,14 @@
  * poll() on the socket and on the core's abandon fd, so that a server that
  * never answers holds a worker no longer than connect_timeout, and
  * aiodb_db_free can give up on it sooner. Cancel requests (PQcancel, which
- * blocks on a network round trip) are sent from a thread of the db's own, so
- * that aiodb_future_cancel and the deadline timer never wait on the network. */
+ * blocks on a network round trip) are sent by the core's interrupter, from
+ * a thread of the db's own, so that aiodb_future_cancel and the deadline
+ * timer never wait on the network. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,33 +44,11 @@
 
 #define MAX_PARAMS 65535
 
-/* A cancel to send: the statement of conn numbered seq (see pg_conn.seq). */
-typedef struct pg_req {
-  struct pg_conn *conn;
-  uint64_t seq;
-} pg_req;
-
 typedef struct pg_cfg {
   const char **keys;
   const char **values;
   size_t n;
   char *password; /* to scrub from messages */
-
-  /* The canceller: a thread that sends the cancel requests, started at the
-   * first. lock guards what follows; cv signals a request, the end of a
-   * cancel in flight, and the thread's exit. Lock order: the db's lock, then
-   * this one (interrupts are posted under the db's lock). */
-  pthread_mutex_t lock;
-  pthread_cond_t cv; /* on CLOCK_MONOTONIC */
-  pg_req *reqs;       /* at most one per connection, room for each kept */
-  size_t nreqs, reqs_cap;
-  size_t nconns;      /* connections open, each with room in reqs */
-  struct pg_conn *busy; /* whose cancel is in flight; NULL if it disconnected */
-  PGcancel *orphan;     /* that cancel's PGcancel once its connection
-                           went: the canceller frees it */
-  pthread_t thread;
-  int started, stopping, exited;
-  int detached;      /* free_config gave up waiting: the thread frees this */
 } pg_cfg;
 
 /* A prepared statement of the cache, keyed by its SQL text and parameter
@@ -84,15 +62,7 @@ typedef struct pg_stmt {
 
 typedef struct pg_conn {
   PGconn *pg;
-  PGcancel *cancel;
   pg_cfg *cfg;
-  /* Statement boundaries, for cancel: odd while one runs. cancelling is
-   * the seq whose cancel is in flight (0: none), set and cleared by the
-   * canceller under cfg->lock; waited is the last one the worker waited
-   * for, so that a cancel stuck on a silent server holds it up once. */
-  _Atomic uint64_t seq;
-  _Atomic uint64_t cancelling;
-  uint64_t waited;
   aiodb__stmt_cache cache; /* of pg_stmt */
   unsigned next_name;
   /* scratch for binding, grown as needed */
@@ -124,8 +94,10 @@ static int known_option(const PQconninfoOption *opts, const char *key) {
   return 0;
 }
 
-static void cfg_destroy(pg_cfg *c) {
+static void pg_free_config(void *p) {
+  pg_cfg *c = p;
   size_t i;
+  if (c == NULL) return;
   for (i = 0; i < c->n; i++) {
     if (strcmp(c->keys[i], "password") == 0)
       aiodb__free_secret((char *)c->values[i]);
@@ -136,20 +108,7 @@ static void cfg_destroy(pg_cfg *c) {
   aiodb__free(c->keys);
   aiodb__free(c->values);
   aiodb__free_secret(c->password);
-  PQfreeCancel(c->orphan);
-  aiodb__free(c->reqs);
-  pthread_mutex_destroy(&c->lock);
-  pthread_cond_destroy(&c->cv);
   aiodb__free(c);
-}
-
-static int canceller_stop(pg_cfg *c);
-
-static void pg_free_config(void *p) {
-  pg_cfg *c = p;
-  if (c == NULL) return;
-  if (canceller_stop(c)) return; /* still in a cancel: the thread frees c */
-  cfg_destroy(c);
 }
 
 static int cfg_add(pg_cfg *c, const char *key, const char *value) {
@@ -204,7 +163,6 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
   aiodb__url *url = (aiodb__url *)url_in;
   pg_cfg *c;
   PQconninfoOption *known = NULL;
-  pthread_condattr_t attr;
   const char *v;
   char port[16];
   size_t i, max = url->nquery + 16;
@@ -213,11 +171,6 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
 
   c = aiodb__calloc(1, sizeof *c);
   if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
-  pthread_mutex_init(&c->lock, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->cv, &attr);
-  pthread_condattr_destroy(&attr);
   c->keys = aiodb__calloc(max, sizeof *c->keys);
   c->values = aiodb__calloc(max, sizeof *c->values);
   if (c->keys == NULL || c->values == NULL) goto oom;
@@ -550,8 +503,6 @@ static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
   return connect_error(e, cfg, AIODB_ECONNECT, msg);
 }
 
-static int reserve_cancel(pg_cfg *cfg);
-
 /* Ends a statement the cache lets go of: DEALLOCATE, unless the
  * connection is being closed (which ends them all). */
 static void finalize(void *ud, void *p) {
@@ -592,9 +543,7 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     aiodb__free(c);
     c = NULL;
   }
-  if (c == NULL || (c->cancel = PQgetCancel(pg)) == NULL || reserve_cancel(cfg) != 0) {
-    if (c != NULL) PQfreeCancel(c->cancel);
-    if (c != NULL) aiodb__stmt_cache_destroy(&c->cache);
+  if (c == NULL) {
     aiodb__free(c);
     PQfinish(pg);
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
@@ -610,23 +559,6 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
 
 static void pg_disconnect(void *native) {
   pg_conn *c = native;
-  pg_cfg *cfg = c->cfg;
-  size_t k, j;
-  /* No cancel may outlive the connection it names: queued ones go, and
-   * one in flight takes its PGcancel along, for the canceller to free (it
-   * is never waited for: the server may not answer it). */
-  pthread_mutex_lock(&cfg->lock);
-  for (k = j = 0; k < cfg->nreqs; k++)
-    if (cfg->reqs[k].conn != c) cfg->reqs[j++] = cfg->reqs[k];
-  cfg->nreqs = j;
-  cfg->nconns--;
-  if (cfg->busy == c) {
-    cfg->busy = NULL;
-    cfg->orphan = c->cancel;
-    c->cancel = NULL;
-  }
-  pthread_mutex_unlock(&cfg->lock);
-  PQfreeCancel(c->cancel);
   aiodb__conn_socket(-1);
   PQfinish(c->pg);
   c->pg = NULL;
@@ -644,204 +576,22 @@ static void *pg_handle(void *native) { return ((pg_conn *)native)->pg; }
 
 /* ---- cancel: PQcancel waits for the server's answer, with no time limit
  * of its own (keepalives and tcp_user_timeout end it only when the host is
- * gone, not when the server hangs). It runs on the canceller, never under a
- * lock of the core. ---- */
+ * gone, not when the server hangs). The core's interrupter calls it from a
+ * thread of its own, never under a lock of the core. ---- */
 
-/* A worker waits at most this long for a cancel in flight: before its next
- * statement (which the cancel could stop instead), and in cursor_close. */
-#define CANCEL_WAIT_MS 3000
-/* free_config waits at most this long for the canceller to leave a cancel
- * in flight, then leaves it the config to free when PQcancel returns. */
-#define STOP_WAIT_MS 500
-
-static void deadline_in(struct timespec *ts, int ms) {
-  clock_gettime(CLOCK_MONOTONIC, ts);
-  ts->tv_sec += ms / 1000;
-  ts->tv_nsec += (long)(ms % 1000) * 1000000;
-  if (ts->tv_nsec >= 1000000000) {
-    ts->tv_sec++;
-    ts->tv_nsec -= 1000000000;
-  }
+static int pg_interrupt_open(void *native, aiodb__intr_token *token, aiodb__err *e) {
+  if ((token->ptr = PQgetCancel(((pg_conn *)native)->pg)) == NULL)
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  return 0;
 }
 
-static void *canceller_main(void *arg) {
-  pg_cfg *cfg = arg;
+static void pg_interrupt_send(void *cfg, aiodb__intr_token token) {
   char buf[256];
-  int own;
-#if defined(__linux__)
-  pthread_setname_np(pthread_self(), "aiodb-cancel");
-#endif
-  pthread_mutex_lock(&cfg->lock);
-  while (!cfg->stopping) {
-    pg_req r;
-    PGcancel *pc;
-    if (cfg->nreqs == 0) {
-      pthread_cond_wait(&cfg->cv, &cfg->lock);
-      continue;
-    }
-    r = cfg->reqs[0];
-    memmove(cfg->reqs, cfg->reqs + 1, --cfg->nreqs * sizeof *cfg->reqs);
-    /* Still that statement? (A disconnect removes its requests first, under
-     * this lock, so r.conn is alive here.) cancelling is set before seq is
-     * read, and the worker bumps seq before reading cancelling: either we
-     * see the statement has ended, or its worker sees the cancel in flight
-     * and waits for it before its next statement. */
-    atomic_store(&r.conn->cancelling, r.seq);
-    if (atomic_load(&r.conn->seq) != r.seq) {
-      atomic_store(&r.conn->cancelling, 0);
-      pthread_cond_broadcast(&cfg->cv);
-      continue;
-    }
-    cfg->busy = r.conn;
-    pc = r.conn->cancel;
-    pthread_mutex_unlock(&cfg->lock);
-    PQcancel(pc, buf, sizeof buf);
-    pthread_mutex_lock(&cfg->lock);
-    if (cfg->busy == r.conn) {
-      atomic_store(&r.conn->cancelling, 0);
-      cfg->busy = NULL;
-    } else { /* disconnected meanwhile: pc is ours */
-      PQfreeCancel(cfg->orphan);
-      cfg->orphan = NULL;
-    }
-    pthread_cond_broadcast(&cfg->cv);
-  }
-  cfg->exited = 1;
-  pthread_cond_broadcast(&cfg->cv);
-  own = cfg->detached;
-  pthread_mutex_unlock(&cfg->lock);
-  if (own) cfg_destroy(cfg);
-  return NULL;
+  (void)cfg;
+  PQcancel(token.ptr, buf, sizeof buf);
 }
 
-/* Stops the canceller: joined when idle (so that no thread of ours
- * outlives the last db); if it is in a cancel that STOP_WAIT_MS does not
- * see end, detached with cfg handed over. Returns 1 in that case. */
-static int canceller_stop(pg_cfg *c) {
-  struct timespec ts;
-  int rc = 0;
-  pthread_mutex_lock(&c->lock);
-  if (!c->started) {
-    pthread_mutex_unlock(&c->lock);
-    return 0;
-  }
-  c->stopping = 1;
-  pthread_cond_broadcast(&c->cv);
-  deadline_in(&ts, STOP_WAIT_MS);
-  while (!c->exited && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->lock, &ts);
-  if (!c->exited) {
-    /* c is the thread's from the unlock on: it may free c at once */
-    pthread_t t = c->thread;
-    c->detached = 1;
-    pthread_mutex_unlock(&c->lock);
-    pthread_detach(t);
-    return 1;
-  }
-  pthread_mutex_unlock(&c->lock);
-  pthread_join(c->thread, NULL);
-  return 0;
-}
-
-/* Is a cancel of c's statement seq queued or in flight? Called locked. */
-static int cancel_pending_locked(const pg_cfg *cfg, const pg_conn *c, uint64_t seq) {
-  size_t i;
-  if (cfg->busy == c && atomic_load(&c->cancelling) == seq) return 1;
-  for (i = 0; i < cfg->nreqs; i++)
-    if (cfg->reqs[i].conn == c && cfg->reqs[i].seq == seq) return 1;
-  return 0;
-}
-
-/* Keeps room in the queue for one request of a connection being opened:
- * posting a cancel never allocates, so none is lost for want of memory
- * (aiodb_future_cancel would report it made, and nothing would stop). */
-static int reserve_cancel(pg_cfg *cfg) {
-  int rc = 0;
-  pthread_mutex_lock(&cfg->lock);
-  if (cfg->nconns == cfg->reqs_cap) {
-    size_t cap = cfg->reqs_cap ? cfg->reqs_cap * 2 : 8;
-    pg_req *r = aiodb__realloc(cfg->reqs, cap * sizeof *r);
-    if (r == NULL) {
-      rc = AIODB_ENOMEM;
-    } else {
-      cfg->reqs = r;
-      cfg->reqs_cap = cap;
-    }
-  }
-  if (rc == 0) cfg->nconns++;
-  pthread_mutex_unlock(&cfg->lock);
-  return rc;
-}
-
-/* Queues a cancel of c's statement seq for the canceller, starting it at
- * the first. Never blocks on the network, never allocates. Returns 0, or
- * -1 when no thread could be started: nothing is sent then. */
-static int post_cancel(pg_conn *c, uint64_t seq) {
-  pg_cfg *cfg = c->cfg;
-  size_t i;
-  pthread_mutex_lock(&cfg->lock);
-  if (cancel_pending_locked(cfg, c, seq)) {
-    pthread_mutex_unlock(&cfg->lock);
-    return 0;
-  }
-  if (!cfg->started) {
-    if (pthread_create(&cfg->thread, NULL, canceller_main, cfg) != 0) {
-      pthread_mutex_unlock(&cfg->lock);
-      return -1;
-    }
-    cfg->started = 1;
-  }
-  /* One request per connection: one still queued is an earlier
-   * statement's, which has ended (the canceller would skip it). */
-  for (i = 0; i < cfg->nreqs && cfg->reqs[i].conn != c; i++) {
-  }
-  if (i == cfg->nreqs) cfg->nreqs++;
-  cfg->reqs[i].conn = c;
-  cfg->reqs[i].seq = seq;
-  pthread_cond_broadcast(&cfg->cv);
-  pthread_mutex_unlock(&cfg->lock);
-  return 0;
-}
-
-/* On c's worker: waits at most ms until no cancel of statement seq is
- * queued or in flight. Returns 0, or -1 if one still is. */
-static int wait_cancel(pg_conn *c, uint64_t seq, int ms) {
-  pg_cfg *cfg = c->cfg;
-  struct timespec ts;
-  int rc = 0, pending;
-  deadline_in(&ts, ms);
-  pthread_mutex_lock(&cfg->lock);
-  while ((pending = cancel_pending_locked(cfg, c, seq)) && rc != ETIMEDOUT)
-    rc = pthread_cond_timedwait(&cfg->cv, &cfg->lock, &ts);
-  pthread_mutex_unlock(&cfg->lock);
-  c->waited = seq;
-  return pending ? -1 : 0;
-}
-
-/* Before anything is sent: a cancel of an earlier statement still in
- * flight would stop it instead, so it is let land first, for CANCEL_WAIT_MS
- * at most (and once: a cancel the server never answers must not hold every
- * statement up). */
-static void settle_cancel(pg_conn *c) {
-  uint64_t inflight = atomic_load(&c->cancelling);
-  if (inflight != 0 && inflight != c->waited) wait_cancel(c, inflight, CANCEL_WAIT_MS);
-}
-
-/* Statement boundaries: pg_interrupt only cancels while seq is odd, and
- * the canceller only while seq is still the one it was asked for. */
-static void stmt_begin(pg_conn *c) {
-  settle_cancel(c);
-  atomic_fetch_add(&c->seq, 1);
-}
-
-static void stmt_end(pg_conn *c) { atomic_fetch_add(&c->seq, 1); }
-
-/* Called by the core under the db's lock, from any thread: only posts. */
-static void pg_interrupt(void *native) {
-  pg_conn *c = native;
-  uint64_t seq = atomic_load(&c->seq);
-  if ((seq & 1) == 0) return; /* between statements: nothing to stop */
-  post_cancel(c, seq);
-}
+static void pg_interrupt_close(aiodb__intr_token token) { PQfreeCancel(token.ptr); }
 
 static int pg_is_broken(void *native, const aiodb__err *e) {
   pg_conn *c = native;
@@ -1351,8 +1101,6 @@ static void pg_many_close(void *native, aiodb__many *m) {
   if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) PQexitPipelineMode(c->pg);
 }
 
-static void pg_many_enter(void *native) { stmt_begin(native); }
-static void pg_many_leave(void *native) { stmt_end(native); }
 
 static const aiodb__many_ops pg_many = {
     .in_tx = pg_in_tx,
@@ -1361,8 +1109,6 @@ static const aiodb__many_ops pg_many = {
     .prepare = pg_many_prepare,
     .rows = pg_many_rows,
     .close = pg_many_close,
-    .enter = pg_many_enter,
-    .leave = pg_many_leave,
 };
 
 /* ---- auto-pipelining: statements queued together go out in pipeline
@@ -1570,20 +1316,17 @@ static void pg_cursor_close(void *native, void *curp) {
   pg_conn *c = native;
   pg_cursor *cur = curp;
   if (cur->active && PQstatus(c->pg) == CONNECTION_OK) {
-    uint64_t seq;
     int fd;
-    /* Rows are still coming: cancel the query, through the canceller. If
-     * the cancel has not got through in CANCEL_WAIT_MS (a server that does
-     * not answer it), the connection is given up (its socket shut down, so
-     * that the next call on it fails and it is replaced) rather than read
-     * to the end of a result that may never end. */
-    stmt_begin(c);
-    seq = atomic_load(&c->seq);
-    if ((post_cancel(c, seq) != 0 || wait_cancel(c, seq, CANCEL_WAIT_MS) != 0) &&
-        (fd = PQsocket(c->pg)) >= 0)
+    /* Rows are still coming: cancel the query, through the interrupter. If
+     * the cancel has not got through in time (a server that does not answer
+     * it), the connection is given up (its socket shut down, so that the
+     * next call on it fails and it is replaced) rather than read to the end
+     * of a result that may never end. */
+    aiodb__stmt_begin();
+    if (aiodb__stmt_interrupt_wait() != 0 && (fd = PQsocket(c->pg)) >= 0)
       shutdown(fd, SHUT_RDWR);
     drain(c, cur);
-    stmt_end(c);
+    aiodb__stmt_end();
   } else if (cur->active) {
     drain(c, cur);
   }
@@ -1591,37 +1334,37 @@ static void pg_cursor_close(void *native, void *curp) {
   aiodb__free(cur);
 }
 
-/* The statements the core may interrupt, between boundaries for
- * pg_interrupt: what the driver table points to. */
+/* The statements the core may interrupt, between boundaries for the
+ * interrupter: what the driver table points to. */
 static int pg_exec_stmt(void *native, const aiodb__stmt *s, aiodb_result *res,
                         aiodb__err *e) {
   int rc;
-  stmt_begin(native);
+  aiodb__stmt_begin();
   rc = pg_exec(native, s, res, e);
-  stmt_end(native);
+  aiodb__stmt_end();
   return rc;
 }
 
 static int pg_cursor_fetch_stmt(void *native, void *cur, size_t max_rows,
                                 aiodb_result *res, aiodb__err *e) {
   int rc;
-  stmt_begin(native);
+  aiodb__stmt_begin();
   rc = pg_cursor_fetch(native, cur, max_rows, res, e);
-  stmt_end(native);
+  aiodb__stmt_end();
   return rc;
 }
 
 /* Never interrupted, but no earlier cancel may land on them either. */
 static int pg_cursor_open_settled(void *native, const aiodb__stmt *s, void **out,
                                   aiodb__err *e) {
-  settle_cancel(native);
+  aiodb__stmt_settle();
   return pg_cursor_open(native, s, out, e);
 }
 
 static void pg_exec_batch_settled(void *native, const aiodb__stmt *st,
                                   aiodb_result *const *res, aiodb__err *const *e,
                                   size_t n, void (*done)(void *, size_t), void *ud) {
-  settle_cancel(native);
+  aiodb__stmt_settle();
   pg_exec_batch(native, st, res, e, n, done, ud);
 }
 
@@ -1658,8 +1401,11 @@ const aiodb__driver aiodb__driver_postgres = {
                        "AS server_version, ?::text AS client_version, ?::text AS "
                        "aiodb_version",
     .client_version = pg_client_version,
-    .interrupt = pg_interrupt,
+    /* interrupt NULL: through the interrupter */
     .is_broken = pg_is_broken,
     .exec_batch = pg_exec_batch_settled,
     /* tx_ended NULL: an error leaves the transaction block open */
+    .interrupt_open = pg_interrupt_open,
+    .interrupt_send = pg_interrupt_send,
+    .interrupt_close = pg_interrupt_close,
 };
