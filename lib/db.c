@@ -21,7 +21,19 @@
 #include <unistd.h>
 #endif
 
-#include "internal.h"
+#include "alloc.h"
+#include "conn.h"
+#include "cq.h"
+#include "cursor.h"
+#include "db.h"
+#include "diag.h"
+#include "driver.h"
+#include "fork.h"
+#include "future.h"
+#include "job.h"
+#include "params.h"
+#include "tx.h"
+#include "url.h"
 
 #define DEFAULT_STACK (256u * 1024u)
 #define DEFAULT_STATEMENT_CACHE 64u
@@ -539,6 +551,8 @@ static int settle(aiodb_conn *conn, aiodb_future *f) {
  * plain statements outside a tx or cursor, without a deadline: once sent
  * ahead a statement cannot be interrupted on its own (the server would stop
  * whichever statement it is running), so one with a deadline goes alone. */
+
+typedef struct aiodb__batch aiodb__batch;
 
 /* A connection's batch, made once when its worker starts (off the stack:
  * 1024 statements would not fit a small worker stack). */

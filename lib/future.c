@@ -9,7 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "alloc.h"
+#include "conn.h"
+#include "cq.h"
+#include "db.h"
+#include "diag.h"
+#include "fork.h"
+#include "future.h"
+#include "job.h"
 
 #define PARK_STRIPES 64
 #define POOL_MAX 1024

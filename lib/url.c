@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "error.h"
 #include "url.h"
 
 static int is_alpha(int c) {

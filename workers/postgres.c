@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "alloc.h"
 #include "driver.h"
 #include "url.h"
 
