@@ -163,12 +163,6 @@ static void job_detach_locked(aiodb_future *f) {
   cursor_unref_locked(f->cur);
 }
 
-static int pins_connection(const aiodb_future *f) {
-  return f->pin != NULL && f->pin->conn == NULL &&
-         ((f->kind == AIODB__JOB_TX_BEGIN && f->tx->owns_pin) ||
-          (f->kind == AIODB__JOB_CUR_OPEN && f->cur->pin == &f->cur->own_pin));
-}
-
 /* The error of a job of tx that cannot run because its connection broke:
  * the tx is aborted, as after any failed statement, and the error names
  * the first failure (its SQLSTATE and native code too). */
@@ -200,8 +194,8 @@ static void orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
       tx_broken_err(f->tx, why, &f->err);
     else
       f->err = *why;
-    if (f->kind == AIODB__JOB_TX_BEGIN || f->kind == AIODB__JOB_CUR_OPEN) {
-      aiodb__pin *pin = f->kind == AIODB__JOB_TX_BEGIN ? f->tx->pin : f->cur->pin;
+    if (f->ops->pin_of != NULL) {
+      aiodb__pin *pin = f->ops->pin_of(f);
       if (pin && pin->conn == NULL && !pin->failed) {
         pin->failed = 1;
         pin->err = *why;
@@ -232,7 +226,7 @@ static aiodb_future *next_job(aiodb_conn *conn) {
   if (n == NULL && !conn->pinned) n = aiodb__q_pop(&conn->db->shared);
   if (n == NULL) return NULL;
   f = aiodb__q_data(n, aiodb_future, node);
-  if (pins_connection(f)) {
+  if (aiodb__job_pins(f)) {
     /* A tx or cursor takes this connection: what waited on it follows. */
     conn->pinned = 1;
     f->pin->conn = conn;
@@ -258,7 +252,7 @@ static void stmt_of(const aiodb_future *f, aiodb__stmt *st) {
   st->sql_len = f->sql_len;
   st->args = f->args;
   st->nargs = f->nargs;
-  st->nrows = f->kind == AIODB__JOB_MANY ? f->nrows : 1;
+  st->nrows = f->nrows;
   st->own = 0;
 }
 
@@ -269,7 +263,7 @@ static int new_result(aiodb_future *f) {
   return 0;
 }
 
-static void run_statement(aiodb_conn *conn, aiodb_future *f) {
+static void run_statement(aiodb_conn *conn, aiodb_future *f, int many) {
   const aiodb__driver *drv = conn->db->driver;
   aiodb__stmt st;
   int rc;
@@ -282,7 +276,7 @@ static void run_statement(aiodb_conn *conn, aiodb_future *f) {
   }
   if (new_result(f) != 0) return;
   stmt_of(f, &st);
-  if (f->kind == AIODB__JOB_MANY)
+  if (many)
     rc = st.nrows == 0 ? 0 : drv->exec_many(conn->native, &st, f->result, &f->err);
   else
     rc = drv->exec(conn->native, &st, f->result, &f->err);
@@ -396,37 +390,67 @@ static int tx_refuses(aiodb_future *f) {
   return 0;
 }
 
-static void run_cursor(aiodb_conn *conn, aiodb_future *f) {
-  const aiodb__driver *drv = conn->db->driver;
+static void cursor_open_run(aiodb_conn *conn, aiodb_future *f) {
   aiodb_cursor *c = f->cur;
   aiodb__stmt st;
-
-  switch (f->kind) {
-    case AIODB__JOB_CUR_OPEN:
-      stmt_of(f, &st);
-      if (drv->cursor_open(conn->native, &st, &c->handle, &f->err) != 0) {
-        c->failed = 1;
-        c->err = f->err;
-      }
-      break;
-    case AIODB__JOB_CUR_NEXT:
-      if (c->failed) {
-        f->err = c->err;
-        break;
-      }
-      if (new_result(f) != 0) break;
-      if (drv->cursor_fetch(conn->native, c->handle, c->batch, f->result,
-                            &f->err) != 0) {
-        aiodb_result_free(f->result);
-        f->result = NULL;
-      }
-      break;
-    default: /* CUR_CLOSE */
-      if (c->handle) drv->cursor_close(conn->native, c->handle);
-      c->handle = NULL;
-      break;
+  stmt_of(f, &st);
+  if (conn->db->driver->cursor_open(conn->native, &st, &c->handle, &f->err) != 0) {
+    c->failed = 1;
+    c->err = f->err;
   }
 }
+
+static void cursor_next_run(aiodb_conn *conn, aiodb_future *f) {
+  aiodb_cursor *c = f->cur;
+  if (c->failed) {
+    f->err = c->err;
+    return;
+  }
+  if (new_result(f) != 0) return;
+  if (conn->db->driver->cursor_fetch(conn->native, c->handle, c->batch,
+                                     f->result, &f->err) != 0) {
+    aiodb_result_free(f->result);
+    f->result = NULL;
+  }
+}
+
+static void cursor_next_settle(aiodb_future *f) {
+  if (f->err.code != 0 && !f->cur->failed) {
+    /* The statement was reset: a later batch must not start over. */
+    f->cur->failed = 1;
+    f->cur->err = f->err;
+  }
+}
+
+static void cursor_close_run(aiodb_conn *conn, aiodb_future *f) {
+  aiodb_cursor *c = f->cur;
+  if (c->handle) conn->db->driver->cursor_close(conn->native, c->handle);
+  c->handle = NULL;
+}
+
+static int cursor_owns_pin(const aiodb_future *f) {
+  return f->cur->pin == &f->cur->own_pin;
+}
+
+static aiodb__pin *cursor_pin(const aiodb_future *f) { return f->cur->pin; }
+
+static const aiodb__job_ops cursor_open_ops = {
+    .run = cursor_open_run,
+    .pins = cursor_owns_pin,
+    .pin_of = cursor_pin,
+};
+
+static const aiodb__job_ops cursor_next_ops = {
+    .run = cursor_next_run,
+    .settle = cursor_next_settle,
+    .abortable = 1,
+    .interruptible = 1,
+};
+
+static const aiodb__job_ops cursor_close_ops = {
+    .run = cursor_close_run,
+    .unpins = cursor_owns_pin,
+};
 
 /* The database ended tx's whole transaction on its own (SQLite does on an
  * interrupted write): every level is aborted, and its ends send nothing.
@@ -441,36 +465,81 @@ static void tx_gone(aiodb_tx *tx, const aiodb__err *why) {
   }
 }
 
-static void run_job(aiodb_conn *conn, aiodb_future *f) {
-  switch (f->kind) {
-    case AIODB__JOB_QUERY:
-    case AIODB__JOB_MANY:
-    case AIODB__JOB_RUN:
-      if (f->tx != NULL && tx_refuses(f) != 0) return;
-      if (f->kind == AIODB__JOB_RUN)
-        run_fn(conn, f);
-      else
-        run_statement(conn, f);
-      if (f->tx != NULL && f->err.code != 0 && !f->tx->failed) {
-        f->tx->failed = 1;
-        f->tx->fail_err = f->err;
-      }
-      if (f->tx != NULL && f->err.code != 0 && conn->db->driver->tx_ended &&
-          conn->db->driver->tx_ended(conn->native, &f->err))
-        tx_gone(f->tx, &f->err);
-      break;
-    case AIODB__JOB_TX_BEGIN: run_tx_begin(conn, f); break;
-    case AIODB__JOB_TX_END: run_tx_end(conn, f); break;
-    default: run_cursor(conn, f); break;
+/* A failed call aborts its tx; it ends the whole transaction if the
+ * database says so. */
+static void tx_failed(aiodb_conn *conn, aiodb_tx *tx, const aiodb__err *e) {
+  const aiodb__driver *drv = conn->db->driver;
+  if (!tx->failed) {
+    tx->failed = 1;
+    tx->fail_err = *e;
   }
+  if (drv->tx_ended && drv->tx_ended(conn->native, e)) tx_gone(tx, e);
 }
 
-/* Does f, which just ran, give its connection back to the pool? */
-static int unpins_connection(const aiodb_future *f) {
-  return (f->kind == AIODB__JOB_TX_END && f->tx->parent == NULL &&
-          f->tx->owns_pin) ||
-         (f->kind == AIODB__JOB_CUR_CLOSE && f->cur->pin == &f->cur->own_pin);
+/* A call on a tx runs only while the tx is healthy. */
+static void in_tx(aiodb_conn *conn, aiodb_future *f,
+                  void (*body)(aiodb_conn *, aiodb_future *)) {
+  if (f->tx != NULL && tx_refuses(f) != 0) return;
+  body(conn, f);
+  if (f->tx != NULL && f->err.code != 0) tx_failed(conn, f->tx, &f->err);
 }
+
+static void exec_one(aiodb_conn *conn, aiodb_future *f) {
+  run_statement(conn, f, 0);
+}
+
+static void exec_rows(aiodb_conn *conn, aiodb_future *f) {
+  run_statement(conn, f, 1);
+}
+
+static void query_run(aiodb_conn *conn, aiodb_future *f) {
+  in_tx(conn, f, exec_one);
+}
+
+static void many_run(aiodb_conn *conn, aiodb_future *f) {
+  in_tx(conn, f, exec_rows);
+}
+
+static void fn_run(aiodb_conn *conn, aiodb_future *f) {
+  in_tx(conn, f, run_fn);
+}
+
+static const aiodb__job_ops query_ops = {
+    .run = query_run,
+    .abortable = 1,
+    .interruptible = 1,
+    .batchable = 1,
+};
+
+static const aiodb__job_ops many_ops = {
+    .run = many_run,
+    .abortable = 1,
+    .interruptible = 1,
+};
+
+static const aiodb__job_ops run_ops = {
+    .run = fn_run,
+    .abortable = 1,
+};
+
+static int tx_owns_pin(const aiodb_future *f) { return f->tx->owns_pin; }
+
+static int tx_root_owns_pin(const aiodb_future *f) {
+  return f->tx->parent == NULL && f->tx->owns_pin;
+}
+
+static aiodb__pin *tx_pin(const aiodb_future *f) { return f->tx->pin; }
+
+static const aiodb__job_ops tx_begin_ops = {
+    .run = run_tx_begin,
+    .pins = tx_owns_pin,
+    .pin_of = tx_pin,
+};
+
+static const aiodb__job_ops tx_end_ops = {
+    .run = run_tx_end,
+    .unpins = tx_root_owns_pin,
+};
 
 static int open_connection(aiodb_conn *conn, aiodb__err *e) {
   aiodb_db *db = conn->db;
@@ -538,11 +607,7 @@ static int settle(aiodb_conn *conn, aiodb_future *f) {
                           : "the statement ran past its deadline and was stopped");
   else if (f->err.code != 0 && (flags & AIODB__F_CANCEL))
     f->err.code = AIODB_ECANCELED;
-  if (f->kind == AIODB__JOB_CUR_NEXT && f->err.code != 0 && !f->cur->failed) {
-    /* The statement was reset: a later batch must not start over. */
-    f->cur->failed = 1;
-    f->cur->err = f->err;
-  }
+  if (f->ops->settle != NULL) f->ops->settle(f);
   return broken;
 }
 
@@ -581,7 +646,7 @@ static aiodb__batch *batch_new(aiodb_conn *conn, size_t cap) {
 }
 
 static int batchable(const aiodb_future *f) {
-  return f->kind == AIODB__JOB_QUERY && f->tx == NULL && f->cur == NULL &&
+  return f->ops->batchable && f->tx == NULL && f->cur == NULL &&
          !(atomic_load(&f->flags) & (AIODB__F_DEADLINE | AIODB__F_CANCEL));
 }
 
@@ -708,7 +773,7 @@ static void start_job_locked(aiodb_conn *conn, aiodb_future *f) {
     f->tx->failed = 1;
     f->tx->fail_err = f->tx->drop_err;
   }
-  if (f->kind == AIODB__JOB_TX_BEGIN && f->tx->parent != NULL && !f->tx->failed)
+  if (f->ops == &tx_begin_ops && f->tx->parent != NULL && !f->tx->failed)
     savepoint_check_locked(f->tx);
   f->state = AIODB__JS_RUNNING;
   f->running_on = conn;
@@ -813,14 +878,8 @@ static void *worker_main(void *arg) {
         continue;
       }
       spun = 0;
-      if (f->kind == AIODB__JOB_ACQUIRE) {
-        /* A detached acquire must not pin a connection nobody holds. */
-        if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
-          conn->pinned = 1;
-          conn->holder = f;
-          atomic_store(&f->held, 1);
-          f->conn = conn;
-        }
+      if (f->ops->take_locked != NULL) {
+        f->ops->take_locked(conn, f);
         f->state = AIODB__JS_FINISHED;
         pthread_mutex_unlock(&db->lock);
         aiodb__future_complete(f);
@@ -839,7 +898,7 @@ static void *worker_main(void *arg) {
        * per job instead of two. */
       while (f != NULL) {
         aiodb_future *next = NULL;
-        run_job(conn, f);
+        f->ops->run(conn, f);
         if (settle(conn, f)) broken = 1;
         /* A tx whose end failed to run may have left the session inside a
          * transaction: nobody else may get it like that. */
@@ -849,10 +908,10 @@ static void *worker_main(void *arg) {
         if (conn->abandoned) broken = 1;
         conn->running = NULL;
         f->state = AIODB__JS_FINISHED;
-        if (unpins_connection(f)) conn->pinned = 0;
+        if (f->ops->unpins != NULL && f->ops->unpins(f)) conn->pinned = 0;
         job_detach_locked(f);
         if (!broken && (next = next_job(conn)) != NULL) {
-          if (next->kind == AIODB__JOB_ACQUIRE || starts_batch(conn, next)) {
+          if (next->ops->take_locked != NULL || starts_batch(conn, next)) {
             ahead = next; /* the outer loop's own paths, under the lock */
             next = NULL;
           } else {
@@ -1014,11 +1073,6 @@ static void already_quit(aiodb_future *f, const char *function,
   aiodb__future_fail(f, AIODB_EALREADYQUIT, "%s", why);
 }
 
-static int is_statement(const aiodb_future *f) {
-  return f->kind == AIODB__JOB_QUERY || f->kind == AIODB__JOB_MANY ||
-         f->kind == AIODB__JOB_CUR_NEXT;
-}
-
 /* Queues f: on f->pin (a tx's or cursor's), on conn (pinned), or on the
  * pool; a job that pins a connection always goes to the pool. Returns 0
  * once queued, or the code f already completed with when refused. Takes the
@@ -1052,16 +1106,16 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   f->counted = 1;
   /* Before any worker can see it: a statement with a deadline is never sent
    * ahead in a pipeline. */
-  if (is_statement(f) && db->timeout_ms > 0)
+  if (f->ops->interruptible && db->timeout_ms > 0)
     atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
   if (f->tx) {
     f->tx->refs++;
     f->tx_seq = ++f->tx->seq;
-    if (f->kind == AIODB__JOB_TX_BEGIN && f->tx->parent)
+    if (f->ops == &tx_begin_ops && f->tx->parent)
       f->tx->parent_seq = f->tx->parent->seq;
   }
   if (f->cur) f->cur->refs++;
-  if (pin && pin->conn == NULL && !pins_connection(f)) {
+  if (pin && pin->conn == NULL && !aiodb__job_pins(f)) {
     aiodb__q_push(&pin->pending, &f->node);
   } else if ((pin && pin->conn) || conn) {
     aiodb_conn *c = pin && pin->conn ? pin->conn : conn;
@@ -1085,7 +1139,7 @@ static int enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
       return AIODB_ESYS;
     }
   }
-  timeout = is_statement(f) ? db->timeout_ms : 0;
+  timeout = f->ops->interruptible ? db->timeout_ms : 0;
   if (db->spin_us > 0) atomic_store_explicit(&db->submitted, 1, memory_order_release);
   pthread_mutex_unlock(&db->lock);
   if (timeout > 0) aiodb__timer_add(f, timeout);
@@ -1283,8 +1337,8 @@ static route on_tx(aiodb_tx *tx) {
   return r;
 }
 
-static aiodb_future *new_job(route rt, aiodb__job_kind kind) {
-  aiodb_future *f = aiodb__future_new(rt.db->cq, kind);
+static aiodb_future *new_job(route rt, const aiodb__job_ops *ops) {
+  aiodb_future *f = aiodb__future_new(rt.db->cq, ops);
   if (f == NULL) return NULL;
   f->pin = rt.pin;
   f->tx = rt.tx;
@@ -1315,15 +1369,15 @@ static void discard(aiodb_future *f) {
   aiodb__future_unref(f);
 }
 
-static aiodb_future *statement(route rt, aiodb__job_kind kind, const char *sql,
+static aiodb_future *statement(route rt, const aiodb__job_ops *ops, const char *sql,
                                const aiodb_value *args, size_t nargs,
                                size_t nrows, const char *function,
                                const void *site) {
-  aiodb_future *f = new_job(rt, kind);
+  aiodb_future *f = new_job(rt, ops);
   int rc;
   if (f == NULL) return NULL;
   rc = prepare_query(rt.db, f, sql, args, nargs, nrows);
-  if (rc == 0 && kind == AIODB__JOB_MANY && nrows > 0 && args == NULL)
+  if (rc == 0 && ops == &many_ops && nrows > 0 && args == NULL)
     rc = aiodb__err_set(&f->err, AIODB_EINVAL, "%s: rows is NULL but nrows is %zu",
                         function, nrows);
   if (rc != 0) {
@@ -1341,21 +1395,21 @@ static aiodb_future *statement(route rt, aiodb__job_kind kind, const char *sql,
 aiodb_future *aiodb_query(aiodb_db *db, const char *sql,
                           const aiodb_value *args, size_t nargs) {
   if (db == NULL) return NULL;
-  return statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1,
+  return statement(on_db(db), &query_ops, sql, args, nargs, 1,
                    "aiodb_query", SITE);
 }
 
 aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
                                const aiodb_value *args, size_t nargs) {
   if (conn == NULL) return NULL;
-  return statement(on_conn(conn), AIODB__JOB_QUERY, sql, args, nargs, 1,
+  return statement(on_conn(conn), &query_ops, sql, args, nargs, 1,
                    "aiodb_conn_query", SITE);
 }
 
 aiodb_future *aiodb_tx_query(aiodb_tx *tx, const char *sql,
                              const aiodb_value *args, size_t nargs) {
   if (tx == NULL) return NULL;
-  return statement(on_tx(tx), AIODB__JOB_QUERY, sql, args, nargs, 1,
+  return statement(on_tx(tx), &query_ops, sql, args, nargs, 1,
                    "aiodb_tx_query", SITE);
 }
 
@@ -1363,7 +1417,7 @@ aiodb_future *aiodb_query_many(aiodb_db *db, const char *sql,
                                const aiodb_value *rows, size_t nrows,
                                size_t ncols) {
   if (db == NULL) return NULL;
-  return statement(on_db(db), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+  return statement(on_db(db), &many_ops, sql, rows, ncols, nrows,
                    "aiodb_query_many", SITE);
 }
 
@@ -1371,7 +1425,7 @@ aiodb_future *aiodb_conn_query_many(aiodb_conn *conn, const char *sql,
                                     const aiodb_value *rows, size_t nrows,
                                     size_t ncols) {
   if (conn == NULL) return NULL;
-  return statement(on_conn(conn), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+  return statement(on_conn(conn), &many_ops, sql, rows, ncols, nrows,
                    "aiodb_conn_query_many", SITE);
 }
 
@@ -1379,7 +1433,7 @@ aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
                                   const aiodb_value *rows, size_t nrows,
                                   size_t ncols) {
   if (tx == NULL) return NULL;
-  return statement(on_tx(tx), AIODB__JOB_MANY, sql, rows, ncols, nrows,
+  return statement(on_tx(tx), &many_ops, sql, rows, ncols, nrows,
                    "aiodb_tx_query_many", SITE);
 }
 
@@ -1395,7 +1449,7 @@ aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
     aiodb__error_set(err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
     return NULL;
   }
-  f = statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1,
+  f = statement(on_db(db), &query_ops, sql, args, nargs, 1,
                 "aiodb_query_sync", site);
   if (f == NULL) {
     aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
@@ -1419,7 +1473,7 @@ aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
 
 static aiodb_future *run_on(route rt, aiodb_run_fn fn, void *ud,
                             const char *function, const void *site) {
-  aiodb_future *f = new_job(rt, AIODB__JOB_RUN);
+  aiodb_future *f = new_job(rt, &run_ops);
   if (f == NULL) return NULL;
   if (fn == NULL) {
     aiodb__err_set(&f->err, AIODB_EINVAL, "%s: fn is NULL", function);
@@ -1447,14 +1501,6 @@ aiodb_future *aiodb_tx_run(aiodb_tx *tx, aiodb_run_fn fn, void *ud) {
   return run_on(on_tx(tx), fn, ud, "aiodb_tx_run", SITE);
 }
 
-aiodb_future *aiodb_acquire(aiodb_db *db) {
-  aiodb_future *f;
-  if (db == NULL) return NULL;
-  f = aiodb__future_new(db->cq, AIODB__JOB_ACQUIRE);
-  if (f == NULL) return NULL;
-  return submit(db, NULL, f, "aiodb_acquire", SITE);
-}
-
 void aiodb_release(aiodb_conn *conn) {
   aiodb_db *db;
   if (conn == NULL) return;
@@ -1467,7 +1513,19 @@ void aiodb_release(aiodb_conn *conn) {
   pthread_mutex_unlock(&db->lock);
 }
 
-void aiodb__acquire_freed(aiodb_future *f, const void *call_site) {
+/* A detached acquire must not pin a connection nobody holds. */
+static void acquire_take_locked(aiodb_conn *conn, aiodb_future *f) {
+  if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
+    conn->pinned = 1;
+    conn->holder = f;
+    atomic_store(&f->held, 1);
+    f->conn = conn;
+  }
+}
+
+/* A connection an acquire pinned and nobody released goes back to the
+ * pool when the acquire's future is freed. */
+static void acquire_freed(aiodb_future *f, const void *call_site) {
   aiodb_db *db = f->db;
   aiodb_conn *c;
   int handed = 0;
@@ -1491,6 +1549,21 @@ void aiodb__acquire_freed(aiodb_future *f, const void *call_site) {
                 "was never released; it goes back to the pool now (call "
                 "aiodb_release first)");
 }
+
+static const aiodb__job_ops acquire_ops = {
+    .take_locked = acquire_take_locked,
+    .freed = acquire_freed,
+    .abortable = 1,
+};
+
+aiodb_future *aiodb_acquire(aiodb_db *db) {
+  aiodb_future *f;
+  if (db == NULL) return NULL;
+  f = aiodb__future_new(db->cq, &acquire_ops);
+  if (f == NULL) return NULL;
+  return submit(db, NULL, f, "aiodb_acquire", SITE);
+}
+
 
 aiodb_db *aiodb_conn_db(aiodb_conn *conn) { return conn ? conn->db : NULL; }
 
@@ -1528,8 +1601,8 @@ static aiodb_tx *tx_new(aiodb_db *db, aiodb_tx *parent, aiodb_conn *conn,
   /* BEGIN (or SAVEPOINT) goes first; its outcome is the tx's to report.
    * The end's job is made now: ending a tx must not fail for want of
    * memory, or its connection would stay pinned with the tx open. */
-  f = new_job(on_tx(tx), AIODB__JOB_TX_BEGIN);
-  if (f != NULL) tx->end = new_job(on_tx(tx), AIODB__JOB_TX_END);
+  f = new_job(on_tx(tx), &tx_begin_ops);
+  if (f != NULL) tx->end = new_job(on_tx(tx), &tx_end_ops);
   if (tx->end == NULL) {
     discard(f);
     pthread_mutex_lock(&db->lock);
@@ -1617,8 +1690,8 @@ static aiodb_cursor *iterate(route rt, const char *sql, const aiodb_value *args,
   rt.cur = c;
   /* The close's job too: a free must not fail for want of memory, or the
    * connection would stay pinned. */
-  f = new_job(rt, AIODB__JOB_CUR_OPEN);
-  if (f != NULL) c->close_job = new_job(rt, AIODB__JOB_CUR_CLOSE);
+  f = new_job(rt, &cursor_open_ops);
+  if (f != NULL) c->close_job = new_job(rt, &cursor_close_ops);
   if (c->close_job == NULL) {
     discard(f);
     pthread_mutex_lock(&db->lock);
@@ -1663,7 +1736,7 @@ static route on_cursor(aiodb_cursor *c) {
 aiodb_future *aiodb_cursor_next(aiodb_cursor *cur) {
   aiodb_future *f;
   if (cur == NULL) return NULL;
-  f = new_job(on_cursor(cur), AIODB__JOB_CUR_NEXT);
+  f = new_job(on_cursor(cur), &cursor_next_ops);
   if (f == NULL) return NULL;
   if (cur->bad) { /* bad input found at aiodb_iterate */
     f->err = cur->bad_err;
@@ -1701,11 +1774,6 @@ void aiodb_cursor_free(aiodb_cursor *cur) {
 
 /* The jobs a caller may cancel or time out: never the ends of a tx or a
  * cursor (which give a connection back), nor the library's own. */
-static int abortable(const aiodb_future *f) {
-  return is_statement(f) || f->kind == AIODB__JOB_RUN ||
-         f->kind == AIODB__JOB_ACQUIRE;
-}
-
 /* The close watch: close_timeout_ms after aiodb_close, and again every
  * close_timeout_ms, each connection that began no call since the last look
  * (stuck in connect, or in one statement on a server that stopped
@@ -1729,12 +1797,12 @@ static void close_watch(aiodb_future *f) {
 
 int aiodb__job_abort(aiodb_future *f, int code) {
   aiodb_db *db = f->db;
-  if (f->kind == AIODB__JOB_CLOSE && code == AIODB_ETIMEDOUT && db != NULL &&
+  if (code == AIODB_ETIMEDOUT && f->ops->timed_out != NULL && db != NULL &&
       !aiodb_future_done(f)) {
-    close_watch(f);
+    f->ops->timed_out(f);
     return 0;
   }
-  if (aiodb_future_done(f) || db == NULL || !abortable(f)) return AIODB_EBUSY;
+  if (aiodb_future_done(f) || db == NULL || !f->ops->abortable) return AIODB_EBUSY;
   pthread_mutex_lock(&db->lock);
   switch (f->state) {
     case AIODB__JS_QUEUED:
@@ -1758,7 +1826,7 @@ int aiodb__job_abort(aiodb_future *f, int code) {
       aiodb_conn *c = f->running_on;
       /* Only a statement can be interrupted; a running aiodb_run function
        * is the caller's own code (and in a child, nothing runs). */
-      if (!is_statement(f) || db->driver->interrupt == NULL || inherited(db)) {
+      if (!f->ops->interruptible || db->driver->interrupt == NULL || inherited(db)) {
         pthread_mutex_unlock(&db->lock);
         return AIODB_EBUSY;
       }
@@ -1791,7 +1859,7 @@ int aiodb_future_cancel(aiodb_future *f) {
 
 aiodb_future *aiodb_table_names(aiodb_db *db) {
   if (db == NULL) return NULL;
-  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_table_names,
+  return statement(on_db(db), &query_ops, db->driver->sql_table_names,
                    NULL, 0, 1, "aiodb_table_names", SITE);
 }
 
@@ -1800,11 +1868,11 @@ aiodb_future *aiodb_has_table(aiodb_db *db, const char *name) {
   aiodb_future *f;
   if (db == NULL) return NULL;
   if (name == NULL) {
-    f = aiodb__future_new(db->cq, AIODB__JOB_NONE);
+    f = aiodb__future_new(db->cq, &query_ops);
     if (f) aiodb__future_fail(f, AIODB_EINVAL, "aiodb_has_table: name is NULL");
     return f;
   }
-  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_has_table, &v,
+  return statement(on_db(db), &query_ops, db->driver->sql_has_table, &v,
                    1, 1, "aiodb_has_table", SITE);
 }
 
@@ -1813,11 +1881,17 @@ aiodb_future *aiodb_server_info(aiodb_db *db) {
   if (db == NULL) return NULL;
   v[0] = aiodb_text(db->driver->client_version());
   v[1] = aiodb_text(aiodb_version());
-  return statement(on_db(db), AIODB__JOB_QUERY, db->driver->sql_server_info, v,
+  return statement(on_db(db), &query_ops, db->driver->sql_server_info, v,
                    2, 1, "aiodb_server_info", SITE);
 }
 
 /* ---- open, close, free ---- */
+
+/* aiodb_close's job is never queued: it completes once the last worker
+ * has quit, and its deadline runs the close watch. */
+static const aiodb__job_ops close_ops = {
+    .timed_out = close_watch,
+};
 
 static int core_options(aiodb__url *url, const aiodb_options *o,
                         const aiodb__driver *drv, aiodb_db *db,
@@ -2027,7 +2101,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     aiodb__free(db);
     return NULL;
   }
-  db->close_spare = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
+  db->close_spare = aiodb__future_new(db->cq, &close_ops);
   if (db->close_spare == NULL) {
     aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
     if (db->own_cq)
@@ -2079,7 +2153,7 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   f = db->close_spare;
   db->close_spare = NULL;
   pthread_mutex_unlock(&db->lock);
-  if (f == NULL) f = aiodb__future_new(db->cq, AIODB__JOB_CLOSE);
+  if (f == NULL) f = aiodb__future_new(db->cq, &close_ops);
   if (f == NULL) return NULL;
   if (inherited(db)) {
     aiodb__future_fail(f, AIODB_EALREADYQUIT, INHERITED_MSG);

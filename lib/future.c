@@ -50,7 +50,7 @@ static unsigned stripe_of(const aiodb_future *f) {
   return (unsigned)((p >> 6) ^ (p >> 12)) % PARK_STRIPES;
 }
 
-aiodb_future *aiodb__future_new(aiodb_cq *cq, aiodb__job_kind kind) {
+aiodb_future *aiodb__future_new(aiodb_cq *cq, const aiodb__job_ops *ops) {
   aiodb_future *f;
   char *buf = NULL;
   size_t bufcap = 0;
@@ -76,7 +76,7 @@ aiodb_future *aiodb__future_new(aiodb_cq *cq, aiodb__job_kind kind) {
   atomic_init(&f->refs, 2);
   atomic_init(&f->waiters, 0);
   aiodb__q_init(&f->node);
-  f->kind = kind;
+  f->ops = ops;
   f->cq = cq;
   aiodb__cq_ref(cq);
   return f;
@@ -457,8 +457,7 @@ void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
 void aiodb_future_free(aiodb_future *f) {
   if (f == NULL) return;
   atomic_fetch_or(&f->flags, AIODB__F_FREED);
-  if (f->kind == AIODB__JOB_ACQUIRE)
-    aiodb__acquire_freed(f, __builtin_return_address(0));
+  if (f->ops->freed != NULL) f->ops->freed(f, __builtin_return_address(0));
   aiodb__future_unref(f);
 }
 

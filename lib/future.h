@@ -21,20 +21,6 @@ enum {
   AIODB__F_HANDED = 1u << 6    /* aiodb_future_conn gave its connection out */
 };
 
-typedef enum aiodb__job_kind {
-  AIODB__JOB_NONE = 0,
-  AIODB__JOB_QUERY,
-  AIODB__JOB_MANY,
-  AIODB__JOB_RUN,
-  AIODB__JOB_ACQUIRE,
-  AIODB__JOB_TX_BEGIN,
-  AIODB__JOB_TX_END,
-  AIODB__JOB_CUR_OPEN,
-  AIODB__JOB_CUR_NEXT,
-  AIODB__JOB_CUR_CLOSE,
-  AIODB__JOB_CLOSE
-} aiodb__job_kind;
-
 typedef enum aiodb__job_state {
   AIODB__JS_NEW = 0,
   AIODB__JS_QUEUED,
@@ -43,6 +29,7 @@ typedef enum aiodb__job_state {
   AIODB__JS_FINISHED
 } aiodb__job_state;
 
+struct aiodb__job_ops;
 struct aiodb__pin;
 
 struct aiodb_future {
@@ -53,7 +40,7 @@ struct aiodb_future {
 
   /* the job; guarded by its db's lock while queued or running */
   aiodb__qnode node;
-  aiodb__job_kind kind;
+  const struct aiodb__job_ops *ops; /* its kind: lib/job.h */
   aiodb__job_state state;
   aiodb_db *db;           /* valid while the job is pending */
   aiodb_conn *target;     /* a pinned connection, or NULL for the pool */
@@ -95,8 +82,9 @@ struct aiodb_future {
   struct aiodb_future *pool_next;
 };
 
-/* A future with one caller reference, one job reference, reporting to cq. */
-aiodb_future *aiodb__future_new(aiodb_cq *cq, aiodb__job_kind kind);
+/* A future with one caller reference, one job reference, reporting to cq,
+ * for a job of the kind ops (never NULL). */
+aiodb_future *aiodb__future_new(aiodb_cq *cq, const struct aiodb__job_ops *ops);
 /* Marks f done, wakes waiters, queues its callback, drops the job's ref.
  * Called with no lock held. */
 void aiodb__future_complete(aiodb_future *f);
@@ -110,9 +98,6 @@ void aiodb__future_unref(aiodb_future *f);
 /* Blocks until done; call_site is the public caller's return address. */
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site);
-/* aiodb_future_free of an acquire (lib/db.c): a connection it pinned and
- * nobody released goes back to the pool. */
-void aiodb__acquire_freed(aiodb_future *f, const void *call_site);
 /* Frees the futures and results kept for reuse (tests that count
  * allocations). */
 void aiodb__pools_trim(void);
