@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "aiodb.h"
+#include "error.h"
 #include "queue.h"
 
 struct aiodb__batch;
@@ -33,7 +34,15 @@ struct aiodb_conn {
   unsigned watch_calls;     /* locked: calls when the close watch looked */
 };
 
+/* ---- the worker (lib/worker.c) ---- */
+
+/* The thread of a connection: pthread_create's start routine, arg the
+ * connection (made by aiodb__spawn_locked). */
+void *aiodb__worker_main(void *arg);
 /* The worker's connection, on a worker thread; NULL elsewhere. */
 aiodb_conn *aiodb__current_conn(void);
+/* Runs SQL of the library's own (BEGIN, SAVEPOINT ...) on conn, on its
+ * worker. 0, or the code with e filled. */
+int aiodb__conn_exec_own(aiodb_conn *conn, const char *sql, aiodb__err *e);
 
 #endif

@@ -26,4 +26,14 @@ struct aiodb_cursor {
   aiodb__err err;
 };
 
+/* Drops one reference; the last frees c. Locked. NULL is a harmless
+ * no-op. */
+void aiodb__cursor_unref_locked(aiodb_cursor *c);
+/* Closes the cursors still open on conn, which is going away; their
+ * handles then only answer with errors. On conn's worker, unlocked. */
+void aiodb__cursor_close_all(aiodb_conn *conn);
+/* Frees the cursors the caller never freed, with their close jobs: at
+ * aiodb_db_free, every worker gone. */
+void aiodb__cursor_free_all(aiodb_db *db);
+
 #endif

@@ -1,4 +1,35 @@
-/* A database: its driver, its options, and its pool of connections. */
+/* A database: its driver, its options, and its pool of connections.
+ *
+ * Locking. One mutex per db, db->lock, guards the db's queues (the shared
+ * one, each connection's own, each pin's pending one), every job's state
+ * while it is queued or running, the pool, and the fields marked "locked"
+ * in struct aiodb_db, aiodb_conn, aiodb_tx and aiodb_cursor. Each worker
+ * sleeps on its own condition variable under it (libuv's threadpool.c:
+ * one lock, shutdown as state the loop checks).
+ *
+ * The order, outermost first, and the only nestings there are:
+ *   - db->lock, then a driver's own lock: driver->interrupt is called
+ *     under db->lock (lib/cancel.c) and may take a lock of its driver's
+ *     (the PostgreSQL canceller's, the MySQL killer's). Never the reverse:
+ *     a driver calls into the core (aiodb__conn_socket, which takes
+ *     db->lock) with none of its own locks held, and its own threads never
+ *     take a db lock.
+ *   - fork(): the handlers of lib/fork.c take every lock of the library,
+ *     in the order written there.
+ * Every other lock of the library is a leaf, taken with no other lock of
+ * the library held, and taking none: a cq's lock and the cq registry
+ * (lib/cq.c), the timer's lock, the future pool and the park stripes
+ * (lib/future.c), the result pool (lib/result.c), the diagnostics lock
+ * (lib/diag.c). So futures complete, callbacks are queued on a cq and
+ * deadlines are set only with no db lock held, and the timer thread lets
+ * go of its lock before it aborts a job.
+ *
+ * Nothing under db->lock may block: no network round trip, no driver call
+ * but interrupt (which only posts a request), no wait for a worker that
+ * may itself wait for the lock. What runs under it is bounded: queue and
+ * pin updates, waking a worker, starting one (pthread_create), joining one
+ * that has quit (it takes the lock no more), shutdown(2) of a socket
+ * given up on, and the allocator. */
 #ifndef AIODB_DB_H
 #define AIODB_DB_H
 
@@ -42,11 +73,5 @@ struct aiodb_db {
   aiodb__qnode reg;         /* in the registry of open dbs (fork) */
   unsigned fork_gen;        /* the process generation it was opened in */
 };
-
-/* Checks url and opts as aiodb_open does (the URL, the core's and the
- * driver's options), and opens nothing: no thread, file or socket. 0 or
- * the code aiodb_open would fail with, err filled. For fuzz/fuzz_url.c. */
-int aiodb__open_check(const char *url, const aiodb_options *opts,
-                      aiodb_error *err);
 
 #endif

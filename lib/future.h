@@ -49,15 +49,16 @@ struct aiodb_future {
   size_t sql_len;
   aiodb_value *args;      /* in buf; driver binding order */
   size_t nargs;
-  size_t nrows;           /* MANY: rows of nargs values each */
+  size_t nrows;           /* rows of nargs values each (1 but for
+                             query_many) */
   aiodb_run_fn fn;
   void *fn_ud;
   struct aiodb__pin *pin; /* a tx's or cursor's pin, or NULL */
   aiodb_tx *tx;           /* holds a reference while queued or running */
   aiodb_cursor *cur;
-  int end_op;             /* TX_END: AIODB__END_... */
+  int end_op;             /* a tx end: AIODB__END_... (lib/tx.h) */
   int counted;            /* holds job references (tx, cursor) */
-  atomic_int held;        /* ACQUIRE: its connection is pinned for it */
+  atomic_int held;        /* an acquire: its connection is pinned for it */
   unsigned tx_seq;        /* its place among its tx's jobs, from 1 */
   unsigned interrupts;    /* RUNNING: interrupts sent (db lock) */
 

@@ -1,11 +1,21 @@
-/* Jobs: a call's work as the queues and the workers see it. */
+/* Jobs: a call's work as the queues and the workers see it. A job lives
+ * in its future (lib/future.h); its kind says what running it means (the
+ * ops below); lib/submit.c queues it, lib/worker.c runs it, lib/cancel.c
+ * aborts it. */
 #ifndef AIODB_JOB_H
 #define AIODB_JOB_H
 
+#include <stddef.h>
+
 #include "aiodb.h"
+#include "driver.h"
 #include "error.h"
 #include "future.h"
 #include "queue.h"
+
+/* The public caller's return address, for diagnostics: use it in the
+ * public function itself. */
+#define AIODB__SITE __builtin_return_address(0)
 
 /* A group of jobs that must run on one connection taken from the pool (a tx
  * or a cursor): jobs submitted before a worker takes the pinning job wait
@@ -38,8 +48,9 @@ typedef struct aiodb__job_ops {
   int (*pins)(const aiodb_future *f);
   /* Locked, after f ran: does f give its connection back to the pool? */
   int (*unpins)(const aiodb_future *f);
-  /* Locked: the pin that f's running would take, to fail along with f when
-   * f can never run. */
+  /* Locked: the pin of the tx or cursor that f opens. When f can never
+   * run, that pin, if not yet taken, fails with it, and so do the jobs
+   * waiting on it. */
   aiodb__pin *(*pin_of)(const aiodb_future *f);
   /* On the timer thread, when a deadline of f passes, instead of aborting
    * f (aiodb_close's watch). */
@@ -61,7 +72,73 @@ static inline int aiodb__job_pins(const aiodb_future *f) {
          f->ops->pins(f);
 }
 
-/* Aborts a queued or running job with code (cancel, timeout): lib/db.c. */
+/* ---- submission (lib/submit.c) ---- */
+
+/* Where a call goes: a db's pool, a pinned conn, a tx, or a cursor. */
+typedef struct aiodb__route {
+  aiodb_db *db;
+  aiodb_conn *conn;
+  aiodb__pin *pin;
+  aiodb_tx *tx;
+  aiodb_cursor *cur;
+} aiodb__route;
+
+aiodb__route aiodb__on_db(aiodb_db *db);
+aiodb__route aiodb__on_conn(aiodb_conn *conn);
+aiodb__route aiodb__on_tx(aiodb_tx *tx);
+aiodb__route aiodb__on_cursor(aiodb_cursor *cur);
+
+/* A job of kind ops for rt (not yet queued), or NULL out of memory. */
+aiodb_future *aiodb__job_new(aiodb__route rt, const aiodb__job_ops *ops);
+/* Queues f: on f->pin (a tx's or cursor's), on conn (pinned), or on the
+ * pool; a job that pins a connection always goes to the pool. Returns 0
+ * once queued, or the code f already completed with when refused. Takes
+ * the job's references to its tx and cursor. Called unlocked. */
+int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
+                       const char *function, const void *site);
+/* aiodb__job_enqueue, returning f. */
+aiodb_future *aiodb__job_submit(aiodb_db *db, aiodb_conn *conn,
+                                aiodb_future *f, const char *function,
+                                const void *site);
+/* A pin whose pinning job f was refused can never be taken: what is
+ * submitted through it fails at once with the same error. */
+void aiodb__pin_refused(aiodb_db *db, aiodb__pin *pin, const aiodb_future *f);
+/* Drops a future never submitted nor handed out (both its references).
+ * NULL is a harmless no-op. */
+void aiodb__job_discard(aiodb_future *f);
+/* A job leaves the queues for good: gives back what it held. Locked. */
+void aiodb__job_detach_locked(aiodb_future *f);
+/* Moves every job of q onto orphans, detached, each with its error: why,
+ * or for a job of a tx on a connection that broke, AIODB_ETXABORTED. A
+ * pinning job takes the jobs waiting on its pin along, since they can
+ * never run now. Locked. */
+void aiodb__job_orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
+                                  const aiodb__err *why, int broken);
+/* Completes every job of q, orphaned with its error. Unlocked. */
+void aiodb__job_fail_all(aiodb__qnode *q);
+
+/* Rewrites sql for the driver and copies it and nrows rows of nargs
+ * arguments into f (lib/prepare.c). 0, or the code with f->err filled. */
+int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
+                         const aiodb_value *args, size_t nargs, size_t nrows);
+
+/* ---- what the worker offers a kind's run (lib/worker.c) ---- */
+
+/* The statement f carries, for the driver. */
+void aiodb__job_stmt(const aiodb_future *f, aiodb__stmt *st);
+/* Gives f an empty result; 0 or AIODB_ENOMEM with f->err filled. */
+int aiodb__job_result(aiodb_future *f);
+/* After f ran on conn: names its error for a cancel or a deadline, lets
+ * its kind settle, and tells whether the connection is broken. */
+int aiodb__job_settle(aiodb_conn *conn, aiodb_future *f);
+
+/* ---- cancel and deadlines (lib/cancel.c) ---- */
+
+/* Aborts a queued or running job with code (cancel, timeout). Called
+ * unlocked, from any thread; never blocks. */
 int aiodb__job_abort(aiodb_future *f, int code);
+/* aiodb_close's watch, at each of its deadlines: abandons the connections
+ * stuck in one call. On the timer thread; never blocks. */
+void aiodb__close_watch(aiodb_future *f);
 
 #endif
