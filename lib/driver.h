@@ -1,8 +1,19 @@
 /* The driver interface: what the core asks of a database client library.
- * A driver is a const table of functions. Most run on the connection's own
- * worker thread; the exceptions say on which thread they run: configure,
- * free_config, client_version and interrupt. The core never includes a
- * client header. */
+ * A driver is a const table of functions. The core never includes a
+ * client header.
+ *
+ * Threads and locks (the whole rule is in lib/db.h):
+ *   - On the connection's own worker, with no lock of the core held, free
+ *     to block on the network: connect, disconnect, handle, exec,
+ *     exec_many, exec_batch, cursor_open, cursor_fetch, cursor_close,
+ *     is_broken, tx_ended, thread_start, thread_stop.
+ *   - On a caller's thread, with no lock held, never blocking: configure,
+ *     free_config, client_version.
+ *   - Under the db's lock, from any thread: interrupt, and only it. It
+ *     must not block. It may take a lock of the driver's own, which is then
+ *     always taken after a db's lock: so the driver never holds that lock
+ *     while it calls into the core (aiodb__conn_socket takes the db's
+ *     lock), and its own threads never take a db's lock. */
 #ifndef AIODB_DRIVER_H
 #define AIODB_DRIVER_H
 
@@ -112,7 +123,9 @@ typedef struct aiodb__driver {
 } aiodb__driver;
 
 /* ---- a connection's socket, for a shutdown that cannot wait forever ----
- * Both are called by a driver on the connection's worker thread.
+ * Both are called by a driver on the connection's worker thread;
+ * aiodb__conn_socket takes the db's lock, so the driver holds none of its
+ * own locks when it calls it.
  *
  * aiodb__conn_socket tells the core which socket the worker's blocking
  * calls wait on (during connect and after), and -1 before that socket is
