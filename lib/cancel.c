@@ -30,6 +30,7 @@
 #include "fork.h"
 #include "future.h"
 #include "job.h"
+#include "timer.h"
 #include "tx.h"
 
 /* An interrupt can stop nothing: it reached the server before the

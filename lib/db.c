@@ -17,6 +17,7 @@
 #include "job.h"
 #include "options.h"
 #include "pool.h"
+#include "timer.h"
 #include "tx.h"
 #include "url.h"
 

@@ -18,9 +18,9 @@
  *     in the order written there.
  * Every other lock of the library is a leaf, taken with no other lock of
  * the library held, and taking none: a cq's lock and the cq registry
- * (lib/cq.c), the timer's lock, the future pool and the park stripes
- * (lib/future.c), the result pool (lib/result.c), the diagnostics lock
- * (lib/diag.c). So futures complete, callbacks are queued on a cq and
+ * (lib/cq.c), the timer's lock (lib/timer.c), the future pool and the park
+ * stripes (lib/future.c), the result pool (lib/result.c), the diagnostics
+ * lock (lib/diag.c). So futures complete, callbacks are queued on a cq and
  * deadlines are set only with no db lock held, and the timer thread lets
  * go of its lock before it aborts a job.
  *

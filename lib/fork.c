@@ -22,6 +22,7 @@
 #include "job.h"
 #include "pipeline.h"
 #include "pool.h"
+#include "timer.h"
 #include "tx.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -35,6 +36,7 @@ static void fork_prepare(void) {
   for (n = registry.next; n != &registry; n = n->next)
     pthread_mutex_lock(&aiodb__q_data(n, aiodb_db, reg)->lock);
   aiodb__cq_fork_lock();
+  aiodb__timer_fork_lock();
   aiodb__future_fork_lock();
   aiodb__diag_fork_lock();
 }
@@ -43,6 +45,7 @@ static void fork_release(int child) {
   aiodb__qnode *n;
   aiodb__diag_fork_unlock();
   aiodb__future_fork_unlock(child);
+  aiodb__timer_fork_unlock(child);
   aiodb__cq_fork_unlock();
   for (n = registry.next; n != &registry; n = n->next)
     pthread_mutex_unlock(&aiodb__q_data(n, aiodb_db, reg)->lock);

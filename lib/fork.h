@@ -26,6 +26,8 @@ void aiodb__free_inherited(aiodb_db *db);
 
 void aiodb__cq_fork_lock(void);
 void aiodb__cq_fork_unlock(void);
+void aiodb__timer_fork_lock(void);
+void aiodb__timer_fork_unlock(int child);
 void aiodb__future_fork_lock(void);
 void aiodb__future_fork_unlock(int child);
 void aiodb__result_fork_lock(void);

@@ -1,6 +1,6 @@
 /* Futures (lib/future.c): recycled, reference-counted, completed exactly
  * once; a future also carries its job while the job is queued or running,
- * and its deadline, which the process-wide timer watches. */
+ * and its deadline, which the timer watches (lib/timer.h). */
 #ifndef AIODB_FUTURE_H
 #define AIODB_FUTURE_H
 
@@ -102,13 +102,5 @@ int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
 /* Frees the futures and results kept for reuse (tests that count
  * allocations). */
 void aiodb__pools_trim(void);
-
-/* Deadlines: a timer thread aborts overdue jobs (aiodb__job_abort). */
-void aiodb__timer_add(aiodb_future *f, int timeout_ms);
-/* Waits until the timer is not aborting a job of db: before db is freed. */
-void aiodb__timer_quiesce(const aiodb_db *db);
-/* The timer counts the open dbs; the last one's free stops its thread. */
-void aiodb__timer_db_opened(void);
-void aiodb__timer_db_closed(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "future.h"
 #include "job.h"
 #include "pool.h"
+#include "timer.h"
 #include "tx.h"
 
 aiodb__route aiodb__on_db(aiodb_db *db) {
