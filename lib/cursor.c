@@ -61,12 +61,9 @@ static int cursor_owns_pin(const aiodb_future *f) {
   return f->cur->pin == &f->cur->own_pin;
 }
 
-static aiodb__pin *cursor_pin(const aiodb_future *f) { return f->cur->pin; }
-
 static const aiodb__job_ops cursor_open_ops = {
     .run = cursor_open_run,
     .pins = cursor_owns_pin,
-    .pin_of = cursor_pin,
 };
 
 static const aiodb__job_ops cursor_next_ops = {

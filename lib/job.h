@@ -43,15 +43,13 @@ typedef struct aiodb__job_ops {
    * that takes it, calling no driver (an acquire pins the connection). The
    * worker then completes it. */
   void (*take_locked)(aiodb_conn *conn, aiodb_future *f);
-  /* Locked, f on a pin not yet taken: does f take a connection from the
-   * pool for its pin's jobs (the first job of a tx or cursor)? */
+  /* Set for the first job of a tx or cursor, which opens f->pin. Locked,
+   * that pin not yet taken: does f take a connection from the pool for the
+   * pin's jobs? (When f can never run, the pin fails with it, and so do
+   * the jobs waiting on it.) */
   int (*pins)(const aiodb_future *f);
   /* Locked, after f ran: does f give its connection back to the pool? */
   int (*unpins)(const aiodb_future *f);
-  /* Locked: the pin of the tx or cursor that f opens. When f can never
-   * run, that pin, if not yet taken, fails with it, and so do the jobs
-   * waiting on it. */
-  aiodb__pin *(*pin_of)(const aiodb_future *f);
   /* On the timer thread, when a deadline of f passes, instead of aborting
    * f (aiodb_close's watch). */
   void (*timed_out)(aiodb_future *f);

@@ -150,8 +150,8 @@ void aiodb__job_orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,
       aiodb__tx_broken_err(f->tx, why, &f->err);
     else
       f->err = *why;
-    if (f->ops->pin_of != NULL) {
-      aiodb__pin *pin = f->ops->pin_of(f);
+    if (f->ops->pins != NULL) {
+      aiodb__pin *pin = f->pin;
       if (pin && pin->conn == NULL && !pin->failed) {
         pin->failed = 1;
         pin->err = *why;

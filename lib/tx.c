@@ -60,7 +60,7 @@ static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
     tx->failed = 1;
     return;
   }
-  if (tx->failed) return; /* its enclosing tx was aborted: job_start_locked */
+  if (tx->failed) return; /* aborted when taken: tx_job_start_locked */
   tx_sql(tx, tx->savepoint ? "SAVEPOINT" : "BEGIN", sql, sizeof sql);
   if (aiodb__conn_exec_own(conn, sql, &f->err) == 0) {
     tx->open = 1;
@@ -127,12 +127,9 @@ static int tx_root_owns_pin(const aiodb_future *f) {
   return f->tx->parent == NULL && f->tx->owns_pin;
 }
 
-static aiodb__pin *tx_pin(const aiodb_future *f) { return f->tx->pin; }
-
 static const aiodb__job_ops tx_begin_ops = {
     .run = run_tx_begin,
     .pins = tx_owns_pin,
-    .pin_of = tx_pin,
 };
 
 static const aiodb__job_ops tx_end_ops = {
