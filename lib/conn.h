@@ -6,6 +6,7 @@
 
 #include "aiodb.h"
 #include "error.h"
+#include "job.h"
 #include "queue.h"
 
 struct aiodb__batch;
@@ -33,6 +34,12 @@ struct aiodb_conn {
   unsigned calls;           /* locked: calls begun, connect included */
   unsigned watch_calls;     /* locked: calls when the close watch looked */
 };
+
+/* A call on a pinned connection goes to its own queue. */
+static inline aiodb__route aiodb__on_conn(aiodb_conn *conn) {
+  aiodb__route r = {conn->db, conn, NULL, NULL, NULL};
+  return r;
+}
 
 /* ---- the worker (lib/worker.c) ---- */
 

@@ -26,6 +26,12 @@ struct aiodb_cursor {
   aiodb__err err;
 };
 
+/* A call on c goes to its pin, or to its connection. */
+static inline aiodb__route aiodb__on_cursor(aiodb_cursor *c) {
+  aiodb__route r = {c->db, c->conn, c->pin, NULL, c};
+  return r;
+}
+
 /* Drops one reference; the last frees c. Locked. NULL is a harmless
  * no-op. */
 void aiodb__cursor_unref_locked(aiodb_cursor *c);

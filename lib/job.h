@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "aiodb.h"
+#include "db.h"
 #include "driver.h"
 #include "error.h"
 #include "future.h"
@@ -81,13 +82,23 @@ typedef struct aiodb__route {
   aiodb_cursor *cur;
 } aiodb__route;
 
-aiodb__route aiodb__on_db(aiodb_db *db);
-aiodb__route aiodb__on_conn(aiodb_conn *conn);
-aiodb__route aiodb__on_tx(aiodb_tx *tx);
-aiodb__route aiodb__on_cursor(aiodb_cursor *cur);
+/* A call on db goes to its pool; aiodb__on_conn (conn.h), aiodb__on_tx
+ * (tx.h) and aiodb__on_cursor (cursor.h) route the others. */
+static inline aiodb__route aiodb__on_db(aiodb_db *db) {
+  aiodb__route r = {db, NULL, NULL, NULL, NULL};
+  return r;
+}
 
 /* A job of kind ops for rt (not yet queued), or NULL out of memory. */
-aiodb_future *aiodb__job_new(aiodb__route rt, const aiodb__job_ops *ops);
+static inline aiodb_future *aiodb__job_new(aiodb__route rt,
+                                           const aiodb__job_ops *ops) {
+  aiodb_future *f = aiodb__future_new(rt.db->cq, ops);
+  if (f == NULL) return NULL;
+  f->pin = rt.pin;
+  f->tx = rt.tx;
+  f->cur = rt.cur;
+  return f;
+}
 /* Queues f: on f->pin (a tx's or cursor's), on conn (pinned), or on the
  * pool; a job that pins a connection always goes to the pool. Returns 0
  * once queued, or the code f already completed with when refused. Takes
@@ -95,9 +106,13 @@ aiodb_future *aiodb__job_new(aiodb__route rt, const aiodb__job_ops *ops);
 int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
                        const char *function, const void *site);
 /* aiodb__job_enqueue, returning f. */
-aiodb_future *aiodb__job_submit(aiodb_db *db, aiodb_conn *conn,
-                                aiodb_future *f, const char *function,
-                                const void *site);
+static inline aiodb_future *aiodb__job_submit(aiodb_db *db, aiodb_conn *conn,
+                                              aiodb_future *f,
+                                              const char *function,
+                                              const void *site) {
+  aiodb__job_enqueue(db, conn, f, function, site);
+  return f;
+}
 /* A pin whose pinning job f was refused can never be taken: what is
  * submitted through it fails at once with the same error. */
 void aiodb__pin_refused(aiodb_db *db, aiodb__pin *pin, const aiodb_future *f);
@@ -120,12 +135,25 @@ void aiodb__job_fail_all(aiodb__qnode *q);
 int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
                          const aiodb_value *args, size_t nargs, size_t nrows);
 
-/* ---- what the worker offers a kind's run (lib/worker.c) ---- */
+/* ---- what a kind's run may use (lib/worker.c) ---- */
 
 /* The statement f carries, for the driver. */
-void aiodb__job_stmt(const aiodb_future *f, aiodb__stmt *st);
+static inline void aiodb__job_stmt(const aiodb_future *f, aiodb__stmt *st) {
+  st->sql = f->sql;
+  st->sql_len = f->sql_len;
+  st->args = f->args;
+  st->nargs = f->nargs;
+  st->nrows = f->nrows;
+  st->own = 0;
+}
+
 /* Gives f an empty result; 0 or AIODB_ENOMEM with f->err filled. */
-int aiodb__job_result(aiodb_future *f);
+static inline int aiodb__job_result(aiodb_future *f) {
+  f->result = aiodb__result_new();
+  if (f->result == NULL)
+    return aiodb__err_set(&f->err, AIODB_ENOMEM, "out of memory for the result");
+  return 0;
+}
 /* After f ran on conn: names its error for a cancel or a deadline, lets
  * its kind settle, and tells whether the connection is broken. */
 int aiodb__job_settle(aiodb_conn *conn, aiodb_future *f);

@@ -12,35 +12,6 @@
 #include "timer.h"
 #include "tx.h"
 
-aiodb__route aiodb__on_db(aiodb_db *db) {
-  aiodb__route r = {db, NULL, NULL, NULL, NULL};
-  return r;
-}
-
-aiodb__route aiodb__on_conn(aiodb_conn *conn) {
-  aiodb__route r = {conn->db, conn, NULL, NULL, NULL};
-  return r;
-}
-
-aiodb__route aiodb__on_tx(aiodb_tx *tx) {
-  aiodb__route r = {tx->db, tx->conn, tx->pin, tx, NULL};
-  return r;
-}
-
-aiodb__route aiodb__on_cursor(aiodb_cursor *c) {
-  aiodb__route r = {c->db, c->conn, c->pin, NULL, c};
-  return r;
-}
-
-aiodb_future *aiodb__job_new(aiodb__route rt, const aiodb__job_ops *ops) {
-  aiodb_future *f = aiodb__future_new(rt.db->cq, ops);
-  if (f == NULL) return NULL;
-  f->pin = rt.pin;
-  f->tx = rt.tx;
-  f->cur = rt.cur;
-  return f;
-}
-
 void aiodb__job_discard(aiodb_future *f) {
   if (f == NULL) return;
   aiodb__future_unref(f);
@@ -118,13 +89,6 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   return 0;
 }
 
-aiodb_future *aiodb__job_submit(aiodb_db *db, aiodb_conn *conn,
-                                aiodb_future *f, const char *function,
-                                const void *site) {
-  aiodb__job_enqueue(db, conn, f, function, site);
-  return f;
-}
-
 void aiodb__pin_refused(aiodb_db *db, aiodb__pin *pin, const aiodb_future *f) {
   pthread_mutex_lock(&db->lock);
   if (!pin->failed) {
@@ -137,8 +101,8 @@ void aiodb__pin_refused(aiodb_db *db, aiodb__pin *pin, const aiodb_future *f) {
 void aiodb__job_detach_locked(aiodb_future *f) {
   if (!f->counted) return;
   f->counted = 0;
-  aiodb__tx_unref_locked(f->tx);
-  aiodb__cursor_unref_locked(f->cur);
+  if (f->tx != NULL) aiodb__tx_unref_locked(f->tx);
+  if (f->cur != NULL) aiodb__cursor_unref_locked(f->cur);
 }
 
 void aiodb__job_orphan_all_locked(aiodb__qnode *q, aiodb__qnode *orphans,

@@ -37,6 +37,12 @@ struct aiodb_tx {
   int gone;                 /* the database ended the whole transaction */
 };
 
+/* A call on tx goes to its pin, or to its connection. */
+static inline aiodb__route aiodb__on_tx(aiodb_tx *tx) {
+  aiodb__route r = {tx->db, tx->conn, tx->pin, tx, NULL};
+  return r;
+}
+
 /* ---- a job's tx (lib/tx.c): f->tx is set ---- */
 
 /* f is queued on its tx: it takes a reference and its place. Locked. */

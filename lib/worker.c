@@ -91,22 +91,6 @@ int aiodb__conn_exec_own(aiodb_conn *conn, const char *sql, aiodb__err *e) {
   return conn->db->driver->exec(conn->native, &st, conn->scratch, e);
 }
 
-void aiodb__job_stmt(const aiodb_future *f, aiodb__stmt *st) {
-  st->sql = f->sql;
-  st->sql_len = f->sql_len;
-  st->args = f->args;
-  st->nargs = f->nargs;
-  st->nrows = f->nrows;
-  st->own = 0;
-}
-
-int aiodb__job_result(aiodb_future *f) {
-  f->result = aiodb__result_new();
-  if (f->result == NULL)
-    return aiodb__err_set(&f->err, AIODB_ENOMEM, "out of memory for the result");
-  return 0;
-}
-
 int aiodb__job_settle(aiodb_conn *conn, aiodb_future *f) {
   const aiodb__driver *drv = conn->db->driver;
   unsigned flags = atomic_load(&f->flags);
