@@ -14,7 +14,6 @@
 #include "conn.h"
 #include "db.h"
 #include "diag.h"
-#include "driver.h"
 #include "future.h"
 #include "job.h"
 #include "pool.h"
