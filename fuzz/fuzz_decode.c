@@ -18,7 +18,6 @@
 #include "decode.h"
 #include "driver.h"
 #include "fuzz.h"
-#include "internal.h"
 
 /* pg_type.dat */
 static const unsigned pg_types[] = {

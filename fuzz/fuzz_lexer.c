@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "url.h"
+#include "params.h"
 
 typedef struct outcome {
   int rc;

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "options.h"
 #include "url.h"
 
 static const char *const schemes[] = {

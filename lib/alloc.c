@@ -1,9 +1,11 @@
 /* The pluggable allocator, with a live-allocation count for the tests. */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "url.h"
+#include "aiodb.h"
+#include "alloc.h"
 
 /* Atomic, so that a test may swap the allocator while workers run. */
 static void *(*_Atomic malloc_fn)(size_t) = malloc;

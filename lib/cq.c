@@ -12,7 +12,10 @@
 #include <sys/eventfd.h>
 #endif
 
-#include "internal.h"
+#include "alloc.h"
+#include "cq.h"
+#include "fork.h"
+#include "future.h"
 
 uint64_t aiodb__thread_id(void) {
   static atomic_uint_fast64_t next = 1;

@@ -1,10 +1,12 @@
 /* Diagnostics: AlreadyQuit, BlockingWarning, deadlock and misuse reports. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "diag.h"
+#include "fork.h"
 
 #define SEEN_MAX 256
 

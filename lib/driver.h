@@ -1,48 +1,29 @@
 /* The driver interface: what the core asks of a database client library.
- * A driver is a const table of functions. Most run on the connection's own
- * worker thread, with no lock of the core held; the exceptions say on which
- * thread and under which lock they run: configure, free_config,
- * client_version, interrupt, interrupt_send and interrupt_close. The core
- * never includes a client header.
+ * A driver is a const table of functions. The core never includes a
+ * client header.
  *
- * Locks: the db lock may be held when the interrupter's lock is taken
- * (lib/interrupter.h), never the reverse; nothing under either blocks on
- * the network or joins a thread, but for the pool's reaping of a worker
- * that has quit (it never takes the db lock again). The only driver call
- * made under a lock of the core is interrupt, under the db lock; the
- * interrupter's thread calls interrupt_send with no lock held. */
+ * Threads and locks (the whole rule is in lib/db.h):
+ *   - On the connection's own worker, with no lock of the core held, free
+ *     to block on the network: connect, disconnect, handle, exec, many's
+ *     calls, exec_batch, cursor_open, cursor_fetch, cursor_close,
+ *     is_broken, tx_ended, thread_start, thread_stop, interrupt_open,
+ *     interrupt_close (also on the interrupter's thread, see below).
+ *   - On a caller's thread, with no lock held, never blocking: configure,
+ *     free_config (or on the interrupter's thread, when aiodb_db_free left
+ *     it a call in flight), client_version.
+ *   - On the interrupter's thread (lib/interrupter.h), with no lock of the
+ *     core held, free to block: interrupt_send.
+ *   - Under the db's lock, from any thread: interrupt, and only it. It
+ *     must not block nor take a lock: a library that stops a statement
+ *     without a round trip (sqlite3_interrupt). A network driver leaves it
+ *     NULL and gives interrupt_send instead. */
 #ifndef AIODB_DRIVER_H
 #define AIODB_DRIVER_H
 
 #include "aiodb.h"
+#include "error.h"
+#include "params.h"
 #include "url.h"
-
-/* An error as a driver reports it; lives in the future. */
-typedef struct aiodb__err {
-  int code;          /* AIODB_E... */
-  int native_code;   /* the driver's own: sqlite3's extended result code,
-                        libpq's PQresultStatus, mysql_errno; 0 if none */
-  char sqlstate[6];  /* "" if the driver has none */
-  char message[256];
-} aiodb__err;
-
-/* Sets e to code with a printf-style message (truncated to fit). Returns code. */
-int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-/* Copies msg into e's message as one line (newlines and tabs become
- * spaces, trailing spaces go), with password, should it appear, blotted
- * out with '*' before the message is cut to fit. A password shorter than
- * 4 bytes is blotted out only where it stands alone (no letter, digit or
- * '_' either side), so that it does not take every such letter with it.
- * msg and password may be NULL. */
-void aiodb__err_message(aiodb__err *e, const char *msg, const char *password);
-
-/* Puts "row N: " (N from 1) in front of e's message: for query_many. */
-void aiodb__err_prefix_row(aiodb__err *e, size_t row);
 
 /* One statement to run, with placeholders already in the driver's style and
  * args in the driver's binding order. */
@@ -121,7 +102,7 @@ typedef struct aiodb__driver {
   const char *(*client_version)(void);
 
   /* Optional (NULL: see interrupt_send below): stops at once the statement
-   * that exec, exec_many or cursor_fetch is running on native, for a client
+   * that exec, many or cursor_fetch is running on native, for a client
    * library that can without a round trip (sqlite3_interrupt). Called by
    * the core under the db's lock, from any thread (a caller's
    * aiodb_future_cancel, the process-wide deadline timer), so it must never
@@ -182,7 +163,7 @@ typedef struct aiodb__driver {
  * Called by the driver on the connection's worker thread, no lock held.
  *
  * aiodb__stmt_begin: before the first byte of a statement the core may
- * interrupt (exec, exec_many, cursor_fetch) is sent. It first lets an
+ * interrupt (exec, many, cursor_fetch) is sent. It first lets an
  * interrupt of an earlier statement still in flight land, since it would
  * stop this one instead: it waits for it, 3 s at most, and once (an
  * interrupt the server never answers must not hold every later statement
@@ -202,7 +183,9 @@ void aiodb__stmt_settle(void);
 int aiodb__stmt_interrupt_wait(void);
 
 /* ---- a connection's socket, for a shutdown that cannot wait forever ----
- * Both are called by a driver on the connection's worker thread.
+ * Both are called by a driver on the connection's worker thread;
+ * aiodb__conn_socket takes the db's lock, so the driver holds none of its
+ * own locks when it calls it.
  *
  * aiodb__conn_socket tells the core which socket the worker's blocking
  * calls wait on (during connect and after), and -1 before that socket is

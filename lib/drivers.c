@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "driver.h"
-#include "url.h"
+#include "error.h"
 
 static const struct {
   const char *scheme;

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver.h"
-#include "url.h"
+#include "error.h"
 
 const char *aiodb_version(void) { return AIODB_VERSION_STRING; }
 

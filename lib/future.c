@@ -3,13 +3,20 @@
  * no lock of its own and completion costs a syscall only when someone
  * actually waits. */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "alloc.h"
+#include "conn.h"
+#include "cq.h"
+#include "db.h"
+#include "diag.h"
+#include "fork.h"
+#include "future.h"
+#include "job.h"
+#include "timer.h"
 
 #define PARK_STRIPES 64
 #define POOL_MAX 1024
@@ -43,7 +50,7 @@ static unsigned stripe_of(const aiodb_future *f) {
   return (unsigned)((p >> 6) ^ (p >> 12)) % PARK_STRIPES;
 }
 
-aiodb_future *aiodb__future_new(aiodb_cq *cq, aiodb__job_kind kind) {
+aiodb_future *aiodb__future_new(aiodb_cq *cq, const aiodb__job_ops *ops) {
   aiodb_future *f;
   char *buf = NULL;
   size_t bufcap = 0;
@@ -69,7 +76,7 @@ aiodb_future *aiodb__future_new(aiodb_cq *cq, aiodb__job_kind kind) {
   atomic_init(&f->refs, 2);
   atomic_init(&f->waiters, 0);
   aiodb__q_init(&f->node);
-  f->kind = kind;
+  f->ops = ops;
   f->cq = cq;
   aiodb__cq_ref(cq);
   return f;
@@ -114,11 +121,9 @@ void aiodb__future_unref(aiodb_future *f) {
     future_release(f);
 }
 
-static void timer_remove(aiodb_future *f);
-
 void aiodb__future_complete(aiodb_future *f) {
   unsigned old = atomic_fetch_or(&f->flags, AIODB__F_DONE);
-  if (old & AIODB__F_DEADLINE) timer_remove(f);
+  if (old & AIODB__F_DEADLINE) aiodb__timer_remove(f);
   if (atomic_load(&f->waiters) > 0) {
     unsigned s = stripe_of(f);
     pthread_mutex_lock(&park[s].m);
@@ -141,114 +146,7 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...) {
   aiodb__future_complete(f);
 }
 
-/* ---- deadlines: one timer thread for the process, started on first use
- * and stopped (joined) when the last db is freed, with a list sorted by
- * deadline. It holds a reference to every future it watches, dropped when
- * the future completes or its deadline fires. What it does at a deadline
- * (aiodb__job_abort) never blocks: a driver's interrupt only posts. ---- */
-
-static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t timer_cv;
-static pthread_once_t timer_cv_once = PTHREAD_ONCE_INIT;
-static pthread_cond_t timer_idle = PTHREAD_COND_INITIALIZER;
-static aiodb__qnode timer_list = {&timer_list, &timer_list};
-static int timer_started;
-static pthread_t timer_thread;
-static unsigned timer_gen;   /* a thread of an older generation leaves */
-static unsigned timer_dbs;   /* open dbs */
-static const aiodb_db *timer_busy; /* the db of the abort in flight */
-
-static void timer_cv_init(void) {
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&timer_cv, &attr);
-  pthread_condattr_destroy(&attr);
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void *timer_main(void *arg) {
-  unsigned gen = (unsigned)(uintptr_t)arg;
-  aiodb_future *f;
-  struct timespec ts;
-#if defined(__linux__)
-  pthread_setname_np(pthread_self(), "aiodb-timer");
-#endif
-  pthread_mutex_lock(&timer_lock);
-  while (gen == timer_gen) {
-    if (aiodb__q_empty(&timer_list)) {
-      pthread_cond_wait(&timer_cv, &timer_lock);
-      continue;
-    }
-    f = aiodb__q_data(timer_list.next, aiodb_future, tnode);
-    if (f->deadline_ns > now_ns()) {
-      ts.tv_sec = f->deadline_ns / 1000000000;
-      ts.tv_nsec = f->deadline_ns % 1000000000;
-      pthread_cond_timedwait(&timer_cv, &timer_lock, &ts);
-      continue;
-    }
-    aiodb__q_remove(&f->tnode);
-    f->timer_linked = 0;
-    timer_busy = f->db;
-    pthread_mutex_unlock(&timer_lock);
-    aiodb__job_abort(f, AIODB_ETIMEDOUT);
-    aiodb__future_unref(f);
-    pthread_mutex_lock(&timer_lock);
-    timer_busy = NULL;
-    pthread_cond_broadcast(&timer_idle);
-  }
-  pthread_mutex_unlock(&timer_lock);
-  return NULL;
-}
-
-static int timer_start_locked(void) {
-  pthread_attr_t tattr;
-  sigset_t all, old;
-  int rc;
-
-  pthread_once(&timer_cv_once, timer_cv_init);
-  pthread_attr_init(&tattr);
-  pthread_attr_setstacksize(&tattr, 64 * 1024);
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  rc = pthread_create(&timer_thread, &tattr, timer_main,
-                      (void *)(uintptr_t)timer_gen);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&tattr);
-  if (rc != 0) return AIODB_ESYS;
-  timer_started = 1;
-  return 0;
-}
-
-void aiodb__timer_db_opened(void) {
-  pthread_mutex_lock(&timer_lock);
-  timer_dbs++;
-  pthread_mutex_unlock(&timer_lock);
-}
-
-void aiodb__timer_db_closed(void) {
-  pthread_t t;
-  int stop;
-  pthread_mutex_lock(&timer_lock);
-  stop = --timer_dbs == 0 && timer_started;
-  if (stop) {
-    /* No db, so no future of one is pending: the list is empty. */
-    timer_gen++;
-    timer_started = 0;
-    t = timer_thread;
-    pthread_cond_broadcast(&timer_cv);
-  }
-  pthread_mutex_unlock(&timer_lock);
-  if (stop) pthread_join(t, NULL);
-}
-
 void aiodb__future_fork_lock(void) {
-  pthread_mutex_lock(&timer_lock);
   pthread_mutex_lock(&pool_lock);
   aiodb__result_fork_lock();
 }
@@ -257,69 +155,14 @@ void aiodb__future_fork_unlock(int child) {
   /* The park guards no data, only sleeps: the child, alone now, starts
    * it afresh instead of it being held across fork. */
   if (child && park_ready) park_init();
-  if (child && timer_started) {
-    /* The timer thread stayed in the parent, with the deadlines it
-     * watched: the child's first deadline starts a thread of its own. */
-    aiodb__qnode *n;
-    while ((n = aiodb__q_pop(&timer_list)) != NULL)
-      aiodb__q_data(n, aiodb_future, tnode)->timer_linked = 0;
-    timer_started = 0;
-    timer_gen++;
-    timer_busy = NULL;
-  }
   aiodb__result_fork_unlock();
   pthread_mutex_unlock(&pool_lock);
-  pthread_mutex_unlock(&timer_lock);
-}
-
-void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
-  aiodb__qnode *n;
-  int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
-
-  atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
-  pthread_mutex_lock(&timer_lock);
-  if ((!timer_started && timer_start_locked() != 0) || f->timer_linked) {
-    pthread_mutex_unlock(&timer_lock);
-    return;
-  }
-  f->deadline_ns = deadline;
-  for (n = timer_list.prev; n != &timer_list; n = n->prev)
-    if (aiodb__q_data(n, aiodb_future, tnode)->deadline_ns <= deadline) break;
-  /* insert after n */
-  f->tnode.prev = n;
-  f->tnode.next = n->next;
-  n->next->prev = &f->tnode;
-  n->next = &f->tnode;
-  f->timer_linked = 1;
-  atomic_fetch_add(&f->refs, 1);
-  if (timer_list.next == &f->tnode) pthread_cond_signal(&timer_cv);
-  pthread_mutex_unlock(&timer_lock);
-  /* It may have completed before it was linked: then nobody else will. */
-  if (aiodb_future_done(f)) timer_remove(f);
-}
-
-static void timer_remove(aiodb_future *f) {
-  int linked;
-  pthread_mutex_lock(&timer_lock);
-  linked = f->timer_linked;
-  if (linked) {
-    aiodb__q_remove(&f->tnode);
-    f->timer_linked = 0;
-  }
-  pthread_mutex_unlock(&timer_lock);
-  if (linked) aiodb__future_unref(f);
-}
-
-void aiodb__timer_quiesce(const aiodb_db *db) {
-  pthread_mutex_lock(&timer_lock);
-  while (timer_busy == db) pthread_cond_wait(&timer_idle, &timer_lock);
-  pthread_mutex_unlock(&timer_lock);
 }
 
 int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms) {
   if (f == NULL || timeout_ms < 0) return AIODB_EINVAL;
   if (aiodb_future_done(f)) return AIODB_EBUSY;
-  timer_remove(f);
+  aiodb__timer_remove(f);
   aiodb__timer_add(f, timeout_ms);
   return 0;
 }
@@ -450,8 +293,7 @@ void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
 void aiodb_future_free(aiodb_future *f) {
   if (f == NULL) return;
   atomic_fetch_or(&f->flags, AIODB__F_FREED);
-  if (f->kind == AIODB__JOB_ACQUIRE)
-    aiodb__acquire_freed(f, __builtin_return_address(0));
+  if (f->ops->freed != NULL) f->ops->freed(f, __builtin_return_address(0));
   aiodb__future_unref(f);
 }
 

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "interrupter.h"
-#include "internal.h"
+#include "alloc.h"
+#include "conn.h"
+#include "db.h"
 
 /* A worker waits at most this long for an interrupt in flight: before its
  * next statement (which the interrupt could stop instead), and in

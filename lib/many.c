@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "many.h"
-#include "url.h"
+#include "error.h"
+#include "params.h"
 
 /* Undoes the SAVEPOINT or transaction run_rows opened (unless the
  * connection is gone, and the transaction with it). */

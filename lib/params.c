@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "url.h"
+#include "alloc.h"
+#include "params.h"
 
 #define MAX_PLACEHOLDERS 65535
 

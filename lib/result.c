@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "alloc.h"
+#include "driver.h"
+#include "fork.h"
 
 typedef struct aiodb__cell {
   aiodb_type type;

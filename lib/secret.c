@@ -1,6 +1,6 @@
 /* Wiping secrets before they are freed. */
 #include "secret.h"
-#include "url.h"
+#include "alloc.h"
 
 void aiodb__free_secret(char *s) {
   /* volatile, so that the stores are not dropped as dead before a free */

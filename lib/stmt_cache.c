@@ -5,7 +5,7 @@
 
 #include "aiodb.h"
 #include "stmt_cache.h"
-#include "url.h"
+#include "alloc.h"
 
 int aiodb__stmt_cache_init(aiodb__stmt_cache *c, unsigned cap,
                            void (*finalize)(void *ud, void *stmt), void *ud) {

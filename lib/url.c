@@ -8,6 +8,8 @@
 
 #include "hex.h"
 #include "secret.h"
+#include "alloc.h"
+#include "error.h"
 #include "url.h"
 
 static int is_alpha(int c) {

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "internal.h"
+#include "db.h"
+#include "future.h"
 
 typedef struct engine {
   const char *name;    /* aiodb_db_driver() */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "url.h"
+#include "params.h"
 
 #define SQ AIODB__DIALECT_SQLITE
 #define PG AIODB__DIALECT_POSTGRES

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "decode.h"
+#include "alloc.h"
 #include "driver.h"
 #include "many.h"
 #include "numbers.h"

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "alloc.h"
 #include "driver.h"
 #include "hex.h"
 #include "many.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "driver.h"
 #include "many.h"
 #include "stmt_cache.h"

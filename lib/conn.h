@@ -1,0 +1,57 @@
+/* A connection and the worker thread that owns it. */
+#ifndef AIODB_CONN_H
+#define AIODB_CONN_H
+
+#include <pthread.h>
+
+#include "aiodb.h"
+#include "error.h"
+#include "interrupter.h"
+#include "job.h"
+#include "queue.h"
+
+struct aiodb__batch;
+
+struct aiodb_conn {
+  aiodb_db *db;
+  pthread_t thread;
+  pthread_cond_t cv;
+  aiodb__qnode own;         /* jobs for this connection only */
+  aiodb__qnode link;        /* in db->conns */
+  void *native;
+  aiodb_result *scratch;    /* for the library's own statements */
+  struct aiodb__batch *batch; /* auto-pipelining; NULL: one at a time */
+  aiodb_future *running;
+  aiodb_future *holder;     /* locked: the acquire that pinned it */
+  unsigned id;
+  int pinned;
+  int sleeping;             /* waiting on cv and claimable */
+  int batching;             /* running a batch (auto-pipelining) */
+  int unsure;               /* worker-only: a tx end failed; replace it */
+  int quit;                 /* the worker has left its loop */
+  int sock;                 /* locked: the driver's socket, or -1 */
+  int abandon_fd;           /* readable once abandoned (eventfd), or -1 */
+  int abandoned;            /* locked: aiodb_db_free gave up on it */
+  unsigned calls;           /* locked: calls begun, connect included */
+  unsigned watch_calls;     /* locked: calls when the close watch looked */
+  aiodb__intr_conn intr;    /* its side of db->intr */
+};
+
+/* A call on a pinned connection goes to its own queue. */
+static inline aiodb__route aiodb__on_conn(aiodb_conn *conn) {
+  aiodb__route r = {conn->db, conn, NULL, NULL, NULL};
+  return r;
+}
+
+/* ---- the worker (lib/worker.c) ---- */
+
+/* The thread of a connection: pthread_create's start routine, arg the
+ * connection (made by aiodb__spawn_locked). */
+void *aiodb__worker_main(void *arg);
+/* The worker's connection, on a worker thread; NULL elsewhere. */
+aiodb_conn *aiodb__current_conn(void);
+/* Runs SQL of the library's own (BEGIN, SAVEPOINT ...) on conn, on its
+ * worker. 0, or the code with e filled. */
+int aiodb__conn_exec_own(aiodb_conn *conn, const char *sql, aiodb__err *e);
+
+#endif

@@ -1,0 +1,81 @@
+/* A database: its driver, its options, and its pool of connections.
+ *
+ * Locking. One mutex per db, db->lock, guards the db's queues (the shared
+ * one, each connection's own, each pin's pending one), every job's state
+ * while it is queued or running, the pool, and the fields marked "locked"
+ * in struct aiodb_db, aiodb_conn, aiodb_tx and aiodb_cursor. Each worker
+ * sleeps on its own condition variable under it (libuv's threadpool.c:
+ * one lock, shutdown as state the loop checks).
+ *
+ * The order, outermost first, and the only nestings there are:
+ *   - db->lock, then the interrupter's lock: an interrupt is posted under
+ *     db->lock (lib/cancel.c, aiodb__interrupt_locked) and takes the
+ *     interrupter's lock (lib/interrupter.h) for the time of a queue
+ *     update. Never the reverse: the interrupter's thread takes no db lock
+ *     and makes its blocking call (PQcancel, KILL QUERY) holding no lock;
+ *     drivers hold no lock of their own at all.
+ *   - fork(): the handlers of lib/fork.c take every lock of the library,
+ *     in the order written there.
+ * Every other lock of the library is a leaf, taken with no other lock of
+ * the library held, and taking none: a cq's lock and the cq registry
+ * (lib/cq.c), the timer's lock (lib/timer.c), the future pool and the park
+ * stripes (lib/future.c), the result pool (lib/result.c), the diagnostics
+ * lock (lib/diag.c). So futures complete, callbacks are queued on a cq and
+ * deadlines are set only with no db lock held, and the timer thread lets
+ * go of its lock before it aborts a job.
+ *
+ * Nothing under db->lock may block: no network round trip, no driver call
+ * but interrupt (sqlite3_interrupt, or a request posted to the
+ * interrupter), no wait for a worker that
+ * may itself wait for the lock. What runs under it is bounded: queue and
+ * pin updates, waking a worker, starting one (pthread_create), joining one
+ * that has quit (it takes the lock no more), shutdown(2) of a socket
+ * given up on, and the allocator. */
+#ifndef AIODB_DB_H
+#define AIODB_DB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "aiodb.h"
+#include "driver.h"
+#include "interrupter.h"
+#include "queue.h"
+
+struct aiodb_db {
+  pthread_mutex_t lock;
+  const aiodb__driver *driver;
+  void *driver_cfg;
+  aiodb__interrupter *intr; /* locked: made with the first worker, for a
+                               driver with interrupt_send; frees driver_cfg */
+  aiodb_cq *cq;
+  aiodb__qnode shared;      /* jobs for any unpinned connection */
+  aiodb__qnode conns;       /* every connection not yet joined */
+  unsigned nlive;           /* workers started and not yet quit */
+  unsigned min_size, max_size;
+  unsigned next_id;
+  size_t stack_size;
+  aiodb__qnode txs;         /* live transactions, for teardown */
+  aiodb__qnode cursors;
+  unsigned next_tx;
+  int timeout_ms;
+  int close_timeout_ms;     /* a call stuck this long at close is abandoned */
+  unsigned statement_cache;
+  int force_rollback;
+  unsigned spin_us;         /* spin before sleeping (workers and waiters) */
+  unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
+  unsigned worker_nice;     /* added to each worker's nice value (Linux) */
+  unsigned worker_slice_us; /* each worker's scheduler slice; 0: the default */
+  atomic_uint_fast64_t batches, batched;  /* aiodb_db_stats */
+  atomic_int submitted;     /* set by each submit: ends a worker's spin */
+  int closing;
+  int own_cq;
+  aiodb_future *close_future;
+  aiodb_future *close_spare; /* locked: made with the db, for the first
+                               close, so that closing needs no memory */
+  aiodb__qnode reg;         /* in the registry of open dbs (fork) */
+  unsigned fork_gen;        /* the process generation it was opened in */
+};
+
+#endif

@@ -1,0 +1,59 @@
+/* Placeholders (lib/params.c): the lexer that rewrites the portable '?'
+ * and ':name' into a driver's style. Pure functions, no threads. */
+#ifndef AIODB_PARAMS_H
+#define AIODB_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aiodb.h"
+
+typedef enum aiodb__dialect {
+  AIODB__DIALECT_SQLITE = 0,  /* '..' "..", `..`, [..] quoted; no backslash escapes */
+  AIODB__DIALECT_POSTGRES,    /* '..' E'..' "..", $tag$..$tag$, nested block comments, :: casts */
+  AIODB__DIALECT_MYSQL        /* '..' ".." with backslash escapes, `..`, # comments */
+} aiodb__dialect;
+
+typedef enum aiodb__pstyle {
+  AIODB__PSTYLE_QNUM = 0,   /* ?1 ?2 ... (no driver uses it; SQLite takes
+                               QMARK, which keeps its column names) */
+  AIODB__PSTYLE_DOLLAR,     /* $1 $2 ... (libpq) */
+  AIODB__PSTYLE_QMARK       /* ? only: one slot per occurrence (SQLite,
+                               MySQL) */
+} aiodb__pstyle;
+
+/* A statement rewritten for a driver. */
+typedef struct aiodb__sqlplan {
+  size_t out_len;   /* bytes of rewritten SQL, without the NUL */
+  size_t nargs;     /* arguments the caller must pass */
+  size_t nslots;    /* values the driver binds, in its order */
+} aiodb__sqlplan;
+
+/* Rewrites the portable placeholders of sql[0..len) ('?' positional,
+ * ':name' named, '??' a literal '?') into the driver's style.
+ *
+ * Two-call protocol: with out == NULL only plan is filled (sizes); then the
+ * caller provides out (plan->out_len + 1 bytes, NUL-terminated on return)
+ * and slots (plan->nslots entries: slot i binds argument slots[i]).
+ * For QNUM and DOLLAR each argument is bound once, so nslots == nargs and
+ * slots[i] == i; for QMARK a repeated name fills one slot per occurrence.
+ *
+ * Returns 0, or AIODB_EINVAL with errbuf filled (e.g. "placeholders '?' and
+ * ':name' cannot be mixed", "unterminated string literal" is NOT an error:
+ * unterminated quotes/comments simply run to the end, the driver reports
+ * the syntax error). */
+int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
+                       aiodb__pstyle style, char *out, uint32_t *slots,
+                       aiodb__sqlplan *plan, char *errbuf, size_t errlen);
+
+/* How many bytes at the start of sql[0..len) are whitespace and comments,
+ * by the dialect's rules (MySQL's '#', "-- " and executable comments,
+ * PostgreSQL's nested ones; a block comment that never ends is one only
+ * to SQLite). */
+size_t aiodb__sql_skip_blanks(const char *sql, size_t len,
+                              aiodb__dialect dialect);
+/* 1 if sql[0..len) holds no statement: only whitespace, comments and
+ * semicolons. */
+int aiodb__sql_is_blank(const char *sql, size_t len, aiodb__dialect dialect);
+
+#endif

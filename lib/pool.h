@@ -1,0 +1,24 @@
+/* The pool (lib/pool.c): the connections of a db, started on demand up to
+ * max_size, woken when work comes, and joined once their workers quit. All
+ * called with the db's lock held. */
+#ifndef AIODB_POOL_H
+#define AIODB_POOL_H
+
+#include "aiodb.h"
+
+/* Starts one more connection and its worker. 0, AIODB_ENOMEM or
+ * AIODB_ESYS. */
+int aiodb__spawn_locked(aiodb_db *db);
+/* Wakes c's worker if it sleeps. */
+void aiodb__wake_conn_locked(aiodb_conn *c);
+/* Wakes a sleeping unpinned connection, or grows the pool. Returns 0, or
+ * why the pool could not grow. */
+int aiodb__wake_pool_locked(aiodb_db *db);
+/* Could a connection other than me take a job of the pool's queue soon?
+ * (auto-pipelining leaves those jobs to it) */
+int aiodb__others_could_take(const aiodb_conn *me);
+/* Frees c, whose worker has been joined (or lives in the parent of a
+ * fork). Unlocked, or locked: it takes no lock. */
+void aiodb__conn_free(aiodb_conn *c);
+
+#endif
