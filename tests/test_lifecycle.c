@@ -348,10 +348,58 @@ START_TEST(lifecycle_close_abandons_a_stuck_call) {
 }
 END_TEST
 
-/* A server that accepts and never answers: the connect is stuck (with
- * the default connect_timeout of 10 s still running), a statement's
- * deadline fails it on time, and aiodb_db_free abandons the connect after
- * close_timeout_ms instead of waiting for the timeout. */
+/* ---- a server that accepts connections and never answers ---- */
+
+static void silent_url(char *buf, size_t n, const char *scheme, const aiodb_test_silent *srv,
+                       const char *opts) {
+  snprintf(buf, n, "%s://aiodb:pw@127.0.0.1:%u/aiodb?%s", scheme, srv->port, opts);
+}
+
+/* connect_timeout bounds the connect: a deadline fails its statement on
+ * time, the next one fails with the connect's timeout (its message
+ * without the password), and aiodb_close and aiodb_db_free return. */
+static void silent_connect_timeout(const char *scheme) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f, *g, *closing;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, scheme, &srv, "connect_timeout=2");
+  t0 = aiodb_test_now_ms();
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
+  g = aiodb_query(db, "SELECT 2", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  ms = aiodb_test_now_ms() - t0;
+  ck_assert_msg(ms < 1500, "%s: the deadline fired at %.0f ms", scheme, ms);
+  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
+  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s: %s", scheme,
+                aiodb_future_errmsg(g));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "%s: a silent server's connect gave up at %.0f ms: %s\n", scheme, ms,
+          aiodb_future_errmsg(g));
+  ck_assert_msg(ms >= 1500 && ms < 8000, "%s: the connect gave up at %.0f ms", scheme, ms);
+  closing = aiodb_close(db);
+  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ck_assert(aiodb_test_now_ms() - t0 < 1000);
+  aiodb_future_free(closing);
+  aiodb_future_free(f);
+  aiodb_future_free(g);
+  aiodb_test_silent_stop(&srv);
+}
+
+/* The connect is stuck (with the default connect_timeout of 10 s still
+ * running), a statement's deadline fails it on time, and aiodb_db_free
+ * abandons the connect after close_timeout_ms instead of waiting for the
+ * timeout. */
 static void free_abandons_silent_connect(const char *scheme) {
   aiodb_test_silent srv;
   aiodb_error err;
@@ -361,8 +409,7 @@ static void free_abandons_silent_connect(const char *scheme) {
   double t0, ms;
 
   aiodb_test_silent_start(&srv);
-  snprintf(url, sizeof url, "%s://aiodb:pw@127.0.0.1:%u/aiodb?close_timeout_ms=300",
-           scheme, srv.port);
+  silent_url(url, sizeof url, scheme, &srv, "close_timeout_ms=300");
   db = aiodb_open(url, NULL, &err);
   ck_assert_msg(db != NULL, "%s", err.message);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
@@ -378,13 +425,25 @@ static void free_abandons_silent_connect(const char *scheme) {
   aiodb_test_silent_stop(&srv);
 }
 
-START_TEST(lifecycle_free_abandons_a_silent_connect) {
+/* Runs fn with each server scheme built in. */
+static void on_server_schemes(void (*fn)(const char *scheme)) {
 #ifdef AIODB_HAVE_POSTGRES
-  free_abandons_silent_connect("postgresql");
+  fn("postgresql");
 #endif
 #ifdef AIODB_HAVE_MYSQL
-  free_abandons_silent_connect("mysql");
+  fn("mysql");
 #endif
+  (void)fn;
+}
+
+START_TEST(lifecycle_silent_server_connect_timeout) {
+  on_server_schemes(silent_connect_timeout);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(lifecycle_free_abandons_a_silent_connect) {
+  on_server_schemes(free_abandons_silent_connect);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -429,6 +488,7 @@ Suite *aiodb_suite_lifecycle(void) {
   AIODB_TCASE(s, lifecycle_tx_on_broken_connection_is_aborted);
   AIODB_TCASE(s, lifecycle_failed_commit_keeps_native_code);
   AIODB_TCASE(s, lifecycle_close_abandons_a_stuck_call);
+  AIODB_TCASE(s, lifecycle_silent_server_connect_timeout);
   AIODB_TCASE(s, lifecycle_free_abandons_a_silent_connect);
   AIODB_TCASE(s, lifecycle_pipelining_leaves_work_to_idle_connections);
   return s;

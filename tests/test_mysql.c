@@ -887,56 +887,6 @@ START_TEST(my_cursor_memory_is_bounded) {
 }
 END_TEST
 
-/* ---- a server that accepts connections and never answers ---- */
-
-static void silent_url(char *buf, size_t n, const aiodb_test_silent *srv, const char *opts) {
-  snprintf(buf, n, "mysql://aiodb:pw@127.0.0.1:%u/aiodb%s%s", srv->port, opts ? "?" : "",
-           opts ? opts : "");
-}
-
-/* connect_timeout bounds the connect: a deadline fails its statement on
- * time, the next one fails with the connect's error, and aiodb_close and
- * aiodb_db_free return. */
-START_TEST(my_silent_server_connect_timeout) {
-  aiodb_test_silent srv;
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f, *g, *closing;
-  char url[256];
-  double t0, ms;
-
-  aiodb_test_silent_start(&srv);
-  silent_url(url, sizeof url, &srv, "connect_timeout=2");
-  t0 = aiodb_test_now_ms();
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
-  g = aiodb_query(db, "SELECT 2", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  ms = aiodb_test_now_ms() - t0;
-  ck_assert_msg(ms < 1500, "the deadline fired at %.0f ms", ms);
-  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
-  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s",
-                aiodb_future_errmsg(g));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
-  ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "mysql: a silent server's connect gave up at %.0f ms: %s\n", ms,
-          aiodb_future_errmsg(g));
-  ck_assert_msg(ms >= 1500 && ms < 8000, "the connect gave up at %.0f ms", ms);
-  closing = aiodb_close(db);
-  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
-  t0 = aiodb_test_now_ms();
-  aiodb_db_free(db);
-  ck_assert(aiodb_test_now_ms() - t0 < 1000);
-  aiodb_future_free(closing);
-  aiodb_future_free(f);
-  aiodb_future_free(g);
-  aiodb_test_silent_stop(&srv);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
 typedef struct net_probe {
   int keepalive, idle, interval, count;
   unsigned user_timeout, connect_timeout;
@@ -1020,7 +970,6 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_lost_connection_is_replaced);
   AIODB_TCASE(s, my_query_many_and_transactions);
   AIODB_TCASE(s, my_server_restart_mid_query);
-  AIODB_TCASE(s, my_silent_server_connect_timeout);
   AIODB_TCASE(s, my_network_defaults);
   {
     TCase *big = tcase_create("my_cursor_memory_is_bounded");
