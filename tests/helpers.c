@@ -53,6 +53,21 @@ int aiodb_test_err(aiodb_future *f) {
   return aiodb_future_error(f);
 }
 
+void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
+                         const char *needle) {
+  int rc;
+  ck_assert_msg(f != NULL, "%s:%d: the call returned NULL", file, line);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  rc = aiodb_future_error(f);
+  ck_assert_msg(rc == code, "%s:%d: %s, not %s: %s", file, line, aiodb_err_name(rc),
+                aiodb_err_name(code), aiodb_future_errmsg(f));
+  if (needle != NULL)
+    ck_assert_msg(strstr(aiodb_future_errmsg(f), needle) != NULL,
+                  "%s:%d: '%s' is not in the message: %s", file, line, needle,
+                  aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+}
+
 size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
   aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
   size_t n = aiodb_result_rows(aiodb_future_result(f));

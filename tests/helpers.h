@@ -10,14 +10,17 @@
 /* Every case gets this timeout (seconds). */
 #define AIODB_TEST_TIMEOUT 60
 
-/* Adds a test case named after fn with the standard timeout. */
-#define AIODB_TCASE(suite, fn)                      \
+/* Adds a test case named after fn with a timeout of its own (seconds). */
+#define AIODB_TCASE_TIMEOUT(suite, fn, seconds)     \
   do {                                              \
     TCase *tc_ = tcase_create(#fn);                 \
-    tcase_set_timeout(tc_, AIODB_TEST_TIMEOUT);     \
+    tcase_set_timeout(tc_, seconds);                \
     tcase_add_test(tc_, fn);                        \
     suite_add_tcase(suite, tc_);                    \
   } while (0)
+
+/* Adds a test case named after fn with the standard timeout. */
+#define AIODB_TCASE(suite, fn) AIODB_TCASE_TIMEOUT(suite, fn, AIODB_TEST_TIMEOUT)
 
 /* A folder for this run's files ($AIODB_TEST_TMP or /tmp/aiodb-test),
  * created on first use. Static storage. */
@@ -35,6 +38,14 @@ aiodb_future *aiodb_test_ok(aiodb_future *f);
 
 /* Waits and returns aiodb_future_error(f). */
 int aiodb_test_err(aiodb_future *f);
+
+/* Waits for f and asserts that it failed with code and, unless needle is
+ * NULL, that its message contains needle; frees f. A failure names the
+ * caller's line. */
+#define aiodb_test_fails(f, code, needle) \
+  aiodb_test_fails_at(__FILE__, __LINE__, f, code, needle)
+void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
+                         const char *needle);
 
 /* Fetches the next batch of c, asserting success; returns its row count and
  * hands the future over in *keep (or frees it when keep is NULL). */

@@ -100,19 +100,13 @@ START_TEST(cursor_errors_and_pinned_connection) {
   aiodb_future *f, *acq;
   aiodb_conn *conn;
 
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_ESQL, "no such table");
   f = aiodb_cursor_next(c); /* every batch after says so too */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ESQL, NULL);
   aiodb_cursor_free(c);
 
   c = aiodb_iterate(db, "SELECT ?", NULL, 0, 10); /* bad input */
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EINVAL, NULL);
   aiodb_cursor_free(c);
   ck_assert_ptr_null(aiodb_iterate(db, NULL, NULL, 0, 10));
   ck_assert_ptr_null(aiodb_iterate(NULL, "SELECT 1", NULL, 0, 10));
@@ -132,9 +126,7 @@ START_TEST(cursor_errors_and_pinned_connection) {
   /* after close */
   c = aiodb_iterate(db, "SELECT 1", NULL, 0, 10);
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EALREADYQUIT, NULL);
   aiodb_cursor_free(c);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();

@@ -120,7 +120,6 @@ END_TEST
 
 START_TEST(errors_null_arguments) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
-  aiodb_future *f;
   aiodb_value bad;
 
   ck_assert_ptr_null(aiodb_query(NULL, "SELECT 1", NULL, 0));
@@ -139,25 +138,15 @@ START_TEST(errors_null_arguments) {
   ck_assert_ptr_null(aiodb_future_conn(NULL));
   aiodb_future_free(NULL);
 
-  f = aiodb_query(db, NULL, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "sql is NULL"));
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT ?", NULL, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, NULL, NULL, 0), AIODB_EINVAL, "sql is NULL");
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", NULL, 1), AIODB_EINVAL, NULL);
   memset(&bad, 0, sizeof bad);
   bad.type = (aiodb_type)99;
-  f = aiodb_query(db, "SELECT ?", &bad, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "argument 1"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", &bad, 1), AIODB_EINVAL, "argument 1");
   bad = aiodb_textn(NULL, 0);
   bad.type = AIODB_TYPE_TEXT;
   bad.len = 5;
-  f = aiodb_query(db, "SELECT ?", &bad, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", &bad, 1), AIODB_EINVAL, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -204,9 +193,7 @@ START_TEST(errors_argument_count) {
   ck_assert_str_eq(aiodb_future_errmsg(f),
                    "the statement takes 2 arguments but 1 was given");
   aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT 1", args, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", args, 1), AIODB_EINVAL, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

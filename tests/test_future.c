@@ -250,9 +250,7 @@ START_TEST(future_run_error_code) {
   ck_assert_int_eq(aiodb_future_value(f), AIODB_EIO);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "AIODB_EIO"));
   aiodb_future_free(f);
-  f = aiodb_db_run(db, NULL, NULL);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_db_run(db, NULL, NULL), AIODB_EINVAL, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

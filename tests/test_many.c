@@ -88,19 +88,13 @@ START_TEST(many_bad_input) {
   f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 0, 1));
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", rows, 1, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "takes 1 argument but 2"));
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?); SELECT 1", rows, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, NULL, rows, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", rows, 1, 2),
+                   AIODB_EINVAL, "takes 1 argument but 2");
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?); SELECT 1", rows, 2, 1),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 2, 1),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query_many(db, NULL, rows, 2, 1), AIODB_EINVAL, NULL);
   ck_assert_ptr_null(aiodb_query_many(NULL, "x", rows, 1, 1));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);

@@ -33,9 +33,7 @@ START_TEST(meta_tables_and_info) {
   f = aiodb_test_ok(aiodb_has_table(db, "nope'; DROP TABLE alpha; --"));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
   aiodb_future_free(f);
-  f = aiodb_has_table(db, NULL);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_has_table(db, NULL), AIODB_EINVAL, NULL);
 
   f = aiodb_test_ok(aiodb_server_info(db));
   r = aiodb_future_result(f);

@@ -420,8 +420,7 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   /* a deadline on a statement with arguments (prepared) */
   f = aiodb_query(db, "SELECT SLEEP(?)", (aiodb_value[]){aiodb_int(30)}, 1);
   aiodb_future_set_timeout(f, 200);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
 
   /* the same connection serves on */
   f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
@@ -715,9 +714,7 @@ START_TEST(my_bad_urls_and_unreachable_servers) {
   snprintf(url, sizeof url, "mysql://u:s3cret@localhost/db?unix_socket=%s/no.sock",
            aiodb_test_tmpdir());
   db = aiodb_open(url, NULL, &err);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -734,7 +731,6 @@ START_TEST(my_tls) {
   const char *ca = my_file("tls_ca");
   char opts[700], cipher[128];
   aiodb_db *db;
-  aiodb_future *f;
 
   if (ca == NULL) {
     /* the fixture makes certificates whenever openssl is there */
@@ -754,9 +750,7 @@ START_TEST(my_tls) {
   /* a CA that did not sign the server's certificate: refused */
   snprintf(opts, sizeof opts, "ssl_mode=VERIFY_CA&ssl_ca=%s/no-such-ca.pem", aiodb_test_tmpdir());
   db = my_open("tcp_url", opts);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -810,11 +804,9 @@ START_TEST(my_query_many_and_transactions) {
   {
     aiodb_future *f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
                                           (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
-    ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-    aiodb_future_free(f);
+    aiodb_test_fails(f, AIODB_ECONSTRAINT, NULL);
     f = aiodb_commit(tx); /* rolls back: a statement of the tx failed */
-    ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-    aiodb_future_free(f);
+    aiodb_test_fails(f, AIODB_ETXABORTED, NULL);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
   tx = aiodb_begin(db);

@@ -249,9 +249,7 @@ START_TEST(pool_failed_connect_is_retried) {
 
   snprintf(url, sizeof url, "sqlite:///%s?mode=rw", path);
   db = aiodb_open(url, NULL, NULL);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, NULL);
   /* the file appears; the next call opens a fresh connection */
   snprintf(url, sizeof url, "sqlite:///%s", path);
   maker = aiodb_open(url, NULL, NULL);

@@ -182,10 +182,7 @@ START_TEST(pg_text_cannot_hold_nul) {
   aiodb_value t = aiodb_textn("a\0b", 3), b = aiodb_blob("a\0b", 3);
   aiodb_future *f;
 
-  f = aiodb_query(db, "SELECT ?::text AS v", &t, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "NUL"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT ?::text AS v", &t, 1), AIODB_EINVAL, "NUL");
   f = aiodb_query(db, "SELECT chr(0) AS v", NULL, 0); /* nor can the server make one */
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
   ck_assert_str_eq(aiodb_future_sqlstate(f), "54000");
@@ -263,9 +260,8 @@ START_TEST(pg_transactions_many_cursor) {
   sp = aiodb_tx_begin(tx);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(sp, "DELETE FROM pg_t", NULL, 0)));
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(sp)));
-  f = aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0),
+                   AIODB_ECONSTRAINT, NULL);
   f = aiodb_commit(tx);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
   ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
@@ -308,8 +304,7 @@ START_TEST(pg_cancel_and_timeout) {
   aiodb_future_free(f);
   f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
   aiodb_future_set_timeout(f, 200);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -771,8 +766,7 @@ START_TEST(pg_autopipeline_after_cursor) {
       batch = aiodb_cursor_next(c);
       ck_assert_int_eq(aiodb_future_wait(batch, 100), AIODB_ETIMEDOUT);
       ck_assert_int_eq(aiodb_future_cancel(batch), 0);
-      ck_assert_int_eq(aiodb_test_err(batch), AIODB_ECANCELED);
-      aiodb_future_free(batch);
+      aiodb_test_fails(batch, AIODB_ECANCELED, NULL);
     } else {
       c = aiodb_iterate(db, "SELECT x FROM pg_apc ORDER BY x", NULL, 0, 10);
       ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
@@ -867,9 +861,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   /* a tx that starts after the change prepares afresh too */
   aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN c int");
   tx = aiodb_begin(db);
-  f = aiodb_tx_query(tx, sel, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, sel, NULL, 0), AIODB_ESQL, NULL);
   aiodb_tx_free(tx);
   tx = aiodb_begin(db);
   f = aiodb_test_ok(aiodb_tx_query(tx, sel, NULL, 0));

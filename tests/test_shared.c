@@ -412,9 +412,8 @@ START_TEST(shared_named_placeholders_repeat) {
   ck_assert_str_eq(aiodb_result_name(r, 2), "lit");
   aiodb_future_free(f);
   /* a repeated name takes one argument: a second is one too many */
-  f = aiodb_query(db, S(&sh, "SELECT i FROM {t} WHERE id = :id OR id = :id"), sel, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT i FROM {t} WHERE id = :id OR id = :id"), sel, 2),
+                   AIODB_EINVAL, NULL);
   /* positional: "??" is a literal question mark */
   f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT '?\?' AS q, i FROM {t} WHERE id = ?"), sel, 1));
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "??");
@@ -521,21 +520,15 @@ START_TEST(shared_affected_rows_and_errors) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
   ck_assert_str_ne(aiodb_future_errmsg(f), "");
   aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "SELECT x FROM {t}_missing"), NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT x FROM {t}_missing"), NULL, 0), AIODB_ESQL, NULL);
 
   /* the wrong number of arguments, positional and named */
-  f = aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), three, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "takes 1 argument but 2"));
-  aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "SELECT x FROM {t} WHERE x = :a OR x = :b"), three, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), three, 2),
+                   AIODB_EINVAL, "takes 1 argument but 2");
+  aiodb_test_fails(aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), NULL, 0),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT x FROM {t} WHERE x = :a OR x = :b"), three, 1),
+                   AIODB_EINVAL, NULL);
 
   /* none of that did anything, and the connection still serves */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
@@ -1047,15 +1040,11 @@ END_TEST
 START_TEST(shared_db_timeout_option_in_url) {
   shared sh;
   aiodb_db *db;
-  aiodb_future *f;
 
   sh_init(&sh, "dbtimeout");
   db = sh_open(&sh, "timeout_ms=300");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* quick: in time */
-  f = aiodb_query(db, sh.drv->slow, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "deadline"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, sh.drv->slow, NULL, 0), AIODB_ETIMEDOUT, "deadline");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 9"), 9);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -1145,24 +1134,15 @@ START_TEST(shared_already_quit_after_close) {
   aiodb_set_diag_handler(count_quit, NULL);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   ck_assert_int_eq(aiodb_future_done(f), 1); /* at once */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_EALREADYQUIT, NULL);
   ck_assert_int_ge(atomic_load(&quit_diags), 1);
-  f = aiodb_has_table(db, sh.t);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_has_table(db, sh.t), AIODB_EALREADYQUIT, NULL);
   tx = aiodb_begin(db);
   ck_assert_ptr_nonnull(tx);
-  f = aiodb_tx_query(tx, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, "SELECT 1", NULL, 0), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(tx), AIODB_EALREADYQUIT, NULL);
   c = aiodb_iterate(db, "SELECT 1", NULL, 0, 10);
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EALREADYQUIT, NULL);
   aiodb_cursor_free(c);
   aiodb_set_diag_handler(NULL, NULL);
 

@@ -53,10 +53,7 @@ START_TEST(sqlite_memory_shared_by_pool) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 5);
   aiodb_future_free(f);
   /* another db's memory database is a different one */
-  f = aiodb_query(other, "SELECT x FROM m", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(other, "SELECT x FROM m", NULL, 0), AIODB_ESQL, "no such table");
   aiodb_release(ca);
   aiodb_release(cb);
   aiodb_future_free(a);
@@ -80,9 +77,7 @@ START_TEST(sqlite_options) {
   snprintf(u, sizeof u, "%s?mode=ro", url);
   db = aiodb_open(u, NULL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  f = aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EREADONLY);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0), AIODB_EREADONLY, NULL);
   aiodb_db_free(db);
 
   snprintf(u, sizeof u, "%s?journal_mode=WAL&busy_timeout=1234&foreign_keys=on", url);
@@ -99,10 +94,7 @@ START_TEST(sqlite_options) {
   snprintf(u, sizeof u, "%s?mode=rw", aiodb_test_sqlite_url());
   db = aiodb_open(u, NULL, NULL);
   ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "unable to open"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, "unable to open");
   aiodb_db_free(db);
 
   ck_assert_ptr_null(aiodb_open("sqlite://?journal_mode=fast", NULL, &err));
@@ -263,20 +255,15 @@ START_TEST(sqlite_errors) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
   ck_assert_str_eq(aiodb_future_sqlstate(f), "23502");
   aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT * FROM nowhere", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table: nowhere"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT * FROM nowhere", NULL, 0),
+                   AIODB_ESQL, "no such table: nowhere");
   /* arguments with several statements are refused, not half-run */
-  f = aiodb_query(db, "INSERT INTO u(x) VALUES (?); INSERT INTO u(x) VALUES (?)", two, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(
+      aiodb_query(db, "INSERT INTO u(x) VALUES (?); INSERT INTO u(x) VALUES (?)", two, 2),
+      AIODB_EINVAL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM u"), 1);
   /* a SQLite-only placeholder the portable lexer leaves alone */
-  f = aiodb_query(db, "SELECT $x", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "parameter"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT $x", NULL, 0), AIODB_EINVAL, "parameter");
   /* the connection still works */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(db);

@@ -152,12 +152,9 @@ START_TEST(timeout_of_a_cursor_batch_fails_the_cursor) {
       NULL, 0, 10);
   aiodb_future *f = aiodb_cursor_next(c);
   aiodb_future_set_timeout(f, 100);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
   /* the statement was reset: the next batch must not start over */
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_ETIMEDOUT, NULL);
   aiodb_cursor_free(c);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();

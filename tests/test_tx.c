@@ -130,12 +130,10 @@ START_TEST(tx_failed_savepoint_spares_the_parent) {
 
   tx_exec(outer, "INSERT INTO t VALUES (1)");
   inner = aiodb_tx_begin(outer);
-  f = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0),
+                   AIODB_ECONSTRAINT, NULL);
   f = aiodb_commit(inner); /* rolled back to the savepoint instead */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETXABORTED, NULL);
   tx_exec(outer, "INSERT INTO t VALUES (2)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
@@ -147,16 +145,12 @@ END_TEST
 START_TEST(tx_refused_commit_gives_connection_back) {
   aiodb_db *db = aiodb_open("sqlite://?foreign_keys=1", NULL, NULL);
   aiodb_tx *tx;
-  aiodb_future *f;
 
   aiodb_test_exec(db, "CREATE TABLE p(id INTEGER PRIMARY KEY)");
   aiodb_test_exec(db, "CREATE TABLE c(p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO c VALUES (42)"); /* checked only at COMMIT */
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "FOREIGN KEY"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_commit(tx), AIODB_ECONSTRAINT, "FOREIGN KEY");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM c"), 0);
   /* no transaction is left open on the connection */
   tx = aiodb_begin(db);
@@ -253,22 +247,15 @@ END_TEST
 START_TEST(tx_after_close_and_teardown) {
   aiodb_db *db = open_t(NULL);
   aiodb_tx *open_tx, *late;
-  aiodb_future *f;
 
   open_tx = aiodb_begin(db);
   tx_exec(open_tx, "INSERT INTO t VALUES (1)");
   aiodb_future_free(aiodb_test_ok(aiodb_close(db))); /* rolls it back */
   late = aiodb_begin(db);
   ck_assert_ptr_nonnull(late);
-  f = aiodb_tx_query(late, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(late);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(open_tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(late, "SELECT 1", NULL, 0), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(late), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(open_tx), AIODB_EALREADYQUIT, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -474,9 +461,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   tx_exec(outer, "INSERT INTO t VALUES (1)");
   inner = aiodb_tx_begin(outer);
   slow = interrupted(inner);
-  end = aiodb_commit(inner);
-  ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
-  aiodb_future_free(end);
+  aiodb_test_fails(aiodb_commit(inner), AIODB_ETXABORTED, NULL);
   after = aiodb_tx_query(outer, "INSERT INTO t VALUES (2)", NULL, 0);
   c = aiodb_commit(outer);
   ck_assert_msg(aiodb_test_err(after) == AIODB_ETXABORTED, "after: %s",

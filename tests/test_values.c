@@ -163,9 +163,7 @@ START_TEST(values_named_and_repeated) {
       args, 2);
   aiodb_result *r;
   /* mixing styles is refused */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "mix"));
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_EINVAL, "mix");
   f = aiodb_test_ok(aiodb_query(
       db, "SELECT :n * :n AS sq, :s || ':n' || :s AS s, '?' AS q", args, 2));
   r = aiodb_future_result(f);
