@@ -29,25 +29,40 @@
 
 typedef struct engine {
   const char *name;    /* aiodb_db_driver() */
+  const char *sweep;   /* the sweep's case (ctest's test) */
   const char *dir_env; /* the fixture's folder; NULL: SQLite in memory */
   const char *real, *text, *blob;
   const char *slow;    /* runs until interrupted */
+  const char *endless; /* rows 1, 2, 3, ... (practically) without end */
   const char *fill;    /* puts BIG_ROWS rows (i from 1, s 'row') in oom_big */
 } engine;
 
 static const engine engines[] = {
-    {"sqlite", NULL, "DOUBLE PRECISION", "TEXT", "BLOB",
+    {"sqlite", "oom_sqlite", NULL, "DOUBLE PRECISION", "TEXT", "BLOB",
      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
      "WHERE x < 10000000000) SELECT count(*) FROM c",
+     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
      "INSERT INTO oom_big (i, s) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
      "SELECT i + 1 FROM n WHERE i < 2000) SELECT i, 'row' FROM n"},
-    {"postgresql", "AIODB_TEST_PG_DIR", "DOUBLE PRECISION", "TEXT", "BYTEA",
-     "SELECT pg_sleep(30)",
+    {"postgresql", "oom_postgresql", "AIODB_TEST_PG_DIR", "DOUBLE PRECISION", "TEXT", "BYTEA",
+     "SELECT pg_sleep(30)", "SELECT generate_series(1, 1000000000)",
      "INSERT INTO oom_big (i, s) SELECT i, 'row' FROM generate_series(1, 2000) AS i"},
-    {"mysql", "AIODB_TEST_MYSQL_DIR", "DOUBLE PRECISION", "LONGTEXT", "LONGBLOB",
-     "SELECT SLEEP(30)",
+    {"mysql", "oom_mysql", "AIODB_TEST_MYSQL_DIR", "DOUBLE PRECISION", "LONGTEXT", "LONGBLOB",
+     "SELECT SLEEP(30)", "SELECT seq FROM seq_1_to_1000000000",
      "INSERT INTO oom_big (i, s) SELECT seq, 'row' FROM seq_1_to_2000"},
 };
+#define N_ENGINES (sizeof engines / sizeof engines[0])
+
+/* Calls fn on SQLite in memory (unless servers_only) and on each server
+ * of the fixtures that is there. */
+static void on_engines(int servers_only, void (*fn)(const engine *e, const char *base)) {
+  size_t i;
+  for (i = 0; i < N_ENGINES; i++) {
+    const engine *e = &engines[i];
+    const char *base = e->dir_env ? aiodb_test_server_url(e->dir_env) : "sqlite://";
+    if (base != NULL && !(servers_only && e->dir_env == NULL)) fn(e, base);
+  }
+}
 
 #define BIG_ROWS 2000 /* in the engines' fill statements too */
 #define MANY_ROWS 200
@@ -835,13 +850,8 @@ static void sweep(const engine *e) {
   ck_assert_msg(nbad == 0, "oom %s: %d runs failed, the first: %s", e->name, nbad, first);
 }
 
-START_TEST(oom_sqlite) { sweep(&engines[0]); }
-END_TEST
-
-START_TEST(oom_postgresql) { sweep(&engines[1]); }
-END_TEST
-
-START_TEST(oom_mysql) { sweep(&engines[2]); }
+/* Run in a case per engine (engines[_i].sweep). */
+START_TEST(oom_sweep) { sweep(&engines[_i]); }
 END_TEST
 
 /* ---- what ends a handle needs no memory: a tx's end, a cursor's free and
@@ -953,13 +963,14 @@ END_TEST
 
 /* The library's own statements (BEGIN, SAVEPOINT, their ends) need no
  * memory of aiodb's: a tx never fails to begin or end for want of it. */
-static void own_statements_on(const char *base) {
+static void own_statements_on(const engine *e, const char *base) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_future *acq, *gf, *r, *c;
   aiodb_test_gate gate;
   aiodb_conn *conn;
   aiodb_tx *tx;
 
+  ck_assert_str_eq(aiodb_db_driver(db), e->name);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   acq = aiodb_test_ok(aiodb_acquire(db));
   conn = aiodb_future_conn(acq);
@@ -987,10 +998,7 @@ static void own_statements_on(const char *base) {
 }
 
 START_TEST(oom_own_statements_need_no_memory) {
-  const char *u;
-  own_statements_on("sqlite://");
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) own_statements_on(u);
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) own_statements_on(u);
+  on_engines(0, own_statements_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -998,13 +1006,13 @@ END_TEST
 /* A cancel (the interrupt a PostgreSQL or MySQL driver posts to its
  * canceller) needs no memory: one that reports success stops the
  * statement. */
-static void cancel_on(const char *base, const char *slow) {
+static void cancel_on(const engine *e, const char *base) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_future *f;
   int rc;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  f = aiodb_query(db, slow, NULL, 0);
+  f = aiodb_query(db, e->slow, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
   aiodb__pools_trim();
   aiodb_test_fail_allocs_after(0);
@@ -1019,9 +1027,7 @@ static void cancel_on(const char *base, const char *slow) {
 }
 
 START_TEST(oom_cancel_needs_no_memory) {
-  const char *u;
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) cancel_on(u, "SELECT pg_sleep(30)");
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) cancel_on(u, "SELECT SLEEP(30)");
+  on_engines(1, cancel_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1029,9 +1035,9 @@ END_TEST
 /* A cursor freed before its end stops its statement without memory, and
  * its connection serves on (it was given up when the cancel could not be
  * posted). */
-static void early_cursor_on(const char *base, const char *endless) {
+static void early_cursor_on(const engine *e, const char *base) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
-  aiodb_cursor *c = aiodb_iterate(db, endless, NULL, 0, 10);
+  aiodb_cursor *c = aiodb_iterate(db, e->endless, NULL, 0, 10);
   aiodb_future *f;
 
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
@@ -1049,11 +1055,7 @@ static void early_cursor_on(const char *base, const char *endless) {
 }
 
 START_TEST(oom_early_cursor_free_keeps_the_connection) {
-  const char *u;
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL)
-    early_cursor_on(u, "SELECT generate_series(1, 1000000000)");
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL)
-    early_cursor_on(u, "SELECT seq FROM seq_1_to_1000000000");
+  on_engines(1, early_cursor_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1062,7 +1064,7 @@ END_TEST
  * allocations: its future, its arguments, the driver's statement and
  * buffers, the result) runs right the next time, from the statement
  * cache. */
-static void statement_after_failure_on(const char *base) {
+static void statement_after_failure_on(const engine *e, const char *base) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_result *r;
   aiodb_value args[3] = {aiodb_text("some text"), aiodb_blob("\0\1", 2), aiodb_int(7)};
@@ -1070,6 +1072,7 @@ static void statement_after_failure_on(const char *base) {
   char sql[96];
   int n, rc = AIODB_ENOMEM;
 
+  ck_assert_str_eq(aiodb_db_driver(db), e->name);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   for (n = 0; n < 50 && rc == AIODB_ENOMEM; n++) {
     /* new text each time: prepared afresh */
@@ -1098,10 +1101,7 @@ static void statement_after_failure_on(const char *base) {
 }
 
 START_TEST(oom_statement_runs_after_failing) {
-  const char *u;
-  statement_after_failure_on("sqlite://");
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) statement_after_failure_on(u);
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) statement_after_failure_on(u);
+  on_engines(0, statement_after_failure_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1110,18 +1110,13 @@ END_TEST
 Suite *aiodb_suite_oom(void) {
   Suite *s = suite_create("oom");
   TCase *tc;
-  tc = tcase_create("oom_sqlite");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_sqlite);
-  suite_add_tcase(s, tc);
-  tc = tcase_create("oom_postgresql");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_postgresql);
-  suite_add_tcase(s, tc);
-  tc = tcase_create("oom_mysql");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_mysql);
-  suite_add_tcase(s, tc);
+  int i;
+  for (i = 0; i < (int)N_ENGINES; i++) {
+    tc = tcase_create(engines[i].sweep);
+    tcase_set_timeout(tc, 900);
+    tcase_add_loop_test(tc, oom_sweep, i, i + 1);
+    suite_add_tcase(s, tc);
+  }
   tc = tcase_create("oom_cases");
   tcase_set_timeout(tc, AIODB_TEST_TIMEOUT);
   tcase_add_test(tc, oom_tx_ends_need_no_memory);
