@@ -53,14 +53,20 @@ static const engine engines[] = {
 };
 #define N_ENGINES (sizeof engines / sizeof engines[0])
 
-/* Calls fn on SQLite in memory (unless servers_only) and on each server
- * of the fixtures that is there. */
-static void on_engines(int servers_only, void (*fn)(const engine *e, const char *base)) {
+/* Calls fn with a db of one connection on SQLite in memory (unless
+ * servers_only) and on each server of the fixtures that is there; frees
+ * the db after. */
+static void on_engines(int servers_only, void (*fn)(const engine *e, aiodb_db *db)) {
   size_t i;
   for (i = 0; i < N_ENGINES; i++) {
     const engine *e = &engines[i];
     const char *base = e->dir_env ? aiodb_test_server_url(e->dir_env) : "sqlite://";
-    if (base != NULL && !(servers_only && e->dir_env == NULL)) fn(e, base);
+    aiodb_db *db;
+    if (base == NULL || (servers_only && e->dir_env == NULL)) continue;
+    db = aiodb_test_open_with(base, "max_size=1");
+    ck_assert_str_eq(aiodb_db_driver(db), e->name);
+    fn(e, db);
+    aiodb_db_free(db);
   }
 }
 
@@ -859,18 +865,37 @@ END_TEST
  * never leaves a connection pinned, a transaction open or a free hanging.
  * ---- */
 
+/* From here every aiodb allocation fails, with nothing recycled in the
+ * pools to fall back on, until memory_back(). */
+static void no_memory(void) {
+  aiodb__pools_trim();
+  aiodb_test_fail_allocs_after(0);
+}
+
+static void memory_back(void) { aiodb_set_allocator(NULL, NULL, NULL); }
+
+/* sql's first cell, which must come within 5 s: the connection it needs
+ * was given back. */
+static int64_t scalar_soon(aiodb_db *db, const char *sql) {
+  aiodb_future *f = aiodb_query(db, sql, NULL, 0);
+  int64_t v;
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: no answer within 5 s", sql);
+  v = aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0);
+  aiodb_future_free(f);
+  return v;
+}
+
 START_TEST(oom_tx_ends_need_no_memory) {
   aiodb_db *db = aiodb_open("sqlite://?max_size=1", NULL, NULL);
-  aiodb_future *c, *r, *f;
+  aiodb_future *c, *r;
   aiodb_tx *tx, *sp;
 
   aiodb_test_exec(db, "CREATE TABLE t (n INTEGER)");
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   c = aiodb_commit(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(c);
   aiodb_future_free(aiodb_test_ok(c));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
@@ -879,11 +904,10 @@ START_TEST(oom_tx_ends_need_no_memory) {
   tx = aiodb_begin(db);
   sp = aiodb_tx_begin(tx);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(sp, "INSERT INTO t VALUES (2)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   r = aiodb_rollback(sp);
   c = aiodb_commit(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(r);
   ck_assert_ptr_nonnull(c);
   aiodb_future_free(aiodb_test_ok(r));
@@ -893,14 +917,10 @@ START_TEST(oom_tx_ends_need_no_memory) {
   /* a tx freed: rolled back, and its connection (the only one) back */
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO t VALUES (3)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_tx_free(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
-  f = aiodb_query(db, "SELECT count(*) FROM t", NULL, 0);
-  ck_assert_int_eq(aiodb_future_wait(f, 5000), 0);
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0), 1);
-  aiodb_future_free(f);
+  memory_back();
+  ck_assert_int_eq(scalar_soon(db, "SELECT count(*) FROM t"), 1);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -908,20 +928,13 @@ END_TEST
 
 START_TEST(oom_cursor_free_needs_no_memory) {
   aiodb_db *db = aiodb_open("sqlite://?max_size=1", NULL, NULL);
-  aiodb_cursor *c = aiodb_iterate(
-      db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
-      NULL, 0, 10);
-  aiodb_future *f;
+  aiodb_cursor *c = aiodb_iterate(db, engines[0].endless, NULL, 0, 10);
 
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_cursor_free(c); /* stops the endless statement, gives the connection back */
-  aiodb_set_allocator(NULL, NULL, NULL);
-  f = aiodb_query(db, "SELECT 5", NULL, 0);
-  ck_assert_int_eq(aiodb_future_wait(f, 5000), 0);
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0), 5);
-  aiodb_future_free(f);
+  memory_back();
+  ck_assert_int_eq(scalar_soon(db, "SELECT 5"), 5);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -939,10 +952,9 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
   struct timespec ts;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   f = aiodb_close(db);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(f);
   aiodb_future_free(aiodb_test_ok(f));
   aiodb_db_free(db);
@@ -950,27 +962,24 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
   /* a free that closes */
   db = aiodb_open("sqlite://", NULL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   ck_assert_int_eq(pthread_create(&t, NULL, free_db, db), 0);
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += 10;
   ck_assert_msg(pthread_timedjoin_np(t, NULL, &ts) == 0, "aiodb_db_free hangs");
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 /* The library's own statements (BEGIN, SAVEPOINT, their ends) need no
  * memory of aiodb's: a tx never fails to begin or end for want of it. */
-static void own_statements_on(const engine *e, const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void own_statements_on(const engine *e, aiodb_db *db) {
   aiodb_future *acq, *gf, *r, *c;
   aiodb_test_gate gate;
   aiodb_conn *conn;
   aiodb_tx *tx;
 
-  ck_assert_str_eq(aiodb_db_driver(db), e->name);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   acq = aiodb_test_ok(aiodb_acquire(db));
   conn = aiodb_future_conn(acq);
@@ -980,21 +989,19 @@ static void own_statements_on(const engine *e, const char *base) {
   tx = aiodb_conn_begin(conn);
   r = aiodb_rollback(aiodb_tx_begin(tx));
   c = aiodb_commit(tx);
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_test_gate_open(&gate);
   ck_assert_int_eq(aiodb_future_wait(c, 10000), 0);
-  aiodb_set_allocator(NULL, NULL, NULL);
-  ck_assert_msg(aiodb_future_error(r) == 0, "%s: savepoint: %s", base,
+  memory_back();
+  ck_assert_msg(aiodb_future_error(r) == 0, "%s: savepoint: %s", e->name,
                 aiodb_future_errmsg(r));
-  ck_assert_msg(aiodb_future_error(c) == 0, "%s: tx: %s", base, aiodb_future_errmsg(c));
+  ck_assert_msg(aiodb_future_error(c) == 0, "%s: tx: %s", e->name, aiodb_future_errmsg(c));
   aiodb_future_free(r);
   aiodb_future_free(c);
   aiodb_future_free(aiodb_test_ok(gf));
   aiodb_test_gate_destroy(&gate);
   aiodb_release(conn);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_own_statements_need_no_memory) {
@@ -1006,24 +1013,21 @@ END_TEST
 /* A cancel (the interrupt a PostgreSQL or MySQL driver posts to its
  * canceller) needs no memory: one that reports success stops the
  * statement. */
-static void cancel_on(const engine *e, const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void cancel_on(const engine *e, aiodb_db *db) {
   aiodb_future *f;
   int rc;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   f = aiodb_query(db, e->slow, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   rc = aiodb_future_cancel(f);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_int_eq(rc, 0);
-  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: the cancel was lost", base);
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: the cancel was lost", e->name);
   ck_assert_int_eq(aiodb_future_error(f), AIODB_ECANCELED);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_cancel_needs_no_memory) {
@@ -1035,23 +1039,20 @@ END_TEST
 /* A cursor freed before its end stops its statement without memory, and
  * its connection serves on (it was given up when the cancel could not be
  * posted). */
-static void early_cursor_on(const engine *e, const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void early_cursor_on(const engine *e, aiodb_db *db) {
   aiodb_cursor *c = aiodb_iterate(db, e->endless, NULL, 0, 10);
   aiodb_future *f;
 
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_cursor_free(c);
   f = aiodb_query(db, "SELECT 5", NULL, 0); /* made before the free ran */
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   aiodb_future_free(f);
   f = aiodb_query(db, "SELECT 5", NULL, 0);
-  ck_assert_msg(aiodb_test_err(f) == 0, "%s: %s", base, aiodb_future_errmsg(f));
+  ck_assert_msg(aiodb_test_err(f) == 0, "%s: %s", e->name, aiodb_future_errmsg(f));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 5);
   aiodb_future_free(f);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_early_cursor_free_keeps_the_connection) {
@@ -1064,15 +1065,13 @@ END_TEST
  * allocations: its future, its arguments, the driver's statement and
  * buffers, the result) runs right the next time, from the statement
  * cache. */
-static void statement_after_failure_on(const engine *e, const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void statement_after_failure_on(const engine *e, aiodb_db *db) {
   aiodb_result *r;
   aiodb_value args[3] = {aiodb_text("some text"), aiodb_blob("\0\1", 2), aiodb_int(7)};
   aiodb_future *f;
   char sql[96];
   int n, rc = AIODB_ENOMEM;
 
-  ck_assert_str_eq(aiodb_db_driver(db), e->name);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   for (n = 0; n < 50 && rc == AIODB_ENOMEM; n++) {
     /* new text each time: prepared afresh */
@@ -1081,8 +1080,8 @@ static void statement_after_failure_on(const engine *e, const char *base) {
     aiodb_test_fail_allocs_after(n);
     f = aiodb_query(db, sql, args, 3);
     rc = f ? aiodb_test_err(f) : AIODB_ENOMEM;
-    aiodb_set_allocator(NULL, NULL, NULL);
-    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "%s: after %d allocations: %s", base, n,
+    memory_back();
+    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "%s: after %d allocations: %s", e->name, n,
                   aiodb_future_errmsg(f));
     aiodb_future_free(f);
     f = aiodb_test_ok(aiodb_query(db, sql, args, 3));
@@ -1092,12 +1091,11 @@ static void statement_after_failure_on(const engine *e, const char *base) {
                       memcmp(aiodb_result_blob(r, 0, 1), "\0\1", 2) == 0 &&
                       aiodb_result_int(r, 0, 2) == 7,
                   "%s: the run after a failure at allocation %d reads '%s', %zu bytes, %lld",
-                  base, n + 1, aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 1),
+                  e->name, n + 1, aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 1),
                   (long long)aiodb_result_int(r, 0, 2));
     aiodb_future_free(f);
   }
   ck_assert_int_eq(rc, 0);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_statement_runs_after_failing) {
