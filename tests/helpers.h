@@ -22,6 +22,16 @@
 /* Adds a test case named after fn with the standard timeout. */
 #define AIODB_TCASE(suite, fn) AIODB_TCASE_TIMEOUT(suite, fn, AIODB_TEST_TIMEOUT)
 
+/* Adds a test case named name (static storage) that runs the loop test fn
+ * for row alone (_i == row): a case of its own for each row of a table. */
+#define AIODB_TCASE_ROW(suite, name, fn, row, seconds) \
+  do {                                                 \
+    TCase *tc_ = tcase_create(name);                   \
+    tcase_set_timeout(tc_, seconds);                   \
+    tcase_add_loop_test(tc_, fn, row, (row) + 1);      \
+    suite_add_tcase(suite, tc_);                       \
+  } while (0)
+
 /* A folder for this run's files ($AIODB_TEST_TMP or /tmp/aiodb-test),
  * created on first use. Static storage. */
 const char *aiodb_test_tmpdir(void);

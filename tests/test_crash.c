@@ -625,11 +625,7 @@ Suite *aiodb_suite_crash(void) {
   int i;
   AIODB_TCASE(s, crash_my_connect_to_no_server);
   AIODB_TCASE(s, crash_pg_backend_quits_before_prepare);
-  for (i = 0; i < (int)(sizeof crash_faults / sizeof crash_faults[0]); i++) {
-    TCase *tc = tcase_create(crash_faults[i].tcase);
-    tcase_set_timeout(tc, AIODB_TEST_TIMEOUT);
-    tcase_add_loop_test(tc, crash_under_load, i, i + 1);
-    suite_add_tcase(s, tc);
-  }
+  for (i = 0; i < (int)(sizeof crash_faults / sizeof crash_faults[0]); i++)
+    AIODB_TCASE_ROW(s, crash_faults[i].tcase, crash_under_load, i, AIODB_TEST_TIMEOUT);
   return s;
 }

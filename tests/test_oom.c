@@ -1109,12 +1109,7 @@ Suite *aiodb_suite_oom(void) {
   Suite *s = suite_create("oom");
   TCase *tc;
   int i;
-  for (i = 0; i < (int)N_ENGINES; i++) {
-    tc = tcase_create(engines[i].sweep);
-    tcase_set_timeout(tc, 900);
-    tcase_add_loop_test(tc, oom_sweep, i, i + 1);
-    suite_add_tcase(s, tc);
-  }
+  for (i = 0; i < (int)N_ENGINES; i++) AIODB_TCASE_ROW(s, engines[i].sweep, oom_sweep, i, 900);
   tc = tcase_create("oom_cases");
   tcase_set_timeout(tc, AIODB_TEST_TIMEOUT);
   tcase_add_test(tc, oom_tx_ends_need_no_memory);
