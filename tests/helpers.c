@@ -140,9 +140,18 @@ void aiodb_test_restart_server(const char *script_env, const char *dir_env) {
   ck_assert_int_eq(system(cmd), 0);
 }
 
-void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who) {
+void aiodb_test_big_cursor_is_bounded(aiodb_db *db, const char *sql, const char *who) {
+#if defined(AIODB_TEST_SANITIZED)
+  const long rows = 100000;
+#else
+  const long rows = 1000000;
+#endif
+  aiodb_value lim = aiodb_int(rows);
+  aiodb_cursor *c = aiodb_iterate(db, sql, &lim, 1, 1000);
   long before = aiodb_test_peak_rss_kb(), total, growth;
+  ck_assert_ptr_nonnull(c);
   total = aiodb_test_count_cursor(c);
+  aiodb_cursor_free(c);
   growth = aiodb_test_peak_rss_kb() - before;
   ck_assert_int_eq(total, rows);
   fprintf(stderr, "%s cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
@@ -279,8 +288,34 @@ long aiodb_test_peak_rss_kb(void) {
 }
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+
+static int tcp_int(int fd, int level, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
+  return v;
+}
+
+void aiodb_test_tcp_read(int fd, aiodb_test_tcp *t) {
+  t->keepalive = tcp_int(fd, SOL_SOCKET, SO_KEEPALIVE);
+  t->idle = tcp_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
+  t->interval = tcp_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
+  t->count = tcp_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
+  t->user_timeout = (unsigned)tcp_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+}
+
+void aiodb_test_tcp_expect(const aiodb_test_tcp *t, int keepalive, int idle, int interval,
+                           int count, unsigned user_timeout) {
+  ck_assert_msg(t->keepalive == keepalive && t->idle == idle && t->interval == interval &&
+                    t->count == count && t->user_timeout == user_timeout,
+                "keepalive %d, idle %d s, interval %d s, count %d, user timeout %u ms; "
+                "expected %d, %d, %d, %d, %u",
+                t->keepalive, t->idle, t->interval, t->count, t->user_timeout, keepalive, idle,
+                interval, count, user_timeout);
+}
 
 static void *silent_main(void *arg) {
   aiodb_test_silent *s = arg;

@@ -91,11 +91,6 @@ aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
  * asserting every batch starts where the last ended; returns the rows. */
 long aiodb_test_count_cursor(aiodb_cursor *c);
 
-/* Reads c (as aiodb_test_count_cursor) to its end, asserting it gave rows
- * rows and, unless sanitized, that peak RSS grew by less than 16 MiB
- * meanwhile; prints the growth, tagged who. */
-void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who);
-
 /* A server suite's restart case on db (max_size=2, min_size=2): slow runs
  * until the server is restarted under it and must fail with
  * AIODB_ECONNLOST (one line of message), after which fresh connections
@@ -111,6 +106,26 @@ void aiodb_test_restart_server(const char *script_env, const char *dir_env);
  * that find a dead connection to fail with AIODB_ECONNLOST (at most 4);
  * returns the first cell. */
 int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql);
+
+/* A server suite's memory case: sql (rows i = 1, 2, ... of some 110 bytes,
+ * with one argument: how many) read in batches of 1000 must give every row
+ * in order and, unless sanitized, grow peak RSS by less than 16 MiB. A
+ * million rows, 100,000 under the sanitizers; prints the growth, tagged
+ * who. */
+void aiodb_test_big_cursor_is_bounded(aiodb_db *db, const char *sql, const char *who);
+
+/* A connected socket's TCP settings. */
+typedef struct aiodb_test_tcp {
+  int keepalive, idle, interval, count;
+  unsigned user_timeout;
+} aiodb_test_tcp;
+
+/* Reads fd's keepalive settings and user timeout into t. */
+void aiodb_test_tcp_read(int fd, aiodb_test_tcp *t);
+
+/* Asserts that t is what the arguments say. */
+void aiodb_test_tcp_expect(const aiodb_test_tcp *t, int keepalive, int idle, int interval,
+                           int count, unsigned user_timeout);
 
 /* Internal counters (lib/alloc.c). */
 long aiodb__alloc_live(void);

@@ -135,12 +135,9 @@ END_TEST
 
 Suite *aiodb_suite_cursor(void) {
   Suite *s = suite_create("cursor");
-  TCase *big = tcase_create("cursor_memory_is_bounded_by_the_batch");
   AIODB_TCASE(s, cursor_batches_until_the_end);
   AIODB_TCASE(s, cursor_abandoned_frees_its_connection);
-  tcase_set_timeout(big, 300);
-  tcase_add_test(big, cursor_memory_is_bounded_by_the_batch);
-  suite_add_tcase(s, big);
+  AIODB_TCASE_TIMEOUT(s, cursor_memory_is_bounded_by_the_batch, 300);
   AIODB_TCASE(s, cursor_errors_and_pinned_connection);
   return s;
 }

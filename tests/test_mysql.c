@@ -6,12 +6,9 @@
 #include <errno.h>
 #include <float.h>
 #include <mysql.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -846,20 +843,13 @@ START_TEST(my_server_restart_mid_query) {
 END_TEST
 
 START_TEST(my_cursor_memory_is_bounded) {
-#if defined(AIODB_TEST_SANITIZED)
-  const long rows = 100000;
-#else
-  const long rows = 1000000;
-#endif
   aiodb_db *db = my_open("socket_url", "max_size=1");
-  aiodb_value lim = aiodb_int(rows);
-  aiodb_cursor *c = aiodb_iterate(
-      db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
-      &lim, 1, 1000);
+  aiodb_cursor *c;
   double t0;
 
-  aiodb_test_cursor_is_bounded(c, rows, "mysql");
-  aiodb_cursor_free(c);
+  aiodb_test_big_cursor_is_bounded(
+      db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
+      "mysql");
 
   /* a cursor dropped after its first batch of (practically) endless rows:
    * the query is stopped, not read to the end, and the one connection
@@ -880,25 +870,13 @@ START_TEST(my_cursor_memory_is_bounded) {
 END_TEST
 
 typedef struct net_probe {
-  int keepalive, idle, interval, count;
-  unsigned user_timeout, connect_timeout;
+  aiodb_test_tcp tcp;
+  unsigned connect_timeout;
 } net_probe;
-
-static int get_int(int fd, int level, int name) {
-  int v = -1;
-  socklen_t len = sizeof v;
-  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
-  return v;
-}
 
 static int net_settings(void *native, void *ud) {
   net_probe *p = ud;
-  int fd = (int)mysql_get_socket(native);
-  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
-  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
-  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
-  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+  aiodb_test_tcp_read((int)mysql_get_socket(native), &p->tcp);
   p->connect_timeout = 0;
   mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
   return 0;
@@ -913,27 +891,19 @@ START_TEST(my_network_defaults) {
   aiodb_error err;
 
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 60);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 6);
-  ck_assert_uint_eq(p.user_timeout, 120000);
+  aiodb_test_tcp_expect(&p.tcp, 1, 60, 10, 6, 120000);
   ck_assert_uint_eq(p.connect_timeout, 10);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6 * 7"), 42);
   aiodb_db_free(db);
 
   db = my_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 30);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 3);
-  ck_assert_uint_eq(p.user_timeout, 0);
+  aiodb_test_tcp_expect(&p.tcp, 1, 30, 10, 3, 0);
   ck_assert_uint_eq(p.connect_timeout, 4);
   aiodb_db_free(db);
   db = my_open("tcp_url", "keepalives=off");
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 0);
+  ck_assert_int_eq(p.tcp.keepalive, 0);
   aiodb_db_free(db);
 
   ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives_count=1000", NULL, &err));
@@ -963,11 +933,6 @@ Suite *aiodb_suite_mysql(void) {
   AIODB_TCASE(s, my_query_many_and_transactions);
   AIODB_TCASE(s, my_server_restart_mid_query);
   AIODB_TCASE(s, my_network_defaults);
-  {
-    TCase *big = tcase_create("my_cursor_memory_is_bounded");
-    tcase_set_timeout(big, 300);
-    tcase_add_test(big, my_cursor_memory_is_bounded);
-    suite_add_tcase(s, big);
-  }
+  AIODB_TCASE_TIMEOUT(s, my_cursor_memory_is_bounded, 300);
   return s;
 }

@@ -6,13 +6,10 @@
 #include <float.h>
 #include <libpq-fe.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -471,18 +468,10 @@ START_TEST(pg_escaped_password) {
 END_TEST
 
 START_TEST(pg_cursor_memory_is_bounded) {
-#if defined(AIODB_TEST_SANITIZED)
-  const long rows = 100000;
-#else
-  const long rows = 1000000;
-#endif
   aiodb_db *db = pg_open("socket_url", NULL);
-  aiodb_value lim = aiodb_int(rows);
-  aiodb_cursor *c = aiodb_iterate(
+  aiodb_test_big_cursor_is_bounded(
       db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
-      &lim, 1, 1000);
-  aiodb_test_cursor_is_bounded(c, rows, "postgres");
-  aiodb_cursor_free(c);
+      "postgres");
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -1253,27 +1242,14 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
 END_TEST
 
 typedef struct net_probe {
-  int keepalive, idle, interval, count;
-  unsigned user_timeout;
+  aiodb_test_tcp tcp;
   char connect_timeout[16];
 } net_probe;
 
-static int get_int(int fd, int level, int name) {
-  int v = -1;
-  socklen_t len = sizeof v;
-  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
-  return v;
-}
-
 static int net_settings(void *native, void *ud) {
   net_probe *p = ud;
-  int fd = PQsocket(native);
   PQconninfoOption *o, *all = PQconninfo(native);
-  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
-  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
-  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
-  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+  aiodb_test_tcp_read(PQsocket(native), &p->tcp);
   p->connect_timeout[0] = '\0';
   for (o = all; o && o->keyword; o++)
     if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
@@ -1290,20 +1266,13 @@ START_TEST(pg_network_defaults) {
   aiodb_error err;
 
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 60);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 6);
-  ck_assert_uint_eq(p.user_timeout, 120000);
+  aiodb_test_tcp_expect(&p.tcp, 1, 60, 10, 6, 120000);
   ck_assert_str_eq(p.connect_timeout, "10");
   aiodb_db_free(db);
 
   db = pg_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.idle, 30);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 3);
-  ck_assert_uint_eq(p.user_timeout, 0);
+  aiodb_test_tcp_expect(&p.tcp, 1, 30, 10, 3, 0);
   ck_assert_str_eq(p.connect_timeout, "4");
   aiodb_db_free(db);
 
@@ -1541,12 +1510,7 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASE(s, pg_stale_statement_in_transaction);
   AIODB_TCASE(s, pg_stale_statement_in_a_batch);
   AIODB_TCASE(s, pg_copy_is_refused_and_the_connection_goes_on);
-  {
-    TCase *big = tcase_create("pg_cursor_memory_is_bounded");
-    tcase_set_timeout(big, 300);
-    tcase_add_test(big, pg_cursor_memory_is_bounded);
-    suite_add_tcase(s, big);
-  }
+  AIODB_TCASE_TIMEOUT(s, pg_cursor_memory_is_bounded, 300);
   AIODB_TCASE(s, pg_commit_of_an_aborted_transaction_fails);
   AIODB_TCASE(s, pg_cancel_never_blocks_the_caller);
   AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);

@@ -535,10 +535,7 @@ END_TEST
 
 Suite *aiodb_suite_soak(void) {
   Suite *s = suite_create("soak");
-  TCase *tc = tcase_create("soak_million_futures");
-  tcase_set_timeout(tc, 240);
-  tcase_add_test(tc, soak_million_futures);
-  suite_add_tcase(s, tc);
+  AIODB_TCASE_TIMEOUT(s, soak_million_futures, 240);
   return s;
 }
 
@@ -1428,9 +1425,6 @@ END_TEST
 
 Suite *aiodb_suite_soak_threads(void) {
   Suite *s = suite_create("soak_threads");
-  TCase *tc = tcase_create("soak_threads_close_under_load");
-  tcase_set_timeout(tc, 300);
-  tcase_add_test(tc, soak_threads_close_under_load);
-  suite_add_tcase(s, tc);
+  AIODB_TCASE_TIMEOUT(s, soak_threads_close_under_load, 300);
   return s;
 }
