@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *aiodb_test_tmpdir(void) {
@@ -253,7 +254,53 @@ void aiodb_test_gate_destroy(aiodb_test_gate *g) {
   pthread_cond_destroy(&g->c);
 }
 
-#include <time.h>
+void aiodb_test_hold_calls(aiodb_test_hold *h, long ms) {
+  pthread_mutex_lock(&h->m);
+  h->hold = 1;
+  h->hold_ms = ms;
+  pthread_mutex_unlock(&h->m);
+}
+
+void aiodb_test_hold_release(aiodb_test_hold *h) {
+  pthread_mutex_lock(&h->m);
+  h->hold = 0;
+  pthread_cond_broadcast(&h->c);
+  pthread_mutex_unlock(&h->m);
+}
+
+void aiodb_test_hold_point(aiodb_test_hold *h) {
+  pthread_mutex_lock(&h->m);
+  if (h->hold) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += h->hold_ms / 1000;
+    until.tv_nsec += (h->hold_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    h->entered++;
+    pthread_cond_broadcast(&h->c);
+    while (h->hold && pthread_cond_timedwait(&h->c, &h->m, &until) != ETIMEDOUT) {
+    }
+  }
+  pthread_mutex_unlock(&h->m);
+}
+
+int aiodb_test_hold_wait_entered(aiodb_test_hold *h, int n) {
+  double until = aiodb_test_now_ms() + 2000;
+  int got;
+  pthread_mutex_lock(&h->m);
+  while (h->entered < n && aiodb_test_now_ms() < until) {
+    pthread_mutex_unlock(&h->m);
+    usleep(1000);
+    pthread_mutex_lock(&h->m);
+  }
+  got = h->entered;
+  pthread_mutex_unlock(&h->m);
+  return got;
+}
+
 double aiodb_test_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

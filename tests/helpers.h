@@ -150,6 +150,28 @@ int aiodb_test_gate_fn(void *native, void *ud);
 void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
 void aiodb_test_gate_open(aiodb_test_gate *g);
 void aiodb_test_gate_destroy(aiodb_test_gate *g);
+/* A hold on a client library call that a test shims (defines in its own
+ * binary, passing it on through dlsym(RTLD_NEXT)): while held, the shim's
+ * aiodb_test_hold_point waits until released, or hold_ms at most. Each
+ * case runs in a process of its own (CK_FORK), so a hold never reaches
+ * another. */
+typedef struct aiodb_test_hold {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  int hold, entered;
+  long hold_ms;
+} aiodb_test_hold;
+#define AIODB_TEST_HOLD_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0}
+
+/* Holds every call that reaches the point from now on, ms at most each. */
+void aiodb_test_hold_calls(aiodb_test_hold *h, long ms);
+/* Lets the held calls, and those to come, go on. */
+void aiodb_test_hold_release(aiodb_test_hold *h);
+/* In the shim: waits here while h holds calls. */
+void aiodb_test_hold_point(aiodb_test_hold *h);
+/* Waits (2 s at most) until n calls have been held; returns how many were. */
+int aiodb_test_hold_wait_entered(aiodb_test_hold *h, int n);
+
 /* Makes every aiodb allocation after the next n fail (malloc and realloc),
  * to test out-of-memory paths; aiodb_set_allocator(NULL, NULL, NULL)
  * restores the C library's. */

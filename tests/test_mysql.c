@@ -3,9 +3,9 @@
  * protocols, errors, the statement cache, cancel, lost connections, TLS,
  * passwords and bounded cursors. */
 #include <dlfcn.h>
-#include <errno.h>
 #include <float.h>
 #include <mysql.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,53 +439,17 @@ END_TEST
  * library's. It passes every call on, but holds a "KILL QUERY" while a test
  * asks (10 s at most). Each case runs in a process of its own (CK_FORK). */
 
-static struct {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int hold, entered;
-} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+static aiodb_test_hold kill_shim = AIODB_TEST_HOLD_INIT;
 
 int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) {
-  static union {
-    void *p;
-    int (*f)(MYSQL *, const char *, unsigned long);
-  } real;
-  pthread_mutex_lock(&kill_shim.m);
-  if (kill_shim.hold && length > 10 && strncmp(q, "KILL QUERY", 10) == 0) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
-    kill_shim.entered++;
-    pthread_cond_broadcast(&kill_shim.c);
-    while (kill_shim.hold &&
-           pthread_cond_timedwait(&kill_shim.c, &kill_shim.m, &until) != ETIMEDOUT) {
-    }
+  static int (*_Atomic next)(MYSQL *, const char *, unsigned long);
+  int (*real)(MYSQL *, const char *, unsigned long) = atomic_load(&next);
+  if (length > 10 && strncmp(q, "KILL QUERY", 10) == 0) aiodb_test_hold_point(&kill_shim);
+  if (real == NULL) {
+    *(void **)&real = dlsym(RTLD_NEXT, "mysql_real_query");
+    atomic_store(&next, real);
   }
-  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "mysql_real_query");
-  pthread_mutex_unlock(&kill_shim.m);
-  return real.f(mysql, q, length);
-}
-
-static void kill_shim_set(int hold) {
-  pthread_mutex_lock(&kill_shim.m);
-  kill_shim.hold = hold;
-  pthread_cond_broadcast(&kill_shim.c);
-  pthread_mutex_unlock(&kill_shim.m);
-}
-
-/* Waits (2 s at most) until a KILL is held; returns how many were. */
-static int kill_shim_entered(void) {
-  double until = aiodb_test_now_ms() + 2000;
-  int got;
-  pthread_mutex_lock(&kill_shim.m);
-  while (kill_shim.entered == 0 && aiodb_test_now_ms() < until) {
-    pthread_mutex_unlock(&kill_shim.m);
-    usleep(1000);
-    pthread_mutex_lock(&kill_shim.m);
-  }
-  got = kill_shim.entered;
-  pthread_mutex_unlock(&kill_shim.m);
-  return got;
+  return real(mysql, q, length);
 }
 
 /* A cancel whose KILL QUERY is still on its way when its statement ends on
@@ -497,16 +461,16 @@ START_TEST(my_late_kill_spares_the_next_statement) {
   aiodb_future *f, *next;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  kill_shim_set(1);
+  aiodb_test_hold_calls(&kill_shim, 10000);
   f = aiodb_query(db, "SELECT SLEEP(0.5)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
   ck_assert_int_eq(aiodb_future_cancel(f), 0);
-  ck_assert_int_eq(kill_shim_entered(), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&kill_shim, 1), 1);
   /* the KILL never got there: it finished first, with its own outcome */
   ck_assert_int_eq(aiodb_test_err(f), 0);
   next = aiodb_query(db, "SELECT SLEEP(0.5) + 7", NULL, 0);
   usleep(200000);
-  kill_shim_set(0); /* the KILL goes now */
+  aiodb_test_hold_release(&kill_shim); /* the KILL goes now */
   ck_assert_msg(aiodb_test_err(next) == 0, "the next statement: %s",
                 aiodb_future_errmsg(next));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 7);

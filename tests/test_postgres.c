@@ -2,15 +2,13 @@
  * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
  * transactions, cursors, cancel, passwords, TLS. */
 #include <dlfcn.h>
-#include <errno.h>
 #include <float.h>
 #include <libpq-fe.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "decode.h"
@@ -1043,69 +1041,21 @@ END_TEST
 /* ---- a cancel request the server never answers: this binary's own
  * PQcancel, which the driver (linked in statically) calls instead of
  * libpq's. It passes every call on to libpq's unless a test holds them;
- * held, a call waits until shim_release, or hold_ms at the most, before
+ * held, a call waits until released, or hold_ms at the most, before
  * going on. Each test case runs in a process of its own (CK_FORK), so a
  * hold never reaches another. ---- */
 
-static struct {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int hold, entered;
-  long hold_ms;
-} shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+static aiodb_test_hold shim = AIODB_TEST_HOLD_INIT;
 
 int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
-  static union {
-    void *p;
-    int (*f)(PGcancel *, char *, int);
-  } real;
-  pthread_mutex_lock(&shim.m);
-  if (shim.hold) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += shim.hold_ms / 1000;
-    until.tv_nsec += (shim.hold_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000;
-    }
-    shim.entered++;
-    pthread_cond_broadcast(&shim.c);
-    while (shim.hold && pthread_cond_timedwait(&shim.c, &shim.m, &until) != ETIMEDOUT) {
-    }
+  static int (*_Atomic next)(PGcancel *, char *, int);
+  int (*real)(PGcancel *, char *, int) = atomic_load(&next);
+  aiodb_test_hold_point(&shim);
+  if (real == NULL) {
+    *(void **)&real = dlsym(RTLD_NEXT, "PQcancel");
+    atomic_store(&next, real);
   }
-  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "PQcancel");
-  pthread_mutex_unlock(&shim.m);
-  return real.f(cancel, errbuf, errbufsize);
-}
-
-static void shim_hold(long ms) {
-  pthread_mutex_lock(&shim.m);
-  shim.hold = 1;
-  shim.hold_ms = ms;
-  pthread_mutex_unlock(&shim.m);
-}
-
-/* Waits (2 s at most) until n calls have been held; returns how many were. */
-static int shim_wait_entered(int n) {
-  double until = aiodb_test_now_ms() + 2000;
-  int got;
-  pthread_mutex_lock(&shim.m);
-  while (shim.entered < n && aiodb_test_now_ms() < until) {
-    pthread_mutex_unlock(&shim.m);
-    usleep(1000);
-    pthread_mutex_lock(&shim.m);
-  }
-  got = shim.entered;
-  pthread_mutex_unlock(&shim.m);
-  return got;
-}
-
-static void shim_release(void) {
-  pthread_mutex_lock(&shim.m);
-  shim.hold = 0;
-  pthread_cond_broadcast(&shim.c);
-  pthread_mutex_unlock(&shim.m);
+  return real(cancel, errbuf, errbufsize);
 }
 
 /* aiodb_future_cancel and the deadline timer only post the cancel: a
@@ -1123,7 +1073,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 1"), 1);
   ck_assert_int_eq(aiodb_test_scalar(other, "SELECT 1"), 1);
-  shim_hold(8000);
+  aiodb_test_hold_calls(&shim, 8000);
 
   /* an explicit cancel whose request is never answered */
   f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
@@ -1134,13 +1084,13 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   fprintf(stderr, "postgres: aiodb_future_cancel returned in %.0f us, its cancel request unanswered\n",
           cancel_ms * 1000);
   ck_assert_msg(cancel_ms < 50, "aiodb_future_cancel took %.1f ms", cancel_ms);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
 
   /* a deadline whose cancel is never answered either, sent by the timer */
   t = aiodb_query(timed, "SELECT pg_sleep(30)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(t, 300), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_future_set_timeout(t, 1), 0);
-  ck_assert_int_eq(shim_wait_entered(2), 2);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 2), 2);
 
   /* meanwhile another db's deadline fires on time: a statement queued
    * behind its busy connection is dropped at 500 ms */
@@ -1161,7 +1111,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
 
   /* the statements run on until their cancels get through */
   ck_assert(!aiodb_future_done(f));
-  shim_release();
+  aiodb_test_hold_release(&shim);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
   ck_assert_int_eq(aiodb_test_err(t), AIODB_ETIMEDOUT);
   aiodb_future_free(f);
@@ -1190,7 +1140,7 @@ START_TEST(pg_cursor_close_with_unanswered_cancel) {
   f = aiodb_test_ok(aiodb_cursor_next(c));
   ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 10);
   aiodb_future_free(f);
-  shim_hold(30000);
+  aiodb_test_hold_calls(&shim, 30000);
   t0 = aiodb_test_now_ms();
   aiodb_cursor_free(c);
   /* the connection was given up: at most one call finds it broken */
@@ -1206,8 +1156,8 @@ START_TEST(pg_cursor_close_with_unanswered_cancel) {
   ms = aiodb_test_now_ms() - t0;
   fprintf(stderr, "postgres: closing a cursor, its cancel unanswered, took %.0f ms\n", ms);
   ck_assert_msg(ms < 15000, "the connection was back after %.0f ms", ms);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
-  shim_release();
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
+  aiodb_test_hold_release(&shim);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -1222,11 +1172,11 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
   int i;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  shim_hold(4000);
+  aiodb_test_hold_calls(&shim, 4000);
   f = aiodb_query(db, "SELECT pg_sleep(0.5)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_future_cancel(f), 0);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
   aiodb_test_ok(f); /* it ends on its own */
   aiodb_future_free(f);
   t0 = aiodb_test_now_ms();
@@ -1235,7 +1185,7 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
   fprintf(stderr, "postgres: aiodb_db_free with a cancel unanswered took %.0f ms\n", ms);
   ck_assert_msg(ms < 2000, "aiodb_db_free took %.0f ms", ms);
   /* once the cancel returns, the canceller frees the config and ends */
-  shim_release();
+  aiodb_test_hold_release(&shim);
   for (i = 0; i < 500 && aiodb__alloc_live() != 0; i++) usleep(10000);
   aiodb_test_clean_shutdown();
 }
