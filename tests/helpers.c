@@ -162,9 +162,13 @@ void aiodb_test_big_cursor_is_bounded(aiodb_db *db, const char *sql, const char 
 #endif
 }
 
-void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow_sql, const char *script_env,
+void aiodb_test_restart_mid_query(const char *slow_sql, const char *script_env,
                                   const char *dir_env) {
+  const char *url = aiodb_test_server_file(dir_env, "socket_url");
+  aiodb_db *db;
   aiodb_future *slow;
+  ck_assert_msg(url != NULL, "no test server in %s", dir_env);
+  db = aiodb_test_open_with(url, "max_size=2&min_size=2");
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
   slow = aiodb_query(db, slow_sql, NULL, 0);
   aiodb_future_wait(slow, 300);
@@ -176,6 +180,7 @@ void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow_sql, const char
    * then fresh connections serve; within a few calls all succeed */
   ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 42"), 42);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
+  aiodb_db_free(db);
 }
 
 int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql) {
@@ -204,6 +209,15 @@ void aiodb_test_exec(aiodb_db *db, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, NULL, 0)));
 }
 
+void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_value *rows,
+                                     int n, double many_ms, const char *who) {
+  double t0 = aiodb_test_now_ms();
+  int i;
+  for (i = 0; i < n; i++) aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, &rows[i], 1)));
+  fprintf(stderr, "%s: %d inserts: query_many %.1f ms, one at a time %.1f ms\n", who, n,
+          many_ms, aiodb_test_now_ms() - t0);
+}
+
 void aiodb_test_clean_shutdown(void) {
   int i;
   /* A cancel or KILL thread stuck on a server that stopped answering is
@@ -216,42 +230,6 @@ void aiodb_test_clean_shutdown(void) {
   }
   ck_assert_msg(aiodb__alloc_live() == 0, "%ld aiodb allocations still live",
                 aiodb__alloc_live());
-}
-
-void aiodb_test_gate_init(aiodb_test_gate *g) {
-  pthread_mutex_init(&g->m, NULL);
-  pthread_cond_init(&g->c, NULL);
-  g->open = 0;
-  g->entered = 0;
-}
-
-int aiodb_test_gate_fn(void *native, void *ud) {
-  aiodb_test_gate *g = ud;
-  (void)native;
-  pthread_mutex_lock(&g->m);
-  g->entered++;
-  pthread_cond_broadcast(&g->c);
-  while (!g->open) pthread_cond_wait(&g->c, &g->m);
-  pthread_mutex_unlock(&g->m);
-  return 7;
-}
-
-void aiodb_test_gate_wait_entered(aiodb_test_gate *g) {
-  pthread_mutex_lock(&g->m);
-  while (!g->entered) pthread_cond_wait(&g->c, &g->m);
-  pthread_mutex_unlock(&g->m);
-}
-
-void aiodb_test_gate_open(aiodb_test_gate *g) {
-  pthread_mutex_lock(&g->m);
-  g->open = 1;
-  pthread_cond_broadcast(&g->c);
-  pthread_mutex_unlock(&g->m);
-}
-
-void aiodb_test_gate_destroy(aiodb_test_gate *g) {
-  pthread_mutex_destroy(&g->m);
-  pthread_cond_destroy(&g->c);
 }
 
 void aiodb_test_hold_calls(aiodb_test_hold *h, long ms) {
@@ -269,9 +247,10 @@ void aiodb_test_hold_release(aiodb_test_hold *h) {
 }
 
 void aiodb_test_hold_point(aiodb_test_hold *h) {
+  struct timespec until;
+  int rc = 0;
   pthread_mutex_lock(&h->m);
   if (h->hold) {
-    struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += h->hold_ms / 1000;
     until.tv_nsec += (h->hold_ms % 1000) * 1000000;
@@ -281,9 +260,10 @@ void aiodb_test_hold_point(aiodb_test_hold *h) {
     }
     h->entered++;
     pthread_cond_broadcast(&h->c);
-    while (h->hold && pthread_cond_timedwait(&h->c, &h->m, &until) != ETIMEDOUT) {
-    }
   }
+  while (h->hold && rc != ETIMEDOUT)
+    rc = h->hold_ms < 0 ? pthread_cond_wait(&h->c, &h->m)
+                        : pthread_cond_timedwait(&h->c, &h->m, &until);
   pthread_mutex_unlock(&h->m);
 }
 
@@ -299,6 +279,33 @@ int aiodb_test_hold_wait_entered(aiodb_test_hold *h, int n) {
   got = h->entered;
   pthread_mutex_unlock(&h->m);
   return got;
+}
+
+void aiodb_test_gate_init(aiodb_test_gate *g) {
+  pthread_mutex_init(&g->m, NULL);
+  pthread_cond_init(&g->c, NULL);
+  g->hold = 1;
+  g->hold_ms = -1;
+  g->entered = 0;
+}
+
+int aiodb_test_gate_fn(void *native, void *ud) {
+  (void)native;
+  aiodb_test_hold_point(ud);
+  return 7;
+}
+
+void aiodb_test_gate_wait_entered(aiodb_test_gate *g) {
+  pthread_mutex_lock(&g->m);
+  while (!g->entered) pthread_cond_wait(&g->c, &g->m);
+  pthread_mutex_unlock(&g->m);
+}
+
+void aiodb_test_gate_open(aiodb_test_gate *g) { aiodb_test_hold_release(g); }
+
+void aiodb_test_gate_destroy(aiodb_test_gate *g) {
+  pthread_mutex_destroy(&g->m);
+  pthread_cond_destroy(&g->c);
 }
 
 double aiodb_test_now_ms(void) {
@@ -346,22 +353,35 @@ static int tcp_int(int fd, int level, int name) {
   return v;
 }
 
-void aiodb_test_tcp_read(int fd, aiodb_test_tcp *t) {
-  t->keepalive = tcp_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-  t->idle = tcp_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
-  t->interval = tcp_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
-  t->count = tcp_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
-  t->user_timeout = (unsigned)tcp_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+void aiodb_test_net_read_tcp(int fd, aiodb_test_net *n) {
+  n->keepalive = tcp_int(fd, SOL_SOCKET, SO_KEEPALIVE);
+  n->idle = tcp_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
+  n->interval = tcp_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
+  n->count = tcp_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
+  n->user_timeout = (unsigned)tcp_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
 }
 
-void aiodb_test_tcp_expect(const aiodb_test_tcp *t, int keepalive, int idle, int interval,
-                           int count, unsigned user_timeout) {
-  ck_assert_msg(t->keepalive == keepalive && t->idle == idle && t->interval == interval &&
-                    t->count == count && t->user_timeout == user_timeout,
-                "keepalive %d, idle %d s, interval %d s, count %d, user timeout %u ms; "
-                "expected %d, %d, %d, %d, %u",
-                t->keepalive, t->idle, t->interval, t->count, t->user_timeout, keepalive, idle,
-                interval, count, user_timeout);
+static void net_expect(const char *tcp_url, const char *opts, aiodb_run_fn probe, int idle,
+                       int count, unsigned user_timeout, const char *connect_timeout) {
+  aiodb_db *db = aiodb_test_open_with(tcp_url, opts);
+  aiodb_test_net n;
+  memset(&n, 0, sizeof n);
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, probe, &n)));
+  ck_assert_msg(n.keepalive == 1 && n.idle == idle && n.interval == 10 && n.count == count &&
+                    n.user_timeout == user_timeout &&
+                    strcmp(n.connect_timeout, connect_timeout) == 0,
+                "%s: keepalive %d, idle %d s, interval %d s, count %d, user timeout %u ms, "
+                "connect timeout '%s' s; expected 1, %d, 10, %d, %u, '%s'",
+                opts ? opts : "no options", n.keepalive, n.idle, n.interval, n.count,
+                n.user_timeout, n.connect_timeout, idle, count, user_timeout, connect_timeout);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6 * 7"), 42);
+  aiodb_db_free(db);
+}
+
+void aiodb_test_network_defaults(const char *tcp_url, aiodb_run_fn probe) {
+  net_expect(tcp_url, NULL, probe, 60, 6, 120000, "10");
+  net_expect(tcp_url, "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4",
+             probe, 30, 3, 0, "4");
 }
 
 static void *silent_main(void *arg) {

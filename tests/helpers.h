@@ -67,6 +67,13 @@ int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
 /* Runs sql on db, asserts success, frees the future. */
 void aiodb_test_exec(aiodb_db *db, const char *sql);
 
+/* For the record (not asserted): runs sql once for each of rows[0..n),
+ * one call each with that value, asserting success, and prints how long
+ * that took beside many_ms, what one aiodb_query_many of them took; tagged
+ * who. */
+void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_value *rows,
+                                     int n, double many_ms, const char *who);
+
 /* Asserts that every aiodb allocation has been given back: call at the end
  * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY).
  * Waits up to 20 s for it, for a driver thread that aiodb_db_free left to
@@ -91,12 +98,11 @@ aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
  * asserting every batch starts where the last ended; returns the rows. */
 long aiodb_test_count_cursor(aiodb_cursor *c);
 
-/* A server suite's restart case on db (max_size=2, min_size=2): slow runs
- * until the server is restarted under it and must fail with
- * AIODB_ECONNLOST (one line of message), after which fresh connections
- * serve. */
-void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow, const char *script_env,
-                                  const char *dir_env);
+/* A server suite's restart case, on a db of two connections to the
+ * server's socket URL: slow runs until the server is restarted under it
+ * and must fail with AIODB_ECONNLOST (one line of message), after which
+ * fresh connections serve. */
+void aiodb_test_restart_mid_query(const char *slow, const char *script_env, const char *dir_env);
 
 /* Runs `bash $script_env restart $dir_env` (a test server's script), asserts
  * it succeeded. */
@@ -114,18 +120,24 @@ int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql);
  * who. */
 void aiodb_test_big_cursor_is_bounded(aiodb_db *db, const char *sql, const char *who);
 
-/* A connected socket's TCP settings. */
-typedef struct aiodb_test_tcp {
+/* A server connection's network settings, as a suite's probe (an
+ * aiodb_run_fn given one of these) reads them from the client library:
+ * TCP's, and the connect timeout in seconds. */
+typedef struct aiodb_test_net {
   int keepalive, idle, interval, count;
   unsigned user_timeout;
-} aiodb_test_tcp;
+  char connect_timeout[16];
+} aiodb_test_net;
 
-/* Reads fd's keepalive settings and user timeout into t. */
-void aiodb_test_tcp_read(int fd, aiodb_test_tcp *t);
+/* For a probe: reads fd's keepalive settings and user timeout into n. */
+void aiodb_test_net_read_tcp(int fd, aiodb_test_net *n);
 
-/* Asserts that t is what the arguments say. */
-void aiodb_test_tcp_expect(const aiodb_test_tcp *t, int keepalive, int idle, int interval,
-                           int count, unsigned user_timeout);
+/* A server suite's network case, on tcp_url read with probe: over TCP a
+ * connection finds a dead peer in about two minutes, idle or not (keepalive
+ * probes after 60 s idle, every 10 s, 6 of them; a user timeout of 120 s),
+ * and a connect gives up after 10 s, unless the URL says otherwise; the
+ * connection that probe used serves the next statement. */
+void aiodb_test_network_defaults(const char *tcp_url, aiodb_run_fn probe);
 
 /* Internal counters (lib/alloc.c). */
 long aiodb__alloc_live(void);
@@ -133,32 +145,17 @@ void aiodb__pools_trim(void);
 
 
 
-/* A gate that holds a worker inside aiodb_run until opened: for queueing
- * work behind a busy connection deterministically. */
-#include <pthread.h>
-typedef struct aiodb_test_gate {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int open;
-  int entered;
-} aiodb_test_gate;
-
-void aiodb_test_gate_init(aiodb_test_gate *g);
-/* An aiodb_run_fn: marks entered, waits until open; returns 7. */
-int aiodb_test_gate_fn(void *native, void *ud);
-/* Waits until a worker is inside the gate. */
-void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
-void aiodb_test_gate_open(aiodb_test_gate *g);
-void aiodb_test_gate_destroy(aiodb_test_gate *g);
-/* A hold on a client library call that a test shims (defines in its own
- * binary, passing it on through dlsym(RTLD_NEXT)): while held, the shim's
- * aiodb_test_hold_point waits until released, or hold_ms at most. Each
- * case runs in a process of its own (CK_FORK), so a hold never reaches
+/* A hold on a call: while held, aiodb_test_hold_point waits until
+ * released, or hold_ms at most (no limit when negative). In a client
+ * library call a test shims (defines in its own binary, passing it on
+ * through dlsym(RTLD_NEXT)), or in a worker (a gate, below). Each case
+ * runs in a process of its own (CK_FORK), so a hold never reaches
  * another. */
+#include <pthread.h>
 typedef struct aiodb_test_hold {
   pthread_mutex_t m;
   pthread_cond_t c;
-  int hold, entered;
+  int hold, entered; /* entered: calls held so far */
   long hold_ms;
 } aiodb_test_hold;
 #define AIODB_TEST_HOLD_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0}
@@ -167,10 +164,23 @@ typedef struct aiodb_test_hold {
 void aiodb_test_hold_calls(aiodb_test_hold *h, long ms);
 /* Lets the held calls, and those to come, go on. */
 void aiodb_test_hold_release(aiodb_test_hold *h);
-/* In the shim: waits here while h holds calls. */
+/* In the call: waits here while h holds calls. */
 void aiodb_test_hold_point(aiodb_test_hold *h);
 /* Waits (2 s at most) until n calls have been held; returns how many were. */
 int aiodb_test_hold_wait_entered(aiodb_test_hold *h, int n);
+
+/* A gate that holds a worker inside aiodb_run until opened: for queueing
+ * work behind a busy connection deterministically. A hold without a time
+ * limit, closed from the start. */
+typedef aiodb_test_hold aiodb_test_gate;
+
+void aiodb_test_gate_init(aiodb_test_gate *g);
+/* An aiodb_run_fn: marks entered, waits until open; returns 7. */
+int aiodb_test_gate_fn(void *native, void *ud);
+/* Waits until a worker is inside the gate. */
+void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
+void aiodb_test_gate_open(aiodb_test_gate *g);
+void aiodb_test_gate_destroy(aiodb_test_gate *g);
 
 /* Makes every aiodb allocation after the next n fail (malloc and realloc),
  * to test out-of-memory paths; aiodb_set_allocator(NULL, NULL, NULL)

@@ -750,7 +750,7 @@ START_TEST(my_query_many_and_transactions) {
   enum { N = 1000 };
   static aiodb_value rows[N];
   aiodb_tx *tx;
-  double t0, many_ms, loop_ms;
+  double t0, many_ms;
   int i;
 
   /* (row-numbered errors, atomicity and RETURNING rows: the shared suite) */
@@ -785,12 +785,7 @@ START_TEST(my_query_many_and_transactions) {
   aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_q VALUES (?)", rows, N, 1)));
   many_ms = aiodb_test_now_ms() - t0;
   aiodb_test_exec(db, "DELETE FROM my_q");
-  t0 = aiodb_test_now_ms();
-  for (i = 0; i < N; i++)
-    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO my_q VALUES (?)", &rows[i], 1)));
-  loop_ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "mysql: %d inserts: query_many %.1f ms, one at a time %.1f ms\n", N,
-          many_ms, loop_ms);
+  aiodb_test_report_one_call_each(db, "INSERT INTO my_q VALUES (?)", rows, N, many_ms, "mysql");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), N);
   aiodb_test_exec(db, "DROP TABLE my_q");
   aiodb_db_free(db);
@@ -799,9 +794,7 @@ START_TEST(my_query_many_and_transactions) {
 END_TEST
 
 START_TEST(my_server_restart_mid_query) {
-  aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
-  aiodb_test_restart_mid_query(db, "SELECT SLEEP(30)", "AIODB_TEST_MYSQL_SCRIPT", "AIODB_TEST_MYSQL_DIR");
-  aiodb_db_free(db);
+  aiodb_test_restart_mid_query("SELECT SLEEP(30)", "AIODB_TEST_MYSQL_SCRIPT", "AIODB_TEST_MYSQL_DIR");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -833,41 +826,26 @@ START_TEST(my_cursor_memory_is_bounded) {
 }
 END_TEST
 
-typedef struct net_probe {
-  aiodb_test_tcp tcp;
-  unsigned connect_timeout;
-} net_probe;
-
 static int net_settings(void *native, void *ud) {
-  net_probe *p = ud;
-  aiodb_test_tcp_read((int)mysql_get_socket(native), &p->tcp);
-  p->connect_timeout = 0;
-  mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
+  aiodb_test_net *p = ud;
+  unsigned connect_timeout = 0;
+  aiodb_test_net_read_tcp((int)mysql_get_socket(native), p);
+  mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  snprintf(p->connect_timeout, sizeof p->connect_timeout, "%u", connect_timeout);
   return 0;
 }
 
-/* Over TCP a connection finds a dead peer in about two minutes, idle or
- * not, and a connect gives up after 10 s, unless the URL says otherwise;
- * the connection made with the non-blocking API serves blocking calls. */
+/* The defaults and what the URL changes (the probe's blocking calls run on
+ * a connection made with the non-blocking API), and keepalives=off. */
 START_TEST(my_network_defaults) {
-  aiodb_db *db = my_open("tcp_url", NULL);
-  net_probe p;
+  aiodb_db *db;
+  aiodb_test_net p;
   aiodb_error err;
 
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  aiodb_test_tcp_expect(&p.tcp, 1, 60, 10, 6, 120000);
-  ck_assert_uint_eq(p.connect_timeout, 10);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6 * 7"), 42);
-  aiodb_db_free(db);
-
-  db = my_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  aiodb_test_tcp_expect(&p.tcp, 1, 30, 10, 3, 0);
-  ck_assert_uint_eq(p.connect_timeout, 4);
-  aiodb_db_free(db);
+  aiodb_test_network_defaults(my_url("tcp_url"), net_settings);
   db = my_open("tcp_url", "keepalives=off");
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.tcp.keepalive, 0);
+  ck_assert_int_eq(p.keepalive, 0);
   aiodb_db_free(db);
 
   ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives_count=1000", NULL, &err));

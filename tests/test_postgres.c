@@ -394,7 +394,7 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
   static aiodb_value rows[N];
   aiodb_future *f;
   aiodb_result *r;
-  double t0, many_ms, loop_ms;
+  double t0, many_ms;
   int i;
 
   aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_c; CREATE TABLE pg_c(x int UNIQUE)");
@@ -417,14 +417,10 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
   for (i = 0; i < N; i++) ck_assert_int_eq(aiodb_result_int(r, (size_t)i, 0), 2 * i);
   aiodb_future_free(f);
 
-  /* the same rows one call each, for the record (not asserted) */
+  /* the same rows one call each, for the record */
   aiodb_test_exec(db, "DELETE FROM pg_c");
-  t0 = aiodb_test_now_ms();
-  for (i = 0; i < N; i++)
-    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO pg_c VALUES (?)", &rows[i], 1)));
-  loop_ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "postgres: %d inserts: query_many %.1f ms, one at a time %.1f ms\n",
-          N, many_ms, loop_ms);
+  aiodb_test_report_one_call_each(db, "INSERT INTO pg_c VALUES (?)", rows, N, many_ms,
+                                  "postgres");
   aiodb_test_exec(db, "DROP TABLE pg_c");
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -432,9 +428,7 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
 END_TEST
 
 START_TEST(pg_server_restart_mid_query) {
-  aiodb_db *db = pg_open("socket_url", "max_size=2&min_size=2");
-  aiodb_test_restart_mid_query(db, "SELECT pg_sleep(30)", "AIODB_TEST_PG_SCRIPT", "AIODB_TEST_PG_DIR");
-  aiodb_db_free(db);
+  aiodb_test_restart_mid_query("SELECT pg_sleep(30)", "AIODB_TEST_PG_SCRIPT", "AIODB_TEST_PG_DIR");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1191,16 +1185,10 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
 }
 END_TEST
 
-typedef struct net_probe {
-  aiodb_test_tcp tcp;
-  char connect_timeout[16];
-} net_probe;
-
 static int net_settings(void *native, void *ud) {
-  net_probe *p = ud;
+  aiodb_test_net *p = ud;
   PQconninfoOption *o, *all = PQconninfo(native);
-  aiodb_test_tcp_read(PQsocket(native), &p->tcp);
-  p->connect_timeout[0] = '\0';
+  aiodb_test_net_read_tcp(PQsocket(native), p);
   for (o = all; o && o->keyword; o++)
     if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
       snprintf(p->connect_timeout, sizeof p->connect_timeout, "%s", o->val);
@@ -1208,23 +1196,10 @@ static int net_settings(void *native, void *ud) {
   return 0;
 }
 
-/* Over TCP a connection finds a dead peer in about two minutes, idle or
- * not, and a connect gives up after 10 s, unless the URL says otherwise. */
 START_TEST(pg_network_defaults) {
-  aiodb_db *db = pg_open("tcp_url", NULL);
-  net_probe p;
   aiodb_error err;
 
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  aiodb_test_tcp_expect(&p.tcp, 1, 60, 10, 6, 120000);
-  ck_assert_str_eq(p.connect_timeout, "10");
-  aiodb_db_free(db);
-
-  db = pg_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  aiodb_test_tcp_expect(&p.tcp, 1, 30, 10, 3, 0);
-  ck_assert_str_eq(p.connect_timeout, "4");
-  aiodb_db_free(db);
+  aiodb_test_network_defaults(pg_url("tcp_url"), net_settings);
 
   ck_assert_ptr_null(aiodb_open("postgresql://h/db?connect_timeout=soon", NULL, &err));
   ck_assert_int_eq(err.code, AIODB_EINVAL);
