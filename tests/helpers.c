@@ -55,17 +55,21 @@ int aiodb_test_err(aiodb_future *f) {
 }
 
 void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
-                         const char *needle) {
+                         const char *text, int whole) {
+  const char *msg;
   int rc;
   ck_assert_msg(f != NULL, "%s:%d: the call returned NULL", file, line);
   ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
   rc = aiodb_future_error(f);
   ck_assert_msg(rc == code, "%s:%d: %s, not %s: %s", file, line, aiodb_err_name(rc),
                 aiodb_err_name(code), aiodb_future_errmsg(f));
-  if (needle != NULL)
-    ck_assert_msg(strstr(aiodb_future_errmsg(f), needle) != NULL,
-                  "%s:%d: '%s' is not in the message: %s", file, line, needle,
-                  aiodb_future_errmsg(f));
+  msg = aiodb_future_errmsg(f);
+  if (whole)
+    ck_assert_msg(strcmp(msg, text) == 0, "%s:%d: the message is '%s', not '%s'", file, line,
+                  msg, text);
+  else if (text != NULL)
+    ck_assert_msg(strstr(msg, text) != NULL, "%s:%d: '%s' is not in the message: %s", file,
+                  line, text, msg);
   aiodb_future_free(f);
 }
 
@@ -110,6 +114,23 @@ const char *aiodb_test_server_url(const char *dir_env) {
   return u;
 }
 
+void aiodb_test_open_fails(const char *url, const aiodb_options *o, int code,
+                           const char *needle) {
+  aiodb_error err;
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_msg(aiodb_open(url, o, &err) == NULL, "%s opened", url);
+  ck_assert_msg(err.code == code, "%s: %s, expected %s (%s)", url,
+                aiodb_err_name(err.code), aiodb_err_name(code), err.message);
+  ck_assert_msg(memchr(err.message, '\0', sizeof err.message) != NULL,
+                "unterminated message");
+  ck_assert_msg(strlen(err.message) > 0, "%s: empty message", url);
+  ck_assert_msg(strstr(err.message, "s3cret") == NULL,
+                "%s: password in message: %s", url, err.message);
+  if (needle)
+    ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' lacks '%s'",
+                  url, err.message, needle);
+}
+
 aiodb_db *aiodb_test_open_with(const char *base, const char *opts) {
   char url[1024];
   aiodb_error err;
@@ -119,6 +140,31 @@ aiodb_db *aiodb_test_open_with(const char *base, const char *opts) {
   db = aiodb_open(url, NULL, &err);
   ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
   return db;
+}
+
+int aiodb_test_connect_fails(const char *base, const char *opts, const char *needle,
+                             const char *secret) {
+  aiodb_db *db = aiodb_test_open_with(base, opts);
+  aiodb_future *f = aiodb_query(db, "SELECT 1", NULL, 0);
+  const char *msg;
+  int native;
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
+  msg = aiodb_future_errmsg(f);
+  if (needle != NULL) ck_assert_msg(strstr(msg, needle) != NULL, "'%s' lacks '%s'", msg, needle);
+  if (secret != NULL) ck_assert_msg(strstr(msg, secret) == NULL, "'%s' tells '%s'", msg, secret);
+  native = aiodb_future_native_code(f);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  return native;
+}
+
+int aiodb_test_wrong_password_fails(const char *tcp_url, const char *needle) {
+  char url[1024], *at;
+  snprintf(url, sizeof url, "%s", tcp_url);
+  at = strstr(url, "aiodb-test-pw");
+  ck_assert_ptr_nonnull(at);
+  memcpy(at, "zzzzz-wrong-", 12);
+  return aiodb_test_connect_fails(url, NULL, needle, "zzzzz-wrong-");
 }
 
 long aiodb_test_count_cursor(aiodb_cursor *c) {

@@ -53,9 +53,12 @@ int aiodb_test_err(aiodb_future *f);
  * NULL, that its message contains needle; frees f. A failure names the
  * caller's line. */
 #define aiodb_test_fails(f, code, needle) \
-  aiodb_test_fails_at(__FILE__, __LINE__, f, code, needle)
+  aiodb_test_fails_at(__FILE__, __LINE__, f, code, needle, 0)
+/* The same, with the whole message. */
+#define aiodb_test_fails_with(f, code, message) \
+  aiodb_test_fails_at(__FILE__, __LINE__, f, code, message, 1)
 void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
-                         const char *needle);
+                         const char *text, int whole);
 
 /* Fetches the next batch of c, asserting success; returns its row count and
  * hands the future over in *keep (or frees it when keep is NULL). */
@@ -89,6 +92,24 @@ const char *aiodb_test_server_file(const char *dir_env, const char *name);
  * of a case on that server is then skipped, with a line on stderr, but
  * never under CI=true, where every server must be there (the case fails). */
 const char *aiodb_test_server_url(const char *dir_env);
+
+/* Asserts that aiodb_open(url, o) fails with code, with a message that is
+ * terminated, not empty, holds needle (unless NULL) and no "s3cret" (the
+ * password the tests put in URLs). */
+void aiodb_test_open_fails(const char *url, const aiodb_options *o, int code,
+                           const char *needle);
+
+/* Opens base with extra URL options (or NULL), asserting success; its first
+ * call must fail to connect (AIODB_ECONNECT), with needle (unless NULL) in
+ * the message and secret (unless NULL) nowhere in it. Frees the db; returns
+ * the call's native code. */
+int aiodb_test_connect_fails(const char *base, const char *opts, const char *needle,
+                             const char *secret);
+
+/* A test server's tcp_url (whose password is aiodb-test-pw) with a wrong
+ * password: aiodb_test_connect_fails, and the wrong password is not in the
+ * message. Returns the native code. */
+int aiodb_test_wrong_password_fails(const char *tcp_url, const char *needle);
 
 /* Opens base with extra URL options ("a=1&b=2", or NULL for none) added,
  * asserting success. */

@@ -279,15 +279,11 @@ START_TEST(cq_spin_option) {
   aiodb_future *f;
   int i, calls = 0;
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=1001", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "spin_us"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=-1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?spin_us=1001", NULL, AIODB_EINVAL, "spin_us");
+  aiodb_test_open_fails("sqlite://?spin_us=-1", NULL, AIODB_EINVAL, NULL);
   aiodb_options_init(&o);
   o.spin_us = 5000;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
   ck_assert_int_eq(aiodb_cq_set_spin(NULL, 10), AIODB_EINVAL);
 
   /* Waits first (this thread dispatches nothing yet), then callbacks. */
@@ -354,16 +350,11 @@ START_TEST(cq_worker_sched_options) {
   aiodb_error err;
   aiodb_db *db;
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?worker_nice=20", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "worker_nice"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?worker_slice_us=100001", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "worker_slice_us"));
+  aiodb_test_open_fails("sqlite://?worker_nice=20", NULL, AIODB_EINVAL, "worker_nice");
+  aiodb_test_open_fails("sqlite://?worker_slice_us=100001", NULL, AIODB_EINVAL, "worker_slice_us");
   aiodb_options_init(&o);
   o.worker_nice = 20;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
 #if defined(__linux__)
   {
     sched_seen plain = {0, 0}, seen = {0, 0};

@@ -6,41 +6,26 @@
 #include "driver.h"
 #include "helpers.h"
 
-static void open_fails(const char *url, int code, const char *needle) {
-  aiodb_error err;
-  memset(&err, 0x5a, sizeof err);
-  ck_assert_msg(aiodb_open(url, NULL, &err) == NULL, "%s opened", url);
-  ck_assert_msg(err.code == code, "%s: %s, expected %s (%s)", url,
-                aiodb_err_name(err.code), aiodb_err_name(code), err.message);
-  ck_assert_msg(memchr(err.message, '\0', sizeof err.message) != NULL,
-                "unterminated message");
-  ck_assert_msg(strlen(err.message) > 0, "%s: empty message", url);
-  ck_assert_msg(strstr(err.message, "s3cret") == NULL,
-                "%s: password in message: %s", url, err.message);
-  if (needle)
-    ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' lacks '%s'",
-                  url, err.message, needle);
-}
-
 START_TEST(errors_bad_urls) {
-  open_fails(NULL, AIODB_EINVAL, "NULL");
-  open_fails("", AIODB_EINVAL, NULL);
-  open_fails("not a url", AIODB_EINVAL, NULL);
-  open_fails("oracle://u:s3cret@h/db", AIODB_EINVAL, "oracle");
+  aiodb_test_open_fails(NULL, NULL, AIODB_EINVAL, "NULL");
+  aiodb_test_open_fails("", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("not a url", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("oracle://u:s3cret@h/db", NULL, AIODB_EINVAL, "oracle");
 #ifndef AIODB_HAVE_POSTGRES
-  open_fails("postgresql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "postgresql");
+  aiodb_test_open_fails("postgresql://u:s3cret@localhost/db", NULL, AIODB_EUNSUPPORTED,
+                        "postgresql");
 #endif
 #ifndef AIODB_HAVE_MYSQL
-  open_fails("mysql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "mysql");
+  aiodb_test_open_fails("mysql://u:s3cret@localhost/db", NULL, AIODB_EUNSUPPORTED, "mysql");
 #endif
-  open_fails("mysql://u:s3cret@h:99999/db", AIODB_EINVAL, "port");
-  open_fails("postgresql://u:s3cret@h:70000/db", AIODB_EINVAL, NULL);
-  open_fails("sqlite://u:s3cret@host/x.db", AIODB_EINVAL, NULL);
-  open_fails("sqlite:///x.db?max_size=0", AIODB_EINVAL, "max_size");
-  open_fails("sqlite:///x.db?max_size=abc", AIODB_EINVAL, "max_size");
-  open_fails("sqlite:///x.db?min_size=3&max_size=2", AIODB_EINVAL, "min_size");
-  open_fails("sqlite:///x.db?busy_timeout=-1", AIODB_EINVAL, "busy_timeout");
-  open_fails("sqlite:///x.db?%zz=1", AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("mysql://u:s3cret@h:99999/db", NULL, AIODB_EINVAL, "port");
+  aiodb_test_open_fails("postgresql://u:s3cret@h:70000/db", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://u:s3cret@host/x.db", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite:///x.db?max_size=0", NULL, AIODB_EINVAL, "max_size");
+  aiodb_test_open_fails("sqlite:///x.db?max_size=abc", NULL, AIODB_EINVAL, "max_size");
+  aiodb_test_open_fails("sqlite:///x.db?min_size=3&max_size=2", NULL, AIODB_EINVAL, "min_size");
+  aiodb_test_open_fails("sqlite:///x.db?busy_timeout=-1", NULL, AIODB_EINVAL, "busy_timeout");
+  aiodb_test_open_fails("sqlite:///x.db?%zz=1", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -49,26 +34,19 @@ START_TEST(errors_open_cleans_up) {
   /* a good open freed at once leaves nothing behind */
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_options o;
-  aiodb_error err;
 
   aiodb_db_free(db);
   aiodb_options_init(&o);
   o.min_size = 4;
   o.max_size = 2;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
   aiodb_options_init(&o);
   o.timeout_ms = -5;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "timeout_ms"));
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, "timeout_ms");
   ck_assert_ptr_null(aiodb_open("sqlite://", &o, NULL)); /* err may be NULL */
-  ck_assert_ptr_null(aiodb_open("sqlite://?force_rollback=maybe", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?statement_cache=-1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?timeout_ms=soon", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?force_rollback=maybe", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?statement_cache=-1", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?timeout_ms=soon", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -158,21 +136,14 @@ END_TEST
 START_TEST(errors_count_before_values) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_value *one = malloc(sizeof *one);
-  aiodb_future *f;
 
   ck_assert_ptr_nonnull(one);
   /* Garbage past one value: were it read, it would be judged first. */
   *one = aiodb_int(1);
-  f = aiodb_query(db, "SELECT ?", one, 3);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 1 argument but 3 were given");
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "SELECT ?", one, 2, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 1 argument but 2 were given");
-  aiodb_future_free(f);
+  aiodb_test_fails_with(aiodb_query(db, "SELECT ?", one, 3), AIODB_EINVAL,
+                        "the statement takes 1 argument but 3 were given");
+  aiodb_test_fails_with(aiodb_query_many(db, "SELECT ?", one, 2, 2), AIODB_EINVAL,
+                        "the statement takes 1 argument but 2 were given");
   free(one);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -182,17 +153,11 @@ END_TEST
 START_TEST(errors_argument_count) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_value args[] = {aiodb_int(1), aiodb_int(2), aiodb_int(3)};
-  aiodb_future *f = aiodb_query(db, "SELECT ?, ?", args, 3);
 
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 2 arguments but 3 were given");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT :a, :b, :a", args, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 2 arguments but 1 was given");
-  aiodb_future_free(f);
+  aiodb_test_fails_with(aiodb_query(db, "SELECT ?, ?", args, 3), AIODB_EINVAL,
+                        "the statement takes 2 arguments but 3 were given");
+  aiodb_test_fails_with(aiodb_query(db, "SELECT :a, :b, :a", args, 1), AIODB_EINVAL,
+                        "the statement takes 2 arguments but 1 was given");
   aiodb_test_fails(aiodb_query(db, "SELECT 1", args, 1), AIODB_EINVAL, NULL);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -372,17 +337,9 @@ END_TEST
 #ifdef AIODB_HAVE_POSTGRES
 START_TEST(errors_unreachable_server) {
   /* Nothing listens on port 1: the first call fails, password-free. */
-  aiodb_db *db = aiodb_open("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5",
-                            NULL, NULL);
-  aiodb_future *f;
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "127.0.0.1"));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "s3cret"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", AIODB_EINVAL,
+  aiodb_test_connect_fails("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL,
+                           "127.0.0.1", "s3cret");
+  aiodb_test_open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", NULL, AIODB_EINVAL,
              "no_such_libpq_option");
   aiodb_test_clean_shutdown();
 }

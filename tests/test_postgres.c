@@ -324,8 +324,6 @@ START_TEST(pg_run_meta_and_passwords) {
   aiodb_db *db = pg_open("socket_url", "application_name=aiodb-test");
   run_probe p = {0, ""};
   aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, probe, &p));
-  char url[700], *at;
-  aiodb_error err;
 
   ck_assert_int_eq(aiodb_future_value(f), 15);
   ck_assert(p.ok);
@@ -343,17 +341,7 @@ START_TEST(pg_run_meta_and_passwords) {
   aiodb_db_free(db);
 
   /* a wrong password: refused, and the password is not repeated */
-  snprintf(url, sizeof url, "%s", pg_url("tcp_url"));
-  at = strstr(url, "aiodb-test-pw");
-  ck_assert_ptr_nonnull(at);
-  memcpy(at, "zzzzz-wrong-", 12);
-  db = aiodb_open(url, NULL, &err);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "password authentication failed"));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "zzzzz-wrong-"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  aiodb_test_wrong_password_fails(pg_url("tcp_url"), "password authentication failed");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -579,13 +567,9 @@ START_TEST(pg_autopipeline_sends_queued_statements_together) {
   ck_assert_uint_ge(queued_doubles(db), AP_N / 4);
   aiodb_db_free(db);
 
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db?pipeline=1025", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  aiodb_test_open_fails("postgresql://h/db?pipeline=1025", NULL, AIODB_EINVAL, "pipeline");
   o.pipeline = 5000;
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  aiodb_test_open_fails("postgresql://h/db", &o, AIODB_EINVAL, "pipeline");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1197,13 +1181,9 @@ static int net_settings(void *native, void *ud) {
 }
 
 START_TEST(pg_network_defaults) {
-  aiodb_error err;
-
   aiodb_test_network_defaults(pg_url("tcp_url"), net_settings);
-
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db?connect_timeout=soon", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "connect_timeout"));
+  aiodb_test_open_fails("postgresql://h/db?connect_timeout=soon", NULL, AIODB_EINVAL,
+                        "connect_timeout");
   aiodb_test_clean_shutdown();
 }
 END_TEST

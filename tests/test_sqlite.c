@@ -97,16 +97,10 @@ START_TEST(sqlite_options) {
   aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, "unable to open");
   aiodb_db_free(db);
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?journal_mode=fast", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "journal_mode"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?mode=xx", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?no_such_option=1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "no_such_option"));
-  ck_assert_ptr_null(aiodb_open("sqlite://host/x.db", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?journal_mode=fast", NULL, AIODB_EINVAL, "journal_mode");
+  aiodb_test_open_fails("sqlite://?mode=xx", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?no_such_option=1", NULL, AIODB_EINVAL, "no_such_option");
+  aiodb_test_open_fails("sqlite://host/x.db", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
