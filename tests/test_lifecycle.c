@@ -14,8 +14,27 @@
 
 #include "helpers.h"
 
-#define PG "AIODB_TEST_PG_DIR"
-#define MY "AIODB_TEST_MYSQL_DIR"
+/* The servers of the fixtures, and their SQL for the cases. */
+typedef struct server {
+  const char *dir_env;
+  const char *kill_own; /* ends its own connection */
+  const char *sleep;    /* runs 60 s */
+} server;
+
+static const server servers[] = {
+    {"AIODB_TEST_PG_DIR", "SELECT pg_terminate_backend(pg_backend_pid())", "SELECT pg_sleep(60)"},
+    {"AIODB_TEST_MYSQL_DIR", "KILL CONNECTION_ID()", "SELECT SLEEP(60)"},
+};
+
+/* Calls fn on a fresh SQLite file (s NULL; unless servers_only) and on
+ * each server there is. */
+static void on_engines(int servers_only, void (*fn)(const char *base, const server *s)) {
+  size_t i;
+  const char *u;
+  if (!servers_only) fn(aiodb_test_sqlite_url(), NULL);
+  for (i = 0; i < sizeof servers / sizeof servers[0]; i++)
+    if ((u = aiodb_test_server_url(servers[i].dir_env)) != NULL) fn(u, &servers[i]);
+}
 
 /* Threads of this process whose name starts with "aiodb-" (workers, the
  * timer, the drivers' helpers). */
@@ -60,12 +79,13 @@ static void log_misuse(const aiodb_diag *d, void *ud) {
 
 /* ---- a freed acquire gives its connection back ---- */
 
-static void acquire_freed_on(const char *base) {
+static void acquire_freed_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_test_gate gate;
   aiodb_future *acq, *run, *q;
   misuse_log log = {0, ""};
 
+  (void)s;
   aiodb_set_diag_handler(log_misuse, &log);
   /* handed out, never released: given back, with a diagnostic */
   acq = aiodb_test_ok(aiodb_acquire(db));
@@ -125,10 +145,7 @@ static void acquire_freed_on(const char *base) {
 }
 
 START_TEST(lifecycle_freed_acquire_gives_back) {
-  const char *u;
-  acquire_freed_on(aiodb_test_sqlite_url());
-  if ((u = aiodb_test_server_url(PG)) != NULL) acquire_freed_on(u);
-  if ((u = aiodb_test_server_url(MY)) != NULL) acquire_freed_on(u);
+  on_engines(0, acquire_freed_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -208,13 +225,14 @@ static int child_checks(aiodb_db *db, aiodb_future *pending) {
   return bad;
 }
 
-static void fork_on(const char *base) {
+static void fork_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, NULL);
   aiodb_test_gate gate;
   aiodb_future *run, *queued;
   pid_t pid;
   int status = -1, i;
 
+  (void)s;
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
   aiodb_test_gate_init(&gate);
   run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
@@ -250,20 +268,17 @@ static void fork_on(const char *base) {
 }
 
 START_TEST(lifecycle_forked_child_never_hangs) {
-  const char *u;
-  fork_on(aiodb_test_sqlite_url());
-  if ((u = aiodb_test_server_url(PG)) != NULL) fork_on(u);
-  if ((u = aiodb_test_server_url(MY)) != NULL) fork_on(u);
+  on_engines(0, fork_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 /* ---- a tx whose connection broke ---- */
 
-static void tx_broken_on(const char *base, const char *kill_sql) {
+static void tx_broken_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_tx *tx = aiodb_begin(db);
-  aiodb_future *k = aiodb_tx_query(tx, kill_sql, NULL, 0);
+  aiodb_future *k = aiodb_tx_query(tx, s->kill_own, NULL, 0);
   aiodb_future *q = aiodb_tx_query(tx, "SELECT 1", NULL, 0);
   aiodb_future *c = aiodb_commit(tx);
   int e = aiodb_test_err(k);
@@ -282,10 +297,7 @@ static void tx_broken_on(const char *base, const char *kill_sql) {
 }
 
 START_TEST(lifecycle_tx_on_broken_connection_is_aborted) {
-  const char *u;
-  if ((u = aiodb_test_server_url(PG)) != NULL)
-    tx_broken_on(u, "SELECT pg_terminate_backend(pg_backend_pid())");
-  if ((u = aiodb_test_server_url(MY)) != NULL) tx_broken_on(u, "KILL CONNECTION_ID()");
+  on_engines(1, tx_broken_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -316,13 +328,13 @@ END_TEST
 
 /* ---- shutdown gives up on a call that does not return ---- */
 
-static void close_bounded_on(const char *base, const char *slow) {
+static void close_bounded_on(const char *base, const server *srv) {
   aiodb_db *db = aiodb_test_open_with(base, "close_timeout_ms=300");
   aiodb_future *s, *closing;
   double t0;
 
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
-  s = aiodb_query(db, slow, NULL, 0);
+  s = aiodb_query(db, srv->sleep, NULL, 0);
   usleep(100000); /* it is running */
   t0 = aiodb_test_now_ms();
   closing = aiodb_close(db);
@@ -341,9 +353,7 @@ static void close_bounded_on(const char *base, const char *slow) {
 }
 
 START_TEST(lifecycle_close_abandons_a_stuck_call) {
-  const char *u;
-  if ((u = aiodb_test_server_url(PG)) != NULL) close_bounded_on(u, "SELECT pg_sleep(60)");
-  if ((u = aiodb_test_server_url(MY)) != NULL) close_bounded_on(u, "SELECT SLEEP(60)");
+  on_engines(1, close_bounded_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -452,7 +462,7 @@ END_TEST
 
 START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
   enum { N = 4 };
-  const char *u = aiodb_test_server_url(PG);
+  const char *u = aiodb_test_server_url("AIODB_TEST_PG_DIR");
   aiodb_db *db;
   aiodb_future *f[N];
   double t0, took;
