@@ -1,4 +1,6 @@
-/* Transactions: commit, rollback, savepoints, failure, force_rollback. */
+/* Transactions on SQLite: failures, savepoints, pinned connections, close,
+ * force_rollback. Commit and rollback, a savepoint rolled back and a tx
+ * freed are the shared suite's (test_shared.c, on every driver). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +21,6 @@ static aiodb_db *open_t(const char *opts) {
   aiodb_test_exec(db, "CREATE TABLE t(x INTEGER UNIQUE)");
   return db;
 }
-
-START_TEST(tx_commit_and_rollback) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *tx = aiodb_begin(db);
-
-  tx_exec(tx, "INSERT INTO t VALUES (1)");
-  tx_exec(tx, "INSERT INTO t VALUES (2)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
-  tx = aiodb_begin(db);
-  tx_exec(tx, "INSERT INTO t VALUES (3)");
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
 
 START_TEST(tx_begin_returns_at_once) {
   aiodb_db *db = open_t(NULL); /* one connection */
@@ -62,36 +47,6 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_future_free(commit);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-START_TEST(tx_savepoint_rollback_keeps_outer_work) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *outer = aiodb_begin(db), *inner, *kept;
-  aiodb_future *f;
-
-  tx_exec(outer, "INSERT INTO t VALUES (1)");
-  inner = aiodb_tx_begin(outer);
-  tx_exec(inner, "INSERT INTO t VALUES (2)");
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
-  kept = aiodb_tx_begin(outer);
-  tx_exec(kept, "INSERT INTO t VALUES (3)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(kept)));
-  tx_exec(outer, "INSERT INTO t VALUES (4)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
-  f = aiodb_test_ok(aiodb_query(db, "SELECT group_concat(x) FROM (SELECT x FROM t ORDER BY x)", NULL, 0));
-  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "1,3,4");
-  aiodb_future_free(f);
-
-  /* rolling back the outer tx undoes a committed savepoint too */
-  outer = aiodb_begin(db);
-  inner = aiodb_tx_begin(outer);
-  tx_exec(inner, "INSERT INTO t VALUES (9)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(inner)));
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = 9"), 0);
-  aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -156,20 +111,6 @@ START_TEST(tx_refused_commit_gives_connection_back) {
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO p VALUES (1)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-START_TEST(tx_free_rolls_back_and_releases) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *tx = aiodb_begin(db);
-  aiodb_future *f = aiodb_tx_query(tx, "INSERT INTO t VALUES (5)", NULL, 0);
-  aiodb_tx_free(tx);
-  aiodb_tx_free(NULL);
-  aiodb_test_ok(f);
-  aiodb_future_free(f);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -508,13 +449,10 @@ END_TEST
 
 Suite *aiodb_suite_tx(void) {
   Suite *s = suite_create("tx");
-  AIODB_TCASE(s, tx_commit_and_rollback);
   AIODB_TCASE(s, tx_begin_returns_at_once);
-  AIODB_TCASE(s, tx_savepoint_rollback_keeps_outer_work);
   AIODB_TCASE(s, tx_failed_statement_stops_the_rest);
   AIODB_TCASE(s, tx_failed_savepoint_spares_the_parent);
   AIODB_TCASE(s, tx_refused_commit_gives_connection_back);
-  AIODB_TCASE(s, tx_free_rolls_back_and_releases);
   AIODB_TCASE(s, tx_ten_thousand_in_order);
   AIODB_TCASE(s, tx_on_a_pinned_connection);
   AIODB_TCASE(s, tx_run_and_many_inside);
