@@ -48,6 +48,11 @@ aiodb_future *aiodb_test_ok(aiodb_future *f) {
   return f;
 }
 
+void aiodb_test_free_n(aiodb_future *const *fs, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) aiodb_future_free(fs[i]);
+}
+
 int aiodb_test_err(aiodb_future *f) {
   ck_assert_ptr_nonnull(f);
   ck_assert_int_eq(aiodb_future_wait(f, -1), 0);

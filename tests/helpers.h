@@ -46,6 +46,12 @@ const char *aiodb_test_sqlite_url(void);
 /* Waits (no limit) and asserts the future succeeded; returns it. */
 aiodb_future *aiodb_test_ok(aiodb_future *f);
 
+/* Frees each of the futures given (aiodb_future_free). */
+#define aiodb_test_free_all(...)                         \
+  aiodb_test_free_n((aiodb_future *[]){__VA_ARGS__},     \
+                    sizeof((aiodb_future *[]){__VA_ARGS__}) / sizeof(aiodb_future *))
+void aiodb_test_free_n(aiodb_future *const *fs, size_t n);
+
 /* Waits and returns aiodb_future_error(f). */
 int aiodb_test_err(aiodb_future *f);
 

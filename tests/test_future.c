@@ -96,9 +96,7 @@ START_TEST(future_cancel_queued) {
   ck_assert_int_eq(aiodb_future_cancel(gate), AIODB_EBUSY);
   aiodb_test_gate_open(&g);
   ck_assert_int_eq(aiodb_future_value(aiodb_test_ok(gate)), 7);
-  aiodb_future_free(gate);
-  aiodb_future_free(q);
-  aiodb_future_free(r);
+  aiodb_test_free_all(gate, q, r);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();

@@ -288,9 +288,7 @@ static void tx_broken_on(const char *base, const server *s) {
   ck_assert_int_eq(aiodb_test_err(q), AIODB_ETXABORTED);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(q), "broke"));
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  aiodb_future_free(k);
-  aiodb_future_free(q);
-  aiodb_future_free(c);
+  aiodb_test_free_all(k, q, c);
   /* a fresh connection serves */
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
   aiodb_db_free(db);
@@ -400,9 +398,7 @@ static void silent_connect_timeout(const char *scheme) {
   t0 = aiodb_test_now_ms();
   aiodb_db_free(db);
   ck_assert(aiodb_test_now_ms() - t0 < 1000);
-  aiodb_future_free(closing);
-  aiodb_future_free(f);
-  aiodb_future_free(g);
+  aiodb_test_free_all(closing, f, g);
   aiodb_test_silent_stop(&srv);
 }
 

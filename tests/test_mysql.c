@@ -528,10 +528,7 @@ START_TEST(my_deadlock_in_a_savepoint_aborts_the_tx) {
   ck_assert_int_eq(aiodb_test_err(c[1 - loser]), 0);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_deadlock WHERE k >= 10"), 1);
   for (i = 0; i < 2; i++) {
-    aiodb_future_free(f[i]);
-    aiodb_future_free(end[i]);
-    aiodb_future_free(mark[i]);
-    aiodb_future_free(c[i]);
+    aiodb_test_free_all(f[i], end[i], mark[i], c[i]);
   }
   aiodb_test_exec(db, "DROP TABLE my_deadlock");
   aiodb_db_free(db);

@@ -336,12 +336,7 @@ static int step_tx(aiodb_db **db) {
   if (!bad)
     REQUIRE(aiodb_result_int(aiodb_future_result(q3), 0, 0) == 3,
             "the savepoint's row was not rolled back");
-  aiodb_future_free(q1);
-  aiodb_future_free(qm);
-  aiodb_future_free(q2);
-  aiodb_future_free(r2);
-  aiodb_future_free(q3);
-  aiodb_future_free(c);
+  aiodb_test_free_all(q1, qm, q2, r2, q3, c);
   if (bad) return 1;
   f = ok(aiodb_query(*db, T("SELECT count(*) FROM oom_t WHERE n >= 100 AND n < 200"), NULL, 0),
          "count after commit", 0);
@@ -593,12 +588,7 @@ static int step_pinned(aiodb_db **db) {
     REQUIRE(aiodb_result_int(aiodb_future_result(tq), 0, 0) == 3, "conn tx count");
     REQUIRE(aiodb_future_value(fn) == 3, "aiodb_run value");
   }
-  aiodb_future_free(q);
-  aiodb_future_free(m);
-  aiodb_future_free(p);
-  aiodb_future_free(tq);
-  aiodb_future_free(c);
-  aiodb_future_free(fn);
+  aiodb_test_free_all(q, m, p, tq, c, fn);
   aiodb_release(conn);
   aiodb_future_free(acq);
   return bad;

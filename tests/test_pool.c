@@ -28,9 +28,7 @@ START_TEST(pool_acquire_waits_for_release) {
   aiodb_release(aiodb_future_conn(b));
   aiodb_test_ok(q);
   aiodb_release(NULL);
-  aiodb_future_free(a);
-  aiodb_future_free(b);
-  aiodb_future_free(q);
+  aiodb_test_free_all(a, b, q);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

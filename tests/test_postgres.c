@@ -990,9 +990,7 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   ck_assert_int_eq(aiodb_test_err(bad), AIODB_ESQL);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
   ck_assert_str_eq(aiodb_future_sqlstate(c), "25P02");
-  aiodb_future_free(ins);
-  aiodb_future_free(bad);
-  aiodb_future_free(c);
+  aiodb_test_free_all(ins, bad, c);
   /* the same for a COMMIT of one's own */
   aiodb_future_free(aiodb_test_ok(aiodb_conn_query(conn, "BEGIN", NULL, 0)));
   bad = aiodb_conn_query(conn, "SELECT 1/0", NULL, 0);

@@ -467,9 +467,7 @@ START_TEST(shared_arguments_copied_at_submission) {
   ck_assert_str_eq(aiodb_result_text(r, 0, 0), "original");
   ck_assert_uint_eq(aiodb_result_len(r, 0, 1), 5);
   ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 1), "\x01\x00\x02\x00\x03", 5), 0);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(sel);
+  aiodb_test_free_all(gate, ins, sel);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
@@ -700,11 +698,7 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
   ck_assert_str_eq(aiodb_future_sqlstate(commit), sh.drv->unique_state);
   /* nothing kept, and the connection is back in the pool (max_size 1) */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 0);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(after);
-  aiodb_future_free(sel);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(a, dup, after, sel, commit);
   /* and a new tx works */
   tx = aiodb_begin(db);
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (5)"));

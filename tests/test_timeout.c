@@ -99,9 +99,7 @@ START_TEST(timeout_in_a_tx_aborts_it) {
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(commit), AIODB_ETXABORTED);
-  aiodb_future_free(slow);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(slow, after, commit);
   slow = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(slow), 0, 0), 0);
   aiodb_future_free(slow);
@@ -133,11 +131,7 @@ START_TEST(timeout_of_a_queued_tx_statement_aborts_the_tx) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "timed out"));
   f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
-  aiodb_future_free(f);
-  aiodb_future_free(gate);
-  aiodb_future_free(dropped);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(f, gate, dropped, after, commit);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();

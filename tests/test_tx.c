@@ -42,9 +42,7 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_test_ok(ins);
   aiodb_test_ok(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT x FROM t"), 7);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(gate, ins, commit);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();
@@ -69,10 +67,7 @@ START_TEST(tx_failed_statement_stops_the_rest) {
   ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
   /* and the connection went back to the pool (max_size is 1) */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(a, dup, after, commit);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -272,9 +267,7 @@ START_TEST(tx_savepoint_outliving_its_parent) {
   ck_assert_int_eq(aiodb_test_err(late), AIODB_EALREADYQUIT);
   ck_assert_int_eq(aiodb_test_err(commit_inner), AIODB_EALREADYQUIT);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(commit_outer);
-  aiodb_future_free(late);
-  aiodb_future_free(commit_inner);
+  aiodb_test_free_all(commit_outer, late, commit_inner);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -304,11 +297,7 @@ START_TEST(tx_drop_aborts_from_its_place_on) {
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(run);
-  aiodb_future_free(before);
-  aiodb_future_free(dropped);
-  aiodb_future_free(after);
-  aiodb_future_free(c);
+  aiodb_test_free_all(run, before, dropped, after, c);
   aiodb_test_gate_destroy(&gate);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -339,11 +328,7 @@ START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(in), "UNIQUE"));
   ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(a, dup, in, end, c);
 
   /* after a dropped one: the savepoint's statement would have found the
    * row the dropped one never inserted missing */
@@ -365,11 +350,7 @@ START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
   ck_assert_int_eq(aiodb_test_err(end), 0);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(run);
-  aiodb_future_free(dropped);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(run, dropped, in, end, c);
   aiodb_test_gate_destroy(&gate);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -410,9 +391,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   ck_assert_msg(aiodb_test_err(c) == AIODB_ETXABORTED, "commit: %s",
                 aiodb_future_errmsg(c));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(slow);
-  aiodb_future_free(after);
-  aiodb_future_free(c);
+  aiodb_test_free_all(slow, after, c);
 
   /* rollbacks of both levels succeed */
   outer = aiodb_begin(db);
@@ -422,9 +401,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   c = aiodb_rollback(outer);
   ck_assert_msg(aiodb_test_err(end) == 0, "savepoint rollback: %s", aiodb_future_errmsg(end));
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
-  aiodb_future_free(slow);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(slow, end, c);
 
   /* in the outer tx: a savepoint begun afterwards does not begin (it
    * would have opened a transaction of its own and kept its work) */
@@ -438,10 +415,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(slow);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(slow, in, end, c);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }

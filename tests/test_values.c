@@ -146,9 +146,7 @@ START_TEST(values_arguments_copied_at_submission) {
   r = aiodb_future_result(sel);
   ck_assert_str_eq(aiodb_result_text(r, 0, 0), "original");
   ck_assert_int_eq(memcmp(aiodb_result_blob(r, 1, 0), "\x01\x02\x03\x04", 4), 0);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(sel);
+  aiodb_test_free_all(gate, ins, sel);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();
