@@ -249,6 +249,28 @@ int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql) {
   }
 }
 
+void aiodb_test_large_values(size_t n, unsigned char **blob, char **text) {
+  size_t i;
+  *blob = malloc(n);
+  *text = malloc(n + 1);
+  ck_assert_ptr_nonnull(*blob);
+  ck_assert_ptr_nonnull(*text);
+  for (i = 0; i < n; i++) {
+    (*blob)[i] = (unsigned char)(i * 7919u >> 3);
+    (*text)[i] = (char)('a' + i % 26);
+  }
+  (*text)[n] = '\0';
+}
+
+void aiodb_test_cell_is(aiodb_result *r, size_t row, size_t col, const void *want, size_t n,
+                        int text) {
+  ck_assert_uint_eq(aiodb_result_len(r, row, col), n);
+  if (text)
+    ck_assert_int_eq(memcmp(aiodb_result_text(r, row, col), want, n + 1), 0);
+  else
+    ck_assert_int_eq(memcmp(aiodb_result_blob(r, row, col), want, n), 0);
+}
+
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
   aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
   int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);

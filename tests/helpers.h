@@ -70,6 +70,16 @@ void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
  * hands the future over in *keep (or frees it when keep is NULL). */
 size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep);
 
+/* n bytes of binary data (NUL bytes among them) in *blob and a text of n
+ * letters, a to z over again, in *text: large values for round trips. The
+ * caller frees both. */
+void aiodb_test_large_values(size_t n, unsigned char **blob, char **text);
+
+/* Asserts that cell (row, col) of r holds the n bytes at want: a blob, or,
+ * when text is set, a text (its terminating NUL compared too). */
+void aiodb_test_cell_is(aiodb_result *r, size_t row, size_t col, const void *want, size_t n,
+                        int text);
+
 /* Runs sql on db and returns the first cell as an integer. */
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
 

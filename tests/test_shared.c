@@ -354,29 +354,18 @@ END_TEST
 START_TEST(shared_values_large_blob_and_text) {
   shared sh;
   aiodb_db *db = open_values(&sh, "large");
-  size_t n = 1u << 20, i;
-  unsigned char *big = malloc(n);
-  char *text = malloc(n + 1);
+  size_t n = 1u << 20;
+  unsigned char *big;
+  char *text;
   aiodb_future *f;
-  aiodb_result *r;
 
-  ck_assert_ptr_nonnull(big);
-  ck_assert_ptr_nonnull(text);
-  for (i = 0; i < n; i++) {
-    big[i] = (unsigned char)(i * 7919u >> 3); /* NUL bytes included */
-    text[i] = (char)('a' + i % 26);
-  }
-  text[n] = '\0';
+  aiodb_test_large_values(n, &big, &text);
   f = roundtrip(&sh, db, "b", aiodb_blob(big, n));
-  r = aiodb_future_result(f);
-  ck_assert_int_eq(aiodb_result_type(r, 0, 0), AIODB_TYPE_BLOB);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 0), big, n), 0);
+  ck_assert_int_eq(aiodb_result_type(aiodb_future_result(f), 0, 0), AIODB_TYPE_BLOB);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, big, n, 0);
   aiodb_future_free(f);
   f = roundtrip(&sh, db, "s", aiodb_textn(text, n));
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_text(r, 0, 0), text, n + 1), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, text, n, 1);
   aiodb_future_free(f);
   free(big);
   free(text);

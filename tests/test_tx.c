@@ -22,6 +22,28 @@ static aiodb_db *open_t(const char *opts) {
   return db;
 }
 
+/* Rows in t. */
+static int64_t t_rows(aiodb_db *db) { return aiodb_test_scalar(db, "SELECT count(*) FROM t"); }
+
+/* Holds tx's connection in gate g (aiodb_tx_run): what tx queues next
+ * waits. Returns the run's future. */
+static aiodb_future *hold_tx(aiodb_tx *tx, aiodb_test_gate *g) {
+  aiodb_future *run;
+  aiodb_test_gate_init(g);
+  run = aiodb_tx_run(tx, aiodb_test_gate_fn, g);
+  aiodb_test_gate_wait_entered(g);
+  return run;
+}
+
+/* Drops the statement dropped, queued behind the gate, then opens it:
+ * dropped fails with AIODB_ECANCELED, run succeeds. */
+static void drop_then_open(aiodb_future *dropped, aiodb_test_gate *g, aiodb_future *run) {
+  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
+  aiodb_test_gate_open(g);
+  aiodb_test_ok(run);
+  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+}
+
 START_TEST(tx_begin_returns_at_once) {
   aiodb_db *db = open_t(NULL); /* one connection */
   aiodb_test_gate g;
@@ -66,7 +88,7 @@ START_TEST(tx_failed_statement_stops_the_rest) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "UNIQUE"));
   ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
   /* and the connection went back to the pool (max_size is 1) */
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(a, dup, after, commit);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -174,7 +196,7 @@ START_TEST(tx_run_and_many_inside) {
   ck_assert_int_eq(aiodb_future_value(f), 3);
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -241,7 +263,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     tx_exec(inner, "INSERT INTO t VALUES (4)");
     aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
     aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 3);
+    ck_assert_int_eq(t_rows(db), 3);
     aiodb_db_free(db);
     after = slurp(path, &alen);
     ck_assert_uint_eq(alen, blen);
@@ -249,7 +271,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     free(after);
   }
   db = aiodb_open(url, NULL, NULL);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
+  ck_assert_int_eq(t_rows(db), 1);
   aiodb_db_free(db);
   free(before);
   aiodb_test_clean_shutdown();
@@ -266,7 +288,7 @@ START_TEST(tx_savepoint_outliving_its_parent) {
   aiodb_test_ok(commit_outer);
   ck_assert_int_eq(aiodb_test_err(late), AIODB_EALREADYQUIT);
   ck_assert_int_eq(aiodb_test_err(commit_inner), AIODB_EALREADYQUIT);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(commit_outer, late, commit_inner);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
@@ -282,21 +304,16 @@ START_TEST(tx_drop_aborts_from_its_place_on) {
   aiodb_test_gate gate;
   aiodb_future *run, *before, *dropped, *after, *c;
 
-  aiodb_test_gate_init(&gate);
-  run = aiodb_tx_run(tx, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = hold_tx(tx, &gate);
   before = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
   dropped = aiodb_tx_query(tx, "INSERT INTO t VALUES (2)", NULL, 0);
   after = aiodb_tx_query(tx, "INSERT INTO t VALUES (3)", NULL, 0);
   c = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
-  aiodb_test_gate_open(&gate);
-  aiodb_test_ok(run);
-  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  drop_then_open(dropped, &gate, run);
   ck_assert_msg(aiodb_test_err(before) == 0, "before: %s", aiodb_future_errmsg(before));
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(run, before, dropped, after, c);
   aiodb_test_gate_destroy(&gate);
   aiodb_db_free(db);
@@ -333,23 +350,18 @@ START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
   /* after a dropped one: the savepoint's statement would have found the
    * row the dropped one never inserted missing */
   outer = aiodb_begin(db);
-  aiodb_test_gate_init(&gate);
-  run = aiodb_tx_run(outer, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = hold_tx(outer, &gate);
   dropped = aiodb_tx_query(outer, "INSERT INTO t VALUES (1)", NULL, 0);
   inner = aiodb_tx_begin(outer);
   in = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
   end = aiodb_rollback(inner);
   c = aiodb_commit(outer);
-  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
-  aiodb_test_gate_open(&gate);
-  aiodb_test_ok(run);
-  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  drop_then_open(dropped, &gate, run);
   ck_assert_msg(aiodb_test_err(in) == AIODB_ETXABORTED, "in the savepoint: %s",
                 aiodb_err_name(aiodb_future_error(in)));
   ck_assert_int_eq(aiodb_test_err(end), 0);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(run, dropped, in, end, c);
   aiodb_test_gate_destroy(&gate);
   aiodb_db_free(db);
@@ -390,7 +402,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
                 aiodb_future_errmsg(after));
   ck_assert_msg(aiodb_test_err(c) == AIODB_ETXABORTED, "commit: %s",
                 aiodb_future_errmsg(c));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(slow, after, c);
 
   /* rollbacks of both levels succeed */
@@ -414,7 +426,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   ck_assert_int_eq(aiodb_test_err(in), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
+  ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(slow, in, end, c);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();

@@ -90,26 +90,17 @@ END_TEST
 
 START_TEST(values_large_blob_and_text) {
   aiodb_db *db = open_table();
-  size_t n = 1u << 20, i;
-  unsigned char *big = malloc(n);
-  char *text = malloc(n + 1);
+  size_t n = 1u << 20;
+  unsigned char *big;
+  char *text;
   aiodb_future *f;
-  aiodb_result *r;
 
-  for (i = 0; i < n; i++) {
-    big[i] = (unsigned char)(i * 7919u >> 3);
-    text[i] = (char)('a' + i % 26);
-  }
-  text[n] = '\0';
+  aiodb_test_large_values(n, &big, &text);
   f = roundtrip(db, aiodb_blob(big, n), "blob");
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 0), big, n), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, big, n, 0);
   aiodb_future_free(f);
   f = roundtrip(db, aiodb_textn(text, n), "text");
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_text(r, 0, 0), text, n + 1), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, text, n, 1);
   aiodb_future_free(f);
   free(big);
   free(text);
