@@ -78,6 +78,19 @@ void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
   aiodb_future_free(f);
 }
 
+void aiodb_test_fails_as_at(const char *file, int line, aiodb_future *f, int code,
+                            const char *sqlstate, int native) {
+  ck_assert_msg(f != NULL, "%s:%d: the call returned NULL", file, line);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_msg(aiodb_future_error(f) == code && strcmp(aiodb_future_sqlstate(f), sqlstate) == 0 &&
+                    (native == 0 || aiodb_future_native_code(f) == native),
+                "%s:%d: %s (SQLSTATE %s, native %d), not %s (%s, %d): %s", file, line,
+                aiodb_err_name(aiodb_future_error(f)), aiodb_future_sqlstate(f),
+                aiodb_future_native_code(f), aiodb_err_name(code), sqlstate, native,
+                aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+}
+
 size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
   aiodb_future *f = aiodb_test_ok(aiodb_cursor_next(c));
   size_t n = aiodb_result_rows(aiodb_future_result(f));
@@ -271,6 +284,14 @@ void aiodb_test_cell_is(aiodb_result *r, size_t row, size_t col, const void *wan
     ck_assert_int_eq(memcmp(aiodb_result_blob(r, row, col), want, n), 0);
 }
 
+int64_t aiodb_test_has_table(aiodb_db *db, const char *name) {
+  aiodb_future *f = aiodb_test_ok(aiodb_has_table(db, name));
+  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  return v;
+}
+
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
   aiodb_future *f = aiodb_test_ok(aiodb_query(db, sql, NULL, 0));
   int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
@@ -372,6 +393,14 @@ void aiodb_test_gate_wait_entered(aiodb_test_gate *g) {
   pthread_mutex_lock(&g->m);
   while (!g->entered) pthread_cond_wait(&g->c, &g->m);
   pthread_mutex_unlock(&g->m);
+}
+
+aiodb_future *aiodb_test_gate_hold(aiodb_db *db, aiodb_test_gate *g) {
+  aiodb_future *run;
+  aiodb_test_gate_init(g);
+  run = aiodb_db_run(db, aiodb_test_gate_fn, g);
+  aiodb_test_gate_wait_entered(g);
+  return run;
 }
 
 void aiodb_test_gate_open(aiodb_test_gate *g) { aiodb_test_hold_release(g); }

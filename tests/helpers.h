@@ -65,6 +65,11 @@ int aiodb_test_err(aiodb_future *f);
   aiodb_test_fails_at(__FILE__, __LINE__, f, code, message, 1)
 void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
                          const char *text, int whole);
+/* The same, with its SQLSTATE and, unless 0, its native code. */
+#define aiodb_test_fails_as(f, code, sqlstate, native) \
+  aiodb_test_fails_as_at(__FILE__, __LINE__, f, code, sqlstate, native)
+void aiodb_test_fails_as_at(const char *file, int line, aiodb_future *f, int code,
+                            const char *sqlstate, int native);
 
 /* Fetches the next batch of c, asserting success; returns its row count and
  * hands the future over in *keep (or frees it when keep is NULL). */
@@ -79,6 +84,9 @@ void aiodb_test_large_values(size_t n, unsigned char **blob, char **text);
  * when text is set, a text (its terminating NUL compared too). */
 void aiodb_test_cell_is(aiodb_result *r, size_t row, size_t col, const void *want, size_t n,
                         int text);
+
+/* aiodb_has_table's answer (asserting success and one row): 1 or 0. */
+int64_t aiodb_test_has_table(aiodb_db *db, const char *name);
 
 /* Runs sql on db and returns the first cell as an integer. */
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
@@ -216,6 +224,9 @@ void aiodb_test_gate_init(aiodb_test_gate *g);
 int aiodb_test_gate_fn(void *native, void *ud);
 /* Waits until a worker is inside the gate. */
 void aiodb_test_gate_wait_entered(aiodb_test_gate *g);
+/* Inits g and holds a worker of db in it (aiodb_db_run), once it is
+ * inside: what db runs next waits. Returns the run's future. */
+aiodb_future *aiodb_test_gate_hold(aiodb_db *db, aiodb_test_gate *g);
 void aiodb_test_gate_open(aiodb_test_gate *g);
 void aiodb_test_gate_destroy(aiodb_test_gate *g);
 

@@ -202,9 +202,7 @@ START_TEST(cq_on_done_cq_routes_per_call) {
   spare = aiodb_test_ok(aiodb_query(db, "SELECT 4", NULL, 0));
   early = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)); /* done */
   aiodb_future_on_done_cq(early, mine, plain_cb, &mine_calls);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   late = aiodb_query(db, "SELECT 2", NULL, 0); /* pending behind the gate */
   aiodb_future_on_done_cq(late, mine, plain_cb, &mine_calls);
   f = aiodb_query(db, "SELECT 3", NULL, 0);
@@ -250,9 +248,7 @@ START_TEST(cq_on_done_cq_freed_first) {
   aiodb_future *gate, *f;
   int calls = 0;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   aiodb_future_on_done_cq(f, mine, plain_cb, &calls);
   aiodb_cq_free(mine);

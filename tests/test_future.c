@@ -74,9 +74,7 @@ START_TEST(future_cancel_queued) {
   aiodb_future *gate, *q, *r;
 
   aiodb_test_exec(db, "CREATE TABLE t(x)");
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   q = aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0);
   ck_assert_int_eq(aiodb_future_cancel(q), 0);
   ck_assert_int_eq(aiodb_future_done(q), 1);
@@ -90,9 +88,7 @@ START_TEST(future_cancel_queued) {
   aiodb_future_free(gate);
   /* a running aiodb_run function is never interrupted */
   aiodb_test_gate_destroy(&g);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   ck_assert_int_eq(aiodb_future_cancel(gate), AIODB_EBUSY);
   aiodb_test_gate_open(&g);
   ck_assert_int_eq(aiodb_future_value(aiodb_test_ok(gate)), 7);

@@ -107,9 +107,7 @@ static void acquire_freed_on(const char *base, const server *s) {
   aiodb_future_free(q);
 
   /* freed while still queued behind a busy connection: pins nothing */
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(db, &gate);
   acq = aiodb_acquire(db);
   ck_assert_int_eq(aiodb_future_done(acq), 0);
   aiodb_future_free(acq);
@@ -234,9 +232,7 @@ static void fork_on(const char *base, const server *s) {
 
   (void)s;
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(db, &gate);
   queued = aiodb_query(db, "SELECT 2", NULL, 0);
   pid = fork();
   ck_assert_int_ge(pid, 0);

@@ -274,25 +274,16 @@ START_TEST(my_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
 
-  f = aiodb_query(db, "INSERT INTO my_s(n) VALUES (?)", two, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23000");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1062); /* ER_DUP_ENTRY */
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELEC 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42000");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1064);
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT * FROM my_nope WHERE x = ?", two, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42S02");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1146);
-  aiodb_future_free(f);
-  f = aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (9, 'far too long a value')", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL); /* strict mode: 22001 */
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "22001");
-  aiodb_future_free(f);
+  /* ER_DUP_ENTRY */
+  aiodb_test_fails_as(aiodb_query(db, "INSERT INTO my_s(n) VALUES (?)", two, 1),
+                      AIODB_ECONSTRAINT, "23000", 1062);
+  aiodb_test_fails_as(aiodb_query(db, "SELEC 1", NULL, 0), AIODB_ESQL, "42000", 1064);
+  aiodb_test_fails_as(aiodb_query(db, "SELECT * FROM my_nope WHERE x = ?", two, 1),
+                      AIODB_ESQL, "42S02", 1146);
+  /* strict mode: 22001 */
+  aiodb_test_fails_as(
+      aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (9, 'far too long a value')", NULL, 0),
+      AIODB_ESQL, "22001", 0);
 
   /* several statements without arguments run over the text protocol; the
    * result is the last one's */
@@ -572,12 +563,8 @@ START_TEST(my_run_meta_and_passwords) {
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE IF EXISTS my_m");
   aiodb_test_exec(db, "CREATE TABLE my_m(x INT)");
-  f = aiodb_test_ok(aiodb_has_table(db, "my_m"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
-  aiodb_future_free(f);
-  f = aiodb_test_ok(aiodb_has_table(db, "my_absent"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
-  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_has_table(db, "my_m"), 1);
+  ck_assert_int_eq(aiodb_test_has_table(db, "my_absent"), 0);
   aiodb_test_exec(db, "DROP TABLE my_m");
   /* utf8mb4 unless the URL says otherwise */
   f = aiodb_test_ok(aiodb_query(db, "SELECT @@character_set_client", NULL, 0));

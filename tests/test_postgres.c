@@ -178,10 +178,8 @@ START_TEST(pg_text_cannot_hold_nul) {
   aiodb_future *f;
 
   aiodb_test_fails(aiodb_query(db, "SELECT ?::text AS v", &t, 1), AIODB_EINVAL, "NUL");
-  f = aiodb_query(db, "SELECT chr(0) AS v", NULL, 0); /* nor can the server make one */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "54000");
-  aiodb_future_free(f);
+  /* nor can the server make one */
+  aiodb_test_fails_as(aiodb_query(db, "SELECT chr(0) AS v", NULL, 0), AIODB_ESQL, "54000", 0);
   f = aiodb_test_ok(aiodb_query(db, "SELECT ? AS v", &b, 1));
   ck_assert_int_eq(aiodb_result_type(aiodb_future_result(f), 0, 0), AIODB_TYPE_BLOB);
   ck_assert_uint_eq(aiodb_result_len(aiodb_future_result(f), 0, 0), 3);
@@ -207,14 +205,8 @@ START_TEST(pg_statements_and_errors) {
   ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "duplicate key"));
   aiodb_future_free(f);
-  f = aiodb_query(db, "SELEC 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42601");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT 1/0", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "22012");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_query(db, "SELEC 1", NULL, 0), AIODB_ESQL, "42601", 0);
+  aiodb_test_fails_as(aiodb_query(db, "SELECT 1/0", NULL, 0), AIODB_ESQL, "22012", 0);
   /* :: casts and dollar quotes are not placeholders */
   f = aiodb_test_ok(aiodb_query(db, "SELECT '5'::int + ? AS s, $$what?$$ AS q", (aiodb_value[]){aiodb_int(1)}, 1));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 6);
@@ -257,10 +249,7 @@ START_TEST(pg_transactions_many_cursor) {
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(sp)));
   aiodb_test_fails(aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0),
                    AIODB_ECONSTRAINT, NULL);
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_commit(tx), AIODB_ETXABORTED, "23505", 0);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_t"), 300);
 
   c = aiodb_iterate(db, "SELECT x FROM pg_t ORDER BY x", NULL, 0, 64);
@@ -334,9 +323,7 @@ START_TEST(pg_run_meta_and_passwords) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aiodb-test'") >= 1, 1);
   aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_m; CREATE TABLE pg_m(x int)");
-  f = aiodb_test_ok(aiodb_has_table(db, "pg_m"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
-  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_has_table(db, "pg_m"), 1);
   aiodb_test_exec(db, "DROP TABLE pg_m");
   aiodb_db_free(db);
 
@@ -810,10 +797,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   for (i = 0; i < 3; i++) aiodb_test_exec(db, sel);
   aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN b int");
   tx = aiodb_begin(db);
-  f = aiodb_tx_query(tx, sel, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "0A000");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_tx_query(tx, sel, NULL, 0), AIODB_ESQL, "0A000", 0);
   f = aiodb_rollback(tx);
   aiodb_future_free(aiodb_test_ok(f));
   for (i = 0; i < 2; i++) {
@@ -1070,9 +1054,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
 
   /* meanwhile another db's deadline fires on time: a statement queued
    * behind its busy connection is dropped at 500 ms */
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(other, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(other, &gate);
   t0 = aiodb_test_now_ms();
   g = aiodb_query(other, "SELECT 1", NULL, 0);
   ck_assert_int_eq(aiodb_test_err(g), AIODB_ETIMEDOUT);

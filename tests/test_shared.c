@@ -147,14 +147,6 @@ static void tx_exec(aiodb_tx *tx, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, sql, NULL, 0)));
 }
 
-static int64_t present(aiodb_db *db, const char *table) {
-  aiodb_future *f = aiodb_test_ok(aiodb_has_table(db, table));
-  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 1);
-  aiodb_future_free(f);
-  return v;
-}
-
 /* Opens the case's database with a fresh table {t}(columns). */
 static aiodb_db *open_table(shared *sh, const char *stem, const char *columns) {
   aiodb_db *db;
@@ -429,9 +421,7 @@ START_TEST(shared_arguments_copied_at_submission) {
   ck_assert_ptr_nonnull(sql);
   ck_assert_ptr_nonnull(args);
   memcpy(blob, "\x01\x00\x02\x00\x03", 5);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g); /* holds the only worker */
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g); /* holds the only worker */
   args[0] = aiodb_int(1);
   args[1] = aiodb_text(text);
   args[2] = aiodb_blob(blob, 5);
@@ -1049,8 +1039,8 @@ START_TEST(shared_metadata) {
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
   snprintf(missing, sizeof missing, "%s_missing", sh.t);
-  ck_assert_int_eq(present(db, sh.t), 1);
-  ck_assert_int_eq(present(db, missing), 0);
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.t), 1);
+  ck_assert_int_eq(aiodb_test_has_table(db, missing), 0);
 
   f = aiodb_test_ok(aiodb_table_names(db));
   r = aiodb_future_result(f);
@@ -1082,7 +1072,7 @@ START_TEST(shared_metadata) {
   aiodb_future_free(f);
 
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  ck_assert_int_eq(present(db, sh.t), 0);
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.t), 0);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -1162,7 +1152,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 15);
-  ck_assert_int_eq(present(db, sh.u), sh.drv->ddl_in_tx);
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.u), sh.drv->ddl_in_tx);
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
   aiodb_db_free(db);
 
@@ -1170,7 +1160,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   seen = sh_open(&sh, NULL);
   ck_assert_int_eq(aiodb_test_scalar(seen, S(&sh, "SELECT count(*) FROM {t}")), 1);
   ck_assert_int_eq(aiodb_test_scalar(seen, S(&sh, "SELECT sum(x) FROM {t}")), 1);
-  ck_assert_int_eq(present(seen, sh.u), 0);
+  ck_assert_int_eq(aiodb_test_has_table(seen, sh.u), 0);
   aiodb_test_exec(seen, S(&sh, "DROP TABLE {t}"));
   aiodb_db_free(seen);
   aiodb_test_clean_shutdown();
@@ -1187,9 +1177,7 @@ static void queued_selects(aiodb_db *db, const char *sql, int n, size_t cols) {
   aiodb_test_gate g;
   int i;
   ck_assert_int_le(n, 16);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   for (i = 0; i < n; i++) f[i] = aiodb_query(db, sql, NULL, 0);
   aiodb_test_gate_open(&g);
   aiodb_future_free(aiodb_test_ok(gate));

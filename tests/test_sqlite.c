@@ -245,10 +245,8 @@ START_TEST(sqlite_errors) {
   ck_assert_int_eq(aiodb_future_native_code(f), SQLITE_CONSTRAINT_UNIQUE);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "UNIQUE"));
   aiodb_future_free(f);
-  f = aiodb_query(db, "INSERT INTO u(x) VALUES (NULL)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23502");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_query(db, "INSERT INTO u(x) VALUES (NULL)", NULL, 0),
+                      AIODB_ECONSTRAINT, "23502", 0);
   aiodb_test_fails(aiodb_query(db, "SELECT * FROM nowhere", NULL, 0),
                    AIODB_ESQL, "no such table: nowhere");
   /* arguments with several statements are refused, not half-run */

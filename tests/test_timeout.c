@@ -48,9 +48,7 @@ START_TEST(timeout_while_queued) {
   aiodb_test_gate g;
   aiodb_future *gate, *q;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   q = aiodb_query(db, "SELECT 1", NULL, 0);
   aiodb_future_set_timeout(q, 50);
   /* completes while the worker is still held: it never ran */

@@ -51,9 +51,7 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_tx *tx;
   double t0;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   t0 = aiodb_test_now_ms();
   tx = aiodb_begin(db); /* the only connection is busy: still at once */
   ins = aiodb_tx_query(tx, "INSERT INTO t VALUES (7)", NULL, 0);

@@ -119,9 +119,7 @@ START_TEST(values_arguments_copied_at_submission) {
   aiodb_result *r;
 
   memcpy(blob, "\x01\x02\x03\x04", 4);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   args[0] = aiodb_text(text);
   args[1] = aiodb_blob(blob, 4);
   ins = aiodb_query(db, "INSERT INTO v(x) VALUES (?), (?)", args, 2);
