@@ -9,6 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 
+Suite *aiodb_test_add_case(Suite *s, const TTest *t, int seconds) {
+  TCase *tc = tcase_create(t->name);
+  tcase_set_timeout(tc, seconds);
+  tcase_add_test(tc, t);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+Suite *aiodb_test_add_cases(Suite *s, const TTest *const *tests, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) aiodb_test_add_case(s, tests[i], AIODB_TEST_TIMEOUT);
+  return s;
+}
+
 const char *aiodb_test_tmpdir(void) {
   static char dir[512];
   if (dir[0] == '\0') {

@@ -10,17 +10,25 @@
 /* Every case gets this timeout (seconds). */
 #define AIODB_TEST_TIMEOUT 60
 
+/* Adds to s a test case of the one test t, named after it, with a timeout
+ * of seconds; returns s. */
+Suite *aiodb_test_add_case(Suite *s, const TTest *t, int seconds);
+
 /* Adds a test case named after fn with a timeout of its own (seconds). */
-#define AIODB_TCASE_TIMEOUT(suite, fn, seconds)     \
-  do {                                              \
-    TCase *tc_ = tcase_create(#fn);                 \
-    tcase_set_timeout(tc_, seconds);                \
-    tcase_add_test(tc_, fn);                        \
-    suite_add_tcase(suite, tc_);                    \
-  } while (0)
+#define AIODB_TCASE_TIMEOUT(suite, fn, seconds) aiodb_test_add_case(suite, fn, seconds)
 
 /* Adds a test case named after fn with the standard timeout. */
-#define AIODB_TCASE(suite, fn) AIODB_TCASE_TIMEOUT(suite, fn, AIODB_TEST_TIMEOUT)
+#define AIODB_TCASE(suite, fn) aiodb_test_add_case(suite, fn, AIODB_TEST_TIMEOUT)
+
+/* A suite named name (static storage) of the tests given, a case each named
+ * after its test, with the standard timeout; AIODB_TCASES adds more. */
+#define AIODB_SUITE(name, ...) \
+  aiodb_test_add_cases(suite_create(name), (const TTest *[]){__VA_ARGS__}, \
+                       sizeof((const TTest *[]){__VA_ARGS__}) / sizeof(const TTest *))
+#define AIODB_TCASES(suite, ...)                                     \
+  aiodb_test_add_cases(suite, (const TTest *[]){__VA_ARGS__},         \
+                       sizeof((const TTest *[]){__VA_ARGS__}) / sizeof(const TTest *))
+Suite *aiodb_test_add_cases(Suite *s, const TTest *const *tests, size_t n);
 
 /* Adds a test case named name (static storage) that runs the loop test fn
  * for row alone (_i == row): a case of its own for each row of a table. */

@@ -113,10 +113,6 @@ START_TEST(cache_survives_schema_change) {
 END_TEST
 
 Suite *aiodb_suite_cache(void) {
-  Suite *s = suite_create("cache");
-  AIODB_TCASE(s, cache_prepares_once);
-  AIODB_TCASE(s, cache_is_bounded_lru);
-  AIODB_TCASE(s, cache_off_and_multi_statement);
-  AIODB_TCASE(s, cache_survives_schema_change);
-  return s;
+  return AIODB_SUITE("cache", cache_prepares_once, cache_is_bounded_lru,
+                     cache_off_and_multi_statement, cache_survives_schema_change);
 }

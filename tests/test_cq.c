@@ -381,16 +381,8 @@ START_TEST(cq_worker_sched_options) {
 END_TEST
 
 Suite *aiodb_suite_cq(void) {
-  Suite *s = suite_create("cq");
-  AIODB_TCASE(s, cq_coalesces_eventfd);
-  AIODB_TCASE(s, cq_coalesces_pipe);
-  AIODB_TCASE(s, cq_coalesces_while_running);
-  AIODB_TCASE(s, cq_dispatch_max_keeps_fd_readable);
-  AIODB_TCASE(s, cq_free_drops_queued_callbacks);
-  AIODB_TCASE(s, cq_null_and_nesting);
-  AIODB_TCASE(s, cq_on_done_cq_routes_per_call);
-  AIODB_TCASE(s, cq_on_done_cq_freed_first);
-  AIODB_TCASE(s, cq_spin_option);
-  AIODB_TCASE(s, cq_worker_sched_options);
-  return s;
+  return AIODB_SUITE("cq", cq_coalesces_eventfd, cq_coalesces_pipe, cq_coalesces_while_running,
+                     cq_dispatch_max_keeps_fd_readable, cq_free_drops_queued_callbacks,
+                     cq_null_and_nesting, cq_on_done_cq_routes_per_call, cq_on_done_cq_freed_first,
+                     cq_spin_option, cq_worker_sched_options);
 }

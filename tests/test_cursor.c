@@ -134,9 +134,8 @@ START_TEST(cursor_errors_and_pinned_connection) {
 END_TEST
 
 Suite *aiodb_suite_cursor(void) {
-  Suite *s = suite_create("cursor");
-  AIODB_TCASE(s, cursor_batches_until_the_end);
-  AIODB_TCASE(s, cursor_abandoned_frees_its_connection);
+  Suite *s = AIODB_SUITE("cursor", cursor_batches_until_the_end,
+                         cursor_abandoned_frees_its_connection);
   AIODB_TCASE_TIMEOUT(s, cursor_memory_is_bounded_by_the_batch, 300);
   AIODB_TCASE(s, cursor_errors_and_pinned_connection);
   return s;

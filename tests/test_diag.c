@@ -228,11 +228,7 @@ START_TEST(diag_free_from_own_worker_refused) {
 END_TEST
 
 Suite *aiodb_suite_diag(void) {
-  Suite *s = suite_create("diag");
-  AIODB_TCASE(s, diag_blocking_warning_hook);
-  AIODB_TCASE(s, diag_warnings_error_and_ignore);
-  AIODB_TCASE(s, diag_default_prints_once_per_call_site);
-  AIODB_TCASE(s, diag_deadlock_inside_run);
-  AIODB_TCASE(s, diag_free_from_own_worker_refused);
-  return s;
+  return AIODB_SUITE("diag", diag_blocking_warning_hook, diag_warnings_error_and_ignore,
+                     diag_default_prints_once_per_call_site, diag_deadlock_inside_run,
+                     diag_free_from_own_worker_refused);
 }

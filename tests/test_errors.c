@@ -291,19 +291,34 @@ END_TEST
  * blotted out before the message is cut to its buffer, a short password
  * only where it stands alone. */
 START_TEST(errors_message_masking) {
+  static const struct {
+    const char *msg, *password, *want;
+  } cases[] = {
+      {"line one\nline\ttwo \n  ", "hunter2", "line one line two"},
+      {NULL, NULL, ""},
+      {"say hunter2, hunter2!", "hunter2", "say *******, *******!"},
+      {"no password here", "", "no password here"},
+      /* a one-letter password leaves the rest of the message readable, and
+       * is blotted out where it stands alone, as a client library quotes it */
+      {"password \"a\" rejected: a table named data", "a",
+       "password \"*\" rejected: * table named data"},
+      {"user 'ab' failed (ab.c:1) tab abc_ab", "ab", "user '**' failed (**.c:1) tab abc_ab"},
+      {"pwd", "pwd", "***"},
+      /* from 4 bytes on, wherever it appears */
+      {"abcdxabcd", "abcd", "****x****"},
+      /* a password of stars, which masking writes: no endless loop */
+      {"a **** b *****", "****", "a **** b *****"},
+      {"a * b", "*", "a * b"},
+  };
   aiodb__err e;
   char msg[600];
   size_t i;
 
   memset(&e, 0, sizeof e);
-  aiodb__err_message(&e, "line one\nline\ttwo \n  ", "hunter2");
-  ck_assert_str_eq(e.message, "line one line two");
-  aiodb__err_message(&e, NULL, NULL);
-  ck_assert_str_eq(e.message, "");
-  aiodb__err_message(&e, "say hunter2, hunter2!", "hunter2");
-  ck_assert_str_eq(e.message, "say *******, *******!");
-  aiodb__err_message(&e, "no password here", "");
-  ck_assert_str_eq(e.message, "no password here");
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    aiodb__err_message(&e, cases[i].msg, cases[i].password);
+    ck_assert_str_eq(e.message, cases[i].want);
+  }
 
   /* a password across the end of the buffer: its first part is not shown */
   for (i = 0; i < sizeof e.message - 4; i++) msg[i] = 'x';
@@ -312,24 +327,6 @@ START_TEST(errors_message_masking) {
   ck_assert_uint_eq(strlen(e.message), sizeof e.message - 1);
   ck_assert_ptr_null(strstr(e.message, "h"));
   ck_assert_str_eq(e.message + i, "***");
-
-  /* a one-letter password leaves the rest of the message readable, and
-   * is blotted out where it stands alone, as a client library quotes it */
-  aiodb__err_message(&e, "password \"a\" rejected: a table named data", "a");
-  ck_assert_str_eq(e.message, "password \"*\" rejected: * table named data");
-  aiodb__err_message(&e, "user 'ab' failed (ab.c:1) tab abc_ab", "ab");
-  ck_assert_str_eq(e.message, "user '**' failed (**.c:1) tab abc_ab");
-  aiodb__err_message(&e, "pwd", "pwd");
-  ck_assert_str_eq(e.message, "***");
-  /* from 4 bytes on, wherever it appears */
-  aiodb__err_message(&e, "abcdxabcd", "abcd");
-  ck_assert_str_eq(e.message, "****x****");
-
-  /* a password of stars, which masking writes: no endless loop */
-  aiodb__err_message(&e, "a **** b *****", "****");
-  ck_assert_str_eq(e.message, "a **** b *****");
-  aiodb__err_message(&e, "a * b", "*");
-  ck_assert_str_eq(e.message, "a * b");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -340,24 +337,18 @@ START_TEST(errors_unreachable_server) {
   aiodb_test_connect_fails("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL,
                            "127.0.0.1", "s3cret");
   aiodb_test_open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", NULL, AIODB_EINVAL,
-             "no_such_libpq_option");
+                        "no_such_libpq_option");
   aiodb_test_clean_shutdown();
 }
 END_TEST
 #endif
 
 Suite *aiodb_suite_errors(void) {
-  Suite *s = suite_create("errors");
-  AIODB_TCASE(s, errors_bad_urls);
-  AIODB_TCASE(s, errors_open_cleans_up);
-  AIODB_TCASE(s, errors_open_out_of_memory);
-  AIODB_TCASE(s, errors_null_arguments);
-  AIODB_TCASE(s, errors_argument_count);
-  AIODB_TCASE(s, errors_count_before_values);
-  AIODB_TCASE(s, errors_invalid_sql);
-  AIODB_TCASE(s, errors_every_code_has_words);
-  AIODB_TCASE(s, errors_url_password_pieces);
-  AIODB_TCASE(s, errors_message_masking);
+  Suite *s = AIODB_SUITE("errors", errors_bad_urls, errors_open_cleans_up,
+                         errors_open_out_of_memory, errors_null_arguments, errors_argument_count,
+                         errors_count_before_values, errors_invalid_sql,
+                         errors_every_code_has_words, errors_url_password_pieces,
+                         errors_message_masking);
 #ifdef AIODB_HAVE_POSTGRES
   AIODB_TCASE(s, errors_unreachable_server);
 #endif

@@ -327,15 +327,8 @@ START_TEST(future_steady_state_allocates_nothing) {
 END_TEST
 
 Suite *aiodb_suite_future(void) {
-  Suite *s = suite_create("future");
-  AIODB_TCASE(s, future_wait_timeout_then_done);
-  AIODB_TCASE(s, future_free_before_completion);
-  AIODB_TCASE(s, future_cancel_queued);
-  AIODB_TCASE(s, future_cancel_running_query);
-  AIODB_TCASE(s, future_callbacks_chain);
-  AIODB_TCASE(s, future_fifo_per_connection);
-  AIODB_TCASE(s, future_parallel_connections);
-  AIODB_TCASE(s, future_run_error_code);
-  AIODB_TCASE(s, future_steady_state_allocates_nothing);
-  return s;
+  return AIODB_SUITE("future", future_wait_timeout_then_done, future_free_before_completion,
+                     future_cancel_queued, future_cancel_running_query, future_callbacks_chain,
+                     future_fifo_per_connection, future_parallel_connections, future_run_error_code,
+                     future_steady_state_allocates_nothing);
 }

@@ -483,15 +483,11 @@ START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
 END_TEST
 
 Suite *aiodb_suite_lifecycle(void) {
-  Suite *s = suite_create("lifecycle");
-  AIODB_TCASE(s, lifecycle_freed_acquire_gives_back);
-  AIODB_TCASE(s, lifecycle_no_thread_after_last_free);
-  AIODB_TCASE(s, lifecycle_forked_child_never_hangs);
-  AIODB_TCASE(s, lifecycle_tx_on_broken_connection_is_aborted);
-  AIODB_TCASE(s, lifecycle_failed_commit_keeps_native_code);
-  AIODB_TCASE(s, lifecycle_close_abandons_a_stuck_call);
-  AIODB_TCASE(s, lifecycle_silent_server_connect_timeout);
-  AIODB_TCASE(s, lifecycle_free_abandons_a_silent_connect);
-  AIODB_TCASE(s, lifecycle_pipelining_leaves_work_to_idle_connections);
-  return s;
+  return AIODB_SUITE("lifecycle", lifecycle_freed_acquire_gives_back,
+                     lifecycle_no_thread_after_last_free, lifecycle_forked_child_never_hangs,
+                     lifecycle_tx_on_broken_connection_is_aborted,
+                     lifecycle_failed_commit_keeps_native_code,
+                     lifecycle_close_abandons_a_stuck_call, lifecycle_silent_server_connect_timeout,
+                     lifecycle_free_abandons_a_silent_connect,
+                     lifecycle_pipelining_leaves_work_to_idle_connections);
 }

@@ -103,10 +103,6 @@ START_TEST(many_bad_input) {
 END_TEST
 
 Suite *aiodb_suite_many(void) {
-  Suite *s = suite_create("many");
-  AIODB_TCASE(s, many_inserts_every_row);
-  AIODB_TCASE(s, many_is_atomic);
-  AIODB_TCASE(s, many_collects_returning_rows);
-  AIODB_TCASE(s, many_bad_input);
-  return s;
+  return AIODB_SUITE("many", many_inserts_every_row, many_is_atomic, many_collects_returning_rows,
+                     many_bad_input);
 }

@@ -51,7 +51,5 @@ START_TEST(meta_tables_and_info) {
 END_TEST
 
 Suite *aiodb_suite_meta(void) {
-  Suite *s = suite_create("meta");
-  AIODB_TCASE(s, meta_tables_and_info);
-  return s;
+  return AIODB_SUITE("meta", meta_tables_and_info);
 }

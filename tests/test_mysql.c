@@ -811,23 +811,13 @@ START_TEST(my_network_defaults) {
 END_TEST
 
 Suite *aiodb_suite_mysql(void) {
-  Suite *s = suite_create("mysql");
-  AIODB_TCASE(s, my_types_on_both_protocols);
-  AIODB_TCASE(s, my_float_is_the_stored_float);
-  AIODB_TCASE(s, my_bit64_above_int64_max);
-  AIODB_TCASE(s, my_statements_and_errors);
-  AIODB_TCASE(s, my_statement_cache);
-  AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
-  AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
-  AIODB_TCASE(s, my_deadlock_in_a_savepoint_aborts_the_tx);
-  AIODB_TCASE(s, my_run_meta_and_passwords);
-  AIODB_TCASE(s, my_escaped_password);
-  AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);
-  AIODB_TCASE(s, my_tls);
-  AIODB_TCASE(s, my_lost_connection_is_replaced);
-  AIODB_TCASE(s, my_query_many_and_transactions);
-  AIODB_TCASE(s, my_server_restart_mid_query);
-  AIODB_TCASE(s, my_network_defaults);
+  Suite *s = AIODB_SUITE("mysql", my_types_on_both_protocols, my_float_is_the_stored_float,
+                         my_bit64_above_int64_max, my_statements_and_errors, my_statement_cache,
+                         my_cancel_timeout_and_stray_kill, my_late_kill_spares_the_next_statement,
+                         my_deadlock_in_a_savepoint_aborts_the_tx, my_run_meta_and_passwords,
+                         my_escaped_password, my_bad_urls_and_unreachable_servers, my_tls,
+                         my_lost_connection_is_replaced, my_query_many_and_transactions,
+                         my_server_restart_mid_query, my_network_defaults);
   AIODB_TCASE_TIMEOUT(s, my_cursor_memory_is_bounded, 300);
   return s;
 }

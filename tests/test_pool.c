@@ -305,16 +305,9 @@ START_TEST(pool_worker_stack_size_and_name) {
 END_TEST
 
 Suite *aiodb_suite_pool(void) {
-  Suite *s = suite_create("pool");
-  AIODB_TCASE(s, pool_acquire_waits_for_release);
-  AIODB_TCASE(s, pool_grows_to_max_size);
-  AIODB_TCASE(s, pool_close_drains_queued_work);
-  AIODB_TCASE(s, pool_already_quit_after_close);
-  AIODB_TCASE(s, pool_free_with_work_in_flight);
-  AIODB_TCASE(s, pool_close_from_callback);
-  AIODB_TCASE(s, pool_free_db_from_callback);
-  AIODB_TCASE(s, pool_pinned_connection_quits_at_close);
-  AIODB_TCASE(s, pool_failed_connect_is_retried);
-  AIODB_TCASE(s, pool_worker_stack_size_and_name);
-  return s;
+  return AIODB_SUITE("pool", pool_acquire_waits_for_release, pool_grows_to_max_size,
+                     pool_close_drains_queued_work, pool_already_quit_after_close,
+                     pool_free_with_work_in_flight, pool_close_from_callback,
+                     pool_free_db_from_callback, pool_pinned_connection_quits_at_close,
+                     pool_failed_connect_is_retried, pool_worker_stack_size_and_name);
 }

@@ -1371,37 +1371,24 @@ START_TEST(pg_malformed_bytea_decodes_as_libpq_does) {
 END_TEST
 
 Suite *aiodb_suite_postgres(void) {
-  Suite *s = suite_create("postgres");
-  AIODB_TCASE(s, pg_types_round_trip);
-  AIODB_TCASE(s, pg_malformed_bytea_decodes_as_libpq_does);
-  AIODB_TCASE(s, pg_float4_is_the_stored_float);
-  AIODB_TCASE(s, pg_floats_exact_whatever_the_session);
-  AIODB_TCASE(s, pg_text_cannot_hold_nul);
-  AIODB_TCASE(s, pg_statements_and_errors);
-  AIODB_TCASE(s, pg_transactions_many_cursor);
-  AIODB_TCASE(s, pg_cancel_and_timeout);
-  AIODB_TCASE(s, pg_run_meta_and_passwords);
-  AIODB_TCASE(s, pg_lost_connection_is_replaced);
-  AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
-  AIODB_TCASE(s, pg_escaped_password);
-  AIODB_TCASE(s, pg_server_restart_mid_query);
-  AIODB_TCASE(s, pg_rewrite_memo_follows_the_driver);
-  AIODB_TCASE(s, pg_autopipeline_sends_queued_statements_together);
-  AIODB_TCASE(s, pg_autopipeline_keeps_order_and_isolates_errors);
-  AIODB_TCASE(s, pg_autopipeline_leaves_deadlines_alone);
-  AIODB_TCASE(s, pg_autopipeline_connection_lost_mid_batch);
-  AIODB_TCASE(s, pg_autopipeline_after_cursor);
-  AIODB_TCASE(s, pg_stale_statement_runs_once);
-  AIODB_TCASE(s, pg_stale_statement_in_transaction);
-  AIODB_TCASE(s, pg_stale_statement_in_a_batch);
-  AIODB_TCASE(s, pg_copy_is_refused_and_the_connection_goes_on);
+  Suite *s = AIODB_SUITE("postgres", pg_types_round_trip, pg_malformed_bytea_decodes_as_libpq_does,
+                         pg_float4_is_the_stored_float, pg_floats_exact_whatever_the_session,
+                         pg_text_cannot_hold_nul, pg_statements_and_errors,
+                         pg_transactions_many_cursor, pg_cancel_and_timeout,
+                         pg_run_meta_and_passwords, pg_lost_connection_is_replaced,
+                         pg_query_many_pipelines_in_chunks, pg_escaped_password,
+                         pg_server_restart_mid_query, pg_rewrite_memo_follows_the_driver,
+                         pg_autopipeline_sends_queued_statements_together,
+                         pg_autopipeline_keeps_order_and_isolates_errors,
+                         pg_autopipeline_leaves_deadlines_alone,
+                         pg_autopipeline_connection_lost_mid_batch, pg_autopipeline_after_cursor,
+                         pg_stale_statement_runs_once, pg_stale_statement_in_transaction,
+                         pg_stale_statement_in_a_batch,
+                         pg_copy_is_refused_and_the_connection_goes_on);
   AIODB_TCASE_TIMEOUT(s, pg_cursor_memory_is_bounded, 300);
-  AIODB_TCASE(s, pg_commit_of_an_aborted_transaction_fails);
-  AIODB_TCASE(s, pg_cancel_never_blocks_the_caller);
-  AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);
-  AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
-  AIODB_TCASE(s, pg_network_defaults);
-  AIODB_TCASE(s, pg_tls_modes);
-  AIODB_TCASE(s, pg_tls_refusals);
+  AIODB_TCASES(s, pg_commit_of_an_aborted_transaction_fails, pg_cancel_never_blocks_the_caller,
+               pg_cursor_close_with_unanswered_cancel,
+               pg_free_does_not_wait_for_an_unanswered_cancel, pg_network_defaults, pg_tls_modes,
+               pg_tls_refusals);
   return s;
 }

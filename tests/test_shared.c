@@ -1298,33 +1298,18 @@ START_TEST(shared_empty_sql) {
 END_TEST
 
 Suite *aiodb_suite_shared(void) {
-  Suite *s = suite_create("shared");
-  AIODB_TCASE(s, shared_values_every_type);
-  AIODB_TCASE(s, shared_values_floats_under_a_decimal_comma_locale);
-  AIODB_TCASE(s, shared_values_large_blob_and_text);
-  AIODB_TCASE(s, shared_named_placeholders_repeat);
-  AIODB_TCASE(s, shared_arguments_copied_at_submission);
-  AIODB_TCASE(s, shared_affected_rows_and_errors);
-  AIODB_TCASE(s, shared_affected_is_zero_for_select);
-  AIODB_TCASE(s, shared_fifo_1000_inserts);
-  AIODB_TCASE(s, shared_tx_commit_and_rollback);
-  AIODB_TCASE(s, shared_tx_savepoint_rollback_keeps_outer_work);
-  AIODB_TCASE(s, shared_tx_failed_statement_aborts_the_rest);
-  AIODB_TCASE(s, shared_tx_free_rolls_back);
-  AIODB_TCASE(s, shared_tx_2000_in_order);
-  AIODB_TCASE(s, shared_many_inserts_every_row);
-  AIODB_TCASE(s, shared_many_is_atomic);
-  AIODB_TCASE(s, shared_many_collects_returning_rows);
-  AIODB_TCASE(s, shared_many_stops_between_rows);
-  AIODB_TCASE(s, shared_cursor_batches_until_empty);
-  AIODB_TCASE(s, shared_cursor_abandoned_frees_its_connection);
-  AIODB_TCASE(s, shared_cancel_running_statement);
-  AIODB_TCASE(s, shared_future_set_timeout);
-  AIODB_TCASE(s, shared_db_timeout_option_in_url);
-  AIODB_TCASE(s, shared_metadata);
-  AIODB_TCASE(s, shared_already_quit_after_close);
-  AIODB_TCASE(s, shared_force_rollback_leaves_nothing);
-  AIODB_TCASE(s, shared_cached_statement_follows_alter_table);
-  AIODB_TCASE(s, shared_empty_sql);
-  return s;
+  return AIODB_SUITE("shared", shared_values_every_type,
+                     shared_values_floats_under_a_decimal_comma_locale,
+                     shared_values_large_blob_and_text, shared_named_placeholders_repeat,
+                     shared_arguments_copied_at_submission, shared_affected_rows_and_errors,
+                     shared_affected_is_zero_for_select, shared_fifo_1000_inserts,
+                     shared_tx_commit_and_rollback, shared_tx_savepoint_rollback_keeps_outer_work,
+                     shared_tx_failed_statement_aborts_the_rest, shared_tx_free_rolls_back,
+                     shared_tx_2000_in_order, shared_many_inserts_every_row, shared_many_is_atomic,
+                     shared_many_collects_returning_rows, shared_many_stops_between_rows,
+                     shared_cursor_batches_until_empty,
+                     shared_cursor_abandoned_frees_its_connection, shared_cancel_running_statement,
+                     shared_future_set_timeout, shared_db_timeout_option_in_url, shared_metadata,
+                     shared_already_quit_after_close, shared_force_rollback_leaves_nothing,
+                     shared_cached_statement_follows_alter_table, shared_empty_sql);
 }

@@ -534,9 +534,7 @@ START_TEST(soak_million_futures) {
 END_TEST
 
 Suite *aiodb_suite_soak(void) {
-  Suite *s = suite_create("soak");
-  AIODB_TCASE_TIMEOUT(s, soak_million_futures, 240);
-  return s;
+  return aiodb_test_add_case(suite_create("soak"), soak_million_futures, 240);
 }
 
 /* ------------------------------------------------------------------------
@@ -1424,7 +1422,5 @@ START_TEST(soak_threads_close_under_load) {
 END_TEST
 
 Suite *aiodb_suite_soak_threads(void) {
-  Suite *s = suite_create("soak_threads");
-  AIODB_TCASE_TIMEOUT(s, soak_threads_close_under_load, 300);
-  return s;
+  return aiodb_test_add_case(suite_create("soak_threads"), soak_threads_close_under_load, 300);
 }

@@ -282,15 +282,8 @@ START_TEST(sqlite_metadata_names) {
 END_TEST
 
 Suite *aiodb_suite_sqlite(void) {
-  Suite *s = suite_create("sqlite");
-  AIODB_TCASE(s, sqlite_url_forms);
-  AIODB_TCASE(s, sqlite_memory_shared_by_pool);
-  AIODB_TCASE(s, sqlite_options);
-  AIODB_TCASE(s, sqlite_bad_value_not_quoted);
-  AIODB_TCASE(s, sqlite_affected_and_last_id);
-  AIODB_TCASE(s, sqlite_run_gets_handle);
-  AIODB_TCASE(s, sqlite_query_sync);
-  AIODB_TCASE(s, sqlite_errors);
-  AIODB_TCASE(s, sqlite_metadata_names);
-  return s;
+  return AIODB_SUITE("sqlite", sqlite_url_forms, sqlite_memory_shared_by_pool, sqlite_options,
+                     sqlite_bad_value_not_quoted, sqlite_affected_and_last_id,
+                     sqlite_run_gets_handle, sqlite_query_sync, sqlite_errors,
+                     sqlite_metadata_names);
 }

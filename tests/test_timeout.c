@@ -154,13 +154,8 @@ START_TEST(timeout_of_a_cursor_batch_fails_the_cursor) {
 END_TEST
 
 Suite *aiodb_suite_timeout(void) {
-  Suite *s = suite_create("timeout");
-  AIODB_TCASE(s, timeout_per_call_stops_a_running_statement);
-  AIODB_TCASE(s, timeout_per_db);
-  AIODB_TCASE(s, timeout_while_queued);
-  AIODB_TCASE(s, timeout_does_not_keep_futures);
-  AIODB_TCASE(s, timeout_in_a_tx_aborts_it);
-  AIODB_TCASE(s, timeout_of_a_queued_tx_statement_aborts_the_tx);
-  AIODB_TCASE(s, timeout_of_a_cursor_batch_fails_the_cursor);
-  return s;
+  return AIODB_SUITE("timeout", timeout_per_call_stops_a_running_statement, timeout_per_db,
+                     timeout_while_queued, timeout_does_not_keep_futures, timeout_in_a_tx_aborts_it,
+                     timeout_of_a_queued_tx_statement_aborts_the_tx,
+                     timeout_of_a_cursor_batch_fails_the_cursor);
 }

@@ -432,19 +432,11 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
 END_TEST
 
 Suite *aiodb_suite_tx(void) {
-  Suite *s = suite_create("tx");
-  AIODB_TCASE(s, tx_begin_returns_at_once);
-  AIODB_TCASE(s, tx_failed_statement_stops_the_rest);
-  AIODB_TCASE(s, tx_failed_savepoint_spares_the_parent);
-  AIODB_TCASE(s, tx_refused_commit_gives_connection_back);
-  AIODB_TCASE(s, tx_ten_thousand_in_order);
-  AIODB_TCASE(s, tx_on_a_pinned_connection);
-  AIODB_TCASE(s, tx_run_and_many_inside);
-  AIODB_TCASE(s, tx_after_close_and_teardown);
-  AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
-  AIODB_TCASE(s, tx_savepoint_outliving_its_parent);
-  AIODB_TCASE(s, tx_drop_aborts_from_its_place_on);
-  AIODB_TCASE(s, tx_savepoint_after_an_abort_does_not_begin);
-  AIODB_TCASE(s, tx_interrupted_write_aborts_every_level);
-  return s;
+  return AIODB_SUITE("tx", tx_begin_returns_at_once, tx_failed_statement_stops_the_rest,
+                     tx_failed_savepoint_spares_the_parent, tx_refused_commit_gives_connection_back,
+                     tx_ten_thousand_in_order, tx_on_a_pinned_connection, tx_run_and_many_inside,
+                     tx_after_close_and_teardown, tx_force_rollback_leaves_file_unchanged,
+                     tx_savepoint_outliving_its_parent, tx_drop_aborts_from_its_place_on,
+                     tx_savepoint_after_an_abort_does_not_begin,
+                     tx_interrupted_write_aborts_every_level);
 }

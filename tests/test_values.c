@@ -202,11 +202,7 @@ START_TEST(values_accessors_convert_and_bound) {
 END_TEST
 
 Suite *aiodb_suite_values(void) {
-  Suite *s = suite_create("values");
-  AIODB_TCASE(s, values_every_type);
-  AIODB_TCASE(s, values_large_blob_and_text);
-  AIODB_TCASE(s, values_arguments_copied_at_submission);
-  AIODB_TCASE(s, values_named_and_repeated);
-  AIODB_TCASE(s, values_accessors_convert_and_bound);
-  return s;
+  return AIODB_SUITE("values", values_every_type, values_large_blob_and_text,
+                     values_arguments_copied_at_submission, values_named_and_repeated,
+                     values_accessors_convert_and_bound);
 }
