@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,17 @@ int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
 
 void aiodb_test_exec(aiodb_db *db, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, NULL, 0)));
+}
+
+void aiodb_test_execf(aiodb_db *db, const char *fmt, ...) {
+  char sql[2048];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  ck_assert_msg(n >= 0 && (size_t)n < sizeof sql, "SQL too long: %s", fmt);
+  aiodb_test_exec(db, sql);
 }
 
 void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_value *rows,

@@ -102,6 +102,10 @@ int64_t aiodb_test_scalar(aiodb_db *db, const char *sql);
 /* Runs sql on db, asserts success, frees the future. */
 void aiodb_test_exec(aiodb_db *db, const char *sql);
 
+/* aiodb_test_exec of the SQL that fmt and what follows make (printf). */
+void aiodb_test_execf(aiodb_db *db, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* For the record (not asserted): runs sql once for each of rows[0..n),
  * one call each with that value, asserting success, and prints how long
  * that took beside many_ms, what one aiodb_query_many of them took; tagged

@@ -388,7 +388,6 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_future *f;
   int id;
   double t0;
-  char sql[64];
 
   f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
   id = aiodb_future_value(f);
@@ -416,8 +415,7 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_future_free(f);
   /* a KILL QUERY that finds the connection idle does not stop its next
    * statement: what makes the worker-side kill safe */
-  snprintf(sql, sizeof sql, "KILL QUERY %d", id);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "KILL QUERY %d", id);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(admin);
   aiodb_db_free(db);
@@ -592,16 +590,13 @@ END_TEST
 
 START_TEST(my_escaped_password) {
   aiodb_db *admin = my_open("socket_url", NULL), *db;
-  char user[64], sql[300], url[900];
+  char user[64], url[900];
   const char *tcp = my_url("tcp_url"), *at;
   aiodb_future *f;
 
   snprintf(user, sizeof user, "esc_%ld", (long)getpid());
-  snprintf(sql, sizeof sql, "DROP USER IF EXISTS '%s'@'127.0.0.1'", user);
-  aiodb_test_exec(admin, sql);
-  snprintf(sql, sizeof sql, "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY 'p@ss:w/rd%%?&'",
-           user);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP USER IF EXISTS '%s'@'127.0.0.1'", user);
+  aiodb_test_execf(admin, "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY 'p@ss:w/rd%%?&'", user);
   /* mysql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new user */
   at = strchr(tcp, '@');
   ck_assert_ptr_nonnull(at);
@@ -612,8 +607,7 @@ START_TEST(my_escaped_password) {
   ck_assert_str_eq(cell_text(f, 0), user);
   aiodb_future_free(f);
   aiodb_db_free(db);
-  snprintf(sql, sizeof sql, "DROP USER '%s'@'127.0.0.1'", user);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP USER '%s'@'127.0.0.1'", user);
   aiodb_db_free(admin);
   aiodb_test_clean_shutdown();
 }
@@ -677,7 +671,6 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
   aiodb_db *admin = my_open("socket_url", NULL);
   aiodb_future *slow, *next;
-  char sql[64];
   int before;
 
   next = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
@@ -685,8 +678,7 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_future_free(next);
   slow = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
   aiodb_future_wait(slow, 200);
-  snprintf(sql, sizeof sql, "KILL CONNECTION %d", before);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "KILL CONNECTION %d", before);
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
   ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
   aiodb_future_free(slow);

@@ -410,14 +410,14 @@ END_TEST
 
 START_TEST(pg_escaped_password) {
   aiodb_db *admin = pg_open("socket_url", NULL), *db;
-  char role[64], sql[256], url[800], *at;
+  char role[64], url[800], *at;
   const char *tcp = pg_url("tcp_url");
   aiodb_future *f;
 
   snprintf(role, sizeof role, "esc_%ld", (long)getpid());
-  snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'p@ss:w/rd%%?&'",
-           role, role);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin,
+                   "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'p@ss:w/rd%%?&'", role,
+                   role);
   /* postgresql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new role */
   at = strchr(tcp, '@');
   ck_assert_ptr_nonnull(at);
@@ -427,8 +427,7 @@ START_TEST(pg_escaped_password) {
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), role);
   aiodb_future_free(f);
   aiodb_db_free(db);
-  snprintf(sql, sizeof sql, "DROP ROLE %s", role);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP ROLE %s", role);
   aiodb_db_free(admin);
   aiodb_test_clean_shutdown();
 }
@@ -959,10 +958,8 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   char table[64], sql[200];
 
   snprintf(table, sizeof table, "pg_aborted_%d", (int)getpid());
-  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "CREATE TABLE %s (x int)", table);
-  aiodb_test_exec(db, sql);
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", table);
+  aiodb_test_execf(db, "CREATE TABLE %s (x int)", table);
   acq = aiodb_test_ok(aiodb_acquire(db));
   conn = aiodb_future_conn(acq);
   tx = aiodb_conn_begin(conn);
@@ -991,8 +988,7 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   aiodb_future_free(acq);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
   ck_assert_int_eq(aiodb_test_scalar(db, sql), 0);
-  snprintf(sql, sizeof sql, "DROP TABLE %s", table);
-  aiodb_test_exec(db, sql);
+  aiodb_test_execf(db, "DROP TABLE %s", table);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
