@@ -401,6 +401,11 @@ int aiodb_test_hold_wait_entered(aiodb_test_hold *h, int n) {
   return got;
 }
 
+void aiodb_test_done(aiodb_db *db) {
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+
 void aiodb_test_gate_init(aiodb_test_gate *g) {
   pthread_mutex_init(&g->m, NULL);
   pthread_cond_init(&g->c, NULL);

@@ -119,6 +119,9 @@ void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_
  * finish a network call on its own. */
 void aiodb_test_clean_shutdown(void);
 
+/* Frees db, then aiodb_test_clean_shutdown: how most cases end. */
+void aiodb_test_done(aiodb_db *db);
+
 /* The first line of file `name` in the folder the environment variable
  * dir_env names (a test server's "socket_url", "tcp_url", ...), or NULL when
  * there is no such file. Static storage, 4 slots. */

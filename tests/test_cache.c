@@ -43,8 +43,7 @@ START_TEST(cache_prepares_once) {
   run_probe(db, &p);
   ck_assert_int_eq(p.found, 1);   /* one statement ... */
   ck_assert_int_eq(p.runs, 100);  /* ... run 100 times */
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -63,8 +62,7 @@ START_TEST(cache_is_bounded_lru) {
   p.sql = "SELECT 2";
   run_probe(db, &p);
   ck_assert_int_eq(p.found, 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -88,8 +86,7 @@ START_TEST(cache_off_and_multi_statement) {
   run_probe(db, &p);
   ck_assert_int_eq(p.open, 1);
   ck_assert_int_eq(p.found, 1);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -107,8 +104,7 @@ START_TEST(cache_survives_schema_change) {
   ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 1), 2);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -135,8 +135,7 @@ START_TEST(cq_dispatch_max_keeps_fd_readable) {
   ck_assert_int_eq(calls, 5);
   ck_assert(!readable(aiodb_cq_fd(cq)));
   ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -179,8 +178,7 @@ START_TEST(cq_null_and_nesting) {
   aiodb_future_on_done(a, nested_cb, aiodb_db_cq(db));
   aiodb_future_on_done(b, plain_cb, &calls);
   while (calls == 0) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -260,8 +258,7 @@ START_TEST(cq_on_done_cq_freed_first) {
   aiodb_future_free(f);
   aiodb_future_free(gate);
   aiodb_test_gate_destroy(&g);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -300,8 +297,7 @@ START_TEST(cq_spin_option) {
   ck_assert_int_eq(calls, 200);
   /* A cq's run_once with nothing coming: returns after its timeout. */
   ck_assert_int_eq(aiodb_cq_run_once(aiodb_db_cq(db), 10), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -589,8 +589,7 @@ START_TEST(crash_pg_backend_quits_before_prepare) {
     aiodb_future_free(f);
     ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 43"), 43);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -30,8 +30,7 @@ START_TEST(cursor_batches_until_the_end) {
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 0); /* and ever after */
   aiodb_cursor_free(c);
   aiodb_cursor_free(NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -48,8 +47,7 @@ START_TEST(cursor_abandoned_frees_its_connection) {
   aiodb_cursor_free(c);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(q)), 0, 0), 5);
   aiodb_future_free(q);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -89,8 +87,7 @@ START_TEST(cursor_memory_is_bounded_by_the_batch) {
   ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
 #endif
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -128,8 +125,7 @@ START_TEST(cursor_errors_and_pinned_connection) {
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
   aiodb_test_fails(aiodb_cursor_next(c), AIODB_EALREADYQUIT, NULL);
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

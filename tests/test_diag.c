@@ -222,8 +222,7 @@ START_TEST(diag_free_from_own_worker_refused) {
   ck_assert_ptr_nonnull(strstr(log.message, "refused"));
   aiodb_set_diag_handler(NULL, NULL);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -125,8 +125,7 @@ START_TEST(errors_null_arguments) {
   bad.type = AIODB_TYPE_TEXT;
   bad.len = 5;
   aiodb_test_fails(aiodb_query(db, "SELECT ?", &bad, 1), AIODB_EINVAL, NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -145,8 +144,7 @@ START_TEST(errors_count_before_values) {
   aiodb_test_fails_with(aiodb_query_many(db, "SELECT ?", one, 2, 2), AIODB_EINVAL,
                         "the statement takes 1 argument but 2 were given");
   free(one);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -159,8 +157,7 @@ START_TEST(errors_argument_count) {
   aiodb_test_fails_with(aiodb_query(db, "SELECT :a, :b, :a", args, 1), AIODB_EINVAL,
                         "the statement takes 2 arguments but 1 was given");
   aiodb_test_fails(aiodb_query(db, "SELECT 1", args, 1), AIODB_EINVAL, NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -177,8 +174,7 @@ START_TEST(errors_invalid_sql) {
     if (code) ck_assert(strlen(aiodb_future_errmsg(f)) > 0);
     aiodb_future_free(f);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -63,8 +63,7 @@ START_TEST(future_free_before_completion) {
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 2", NULL, 0)));
   aiodb_cq_dispatch(aiodb_db_cq(db), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -121,8 +120,7 @@ START_TEST(future_cancel_running_query) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -164,8 +162,7 @@ START_TEST(future_callbacks_chain) {
   aiodb_future_on_done(done, plain_count, &calls);
   ck_assert_int_eq(aiodb_cq_dispatch(aiodb_db_cq(db), 0), 1);
   ck_assert_int_eq(calls, 1);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -199,8 +196,7 @@ START_TEST(future_fifo_per_connection) {
   aiodb_future_free(r);
   aiodb_release(conn);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -226,8 +222,7 @@ START_TEST(future_parallel_connections) {
   ck_assert_int_eq(aiodb_future_value(b), 1);
   aiodb_future_free(a);
   aiodb_future_free(b);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -245,8 +240,7 @@ START_TEST(future_run_error_code) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "AIODB_EIO"));
   aiodb_future_free(f);
   aiodb_test_fails(aiodb_db_run(db, NULL, NULL), AIODB_EINVAL, NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

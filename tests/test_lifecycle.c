@@ -315,8 +315,7 @@ START_TEST(lifecycle_failed_commit_keeps_native_code) {
   ck_assert_str_eq(aiodb_future_sqlstate(c), aiodb_future_sqlstate(bad));
   aiodb_future_free(bad);
   aiodb_future_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -477,8 +476,7 @@ START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
   ck_assert_msg(took < 2500, "took %.0f ms", took);
   ck_assert_int_eq(batches, 0);
   for (i = 0; i < N; i++) aiodb_future_free(f[i]);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -41,8 +41,7 @@ START_TEST(many_inserts_every_row) {
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE s IN ('aa', 'bb')"), 2);
   free(rows);
   free(texts);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -59,8 +58,7 @@ START_TEST(many_is_atomic) {
                 aiodb_future_errmsg(f));
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -75,8 +73,7 @@ START_TEST(many_collects_returning_rows) {
   ck_assert_int_eq(aiodb_result_int(r, 2, 0), 3);
   ck_assert_int_eq(aiodb_result_int(r, 2, 1), 60);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -97,8 +94,7 @@ START_TEST(many_bad_input) {
   aiodb_test_fails(aiodb_query_many(db, NULL, rows, 2, 1), AIODB_EINVAL, NULL);
   ck_assert_ptr_null(aiodb_query_many(NULL, "x", rows, 1, 1));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

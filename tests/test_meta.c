@@ -45,8 +45,7 @@ START_TEST(meta_tables_and_info) {
   ck_assert_ptr_null(aiodb_table_names(NULL));
   ck_assert_ptr_null(aiodb_has_table(NULL, "x"));
   ck_assert_ptr_null(aiodb_server_info(NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -215,8 +215,7 @@ START_TEST(my_float_is_the_stored_float) {
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE my_floats");
   aiodb_db_free(nocache);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -246,8 +245,7 @@ START_TEST(my_bit64_above_int64_max) {
     aiodb_future_free(f);
   }
   aiodb_test_exec(db, "DROP TABLE my_bits");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -306,8 +304,7 @@ START_TEST(my_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE my_s");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -372,8 +369,7 @@ START_TEST(my_statement_cache) {
     ck_assert_msg(live <= 2 + 64, "%lld statements prepared", (long long)live);
   }
   aiodb_db_free(small);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -418,8 +414,7 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_test_execf(admin, "KILL QUERY %d", id);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -465,8 +460,7 @@ START_TEST(my_late_kill_spares_the_next_statement) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 7);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -520,8 +514,7 @@ START_TEST(my_deadlock_in_a_savepoint_aborts_the_tx) {
     aiodb_test_free_all(f[i], end[i], mark[i], c[i]);
   }
   aiodb_test_exec(db, "DROP TABLE my_deadlock");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -583,8 +576,7 @@ START_TEST(my_run_meta_and_passwords) {
   db = aiodb_open(url, NULL, &err);
   ck_assert_msg(db != NULL, "%s", err.message);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 3"), 3);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -688,8 +680,7 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_future_free(next);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -736,8 +727,7 @@ START_TEST(my_query_many_and_transactions) {
   aiodb_test_report_one_call_each(db, "INSERT INTO my_q VALUES (?)", rows, N, many_ms, "mysql");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), N);
   aiodb_test_exec(db, "DROP TABLE my_q");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -769,8 +759,7 @@ START_TEST(my_cursor_memory_is_bounded) {
   aiodb_cursor_free(c);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 11"), 11);
   ck_assert_msg(aiodb_test_now_ms() - t0 < 5000, "took %.0f ms", aiodb_test_now_ms() - t0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

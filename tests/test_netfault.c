@@ -146,8 +146,7 @@ static void deadline_on_slow_link(const server *s) {
     aiodb_future_free(run);
     ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 4"), 4);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 
 /* 10 % of the packets each way lost: every statement still gets its
@@ -184,8 +183,7 @@ static void lossy_link(const server *s) {
   ctl("loss 0");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 4"), 4);
   aiodb_future_free(run);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 
 /* A connect into a link that is down: connect_timeout ends it with
@@ -207,8 +205,7 @@ static void connect_timeout(const server *s) {
   aiodb_future_free(f);
   ctl("up");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 
 /* The link goes down under a running statement (nothing in flight: the
@@ -247,8 +244,7 @@ static void dead_link(const server *s) {
           s->name, idle_ms, sent_ms);
   ck_assert_double_lt(idle_ms, FAST_DEATH_MS + SLACK_MS);
   ck_assert_double_lt(sent_ms, FAST_DEATH_MS + SLACK_MS);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 
 /* A running statement whose deadline passes after the link went down:

@@ -911,8 +911,7 @@ START_TEST(oom_tx_ends_need_no_memory) {
   aiodb_tx_free(tx);
   memory_back();
   ck_assert_int_eq(scalar_soon(db, "SELECT count(*) FROM t"), 1);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -925,8 +924,7 @@ START_TEST(oom_cursor_free_needs_no_memory) {
   aiodb_cursor_free(c); /* stops the endless statement, gives the connection back */
   memory_back();
   ck_assert_int_eq(scalar_soon(db, "SELECT 5"), 5);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -29,8 +29,7 @@ START_TEST(pool_acquire_waits_for_release) {
   aiodb_test_ok(q);
   aiodb_release(NULL);
   aiodb_test_free_all(a, b, q);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -85,8 +84,7 @@ START_TEST(pool_close_drains_queued_work) {
   again = aiodb_test_ok(aiodb_close(db)); /* a second close: already done */
   aiodb_future_free(again);
   aiodb_future_free(closing);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -136,8 +134,7 @@ START_TEST(pool_already_quit_after_close) {
   aiodb_set_diag_handler(NULL, NULL);
   aiodb_release(c);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -183,8 +180,7 @@ START_TEST(pool_close_from_callback) {
   while (!aiodb_future_done(c.close)) aiodb_cq_run_once(aiodb_db_cq(db), 10);
   ck_assert_int_eq(aiodb_future_error(c.close), 0);
   aiodb_future_free(c.close);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -234,8 +230,7 @@ START_TEST(pool_pinned_connection_quits_at_close) {
   aiodb_release(c);
   aiodb_future_free(acq);
   aiodb_future_free(closing);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -255,8 +250,7 @@ START_TEST(pool_failed_connect_is_retried) {
   aiodb_db_free(maker);
   f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -299,8 +293,7 @@ START_TEST(pool_worker_stack_size_and_name) {
   db = aiodb_open("sqlite://?stack_size=1048576", &o, NULL);
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, facts_fn, &t)));
   ck_assert_uint_ge(t.stack, 2048 * 1024);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

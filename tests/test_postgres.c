@@ -58,8 +58,7 @@ START_TEST(pg_types_round_trip) {
   aiodb_future_free(f);
   ck_assert_str_eq(aiodb_param_style(db), "$1");
   ck_assert_str_eq(aiodb_db_driver(db), "postgresql");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -117,8 +116,7 @@ START_TEST(pg_float4_is_the_stored_float) {
   expect_float(aiodb_future_result(f), 0, (double)0.1f);
   aiodb_future_free(f);
   aiodb_db_free(nocache);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -185,8 +183,7 @@ START_TEST(pg_text_cannot_hold_nul) {
   ck_assert_uint_eq(aiodb_result_len(aiodb_future_result(f), 0, 0), 3);
   ck_assert_int_eq(memcmp(aiodb_result_blob(aiodb_future_result(f), 0, 0), "a\0b", 3), 0);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -216,8 +213,7 @@ START_TEST(pg_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE pg_s");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -269,8 +265,7 @@ START_TEST(pg_transactions_many_cursor) {
   aiodb_cursor_free(c); /* stops the endless statement early */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 41 + 1"), 42);
   aiodb_test_exec(db, "DROP TABLE pg_t");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -290,8 +285,7 @@ START_TEST(pg_cancel_and_timeout) {
   aiodb_future_set_timeout(f, 200);
   aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -358,8 +352,7 @@ START_TEST(pg_lost_connection_is_replaced) {
   ck_assert_int_ne(after, before);
   aiodb_future_free(next);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -397,8 +390,7 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
   aiodb_test_report_one_call_each(db, "INSERT INTO pg_c VALUES (?)", rows, N, many_ms,
                                   "postgres");
   aiodb_test_exec(db, "DROP TABLE pg_c");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -438,8 +430,7 @@ START_TEST(pg_cursor_memory_is_bounded) {
   aiodb_test_big_cursor_is_bounded(
       db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
       "postgres");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -605,8 +596,7 @@ START_TEST(pg_autopipeline_keeps_order_and_isolates_errors) {
   aiodb_db_stats(db, NULL, &batched);
   ck_assert_uint_ge(batched, 30);
   aiodb_test_exec(db, "DROP TABLE pg_ap");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -645,8 +635,7 @@ START_TEST(pg_autopipeline_leaves_deadlines_alone) {
   /* timeout_ms gives every statement a deadline: none is sent ahead */
   db = pg_open("socket_url", "timeout_ms=5000");
   ck_assert_uint_eq(queued_doubles(db), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -686,8 +675,7 @@ START_TEST(pg_autopipeline_connection_lost_mid_batch) {
   aiodb_db_stats(db, &batches, NULL);
   ck_assert_uint_ge(batches, 1);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -739,8 +727,7 @@ START_TEST(pg_autopipeline_after_cursor) {
   aiodb_db_stats(db, &after, NULL);
   ck_assert_uint_ge(after - before, 20); /* most rounds went out as a batch */
   aiodb_test_exec(db, "DROP TABLE pg_apc");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -776,8 +763,7 @@ START_TEST(pg_stale_statement_runs_once) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_st WHERE a = 4"), 1);
   aiodb_test_exec(db, "DROP TABLE pg_st");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -817,8 +803,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   aiodb_test_exec(db, "DROP TABLE pg_stx");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -861,8 +846,7 @@ START_TEST(pg_stale_statement_in_a_batch) {
     aiodb_future_free(f[i]);
   }
   aiodb_test_exec(db, "DROP TABLE pg_stb");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -989,8 +973,7 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
   ck_assert_int_eq(aiodb_test_scalar(db, sql), 0);
   aiodb_test_execf(db, "DROP TABLE %s", table);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1074,8 +1057,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 8"), 8);
   aiodb_db_free(other);
   aiodb_db_free(timed);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1112,8 +1094,7 @@ START_TEST(pg_cursor_close_with_unanswered_cancel) {
   ck_assert_msg(ms < 15000, "the connection was back after %.0f ms", ms);
   ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
   aiodb_test_hold_release(&shim);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1225,8 +1206,7 @@ START_TEST(pg_tls_modes) {
   snprintf(opts, sizeof opts, "sslmode=verify-full&sslrootcert=%s", ca);
   db = pg_open("socket_url", opts);
   ck_assert_msg(!encrypted(db), "a unix socket: encrypted");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1334,8 +1314,7 @@ START_TEST(pg_tls_refusals) {
   ck_assert_int_eq(prefer_tls, 0);
   db = pg_open("tcp_url", "sslmode=require");
   ck_assert(encrypted(db));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

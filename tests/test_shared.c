@@ -275,8 +275,7 @@ START_TEST(shared_values_every_type) {
     aiodb_future_free(f);
   }
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -338,8 +337,7 @@ START_TEST(shared_values_floats_under_a_decimal_comma_locale) {
     setlocale(LC_NUMERIC, "C");
   }
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -362,8 +360,7 @@ START_TEST(shared_values_large_blob_and_text) {
   free(big);
   free(text);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -400,8 +397,7 @@ START_TEST(shared_named_placeholders_repeat) {
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "??");
   aiodb_future_free(f);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -511,8 +507,7 @@ START_TEST(shared_affected_rows_and_errors) {
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 25);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -535,8 +530,7 @@ START_TEST(shared_affected_is_zero_for_select) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -575,8 +569,7 @@ START_TEST(shared_fifo_1000_inserts) {
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -608,8 +601,7 @@ START_TEST(shared_tx_commit_and_rollback) {
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 3);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -647,8 +639,7 @@ START_TEST(shared_tx_savepoint_rollback_keeps_outer_work) {
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE x = 9")), 0);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -684,8 +675,7 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 5);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -705,8 +695,7 @@ START_TEST(shared_tx_free_rolls_back) {
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 6);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -737,8 +726,7 @@ START_TEST(shared_tx_2000_in_order) {
   aiodb_future_free(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -793,8 +781,7 @@ START_TEST(shared_many_inserts_every_row) {
   free(rows);
   free(texts);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -832,8 +819,7 @@ START_TEST(shared_many_is_atomic) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 4);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -858,8 +844,7 @@ START_TEST(shared_many_collects_returning_rows) {
   ck_assert_int_eq(aiodb_result_affected(r), 3);
   aiodb_future_free(f);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -889,8 +874,7 @@ START_TEST(shared_many_stops_between_rows) {
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -932,8 +916,7 @@ START_TEST(shared_cursor_batches_until_empty) {
   /* the connection is free again */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -954,8 +937,7 @@ START_TEST(shared_cursor_abandoned_frees_its_connection) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(q)), 0, 0), 5);
   aiodb_future_free(q);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6"), 6);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -982,8 +964,7 @@ START_TEST(shared_cancel_running_statement) {
   aiodb_future_free(f);
   /* the connection runs the next query */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1005,8 +986,7 @@ START_TEST(shared_future_set_timeout) {
   ck_assert_int_eq(aiodb_future_set_timeout(f, 10), AIODB_EBUSY);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 8"), 8);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1019,8 +999,7 @@ START_TEST(shared_db_timeout_option_in_url) {
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* quick: in time */
   aiodb_test_fails(aiodb_query(db, sh.drv->slow, NULL, 0), AIODB_ETIMEDOUT, "deadline");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 9"), 9);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1073,8 +1052,7 @@ START_TEST(shared_metadata) {
 
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
   ck_assert_int_eq(aiodb_test_has_table(db, sh.t), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1121,8 +1099,7 @@ START_TEST(shared_already_quit_after_close) {
 
   aiodb_future_free(close1);
   aiodb_future_free(close2);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1222,8 +1199,7 @@ START_TEST(shared_cached_statement_follows_alter_table) {
   queued_selects(db, sel, 12, 3);
   queued_selects(db, sel, 12, 3);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

@@ -155,8 +155,7 @@ START_TEST(sqlite_affected_and_last_id) {
       db, "INSERT INTO t(x) VALUES (9); SELECT x FROM t; -- done\n", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 9);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -205,8 +204,7 @@ START_TEST(sqlite_run_gets_handle) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
   ck_assert_ptr_null(aiodb_run(NULL, probe_fn, NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -227,8 +225,7 @@ START_TEST(sqlite_query_sync) {
   ck_assert_ptr_null(aiodb_query_sync(NULL, "SELECT 1", NULL, 0, &err));
   ck_assert_int_eq(err.code, AIODB_EINVAL);
   ck_assert_ptr_null(aiodb_query_sync(db, "SELECT ?", NULL, 0, NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -258,8 +255,7 @@ START_TEST(sqlite_errors) {
   aiodb_test_fails(aiodb_query(db, "SELECT $x", NULL, 0), AIODB_EINVAL, "parameter");
   /* the connection still works */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -276,8 +272,7 @@ START_TEST(sqlite_metadata_names) {
     aiodb_future_free(f);
   }
   ck_assert_ptr_null(aiodb_db_driver(NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

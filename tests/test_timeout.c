@@ -25,8 +25,7 @@ START_TEST(timeout_per_call_stops_a_running_statement) {
   ck_assert_int_eq(aiodb_future_set_timeout(next, -1), AIODB_EINVAL);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -38,8 +37,7 @@ START_TEST(timeout_per_db) {
   quick = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
   aiodb_future_free(f);
   aiodb_future_free(quick);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -77,8 +75,7 @@ START_TEST(timeout_does_not_keep_futures) {
     aiodb_test_ok(fs[i]);
     aiodb_future_free(fs[i]);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -101,8 +98,7 @@ START_TEST(timeout_in_a_tx_aborts_it) {
   slow = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(slow), 0, 0), 0);
   aiodb_future_free(slow);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -148,8 +144,7 @@ START_TEST(timeout_of_a_cursor_batch_fails_the_cursor) {
   /* the statement was reset: the next batch must not start over */
   aiodb_test_fails(aiodb_cursor_next(c), AIODB_ETIMEDOUT, NULL);
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

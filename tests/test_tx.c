@@ -88,8 +88,7 @@ START_TEST(tx_failed_statement_stops_the_rest) {
   /* and the connection went back to the pool (max_size is 1) */
   ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(a, dup, after, commit);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -107,8 +106,7 @@ START_TEST(tx_failed_savepoint_spares_the_parent) {
   tx_exec(outer, "INSERT INTO t VALUES (2)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -126,8 +124,7 @@ START_TEST(tx_refused_commit_gives_connection_back) {
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO p VALUES (1)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -152,8 +149,7 @@ START_TEST(tx_ten_thousand_in_order) {
   }
   aiodb_future_free(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = rowid - 1"), 10000);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -173,8 +169,7 @@ START_TEST(tx_on_a_pinned_connection) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(pool_q)), 0, 0), 1);
   aiodb_future_free(pool_q);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -195,8 +190,7 @@ START_TEST(tx_run_and_many_inside) {
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
   ck_assert_int_eq(t_rows(db), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -212,8 +206,7 @@ START_TEST(tx_after_close_and_teardown) {
   aiodb_test_fails(aiodb_tx_query(late, "SELECT 1", NULL, 0), AIODB_EALREADYQUIT, NULL);
   aiodb_test_fails(aiodb_commit(late), AIODB_EALREADYQUIT, NULL);
   aiodb_test_fails(aiodb_commit(open_tx), AIODB_EALREADYQUIT, NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -288,8 +281,7 @@ START_TEST(tx_savepoint_outliving_its_parent) {
   ck_assert_int_eq(aiodb_test_err(commit_inner), AIODB_EALREADYQUIT);
   ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(commit_outer, late, commit_inner);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -314,8 +306,7 @@ START_TEST(tx_drop_aborts_from_its_place_on) {
   ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(run, before, dropped, after, c);
   aiodb_test_gate_destroy(&gate);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -362,8 +353,7 @@ START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
   ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(run, dropped, in, end, c);
   aiodb_test_gate_destroy(&gate);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -426,8 +416,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
   ck_assert_int_eq(t_rows(db), 0);
   aiodb_test_free_all(slow, in, end, c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 

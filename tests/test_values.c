@@ -83,8 +83,7 @@ START_TEST(values_every_type) {
 
   f = roundtrip(db, aiodb_text(NULL), "null");
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -104,8 +103,7 @@ START_TEST(values_large_blob_and_text) {
   aiodb_future_free(f);
   free(big);
   free(text);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -160,8 +158,7 @@ START_TEST(values_named_and_repeated) {
   ck_assert_str_eq(aiodb_result_name(r, 0), "sq");
   ck_assert_str_eq(aiodb_result_name(r, 2), "q");
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -196,8 +193,7 @@ START_TEST(values_accessors_convert_and_bound) {
   ck_assert_int_eq(aiodb_result_int(taken, 0, 0), 42);
   aiodb_result_free(taken);
   aiodb_result_free(NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
