@@ -103,6 +103,12 @@ static aiodb_db *sh_open(const shared *sh, const char *opts) {
   return db;
 }
 
+/* sh_init, then sh_open. */
+static aiodb_db *sh_start(shared *sh, const char *stem, const char *opts) {
+  sh_init(sh, stem);
+  return sh_open(sh, opts);
+}
+
 /* printf, then {t}, {u} and {blob} replaced. Static storage, 8 slots. */
 static const char *S(const shared *sh, const char *fmt, ...) {
   static char bufs[8][1024];
@@ -147,11 +153,15 @@ static void tx_exec(aiodb_tx *tx, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, sql, NULL, 0)));
 }
 
+/* The end of a case with a table {t}: dropped, then aiodb_test_done. */
+static void sh_done(const shared *sh, aiodb_db *db) {
+  aiodb_test_exec(db, S(sh, "DROP TABLE {t}"));
+  aiodb_test_done(db);
+}
+
 /* Opens the case's database with a fresh table {t}(columns). */
 static aiodb_db *open_table(shared *sh, const char *stem, const char *columns) {
-  aiodb_db *db;
-  sh_init(sh, stem);
-  db = sh_open(sh, NULL);
+  aiodb_db *db = sh_start(sh, stem, NULL);
   aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(%s)", columns));
   return db;
@@ -274,8 +284,7 @@ START_TEST(shared_values_every_type) {
     ck_assert_str_eq(aiodb_result_name(r, 3), "b");
     aiodb_future_free(f);
   }
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -336,8 +345,7 @@ START_TEST(shared_values_floats_under_a_decimal_comma_locale) {
     aiodb_future_free(f);
     setlocale(LC_NUMERIC, "C");
   }
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -359,8 +367,7 @@ START_TEST(shared_values_large_blob_and_text) {
   aiodb_future_free(f);
   free(big);
   free(text);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -396,8 +403,7 @@ START_TEST(shared_named_placeholders_repeat) {
   f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT '?\?' AS q, i FROM {t} WHERE id = ?"), sel, 1));
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "??");
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -506,8 +512,7 @@ START_TEST(shared_affected_rows_and_errors) {
   /* none of that did anything, and the connection still serves */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 25);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -529,8 +534,7 @@ START_TEST(shared_affected_is_zero_for_select) {
   ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 3);
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -568,8 +572,7 @@ START_TEST(shared_fifo_1000_inserts) {
   }
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -600,8 +603,7 @@ START_TEST(shared_tx_commit_and_rollback) {
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -638,8 +640,7 @@ START_TEST(shared_tx_savepoint_rollback_keeps_outer_work) {
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE x = 9")), 0);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -674,8 +675,7 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (5)"));
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 5);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -694,8 +694,7 @@ START_TEST(shared_tx_free_rolls_back) {
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (6)"));
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 6);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -725,8 +724,7 @@ START_TEST(shared_tx_2000_in_order) {
   }
   aiodb_future_free(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -780,8 +778,7 @@ START_TEST(shared_many_inserts_every_row) {
   aiodb_future_free(f);
   free(rows);
   free(texts);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -818,8 +815,7 @@ START_TEST(shared_many_is_atomic) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 3);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 4);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -843,8 +839,7 @@ START_TEST(shared_many_collects_returning_rows) {
   }
   ck_assert_int_eq(aiodb_result_affected(r), 3);
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -873,8 +868,7 @@ START_TEST(shared_many_stops_between_rows) {
     aiodb_future_free(f);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -915,8 +909,7 @@ START_TEST(shared_cursor_batches_until_empty) {
   aiodb_cursor_free(c);
   /* the connection is free again */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -926,8 +919,7 @@ START_TEST(shared_cursor_abandoned_frees_its_connection) {
   aiodb_cursor *c;
   aiodb_future *q;
 
-  sh_init(&sh, "curab");
-  db = sh_open(&sh, "max_size=1");
+  db = sh_start(&sh, "curab", "max_size=1");
   c = aiodb_iterate(db, sh.drv->endless, NULL, 0, 100);
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100); /* an endless result */
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100);
@@ -949,8 +941,7 @@ START_TEST(shared_cancel_running_statement) {
   aiodb_future *f;
   double t0, ms;
 
-  sh_init(&sh, "cancel");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "cancel", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* connected */
   f = aiodb_query(db, sh.drv->slow, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
@@ -974,8 +965,7 @@ START_TEST(shared_future_set_timeout) {
   aiodb_future *f;
   double t0, ms;
 
-  sh_init(&sh, "deadline");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "deadline", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   t0 = aiodb_test_now_ms();
   f = aiodb_query(db, sh.drv->slow, NULL, 0);
@@ -994,8 +984,7 @@ START_TEST(shared_db_timeout_option_in_url) {
   shared sh;
   aiodb_db *db;
 
-  sh_init(&sh, "dbtimeout");
-  db = sh_open(&sh, "timeout_ms=300");
+  db = sh_start(&sh, "dbtimeout", "timeout_ms=300");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* quick: in time */
   aiodb_test_fails(aiodb_query(db, sh.drv->slow, NULL, 0), AIODB_ETIMEDOUT, "deadline");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 9"), 9);
@@ -1013,8 +1002,7 @@ START_TEST(shared_metadata) {
   size_t i, found = 0;
   char missing[80];
 
-  sh_init(&sh, "meta");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "meta", NULL);
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
   snprintf(missing, sizeof missing, "%s_missing", sh.t);
@@ -1072,8 +1060,7 @@ START_TEST(shared_already_quit_after_close) {
   aiodb_tx *tx;
   aiodb_cursor *c;
 
-  sh_init(&sh, "quit");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "quit", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   close1 = aiodb_test_ok(aiodb_close(db));
   close2 = aiodb_close(db); /* completed already */
@@ -1108,8 +1095,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   aiodb_db *db, *seen;
   aiodb_tx *tx, *inner;
 
-  sh_init(&sh, "frb");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "frb", NULL);
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {u}"));
   aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
@@ -1198,8 +1184,7 @@ START_TEST(shared_cached_statement_follows_alter_table) {
   aiodb_test_exec(db, S(&sh, "ALTER TABLE {t} ADD COLUMN c INTEGER"));
   queued_selects(db, sel, 12, 3);
   queued_selects(db, sel, 12, 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_test_done(db);
+  sh_done(&sh, db);
 }
 END_TEST
 
