@@ -3,6 +3,7 @@
 #define AIODB_TEST_HELPERS_H
 
 #include <check.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "aiodb.h"
@@ -106,13 +107,6 @@ void aiodb_test_exec(aiodb_db *db, const char *sql);
 void aiodb_test_execf(aiodb_db *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* For the record (not asserted): runs sql once for each of rows[0..n),
- * one call each with that value, asserting success, and prints how long
- * that took beside many_ms, what one aiodb_query_many of them took; tagged
- * who. */
-void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_value *rows,
-                                     int n, double many_ms, const char *who);
-
 /* Asserts that every aiodb allocation has been given back: call at the end
  * of each case, after freeing everything (libuv's MAKE_VALGRIND_HAPPY).
  * Waits up to 20 s for it, for a driver thread that aiodb_db_free left to
@@ -121,6 +115,44 @@ void aiodb_test_clean_shutdown(void);
 
 /* Frees db, then aiodb_test_clean_shutdown: how most cases end. */
 void aiodb_test_done(aiodb_db *db);
+
+/* Asserts that aiodb_open(url, o) fails with code, with a message that is
+ * terminated, not empty, holds needle (unless NULL) and no "s3cret" (the
+ * password the tests put in URLs). */
+void aiodb_test_open_fails(const char *url, const aiodb_options *o, int code,
+                           const char *needle);
+
+/* Opens base with extra URL options ("a=1&b=2", or NULL for none) added,
+ * asserting success. */
+aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
+
+/* Reads a cursor whose first column counts 1, 2, 3, ... to its end,
+ * asserting every batch starts where the last ended; returns the rows. */
+long aiodb_test_count_cursor(aiodb_cursor *c);
+
+/* Internal counters (lib/alloc.c). */
+long aiodb__alloc_live(void);
+void aiodb__pools_trim(void);
+
+/* Makes every aiodb allocation after the next n fail (malloc and realloc),
+ * to test out-of-memory paths; aiodb_set_allocator(NULL, NULL, NULL)
+ * restores the C library's. */
+void aiodb_test_fail_allocs_after(long n);
+
+/* This process's peak resident set (VmHWM), in KiB; -1 if unknown. */
+long aiodb_test_peak_rss_kb(void);
+
+/* Milliseconds on a monotonic clock. */
+double aiodb_test_now_ms(void);
+
+/* ---- test servers (helpers_server.c) ---- */
+
+/* For the record (not asserted): runs sql once for each of rows[0..n),
+ * one call each with that value, asserting success, and prints how long
+ * that took beside many_ms, what one aiodb_query_many of them took; tagged
+ * who. */
+void aiodb_test_report_one_call_each(aiodb_db *db, const char *sql, const aiodb_value *rows,
+                                     int n, double many_ms, const char *who);
 
 /* The first line of file `name` in the folder the environment variable
  * dir_env names (a test server's "socket_url", "tcp_url", ...), or NULL when
@@ -131,12 +163,6 @@ const char *aiodb_test_server_file(const char *dir_env, const char *name);
  * of a case on that server is then skipped, with a line on stderr, but
  * never under CI=true, where every server must be there (the case fails). */
 const char *aiodb_test_server_url(const char *dir_env);
-
-/* Asserts that aiodb_open(url, o) fails with code, with a message that is
- * terminated, not empty, holds needle (unless NULL) and no "s3cret" (the
- * password the tests put in URLs). */
-void aiodb_test_open_fails(const char *url, const aiodb_options *o, int code,
-                           const char *needle);
 
 /* Opens base with extra URL options (or NULL), asserting success; its first
  * call must fail to connect (AIODB_ECONNECT), with needle (unless NULL) in
@@ -149,14 +175,6 @@ int aiodb_test_connect_fails(const char *base, const char *opts, const char *nee
  * password: aiodb_test_connect_fails, and the wrong password is not in the
  * message. Returns the native code. */
 int aiodb_test_wrong_password_fails(const char *tcp_url, const char *needle);
-
-/* Opens base with extra URL options ("a=1&b=2", or NULL for none) added,
- * asserting success. */
-aiodb_db *aiodb_test_open_with(const char *base, const char *opts);
-
-/* Reads a cursor whose first column counts 1, 2, 3, ... to its end,
- * asserting every batch starts where the last ended; returns the rows. */
-long aiodb_test_count_cursor(aiodb_cursor *c);
 
 /* A server suite's restart case, on a db of two connections to the
  * server's socket URL: slow runs until the server is restarted under it
@@ -199,11 +217,19 @@ void aiodb_test_net_read_tcp(int fd, aiodb_test_net *n);
  * connection that probe used serves the next statement. */
 void aiodb_test_network_defaults(const char *tcp_url, aiodb_run_fn probe);
 
-/* Internal counters (lib/alloc.c). */
-long aiodb__alloc_live(void);
-void aiodb__pools_trim(void);
+/* A server that stopped answering (hung, or behind a partition): a thread
+ * listens on 127.0.0.1 on a free port, accepts connections and never reads,
+ * writes or closes them until stopped. */
+typedef struct aiodb_test_silent {
+  int fd, wake[2], conns[64], nconns;
+  unsigned port;
+  pthread_t thread;
+} aiodb_test_silent;
 
+void aiodb_test_silent_start(aiodb_test_silent *s);
+void aiodb_test_silent_stop(aiodb_test_silent *s);
 
+/* ---- holds on a call (helpers_hold.c) ---- */
 
 /* A hold on a call: while held, aiodb_test_hold_point waits until
  * released, or hold_ms at most (no limit when negative). In a client
@@ -211,7 +237,6 @@ void aiodb__pools_trim(void);
  * through dlsym(RTLD_NEXT)), or in a worker (a gate, below). Each case
  * runs in a process of its own (CK_FORK), so a hold never reaches
  * another. */
-#include <pthread.h>
 typedef struct aiodb_test_hold {
   pthread_mutex_t m;
   pthread_cond_t c;
@@ -245,26 +270,4 @@ aiodb_future *aiodb_test_gate_hold(aiodb_db *db, aiodb_test_gate *g);
 void aiodb_test_gate_open(aiodb_test_gate *g);
 void aiodb_test_gate_destroy(aiodb_test_gate *g);
 
-/* Makes every aiodb allocation after the next n fail (malloc and realloc),
- * to test out-of-memory paths; aiodb_set_allocator(NULL, NULL, NULL)
- * restores the C library's. */
-void aiodb_test_fail_allocs_after(long n);
-
-/* This process's peak resident set (VmHWM), in KiB; -1 if unknown. */
-long aiodb_test_peak_rss_kb(void);
-
-/* Milliseconds on a monotonic clock. */
-double aiodb_test_now_ms(void);
-
-/* A server that stopped answering (hung, or behind a partition): a thread
- * listens on 127.0.0.1 on a free port, accepts connections and never reads,
- * writes or closes them until stopped. */
-typedef struct aiodb_test_silent {
-  int fd, wake[2], conns[64], nconns;
-  unsigned port;
-  pthread_t thread;
-} aiodb_test_silent;
-
-void aiodb_test_silent_start(aiodb_test_silent *s);
-void aiodb_test_silent_stop(aiodb_test_silent *s);
 #endif
