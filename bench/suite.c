@@ -54,6 +54,7 @@
 #include "aiodb/adapters/glib.h"
 #endif
 #include "raw.h"
+#include "../tools/usage.h"
 
 #define MAX_REPEATS 21
 #define MAX_ROWS 32
@@ -538,12 +539,35 @@ static void sqlite_check(int rc, sqlite3 *db, const char *what) {
     die("%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
+/* Rows 1..n (id, its value) through sql ("INSERT ... VALUES (?, ?)"),
+ * prepared once, on db with sqlite3 directly; each insert's time, from
+ * *prev on, goes into h. */
+static void sqlite_insert_rows(sqlite3 *db, const char *sql, int64_t n, hist *h,
+                               double *prev) {
+  sqlite3_stmt *st;
+  char v[VALUE_LEN];
+  double t;
+  int64_t id;
+  sqlite_check(sqlite3_prepare_v2(db, sql, -1, &st, NULL), db, "prepare");
+  for (id = 1; id <= n; id++) {
+    make_value(v, id);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
+    sqlite_check(sqlite3_step(st), db, "insert");
+    sqlite3_reset(st);
+    t = now_sec();
+    hist_add(h, t - *prev);
+    *prev = t;
+  }
+  sqlite3_finalize(st);
+}
+
 /* kv with cfg.kv_rows rows, made with sqlite3 directly (not timed). */
 static void sqlite_make_kv(void) {
   sqlite3 *db;
-  sqlite3_stmt *st;
-  char v[VALUE_LEN];
-  int64_t id;
+  hist unused;
+  double prev = now_sec();
+  memset(&unused, 0, sizeof unused);
   unlink(kv_path);
   sqlite_check(sqlite3_open(kv_path, &db), NULL, kv_path);
   sqlite_check(sqlite3_exec(db,
@@ -551,17 +575,7 @@ static void sqlite_make_kv(void) {
                             "BEGIN",
                             NULL, NULL, NULL),
                db, "create kv");
-  sqlite_check(sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?, ?)", -1, &st,
-                                  NULL),
-               db, "prepare");
-  for (id = 1; id <= cfg.kv_rows; id++) {
-    make_value(v, id);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
-    sqlite_check(sqlite3_step(st), db, "insert");
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
+  sqlite_insert_rows(db, "INSERT INTO kv VALUES (?, ?)", cfg.kv_rows, &unused, &prev);
   sqlite_check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
   sqlite3_close(db);
 }
@@ -630,31 +644,15 @@ static void fresh_ins_table(void) {
 
 static void sqlite_raw_inserts(int r) {
   sqlite3 *db;
-  sqlite3_stmt *st;
-  char v[VALUE_LEN];
   double t0, t, prev;
   hist h;
-  int64_t id;
   memset(&h, 0, sizeof h);
   fresh_ins_table();
   sqlite_check(sqlite3_open(ins_path, &db), NULL, ins_path);
   rss_reset();
   t0 = prev = now_sec();
   sqlite_check(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
-  sqlite_check(sqlite3_prepare_v2(db, "INSERT INTO ins VALUES (?, ?)", -1, &st,
-                                  NULL),
-               db, "prepare");
-  for (id = 1; id <= cfg.inserts; id++) {
-    make_value(v, id);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, v, VALUE_LEN, SQLITE_STATIC);
-    sqlite_check(sqlite3_step(st), db, "insert");
-    sqlite3_reset(st);
-    t = now_sec();
-    hist_add(&h, t - prev);
-    prev = t;
-  }
-  sqlite3_finalize(st);
+  sqlite_insert_rows(db, "INSERT INTO ins VALUES (?, ?)", cfg.inserts, &h, &prev);
   sqlite_check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
   t = now_sec();
   record(r, (uint64_t)cfg.inserts, t - t0, &h, rss_peak_kb(), -1);
@@ -1284,18 +1282,7 @@ static const char usage_text[] =
     "  --dir DIR        where the SQLite files go (default: as above)\n"
     "  --verbose        each repeat's figures on stderr\n";
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-_Noreturn static void usage_error(const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "aiodb bench: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\n\n%s", usage_text);
-  exit(2);
-}
+#define usage_error(...) usage_exit("aiodb bench", usage_text, __VA_ARGS__)
 
 static int scheme_is(const char *url, const char *scheme) {
   size_t n = strlen(scheme);

@@ -39,12 +39,25 @@ static void *exact(size_t n) {
   return p;
 }
 
+/* A plan one short (short says what of): refused, with the buffers made to
+ * its size not overrun. */
+static void short_plan_refused(const char *sql, size_t len, aiodb__dialect d,
+                               aiodb__pstyle style, aiodb__sqlplan small,
+                               const char *short_of) {
+  char err[256];
+  char *buf = exact(small.out_len + 1);
+  uint32_t *slots = exact(small.nslots * sizeof *slots);
+  int rc = aiodb__sql_rewrite(sql, len, d, style, buf, slots, &small, err,
+                              sizeof err);
+  FUZZ_CHECK(rc == AIODB_EINVAL, "a short %s gave %d", short_of, rc);
+  free(buf);
+  free(slots);
+}
+
 static void rewrite(const char *sql, size_t len, aiodb__dialect d,
                     aiodb__pstyle style, outcome *o) {
   aiodb__sqlplan again, small;
   char err[256], err2[256];
-  char *buf;
-  uint32_t *slots;
   size_t i, next;
   int rc;
 
@@ -108,24 +121,12 @@ static void rewrite(const char *sql, size_t len, aiodb__dialect d,
   if (o->plan.out_len > 0 && style == AIODB__PSTYLE_DOLLAR) {
     small = o->plan;
     small.out_len--;
-    buf = exact(small.out_len + 1);
-    slots = exact(small.nslots * sizeof *slots);
-    rc = aiodb__sql_rewrite(sql, len, d, style, buf, slots, &small, err,
-                            sizeof err);
-    FUZZ_CHECK(rc == AIODB_EINVAL, "a short output buffer gave %d", rc);
-    free(buf);
-    free(slots);
+    short_plan_refused(sql, len, d, style, small, "output buffer");
   }
   if (o->plan.nslots > 0 && style != AIODB__PSTYLE_QNUM) {
     small = o->plan;
     small.nslots--;
-    buf = exact(small.out_len + 1);
-    slots = exact(small.nslots * sizeof *slots);
-    rc = aiodb__sql_rewrite(sql, len, d, style, buf, slots, &small, err,
-                            sizeof err);
-    FUZZ_CHECK(rc == AIODB_EINVAL, "a short slot array gave %d", rc);
-    free(buf);
-    free(slots);
+    short_plan_refused(sql, len, d, style, small, "slot array");
   }
 }
 

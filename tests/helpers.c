@@ -1,12 +1,29 @@
+/* Shared test helpers: paths, futures, assertions, suites. */
 #include "helpers.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+Suite *aiodb_test_add_case(Suite *s, const TTest *t, int seconds) {
+  TCase *tc = tcase_create(t->name);
+  tcase_set_timeout(tc, seconds);
+  tcase_add_test(tc, t);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+Suite *aiodb_test_add_cases(Suite *s, const TTest *const *tests, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) aiodb_test_add_case(s, tests[i], AIODB_TEST_TIMEOUT);
+  return s;
+}
 
 const char *aiodb_test_tmpdir(void) {
   static char dir[512];
@@ -47,10 +64,47 @@ aiodb_future *aiodb_test_ok(aiodb_future *f) {
   return f;
 }
 
+void aiodb_test_free_n(aiodb_future *const *fs, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) aiodb_future_free(fs[i]);
+}
+
 int aiodb_test_err(aiodb_future *f) {
   ck_assert_ptr_nonnull(f);
   ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
   return aiodb_future_error(f);
+}
+
+void aiodb_test_fails_at(const char *file, int line, aiodb_future *f, int code,
+                         const char *text, int whole) {
+  const char *msg;
+  int rc;
+  ck_assert_msg(f != NULL, "%s:%d: the call returned NULL", file, line);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  rc = aiodb_future_error(f);
+  ck_assert_msg(rc == code, "%s:%d: %s, not %s: %s", file, line, aiodb_err_name(rc),
+                aiodb_err_name(code), aiodb_future_errmsg(f));
+  msg = aiodb_future_errmsg(f);
+  if (whole)
+    ck_assert_msg(strcmp(msg, text) == 0, "%s:%d: the message is '%s', not '%s'", file, line,
+                  msg, text);
+  else if (text != NULL)
+    ck_assert_msg(strstr(msg, text) != NULL, "%s:%d: '%s' is not in the message: %s", file,
+                  line, text, msg);
+  aiodb_future_free(f);
+}
+
+void aiodb_test_fails_as_at(const char *file, int line, aiodb_future *f, int code,
+                            const char *sqlstate, int native) {
+  ck_assert_msg(f != NULL, "%s:%d: the call returned NULL", file, line);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_msg(aiodb_future_error(f) == code && strcmp(aiodb_future_sqlstate(f), sqlstate) == 0 &&
+                    (native == 0 || aiodb_future_native_code(f) == native),
+                "%s:%d: %s (SQLSTATE %s, native %d), not %s (%s, %d): %s", file, line,
+                aiodb_err_name(aiodb_future_error(f)), aiodb_future_sqlstate(f),
+                aiodb_future_native_code(f), aiodb_err_name(code), sqlstate, native,
+                aiodb_future_errmsg(f));
+  aiodb_future_free(f);
 }
 
 size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
@@ -63,35 +117,21 @@ size_t aiodb_test_next_rows(aiodb_cursor *c, aiodb_future **keep) {
   return n;
 }
 
-const char *aiodb_test_server_file(const char *dir_env, const char *name) {
-  static char bufs[4][512];
-  static unsigned slot;
-  char *buf = bufs[slot++ % 4];
-  const char *dir = getenv(dir_env);
-  char path[600];
-  FILE *fp;
-  size_t n;
-
-  ck_assert_msg(dir != NULL, "%s is not set", dir_env);
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  fp = fopen(path, "r");
-  if (fp == NULL) return NULL;
-  n = fread(buf, 1, sizeof bufs[0] - 1, fp);
-  fclose(fp);
-  buf[n] = '\0';
-  buf[strcspn(buf, "\n")] = '\0';
-  n = strlen(buf);
-  while (n > 0 && buf[n - 1] == ' ') buf[--n] = '\0';
-  return buf;
-}
-
-const char *aiodb_test_server_url(const char *dir_env) {
-  const char *u = aiodb_test_server_file(dir_env, "socket_url");
-  const char *ci = getenv("CI");
-  if (u == NULL && ci != NULL && strcmp(ci, "true") == 0)
-    ck_abort_msg("no test server in %s under CI", dir_env);
-  if (u == NULL) fprintf(stderr, "skipped: no server in %s\n", dir_env);
-  return u;
+void aiodb_test_open_fails(const char *url, const aiodb_options *o, int code,
+                           const char *needle) {
+  aiodb_error err;
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_msg(aiodb_open(url, o, &err) == NULL, "%s opened", url);
+  ck_assert_msg(err.code == code, "%s: %s, expected %s (%s)", url,
+                aiodb_err_name(err.code), aiodb_err_name(code), err.message);
+  ck_assert_msg(memchr(err.message, '\0', sizeof err.message) != NULL,
+                "unterminated message");
+  ck_assert_msg(strlen(err.message) > 0, "%s: empty message", url);
+  ck_assert_msg(strstr(err.message, "s3cret") == NULL,
+                "%s: password in message: %s", url, err.message);
+  if (needle)
+    ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' lacks '%s'",
+                  url, err.message, needle);
 }
 
 aiodb_db *aiodb_test_open_with(const char *base, const char *opts) {
@@ -117,105 +157,34 @@ long aiodb_test_count_cursor(aiodb_cursor *c) {
   return total;
 }
 
-void aiodb_test_restart_server(const char *script_env, const char *dir_env) {
-  const char *script = getenv(script_env), *dir = getenv(dir_env);
-  char cmd[1200];
-  ck_assert_msg(script != NULL && dir != NULL, "%s or %s is not set", script_env, dir_env);
-  snprintf(cmd, sizeof cmd, "bash '%s' restart '%s' >/dev/null", script, dir);
-  ck_assert_int_eq(system(cmd), 0);
-}
-
-void aiodb_test_cursor_is_bounded(aiodb_cursor *c, long rows, const char *who) {
-  long before = aiodb_test_peak_rss_kb(), total, growth;
-  total = aiodb_test_count_cursor(c);
-  growth = aiodb_test_peak_rss_kb() - before;
-  ck_assert_int_eq(total, rows);
-  fprintf(stderr, "%s cursor: %ld rows of ~110 bytes in batches of 1000: peak RSS grew %ld KiB\n",
-          who, total, growth);
-#if !defined(AIODB_TEST_SANITIZED)
-  ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
-#endif
-}
-
-void aiodb_test_interrupt_in_flight(aiodb_db *db, const char *slow,
-                                    const aiodb_test_interrupt_shim *shim) {
-  aiodb_future *f;
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  shim->hold(1);
-  f = aiodb_query(db, slow, NULL, 0);
-  ck_assert_int_eq(aiodb_future_wait(f, 300), AIODB_ETIMEDOUT); /* running */
-  ck_assert_int_eq(aiodb_future_cancel(f), 0);
-  /* the core interrupts again at 1 s and 2 s (and gives the connection up
-   * at 3 s) */
-  usleep(2200 * 1000);
-  ck_assert_int_eq(shim->calls(), 1);
-  shim->hold(0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
-  aiodb_future_free(f);
-  usleep(200 * 1000);
-  ck_assert_int_eq(shim->calls(), 1); /* none was queued behind it */
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-}
-
-void aiodb_test_cursor_close_held(aiodb_db *db, const char *endless,
-                                  const aiodb_test_interrupt_shim *shim) {
-  aiodb_cursor *c;
-  aiodb_future *f;
-  double t0, ms;
-  int rc, tries = 0;
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  c = aiodb_iterate(db, endless, NULL, 0, 10);
-  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
-  shim->hold(1);
-  t0 = aiodb_test_now_ms();
-  aiodb_cursor_free(c);
-  /* the connection was given up: at most one call finds it broken */
-  do {
-    f = aiodb_query(db, "SELECT 7", NULL, 0);
-    rc = aiodb_test_err(f);
-    ck_assert_msg(rc == 0 || rc == AIODB_ECONNLOST, "%s: %s", aiodb_err_name(rc),
-                  aiodb_future_errmsg(f));
-    if (rc == 0) ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 7);
-    aiodb_future_free(f);
-  } while (rc != 0 && ++tries < 2);
-  ck_assert_int_eq(rc, 0);
-  ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "%s: closing a cursor, its interrupt held, took %.0f ms\n",
-          aiodb_db_driver(db), ms);
-  ck_assert_msg(ms < 8000, "the connection was back after %.0f ms", ms);
-  ck_assert_int_eq(shim->calls(), 1);
-  shim->hold(0);
-}
-
-void aiodb_test_restart_mid_query(aiodb_db *db, const char *slow_sql, const char *script_env,
-                                  const char *dir_env) {
-  aiodb_future *slow;
-  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
-  slow = aiodb_query(db, slow_sql, NULL, 0);
-  aiodb_future_wait(slow, 300);
-  aiodb_test_restart_server(script_env, dir_env);
-  ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
-  ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
-  aiodb_future_free(slow);
-  /* both connections died with the server: calls fail on the idle one,
-   * then fresh connections serve; within a few calls all succeed */
-  ck_assert_int_eq(aiodb_test_scalar_after_restart(db, "SELECT 42"), 42);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-}
-
-int64_t aiodb_test_scalar_after_restart(aiodb_db *db, const char *sql) {
-  int i;
-  for (i = 0;; i++) {
-    aiodb_future *f = aiodb_query(db, sql, NULL, 0);
-    if (aiodb_test_err(f) == 0) {
-      int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-      aiodb_future_free(f);
-      return v;
-    }
-    ck_assert_int_eq(aiodb_future_error(f), AIODB_ECONNLOST);
-    aiodb_future_free(f);
-    ck_assert_int_lt(i, 4);
+void aiodb_test_large_values(size_t n, unsigned char **blob, char **text) {
+  size_t i;
+  *blob = malloc(n);
+  *text = malloc(n + 1);
+  ck_assert_ptr_nonnull(*blob);
+  ck_assert_ptr_nonnull(*text);
+  for (i = 0; i < n; i++) {
+    (*blob)[i] = (unsigned char)(i * 7919u >> 3);
+    (*text)[i] = (char)('a' + i % 26);
   }
+  (*text)[n] = '\0';
+}
+
+void aiodb_test_cell_is(aiodb_result *r, size_t row, size_t col, const void *want, size_t n,
+                        int text) {
+  ck_assert_uint_eq(aiodb_result_len(r, row, col), n);
+  if (text)
+    ck_assert_int_eq(memcmp(aiodb_result_text(r, row, col), want, n + 1), 0);
+  else
+    ck_assert_int_eq(memcmp(aiodb_result_blob(r, row, col), want, n), 0);
+}
+
+int64_t aiodb_test_has_table(aiodb_db *db, const char *name) {
+  aiodb_future *f = aiodb_test_ok(aiodb_has_table(db, name));
+  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  return v;
 }
 
 int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
@@ -227,6 +196,17 @@ int64_t aiodb_test_scalar(aiodb_db *db, const char *sql) {
 
 void aiodb_test_exec(aiodb_db *db, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, sql, NULL, 0)));
+}
+
+void aiodb_test_execf(aiodb_db *db, const char *fmt, ...) {
+  char sql[2048];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  ck_assert_msg(n >= 0 && (size_t)n < sizeof sql, "SQL too long: %s", fmt);
+  aiodb_test_exec(db, sql);
 }
 
 void aiodb_test_clean_shutdown(void) {
@@ -243,43 +223,11 @@ void aiodb_test_clean_shutdown(void) {
                 aiodb__alloc_live());
 }
 
-void aiodb_test_gate_init(aiodb_test_gate *g) {
-  pthread_mutex_init(&g->m, NULL);
-  pthread_cond_init(&g->c, NULL);
-  g->open = 0;
-  g->entered = 0;
+void aiodb_test_done(aiodb_db *db) {
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
 }
 
-int aiodb_test_gate_fn(void *native, void *ud) {
-  aiodb_test_gate *g = ud;
-  (void)native;
-  pthread_mutex_lock(&g->m);
-  g->entered++;
-  pthread_cond_broadcast(&g->c);
-  while (!g->open) pthread_cond_wait(&g->c, &g->m);
-  pthread_mutex_unlock(&g->m);
-  return 7;
-}
-
-void aiodb_test_gate_wait_entered(aiodb_test_gate *g) {
-  pthread_mutex_lock(&g->m);
-  while (!g->entered) pthread_cond_wait(&g->c, &g->m);
-  pthread_mutex_unlock(&g->m);
-}
-
-void aiodb_test_gate_open(aiodb_test_gate *g) {
-  pthread_mutex_lock(&g->m);
-  g->open = 1;
-  pthread_cond_broadcast(&g->c);
-  pthread_mutex_unlock(&g->m);
-}
-
-void aiodb_test_gate_destroy(aiodb_test_gate *g) {
-  pthread_mutex_destroy(&g->m);
-  pthread_cond_destroy(&g->c);
-}
-
-#include <time.h>
 double aiodb_test_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -311,52 +259,4 @@ long aiodb_test_peak_rss_kb(void) {
     if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
   if (fp) fclose(fp);
   return kb;
-}
-
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-
-static void *silent_main(void *arg) {
-  aiodb_test_silent *s = arg;
-  struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
-  for (;;) {
-    if (poll(p, 2, -1) < 0 && errno != EINTR) break;
-    if (p[1].revents) break;
-    if (p[0].revents) {
-      int c = accept(s->fd, NULL, NULL);
-      if (c >= 0 && s->nconns < (int)(sizeof s->conns / sizeof s->conns[0]))
-        s->conns[s->nconns++] = c;
-      else if (c >= 0)
-        close(c);
-    }
-  }
-  return NULL;
-}
-
-void aiodb_test_silent_start(aiodb_test_silent *s) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  memset(s, 0, sizeof *s);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ck_assert_int_ge(s->fd, 0);
-  ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(listen(s->fd, 16), 0);
-  ck_assert_int_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-  s->port = ntohs(a.sin_port);
-  ck_assert_int_eq(pipe(s->wake), 0);
-  ck_assert_int_eq(pthread_create(&s->thread, NULL, silent_main, s), 0);
-}
-
-void aiodb_test_silent_stop(aiodb_test_silent *s) {
-  int i;
-  ck_assert_int_eq(write(s->wake[1], "x", 1), 1);
-  pthread_join(s->thread, NULL);
-  for (i = 0; i < s->nconns; i++) close(s->conns[i]);
-  close(s->fd);
-  close(s->wake[0]);
-  close(s->wake[1]);
 }

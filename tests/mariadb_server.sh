@@ -39,9 +39,6 @@
 # Binaries: $AIODB_MARIADB_BINDIR first, else /usr/sbin, /usr/bin, PATH.
 set -euo pipefail
 
-MY_USER_NAME=aiodb
-MY_PASSWORD=aiodb-test-pw
-MY_DB=aiodb
 SERVER_TAG=mariadb_server
 SERVER_SYSTEM_USER=mysql
 # shellcheck source=tests/server_common.sh
@@ -374,11 +371,11 @@ cmd_start() {
 DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');
 DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';
 FLUSH PRIVILEGES;
-CREATE DATABASE $MY_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
-CREATE USER '$MY_USER_NAME'@'localhost' IDENTIFIED BY '$MY_PASSWORD';
-CREATE USER '$MY_USER_NAME'@'127.0.0.1' IDENTIFIED BY '$MY_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO '$MY_USER_NAME'@'localhost';
-GRANT ALL PRIVILEGES ON *.* TO '$MY_USER_NAME'@'127.0.0.1';
+CREATE DATABASE $TEST_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
+CREATE USER '$TEST_USER_NAME'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
+CREATE USER '$TEST_USER_NAME'@'127.0.0.1' IDENTIFIED BY '$TEST_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER_NAME'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER_NAME'@'127.0.0.1';
 EOF
     echo "mariadb_server: setting up user and database failed; log tail:" >&2
     tail -n 30 "$LOGFILE" >&2 || true
@@ -391,23 +388,14 @@ EOF
     if [ "$(root_sql -e "SELECT @@have_ssl" 2>/dev/null || true)" = YES ]; then
       tls_ca="$TLSDIR/ca.pem"
     else
-      echo "mariadb_server: the server did not enable TLS; log tail:" >&2
-      tail -n 15 "$LOGFILE" >&2 || true
-      if is_ci; then
-        cmd_stop
-        unavailable "TLS set up but not enabled"
-      fi
+      tls_broken "the server did not enable TLS" enabled
     fi
   fi
 
-  local tcp_url="mysql://$MY_USER_NAME:$MY_PASSWORD@127.0.0.1:$PORT/$MY_DB"
-  local socket_url="mysql://$MY_USER_NAME:$MY_PASSWORD@localhost/$MY_DB?unix_socket=$SOCKET"
-  printf '%s\n' "$tcp_url" >"$DIR/tcp_url"
-  printf '%s\n' "$socket_url" >"$DIR/socket_url"
+  local tcp_url="mysql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$PORT/$TEST_DB"
+  local socket_url="mysql://$TEST_USER_NAME:$TEST_PASSWORD@localhost/$TEST_DB?unix_socket=$SOCKET"
+  write_urls "$tcp_url" "$socket_url" "$tls_ca"
   printf '%s\n' "$SOCKET" >"$DIR/root_socket"
-  if [ -n "$tls_ca" ]; then
-    printf '%s\n' "$tls_ca" >"$DIR/tls_ca"
-  fi
   {
     echo "AIODB_TEST_MYSQL_TCP_URL=$(shq "$tcp_url")"
     echo "AIODB_TEST_MYSQL_SOCKET_URL=$(shq "$socket_url")"
@@ -416,8 +404,8 @@ EOF
     echo "DATADIR=$(shq "$DATADIR")"
     echo "TLS_CA=$(shq "$tls_ca")"
   } >"$DIR/env"
-  echo "mariadb_server: ready: ${tcp_url/:$MY_PASSWORD@/:***@}"
-  echo "mariadb_server:        ${socket_url/:$MY_PASSWORD@/:***@}"
+  echo "mariadb_server: ready: ${tcp_url/:$TEST_PASSWORD@/:***@}"
+  echo "mariadb_server:        ${socket_url/:$TEST_PASSWORD@/:***@}"
   [ -z "$tls_ca" ] || echo "mariadb_server:        TLS, CA $tls_ca"
   echo "mariadb_server: started in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 }
@@ -495,29 +483,29 @@ cmd_check() {
   . "$DIR/env"
   CLIENT=$(find_bin mariadb mysql) || { echo "mariadb_server: no mariadb client" >&2; exit 1; }
   local base=("$CLIENT" --no-defaults --batch --skip-column-names --connect-timeout=10)
-  local tcp=(--protocol=TCP -h 127.0.0.1 -P "$PORT" -u "$MY_USER_NAME")
+  local tcp=(--protocol=TCP -h 127.0.0.1 -P "$PORT" -u "$TEST_USER_NAME")
 
-  out=$(MYSQL_PWD="$MY_PASSWORD" "${base[@]}" --protocol=SOCKET --socket="$SOCKET" \
-    -u "$MY_USER_NAME" "$MY_DB" -e 'SELECT 1') || { echo "socket: connection failed" >&2; exit 1; }
+  out=$(MYSQL_PWD="$TEST_PASSWORD" "${base[@]}" --protocol=SOCKET --socket="$SOCKET" \
+    -u "$TEST_USER_NAME" "$TEST_DB" -e 'SELECT 1') || { echo "socket: connection failed" >&2; exit 1; }
   [ "$out" = 1 ] || { echo "socket: unexpected result '$out'" >&2; exit 1; }
-  echo "socket ($SOCKET) as $MY_USER_NAME: SELECT 1 -> $out"
+  echo "socket ($SOCKET) as $TEST_USER_NAME: SELECT 1 -> $out"
 
   out=$("${base[@]}" --protocol=SOCKET --socket="$SOCKET" -u root -e 'SELECT 1') \
     || { echo "socket as root: connection failed" >&2; exit 1; }
   [ "$out" = 1 ] || { echo "socket as root: unexpected result '$out'" >&2; exit 1; }
   echo "socket ($SOCKET) as root: SELECT 1 -> $out"
 
-  out=$(MYSQL_PWD="$MY_PASSWORD" "${base[@]}" "${tcp[@]}" --skip-ssl "$MY_DB" -e 'SELECT 1') \
+  out=$(MYSQL_PWD="$TEST_PASSWORD" "${base[@]}" "${tcp[@]}" --skip-ssl "$TEST_DB" -e 'SELECT 1') \
     || { echo "tcp: connection failed" >&2; exit 1; }
   [ "$out" = 1 ] || { echo "tcp: unexpected result '$out'" >&2; exit 1; }
-  echo "tcp (127.0.0.1:$PORT) as $MY_USER_NAME: SELECT 1 -> $out"
+  echo "tcp (127.0.0.1:$PORT) as $TEST_USER_NAME: SELECT 1 -> $out"
 
-  if MYSQL_PWD=wrong-pw "${base[@]}" "${tcp[@]}" --skip-ssl "$MY_DB" -e 'SELECT 1' >/dev/null 2>&1; then
+  if MYSQL_PWD=wrong-pw "${base[@]}" "${tcp[@]}" --skip-ssl "$TEST_DB" -e 'SELECT 1' >/dev/null 2>&1; then
     echo "tcp with a wrong password was accepted; it must be refused" >&2
     exit 1
   fi
   echo "tcp with a wrong password: refused, as it should be"
-  if "${base[@]}" "${tcp[@]}" --skip-ssl "$MY_DB" -e 'SELECT 1' >/dev/null 2>&1; then
+  if "${base[@]}" "${tcp[@]}" --skip-ssl "$TEST_DB" -e 'SELECT 1' >/dev/null 2>&1; then
     echo "tcp without a password was accepted; it must be refused" >&2
     exit 1
   fi
@@ -530,8 +518,8 @@ cmd_check() {
   echo "tcp as root: refused"
 
   if [ -n "${TLS_CA:-}" ]; then
-    out=$(MYSQL_PWD="$MY_PASSWORD" "${base[@]}" "${tcp[@]}" --ssl --ssl-ca="$TLS_CA" \
-      --ssl-verify-server-cert "$MY_DB" -e "SHOW SESSION STATUS LIKE 'Ssl_cipher'") \
+    out=$(MYSQL_PWD="$TEST_PASSWORD" "${base[@]}" "${tcp[@]}" --ssl --ssl-ca="$TLS_CA" \
+      --ssl-verify-server-cert "$TEST_DB" -e "SHOW SESSION STATUS LIKE 'Ssl_cipher'") \
       || { echo "tls: connection failed" >&2; exit 1; }
     out=$(printf '%s\n' "$out" | awk -F '\t' '$1 == "Ssl_cipher" { print $2 }')
     [ -n "$out" ] || { echo "tls: connected but Ssl_cipher is empty" >&2; exit 1; }

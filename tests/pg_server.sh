@@ -35,9 +35,6 @@
 # newest /usr/lib/postgresql/*/bin, else `pg_config --bindir`.
 set -euo pipefail
 
-PG_USER_NAME=aiodb
-PG_PASSWORD=aiodb-test-pw
-PG_DB=aiodb
 SERVER_TAG=pg_server
 SERVER_SYSTEM_USER=postgres
 # shellcheck source=tests/server_common.sh
@@ -179,10 +176,10 @@ cmd_start() {
   } >"$DIR/state"
 
   pwfile="$work/pwfile"
-  printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+  printf '%s\n' "$TEST_PASSWORD" >"$pwfile"
   [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$pwfile"
   chmod 0600 "$pwfile"
-  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$PGDATA" -U "$PG_USER_NAME" \
+  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$PGDATA" -U "$TEST_USER_NAME" \
     --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
     --no-locale -E UTF8 --no-sync >"$LOGFILE.initdb" 2>&1; then
     rm -f -- "$pwfile"
@@ -260,7 +257,7 @@ EOF
         ok=1
         break
       fi
-    elif PGPASSFILE="$DIR/.no-pgpass" "$psql" -X -q -w -h "$SOCKDIR" -p "$port" -U "$PG_USER_NAME" \
+    elif PGPASSFILE="$DIR/.no-pgpass" "$psql" -X -q -w -h "$SOCKDIR" -p "$port" -U "$TEST_USER_NAME" \
       -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
       ok=1
       break
@@ -269,8 +266,8 @@ EOF
     : "$i"
   done
   if [ -z "$ok" ] || ! PGPASSFILE="$DIR/.no-pgpass" "$psql" -X -q -w -v ON_ERROR_STOP=1 \
-    -h "$SOCKDIR" -p "$port" -U "$PG_USER_NAME" -d postgres \
-    -c "CREATE DATABASE $PG_DB OWNER $PG_USER_NAME" >/dev/null; then
+    -h "$SOCKDIR" -p "$port" -U "$TEST_USER_NAME" -d postgres \
+    -c "CREATE DATABASE $TEST_DB OWNER $TEST_USER_NAME" >/dev/null; then
     echo "pg_server: server not accepting connections; log tail:" >&2
     tail -n 30 "$LOGFILE" >&2 || true
     cmd_stop
@@ -283,28 +280,19 @@ EOF
   # TLS in use over TCP, the certificate verified against the CA.
   local tls_ca="" out
   if [ -n "$TLSDIR" ]; then
-    out=$(PGPASSFILE="$DIR/.no-pgpass" PGPASSWORD="$PG_PASSWORD" "$psql" -X -q -w -At \
-      "host=127.0.0.1 port=$port user=$PG_USER_NAME dbname=$PG_DB sslmode=verify-full sslrootcert='$TLSDIR/ca.pem'" \
+    out=$(PGPASSFILE="$DIR/.no-pgpass" PGPASSWORD="$TEST_PASSWORD" "$psql" -X -q -w -At \
+      "host=127.0.0.1 port=$port user=$TEST_USER_NAME dbname=$TEST_DB sslmode=verify-full sslrootcert='$TLSDIR/ca.pem'" \
       -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>&1 || true)
     if [ "$out" = t ]; then
       tls_ca="$TLSDIR/ca.pem"
     else
-      echo "pg_server: TLS does not work: $out; log tail:" >&2
-      tail -n 15 "$LOGFILE" >&2 || true
-      if is_ci; then
-        cmd_stop
-        unavailable "TLS set up but not working"
-      fi
+      tls_broken "TLS does not work: $out" working
     fi
   fi
 
-  local tcp_url="postgresql://$PG_USER_NAME:$PG_PASSWORD@127.0.0.1:$port/$PG_DB"
-  local socket_url="postgresql://$PG_USER_NAME@/$PG_DB?host=$SOCKDIR&port=$port"
-  printf '%s\n' "$tcp_url" >"$DIR/tcp_url"
-  printf '%s\n' "$socket_url" >"$DIR/socket_url"
-  if [ -n "$tls_ca" ]; then
-    printf '%s\n' "$tls_ca" >"$DIR/tls_ca"
-  fi
+  local tcp_url="postgresql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$port/$TEST_DB"
+  local socket_url="postgresql://$TEST_USER_NAME@/$TEST_DB?host=$SOCKDIR&port=$port"
+  write_urls "$tcp_url" "$socket_url" "$tls_ca"
   {
     echo "AIODB_TEST_PG_TCP_URL=$(shq "$tcp_url")"
     echo "AIODB_TEST_PG_SOCKET_URL=$(shq "$socket_url")"
@@ -401,13 +389,13 @@ cmd_check() {
   [ "$out" = 1 ] || { echo "tcp: unexpected result '$out'" >&2; exit 1; }
   echo "tcp ($tcp): SELECT 1 -> $out"
 
-  local nopw="${tcp/:$PG_PASSWORD@/@}"
+  local nopw="${tcp/:$TEST_PASSWORD@/@}"
   if "$psql" -X -w -At "$nopw" -c 'SELECT 1' >/dev/null 2>&1; then
     echo "tcp without password ($nopw) was accepted; it must be refused" >&2
     exit 1
   fi
   echo "tcp without password ($nopw): refused, as it should be"
-  if "$psql" -X -w -At "${tcp/:$PG_PASSWORD@/:wrong-pw@}" -c 'SELECT 1' >/dev/null 2>&1; then
+  if "$psql" -X -w -At "${tcp/:$TEST_PASSWORD@/:wrong-pw@}" -c 'SELECT 1' >/dev/null 2>&1; then
     echo "tcp with a wrong password was accepted" >&2
     exit 1
   fi

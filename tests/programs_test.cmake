@@ -64,23 +64,25 @@ run(2 "--only: unknown workload 'W9'" ${TOOL} bench --only W1,W9)
 if(BENCH_SUITE)
   run(0 "${bench_header}.*ratio W4a .*ratio W4b " ${BENCH_SUITE} --short --only W4 --dir ${WORK})
 endif()
-if(PG_DIR AND EXISTS ${PG_DIR}/socket_url)
-  file(READ ${PG_DIR}/socket_url pg_url)
-  string(STRIP "${pg_url}" pg_url)
-  run(0 "${bench_header}.*\nW3 pg raw .*\nW3 pg pipe .*\nW3a pg .*\nW3b pg .*ratio W3a pg += .*ratio W3b pg += .*ratio W3b pg/pipe += "
-      ${TOOL} bench "${pg_url}" --short)
-  run(0 "1 \\| x" ${TOOL} query "${pg_url}" "SELECT ?::int AS n, 'x' AS s" 1)
-  if(LEGACY_PG)
-    run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes" ${LEGACY_PG} "${pg_url}")
+# On a test server (its fixture's folder dir, if there is a socket_url):
+# the benchmark's rows bench_rows (after the header), a query with one
+# placeholder (sql, given 1), and the legacy example, when built.
+function(server_programs dir bench_rows sql legacy)
+  if(NOT dir OR NOT EXISTS ${dir}/socket_url)
+    return()
   endif()
-endif()
-if(MYSQL_DIR AND EXISTS ${MYSQL_DIR}/socket_url)
-  file(READ ${MYSQL_DIR}/socket_url my_url)
-  string(STRIP "${my_url}" my_url)
-  run(0 "${bench_header}.*\nW3 my raw .*\nW3a my .*\nW3b my .*ratio W3a my += .*ratio W3b my += "
-      ${TOOL} bench "${my_url}" --short)
-  run(0 "1 \\| x" ${TOOL} query "${my_url}" "SELECT ? AS n, 'x' AS s" 1)
-  if(LEGACY_MYSQL)
-    run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes" ${LEGACY_MYSQL} "${my_url}")
+  file(READ ${dir}/socket_url server_url)
+  string(STRIP "${server_url}" server_url)
+  run(0 "${bench_header}.*\n${bench_rows}" ${TOOL} bench "${server_url}" --short)
+  run(0 "1 \\| x" ${TOOL} query "${server_url}" "${sql}" 1)
+  if(legacy)
+    run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes"
+        ${legacy} "${server_url}")
   endif()
-endif()
+endfunction()
+server_programs("${PG_DIR}"
+  "W3 pg raw .*\nW3 pg pipe .*\nW3a pg .*\nW3b pg .*ratio W3a pg += .*ratio W3b pg += .*ratio W3b pg/pipe += "
+  "SELECT ?::int AS n, 'x' AS s" "${LEGACY_PG}")
+server_programs("${MYSQL_DIR}"
+  "W3 my raw .*\nW3a my .*\nW3b my .*ratio W3a my += .*ratio W3b my += "
+  "SELECT ? AS n, 'x' AS s" "${LEGACY_MYSQL}")

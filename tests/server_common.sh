@@ -4,6 +4,12 @@
 # script sets SERVER_TAG (its name in messages) and SERVER_SYSTEM_USER (the
 # system user the server runs as when started by root) first.
 
+# The user, password and database every test server has.
+# shellcheck disable=SC2034 # used by the scripts that source this one
+TEST_USER_NAME=aiodb
+TEST_PASSWORD=aiodb-test-pw
+TEST_DB=aiodb
+
 is_ci() {
   case "${CI:-}" in
     [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
@@ -168,4 +174,26 @@ server_main() {
     check) cmd_check ;;
     *) usage ;;
   esac
+}
+
+# TLS was set up but does not work ($1 says how): said, with the log's
+# tail; in CI, where it must work, the server is stopped and the start
+# fails ("TLS set up but not $2"). Uses the caller's LOGFILE and cmd_stop.
+tls_broken() {
+  echo "$SERVER_TAG: $1; log tail:" >&2
+  tail -n 15 "$LOGFILE" >&2 || true
+  if is_ci; then
+    cmd_stop
+    unavailable "TLS set up but not $2"
+  fi
+}
+
+# Writes the server's URLs ($1 over TCP, $2 over the socket) in DIR, and
+# the CA ($3) when TLS works.
+write_urls() {
+  printf '%s\n' "$1" >"$DIR/tcp_url"
+  printf '%s\n' "$2" >"$DIR/socket_url"
+  if [ -n "$3" ]; then
+    printf '%s\n' "$3" >"$DIR/tls_ca"
+  fi
 }

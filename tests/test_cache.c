@@ -43,8 +43,7 @@ START_TEST(cache_prepares_once) {
   run_probe(db, &p);
   ck_assert_int_eq(p.found, 1);   /* one statement ... */
   ck_assert_int_eq(p.runs, 100);  /* ... run 100 times */
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -63,8 +62,7 @@ START_TEST(cache_is_bounded_lru) {
   p.sql = "SELECT 2";
   run_probe(db, &p);
   ck_assert_int_eq(p.found, 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -88,8 +86,7 @@ START_TEST(cache_off_and_multi_statement) {
   run_probe(db, &p);
   ck_assert_int_eq(p.open, 1);
   ck_assert_int_eq(p.found, 1);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -107,16 +104,11 @@ START_TEST(cache_survives_schema_change) {
   ck_assert_uint_eq(aiodb_result_cols(aiodb_future_result(f)), 2);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 1), 2);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_cache(void) {
-  Suite *s = suite_create("cache");
-  AIODB_TCASE(s, cache_prepares_once);
-  AIODB_TCASE(s, cache_is_bounded_lru);
-  AIODB_TCASE(s, cache_off_and_multi_statement);
-  AIODB_TCASE(s, cache_survives_schema_change);
-  return s;
+  return AIODB_SUITE("cache", cache_prepares_once, cache_is_bounded_lru,
+                     cache_off_and_multi_statement, cache_survives_schema_change);
 }

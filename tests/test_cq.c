@@ -135,8 +135,7 @@ START_TEST(cq_dispatch_max_keeps_fd_readable) {
   ck_assert_int_eq(calls, 5);
   ck_assert(!readable(aiodb_cq_fd(cq)));
   ck_assert_int_eq(aiodb_cq_dispatch(cq, 0), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -179,8 +178,7 @@ START_TEST(cq_null_and_nesting) {
   aiodb_future_on_done(a, nested_cb, aiodb_db_cq(db));
   aiodb_future_on_done(b, plain_cb, &calls);
   while (calls == 0) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -202,9 +200,7 @@ START_TEST(cq_on_done_cq_routes_per_call) {
   spare = aiodb_test_ok(aiodb_query(db, "SELECT 4", NULL, 0));
   early = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)); /* done */
   aiodb_future_on_done_cq(early, mine, plain_cb, &mine_calls);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   late = aiodb_query(db, "SELECT 2", NULL, 0); /* pending behind the gate */
   aiodb_future_on_done_cq(late, mine, plain_cb, &mine_calls);
   f = aiodb_query(db, "SELECT 3", NULL, 0);
@@ -250,9 +246,7 @@ START_TEST(cq_on_done_cq_freed_first) {
   aiodb_future *gate, *f;
   int calls = 0;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   aiodb_future_on_done_cq(f, mine, plain_cb, &calls);
   aiodb_cq_free(mine);
@@ -264,8 +258,7 @@ START_TEST(cq_on_done_cq_freed_first) {
   aiodb_future_free(f);
   aiodb_future_free(gate);
   aiodb_test_gate_destroy(&g);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -279,15 +272,11 @@ START_TEST(cq_spin_option) {
   aiodb_future *f;
   int i, calls = 0;
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=1001", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "spin_us"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?spin_us=-1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?spin_us=1001", NULL, AIODB_EINVAL, "spin_us");
+  aiodb_test_open_fails("sqlite://?spin_us=-1", NULL, AIODB_EINVAL, NULL);
   aiodb_options_init(&o);
   o.spin_us = 5000;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
   ck_assert_int_eq(aiodb_cq_set_spin(NULL, 10), AIODB_EINVAL);
 
   /* Waits first (this thread dispatches nothing yet), then callbacks. */
@@ -308,8 +297,7 @@ START_TEST(cq_spin_option) {
   ck_assert_int_eq(calls, 200);
   /* A cq's run_once with nothing coming: returns after its timeout. */
   ck_assert_int_eq(aiodb_cq_run_once(aiodb_db_cq(db), 10), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -354,16 +342,11 @@ START_TEST(cq_worker_sched_options) {
   aiodb_error err;
   aiodb_db *db;
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?worker_nice=20", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "worker_nice"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?worker_slice_us=100001", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "worker_slice_us"));
+  aiodb_test_open_fails("sqlite://?worker_nice=20", NULL, AIODB_EINVAL, "worker_nice");
+  aiodb_test_open_fails("sqlite://?worker_slice_us=100001", NULL, AIODB_EINVAL, "worker_slice_us");
   aiodb_options_init(&o);
   o.worker_nice = 20;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
 #if defined(__linux__)
   {
     sched_seen plain = {0, 0}, seen = {0, 0};
@@ -394,16 +377,8 @@ START_TEST(cq_worker_sched_options) {
 END_TEST
 
 Suite *aiodb_suite_cq(void) {
-  Suite *s = suite_create("cq");
-  AIODB_TCASE(s, cq_coalesces_eventfd);
-  AIODB_TCASE(s, cq_coalesces_pipe);
-  AIODB_TCASE(s, cq_coalesces_while_running);
-  AIODB_TCASE(s, cq_dispatch_max_keeps_fd_readable);
-  AIODB_TCASE(s, cq_free_drops_queued_callbacks);
-  AIODB_TCASE(s, cq_null_and_nesting);
-  AIODB_TCASE(s, cq_on_done_cq_routes_per_call);
-  AIODB_TCASE(s, cq_on_done_cq_freed_first);
-  AIODB_TCASE(s, cq_spin_option);
-  AIODB_TCASE(s, cq_worker_sched_options);
-  return s;
+  return AIODB_SUITE("cq", cq_coalesces_eventfd, cq_coalesces_pipe, cq_coalesces_while_running,
+                     cq_dispatch_max_keeps_fd_readable, cq_free_drops_queued_callbacks,
+                     cq_null_and_nesting, cq_on_done_cq_routes_per_call, cq_on_done_cq_freed_first,
+                     cq_spin_option, cq_worker_sched_options);
 }

@@ -589,49 +589,42 @@ START_TEST(crash_pg_backend_quits_before_prepare) {
     aiodb_future_free(f);
     ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 43"), 43);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
-START_TEST(crash_pg_terminate_backends) {
-  crash_case(PGF, "AIODB_TEST_PG_SCRIPT", 1, "pg_terminate_backend of the pool's backends",
-             fault_pg_terminate);
-}
-END_TEST
+/* The faults, each a case of its own (named by tcase). */
+static const struct crash_fault {
+  const char *tcase;
+  const char *dir_env, *script_env;
+  int pg;
+  const char *what;
+  void (*fault)(chaos *);
+} crash_faults[] = {
+    {"crash_pg_terminate_backends", PGF, "AIODB_TEST_PG_SCRIPT", 1,
+     "pg_terminate_backend of the pool's backends", fault_pg_terminate},
+    {"crash_pg_sigkill_backend", PGF, "AIODB_TEST_PG_SCRIPT", 1,
+     "SIGKILL of a backend (the server recovers)", fault_pg_sigkill},
+    {"crash_pg_server", PGF, "AIODB_TEST_PG_SCRIPT", 1, "the server killed, restarted 1 s later",
+     fault_server},
+    {"crash_my_kill_connections", MYF, "AIODB_TEST_MYSQL_SCRIPT", 0,
+     "KILL CONNECTION of the pool's connections", fault_my_kill},
+    {"crash_my_server", MYF, "AIODB_TEST_MYSQL_SCRIPT", 0, "the server killed, restarted 1 s later",
+     fault_server},
+};
 
-START_TEST(crash_pg_sigkill_backend) {
-  crash_case(PGF, "AIODB_TEST_PG_SCRIPT", 1, "SIGKILL of a backend (the server recovers)",
-             fault_pg_sigkill);
-}
-END_TEST
-
-START_TEST(crash_pg_server) {
-  crash_case(PGF, "AIODB_TEST_PG_SCRIPT", 1, "the server killed, restarted 1 s later",
-             fault_server);
-}
-END_TEST
-
-START_TEST(crash_my_kill_connections) {
-  crash_case(MYF, "AIODB_TEST_MYSQL_SCRIPT", 0, "KILL CONNECTION of the pool's connections",
-             fault_my_kill);
-}
-END_TEST
-
-START_TEST(crash_my_server) {
-  crash_case(MYF, "AIODB_TEST_MYSQL_SCRIPT", 0, "the server killed, restarted 1 s later",
-             fault_server);
+START_TEST(crash_under_load) {
+  const struct crash_fault *c = &crash_faults[_i];
+  crash_case(c->dir_env, c->script_env, c->pg, c->what, c->fault);
 }
 END_TEST
 
 Suite *aiodb_suite_crash(void) {
   Suite *s = suite_create("crash");
+  int i;
   AIODB_TCASE(s, crash_my_connect_to_no_server);
   AIODB_TCASE(s, crash_pg_backend_quits_before_prepare);
-  AIODB_TCASE(s, crash_pg_terminate_backends);
-  AIODB_TCASE(s, crash_pg_sigkill_backend);
-  AIODB_TCASE(s, crash_pg_server);
-  AIODB_TCASE(s, crash_my_kill_connections);
-  AIODB_TCASE(s, crash_my_server);
+  for (i = 0; i < (int)(sizeof crash_faults / sizeof crash_faults[0]); i++)
+    AIODB_TCASE_ROW(s, crash_faults[i].tcase, crash_under_load, i, AIODB_TEST_TIMEOUT);
   return s;
 }

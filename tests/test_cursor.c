@@ -30,8 +30,7 @@ START_TEST(cursor_batches_until_the_end) {
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 0); /* and ever after */
   aiodb_cursor_free(c);
   aiodb_cursor_free(NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -48,8 +47,7 @@ START_TEST(cursor_abandoned_frees_its_connection) {
   aiodb_cursor_free(c);
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(q)), 0, 0), 5);
   aiodb_future_free(q);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -89,8 +87,7 @@ START_TEST(cursor_memory_is_bounded_by_the_batch) {
   ck_assert_msg(growth < 16 * 1024, "peak RSS grew %ld KiB", growth);
 #endif
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -100,19 +97,13 @@ START_TEST(cursor_errors_and_pinned_connection) {
   aiodb_future *f, *acq;
   aiodb_conn *conn;
 
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_ESQL, "no such table");
   f = aiodb_cursor_next(c); /* every batch after says so too */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ESQL, NULL);
   aiodb_cursor_free(c);
 
   c = aiodb_iterate(db, "SELECT ?", NULL, 0, 10); /* bad input */
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EINVAL, NULL);
   aiodb_cursor_free(c);
   ck_assert_ptr_null(aiodb_iterate(db, NULL, NULL, 0, 10));
   ck_assert_ptr_null(aiodb_iterate(NULL, "SELECT 1", NULL, 0, 10));
@@ -132,23 +123,16 @@ START_TEST(cursor_errors_and_pinned_connection) {
   /* after close */
   c = aiodb_iterate(db, "SELECT 1", NULL, 0, 10);
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EALREADYQUIT, NULL);
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_cursor(void) {
-  Suite *s = suite_create("cursor");
-  TCase *big = tcase_create("cursor_memory_is_bounded_by_the_batch");
-  AIODB_TCASE(s, cursor_batches_until_the_end);
-  AIODB_TCASE(s, cursor_abandoned_frees_its_connection);
-  tcase_set_timeout(big, 300);
-  tcase_add_test(big, cursor_memory_is_bounded_by_the_batch);
-  suite_add_tcase(s, big);
+  Suite *s = AIODB_SUITE("cursor", cursor_batches_until_the_end,
+                         cursor_abandoned_frees_its_connection);
+  AIODB_TCASE_TIMEOUT(s, cursor_memory_is_bounded_by_the_batch, 300);
   AIODB_TCASE(s, cursor_errors_and_pinned_connection);
   return s;
 }

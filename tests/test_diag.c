@@ -26,15 +26,27 @@ static void record(const aiodb_diag *d, void *ud) {
   snprintf(l->message, sizeof l->message, "%s", d->message);
 }
 
-/* Makes this thread the cq's dispatcher, then holds the worker in a gate so
- * the next future stays pending. */
-static aiodb_future *pending_on_dispatcher(aiodb_db *db, aiodb_test_gate *g,
-                                           aiodb_future **gate) {
-  aiodb_test_gate_init(g);
+/* A future that stays pending on this thread, its cq's dispatcher: the
+ * worker is held in a gate. */
+typedef struct pending {
+  aiodb_test_gate g;
+  aiodb_future *gate, *f;
+} pending;
+
+static void pending_on_dispatcher(aiodb_db *db, pending *p) {
+  aiodb_test_gate_init(&p->g);
   aiodb_cq_dispatch(aiodb_db_cq(db), 0);
-  *gate = aiodb_db_run(db, aiodb_test_gate_fn, g);
-  aiodb_test_gate_wait_entered(g);
-  return aiodb_query(db, "SELECT 1", NULL, 0);
+  p->gate = aiodb_db_run(db, aiodb_test_gate_fn, &p->g);
+  aiodb_test_gate_wait_entered(&p->g);
+  p->f = aiodb_query(db, "SELECT 1", NULL, 0);
+}
+
+/* Frees the futures, then db, then the gate (opened). */
+static void pending_free(aiodb_db *db, pending *p) {
+  aiodb_future_free(p->gate);
+  aiodb_future_free(p->f);
+  aiodb_db_free(db);
+  aiodb_test_gate_destroy(&p->g);
 }
 
 static void *open_later(void *g) {
@@ -46,8 +58,7 @@ static void *open_later(void *g) {
 START_TEST(diag_blocking_warning_hook) {
   pthread_t opener;
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
-  aiodb_test_gate g;
-  aiodb_future *gate, *f;
+  pending p;
   diag_log log;
   aiodb_error err;
   aiodb_result *r;
@@ -55,22 +66,22 @@ START_TEST(diag_blocking_warning_hook) {
   memset(&log, 0, sizeof log);
   unsetenv("AIODB_WARNINGS");
   aiodb_set_diag_handler(record, &log);
-  f = pending_on_dispatcher(db, &g, &gate);
-  ck_assert_int_eq(aiodb_future_wait(f, 20), AIODB_ETIMEDOUT);
+  pending_on_dispatcher(db, &p);
+  ck_assert_int_eq(aiodb_future_wait(p.f, 20), AIODB_ETIMEDOUT);
   ck_assert_int_eq(log.blocking, 1);
   ck_assert_str_eq(log.function, "aiodb_future_wait");
   ck_assert_ptr_nonnull(strstr(log.message, "BlockingWarning"));
-  aiodb_test_gate_open(&g);
-  while (!aiodb_future_done(f)) usleep(1000);
+  aiodb_test_gate_open(&p.g);
+  while (!aiodb_future_done(p.f)) usleep(1000);
   /* a done future does not block: no warning */
-  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_int_eq(aiodb_future_wait(p.f, -1), 0);
   ck_assert_int_eq(log.blocking, 1);
   /* the _sync helpers warn too (the worker is held until a thread opens) */
-  aiodb_test_gate_destroy(&g);
-  aiodb_future_free(gate);
-  aiodb_future_free(f);
-  f = pending_on_dispatcher(db, &g, &gate);
-  pthread_create(&opener, NULL, open_later, &g);
+  aiodb_test_gate_destroy(&p.g);
+  aiodb_future_free(p.gate);
+  aiodb_future_free(p.f);
+  pending_on_dispatcher(db, &p);
+  pthread_create(&opener, NULL, open_later, &p.g);
   r = aiodb_query_sync(db, "SELECT 1", NULL, 0, &err);
   ck_assert_ptr_nonnull(r);
   ck_assert_int_eq(log.blocking, 2);
@@ -78,39 +89,32 @@ START_TEST(diag_blocking_warning_hook) {
   aiodb_result_free(r);
   pthread_join(opener, NULL);
   aiodb_set_diag_handler(NULL, NULL);
-  aiodb_future_free(gate);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_gate_destroy(&g);
+  pending_free(db, &p);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 START_TEST(diag_warnings_error_and_ignore) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
-  aiodb_test_gate g;
-  aiodb_future *gate, *f;
+  pending p;
   diag_log log;
   aiodb_error err;
 
   memset(&log, 0, sizeof log);
   aiodb_set_diag_handler(record, &log);
-  f = pending_on_dispatcher(db, &g, &gate);
+  pending_on_dispatcher(db, &p);
   setenv("AIODB_WARNINGS", "error", 1);
-  ck_assert_int_eq(aiodb_future_wait(f, -1), AIODB_EBLOCKING);
-  ck_assert_int_eq(aiodb_future_done(f), 0);
+  ck_assert_int_eq(aiodb_future_wait(p.f, -1), AIODB_EBLOCKING);
+  ck_assert_int_eq(aiodb_future_done(p.f), 0);
   ck_assert_ptr_null(aiodb_query_sync(db, "SELECT 1", NULL, 0, &err));
   ck_assert_int_eq(err.code, AIODB_EBLOCKING);
   setenv("AIODB_WARNINGS", "ignore", 1);
-  ck_assert_int_eq(aiodb_future_wait(f, 10), AIODB_ETIMEDOUT);
+  ck_assert_int_eq(aiodb_future_wait(p.f, 10), AIODB_ETIMEDOUT);
   ck_assert_int_eq(log.blocking, 0);
   unsetenv("AIODB_WARNINGS");
-  aiodb_test_gate_open(&g);
+  aiodb_test_gate_open(&p.g);
   aiodb_set_diag_handler(NULL, NULL);
-  aiodb_future_free(gate);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_gate_destroy(&g);
+  pending_free(db, &p);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -124,20 +128,19 @@ __attribute__((noinline)) static void wait_here(aiodb_future *f) {
 START_TEST(diag_default_prints_once_per_call_site) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   const char *path = aiodb_test_path(".stderr");
-  aiodb_test_gate g;
-  aiodb_future *gate, *f;
+  pending p;
   int fd, saved, i, lines = 0;
   char buf[4096];
   FILE *in;
 
   unsetenv("AIODB_WARNINGS");
-  f = pending_on_dispatcher(db, &g, &gate);
+  pending_on_dispatcher(db, &p);
   fflush(stderr);
   saved = dup(2);
   fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
   dup2(fd, 2);
-  for (i = 0; i < 3; i++) wait_here(f); /* one call site */
-  aiodb_future_wait(f, 1);                          /* another */
+  for (i = 0; i < 3; i++) wait_here(p.f); /* one call site */
+  aiodb_future_wait(p.f, 1);              /* another */
   fflush(stderr);
   dup2(saved, 2);
   close(fd);
@@ -150,11 +153,8 @@ START_TEST(diag_default_prints_once_per_call_site) {
   }
   fclose(in);
   ck_assert_int_eq(lines, 2);
-  aiodb_test_gate_open(&g);
-  aiodb_future_free(gate);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_gate_destroy(&g);
+  aiodb_test_gate_open(&p.g);
+  pending_free(db, &p);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -222,17 +222,12 @@ START_TEST(diag_free_from_own_worker_refused) {
   ck_assert_ptr_nonnull(strstr(log.message, "refused"));
   aiodb_set_diag_handler(NULL, NULL);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_diag(void) {
-  Suite *s = suite_create("diag");
-  AIODB_TCASE(s, diag_blocking_warning_hook);
-  AIODB_TCASE(s, diag_warnings_error_and_ignore);
-  AIODB_TCASE(s, diag_default_prints_once_per_call_site);
-  AIODB_TCASE(s, diag_deadlock_inside_run);
-  AIODB_TCASE(s, diag_free_from_own_worker_refused);
-  return s;
+  return AIODB_SUITE("diag", diag_blocking_warning_hook, diag_warnings_error_and_ignore,
+                     diag_default_prints_once_per_call_site, diag_deadlock_inside_run,
+                     diag_free_from_own_worker_refused);
 }

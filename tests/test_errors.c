@@ -6,41 +6,26 @@
 #include "driver.h"
 #include "helpers.h"
 
-static void open_fails(const char *url, int code, const char *needle) {
-  aiodb_error err;
-  memset(&err, 0x5a, sizeof err);
-  ck_assert_msg(aiodb_open(url, NULL, &err) == NULL, "%s opened", url);
-  ck_assert_msg(err.code == code, "%s: %s, expected %s (%s)", url,
-                aiodb_err_name(err.code), aiodb_err_name(code), err.message);
-  ck_assert_msg(memchr(err.message, '\0', sizeof err.message) != NULL,
-                "unterminated message");
-  ck_assert_msg(strlen(err.message) > 0, "%s: empty message", url);
-  ck_assert_msg(strstr(err.message, "s3cret") == NULL,
-                "%s: password in message: %s", url, err.message);
-  if (needle)
-    ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' lacks '%s'",
-                  url, err.message, needle);
-}
-
 START_TEST(errors_bad_urls) {
-  open_fails(NULL, AIODB_EINVAL, "NULL");
-  open_fails("", AIODB_EINVAL, NULL);
-  open_fails("not a url", AIODB_EINVAL, NULL);
-  open_fails("oracle://u:s3cret@h/db", AIODB_EINVAL, "oracle");
+  aiodb_test_open_fails(NULL, NULL, AIODB_EINVAL, "NULL");
+  aiodb_test_open_fails("", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("not a url", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("oracle://u:s3cret@h/db", NULL, AIODB_EINVAL, "oracle");
 #ifndef AIODB_HAVE_POSTGRES
-  open_fails("postgresql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "postgresql");
+  aiodb_test_open_fails("postgresql://u:s3cret@localhost/db", NULL, AIODB_EUNSUPPORTED,
+                        "postgresql");
 #endif
 #ifndef AIODB_HAVE_MYSQL
-  open_fails("mysql://u:s3cret@localhost/db", AIODB_EUNSUPPORTED, "mysql");
+  aiodb_test_open_fails("mysql://u:s3cret@localhost/db", NULL, AIODB_EUNSUPPORTED, "mysql");
 #endif
-  open_fails("mysql://u:s3cret@h:99999/db", AIODB_EINVAL, "port");
-  open_fails("postgresql://u:s3cret@h:70000/db", AIODB_EINVAL, NULL);
-  open_fails("sqlite://u:s3cret@host/x.db", AIODB_EINVAL, NULL);
-  open_fails("sqlite:///x.db?max_size=0", AIODB_EINVAL, "max_size");
-  open_fails("sqlite:///x.db?max_size=abc", AIODB_EINVAL, "max_size");
-  open_fails("sqlite:///x.db?min_size=3&max_size=2", AIODB_EINVAL, "min_size");
-  open_fails("sqlite:///x.db?busy_timeout=-1", AIODB_EINVAL, "busy_timeout");
-  open_fails("sqlite:///x.db?%zz=1", AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("mysql://u:s3cret@h:99999/db", NULL, AIODB_EINVAL, "port");
+  aiodb_test_open_fails("postgresql://u:s3cret@h:70000/db", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://u:s3cret@host/x.db", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite:///x.db?max_size=0", NULL, AIODB_EINVAL, "max_size");
+  aiodb_test_open_fails("sqlite:///x.db?max_size=abc", NULL, AIODB_EINVAL, "max_size");
+  aiodb_test_open_fails("sqlite:///x.db?min_size=3&max_size=2", NULL, AIODB_EINVAL, "min_size");
+  aiodb_test_open_fails("sqlite:///x.db?busy_timeout=-1", NULL, AIODB_EINVAL, "busy_timeout");
+  aiodb_test_open_fails("sqlite:///x.db?%zz=1", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -49,26 +34,19 @@ START_TEST(errors_open_cleans_up) {
   /* a good open freed at once leaves nothing behind */
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_options o;
-  aiodb_error err;
 
   aiodb_db_free(db);
   aiodb_options_init(&o);
   o.min_size = 4;
   o.max_size = 2;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, NULL);
   aiodb_options_init(&o);
   o.timeout_ms = -5;
-  ck_assert_ptr_null(aiodb_open("sqlite://", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "timeout_ms"));
+  aiodb_test_open_fails("sqlite://", &o, AIODB_EINVAL, "timeout_ms");
   ck_assert_ptr_null(aiodb_open("sqlite://", &o, NULL)); /* err may be NULL */
-  ck_assert_ptr_null(aiodb_open("sqlite://?force_rollback=maybe", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?statement_cache=-1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?timeout_ms=soon", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?force_rollback=maybe", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?statement_cache=-1", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?timeout_ms=soon", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -120,7 +98,6 @@ END_TEST
 
 START_TEST(errors_null_arguments) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
-  aiodb_future *f;
   aiodb_value bad;
 
   ck_assert_ptr_null(aiodb_query(NULL, "SELECT 1", NULL, 0));
@@ -139,27 +116,16 @@ START_TEST(errors_null_arguments) {
   ck_assert_ptr_null(aiodb_future_conn(NULL));
   aiodb_future_free(NULL);
 
-  f = aiodb_query(db, NULL, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "sql is NULL"));
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT ?", NULL, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, NULL, NULL, 0), AIODB_EINVAL, "sql is NULL");
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", NULL, 1), AIODB_EINVAL, NULL);
   memset(&bad, 0, sizeof bad);
   bad.type = (aiodb_type)99;
-  f = aiodb_query(db, "SELECT ?", &bad, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "argument 1"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", &bad, 1), AIODB_EINVAL, "argument 1");
   bad = aiodb_textn(NULL, 0);
   bad.type = AIODB_TYPE_TEXT;
   bad.len = 5;
-  f = aiodb_query(db, "SELECT ?", &bad, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_fails(aiodb_query(db, "SELECT ?", &bad, 1), AIODB_EINVAL, NULL);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -169,46 +135,29 @@ END_TEST
 START_TEST(errors_count_before_values) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_value *one = malloc(sizeof *one);
-  aiodb_future *f;
 
   ck_assert_ptr_nonnull(one);
   /* Garbage past one value: were it read, it would be judged first. */
   *one = aiodb_int(1);
-  f = aiodb_query(db, "SELECT ?", one, 3);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 1 argument but 3 were given");
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "SELECT ?", one, 2, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 1 argument but 2 were given");
-  aiodb_future_free(f);
+  aiodb_test_fails_with(aiodb_query(db, "SELECT ?", one, 3), AIODB_EINVAL,
+                        "the statement takes 1 argument but 3 were given");
+  aiodb_test_fails_with(aiodb_query_many(db, "SELECT ?", one, 2, 2), AIODB_EINVAL,
+                        "the statement takes 1 argument but 2 were given");
   free(one);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(errors_argument_count) {
   aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
   aiodb_value args[] = {aiodb_int(1), aiodb_int(2), aiodb_int(3)};
-  aiodb_future *f = aiodb_query(db, "SELECT ?, ?", args, 3);
 
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 2 arguments but 3 were given");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT :a, :b, :a", args, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_str_eq(aiodb_future_errmsg(f),
-                   "the statement takes 2 arguments but 1 was given");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT 1", args, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_fails_with(aiodb_query(db, "SELECT ?, ?", args, 3), AIODB_EINVAL,
+                        "the statement takes 2 arguments but 3 were given");
+  aiodb_test_fails_with(aiodb_query(db, "SELECT :a, :b, :a", args, 1), AIODB_EINVAL,
+                        "the statement takes 2 arguments but 1 was given");
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", args, 1), AIODB_EINVAL, NULL);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -225,8 +174,7 @@ START_TEST(errors_invalid_sql) {
     if (code) ck_assert(strlen(aiodb_future_errmsg(f)) > 0);
     aiodb_future_free(f);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -339,19 +287,34 @@ END_TEST
  * blotted out before the message is cut to its buffer, a short password
  * only where it stands alone. */
 START_TEST(errors_message_masking) {
+  static const struct {
+    const char *msg, *password, *want;
+  } cases[] = {
+      {"line one\nline\ttwo \n  ", "hunter2", "line one line two"},
+      {NULL, NULL, ""},
+      {"say hunter2, hunter2!", "hunter2", "say *******, *******!"},
+      {"no password here", "", "no password here"},
+      /* a one-letter password leaves the rest of the message readable, and
+       * is blotted out where it stands alone, as a client library quotes it */
+      {"password \"a\" rejected: a table named data", "a",
+       "password \"*\" rejected: * table named data"},
+      {"user 'ab' failed (ab.c:1) tab abc_ab", "ab", "user '**' failed (**.c:1) tab abc_ab"},
+      {"pwd", "pwd", "***"},
+      /* from 4 bytes on, wherever it appears */
+      {"abcdxabcd", "abcd", "****x****"},
+      /* a password of stars, which masking writes: no endless loop */
+      {"a **** b *****", "****", "a **** b *****"},
+      {"a * b", "*", "a * b"},
+  };
   aiodb__err e;
   char msg[600];
   size_t i;
 
   memset(&e, 0, sizeof e);
-  aiodb__err_message(&e, "line one\nline\ttwo \n  ", "hunter2");
-  ck_assert_str_eq(e.message, "line one line two");
-  aiodb__err_message(&e, NULL, NULL);
-  ck_assert_str_eq(e.message, "");
-  aiodb__err_message(&e, "say hunter2, hunter2!", "hunter2");
-  ck_assert_str_eq(e.message, "say *******, *******!");
-  aiodb__err_message(&e, "no password here", "");
-  ck_assert_str_eq(e.message, "no password here");
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    aiodb__err_message(&e, cases[i].msg, cases[i].password);
+    ck_assert_str_eq(e.message, cases[i].want);
+  }
 
   /* a password across the end of the buffer: its first part is not shown */
   for (i = 0; i < sizeof e.message - 4; i++) msg[i] = 'x';
@@ -360,24 +323,6 @@ START_TEST(errors_message_masking) {
   ck_assert_uint_eq(strlen(e.message), sizeof e.message - 1);
   ck_assert_ptr_null(strstr(e.message, "h"));
   ck_assert_str_eq(e.message + i, "***");
-
-  /* a one-letter password leaves the rest of the message readable, and
-   * is blotted out where it stands alone, as a client library quotes it */
-  aiodb__err_message(&e, "password \"a\" rejected: a table named data", "a");
-  ck_assert_str_eq(e.message, "password \"*\" rejected: * table named data");
-  aiodb__err_message(&e, "user 'ab' failed (ab.c:1) tab abc_ab", "ab");
-  ck_assert_str_eq(e.message, "user '**' failed (**.c:1) tab abc_ab");
-  aiodb__err_message(&e, "pwd", "pwd");
-  ck_assert_str_eq(e.message, "***");
-  /* from 4 bytes on, wherever it appears */
-  aiodb__err_message(&e, "abcdxabcd", "abcd");
-  ck_assert_str_eq(e.message, "****x****");
-
-  /* a password of stars, which masking writes: no endless loop */
-  aiodb__err_message(&e, "a **** b *****", "****");
-  ck_assert_str_eq(e.message, "a **** b *****");
-  aiodb__err_message(&e, "a * b", "*");
-  ck_assert_str_eq(e.message, "a * b");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -385,35 +330,21 @@ END_TEST
 #ifdef AIODB_HAVE_POSTGRES
 START_TEST(errors_unreachable_server) {
   /* Nothing listens on port 1: the first call fails, password-free. */
-  aiodb_db *db = aiodb_open("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5",
-                            NULL, NULL);
-  aiodb_future *f;
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "127.0.0.1"));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "s3cret"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", AIODB_EINVAL,
-             "no_such_libpq_option");
+  aiodb_test_connect_fails("postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL,
+                           "127.0.0.1", "s3cret");
+  aiodb_test_open_fails("postgresql://u:s3cret@h/db?no_such_libpq_option=1", NULL, AIODB_EINVAL,
+                        "no_such_libpq_option");
   aiodb_test_clean_shutdown();
 }
 END_TEST
 #endif
 
 Suite *aiodb_suite_errors(void) {
-  Suite *s = suite_create("errors");
-  AIODB_TCASE(s, errors_bad_urls);
-  AIODB_TCASE(s, errors_open_cleans_up);
-  AIODB_TCASE(s, errors_open_out_of_memory);
-  AIODB_TCASE(s, errors_null_arguments);
-  AIODB_TCASE(s, errors_argument_count);
-  AIODB_TCASE(s, errors_count_before_values);
-  AIODB_TCASE(s, errors_invalid_sql);
-  AIODB_TCASE(s, errors_every_code_has_words);
-  AIODB_TCASE(s, errors_url_password_pieces);
-  AIODB_TCASE(s, errors_message_masking);
+  Suite *s = AIODB_SUITE("errors", errors_bad_urls, errors_open_cleans_up,
+                         errors_open_out_of_memory, errors_null_arguments, errors_argument_count,
+                         errors_count_before_values, errors_invalid_sql,
+                         errors_every_code_has_words, errors_url_password_pieces,
+                         errors_message_masking);
 #ifdef AIODB_HAVE_POSTGRES
   AIODB_TCASE(s, errors_unreachable_server);
 #endif

@@ -63,8 +63,7 @@ START_TEST(future_free_before_completion) {
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 2", NULL, 0)));
   aiodb_cq_dispatch(aiodb_db_cq(db), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -74,9 +73,7 @@ START_TEST(future_cancel_queued) {
   aiodb_future *gate, *q, *r;
 
   aiodb_test_exec(db, "CREATE TABLE t(x)");
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   q = aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0);
   ck_assert_int_eq(aiodb_future_cancel(q), 0);
   ck_assert_int_eq(aiodb_future_done(q), 1);
@@ -90,15 +87,11 @@ START_TEST(future_cancel_queued) {
   aiodb_future_free(gate);
   /* a running aiodb_run function is never interrupted */
   aiodb_test_gate_destroy(&g);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   ck_assert_int_eq(aiodb_future_cancel(gate), AIODB_EBUSY);
   aiodb_test_gate_open(&g);
   ck_assert_int_eq(aiodb_future_value(aiodb_test_ok(gate)), 7);
-  aiodb_future_free(gate);
-  aiodb_future_free(q);
-  aiodb_future_free(r);
+  aiodb_test_free_all(gate, q, r);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();
@@ -127,8 +120,7 @@ START_TEST(future_cancel_running_query) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 42);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -170,8 +162,7 @@ START_TEST(future_callbacks_chain) {
   aiodb_future_on_done(done, plain_count, &calls);
   ck_assert_int_eq(aiodb_cq_dispatch(aiodb_db_cq(db), 0), 1);
   ck_assert_int_eq(calls, 1);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -205,8 +196,7 @@ START_TEST(future_fifo_per_connection) {
   aiodb_future_free(r);
   aiodb_release(conn);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -232,8 +222,7 @@ START_TEST(future_parallel_connections) {
   ck_assert_int_eq(aiodb_future_value(b), 1);
   aiodb_future_free(a);
   aiodb_future_free(b);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -250,11 +239,8 @@ START_TEST(future_run_error_code) {
   ck_assert_int_eq(aiodb_future_value(f), AIODB_EIO);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "AIODB_EIO"));
   aiodb_future_free(f);
-  f = aiodb_db_run(db, NULL, NULL);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_fails(aiodb_db_run(db, NULL, NULL), AIODB_EINVAL, NULL);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -335,15 +321,8 @@ START_TEST(future_steady_state_allocates_nothing) {
 END_TEST
 
 Suite *aiodb_suite_future(void) {
-  Suite *s = suite_create("future");
-  AIODB_TCASE(s, future_wait_timeout_then_done);
-  AIODB_TCASE(s, future_free_before_completion);
-  AIODB_TCASE(s, future_cancel_queued);
-  AIODB_TCASE(s, future_cancel_running_query);
-  AIODB_TCASE(s, future_callbacks_chain);
-  AIODB_TCASE(s, future_fifo_per_connection);
-  AIODB_TCASE(s, future_parallel_connections);
-  AIODB_TCASE(s, future_run_error_code);
-  AIODB_TCASE(s, future_steady_state_allocates_nothing);
-  return s;
+  return AIODB_SUITE("future", future_wait_timeout_then_done, future_free_before_completion,
+                     future_cancel_queued, future_cancel_running_query, future_callbacks_chain,
+                     future_fifo_per_connection, future_parallel_connections, future_run_error_code,
+                     future_steady_state_allocates_nothing);
 }

@@ -14,8 +14,27 @@
 
 #include "helpers.h"
 
-#define PG "AIODB_TEST_PG_DIR"
-#define MY "AIODB_TEST_MYSQL_DIR"
+/* The servers of the fixtures, and their SQL for the cases. */
+typedef struct server {
+  const char *dir_env;
+  const char *kill_own; /* ends its own connection */
+  const char *sleep;    /* runs 60 s */
+} server;
+
+static const server servers[] = {
+    {"AIODB_TEST_PG_DIR", "SELECT pg_terminate_backend(pg_backend_pid())", "SELECT pg_sleep(60)"},
+    {"AIODB_TEST_MYSQL_DIR", "KILL CONNECTION_ID()", "SELECT SLEEP(60)"},
+};
+
+/* Calls fn on a fresh SQLite file (s NULL; unless servers_only) and on
+ * each server there is. */
+static void on_engines(int servers_only, void (*fn)(const char *base, const server *s)) {
+  size_t i;
+  const char *u;
+  if (!servers_only) fn(aiodb_test_sqlite_url(), NULL);
+  for (i = 0; i < sizeof servers / sizeof servers[0]; i++)
+    if ((u = aiodb_test_server_url(servers[i].dir_env)) != NULL) fn(u, &servers[i]);
+}
 
 /* Threads of this process whose name starts with "aiodb-" (workers, the
  * timer, the drivers' helpers). */
@@ -60,12 +79,13 @@ static void log_misuse(const aiodb_diag *d, void *ud) {
 
 /* ---- a freed acquire gives its connection back ---- */
 
-static void acquire_freed_on(const char *base) {
+static void acquire_freed_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_test_gate gate;
   aiodb_future *acq, *run, *q;
   misuse_log log = {0, ""};
 
+  (void)s;
   aiodb_set_diag_handler(log_misuse, &log);
   /* handed out, never released: given back, with a diagnostic */
   acq = aiodb_test_ok(aiodb_acquire(db));
@@ -87,9 +107,7 @@ static void acquire_freed_on(const char *base) {
   aiodb_future_free(q);
 
   /* freed while still queued behind a busy connection: pins nothing */
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(db, &gate);
   acq = aiodb_acquire(db);
   ck_assert_int_eq(aiodb_future_done(acq), 0);
   aiodb_future_free(acq);
@@ -125,10 +143,7 @@ static void acquire_freed_on(const char *base) {
 }
 
 START_TEST(lifecycle_freed_acquire_gives_back) {
-  const char *u;
-  acquire_freed_on(aiodb_test_sqlite_url());
-  if ((u = aiodb_test_server_url(PG)) != NULL) acquire_freed_on(u);
-  if ((u = aiodb_test_server_url(MY)) != NULL) acquire_freed_on(u);
+  on_engines(0, acquire_freed_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -208,17 +223,16 @@ static int child_checks(aiodb_db *db, aiodb_future *pending) {
   return bad;
 }
 
-static void fork_on(const char *base) {
+static void fork_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, NULL);
   aiodb_test_gate gate;
   aiodb_future *run, *queued;
   pid_t pid;
   int status = -1, i;
 
+  (void)s;
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(db, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(db, &gate);
   queued = aiodb_query(db, "SELECT 2", NULL, 0);
   pid = fork();
   ck_assert_int_ge(pid, 0);
@@ -250,20 +264,17 @@ static void fork_on(const char *base) {
 }
 
 START_TEST(lifecycle_forked_child_never_hangs) {
-  const char *u;
-  fork_on(aiodb_test_sqlite_url());
-  if ((u = aiodb_test_server_url(PG)) != NULL) fork_on(u);
-  if ((u = aiodb_test_server_url(MY)) != NULL) fork_on(u);
+  on_engines(0, fork_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 /* ---- a tx whose connection broke ---- */
 
-static void tx_broken_on(const char *base, const char *kill_sql) {
+static void tx_broken_on(const char *base, const server *s) {
   aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_tx *tx = aiodb_begin(db);
-  aiodb_future *k = aiodb_tx_query(tx, kill_sql, NULL, 0);
+  aiodb_future *k = aiodb_tx_query(tx, s->kill_own, NULL, 0);
   aiodb_future *q = aiodb_tx_query(tx, "SELECT 1", NULL, 0);
   aiodb_future *c = aiodb_commit(tx);
   int e = aiodb_test_err(k);
@@ -273,19 +284,14 @@ static void tx_broken_on(const char *base, const char *kill_sql) {
   ck_assert_int_eq(aiodb_test_err(q), AIODB_ETXABORTED);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(q), "broke"));
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  aiodb_future_free(k);
-  aiodb_future_free(q);
-  aiodb_future_free(c);
+  aiodb_test_free_all(k, q, c);
   /* a fresh connection serves */
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
   aiodb_db_free(db);
 }
 
 START_TEST(lifecycle_tx_on_broken_connection_is_aborted) {
-  const char *u;
-  if ((u = aiodb_test_server_url(PG)) != NULL)
-    tx_broken_on(u, "SELECT pg_terminate_backend(pg_backend_pid())");
-  if ((u = aiodb_test_server_url(MY)) != NULL) tx_broken_on(u, "KILL CONNECTION_ID()");
+  on_engines(1, tx_broken_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -309,20 +315,19 @@ START_TEST(lifecycle_failed_commit_keeps_native_code) {
   ck_assert_str_eq(aiodb_future_sqlstate(c), aiodb_future_sqlstate(bad));
   aiodb_future_free(bad);
   aiodb_future_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 /* ---- shutdown gives up on a call that does not return ---- */
 
-static void close_bounded_on(const char *base, const char *slow) {
+static void close_bounded_on(const char *base, const server *srv) {
   aiodb_db *db = aiodb_test_open_with(base, "close_timeout_ms=300");
   aiodb_future *s, *closing;
   double t0;
 
   aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
-  s = aiodb_query(db, slow, NULL, 0);
+  s = aiodb_query(db, srv->sleep, NULL, 0);
   usleep(100000); /* it is running */
   t0 = aiodb_test_now_ms();
   closing = aiodb_close(db);
@@ -341,17 +346,61 @@ static void close_bounded_on(const char *base, const char *slow) {
 }
 
 START_TEST(lifecycle_close_abandons_a_stuck_call) {
-  const char *u;
-  if ((u = aiodb_test_server_url(PG)) != NULL) close_bounded_on(u, "SELECT pg_sleep(60)");
-  if ((u = aiodb_test_server_url(MY)) != NULL) close_bounded_on(u, "SELECT SLEEP(60)");
+  on_engines(1, close_bounded_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
-/* A server that accepts and never answers: the connect is stuck (with
- * the default connect_timeout of 10 s still running), a statement's
- * deadline fails it on time, and aiodb_db_free abandons the connect after
- * close_timeout_ms instead of waiting for the timeout. */
+/* ---- a server that accepts connections and never answers ---- */
+
+static void silent_url(char *buf, size_t n, const char *scheme, const aiodb_test_silent *srv,
+                       const char *opts) {
+  snprintf(buf, n, "%s://aiodb:pw@127.0.0.1:%u/aiodb?%s", scheme, srv->port, opts);
+}
+
+/* connect_timeout bounds the connect: a deadline fails its statement on
+ * time, the next one fails with the connect's timeout (its message
+ * without the password), and aiodb_close and aiodb_db_free return. */
+static void silent_connect_timeout(const char *scheme) {
+  aiodb_test_silent srv;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f, *g, *closing;
+  char url[256];
+  double t0, ms;
+
+  aiodb_test_silent_start(&srv);
+  silent_url(url, sizeof url, scheme, &srv, "connect_timeout=2");
+  t0 = aiodb_test_now_ms();
+  db = aiodb_open(url, NULL, &err);
+  ck_assert_msg(db != NULL, "%s", err.message);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
+  g = aiodb_query(db, "SELECT 2", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  ms = aiodb_test_now_ms() - t0;
+  ck_assert_msg(ms < 1500, "%s: the deadline fired at %.0f ms", scheme, ms);
+  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
+  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s: %s", scheme,
+                aiodb_future_errmsg(g));
+  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
+  ms = aiodb_test_now_ms() - t0;
+  fprintf(stderr, "%s: a silent server's connect gave up at %.0f ms: %s\n", scheme, ms,
+          aiodb_future_errmsg(g));
+  ck_assert_msg(ms >= 1500 && ms < 8000, "%s: the connect gave up at %.0f ms", scheme, ms);
+  closing = aiodb_close(db);
+  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
+  t0 = aiodb_test_now_ms();
+  aiodb_db_free(db);
+  ck_assert(aiodb_test_now_ms() - t0 < 1000);
+  aiodb_test_free_all(closing, f, g);
+  aiodb_test_silent_stop(&srv);
+}
+
+/* The connect is stuck (with the default connect_timeout of 10 s still
+ * running), a statement's deadline fails it on time, and aiodb_db_free
+ * abandons the connect after close_timeout_ms instead of waiting for the
+ * timeout. */
 static void free_abandons_silent_connect(const char *scheme) {
   aiodb_test_silent srv;
   aiodb_error err;
@@ -361,8 +410,7 @@ static void free_abandons_silent_connect(const char *scheme) {
   double t0, ms;
 
   aiodb_test_silent_start(&srv);
-  snprintf(url, sizeof url, "%s://aiodb:pw@127.0.0.1:%u/aiodb?close_timeout_ms=300",
-           scheme, srv.port);
+  silent_url(url, sizeof url, scheme, &srv, "close_timeout_ms=300");
   db = aiodb_open(url, NULL, &err);
   ck_assert_msg(db != NULL, "%s", err.message);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
@@ -378,13 +426,25 @@ static void free_abandons_silent_connect(const char *scheme) {
   aiodb_test_silent_stop(&srv);
 }
 
-START_TEST(lifecycle_free_abandons_a_silent_connect) {
+/* Runs fn with each server scheme built in. */
+static void on_server_schemes(void (*fn)(const char *scheme)) {
 #ifdef AIODB_HAVE_POSTGRES
-  free_abandons_silent_connect("postgresql");
+  fn("postgresql");
 #endif
 #ifdef AIODB_HAVE_MYSQL
-  free_abandons_silent_connect("mysql");
+  fn("mysql");
 #endif
+  (void)fn;
+}
+
+START_TEST(lifecycle_silent_server_connect_timeout) {
+  on_server_schemes(silent_connect_timeout);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(lifecycle_free_abandons_a_silent_connect) {
+  on_server_schemes(free_abandons_silent_connect);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -393,7 +453,7 @@ END_TEST
 
 START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
   enum { N = 4 };
-  const char *u = aiodb_test_server_url(PG);
+  const char *u = aiodb_test_server_url("AIODB_TEST_PG_DIR");
   aiodb_db *db;
   aiodb_future *f[N];
   double t0, took;
@@ -416,20 +476,16 @@ START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
   ck_assert_msg(took < 2500, "took %.0f ms", took);
   ck_assert_int_eq(batches, 0);
   for (i = 0; i < N; i++) aiodb_future_free(f[i]);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_lifecycle(void) {
-  Suite *s = suite_create("lifecycle");
-  AIODB_TCASE(s, lifecycle_freed_acquire_gives_back);
-  AIODB_TCASE(s, lifecycle_no_thread_after_last_free);
-  AIODB_TCASE(s, lifecycle_forked_child_never_hangs);
-  AIODB_TCASE(s, lifecycle_tx_on_broken_connection_is_aborted);
-  AIODB_TCASE(s, lifecycle_failed_commit_keeps_native_code);
-  AIODB_TCASE(s, lifecycle_close_abandons_a_stuck_call);
-  AIODB_TCASE(s, lifecycle_free_abandons_a_silent_connect);
-  AIODB_TCASE(s, lifecycle_pipelining_leaves_work_to_idle_connections);
-  return s;
+  return AIODB_SUITE("lifecycle", lifecycle_freed_acquire_gives_back,
+                     lifecycle_no_thread_after_last_free, lifecycle_forked_child_never_hangs,
+                     lifecycle_tx_on_broken_connection_is_aborted,
+                     lifecycle_failed_commit_keeps_native_code,
+                     lifecycle_close_abandons_a_stuck_call, lifecycle_silent_server_connect_timeout,
+                     lifecycle_free_abandons_a_silent_connect,
+                     lifecycle_pipelining_leaves_work_to_idle_connections);
 }

@@ -41,8 +41,7 @@ START_TEST(many_inserts_every_row) {
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE s IN ('aa', 'bb')"), 2);
   free(rows);
   free(texts);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -59,8 +58,7 @@ START_TEST(many_is_atomic) {
                 aiodb_future_errmsg(f));
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -75,8 +73,7 @@ START_TEST(many_collects_returning_rows) {
   ck_assert_int_eq(aiodb_result_int(r, 2, 0), 3);
   ck_assert_int_eq(aiodb_result_int(r, 2, 1), 60);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -88,31 +85,20 @@ START_TEST(many_bad_input) {
   f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 0, 1));
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", rows, 1, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "takes 1 argument but 2"));
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?); SELECT 1", rows, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query_many(db, NULL, rows, 2, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", rows, 1, 2),
+                   AIODB_EINVAL, "takes 1 argument but 2");
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?); SELECT 1", rows, 2, 1),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query_many(db, "INSERT INTO t(n) VALUES (?)", NULL, 2, 1),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query_many(db, NULL, rows, 2, 1), AIODB_EINVAL, NULL);
   ck_assert_ptr_null(aiodb_query_many(NULL, "x", rows, 1, 1));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_many(void) {
-  Suite *s = suite_create("many");
-  AIODB_TCASE(s, many_inserts_every_row);
-  AIODB_TCASE(s, many_is_atomic);
-  AIODB_TCASE(s, many_collects_returning_rows);
-  AIODB_TCASE(s, many_bad_input);
-  return s;
+  return AIODB_SUITE("many", many_inserts_every_row, many_is_atomic, many_collects_returning_rows,
+                     many_bad_input);
 }

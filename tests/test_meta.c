@@ -27,15 +27,9 @@ START_TEST(meta_tables_and_info) {
   ck_assert_str_eq(aiodb_result_name(aiodb_future_result(f), 0), "present");
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
   aiodb_future_free(f);
-  f = aiodb_test_ok(aiodb_has_table(db, "ALPHA"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
-  aiodb_future_free(f);
-  f = aiodb_test_ok(aiodb_has_table(db, "nope'; DROP TABLE alpha; --"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
-  aiodb_future_free(f);
-  f = aiodb_has_table(db, NULL);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_has_table(db, "ALPHA"), 1);
+  ck_assert_int_eq(aiodb_test_has_table(db, "nope'; DROP TABLE alpha; --"), 0);
+  aiodb_test_fails(aiodb_has_table(db, NULL), AIODB_EINVAL, NULL);
 
   f = aiodb_test_ok(aiodb_server_info(db));
   r = aiodb_future_result(f);
@@ -51,13 +45,10 @@ START_TEST(meta_tables_and_info) {
   ck_assert_ptr_null(aiodb_table_names(NULL));
   ck_assert_ptr_null(aiodb_has_table(NULL, "x"));
   ck_assert_ptr_null(aiodb_server_info(NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_meta(void) {
-  Suite *s = suite_create("meta");
-  AIODB_TCASE(s, meta_tables_and_info);
-  return s;
+  return AIODB_SUITE("meta", meta_tables_and_info);
 }

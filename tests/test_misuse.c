@@ -882,9 +882,7 @@ static void row_set_timeout(void) {
   aiodb_db *db = mem();
   aiodb_test_gate g;
   aiodb_future *f, *q;
-  aiodb_test_gate_init(&g);
-  f = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  f = aiodb_test_gate_hold(db, &g);
   q = aiodb_query(db, "SELECT 1", NULL, 0);
   ck_assert_int_eq(aiodb_future_set_timeout(q, -1), AIODB_EINVAL);
   ck_assert_int_eq(aiodb_future_set_timeout(q, INT_MIN), AIODB_EINVAL);

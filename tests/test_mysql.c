@@ -3,15 +3,12 @@
  * protocols, errors, the statement cache, cancel, lost connections, TLS,
  * passwords and bounded cursors. */
 #include <dlfcn.h>
-#include <errno.h>
 #include <float.h>
 #include <mysql.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -218,8 +215,7 @@ START_TEST(my_float_is_the_stored_float) {
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE my_floats");
   aiodb_db_free(nocache);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -249,8 +245,7 @@ START_TEST(my_bit64_above_int64_max) {
     aiodb_future_free(f);
   }
   aiodb_test_exec(db, "DROP TABLE my_bits");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -277,25 +272,16 @@ START_TEST(my_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
 
-  f = aiodb_query(db, "INSERT INTO my_s(n) VALUES (?)", two, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23000");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1062); /* ER_DUP_ENTRY */
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELEC 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42000");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1064);
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT * FROM my_nope WHERE x = ?", two, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42S02");
-  ck_assert_int_eq(aiodb_future_native_code(f), 1146);
-  aiodb_future_free(f);
-  f = aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (9, 'far too long a value')", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL); /* strict mode: 22001 */
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "22001");
-  aiodb_future_free(f);
+  /* ER_DUP_ENTRY */
+  aiodb_test_fails_as(aiodb_query(db, "INSERT INTO my_s(n) VALUES (?)", two, 1),
+                      AIODB_ECONSTRAINT, "23000", 1062);
+  aiodb_test_fails_as(aiodb_query(db, "SELEC 1", NULL, 0), AIODB_ESQL, "42000", 1064);
+  aiodb_test_fails_as(aiodb_query(db, "SELECT * FROM my_nope WHERE x = ?", two, 1),
+                      AIODB_ESQL, "42S02", 1146);
+  /* strict mode: 22001 */
+  aiodb_test_fails_as(
+      aiodb_query(db, "INSERT INTO my_s(n, s) VALUES (9, 'far too long a value')", NULL, 0),
+      AIODB_ESQL, "22001", 0);
 
   /* several statements without arguments run over the text protocol; the
    * result is the last one's */
@@ -318,8 +304,7 @@ START_TEST(my_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE my_s");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -384,8 +369,7 @@ START_TEST(my_statement_cache) {
     ck_assert_msg(live <= 2 + 64, "%lld statements prepared", (long long)live);
   }
   aiodb_db_free(small);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -400,7 +384,6 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_future *f;
   int id;
   double t0;
-  char sql[64];
 
   f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
   id = aiodb_future_value(f);
@@ -420,8 +403,7 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   /* a deadline on a statement with arguments (prepared) */
   f = aiodb_query(db, "SELECT SLEEP(?)", (aiodb_value[]){aiodb_int(30)}, 1);
   aiodb_future_set_timeout(f, 200);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
 
   /* the same connection serves on */
   f = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
@@ -429,12 +411,10 @@ START_TEST(my_cancel_timeout_and_stray_kill) {
   aiodb_future_free(f);
   /* a KILL QUERY that finds the connection idle does not stop its next
    * statement: what makes the worker-side kill safe */
-  snprintf(sql, sizeof sql, "KILL QUERY %d", id);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "KILL QUERY %d", id);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -443,70 +423,23 @@ END_TEST
  * library's. It passes every call on, but holds a "KILL QUERY" while a test
  * asks (10 s at most). Each case runs in a process of its own (CK_FORK). */
 
-static struct {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int hold, entered, calls;
-} kill_shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+static aiodb_test_hold kill_shim = AIODB_TEST_HOLD_INIT;
 
 int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) {
-  static union {
-    void *p;
-    int (*f)(MYSQL *, const char *, unsigned long);
-  } real;
-  pthread_mutex_lock(&kill_shim.m);
-  if (length > 10 && strncmp(q, "KILL QUERY", 10) == 0) kill_shim.calls++;
-  if (kill_shim.hold && length > 10 && strncmp(q, "KILL QUERY", 10) == 0) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
-    kill_shim.entered++;
-    pthread_cond_broadcast(&kill_shim.c);
-    while (kill_shim.hold &&
-           pthread_cond_timedwait(&kill_shim.c, &kill_shim.m, &until) != ETIMEDOUT) {
-    }
+  static int (*_Atomic next)(MYSQL *, const char *, unsigned long);
+  int (*real)(MYSQL *, const char *, unsigned long) = atomic_load(&next);
+  if (length > 10 && strncmp(q, "KILL QUERY", 10) == 0) aiodb_test_hold_point(&kill_shim);
+  if (real == NULL) {
+    *(void **)&real = dlsym(RTLD_NEXT, "mysql_real_query");
+    atomic_store(&next, real);
   }
-  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "mysql_real_query");
-  pthread_mutex_unlock(&kill_shim.m);
-  return real.f(mysql, q, length);
+  return real(mysql, q, length);
 }
 
-static void kill_shim_set(int hold) {
-  pthread_mutex_lock(&kill_shim.m);
-  kill_shim.hold = hold;
-  pthread_cond_broadcast(&kill_shim.c);
-  pthread_mutex_unlock(&kill_shim.m);
-}
-
-/* Waits (2 s at most) until a KILL is held; returns how many were. */
-static int kill_shim_entered(void) {
-  double until = aiodb_test_now_ms() + 2000;
-  int got;
-  pthread_mutex_lock(&kill_shim.m);
-  while (kill_shim.entered == 0 && aiodb_test_now_ms() < until) {
-    pthread_mutex_unlock(&kill_shim.m);
-    usleep(1000);
-    pthread_mutex_lock(&kill_shim.m);
-  }
-  got = kill_shim.entered;
-  pthread_mutex_unlock(&kill_shim.m);
-  return got;
-}
-
-static int kill_shim_calls(void) {
-  int n;
-  pthread_mutex_lock(&kill_shim.m);
-  n = kill_shim.calls;
-  pthread_mutex_unlock(&kill_shim.m);
-  return n;
-}
-
-static const aiodb_test_interrupt_shim kill_query_shim = {kill_shim_set, kill_shim_calls};
-
-/* The interrupter's rules (tests/helpers.c), as on PostgreSQL. */
+/* The interrupter's rules (tests/helpers_hold.c), as on PostgreSQL. */
 START_TEST(my_kill_in_flight_is_not_repeated) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
-  aiodb_test_interrupt_in_flight(db, "SELECT SLEEP(30)", &kill_query_shim);
+  aiodb_test_interrupt_in_flight(db, "SELECT SLEEP(30)", &kill_shim);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -514,8 +447,7 @@ END_TEST
 
 START_TEST(my_cursor_close_with_a_held_kill) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
-  aiodb_test_cursor_close_held(db, "SELECT seq FROM seq_1_to_1000000000",
-                               &kill_query_shim);
+  aiodb_test_cursor_close_held(db, "SELECT seq FROM seq_1_to_1000000000", &kill_shim);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -530,23 +462,22 @@ START_TEST(my_late_kill_spares_the_next_statement) {
   aiodb_future *f, *next;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  kill_shim_set(1);
+  aiodb_test_hold_calls(&kill_shim, 10000);
   f = aiodb_query(db, "SELECT SLEEP(0.5)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
   ck_assert_int_eq(aiodb_future_cancel(f), 0);
-  ck_assert_int_eq(kill_shim_entered(), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&kill_shim, 1), 1);
   /* the KILL never got there: it finished first, with its own outcome */
   ck_assert_int_eq(aiodb_test_err(f), 0);
   next = aiodb_query(db, "SELECT SLEEP(0.5) + 7", NULL, 0);
   usleep(200000);
-  kill_shim_set(0); /* the KILL goes now */
+  aiodb_test_hold_release(&kill_shim); /* the KILL goes now */
   ck_assert_msg(aiodb_test_err(next) == 0, "the next statement: %s",
                 aiodb_future_errmsg(next));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(next), 0, 0), 7);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -597,14 +528,10 @@ START_TEST(my_deadlock_in_a_savepoint_aborts_the_tx) {
   ck_assert_int_eq(aiodb_test_err(c[1 - loser]), 0);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_deadlock WHERE k >= 10"), 1);
   for (i = 0; i < 2; i++) {
-    aiodb_future_free(f[i]);
-    aiodb_future_free(end[i]);
-    aiodb_future_free(mark[i]);
-    aiodb_future_free(c[i]);
+    aiodb_test_free_all(f[i], end[i], mark[i], c[i]);
   }
   aiodb_test_exec(db, "DROP TABLE my_deadlock");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -631,7 +558,7 @@ START_TEST(my_run_meta_and_passwords) {
   aiodb_db *db = my_open("socket_url", NULL);
   run_probe p = {0, ""};
   aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, probe, &p));
-  char url[900], *at;
+  char url[900];
   aiodb_error err;
 
   ck_assert_int_ge(aiodb_future_value(f), 10);
@@ -644,12 +571,8 @@ START_TEST(my_run_meta_and_passwords) {
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE IF EXISTS my_m");
   aiodb_test_exec(db, "CREATE TABLE my_m(x INT)");
-  f = aiodb_test_ok(aiodb_has_table(db, "my_m"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
-  aiodb_future_free(f);
-  f = aiodb_test_ok(aiodb_has_table(db, "my_absent"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
-  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_has_table(db, "my_m"), 1);
+  ck_assert_int_eq(aiodb_test_has_table(db, "my_absent"), 0);
   aiodb_test_exec(db, "DROP TABLE my_m");
   /* utf8mb4 unless the URL says otherwise */
   f = aiodb_test_ok(aiodb_query(db, "SELECT @@character_set_client", NULL, 0));
@@ -664,41 +587,25 @@ START_TEST(my_run_meta_and_passwords) {
   aiodb_db_free(db);
 
   /* a wrong password: refused, and the password is not repeated */
-  snprintf(url, sizeof url, "%s", my_url("tcp_url"));
-  at = strstr(url, "aiodb-test-pw");
-  ck_assert_ptr_nonnull(at);
-  memcpy(at, "zzzzz-wrong-", 12);
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_int_eq(aiodb_future_native_code(f), 1045);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "Access denied"));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "zzzzz-wrong-"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  ck_assert_int_eq(aiodb_test_wrong_password_fails(my_url("tcp_url"), "Access denied"), 1045);
   /* the mariadb:// scheme is the same driver */
   snprintf(url, sizeof url, "mariadb%s", strchr(my_url("tcp_url"), ':'));
   db = aiodb_open(url, NULL, &err);
   ck_assert_msg(db != NULL, "%s", err.message);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 3"), 3);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(my_escaped_password) {
   aiodb_db *admin = my_open("socket_url", NULL), *db;
-  char user[64], sql[300], url[900];
+  char user[64], url[900];
   const char *tcp = my_url("tcp_url"), *at;
   aiodb_future *f;
 
   snprintf(user, sizeof user, "esc_%ld", (long)getpid());
-  snprintf(sql, sizeof sql, "DROP USER IF EXISTS '%s'@'127.0.0.1'", user);
-  aiodb_test_exec(admin, sql);
-  snprintf(sql, sizeof sql, "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY 'p@ss:w/rd%%?&'",
-           user);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP USER IF EXISTS '%s'@'127.0.0.1'", user);
+  aiodb_test_execf(admin, "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY 'p@ss:w/rd%%?&'", user);
   /* mysql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new user */
   at = strchr(tcp, '@');
   ck_assert_ptr_nonnull(at);
@@ -709,45 +616,28 @@ START_TEST(my_escaped_password) {
   ck_assert_str_eq(cell_text(f, 0), user);
   aiodb_future_free(f);
   aiodb_db_free(db);
-  snprintf(sql, sizeof sql, "DROP USER '%s'@'127.0.0.1'", user);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP USER '%s'@'127.0.0.1'", user);
   aiodb_db_free(admin);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 START_TEST(my_bad_urls_and_unreachable_servers) {
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f;
   char url[900];
 
-  ck_assert_ptr_null(aiodb_open("mysql://u:s3cret@h/db?no_such_option=1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "no_such_option"));
-  ck_assert_ptr_null(strstr(err.message, "s3cret"));
-  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?ssl_mode=sometimes", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?ssl_mode=VERIFY_CA", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL); /* no CA to verify with */
-  ck_assert_ptr_null(aiodb_open("mysql://u@h/db?connect_timeout=soon", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("mysql://u:s3cret@h/db?no_such_option=1", NULL, AIODB_EINVAL,
+                        "no_such_option");
+  aiodb_test_open_fails("mysql://u@h/db?ssl_mode=sometimes", NULL, AIODB_EINVAL, NULL);
+  /* no CA to verify with */
+  aiodb_test_open_fails("mysql://u@h/db?ssl_mode=VERIFY_CA", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("mysql://u@h/db?connect_timeout=soon", NULL, AIODB_EINVAL, NULL);
 
   /* nothing listens: ECONNECT, with no password in the message */
-  db = aiodb_open("mysql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL, &err);
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "s3cret"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  aiodb_test_connect_fails("mysql://u:s3cret@127.0.0.1:1/db?connect_timeout=5", NULL, NULL,
+                           "s3cret");
   snprintf(url, sizeof url, "mysql://u:s3cret@localhost/db?unix_socket=%s/no.sock",
            aiodb_test_tmpdir());
-  db = aiodb_open(url, NULL, &err);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  aiodb_test_connect_fails(url, NULL, NULL, "s3cret");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -763,7 +653,6 @@ START_TEST(my_tls) {
   const char *ca = my_file("tls_ca");
   char opts[700], cipher[128];
   aiodb_db *db;
-  aiodb_future *f;
 
   if (ca == NULL) {
     /* the fixture makes certificates whenever openssl is there */
@@ -782,11 +671,7 @@ START_TEST(my_tls) {
   aiodb_db_free(db);
   /* a CA that did not sign the server's certificate: refused */
   snprintf(opts, sizeof opts, "ssl_mode=VERIFY_CA&ssl_ca=%s/no-such-ca.pem", aiodb_test_tmpdir());
-  db = my_open("tcp_url", opts);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  aiodb_test_connect_fails(my_url("tcp_url"), opts, NULL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -795,7 +680,6 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
   aiodb_db *admin = my_open("socket_url", NULL);
   aiodb_future *slow, *next;
-  char sql[64];
   int before;
 
   next = aiodb_test_ok(aiodb_db_run(db, conn_id, NULL));
@@ -803,8 +687,7 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_future_free(next);
   slow = aiodb_query(db, "SELECT SLEEP(30)", NULL, 0);
   aiodb_future_wait(slow, 200);
-  snprintf(sql, sizeof sql, "KILL CONNECTION %d", before);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "KILL CONNECTION %d", before);
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ECONNLOST);
   ck_assert_ptr_null(strchr(aiodb_future_errmsg(slow), '\n'));
   aiodb_future_free(slow);
@@ -814,8 +697,7 @@ START_TEST(my_lost_connection_is_replaced) {
   aiodb_future_free(next);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -824,7 +706,7 @@ START_TEST(my_query_many_and_transactions) {
   enum { N = 1000 };
   static aiodb_value rows[N];
   aiodb_tx *tx;
-  double t0, many_ms, loop_ms;
+  double t0, many_ms;
   int i;
 
   /* (row-numbered errors, atomicity and RETURNING rows: the shared suite) */
@@ -839,11 +721,9 @@ START_TEST(my_query_many_and_transactions) {
   {
     aiodb_future *f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
                                           (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
-    ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-    aiodb_future_free(f);
+    aiodb_test_fails(f, AIODB_ECONSTRAINT, NULL);
     f = aiodb_commit(tx); /* rolls back: a statement of the tx failed */
-    ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-    aiodb_future_free(f);
+    aiodb_test_fails(f, AIODB_ETXABORTED, NULL);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), 0);
   tx = aiodb_begin(db);
@@ -861,42 +741,27 @@ START_TEST(my_query_many_and_transactions) {
   aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_q VALUES (?)", rows, N, 1)));
   many_ms = aiodb_test_now_ms() - t0;
   aiodb_test_exec(db, "DELETE FROM my_q");
-  t0 = aiodb_test_now_ms();
-  for (i = 0; i < N; i++)
-    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO my_q VALUES (?)", &rows[i], 1)));
-  loop_ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "mysql: %d inserts: query_many %.1f ms, one at a time %.1f ms\n", N,
-          many_ms, loop_ms);
+  aiodb_test_report_one_call_each(db, "INSERT INTO my_q VALUES (?)", rows, N, many_ms, "mysql");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_q"), N);
   aiodb_test_exec(db, "DROP TABLE my_q");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(my_server_restart_mid_query) {
-  aiodb_db *db = my_open("socket_url", "max_size=2&min_size=2");
-  aiodb_test_restart_mid_query(db, "SELECT SLEEP(30)", "AIODB_TEST_MYSQL_SCRIPT", "AIODB_TEST_MYSQL_DIR");
-  aiodb_db_free(db);
+  aiodb_test_restart_mid_query("SELECT SLEEP(30)", "AIODB_TEST_MYSQL_SCRIPT", "AIODB_TEST_MYSQL_DIR");
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 START_TEST(my_cursor_memory_is_bounded) {
-#if defined(AIODB_TEST_SANITIZED)
-  const long rows = 100000;
-#else
-  const long rows = 1000000;
-#endif
   aiodb_db *db = my_open("socket_url", "max_size=1");
-  aiodb_value lim = aiodb_int(rows);
-  aiodb_cursor *c = aiodb_iterate(
-      db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
-      &lim, 1, 1000);
+  aiodb_cursor *c;
   double t0;
 
-  aiodb_test_cursor_is_bounded(c, rows, "mysql");
-  aiodb_cursor_free(c);
+  aiodb_test_big_cursor_is_bounded(
+      db, "SELECT seq AS i, LPAD(seq, 100, '0') AS pad FROM seq_1_to_10000000 WHERE seq <= ?",
+      "mysql");
 
   /* a cursor dropped after its first batch of (practically) endless rows:
    * the query is stopped, not read to the end, and the one connection
@@ -911,153 +776,47 @@ START_TEST(my_cursor_memory_is_bounded) {
   aiodb_cursor_free(c);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 11"), 11);
   ck_assert_msg(aiodb_test_now_ms() - t0 < 5000, "took %.0f ms", aiodb_test_now_ms() - t0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
-
-/* ---- a server that accepts connections and never answers ---- */
-
-static void silent_url(char *buf, size_t n, const aiodb_test_silent *srv, const char *opts) {
-  snprintf(buf, n, "mysql://aiodb:pw@127.0.0.1:%u/aiodb%s%s", srv->port, opts ? "?" : "",
-           opts ? opts : "");
-}
-
-/* connect_timeout bounds the connect: a deadline fails its statement on
- * time, the next one fails with the connect's error, and aiodb_close and
- * aiodb_db_free return. */
-START_TEST(my_silent_server_connect_timeout) {
-  aiodb_test_silent srv;
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f, *g, *closing;
-  char url[256];
-  double t0, ms;
-
-  aiodb_test_silent_start(&srv);
-  silent_url(url, sizeof url, &srv, "connect_timeout=2");
-  t0 = aiodb_test_now_ms();
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
-  g = aiodb_query(db, "SELECT 2", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  ms = aiodb_test_now_ms() - t0;
-  ck_assert_msg(ms < 1500, "the deadline fired at %.0f ms", ms);
-  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
-  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s",
-                aiodb_future_errmsg(g));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
-  ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "mysql: a silent server's connect gave up at %.0f ms: %s\n", ms,
-          aiodb_future_errmsg(g));
-  ck_assert_msg(ms >= 1500 && ms < 8000, "the connect gave up at %.0f ms", ms);
-  closing = aiodb_close(db);
-  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
-  t0 = aiodb_test_now_ms();
-  aiodb_db_free(db);
-  ck_assert(aiodb_test_now_ms() - t0 < 1000);
-  aiodb_future_free(closing);
-  aiodb_future_free(f);
-  aiodb_future_free(g);
-  aiodb_test_silent_stop(&srv);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-typedef struct net_probe {
-  int keepalive, idle, interval, count;
-  unsigned user_timeout, connect_timeout;
-} net_probe;
-
-static int get_int(int fd, int level, int name) {
-  int v = -1;
-  socklen_t len = sizeof v;
-  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
-  return v;
-}
 
 static int net_settings(void *native, void *ud) {
-  net_probe *p = ud;
-  int fd = (int)mysql_get_socket(native);
-  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
-  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
-  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
-  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
-  p->connect_timeout = 0;
-  mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &p->connect_timeout);
+  aiodb_test_net *p = ud;
+  unsigned connect_timeout = 0;
+  aiodb_test_net_read_tcp((int)mysql_get_socket(native), p);
+  mysql_get_optionv(native, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  snprintf(p->connect_timeout, sizeof p->connect_timeout, "%u", connect_timeout);
   return 0;
 }
 
-/* Over TCP a connection finds a dead peer in about two minutes, idle or
- * not, and a connect gives up after 10 s, unless the URL says otherwise;
- * the connection made with the non-blocking API serves blocking calls. */
+/* The defaults and what the URL changes (the probe's blocking calls run on
+ * a connection made with the non-blocking API), and keepalives=off. */
 START_TEST(my_network_defaults) {
-  aiodb_db *db = my_open("tcp_url", NULL);
-  net_probe p;
-  aiodb_error err;
+  aiodb_db *db;
+  aiodb_test_net p;
 
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 60);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 6);
-  ck_assert_uint_eq(p.user_timeout, 120000);
-  ck_assert_uint_eq(p.connect_timeout, 10);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6 * 7"), 42);
-  aiodb_db_free(db);
-
-  db = my_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 30);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 3);
-  ck_assert_uint_eq(p.user_timeout, 0);
-  ck_assert_uint_eq(p.connect_timeout, 4);
-  aiodb_db_free(db);
+  aiodb_test_network_defaults(my_url("tcp_url"), net_settings);
   db = my_open("tcp_url", "keepalives=off");
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
   ck_assert_int_eq(p.keepalive, 0);
   aiodb_db_free(db);
 
-  ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives_count=1000", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "keepalives_count"));
-  ck_assert_ptr_null(aiodb_open("mysql://h/db?keepalives=maybe", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("mysql://h/db?keepalives_count=1000", NULL, AIODB_EINVAL,
+                        "keepalives_count");
+  aiodb_test_open_fails("mysql://h/db?keepalives=maybe", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 Suite *aiodb_suite_mysql(void) {
-  Suite *s = suite_create("mysql");
-  AIODB_TCASE(s, my_types_on_both_protocols);
-  AIODB_TCASE(s, my_float_is_the_stored_float);
-  AIODB_TCASE(s, my_bit64_above_int64_max);
-  AIODB_TCASE(s, my_statements_and_errors);
-  AIODB_TCASE(s, my_statement_cache);
-  AIODB_TCASE(s, my_cancel_timeout_and_stray_kill);
-  AIODB_TCASE(s, my_late_kill_spares_the_next_statement);
-  AIODB_TCASE(s, my_kill_in_flight_is_not_repeated);
-  AIODB_TCASE(s, my_cursor_close_with_a_held_kill);
-  AIODB_TCASE(s, my_deadlock_in_a_savepoint_aborts_the_tx);
-  AIODB_TCASE(s, my_run_meta_and_passwords);
-  AIODB_TCASE(s, my_escaped_password);
-  AIODB_TCASE(s, my_bad_urls_and_unreachable_servers);
-  AIODB_TCASE(s, my_tls);
-  AIODB_TCASE(s, my_lost_connection_is_replaced);
-  AIODB_TCASE(s, my_query_many_and_transactions);
-  AIODB_TCASE(s, my_server_restart_mid_query);
-  AIODB_TCASE(s, my_silent_server_connect_timeout);
-  AIODB_TCASE(s, my_network_defaults);
-  {
-    TCase *big = tcase_create("my_cursor_memory_is_bounded");
-    tcase_set_timeout(big, 300);
-    tcase_add_test(big, my_cursor_memory_is_bounded);
-    suite_add_tcase(s, big);
-  }
+  Suite *s = AIODB_SUITE("mysql", my_types_on_both_protocols, my_float_is_the_stored_float,
+                         my_bit64_above_int64_max, my_statements_and_errors, my_statement_cache,
+                         my_cancel_timeout_and_stray_kill, my_late_kill_spares_the_next_statement,
+                         my_kill_in_flight_is_not_repeated, my_cursor_close_with_a_held_kill,
+                         my_deadlock_in_a_savepoint_aborts_the_tx, my_run_meta_and_passwords,
+                         my_escaped_password, my_bad_urls_and_unreachable_servers, my_tls,
+                         my_lost_connection_is_replaced, my_query_many_and_transactions,
+                         my_server_restart_mid_query, my_network_defaults);
+  AIODB_TCASE_TIMEOUT(s, my_cursor_memory_is_bounded, 300);
   return s;
 }

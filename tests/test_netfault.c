@@ -72,6 +72,13 @@ static int delay_ms(void) {
   return d ? atoi(d) : 0;
 }
 
+/* Opens url with opts, and makes sure it serves. */
+static aiodb_db *open_ready(const char *url, const char *opts) {
+  aiodb_db *db = aiodb_test_open_with(url, opts);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  return db;
+}
+
 /* Waits for f (bounded: a hang fails the case) and returns its error. */
 static int wait_err(aiodb_future *f, double bound_ms) {
   ck_assert_ptr_nonnull(f);
@@ -95,17 +102,13 @@ static void settle_allocs(void) {
  * statement is dropped when its deadline passes, a running one is stopped
  * by an interrupt that itself crosses the slow link, and the connection
  * serves on. */
-static void deadline_on_slow_link(const char *which) {
-  server s;
+static void deadline_on_slow_link(const server *s) {
   aiodb_db *db;
   aiodb_future *run, *queued;
   double t0, late_q, late_r;
-  if (!get_server(which, &s)) return;
-  link_healthy();
-  db = aiodb_test_open_with(s.slow, "max_size=1");
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  db = open_ready(s->slow, "max_size=1");
   t0 = aiodb_test_now_ms();
-  run = aiodb_query(db, s.sleep, NULL, 0);
+  run = aiodb_query(db, s->sleep, NULL, 0);
   ck_assert_int_eq(aiodb_future_set_timeout(run, 500), 0);
   queued = aiodb_query(db, "SELECT 2", NULL, 0);
   ck_assert_int_eq(aiodb_future_set_timeout(queued, 200), 0);
@@ -116,7 +119,7 @@ static void deadline_on_slow_link(const char *which) {
   fprintf(stderr,
           "netfault: %s: deadlines over a link of %d ms each way: a queued statement "
           "completed %.0f ms after its deadline, a running one %.0f ms after\n",
-          s.name, delay_ms(), late_q, late_r);
+          s->name, delay_ms(), late_q, late_r);
   ck_assert_double_lt(late_q, SLACK_MS);
   ck_assert_double_lt(late_r, 10.0 * delay_ms() + SLACK_MS);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 3"), 3);
@@ -131,39 +134,29 @@ static void deadline_on_slow_link(const char *which) {
     aiodb_value v = aiodb_int(30);
     double late;
     t0 = aiodb_test_now_ms();
-    run = aiodb_query(db, s.sleep_arg, &v, 1);
+    run = aiodb_query(db, s->sleep_arg, &v, 1);
     ck_assert_int_eq(aiodb_future_set_timeout(run, delay_ms()), 0);
     ck_assert_int_eq(wait_err(run, 20000), AIODB_ETIMEDOUT);
     late = aiodb_test_now_ms() - t0 - delay_ms();
     fprintf(stderr,
             "netfault: %s: a deadline of %d ms, which the interrupt reached before the "
             "statement did: completed %.0f ms after it\n",
-            s.name, delay_ms(), late);
+            s->name, delay_ms(), late);
     ck_assert_double_lt(late, 1000.0 + 10.0 * delay_ms() + SLACK_MS);
     aiodb_future_free(run);
     ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 4"), 4);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
-
-START_TEST(nf_pg_deadline_slow_link) { deadline_on_slow_link("pg"); }
-END_TEST
-START_TEST(nf_my_deadline_slow_link) { deadline_on_slow_link("mysql"); }
-END_TEST
 
 /* 10 % of the packets each way lost: every statement still gets its
  * right answer (TCP retransmits), and a deadline still stops one. */
-static void lossy_link(const char *which) {
-  server s;
+static void lossy_link(const server *s) {
   aiodb_db *db;
   aiodb_future *run, *f[40];
   double t0, took, late;
   int i;
-  if (!get_server(which, &s)) return;
-  link_healthy();
-  db = aiodb_test_open_with(s.url, "max_size=2");
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  db = open_ready(s->url, "max_size=2");
   ctl("loss 10");
   t0 = aiodb_test_now_ms();
   for (i = 0; i < 40; i++) {
@@ -177,75 +170,56 @@ static void lossy_link(const char *which) {
   }
   took = aiodb_test_now_ms() - t0;
   t0 = aiodb_test_now_ms();
-  run = aiodb_query(db, s.sleep, NULL, 0);
+  run = aiodb_query(db, s->sleep, NULL, 0);
   ck_assert_int_eq(aiodb_future_set_timeout(run, 500), 0);
   ck_assert_int_eq(wait_err(run, 60000), AIODB_ETIMEDOUT);
   late = aiodb_test_now_ms() - t0 - 500;
   fprintf(stderr,
           "netfault: %s: 10%% loss each way: 40 statements answered right in %.0f ms; "
           "a running statement completed %.0f ms after its deadline\n",
-          s.name, took, late);
+          s->name, took, late);
   /* a lost SYN of the interrupt's connection costs 1 s, then 2 s more */
   ck_assert_double_lt(late, 7000.0 + SLACK_MS);
   ctl("loss 0");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 4"), 4);
   aiodb_future_free(run);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
-
-START_TEST(nf_pg_lossy_link) { lossy_link("pg"); }
-END_TEST
-START_TEST(nf_my_lossy_link) { lossy_link("mysql"); }
-END_TEST
 
 /* A connect into a link that is down: connect_timeout ends it with
  * AIODB_ECONNECT, and once the link is back the db connects. */
-static void connect_timeout(const char *which) {
-  server s;
+static void connect_timeout(const server *s) {
   aiodb_db *db;
   aiodb_future *f;
   double t0, took;
-  if (!get_server(which, &s)) return;
-  link_healthy();
   ctl("down");
-  db = aiodb_test_open_with(s.url, "connect_timeout=2");
+  db = aiodb_test_open_with(s->url, "connect_timeout=2");
   t0 = aiodb_test_now_ms();
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   ck_assert_int_eq(wait_err(f, 30000), AIODB_ECONNECT);
   took = aiodb_test_now_ms() - t0;
   fprintf(stderr, "netfault: %s: connect_timeout=2 into a dead link: AIODB_ECONNECT after %.0f ms (%s)\n",
-          s.name, took, aiodb_future_errmsg(f));
+          s->name, took, aiodb_future_errmsg(f));
   ck_assert_double_ge(took, 1500.0);
   ck_assert_double_lt(took, 2000.0 + SLACK_MS);
   aiodb_future_free(f);
   ctl("up");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
-
-START_TEST(nf_pg_connect_timeout) { connect_timeout("pg"); }
-END_TEST
-START_TEST(nf_my_connect_timeout) { connect_timeout("mysql"); }
-END_TEST
 
 /* The link goes down under a running statement (nothing in flight: the
  * keepalives find it) and under one just sent (unacknowledged data:
  * tcp_user_timeout finds it): each fails with AIODB_ECONNLOST within the
  * bound the URL sets, and once the link is back a fresh connection
  * serves. */
-static void dead_link(const char *which) {
-  server s;
+static void dead_link(const server *s) {
   aiodb_db *db;
   aiodb_future *f;
   double t0, idle_ms, sent_ms;
-  if (!get_server(which, &s)) return;
-  link_healthy();
-  db = aiodb_test_open_with(s.url, "max_size=1&" FAST_DEATH);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  db = open_ready(s->url, "max_size=1&" FAST_DEATH);
 
-  f = aiodb_query(db, s.sleep, NULL, 0);
+  f = aiodb_query(db, s->sleep, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 300), AIODB_ETIMEDOUT); /* it runs */
   ctl("down");
   t0 = aiodb_test_now_ms();
@@ -267,17 +241,11 @@ static void dead_link(const char *which) {
   fprintf(stderr,
           "netfault: %s: link down (keepalives 1+1x1 s, tcp_user_timeout 2 s): a running "
           "statement failed after %.0f ms, one sent into the dead link after %.0f ms\n",
-          s.name, idle_ms, sent_ms);
+          s->name, idle_ms, sent_ms);
   ck_assert_double_lt(idle_ms, FAST_DEATH_MS + SLACK_MS);
   ck_assert_double_lt(sent_ms, FAST_DEATH_MS + SLACK_MS);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
-
-START_TEST(nf_pg_dead_link) { dead_link("pg"); }
-END_TEST
-START_TEST(nf_my_dead_link) { dead_link("mysql"); }
-END_TEST
 
 /* A running statement whose deadline passes after the link went down:
  * the interrupt cannot reach the server. With the keepalives lowered
@@ -286,18 +254,14 @@ END_TEST
  * future completes with AIODB_ETIMEDOUT in a few seconds, and the dead
  * connection is replaced: once the link is back, the next statement runs
  * on a fresh one. */
-static void deadline_on_dead_link(const char *which, int fast) {
-  server s;
+static void deadline_on_dead_link(const server *s, int fast) {
   aiodb_db *db;
   aiodb_future *f;
   double t0, took;
   int code;
-  if (!get_server(which, &s)) return;
-  link_healthy();
-  db = aiodb_test_open_with(s.url, fast ? "max_size=1&" FAST_DEATH : "max_size=1");
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  db = open_ready(s->url, fast ? "max_size=1&" FAST_DEATH : "max_size=1");
   t0 = aiodb_test_now_ms();
-  f = aiodb_query(db, s.sleep, NULL, 0);
+  f = aiodb_query(db, s->sleep, NULL, 0);
   ck_assert_int_eq(aiodb_future_set_timeout(f, 1000), 0);
   ck_assert_int_eq(aiodb_future_wait(f, 300), AIODB_ETIMEDOUT);
   ctl("down");
@@ -306,7 +270,7 @@ static void deadline_on_dead_link(const char *which, int fast) {
   fprintf(stderr,
           "netfault: %s: deadline of 1000 ms on a statement whose link died (%s keepalives): "
           "%s after %.0f ms (%s)\n",
-          s.name, fast ? "fast" : "default", aiodb_err_name(code), took, aiodb_future_errmsg(f));
+          s->name, fast ? "fast" : "default", aiodb_err_name(code), took, aiodb_future_errmsg(f));
   ck_assert_int_eq(code, AIODB_ETIMEDOUT);
   ck_assert_double_lt(took, 1000.0 + 3000.0 + SLACK_MS);
   aiodb_future_free(f);
@@ -321,29 +285,16 @@ static void deadline_on_dead_link(const char *which, int fast) {
   settle_allocs();
 }
 
-START_TEST(nf_pg_deadline_dead_link) { deadline_on_dead_link("pg", 0); }
-END_TEST
-START_TEST(nf_my_deadline_dead_link) { deadline_on_dead_link("mysql", 0); }
-END_TEST
-START_TEST(nf_pg_deadline_keepalive) { deadline_on_dead_link("pg", 1); }
-END_TEST
-START_TEST(nf_my_deadline_keepalive) { deadline_on_dead_link("mysql", 1); }
-END_TEST
-
 /* aiodb_db_free with statements stuck on a dead link, one of them past
  * its deadline (its interrupt stuck too), with the default keepalives
  * (minutes): close_timeout_ms bounds it, and every future completes. */
-static void free_on_dead_link(const char *which) {
-  server s;
+static void free_on_dead_link(const server *s) {
   aiodb_db *db;
   aiodb_future *a, *b;
   double t0, took;
-  if (!get_server(which, &s)) return;
-  link_healthy();
-  db = aiodb_test_open_with(s.url, "max_size=2&min_size=2&close_timeout_ms=1000");
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  a = aiodb_query(db, s.sleep, NULL, 0);
-  b = aiodb_query(db, s.sleep, NULL, 0);
+  db = open_ready(s->url, "max_size=2&min_size=2&close_timeout_ms=1000");
+  a = aiodb_query(db, s->sleep, NULL, 0);
+  b = aiodb_query(db, s->sleep, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(b, 300), AIODB_ETIMEDOUT);
   ctl("down");
   ck_assert_int_eq(aiodb_future_set_timeout(b, 100), 0);
@@ -356,7 +307,7 @@ static void free_on_dead_link(const char *which) {
   fprintf(stderr,
           "netfault: %s: aiodb_db_free with close_timeout_ms=1000 and two statements on a "
           "dead link returned after %.0f ms (%s, %s)\n",
-          s.name, took, aiodb_err_name(aiodb_future_error(a)), aiodb_err_name(aiodb_future_error(b)));
+          s->name, took, aiodb_err_name(aiodb_future_error(a)), aiodb_err_name(aiodb_future_error(b)));
   ck_assert_int_eq(aiodb_future_error(a), AIODB_ECONNLOST);
   ck_assert_int_ne(aiodb_future_error(b), 0);
   ck_assert_double_lt(took, 2 * 1000.0 + SLACK_MS);
@@ -365,11 +316,6 @@ static void free_on_dead_link(const char *which) {
   ctl("up");
   settle_allocs();
 }
-
-START_TEST(nf_pg_free_dead_link) { free_on_dead_link("pg"); }
-END_TEST
-START_TEST(nf_my_free_dead_link) { free_on_dead_link("mysql"); }
-END_TEST
 
 /* ---- a pool under load while the link goes down and comes back ---- */
 
@@ -430,16 +376,12 @@ static void pump(load *l, double ms) {
   while (aiodb_test_now_ms() < end) aiodb_cq_run_once(aiodb_db_cq(l->db), 50);
 }
 
-static void pool_through_outage(const char *which) {
-  server s;
+static void pool_through_outage(const server *s) {
   load l;
   double t_down, bound;
   int i;
-  if (!get_server(which, &s)) return;
-  link_healthy();
   memset(&l, 0, sizeof l);
-  l.db = aiodb_test_open_with(s.url, "max_size=4&connect_timeout=2&" FAST_DEATH);
-  ck_assert_int_eq(aiodb_test_scalar(l.db, "SELECT 1"), 1);
+  l.db = open_ready(s->url, "max_size=4&connect_timeout=2&" FAST_DEATH);
   l.submitting = 1;
   for (i = 0; i < POOL_INFLIGHT; i++) {
     l.slots[i].l = &l;
@@ -461,7 +403,7 @@ static void pool_through_outage(const char *which) {
           "netfault: %s: %d statements in flight on a pool of 4, link down for 3 s: %ld "
           "completed (%ld failed), slowest %.0f ms; first success %.0f ms after the link "
           "came back (%.0f ms after it went down)\n",
-          s.name, POOL_INFLIGHT, l.done, l.failed, l.worst_ms, l.first_ok_after_up - l.t_up,
+          s->name, POOL_INFLIGHT, l.done, l.failed, l.worst_ms, l.first_ok_after_up - l.t_up,
           l.t_up - t_down);
   ck_assert_int_eq(l.running, 0);
   ck_assert_int_eq(l.twice, 0);
@@ -472,28 +414,46 @@ static void pool_through_outage(const char *which) {
   aiodb_test_clean_shutdown();
 }
 
-START_TEST(nf_pg_pool_outage) { pool_through_outage("pg"); }
-END_TEST
-START_TEST(nf_my_pool_outage) { pool_through_outage("mysql"); }
+static void deadline_on_dead_link_default(const server *s) { deadline_on_dead_link(s, 0); }
+static void deadline_on_dead_link_fast(const server *s) { deadline_on_dead_link(s, 1); }
+
+/* Every case, on each server: a case of its own (named by tcase), which
+ * starts on a healthy link. */
+static const struct nf_case {
+  const char *tcase;
+  const char *which; /* "pg" or "mysql" */
+  void (*run)(const server *s);
+} nf_cases[] = {
+    {"nf_pg_deadline_slow_link", "pg", deadline_on_slow_link},
+    {"nf_my_deadline_slow_link", "mysql", deadline_on_slow_link},
+    {"nf_pg_lossy_link", "pg", lossy_link},
+    {"nf_my_lossy_link", "mysql", lossy_link},
+    {"nf_pg_connect_timeout", "pg", connect_timeout},
+    {"nf_my_connect_timeout", "mysql", connect_timeout},
+    {"nf_pg_dead_link", "pg", dead_link},
+    {"nf_my_dead_link", "mysql", dead_link},
+    {"nf_pg_deadline_dead_link", "pg", deadline_on_dead_link_default},
+    {"nf_my_deadline_dead_link", "mysql", deadline_on_dead_link_default},
+    {"nf_pg_deadline_keepalive", "pg", deadline_on_dead_link_fast},
+    {"nf_my_deadline_keepalive", "mysql", deadline_on_dead_link_fast},
+    {"nf_pg_free_dead_link", "pg", free_on_dead_link},
+    {"nf_my_free_dead_link", "mysql", free_on_dead_link},
+    {"nf_pg_pool_outage", "pg", pool_through_outage},
+    {"nf_my_pool_outage", "mysql", pool_through_outage},
+};
+
+START_TEST(nf_case) {
+  server s;
+  if (!get_server(nf_cases[_i].which, &s)) return;
+  link_healthy();
+  nf_cases[_i].run(&s);
+}
 END_TEST
 
 Suite *aiodb_suite_netfault(void) {
   Suite *s = suite_create("netfault");
-  AIODB_TCASE(s, nf_pg_deadline_slow_link);
-  AIODB_TCASE(s, nf_my_deadline_slow_link);
-  AIODB_TCASE(s, nf_pg_lossy_link);
-  AIODB_TCASE(s, nf_my_lossy_link);
-  AIODB_TCASE(s, nf_pg_connect_timeout);
-  AIODB_TCASE(s, nf_my_connect_timeout);
-  AIODB_TCASE(s, nf_pg_dead_link);
-  AIODB_TCASE(s, nf_my_dead_link);
-  AIODB_TCASE(s, nf_pg_deadline_dead_link);
-  AIODB_TCASE(s, nf_my_deadline_dead_link);
-  AIODB_TCASE(s, nf_pg_deadline_keepalive);
-  AIODB_TCASE(s, nf_my_deadline_keepalive);
-  AIODB_TCASE(s, nf_pg_free_dead_link);
-  AIODB_TCASE(s, nf_my_free_dead_link);
-  AIODB_TCASE(s, nf_pg_pool_outage);
-  AIODB_TCASE(s, nf_my_pool_outage);
+  int i;
+  for (i = 0; i < (int)(sizeof nf_cases / sizeof nf_cases[0]); i++)
+    AIODB_TCASE_ROW(s, nf_cases[i].tcase, nf_case, i, AIODB_TEST_TIMEOUT);
   return s;
 }

@@ -30,25 +30,46 @@
 
 typedef struct engine {
   const char *name;    /* aiodb_db_driver() */
+  const char *sweep;   /* the sweep's case (ctest's test) */
   const char *dir_env; /* the fixture's folder; NULL: SQLite in memory */
   const char *real, *text, *blob;
   const char *slow;    /* runs until interrupted */
+  const char *endless; /* rows 1, 2, 3, ... (practically) without end */
   const char *fill;    /* puts BIG_ROWS rows (i from 1, s 'row') in oom_big */
 } engine;
 
 static const engine engines[] = {
-    {"sqlite", NULL, "DOUBLE PRECISION", "TEXT", "BLOB",
+    {"sqlite", "oom_sqlite", NULL, "DOUBLE PRECISION", "TEXT", "BLOB",
      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
      "WHERE x < 10000000000) SELECT count(*) FROM c",
+     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
      "INSERT INTO oom_big (i, s) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
      "SELECT i + 1 FROM n WHERE i < 2000) SELECT i, 'row' FROM n"},
-    {"postgresql", "AIODB_TEST_PG_DIR", "DOUBLE PRECISION", "TEXT", "BYTEA",
-     "SELECT pg_sleep(30)",
+    {"postgresql", "oom_postgresql", "AIODB_TEST_PG_DIR", "DOUBLE PRECISION", "TEXT", "BYTEA",
+     "SELECT pg_sleep(30)", "SELECT generate_series(1, 1000000000)",
      "INSERT INTO oom_big (i, s) SELECT i, 'row' FROM generate_series(1, 2000) AS i"},
-    {"mysql", "AIODB_TEST_MYSQL_DIR", "DOUBLE PRECISION", "LONGTEXT", "LONGBLOB",
-     "SELECT SLEEP(30)",
+    {"mysql", "oom_mysql", "AIODB_TEST_MYSQL_DIR", "DOUBLE PRECISION", "LONGTEXT", "LONGBLOB",
+     "SELECT SLEEP(30)", "SELECT seq FROM seq_1_to_1000000000",
      "INSERT INTO oom_big (i, s) SELECT seq, 'row' FROM seq_1_to_2000"},
 };
+#define N_ENGINES (sizeof engines / sizeof engines[0])
+
+/* Calls fn with a db of one connection on SQLite in memory (unless
+ * servers_only) and on each server of the fixtures that is there; frees
+ * the db after. */
+static void on_engines(int servers_only, void (*fn)(const engine *e, aiodb_db *db)) {
+  size_t i;
+  for (i = 0; i < N_ENGINES; i++) {
+    const engine *e = &engines[i];
+    const char *base = e->dir_env ? aiodb_test_server_url(e->dir_env) : "sqlite://";
+    aiodb_db *db;
+    if (base == NULL || (servers_only && e->dir_env == NULL)) continue;
+    db = aiodb_test_open_with(base, "max_size=1");
+    ck_assert_str_eq(aiodb_db_driver(db), e->name);
+    fn(e, db);
+    aiodb_db_free(db);
+  }
+}
 
 #define BIG_ROWS 2000 /* in the engines' fill statements too */
 #define MANY_ROWS 200
@@ -316,12 +337,7 @@ static int step_tx(aiodb_db **db) {
   if (!bad)
     REQUIRE(aiodb_result_int(aiodb_future_result(q3), 0, 0) == 3,
             "the savepoint's row was not rolled back");
-  aiodb_future_free(q1);
-  aiodb_future_free(qm);
-  aiodb_future_free(q2);
-  aiodb_future_free(r2);
-  aiodb_future_free(q3);
-  aiodb_future_free(c);
+  aiodb_test_free_all(q1, qm, q2, r2, q3, c);
   if (bad) return 1;
   f = ok(aiodb_query(*db, T("SELECT count(*) FROM oom_t WHERE n >= 100 AND n < 200"), NULL, 0),
          "count after commit", 0);
@@ -573,12 +589,7 @@ static int step_pinned(aiodb_db **db) {
     REQUIRE(aiodb_result_int(aiodb_future_result(tq), 0, 0) == 3, "conn tx count");
     REQUIRE(aiodb_future_value(fn) == 3, "aiodb_run value");
   }
-  aiodb_future_free(q);
-  aiodb_future_free(m);
-  aiodb_future_free(p);
-  aiodb_future_free(tq);
-  aiodb_future_free(c);
-  aiodb_future_free(fn);
+  aiodb_test_free_all(q, m, p, tq, c, fn);
   aiodb_release(conn);
   aiodb_future_free(acq);
   return bad;
@@ -836,13 +847,8 @@ static void sweep(const engine *e) {
   ck_assert_msg(nbad == 0, "oom %s: %d runs failed, the first: %s", e->name, nbad, first);
 }
 
-START_TEST(oom_sqlite) { sweep(&engines[0]); }
-END_TEST
-
-START_TEST(oom_postgresql) { sweep(&engines[1]); }
-END_TEST
-
-START_TEST(oom_mysql) { sweep(&engines[2]); }
+/* Run in a case per engine (engines[_i].sweep). */
+START_TEST(oom_sweep) { sweep(&engines[_i]); }
 END_TEST
 
 /* ---- what ends a handle needs no memory: a tx's end, a cursor's free and
@@ -850,18 +856,37 @@ END_TEST
  * never leaves a connection pinned, a transaction open or a free hanging.
  * ---- */
 
+/* From here every aiodb allocation fails, with nothing recycled in the
+ * pools to fall back on, until memory_back(). */
+static void no_memory(void) {
+  aiodb__pools_trim();
+  aiodb_test_fail_allocs_after(0);
+}
+
+static void memory_back(void) { aiodb_set_allocator(NULL, NULL, NULL); }
+
+/* sql's first cell, which must come within 5 s: the connection it needs
+ * was given back. */
+static int64_t scalar_soon(aiodb_db *db, const char *sql) {
+  aiodb_future *f = aiodb_query(db, sql, NULL, 0);
+  int64_t v;
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: no answer within 5 s", sql);
+  v = aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0);
+  aiodb_future_free(f);
+  return v;
+}
+
 START_TEST(oom_tx_ends_need_no_memory) {
   aiodb_db *db = aiodb_open("sqlite://?max_size=1", NULL, NULL);
-  aiodb_future *c, *r, *f;
+  aiodb_future *c, *r;
   aiodb_tx *tx, *sp;
 
   aiodb_test_exec(db, "CREATE TABLE t (n INTEGER)");
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   c = aiodb_commit(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(c);
   aiodb_future_free(aiodb_test_ok(c));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
@@ -870,11 +895,10 @@ START_TEST(oom_tx_ends_need_no_memory) {
   tx = aiodb_begin(db);
   sp = aiodb_tx_begin(tx);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(sp, "INSERT INTO t VALUES (2)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   r = aiodb_rollback(sp);
   c = aiodb_commit(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(r);
   ck_assert_ptr_nonnull(c);
   aiodb_future_free(aiodb_test_ok(r));
@@ -884,37 +908,24 @@ START_TEST(oom_tx_ends_need_no_memory) {
   /* a tx freed: rolled back, and its connection (the only one) back */
   tx = aiodb_begin(db);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, "INSERT INTO t VALUES (3)", NULL, 0)));
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_tx_free(tx);
-  aiodb_set_allocator(NULL, NULL, NULL);
-  f = aiodb_query(db, "SELECT count(*) FROM t", NULL, 0);
-  ck_assert_int_eq(aiodb_future_wait(f, 5000), 0);
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0), 1);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  memory_back();
+  ck_assert_int_eq(scalar_soon(db, "SELECT count(*) FROM t"), 1);
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(oom_cursor_free_needs_no_memory) {
   aiodb_db *db = aiodb_open("sqlite://?max_size=1", NULL, NULL);
-  aiodb_cursor *c = aiodb_iterate(
-      db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
-      NULL, 0, 10);
-  aiodb_future *f;
+  aiodb_cursor *c = aiodb_iterate(db, engines[0].endless, NULL, 0, 10);
 
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_cursor_free(c); /* stops the endless statement, gives the connection back */
-  aiodb_set_allocator(NULL, NULL, NULL);
-  f = aiodb_query(db, "SELECT 5", NULL, 0);
-  ck_assert_int_eq(aiodb_future_wait(f, 5000), 0);
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(f)), 0, 0), 5);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  memory_back();
+  ck_assert_int_eq(scalar_soon(db, "SELECT 5"), 5);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -930,10 +941,9 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
   struct timespec ts;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   f = aiodb_close(db);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_ptr_nonnull(f);
   aiodb_future_free(aiodb_test_ok(f));
   aiodb_db_free(db);
@@ -941,21 +951,19 @@ START_TEST(oom_db_close_and_free_need_no_memory) {
   /* a free that closes */
   db = aiodb_open("sqlite://", NULL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb__pools_trim(); /* nothing recycled to fall back on */
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   ck_assert_int_eq(pthread_create(&t, NULL, free_db, db), 0);
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += 10;
   ck_assert_msg(pthread_timedjoin_np(t, NULL, &ts) == 0, "aiodb_db_free hangs");
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 /* The library's own statements (BEGIN, SAVEPOINT, their ends) need no
  * memory of aiodb's: a tx never fails to begin or end for want of it. */
-static void own_statements_on(const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void own_statements_on(const engine *e, aiodb_db *db) {
   aiodb_future *acq, *gf, *r, *c;
   aiodb_test_gate gate;
   aiodb_conn *conn;
@@ -970,28 +978,23 @@ static void own_statements_on(const char *base) {
   tx = aiodb_conn_begin(conn);
   r = aiodb_rollback(aiodb_tx_begin(tx));
   c = aiodb_commit(tx);
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_test_gate_open(&gate);
   ck_assert_int_eq(aiodb_future_wait(c, 10000), 0);
-  aiodb_set_allocator(NULL, NULL, NULL);
-  ck_assert_msg(aiodb_future_error(r) == 0, "%s: savepoint: %s", base,
+  memory_back();
+  ck_assert_msg(aiodb_future_error(r) == 0, "%s: savepoint: %s", e->name,
                 aiodb_future_errmsg(r));
-  ck_assert_msg(aiodb_future_error(c) == 0, "%s: tx: %s", base, aiodb_future_errmsg(c));
+  ck_assert_msg(aiodb_future_error(c) == 0, "%s: tx: %s", e->name, aiodb_future_errmsg(c));
   aiodb_future_free(r);
   aiodb_future_free(c);
   aiodb_future_free(aiodb_test_ok(gf));
   aiodb_test_gate_destroy(&gate);
   aiodb_release(conn);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_own_statements_need_no_memory) {
-  const char *u;
-  own_statements_on("sqlite://");
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) own_statements_on(u);
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) own_statements_on(u);
+  on_engines(0, own_statements_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -999,30 +1002,25 @@ END_TEST
 /* A cancel (the interrupt a PostgreSQL or MySQL driver posts to its
  * canceller) needs no memory: one that reports success stops the
  * statement. */
-static void cancel_on(const char *base, const char *slow) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void cancel_on(const engine *e, aiodb_db *db) {
   aiodb_future *f;
   int rc;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  f = aiodb_query(db, slow, NULL, 0);
+  f = aiodb_query(db, e->slow, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   rc = aiodb_future_cancel(f);
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   ck_assert_int_eq(rc, 0);
-  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: the cancel was lost", base);
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0, "%s: the cancel was lost", e->name);
   ck_assert_int_eq(aiodb_future_error(f), AIODB_ECANCELED);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_cancel_needs_no_memory) {
-  const char *u;
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) cancel_on(u, "SELECT pg_sleep(30)");
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) cancel_on(u, "SELECT SLEEP(30)");
+  on_engines(1, cancel_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1030,31 +1028,24 @@ END_TEST
 /* A cursor freed before its end stops its statement without memory, and
  * its connection serves on (it was given up when the cancel could not be
  * posted). */
-static void early_cursor_on(const char *base, const char *endless) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
-  aiodb_cursor *c = aiodb_iterate(db, endless, NULL, 0, 10);
+static void early_cursor_on(const engine *e, aiodb_db *db) {
+  aiodb_cursor *c = aiodb_iterate(db, e->endless, NULL, 0, 10);
   aiodb_future *f;
 
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
-  aiodb__pools_trim();
-  aiodb_test_fail_allocs_after(0);
+  no_memory();
   aiodb_cursor_free(c);
   f = aiodb_query(db, "SELECT 5", NULL, 0); /* made before the free ran */
-  aiodb_set_allocator(NULL, NULL, NULL);
+  memory_back();
   aiodb_future_free(f);
   f = aiodb_query(db, "SELECT 5", NULL, 0);
-  ck_assert_msg(aiodb_test_err(f) == 0, "%s: %s", base, aiodb_future_errmsg(f));
+  ck_assert_msg(aiodb_test_err(f) == 0, "%s: %s", e->name, aiodb_future_errmsg(f));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 5);
   aiodb_future_free(f);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_early_cursor_free_keeps_the_connection) {
-  const char *u;
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL)
-    early_cursor_on(u, "SELECT generate_series(1, 1000000000)");
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL)
-    early_cursor_on(u, "SELECT seq FROM seq_1_to_1000000000");
+  on_engines(1, early_cursor_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1063,8 +1054,7 @@ END_TEST
  * allocations: its future, its arguments, the driver's statement and
  * buffers, the result) runs right the next time, from the statement
  * cache. */
-static void statement_after_failure_on(const char *base) {
-  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
+static void statement_after_failure_on(const engine *e, aiodb_db *db) {
   aiodb_result *r;
   aiodb_value args[3] = {aiodb_text("some text"), aiodb_blob("\0\1", 2), aiodb_int(7)};
   aiodb_future *f;
@@ -1079,8 +1069,8 @@ static void statement_after_failure_on(const char *base) {
     aiodb_test_fail_allocs_after(n);
     f = aiodb_query(db, sql, args, 3);
     rc = f ? aiodb_test_err(f) : AIODB_ENOMEM;
-    aiodb_set_allocator(NULL, NULL, NULL);
-    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "%s: after %d allocations: %s", base, n,
+    memory_back();
+    ck_assert_msg(rc == 0 || rc == AIODB_ENOMEM, "%s: after %d allocations: %s", e->name, n,
                   aiodb_future_errmsg(f));
     aiodb_future_free(f);
     f = aiodb_test_ok(aiodb_query(db, sql, args, 3));
@@ -1090,19 +1080,15 @@ static void statement_after_failure_on(const char *base) {
                       memcmp(aiodb_result_blob(r, 0, 1), "\0\1", 2) == 0 &&
                       aiodb_result_int(r, 0, 2) == 7,
                   "%s: the run after a failure at allocation %d reads '%s', %zu bytes, %lld",
-                  base, n + 1, aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 1),
+                  e->name, n + 1, aiodb_result_text(r, 0, 0), aiodb_result_len(r, 0, 1),
                   (long long)aiodb_result_int(r, 0, 2));
     aiodb_future_free(f);
   }
   ck_assert_int_eq(rc, 0);
-  aiodb_db_free(db);
 }
 
 START_TEST(oom_statement_runs_after_failing) {
-  const char *u;
-  statement_after_failure_on("sqlite://");
-  if ((u = aiodb_test_server_url("AIODB_TEST_PG_DIR")) != NULL) statement_after_failure_on(u);
-  if ((u = aiodb_test_server_url("AIODB_TEST_MYSQL_DIR")) != NULL) statement_after_failure_on(u);
+  on_engines(0, statement_after_failure_on);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1111,18 +1097,8 @@ END_TEST
 Suite *aiodb_suite_oom(void) {
   Suite *s = suite_create("oom");
   TCase *tc;
-  tc = tcase_create("oom_sqlite");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_sqlite);
-  suite_add_tcase(s, tc);
-  tc = tcase_create("oom_postgresql");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_postgresql);
-  suite_add_tcase(s, tc);
-  tc = tcase_create("oom_mysql");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, oom_mysql);
-  suite_add_tcase(s, tc);
+  int i;
+  for (i = 0; i < (int)N_ENGINES; i++) AIODB_TCASE_ROW(s, engines[i].sweep, oom_sweep, i, 900);
   tc = tcase_create("oom_cases");
   tcase_set_timeout(tc, AIODB_TEST_TIMEOUT);
   tcase_add_test(tc, oom_tx_ends_need_no_memory);

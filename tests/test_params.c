@@ -668,29 +668,11 @@ START_TEST(params_out_of_memory) {
 END_TEST
 
 Suite *aiodb_suite_params(void) {
-  Suite *s = suite_create("params");
-
-  AIODB_TCASE(s, params_empty);
-  AIODB_TCASE(s, params_positional);
-  AIODB_TCASE(s, params_named);
-  AIODB_TCASE(s, params_qmark_slots);
-  AIODB_TCASE(s, params_literal_question_mark);
-  AIODB_TCASE(s, params_string_literals);
-  AIODB_TCASE(s, params_quoted_identifiers);
-  AIODB_TCASE(s, params_backticks);
-  AIODB_TCASE(s, params_brackets);
-  AIODB_TCASE(s, params_line_comments);
-  AIODB_TCASE(s, params_hash_comments);
-  AIODB_TCASE(s, params_block_comments);
-  AIODB_TCASE(s, params_pg_escape_strings);
-  AIODB_TCASE(s, params_mysql_backslashes);
-  AIODB_TCASE(s, params_dollar_quotes);
-  AIODB_TCASE(s, params_colons);
-  AIODB_TCASE(s, params_mixing);
-  AIODB_TCASE(s, params_unterminated);
-  AIODB_TCASE(s, params_exact_out_len);
-  AIODB_TCASE(s, params_slots_too_small);
-  AIODB_TCASE(s, params_limits);
-  AIODB_TCASE(s, params_out_of_memory);
-  return s;
+  return AIODB_SUITE("params", params_empty, params_positional, params_named, params_qmark_slots,
+                     params_literal_question_mark, params_string_literals,
+                     params_quoted_identifiers, params_backticks, params_brackets,
+                     params_line_comments, params_hash_comments, params_block_comments,
+                     params_pg_escape_strings, params_mysql_backslashes, params_dollar_quotes,
+                     params_colons, params_mixing, params_unterminated, params_exact_out_len,
+                     params_slots_too_small, params_limits, params_out_of_memory);
 }

@@ -28,11 +28,8 @@ START_TEST(pool_acquire_waits_for_release) {
   aiodb_release(aiodb_future_conn(b));
   aiodb_test_ok(q);
   aiodb_release(NULL);
-  aiodb_future_free(a);
-  aiodb_future_free(b);
-  aiodb_future_free(q);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_free_all(a, b, q);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -87,8 +84,7 @@ START_TEST(pool_close_drains_queued_work) {
   again = aiodb_test_ok(aiodb_close(db)); /* a second close: already done */
   aiodb_future_free(again);
   aiodb_future_free(closing);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -138,8 +134,7 @@ START_TEST(pool_already_quit_after_close) {
   aiodb_set_diag_handler(NULL, NULL);
   aiodb_release(c);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -185,8 +180,7 @@ START_TEST(pool_close_from_callback) {
   while (!aiodb_future_done(c.close)) aiodb_cq_run_once(aiodb_db_cq(db), 10);
   ck_assert_int_eq(aiodb_future_error(c.close), 0);
   aiodb_future_free(c.close);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -236,8 +230,7 @@ START_TEST(pool_pinned_connection_quits_at_close) {
   aiodb_release(c);
   aiodb_future_free(acq);
   aiodb_future_free(closing);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -249,9 +242,7 @@ START_TEST(pool_failed_connect_is_retried) {
 
   snprintf(url, sizeof url, "sqlite:///%s?mode=rw", path);
   db = aiodb_open(url, NULL, NULL);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, NULL);
   /* the file appears; the next call opens a fresh connection */
   snprintf(url, sizeof url, "sqlite:///%s", path);
   maker = aiodb_open(url, NULL, NULL);
@@ -259,8 +250,7 @@ START_TEST(pool_failed_connect_is_retried) {
   aiodb_db_free(maker);
   f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -303,22 +293,14 @@ START_TEST(pool_worker_stack_size_and_name) {
   db = aiodb_open("sqlite://?stack_size=1048576", &o, NULL);
   aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, facts_fn, &t)));
   ck_assert_uint_ge(t.stack, 2048 * 1024);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_pool(void) {
-  Suite *s = suite_create("pool");
-  AIODB_TCASE(s, pool_acquire_waits_for_release);
-  AIODB_TCASE(s, pool_grows_to_max_size);
-  AIODB_TCASE(s, pool_close_drains_queued_work);
-  AIODB_TCASE(s, pool_already_quit_after_close);
-  AIODB_TCASE(s, pool_free_with_work_in_flight);
-  AIODB_TCASE(s, pool_close_from_callback);
-  AIODB_TCASE(s, pool_free_db_from_callback);
-  AIODB_TCASE(s, pool_pinned_connection_quits_at_close);
-  AIODB_TCASE(s, pool_failed_connect_is_retried);
-  AIODB_TCASE(s, pool_worker_stack_size_and_name);
-  return s;
+  return AIODB_SUITE("pool", pool_acquire_waits_for_release, pool_grows_to_max_size,
+                     pool_close_drains_queued_work, pool_already_quit_after_close,
+                     pool_free_with_work_in_flight, pool_close_from_callback,
+                     pool_free_db_from_callback, pool_pinned_connection_quits_at_close,
+                     pool_failed_connect_is_retried, pool_worker_stack_size_and_name);
 }

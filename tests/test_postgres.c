@@ -2,18 +2,13 @@
  * fixture runs (tests/pg_server.sh): types, SQLSTATE, statements,
  * transactions, cursors, cancel, passwords, TLS. */
 #include <dlfcn.h>
-#include <errno.h>
 #include <float.h>
 #include <libpq-fe.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "decode.h"
@@ -63,8 +58,7 @@ START_TEST(pg_types_round_trip) {
   aiodb_future_free(f);
   ck_assert_str_eq(aiodb_param_style(db), "$1");
   ck_assert_str_eq(aiodb_db_driver(db), "postgresql");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -122,8 +116,7 @@ START_TEST(pg_float4_is_the_stored_float) {
   expect_float(aiodb_future_result(f), 0, (double)0.1f);
   aiodb_future_free(f);
   aiodb_db_free(nocache);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -182,21 +175,15 @@ START_TEST(pg_text_cannot_hold_nul) {
   aiodb_value t = aiodb_textn("a\0b", 3), b = aiodb_blob("a\0b", 3);
   aiodb_future *f;
 
-  f = aiodb_query(db, "SELECT ?::text AS v", &t, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "NUL"));
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT chr(0) AS v", NULL, 0); /* nor can the server make one */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "54000");
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT ?::text AS v", &t, 1), AIODB_EINVAL, "NUL");
+  /* nor can the server make one */
+  aiodb_test_fails_as(aiodb_query(db, "SELECT chr(0) AS v", NULL, 0), AIODB_ESQL, "54000", 0);
   f = aiodb_test_ok(aiodb_query(db, "SELECT ? AS v", &b, 1));
   ck_assert_int_eq(aiodb_result_type(aiodb_future_result(f), 0, 0), AIODB_TYPE_BLOB);
   ck_assert_uint_eq(aiodb_result_len(aiodb_future_result(f), 0, 0), 3);
   ck_assert_int_eq(memcmp(aiodb_result_blob(aiodb_future_result(f), 0, 0), "a\0b", 3), 0);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -215,14 +202,8 @@ START_TEST(pg_statements_and_errors) {
   ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "duplicate key"));
   aiodb_future_free(f);
-  f = aiodb_query(db, "SELEC 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "42601");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT 1/0", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "22012");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_query(db, "SELEC 1", NULL, 0), AIODB_ESQL, "42601", 0);
+  aiodb_test_fails_as(aiodb_query(db, "SELECT 1/0", NULL, 0), AIODB_ESQL, "22012", 0);
   /* :: casts and dollar quotes are not placeholders */
   f = aiodb_test_ok(aiodb_query(db, "SELECT '5'::int + ? AS s, $$what?$$ AS q", (aiodb_value[]){aiodb_int(1)}, 1));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 6);
@@ -232,8 +213,7 @@ START_TEST(pg_statements_and_errors) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
   aiodb_future_free(f);
   aiodb_test_exec(db, "DROP TABLE pg_s");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -263,13 +243,9 @@ START_TEST(pg_transactions_many_cursor) {
   sp = aiodb_tx_begin(tx);
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(sp, "DELETE FROM pg_t", NULL, 0)));
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(sp)));
-  f = aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  aiodb_future_free(f);
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23505");
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, "INSERT INTO pg_t VALUES (200)", NULL, 0),
+                   AIODB_ECONSTRAINT, NULL);
+  aiodb_test_fails_as(aiodb_commit(tx), AIODB_ETXABORTED, "23505", 0);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_t"), 300);
 
   c = aiodb_iterate(db, "SELECT x FROM pg_t ORDER BY x", NULL, 0, 64);
@@ -289,8 +265,7 @@ START_TEST(pg_transactions_many_cursor) {
   aiodb_cursor_free(c); /* stops the endless statement early */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 41 + 1"), 42);
   aiodb_test_exec(db, "DROP TABLE pg_t");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -308,11 +283,9 @@ START_TEST(pg_cancel_and_timeout) {
   aiodb_future_free(f);
   f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
   aiodb_future_set_timeout(f, 200);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -334,8 +307,6 @@ START_TEST(pg_run_meta_and_passwords) {
   aiodb_db *db = pg_open("socket_url", "application_name=aiodb-test");
   run_probe p = {0, ""};
   aiodb_future *f = aiodb_test_ok(aiodb_db_run(db, probe, &p));
-  char url[700], *at;
-  aiodb_error err;
 
   ck_assert_int_eq(aiodb_future_value(f), 15);
   ck_assert(p.ok);
@@ -346,24 +317,12 @@ START_TEST(pg_run_meta_and_passwords) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aiodb-test'") >= 1, 1);
   aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_m; CREATE TABLE pg_m(x int)");
-  f = aiodb_test_ok(aiodb_has_table(db, "pg_m"));
-  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 1);
-  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_has_table(db, "pg_m"), 1);
   aiodb_test_exec(db, "DROP TABLE pg_m");
   aiodb_db_free(db);
 
   /* a wrong password: refused, and the password is not repeated */
-  snprintf(url, sizeof url, "%s", pg_url("tcp_url"));
-  at = strstr(url, "aiodb-test-pw");
-  ck_assert_ptr_nonnull(at);
-  memcpy(at, "zzzzz-wrong-", 12);
-  db = aiodb_open(url, NULL, &err);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "password authentication failed"));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(f), "zzzzz-wrong-"));
-  aiodb_future_free(f);
-  aiodb_db_free(db);
+  aiodb_test_wrong_password_fails(pg_url("tcp_url"), "password authentication failed");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -393,8 +352,7 @@ START_TEST(pg_lost_connection_is_replaced) {
   ck_assert_int_ne(after, before);
   aiodb_future_free(next);
   aiodb_db_free(admin);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -404,7 +362,7 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
   static aiodb_value rows[N];
   aiodb_future *f;
   aiodb_result *r;
-  double t0, many_ms, loop_ms;
+  double t0, many_ms;
   int i;
 
   aiodb_test_exec(db, "DROP TABLE IF EXISTS pg_c; CREATE TABLE pg_c(x int UNIQUE)");
@@ -427,38 +385,31 @@ START_TEST(pg_query_many_pipelines_in_chunks) {
   for (i = 0; i < N; i++) ck_assert_int_eq(aiodb_result_int(r, (size_t)i, 0), 2 * i);
   aiodb_future_free(f);
 
-  /* the same rows one call each, for the record (not asserted) */
+  /* the same rows one call each, for the record */
   aiodb_test_exec(db, "DELETE FROM pg_c");
-  t0 = aiodb_test_now_ms();
-  for (i = 0; i < N; i++)
-    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "INSERT INTO pg_c VALUES (?)", &rows[i], 1)));
-  loop_ms = aiodb_test_now_ms() - t0;
-  fprintf(stderr, "postgres: %d inserts: query_many %.1f ms, one at a time %.1f ms\n",
-          N, many_ms, loop_ms);
+  aiodb_test_report_one_call_each(db, "INSERT INTO pg_c VALUES (?)", rows, N, many_ms,
+                                  "postgres");
   aiodb_test_exec(db, "DROP TABLE pg_c");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(pg_server_restart_mid_query) {
-  aiodb_db *db = pg_open("socket_url", "max_size=2&min_size=2");
-  aiodb_test_restart_mid_query(db, "SELECT pg_sleep(30)", "AIODB_TEST_PG_SCRIPT", "AIODB_TEST_PG_DIR");
-  aiodb_db_free(db);
+  aiodb_test_restart_mid_query("SELECT pg_sleep(30)", "AIODB_TEST_PG_SCRIPT", "AIODB_TEST_PG_DIR");
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 START_TEST(pg_escaped_password) {
   aiodb_db *admin = pg_open("socket_url", NULL), *db;
-  char role[64], sql[256], url[800], *at;
+  char role[64], url[800], *at;
   const char *tcp = pg_url("tcp_url");
   aiodb_future *f;
 
   snprintf(role, sizeof role, "esc_%ld", (long)getpid());
-  snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'p@ss:w/rd%%?&'",
-           role, role);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin,
+                   "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'p@ss:w/rd%%?&'", role,
+                   role);
   /* postgresql://aiodb:aiodb-test-pw@127.0.0.1:PORT/aiodb -> the new role */
   at = strchr(tcp, '@');
   ck_assert_ptr_nonnull(at);
@@ -468,28 +419,18 @@ START_TEST(pg_escaped_password) {
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), role);
   aiodb_future_free(f);
   aiodb_db_free(db);
-  snprintf(sql, sizeof sql, "DROP ROLE %s", role);
-  aiodb_test_exec(admin, sql);
+  aiodb_test_execf(admin, "DROP ROLE %s", role);
   aiodb_db_free(admin);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
 START_TEST(pg_cursor_memory_is_bounded) {
-#if defined(AIODB_TEST_SANITIZED)
-  const long rows = 100000;
-#else
-  const long rows = 1000000;
-#endif
   aiodb_db *db = pg_open("socket_url", NULL);
-  aiodb_value lim = aiodb_int(rows);
-  aiodb_cursor *c = aiodb_iterate(
+  aiodb_test_big_cursor_is_bounded(
       db, "SELECT i, lpad(i::text, 100, '0') AS pad FROM generate_series(1, ?::int) AS i",
-      &lim, 1, 1000);
-  aiodb_test_cursor_is_bounded(c, rows, "postgres");
-  aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+      "postgres");
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -603,13 +544,9 @@ START_TEST(pg_autopipeline_sends_queued_statements_together) {
   ck_assert_uint_ge(queued_doubles(db), AP_N / 4);
   aiodb_db_free(db);
 
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db?pipeline=1025", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  aiodb_test_open_fails("postgresql://h/db?pipeline=1025", NULL, AIODB_EINVAL, "pipeline");
   o.pipeline = 5000;
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db", &o, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "pipeline"));
+  aiodb_test_open_fails("postgresql://h/db", &o, AIODB_EINVAL, "pipeline");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -659,8 +596,7 @@ START_TEST(pg_autopipeline_keeps_order_and_isolates_errors) {
   aiodb_db_stats(db, NULL, &batched);
   ck_assert_uint_ge(batched, 30);
   aiodb_test_exec(db, "DROP TABLE pg_ap");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -699,8 +635,7 @@ START_TEST(pg_autopipeline_leaves_deadlines_alone) {
   /* timeout_ms gives every statement a deadline: none is sent ahead */
   db = pg_open("socket_url", "timeout_ms=5000");
   ck_assert_uint_eq(queued_doubles(db), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -740,8 +675,7 @@ START_TEST(pg_autopipeline_connection_lost_mid_batch) {
   aiodb_db_stats(db, &batches, NULL);
   ck_assert_uint_ge(batches, 1);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -771,8 +705,7 @@ START_TEST(pg_autopipeline_after_cursor) {
       batch = aiodb_cursor_next(c);
       ck_assert_int_eq(aiodb_future_wait(batch, 100), AIODB_ETIMEDOUT);
       ck_assert_int_eq(aiodb_future_cancel(batch), 0);
-      ck_assert_int_eq(aiodb_test_err(batch), AIODB_ECANCELED);
-      aiodb_future_free(batch);
+      aiodb_test_fails(batch, AIODB_ECANCELED, NULL);
     } else {
       c = aiodb_iterate(db, "SELECT x FROM pg_apc ORDER BY x", NULL, 0, 10);
       ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 10);
@@ -794,8 +727,7 @@ START_TEST(pg_autopipeline_after_cursor) {
   aiodb_db_stats(db, &after, NULL);
   ck_assert_uint_ge(after - before, 20); /* most rounds went out as a batch */
   aiodb_test_exec(db, "DROP TABLE pg_apc");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -831,8 +763,7 @@ START_TEST(pg_stale_statement_runs_once) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM pg_st WHERE a = 4"), 1);
   aiodb_test_exec(db, "DROP TABLE pg_st");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -851,10 +782,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   for (i = 0; i < 3; i++) aiodb_test_exec(db, sel);
   aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN b int");
   tx = aiodb_begin(db);
-  f = aiodb_tx_query(tx, sel, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "0A000");
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_tx_query(tx, sel, NULL, 0), AIODB_ESQL, "0A000", 0);
   f = aiodb_rollback(tx);
   aiodb_future_free(aiodb_test_ok(f));
   for (i = 0; i < 2; i++) {
@@ -867,9 +795,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   /* a tx that starts after the change prepares afresh too */
   aiodb_test_exec(db, "ALTER TABLE pg_stx ADD COLUMN c int");
   tx = aiodb_begin(db);
-  f = aiodb_tx_query(tx, sel, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, sel, NULL, 0), AIODB_ESQL, NULL);
   aiodb_tx_free(tx);
   tx = aiodb_begin(db);
   f = aiodb_test_ok(aiodb_tx_query(tx, sel, NULL, 0));
@@ -877,8 +803,7 @@ START_TEST(pg_stale_statement_in_transaction) {
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   aiodb_test_exec(db, "DROP TABLE pg_stx");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -921,8 +846,7 @@ START_TEST(pg_stale_statement_in_a_batch) {
     aiodb_future_free(f[i]);
   }
   aiodb_test_exec(db, "DROP TABLE pg_stb");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1018,10 +942,8 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   char table[64], sql[200];
 
   snprintf(table, sizeof table, "pg_aborted_%d", (int)getpid());
-  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "CREATE TABLE %s (x int)", table);
-  aiodb_test_exec(db, sql);
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", table);
+  aiodb_test_execf(db, "CREATE TABLE %s (x int)", table);
   acq = aiodb_test_ok(aiodb_acquire(db));
   conn = aiodb_future_conn(acq);
   tx = aiodb_conn_begin(conn);
@@ -1033,9 +955,7 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   ck_assert_int_eq(aiodb_test_err(bad), AIODB_ESQL);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
   ck_assert_str_eq(aiodb_future_sqlstate(c), "25P02");
-  aiodb_future_free(ins);
-  aiodb_future_free(bad);
-  aiodb_future_free(c);
+  aiodb_test_free_all(ins, bad, c);
   /* the same for a COMMIT of one's own */
   aiodb_future_free(aiodb_test_ok(aiodb_conn_query(conn, "BEGIN", NULL, 0)));
   bad = aiodb_conn_query(conn, "SELECT 1/0", NULL, 0);
@@ -1052,98 +972,31 @@ START_TEST(pg_commit_of_an_aborted_transaction_fails) {
   aiodb_future_free(acq);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
   ck_assert_int_eq(aiodb_test_scalar(db, sql), 0);
-  snprintf(sql, sizeof sql, "DROP TABLE %s", table);
-  aiodb_test_exec(db, sql);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_execf(db, "DROP TABLE %s", table);
+  aiodb_test_done(db);
 }
 END_TEST
 
 /* ---- a cancel request the server never answers: this binary's own
  * PQcancel, which the driver (linked in statically) calls instead of
  * libpq's. It passes every call on to libpq's unless a test holds them;
- * held, a call waits until shim_release, or hold_ms at the most, before
+ * held, a call waits until released, or hold_ms at the most, before
  * going on. Each test case runs in a process of its own (CK_FORK), so a
  * hold never reaches another. ---- */
 
-static struct {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int hold, entered, calls;
-  long hold_ms;
-} shim = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+static aiodb_test_hold shim = AIODB_TEST_HOLD_INIT;
 
 int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
-  static union {
-    void *p;
-    int (*f)(PGcancel *, char *, int);
-  } real;
-  pthread_mutex_lock(&shim.m);
-  shim.calls++;
-  if (shim.hold) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += shim.hold_ms / 1000;
-    until.tv_nsec += (shim.hold_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000;
-    }
-    shim.entered++;
-    pthread_cond_broadcast(&shim.c);
-    while (shim.hold && pthread_cond_timedwait(&shim.c, &shim.m, &until) != ETIMEDOUT) {
-    }
+  static int (*_Atomic next)(PGcancel *, char *, int);
+  int (*real)(PGcancel *, char *, int) = atomic_load(&next);
+  aiodb_test_hold_point(&shim);
+  if (real == NULL) {
+    *(void **)&real = dlsym(RTLD_NEXT, "PQcancel");
+    atomic_store(&next, real);
   }
-  if (real.p == NULL) real.p = dlsym(RTLD_NEXT, "PQcancel");
-  pthread_mutex_unlock(&shim.m);
-  return real.f(cancel, errbuf, errbufsize);
+  return real(cancel, errbuf, errbufsize);
 }
 
-static void shim_hold(long ms) {
-  pthread_mutex_lock(&shim.m);
-  shim.hold = 1;
-  shim.hold_ms = ms;
-  pthread_mutex_unlock(&shim.m);
-}
-
-/* Waits (2 s at most) until n calls have been held; returns how many were. */
-static int shim_wait_entered(int n) {
-  double until = aiodb_test_now_ms() + 2000;
-  int got;
-  pthread_mutex_lock(&shim.m);
-  while (shim.entered < n && aiodb_test_now_ms() < until) {
-    pthread_mutex_unlock(&shim.m);
-    usleep(1000);
-    pthread_mutex_lock(&shim.m);
-  }
-  got = shim.entered;
-  pthread_mutex_unlock(&shim.m);
-  return got;
-}
-
-static void shim_release(void) {
-  pthread_mutex_lock(&shim.m);
-  shim.hold = 0;
-  pthread_cond_broadcast(&shim.c);
-  pthread_mutex_unlock(&shim.m);
-}
-
-static void shim_set(int on) {
-  if (on)
-    shim_hold(30000);
-  else
-    shim_release();
-}
-
-static int shim_calls(void) {
-  int n;
-  pthread_mutex_lock(&shim.m);
-  n = shim.calls;
-  pthread_mutex_unlock(&shim.m);
-  return n;
-}
-
-static const aiodb_test_interrupt_shim pq_cancel_shim = {shim_set, shim_calls};
 
 /* aiodb_future_cancel and the deadline timer only post the cancel: a
  * cancel request the server does not answer holds neither the caller nor
@@ -1160,7 +1013,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 1"), 1);
   ck_assert_int_eq(aiodb_test_scalar(other, "SELECT 1"), 1);
-  shim_hold(8000);
+  aiodb_test_hold_calls(&shim, 8000);
 
   /* an explicit cancel whose request is never answered */
   f = aiodb_query(db, "SELECT pg_sleep(30)", NULL, 0);
@@ -1171,19 +1024,17 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   fprintf(stderr, "postgres: aiodb_future_cancel returned in %.0f us, its cancel request unanswered\n",
           cancel_ms * 1000);
   ck_assert_msg(cancel_ms < 50, "aiodb_future_cancel took %.1f ms", cancel_ms);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
 
   /* a deadline whose cancel is never answered either, sent by the timer */
   t = aiodb_query(timed, "SELECT pg_sleep(30)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(t, 300), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_future_set_timeout(t, 1), 0);
-  ck_assert_int_eq(shim_wait_entered(2), 2);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 2), 2);
 
   /* meanwhile another db's deadline fires on time: a statement queued
    * behind its busy connection is dropped at 500 ms */
-  aiodb_test_gate_init(&gate);
-  run = aiodb_db_run(other, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = aiodb_test_gate_hold(other, &gate);
   t0 = aiodb_test_now_ms();
   g = aiodb_query(other, "SELECT 1", NULL, 0);
   ck_assert_int_eq(aiodb_test_err(g), AIODB_ETIMEDOUT);
@@ -1198,7 +1049,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
 
   /* the statements run on until their cancels get through */
   ck_assert(!aiodb_future_done(f));
-  shim_release();
+  aiodb_test_hold_release(&shim);
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
   ck_assert_int_eq(aiodb_test_err(t), AIODB_ETIMEDOUT);
   aiodb_future_free(f);
@@ -1207,8 +1058,7 @@ START_TEST(pg_cancel_never_blocks_the_caller) {
   ck_assert_int_eq(aiodb_test_scalar(timed, "SELECT 8"), 8);
   aiodb_db_free(other);
   aiodb_db_free(timed);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1227,7 +1077,7 @@ START_TEST(pg_cursor_close_with_unanswered_cancel) {
   f = aiodb_test_ok(aiodb_cursor_next(c));
   ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 10);
   aiodb_future_free(f);
-  shim_hold(30000);
+  aiodb_test_hold_calls(&shim, 30000);
   t0 = aiodb_test_now_ms();
   aiodb_cursor_free(c);
   /* the connection was given up: at most one call finds it broken */
@@ -1243,10 +1093,9 @@ START_TEST(pg_cursor_close_with_unanswered_cancel) {
   ms = aiodb_test_now_ms() - t0;
   fprintf(stderr, "postgres: closing a cursor, its cancel unanswered, took %.0f ms\n", ms);
   ck_assert_msg(ms < 15000, "the connection was back after %.0f ms", ms);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
-  shim_release();
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
+  aiodb_test_hold_release(&shim);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1259,11 +1108,11 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
   int i;
 
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  shim_hold(4000);
+  aiodb_test_hold_calls(&shim, 4000);
   f = aiodb_query(db, "SELECT pg_sleep(0.5)", NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_future_cancel(f), 0);
-  ck_assert_int_eq(shim_wait_entered(1), 1);
+  ck_assert_int_eq(aiodb_test_hold_wait_entered(&shim, 1), 1);
   aiodb_test_ok(f); /* it ends on its own */
   aiodb_future_free(f);
   t0 = aiodb_test_now_ms();
@@ -1272,16 +1121,16 @@ START_TEST(pg_free_does_not_wait_for_an_unanswered_cancel) {
   fprintf(stderr, "postgres: aiodb_db_free with a cancel unanswered took %.0f ms\n", ms);
   ck_assert_msg(ms < 2000, "aiodb_db_free took %.0f ms", ms);
   /* once the cancel returns, the canceller frees the config and ends */
-  shim_release();
+  aiodb_test_hold_release(&shim);
   for (i = 0; i < 500 && aiodb__alloc_live() != 0; i++) usleep(10000);
   aiodb_test_clean_shutdown();
 }
 END_TEST
 
-/* The interrupter's rules (tests/helpers.c), as on MySQL. */
+/* The interrupter's rules (tests/helpers_hold.c), as on MySQL. */
 START_TEST(pg_cancel_in_flight_is_not_repeated) {
   aiodb_db *db = pg_open("socket_url", "max_size=1");
-  aiodb_test_interrupt_in_flight(db, "SELECT pg_sleep(30)", &pq_cancel_shim);
+  aiodb_test_interrupt_in_flight(db, "SELECT pg_sleep(30)", &shim);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
@@ -1289,84 +1138,16 @@ END_TEST
 
 START_TEST(pg_cursor_close_with_a_held_cancel) {
   aiodb_db *db = pg_open("socket_url", "max_size=1");
-  aiodb_test_cursor_close_held(db, "SELECT generate_series(1, 1000000000)",
-                               &pq_cancel_shim);
+  aiodb_test_cursor_close_held(db, "SELECT generate_series(1, 1000000000)", &shim);
   aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
 END_TEST
-
-/* ---- a server that accepts connections and never answers ---- */
-
-static void silent_url(char *buf, size_t n, const aiodb_test_silent *srv, const char *opts) {
-  snprintf(buf, n, "postgresql://aiodb:pw@127.0.0.1:%u/aiodb%s%s", srv->port,
-           opts ? "?" : "", opts ? opts : "");
-}
-
-/* connect_timeout bounds the connect: a deadline fails its statement on
- * time, the next one fails with the connect's timeout, and aiodb_close and
- * aiodb_db_free return. */
-START_TEST(pg_silent_server_connect_timeout) {
-  aiodb_test_silent srv;
-  aiodb_error err;
-  aiodb_db *db;
-  aiodb_future *f, *g, *closing;
-  char url[256];
-  double t0, ms;
-
-  aiodb_test_silent_start(&srv);
-  silent_url(url, sizeof url, &srv, "connect_timeout=2");
-  t0 = aiodb_test_now_ms();
-  db = aiodb_open(url, NULL, &err);
-  ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_future_set_timeout(f, 500), 0);
-  g = aiodb_query(db, "SELECT 2", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  ms = aiodb_test_now_ms() - t0;
-  ck_assert_msg(ms < 1500, "the deadline fired at %.0f ms", ms);
-  ck_assert_int_eq(aiodb_test_err(g), AIODB_ECONNECT);
-  ck_assert_msg(strstr(aiodb_future_errmsg(g), "timeout expired") != NULL, "%s",
-                aiodb_future_errmsg(g));
-  ck_assert_ptr_null(strstr(aiodb_future_errmsg(g), ":pw@"));
-  ms = aiodb_test_now_ms() - t0;
-  ck_assert_msg(ms >= 1500 && ms < 8000, "the connect gave up at %.0f ms", ms);
-  closing = aiodb_close(db);
-  ck_assert_int_eq(aiodb_future_wait(closing, 5000), 0);
-  t0 = aiodb_test_now_ms();
-  aiodb_db_free(db);
-  ck_assert(aiodb_test_now_ms() - t0 < 1000);
-  aiodb_future_free(closing);
-  aiodb_future_free(f);
-  aiodb_future_free(g);
-  aiodb_test_silent_stop(&srv);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-typedef struct net_probe {
-  int keepalive, idle, interval, count;
-  unsigned user_timeout;
-  char connect_timeout[16];
-} net_probe;
-
-static int get_int(int fd, int level, int name) {
-  int v = -1;
-  socklen_t len = sizeof v;
-  ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
-  return v;
-}
 
 static int net_settings(void *native, void *ud) {
-  net_probe *p = ud;
-  int fd = PQsocket(native);
+  aiodb_test_net *p = ud;
   PQconninfoOption *o, *all = PQconninfo(native);
-  p->keepalive = get_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-  p->idle = get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE);
-  p->interval = get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL);
-  p->count = get_int(fd, IPPROTO_TCP, TCP_KEEPCNT);
-  p->user_timeout = (unsigned)get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
-  p->connect_timeout[0] = '\0';
+  aiodb_test_net_read_tcp(PQsocket(native), p);
   for (o = all; o && o->keyword; o++)
     if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
       snprintf(p->connect_timeout, sizeof p->connect_timeout, "%s", o->val);
@@ -1374,34 +1155,10 @@ static int net_settings(void *native, void *ud) {
   return 0;
 }
 
-/* Over TCP a connection finds a dead peer in about two minutes, idle or
- * not, and a connect gives up after 10 s, unless the URL says otherwise. */
 START_TEST(pg_network_defaults) {
-  aiodb_db *db = pg_open("tcp_url", NULL);
-  net_probe p;
-  aiodb_error err;
-
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.keepalive, 1);
-  ck_assert_int_eq(p.idle, 60);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 6);
-  ck_assert_uint_eq(p.user_timeout, 120000);
-  ck_assert_str_eq(p.connect_timeout, "10");
-  aiodb_db_free(db);
-
-  db = pg_open("tcp_url", "keepalives_idle=30&keepalives_count=3&tcp_user_timeout=0&connect_timeout=4");
-  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, net_settings, &p)));
-  ck_assert_int_eq(p.idle, 30);
-  ck_assert_int_eq(p.interval, 10);
-  ck_assert_int_eq(p.count, 3);
-  ck_assert_uint_eq(p.user_timeout, 0);
-  ck_assert_str_eq(p.connect_timeout, "4");
-  aiodb_db_free(db);
-
-  ck_assert_ptr_null(aiodb_open("postgresql://h/db?connect_timeout=soon", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "connect_timeout"));
+  aiodb_test_network_defaults(pg_url("tcp_url"), net_settings);
+  aiodb_test_open_fails("postgresql://h/db?connect_timeout=soon", NULL, AIODB_EINVAL,
+                        "connect_timeout");
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -1467,8 +1224,7 @@ START_TEST(pg_tls_modes) {
   snprintf(opts, sizeof opts, "sslmode=verify-full&sslrootcert=%s", ca);
   db = pg_open("socket_url", opts);
   ck_assert_msg(!encrypted(db), "a unix socket: encrypted");
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1576,8 +1332,7 @@ START_TEST(pg_tls_refusals) {
   ck_assert_int_eq(prefer_tls, 0);
   db = pg_open("tcp_url", "sslmode=require");
   ck_assert(encrypted(db));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1609,45 +1364,25 @@ START_TEST(pg_malformed_bytea_decodes_as_libpq_does) {
 END_TEST
 
 Suite *aiodb_suite_postgres(void) {
-  Suite *s = suite_create("postgres");
-  AIODB_TCASE(s, pg_types_round_trip);
-  AIODB_TCASE(s, pg_malformed_bytea_decodes_as_libpq_does);
-  AIODB_TCASE(s, pg_float4_is_the_stored_float);
-  AIODB_TCASE(s, pg_floats_exact_whatever_the_session);
-  AIODB_TCASE(s, pg_text_cannot_hold_nul);
-  AIODB_TCASE(s, pg_statements_and_errors);
-  AIODB_TCASE(s, pg_transactions_many_cursor);
-  AIODB_TCASE(s, pg_cancel_and_timeout);
-  AIODB_TCASE(s, pg_run_meta_and_passwords);
-  AIODB_TCASE(s, pg_lost_connection_is_replaced);
-  AIODB_TCASE(s, pg_query_many_pipelines_in_chunks);
-  AIODB_TCASE(s, pg_escaped_password);
-  AIODB_TCASE(s, pg_server_restart_mid_query);
-  AIODB_TCASE(s, pg_rewrite_memo_follows_the_driver);
-  AIODB_TCASE(s, pg_autopipeline_sends_queued_statements_together);
-  AIODB_TCASE(s, pg_autopipeline_keeps_order_and_isolates_errors);
-  AIODB_TCASE(s, pg_autopipeline_leaves_deadlines_alone);
-  AIODB_TCASE(s, pg_autopipeline_connection_lost_mid_batch);
-  AIODB_TCASE(s, pg_autopipeline_after_cursor);
-  AIODB_TCASE(s, pg_stale_statement_runs_once);
-  AIODB_TCASE(s, pg_stale_statement_in_transaction);
-  AIODB_TCASE(s, pg_stale_statement_in_a_batch);
-  AIODB_TCASE(s, pg_copy_is_refused_and_the_connection_goes_on);
-  {
-    TCase *big = tcase_create("pg_cursor_memory_is_bounded");
-    tcase_set_timeout(big, 300);
-    tcase_add_test(big, pg_cursor_memory_is_bounded);
-    suite_add_tcase(s, big);
-  }
-  AIODB_TCASE(s, pg_commit_of_an_aborted_transaction_fails);
-  AIODB_TCASE(s, pg_cancel_never_blocks_the_caller);
-  AIODB_TCASE(s, pg_cursor_close_with_unanswered_cancel);
-  AIODB_TCASE(s, pg_free_does_not_wait_for_an_unanswered_cancel);
-  AIODB_TCASE(s, pg_cancel_in_flight_is_not_repeated);
-  AIODB_TCASE(s, pg_cursor_close_with_a_held_cancel);
-  AIODB_TCASE(s, pg_silent_server_connect_timeout);
-  AIODB_TCASE(s, pg_network_defaults);
-  AIODB_TCASE(s, pg_tls_modes);
-  AIODB_TCASE(s, pg_tls_refusals);
+  Suite *s = AIODB_SUITE("postgres", pg_types_round_trip, pg_malformed_bytea_decodes_as_libpq_does,
+                         pg_float4_is_the_stored_float, pg_floats_exact_whatever_the_session,
+                         pg_text_cannot_hold_nul, pg_statements_and_errors,
+                         pg_transactions_many_cursor, pg_cancel_and_timeout,
+                         pg_run_meta_and_passwords, pg_lost_connection_is_replaced,
+                         pg_query_many_pipelines_in_chunks, pg_escaped_password,
+                         pg_server_restart_mid_query, pg_rewrite_memo_follows_the_driver,
+                         pg_autopipeline_sends_queued_statements_together,
+                         pg_autopipeline_keeps_order_and_isolates_errors,
+                         pg_autopipeline_leaves_deadlines_alone,
+                         pg_autopipeline_connection_lost_mid_batch, pg_autopipeline_after_cursor,
+                         pg_stale_statement_runs_once, pg_stale_statement_in_transaction,
+                         pg_stale_statement_in_a_batch,
+                         pg_copy_is_refused_and_the_connection_goes_on);
+  AIODB_TCASE_TIMEOUT(s, pg_cursor_memory_is_bounded, 300);
+  AIODB_TCASES(s, pg_commit_of_an_aborted_transaction_fails, pg_cancel_never_blocks_the_caller,
+               pg_cursor_close_with_unanswered_cancel,
+               pg_free_does_not_wait_for_an_unanswered_cancel, pg_cancel_in_flight_is_not_repeated,
+               pg_cursor_close_with_a_held_cancel, pg_network_defaults, pg_tls_modes,
+               pg_tls_refusals);
   return s;
 }

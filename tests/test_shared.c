@@ -103,6 +103,12 @@ static aiodb_db *sh_open(const shared *sh, const char *opts) {
   return db;
 }
 
+/* sh_init, then sh_open. */
+static aiodb_db *sh_start(shared *sh, const char *stem, const char *opts) {
+  sh_init(sh, stem);
+  return sh_open(sh, opts);
+}
+
 /* printf, then {t}, {u} and {blob} replaced. Static storage, 8 slots. */
 static const char *S(const shared *sh, const char *fmt, ...) {
   static char bufs[8][1024];
@@ -147,19 +153,15 @@ static void tx_exec(aiodb_tx *tx, const char *sql) {
   aiodb_future_free(aiodb_test_ok(aiodb_tx_query(tx, sql, NULL, 0)));
 }
 
-static int64_t present(aiodb_db *db, const char *table) {
-  aiodb_future *f = aiodb_test_ok(aiodb_has_table(db, table));
-  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
-  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 1);
-  aiodb_future_free(f);
-  return v;
+/* The end of a case with a table {t}: dropped, then aiodb_test_done. */
+static void sh_done(const shared *sh, aiodb_db *db) {
+  aiodb_test_exec(db, S(sh, "DROP TABLE {t}"));
+  aiodb_test_done(db);
 }
 
 /* Opens the case's database with a fresh table {t}(columns). */
 static aiodb_db *open_table(shared *sh, const char *stem, const char *columns) {
-  aiodb_db *db;
-  sh_init(sh, stem);
-  db = sh_open(sh, NULL);
+  aiodb_db *db = sh_start(sh, stem, NULL);
   aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(%s)", columns));
   return db;
@@ -282,9 +284,7 @@ START_TEST(shared_values_every_type) {
     ck_assert_str_eq(aiodb_result_name(r, 3), "b");
     aiodb_future_free(f);
   }
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -345,44 +345,29 @@ START_TEST(shared_values_floats_under_a_decimal_comma_locale) {
     aiodb_future_free(f);
     setlocale(LC_NUMERIC, "C");
   }
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
 START_TEST(shared_values_large_blob_and_text) {
   shared sh;
   aiodb_db *db = open_values(&sh, "large");
-  size_t n = 1u << 20, i;
-  unsigned char *big = malloc(n);
-  char *text = malloc(n + 1);
+  size_t n = 1u << 20;
+  unsigned char *big;
+  char *text;
   aiodb_future *f;
-  aiodb_result *r;
 
-  ck_assert_ptr_nonnull(big);
-  ck_assert_ptr_nonnull(text);
-  for (i = 0; i < n; i++) {
-    big[i] = (unsigned char)(i * 7919u >> 3); /* NUL bytes included */
-    text[i] = (char)('a' + i % 26);
-  }
-  text[n] = '\0';
+  aiodb_test_large_values(n, &big, &text);
   f = roundtrip(&sh, db, "b", aiodb_blob(big, n));
-  r = aiodb_future_result(f);
-  ck_assert_int_eq(aiodb_result_type(r, 0, 0), AIODB_TYPE_BLOB);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 0), big, n), 0);
+  ck_assert_int_eq(aiodb_result_type(aiodb_future_result(f), 0, 0), AIODB_TYPE_BLOB);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, big, n, 0);
   aiodb_future_free(f);
   f = roundtrip(&sh, db, "s", aiodb_textn(text, n));
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_text(r, 0, 0), text, n + 1), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, text, n, 1);
   aiodb_future_free(f);
   free(big);
   free(text);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -412,16 +397,13 @@ START_TEST(shared_named_placeholders_repeat) {
   ck_assert_str_eq(aiodb_result_name(r, 2), "lit");
   aiodb_future_free(f);
   /* a repeated name takes one argument: a second is one too many */
-  f = aiodb_query(db, S(&sh, "SELECT i FROM {t} WHERE id = :id OR id = :id"), sel, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT i FROM {t} WHERE id = :id OR id = :id"), sel, 2),
+                   AIODB_EINVAL, NULL);
   /* positional: "??" is a literal question mark */
   f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT '?\?' AS q, i FROM {t} WHERE id = ?"), sel, 1));
   ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "??");
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -441,9 +423,7 @@ START_TEST(shared_arguments_copied_at_submission) {
   ck_assert_ptr_nonnull(sql);
   ck_assert_ptr_nonnull(args);
   memcpy(blob, "\x01\x00\x02\x00\x03", 5);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g); /* holds the only worker */
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g); /* holds the only worker */
   args[0] = aiodb_int(1);
   args[1] = aiodb_text(text);
   args[2] = aiodb_blob(blob, 5);
@@ -468,9 +448,7 @@ START_TEST(shared_arguments_copied_at_submission) {
   ck_assert_str_eq(aiodb_result_text(r, 0, 0), "original");
   ck_assert_uint_eq(aiodb_result_len(r, 0, 1), 5);
   ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 1), "\x01\x00\x02\x00\x03", 5), 0);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(sel);
+  aiodb_test_free_all(gate, ins, sel);
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
@@ -521,28 +499,20 @@ START_TEST(shared_affected_rows_and_errors) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
   ck_assert_str_ne(aiodb_future_errmsg(f), "");
   aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "SELECT x FROM {t}_missing"), NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT x FROM {t}_missing"), NULL, 0), AIODB_ESQL, NULL);
 
   /* the wrong number of arguments, positional and named */
-  f = aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), three, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "takes 1 argument but 2"));
-  aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
-  f = aiodb_query(db, S(&sh, "SELECT x FROM {t} WHERE x = :a OR x = :b"), three, 1);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), three, 2),
+                   AIODB_EINVAL, "takes 1 argument but 2");
+  aiodb_test_fails(aiodb_query(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), NULL, 0),
+                   AIODB_EINVAL, NULL);
+  aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT x FROM {t} WHERE x = :a OR x = :b"), three, 1),
+                   AIODB_EINVAL, NULL);
 
   /* none of that did anything, and the connection still serves */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 25);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -564,9 +534,7 @@ START_TEST(shared_affected_is_zero_for_select) {
   ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 3);
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -604,9 +572,7 @@ START_TEST(shared_fifo_1000_inserts) {
   }
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -637,9 +603,7 @@ START_TEST(shared_tx_commit_and_rollback) {
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 2);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -676,9 +640,7 @@ START_TEST(shared_tx_savepoint_rollback_keeps_outer_work) {
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE x = 9")), 0);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -707,19 +669,13 @@ START_TEST(shared_tx_failed_statement_aborts_the_rest) {
   ck_assert_str_eq(aiodb_future_sqlstate(commit), sh.drv->unique_state);
   /* nothing kept, and the connection is back in the pool (max_size 1) */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 0);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(after);
-  aiodb_future_free(sel);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(a, dup, after, sel, commit);
   /* and a new tx works */
   tx = aiodb_begin(db);
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (5)"));
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 5);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -738,9 +694,7 @@ START_TEST(shared_tx_free_rolls_back) {
   tx_exec(tx, S(&sh, "INSERT INTO {t}(x) VALUES (6)"));
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 6);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -770,9 +724,7 @@ START_TEST(shared_tx_2000_in_order) {
   }
   aiodb_future_free(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t} WHERE n = c")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -826,9 +778,7 @@ START_TEST(shared_many_inserts_every_row) {
   aiodb_future_free(f);
   free(rows);
   free(texts);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -865,9 +815,7 @@ START_TEST(shared_many_is_atomic) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 3);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 4);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -891,9 +839,7 @@ START_TEST(shared_many_collects_returning_rows) {
   }
   ck_assert_int_eq(aiodb_result_affected(r), 3);
   aiodb_future_free(f);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -968,9 +914,7 @@ START_TEST(shared_many_stops_between_rows) {
     aiodb_future_free(f);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -1011,9 +955,7 @@ START_TEST(shared_cursor_batches_until_empty) {
   aiodb_cursor_free(c);
   /* the connection is free again */
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), N);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -1023,8 +965,7 @@ START_TEST(shared_cursor_abandoned_frees_its_connection) {
   aiodb_cursor *c;
   aiodb_future *q;
 
-  sh_init(&sh, "curab");
-  db = sh_open(&sh, "max_size=1");
+  db = sh_start(&sh, "curab", "max_size=1");
   c = aiodb_iterate(db, sh.drv->endless, NULL, 0, 100);
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100); /* an endless result */
   ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 100);
@@ -1034,8 +975,7 @@ START_TEST(shared_cursor_abandoned_frees_its_connection) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(q)), 0, 0), 5);
   aiodb_future_free(q);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 6"), 6);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1047,8 +987,7 @@ START_TEST(shared_cancel_running_statement) {
   aiodb_future *f;
   double t0, ms;
 
-  sh_init(&sh, "cancel");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "cancel", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* connected */
   f = aiodb_query(db, sh.drv->slow, NULL, 0);
   ck_assert_int_eq(aiodb_future_wait(f, 200), AIODB_ETIMEDOUT); /* running */
@@ -1062,8 +1001,7 @@ START_TEST(shared_cancel_running_statement) {
   aiodb_future_free(f);
   /* the connection runs the next query */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1073,8 +1011,7 @@ START_TEST(shared_future_set_timeout) {
   aiodb_future *f;
   double t0, ms;
 
-  sh_init(&sh, "deadline");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "deadline", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   t0 = aiodb_test_now_ms();
   f = aiodb_query(db, sh.drv->slow, NULL, 0);
@@ -1085,26 +1022,19 @@ START_TEST(shared_future_set_timeout) {
   ck_assert_int_eq(aiodb_future_set_timeout(f, 10), AIODB_EBUSY);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 8"), 8);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(shared_db_timeout_option_in_url) {
   shared sh;
   aiodb_db *db;
-  aiodb_future *f;
 
-  sh_init(&sh, "dbtimeout");
-  db = sh_open(&sh, "timeout_ms=300");
+  db = sh_start(&sh, "dbtimeout", "timeout_ms=300");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1); /* quick: in time */
-  f = aiodb_query(db, sh.drv->slow, NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "deadline"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, sh.drv->slow, NULL, 0), AIODB_ETIMEDOUT, "deadline");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 9"), 9);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1118,13 +1048,12 @@ START_TEST(shared_metadata) {
   size_t i, found = 0;
   char missing[80];
 
-  sh_init(&sh, "meta");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "meta", NULL);
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
   snprintf(missing, sizeof missing, "%s_missing", sh.t);
-  ck_assert_int_eq(present(db, sh.t), 1);
-  ck_assert_int_eq(present(db, missing), 0);
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.t), 1);
+  ck_assert_int_eq(aiodb_test_has_table(db, missing), 0);
 
   f = aiodb_test_ok(aiodb_table_names(db));
   r = aiodb_future_result(f);
@@ -1156,9 +1085,8 @@ START_TEST(shared_metadata) {
   aiodb_future_free(f);
 
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  ck_assert_int_eq(present(db, sh.t), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.t), 0);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1178,8 +1106,7 @@ START_TEST(shared_already_quit_after_close) {
   aiodb_tx *tx;
   aiodb_cursor *c;
 
-  sh_init(&sh, "quit");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "quit", NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
   close1 = aiodb_test_ok(aiodb_close(db));
   close2 = aiodb_close(db); /* completed already */
@@ -1191,31 +1118,21 @@ START_TEST(shared_already_quit_after_close) {
   aiodb_set_diag_handler(count_quit, NULL);
   f = aiodb_query(db, "SELECT 1", NULL, 0);
   ck_assert_int_eq(aiodb_future_done(f), 1); /* at once */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_EALREADYQUIT, NULL);
   ck_assert_int_ge(atomic_load(&quit_diags), 1);
-  f = aiodb_has_table(db, sh.t);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_has_table(db, sh.t), AIODB_EALREADYQUIT, NULL);
   tx = aiodb_begin(db);
   ck_assert_ptr_nonnull(tx);
-  f = aiodb_tx_query(tx, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(tx, "SELECT 1", NULL, 0), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(tx), AIODB_EALREADYQUIT, NULL);
   c = aiodb_iterate(db, "SELECT 1", NULL, 0, 10);
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_EALREADYQUIT, NULL);
   aiodb_cursor_free(c);
   aiodb_set_diag_handler(NULL, NULL);
 
   aiodb_future_free(close1);
   aiodb_future_free(close2);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1224,8 +1141,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   aiodb_db *db, *seen;
   aiodb_tx *tx, *inner;
 
-  sh_init(&sh, "frb");
-  db = sh_open(&sh, NULL);
+  db = sh_start(&sh, "frb", NULL);
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
   aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {u}"));
   aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
@@ -1245,7 +1161,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 3);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT sum(x) FROM {t}")), 15);
-  ck_assert_int_eq(present(db, sh.u), sh.drv->ddl_in_tx);
+  ck_assert_int_eq(aiodb_test_has_table(db, sh.u), sh.drv->ddl_in_tx);
   aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
   aiodb_db_free(db);
 
@@ -1253,7 +1169,7 @@ START_TEST(shared_force_rollback_leaves_nothing) {
   seen = sh_open(&sh, NULL);
   ck_assert_int_eq(aiodb_test_scalar(seen, S(&sh, "SELECT count(*) FROM {t}")), 1);
   ck_assert_int_eq(aiodb_test_scalar(seen, S(&sh, "SELECT sum(x) FROM {t}")), 1);
-  ck_assert_int_eq(present(seen, sh.u), 0);
+  ck_assert_int_eq(aiodb_test_has_table(seen, sh.u), 0);
   aiodb_test_exec(seen, S(&sh, "DROP TABLE {t}"));
   aiodb_db_free(seen);
   aiodb_test_clean_shutdown();
@@ -1270,9 +1186,7 @@ static void queued_selects(aiodb_db *db, const char *sql, int n, size_t cols) {
   aiodb_test_gate g;
   int i;
   ck_assert_int_le(n, 16);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   for (i = 0; i < n; i++) f[i] = aiodb_query(db, sql, NULL, 0);
   aiodb_test_gate_open(&g);
   aiodb_future_free(aiodb_test_ok(gate));
@@ -1316,9 +1230,7 @@ START_TEST(shared_cached_statement_follows_alter_table) {
   aiodb_test_exec(db, S(&sh, "ALTER TABLE {t} ADD COLUMN c INTEGER"));
   queued_selects(db, sel, 12, 3);
   queued_selects(db, sel, 12, 3);
-  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  sh_done(&sh, db);
 }
 END_TEST
 
@@ -1393,34 +1305,19 @@ START_TEST(shared_empty_sql) {
 END_TEST
 
 Suite *aiodb_suite_shared(void) {
-  Suite *s = suite_create("shared");
-  AIODB_TCASE(s, shared_values_every_type);
-  AIODB_TCASE(s, shared_values_floats_under_a_decimal_comma_locale);
-  AIODB_TCASE(s, shared_values_large_blob_and_text);
-  AIODB_TCASE(s, shared_named_placeholders_repeat);
-  AIODB_TCASE(s, shared_arguments_copied_at_submission);
-  AIODB_TCASE(s, shared_affected_rows_and_errors);
-  AIODB_TCASE(s, shared_affected_is_zero_for_select);
-  AIODB_TCASE(s, shared_fifo_1000_inserts);
-  AIODB_TCASE(s, shared_tx_commit_and_rollback);
-  AIODB_TCASE(s, shared_tx_savepoint_rollback_keeps_outer_work);
-  AIODB_TCASE(s, shared_tx_failed_statement_aborts_the_rest);
-  AIODB_TCASE(s, shared_tx_free_rolls_back);
-  AIODB_TCASE(s, shared_tx_2000_in_order);
-  AIODB_TCASE(s, shared_many_inserts_every_row);
-  AIODB_TCASE(s, shared_many_is_atomic);
-  AIODB_TCASE(s, shared_many_collects_returning_rows);
-  AIODB_TCASE(s, shared_many_numbers_rows_not_the_statement);
-  AIODB_TCASE(s, shared_many_stops_between_rows);
-  AIODB_TCASE(s, shared_cursor_batches_until_empty);
-  AIODB_TCASE(s, shared_cursor_abandoned_frees_its_connection);
-  AIODB_TCASE(s, shared_cancel_running_statement);
-  AIODB_TCASE(s, shared_future_set_timeout);
-  AIODB_TCASE(s, shared_db_timeout_option_in_url);
-  AIODB_TCASE(s, shared_metadata);
-  AIODB_TCASE(s, shared_already_quit_after_close);
-  AIODB_TCASE(s, shared_force_rollback_leaves_nothing);
-  AIODB_TCASE(s, shared_cached_statement_follows_alter_table);
-  AIODB_TCASE(s, shared_empty_sql);
-  return s;
+  return AIODB_SUITE("shared", shared_values_every_type,
+                     shared_values_floats_under_a_decimal_comma_locale,
+                     shared_values_large_blob_and_text, shared_named_placeholders_repeat,
+                     shared_arguments_copied_at_submission, shared_affected_rows_and_errors,
+                     shared_affected_is_zero_for_select, shared_fifo_1000_inserts,
+                     shared_tx_commit_and_rollback, shared_tx_savepoint_rollback_keeps_outer_work,
+                     shared_tx_failed_statement_aborts_the_rest, shared_tx_free_rolls_back,
+                     shared_tx_2000_in_order, shared_many_inserts_every_row, shared_many_is_atomic,
+                     shared_many_collects_returning_rows, shared_many_numbers_rows_not_the_statement,
+                     shared_many_stops_between_rows,
+                     shared_cursor_batches_until_empty,
+                     shared_cursor_abandoned_frees_its_connection, shared_cancel_running_statement,
+                     shared_future_set_timeout, shared_db_timeout_option_in_url, shared_metadata,
+                     shared_already_quit_after_close, shared_force_rollback_leaves_nothing,
+                     shared_cached_statement_follows_alter_table, shared_empty_sql);
 }

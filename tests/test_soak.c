@@ -534,12 +534,7 @@ START_TEST(soak_million_futures) {
 END_TEST
 
 Suite *aiodb_suite_soak(void) {
-  Suite *s = suite_create("soak");
-  TCase *tc = tcase_create("soak_million_futures");
-  tcase_set_timeout(tc, 240);
-  tcase_add_test(tc, soak_million_futures);
-  suite_add_tcase(s, tc);
-  return s;
+  return aiodb_test_add_case(suite_create("soak"), soak_million_futures, 240);
 }
 
 /* ------------------------------------------------------------------------
@@ -1172,20 +1167,12 @@ static void th_schema(aiodb_db *db) {
   aiodb_value rows[CUR_ROWS];
   char sql[160];
   int i;
-  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", T.t_cnt);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", T.t_tx);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", T.t_seq);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "CREATE TABLE %s (th INTEGER PRIMARY KEY, n BIGINT NOT NULL)",
-           T.t_cnt);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "CREATE TABLE %s (id BIGINT PRIMARY KEY, th INTEGER NOT NULL)",
-           T.t_tx);
-  aiodb_test_exec(db, sql);
-  snprintf(sql, sizeof sql, "CREATE TABLE %s (x INTEGER PRIMARY KEY)", T.t_seq);
-  aiodb_test_exec(db, sql);
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", T.t_cnt);
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", T.t_tx);
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", T.t_seq);
+  aiodb_test_execf(db, "CREATE TABLE %s (th INTEGER PRIMARY KEY, n BIGINT NOT NULL)", T.t_cnt);
+  aiodb_test_execf(db, "CREATE TABLE %s (id BIGINT PRIMARY KEY, th INTEGER NOT NULL)", T.t_tx);
+  aiodb_test_execf(db, "CREATE TABLE %s (x INTEGER PRIMARY KEY)", T.t_seq);
   for (i = 0; i < CUR_ROWS; i++) rows[i] = aiodb_int(i + 1);
   snprintf(sql, sizeof sql, "INSERT INTO %s (x) VALUES (?)", T.t_seq);
   aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, sql, rows, CUR_ROWS, 1)));
@@ -1265,7 +1252,6 @@ static void th_run(const th_engine *eng, const char *base) {
   uint64_t batches = 0, batched = 0;
   double t0, t_close, t_closed, t_end;
   long total = 0, refused = 0, canceled = 0, deadlines = 0, cbs = 0, freed = 0;
-  char sql[160];
   int i, all;
 
   /* the schema, by one connection (and SQLite's WAL set up before four
@@ -1369,12 +1355,9 @@ static void th_run(const th_engine *eng, const char *base) {
 
   setup = aiodb_test_open_with(base, NULL);
   th_verify_data(setup);
-  snprintf(sql, sizeof sql, "DROP TABLE %s", T.t_cnt);
-  aiodb_test_exec(setup, sql);
-  snprintf(sql, sizeof sql, "DROP TABLE %s", T.t_tx);
-  aiodb_test_exec(setup, sql);
-  snprintf(sql, sizeof sql, "DROP TABLE %s", T.t_seq);
-  aiodb_test_exec(setup, sql);
+  aiodb_test_execf(setup, "DROP TABLE %s", T.t_cnt);
+  aiodb_test_execf(setup, "DROP TABLE %s", T.t_tx);
+  aiodb_test_execf(setup, "DROP TABLE %s", T.t_seq);
   aiodb_db_free(setup);
 
   for (i = 0; i < THREADS; i++) {
@@ -1427,10 +1410,5 @@ START_TEST(soak_threads_close_under_load) {
 END_TEST
 
 Suite *aiodb_suite_soak_threads(void) {
-  Suite *s = suite_create("soak_threads");
-  TCase *tc = tcase_create("soak_threads_close_under_load");
-  tcase_set_timeout(tc, 300);
-  tcase_add_test(tc, soak_threads_close_under_load);
-  suite_add_tcase(s, tc);
-  return s;
+  return aiodb_test_add_case(suite_create("soak_threads"), soak_threads_close_under_load, 300);
 }

@@ -53,10 +53,7 @@ START_TEST(sqlite_memory_shared_by_pool) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 5);
   aiodb_future_free(f);
   /* another db's memory database is a different one */
-  f = aiodb_query(other, "SELECT x FROM m", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(other, "SELECT x FROM m", NULL, 0), AIODB_ESQL, "no such table");
   aiodb_release(ca);
   aiodb_release(cb);
   aiodb_future_free(a);
@@ -80,9 +77,7 @@ START_TEST(sqlite_options) {
   snprintf(u, sizeof u, "%s?mode=ro", url);
   db = aiodb_open(u, NULL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  f = aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EREADONLY);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "INSERT INTO t VALUES (1)", NULL, 0), AIODB_EREADONLY, NULL);
   aiodb_db_free(db);
 
   snprintf(u, sizeof u, "%s?journal_mode=WAL&busy_timeout=1234&foreign_keys=on", url);
@@ -99,22 +94,13 @@ START_TEST(sqlite_options) {
   snprintf(u, sizeof u, "%s?mode=rw", aiodb_test_sqlite_url());
   db = aiodb_open(u, NULL, NULL);
   ck_assert_ptr_nonnull(db);
-  f = aiodb_query(db, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONNECT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "unable to open"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT, "unable to open");
   aiodb_db_free(db);
 
-  ck_assert_ptr_null(aiodb_open("sqlite://?journal_mode=fast", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "journal_mode"));
-  ck_assert_ptr_null(aiodb_open("sqlite://?mode=xx", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_null(aiodb_open("sqlite://?no_such_option=1", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "no_such_option"));
-  ck_assert_ptr_null(aiodb_open("sqlite://host/x.db", NULL, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  aiodb_test_open_fails("sqlite://?journal_mode=fast", NULL, AIODB_EINVAL, "journal_mode");
+  aiodb_test_open_fails("sqlite://?mode=xx", NULL, AIODB_EINVAL, NULL);
+  aiodb_test_open_fails("sqlite://?no_such_option=1", NULL, AIODB_EINVAL, "no_such_option");
+  aiodb_test_open_fails("sqlite://host/x.db", NULL, AIODB_EINVAL, NULL);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -169,8 +155,7 @@ START_TEST(sqlite_affected_and_last_id) {
       db, "INSERT INTO t(x) VALUES (9); SELECT x FROM t; -- done\n", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 9);
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -219,8 +204,7 @@ START_TEST(sqlite_run_gets_handle) {
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
   ck_assert_ptr_null(aiodb_run(NULL, probe_fn, NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -241,8 +225,7 @@ START_TEST(sqlite_query_sync) {
   ck_assert_ptr_null(aiodb_query_sync(NULL, "SELECT 1", NULL, 0, &err));
   ck_assert_int_eq(err.code, AIODB_EINVAL);
   ck_assert_ptr_null(aiodb_query_sync(db, "SELECT ?", NULL, 0, NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -259,28 +242,20 @@ START_TEST(sqlite_errors) {
   ck_assert_int_eq(aiodb_future_native_code(f), SQLITE_CONSTRAINT_UNIQUE);
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "UNIQUE"));
   aiodb_future_free(f);
-  f = aiodb_query(db, "INSERT INTO u(x) VALUES (NULL)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_str_eq(aiodb_future_sqlstate(f), "23502");
-  aiodb_future_free(f);
-  f = aiodb_query(db, "SELECT * FROM nowhere", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ESQL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "no such table: nowhere"));
-  aiodb_future_free(f);
+  aiodb_test_fails_as(aiodb_query(db, "INSERT INTO u(x) VALUES (NULL)", NULL, 0),
+                      AIODB_ECONSTRAINT, "23502", 0);
+  aiodb_test_fails(aiodb_query(db, "SELECT * FROM nowhere", NULL, 0),
+                   AIODB_ESQL, "no such table: nowhere");
   /* arguments with several statements are refused, not half-run */
-  f = aiodb_query(db, "INSERT INTO u(x) VALUES (?); INSERT INTO u(x) VALUES (?)", two, 2);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  aiodb_future_free(f);
+  aiodb_test_fails(
+      aiodb_query(db, "INSERT INTO u(x) VALUES (?); INSERT INTO u(x) VALUES (?)", two, 2),
+      AIODB_EINVAL, NULL);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM u"), 1);
   /* a SQLite-only placeholder the portable lexer leaves alone */
-  f = aiodb_query(db, "SELECT $x", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "parameter"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT $x", NULL, 0), AIODB_EINVAL, "parameter");
   /* the connection still works */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -297,21 +272,13 @@ START_TEST(sqlite_metadata_names) {
     aiodb_future_free(f);
   }
   ck_assert_ptr_null(aiodb_db_driver(NULL));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_sqlite(void) {
-  Suite *s = suite_create("sqlite");
-  AIODB_TCASE(s, sqlite_url_forms);
-  AIODB_TCASE(s, sqlite_memory_shared_by_pool);
-  AIODB_TCASE(s, sqlite_options);
-  AIODB_TCASE(s, sqlite_bad_value_not_quoted);
-  AIODB_TCASE(s, sqlite_affected_and_last_id);
-  AIODB_TCASE(s, sqlite_run_gets_handle);
-  AIODB_TCASE(s, sqlite_query_sync);
-  AIODB_TCASE(s, sqlite_errors);
-  AIODB_TCASE(s, sqlite_metadata_names);
-  return s;
+  return AIODB_SUITE("sqlite", sqlite_url_forms, sqlite_memory_shared_by_pool, sqlite_options,
+                     sqlite_bad_value_not_quoted, sqlite_affected_and_last_id,
+                     sqlite_run_gets_handle, sqlite_query_sync, sqlite_errors,
+                     sqlite_metadata_names);
 }

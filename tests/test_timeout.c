@@ -25,8 +25,7 @@ START_TEST(timeout_per_call_stops_a_running_statement) {
   ck_assert_int_eq(aiodb_future_set_timeout(next, -1), AIODB_EINVAL);
   aiodb_future_free(f);
   aiodb_future_free(next);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -38,8 +37,7 @@ START_TEST(timeout_per_db) {
   quick = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0));
   aiodb_future_free(f);
   aiodb_future_free(quick);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -48,9 +46,7 @@ START_TEST(timeout_while_queued) {
   aiodb_test_gate g;
   aiodb_future *gate, *q;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   q = aiodb_query(db, "SELECT 1", NULL, 0);
   aiodb_future_set_timeout(q, 50);
   /* completes while the worker is still held: it never ran */
@@ -79,8 +75,7 @@ START_TEST(timeout_does_not_keep_futures) {
     aiodb_test_ok(fs[i]);
     aiodb_future_free(fs[i]);
   }
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -99,14 +94,11 @@ START_TEST(timeout_in_a_tx_aborts_it) {
   ck_assert_int_eq(aiodb_test_err(slow), AIODB_ETIMEDOUT);
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(commit), AIODB_ETXABORTED);
-  aiodb_future_free(slow);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(slow, after, commit);
   slow = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(slow), 0, 0), 0);
   aiodb_future_free(slow);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -133,11 +125,7 @@ START_TEST(timeout_of_a_queued_tx_statement_aborts_the_tx) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "timed out"));
   f = aiodb_test_ok(aiodb_query(db, "SELECT count(*) FROM t", NULL, 0));
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 0);
-  aiodb_future_free(f);
-  aiodb_future_free(gate);
-  aiodb_future_free(dropped);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(f, gate, dropped, after, commit);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();
@@ -152,26 +140,17 @@ START_TEST(timeout_of_a_cursor_batch_fails_the_cursor) {
       NULL, 0, 10);
   aiodb_future *f = aiodb_cursor_next(c);
   aiodb_future_set_timeout(f, 100);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETIMEDOUT, NULL);
   /* the statement was reset: the next batch must not start over */
-  f = aiodb_cursor_next(c);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_cursor_next(c), AIODB_ETIMEDOUT, NULL);
   aiodb_cursor_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_timeout(void) {
-  Suite *s = suite_create("timeout");
-  AIODB_TCASE(s, timeout_per_call_stops_a_running_statement);
-  AIODB_TCASE(s, timeout_per_db);
-  AIODB_TCASE(s, timeout_while_queued);
-  AIODB_TCASE(s, timeout_does_not_keep_futures);
-  AIODB_TCASE(s, timeout_in_a_tx_aborts_it);
-  AIODB_TCASE(s, timeout_of_a_queued_tx_statement_aborts_the_tx);
-  AIODB_TCASE(s, timeout_of_a_cursor_batch_fails_the_cursor);
-  return s;
+  return AIODB_SUITE("timeout", timeout_per_call_stops_a_running_statement, timeout_per_db,
+                     timeout_while_queued, timeout_does_not_keep_futures, timeout_in_a_tx_aborts_it,
+                     timeout_of_a_queued_tx_statement_aborts_the_tx,
+                     timeout_of_a_cursor_batch_fails_the_cursor);
 }

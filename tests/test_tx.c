@@ -1,4 +1,6 @@
-/* Transactions: commit, rollback, savepoints, failure, force_rollback. */
+/* Transactions on SQLite: failures, savepoints, pinned connections, close,
+ * force_rollback. Commit and rollback, a savepoint rolled back and a tx
+ * freed are the shared suite's (test_shared.c, on every driver). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +22,27 @@ static aiodb_db *open_t(const char *opts) {
   return db;
 }
 
-START_TEST(tx_commit_and_rollback) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *tx = aiodb_begin(db);
+/* Rows in t. */
+static int64_t t_rows(aiodb_db *db) { return aiodb_test_scalar(db, "SELECT count(*) FROM t"); }
 
-  tx_exec(tx, "INSERT INTO t VALUES (1)");
-  tx_exec(tx, "INSERT INTO t VALUES (2)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
-  tx = aiodb_begin(db);
-  tx_exec(tx, "INSERT INTO t VALUES (3)");
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 2);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+/* Holds tx's connection in gate g (aiodb_tx_run): what tx queues next
+ * waits. Returns the run's future. */
+static aiodb_future *hold_tx(aiodb_tx *tx, aiodb_test_gate *g) {
+  aiodb_future *run;
+  aiodb_test_gate_init(g);
+  run = aiodb_tx_run(tx, aiodb_test_gate_fn, g);
+  aiodb_test_gate_wait_entered(g);
+  return run;
 }
-END_TEST
+
+/* Drops the statement dropped, queued behind the gate, then opens it:
+ * dropped fails with AIODB_ECANCELED, run succeeds. */
+static void drop_then_open(aiodb_future *dropped, aiodb_test_gate *g, aiodb_future *run) {
+  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
+  aiodb_test_gate_open(g);
+  aiodb_test_ok(run);
+  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+}
 
 START_TEST(tx_begin_returns_at_once) {
   aiodb_db *db = open_t(NULL); /* one connection */
@@ -44,9 +51,7 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_tx *tx;
   double t0;
 
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   t0 = aiodb_test_now_ms();
   tx = aiodb_begin(db); /* the only connection is busy: still at once */
   ins = aiodb_tx_query(tx, "INSERT INTO t VALUES (7)", NULL, 0);
@@ -57,41 +62,9 @@ START_TEST(tx_begin_returns_at_once) {
   aiodb_test_ok(ins);
   aiodb_test_ok(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT x FROM t"), 7);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(commit);
+  aiodb_test_free_all(gate, ins, commit);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-START_TEST(tx_savepoint_rollback_keeps_outer_work) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *outer = aiodb_begin(db), *inner, *kept;
-  aiodb_future *f;
-
-  tx_exec(outer, "INSERT INTO t VALUES (1)");
-  inner = aiodb_tx_begin(outer);
-  tx_exec(inner, "INSERT INTO t VALUES (2)");
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
-  kept = aiodb_tx_begin(outer);
-  tx_exec(kept, "INSERT INTO t VALUES (3)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(kept)));
-  tx_exec(outer, "INSERT INTO t VALUES (4)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
-  f = aiodb_test_ok(aiodb_query(db, "SELECT group_concat(x) FROM (SELECT x FROM t ORDER BY x)", NULL, 0));
-  ck_assert_str_eq(aiodb_result_text(aiodb_future_result(f), 0, 0), "1,3,4");
-  aiodb_future_free(f);
-
-  /* rolling back the outer tx undoes a committed savepoint too */
-  outer = aiodb_begin(db);
-  inner = aiodb_tx_begin(outer);
-  tx_exec(inner, "INSERT INTO t VALUES (9)");
-  aiodb_future_free(aiodb_test_ok(aiodb_commit(inner)));
-  aiodb_future_free(aiodb_test_ok(aiodb_rollback(outer)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = 9"), 0);
-  aiodb_db_free(db);
   aiodb_test_clean_shutdown();
 }
 END_TEST
@@ -113,13 +86,9 @@ START_TEST(tx_failed_statement_stops_the_rest) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(commit), "UNIQUE"));
   ck_assert_str_eq(aiodb_future_sqlstate(commit), "23505");
   /* and the connection went back to the pool (max_size is 1) */
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(after);
-  aiodb_future_free(commit);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(a, dup, after, commit);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -130,54 +99,32 @@ START_TEST(tx_failed_savepoint_spares_the_parent) {
 
   tx_exec(outer, "INSERT INTO t VALUES (1)");
   inner = aiodb_tx_begin(outer);
-  f = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0),
+                   AIODB_ECONSTRAINT, NULL);
   f = aiodb_commit(inner); /* rolled back to the savepoint instead */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETXABORTED);
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_ETXABORTED, NULL);
   tx_exec(outer, "INSERT INTO t VALUES (2)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(outer)));
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(x) FROM t"), 3);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(tx_refused_commit_gives_connection_back) {
   aiodb_db *db = aiodb_open("sqlite://?foreign_keys=1", NULL, NULL);
   aiodb_tx *tx;
-  aiodb_future *f;
 
   aiodb_test_exec(db, "CREATE TABLE p(id INTEGER PRIMARY KEY)");
   aiodb_test_exec(db, "CREATE TABLE c(p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO c VALUES (42)"); /* checked only at COMMIT */
-  f = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "FOREIGN KEY"));
-  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_commit(tx), AIODB_ECONSTRAINT, "FOREIGN KEY");
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM c"), 0);
   /* no transaction is left open on the connection */
   tx = aiodb_begin(db);
   tx_exec(tx, "INSERT INTO p VALUES (1)");
   aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
-}
-END_TEST
-
-START_TEST(tx_free_rolls_back_and_releases) {
-  aiodb_db *db = open_t(NULL);
-  aiodb_tx *tx = aiodb_begin(db);
-  aiodb_future *f = aiodb_tx_query(tx, "INSERT INTO t VALUES (5)", NULL, 0);
-  aiodb_tx_free(tx);
-  aiodb_tx_free(NULL);
-  aiodb_test_ok(f);
-  aiodb_future_free(f);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -202,8 +149,7 @@ START_TEST(tx_ten_thousand_in_order) {
   }
   aiodb_future_free(commit);
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t WHERE x = rowid - 1"), 10000);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -223,8 +169,7 @@ START_TEST(tx_on_a_pinned_connection) {
   ck_assert_int_eq(aiodb_result_int(aiodb_future_result(aiodb_test_ok(pool_q)), 0, 0), 1);
   aiodb_future_free(pool_q);
   aiodb_future_free(acq);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -244,33 +189,24 @@ START_TEST(tx_run_and_many_inside) {
   ck_assert_int_eq(aiodb_future_value(f), 3);
   aiodb_future_free(f);
   aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(tx_after_close_and_teardown) {
   aiodb_db *db = open_t(NULL);
   aiodb_tx *open_tx, *late;
-  aiodb_future *f;
 
   open_tx = aiodb_begin(db);
   tx_exec(open_tx, "INSERT INTO t VALUES (1)");
   aiodb_future_free(aiodb_test_ok(aiodb_close(db))); /* rolls it back */
   late = aiodb_begin(db);
   ck_assert_ptr_nonnull(late);
-  f = aiodb_tx_query(late, "SELECT 1", NULL, 0);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(late);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  f = aiodb_commit(open_tx);
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EALREADYQUIT);
-  aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_fails(aiodb_tx_query(late, "SELECT 1", NULL, 0), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(late), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_fails(aiodb_commit(open_tx), AIODB_EALREADYQUIT, NULL);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -318,7 +254,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     tx_exec(inner, "INSERT INTO t VALUES (4)");
     aiodb_future_free(aiodb_test_ok(aiodb_rollback(inner)));
     aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
-    ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 3);
+    ck_assert_int_eq(t_rows(db), 3);
     aiodb_db_free(db);
     after = slurp(path, &alen);
     ck_assert_uint_eq(alen, blen);
@@ -326,7 +262,7 @@ START_TEST(tx_force_rollback_leaves_file_unchanged) {
     free(after);
   }
   db = aiodb_open(url, NULL, NULL);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
+  ck_assert_int_eq(t_rows(db), 1);
   aiodb_db_free(db);
   free(before);
   aiodb_test_clean_shutdown();
@@ -343,12 +279,9 @@ START_TEST(tx_savepoint_outliving_its_parent) {
   aiodb_test_ok(commit_outer);
   ck_assert_int_eq(aiodb_test_err(late), AIODB_EALREADYQUIT);
   ck_assert_int_eq(aiodb_test_err(commit_inner), AIODB_EALREADYQUIT);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(commit_outer);
-  aiodb_future_free(late);
-  aiodb_future_free(commit_inner);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(commit_outer, late, commit_inner);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -361,29 +294,19 @@ START_TEST(tx_drop_aborts_from_its_place_on) {
   aiodb_test_gate gate;
   aiodb_future *run, *before, *dropped, *after, *c;
 
-  aiodb_test_gate_init(&gate);
-  run = aiodb_tx_run(tx, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = hold_tx(tx, &gate);
   before = aiodb_tx_query(tx, "INSERT INTO t VALUES (1)", NULL, 0);
   dropped = aiodb_tx_query(tx, "INSERT INTO t VALUES (2)", NULL, 0);
   after = aiodb_tx_query(tx, "INSERT INTO t VALUES (3)", NULL, 0);
   c = aiodb_commit(tx);
-  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
-  aiodb_test_gate_open(&gate);
-  aiodb_test_ok(run);
-  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  drop_then_open(dropped, &gate, run);
   ck_assert_msg(aiodb_test_err(before) == 0, "before: %s", aiodb_future_errmsg(before));
   ck_assert_int_eq(aiodb_test_err(after), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(run);
-  aiodb_future_free(before);
-  aiodb_future_free(dropped);
-  aiodb_future_free(after);
-  aiodb_future_free(c);
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(run, before, dropped, after, c);
   aiodb_test_gate_destroy(&gate);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -411,40 +334,26 @@ START_TEST(tx_savepoint_after_an_abort_does_not_begin) {
   ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(in), "UNIQUE"));
   ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  aiodb_future_free(a);
-  aiodb_future_free(dup);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(a, dup, in, end, c);
 
   /* after a dropped one: the savepoint's statement would have found the
    * row the dropped one never inserted missing */
   outer = aiodb_begin(db);
-  aiodb_test_gate_init(&gate);
-  run = aiodb_tx_run(outer, aiodb_test_gate_fn, &gate);
-  aiodb_test_gate_wait_entered(&gate);
+  run = hold_tx(outer, &gate);
   dropped = aiodb_tx_query(outer, "INSERT INTO t VALUES (1)", NULL, 0);
   inner = aiodb_tx_begin(outer);
   in = aiodb_tx_query(inner, "INSERT INTO t VALUES (1)", NULL, 0);
   end = aiodb_rollback(inner);
   c = aiodb_commit(outer);
-  ck_assert_int_eq(aiodb_future_cancel(dropped), 0);
-  aiodb_test_gate_open(&gate);
-  aiodb_test_ok(run);
-  ck_assert_int_eq(aiodb_test_err(dropped), AIODB_ECANCELED);
+  drop_then_open(dropped, &gate, run);
   ck_assert_msg(aiodb_test_err(in) == AIODB_ETXABORTED, "in the savepoint: %s",
                 aiodb_err_name(aiodb_future_error(in)));
   ck_assert_int_eq(aiodb_test_err(end), 0);
   ck_assert_int_eq(aiodb_test_err(c), AIODB_ETXABORTED);
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(run);
-  aiodb_future_free(dropped);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(run, dropped, in, end, c);
   aiodb_test_gate_destroy(&gate);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -474,19 +383,15 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   tx_exec(outer, "INSERT INTO t VALUES (1)");
   inner = aiodb_tx_begin(outer);
   slow = interrupted(inner);
-  end = aiodb_commit(inner);
-  ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
-  aiodb_future_free(end);
+  aiodb_test_fails(aiodb_commit(inner), AIODB_ETXABORTED, NULL);
   after = aiodb_tx_query(outer, "INSERT INTO t VALUES (2)", NULL, 0);
   c = aiodb_commit(outer);
   ck_assert_msg(aiodb_test_err(after) == AIODB_ETXABORTED, "after: %s",
                 aiodb_future_errmsg(after));
   ck_assert_msg(aiodb_test_err(c) == AIODB_ETXABORTED, "commit: %s",
                 aiodb_future_errmsg(c));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(slow);
-  aiodb_future_free(after);
-  aiodb_future_free(c);
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(slow, after, c);
 
   /* rollbacks of both levels succeed */
   outer = aiodb_begin(db);
@@ -496,9 +401,7 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   c = aiodb_rollback(outer);
   ck_assert_msg(aiodb_test_err(end) == 0, "savepoint rollback: %s", aiodb_future_errmsg(end));
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
-  aiodb_future_free(slow);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
+  aiodb_test_free_all(slow, end, c);
 
   /* in the outer tx: a savepoint begun afterwards does not begin (it
    * would have opened a transaction of its own and kept its work) */
@@ -511,33 +414,18 @@ START_TEST(tx_interrupted_write_aborts_every_level) {
   ck_assert_int_eq(aiodb_test_err(in), AIODB_ETXABORTED);
   ck_assert_int_eq(aiodb_test_err(end), AIODB_ETXABORTED);
   ck_assert_msg(aiodb_test_err(c) == 0, "rollback: %s", aiodb_future_errmsg(c));
-  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 0);
-  aiodb_future_free(slow);
-  aiodb_future_free(in);
-  aiodb_future_free(end);
-  aiodb_future_free(c);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  ck_assert_int_eq(t_rows(db), 0);
+  aiodb_test_free_all(slow, in, end, c);
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_tx(void) {
-  Suite *s = suite_create("tx");
-  AIODB_TCASE(s, tx_commit_and_rollback);
-  AIODB_TCASE(s, tx_begin_returns_at_once);
-  AIODB_TCASE(s, tx_savepoint_rollback_keeps_outer_work);
-  AIODB_TCASE(s, tx_failed_statement_stops_the_rest);
-  AIODB_TCASE(s, tx_failed_savepoint_spares_the_parent);
-  AIODB_TCASE(s, tx_refused_commit_gives_connection_back);
-  AIODB_TCASE(s, tx_free_rolls_back_and_releases);
-  AIODB_TCASE(s, tx_ten_thousand_in_order);
-  AIODB_TCASE(s, tx_on_a_pinned_connection);
-  AIODB_TCASE(s, tx_run_and_many_inside);
-  AIODB_TCASE(s, tx_after_close_and_teardown);
-  AIODB_TCASE(s, tx_force_rollback_leaves_file_unchanged);
-  AIODB_TCASE(s, tx_savepoint_outliving_its_parent);
-  AIODB_TCASE(s, tx_drop_aborts_from_its_place_on);
-  AIODB_TCASE(s, tx_savepoint_after_an_abort_does_not_begin);
-  AIODB_TCASE(s, tx_interrupted_write_aborts_every_level);
-  return s;
+  return AIODB_SUITE("tx", tx_begin_returns_at_once, tx_failed_statement_stops_the_rest,
+                     tx_failed_savepoint_spares_the_parent, tx_refused_commit_gives_connection_back,
+                     tx_ten_thousand_in_order, tx_on_a_pinned_connection, tx_run_and_many_inside,
+                     tx_after_close_and_teardown, tx_force_rollback_leaves_file_unchanged,
+                     tx_savepoint_outliving_its_parent, tx_drop_aborts_from_its_place_on,
+                     tx_savepoint_after_an_abort_does_not_begin,
+                     tx_interrupted_write_aborts_every_level);
 }

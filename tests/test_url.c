@@ -792,26 +792,9 @@ START_TEST(url_options_end_to_end) {
 END_TEST
 
 Suite *aiodb_suite_url(void) {
-  Suite *s = suite_create("url");
-
-  AIODB_TCASE(s, url_postgres_full);
-  AIODB_TCASE(s, url_sqlite_forms);
-  AIODB_TCASE(s, url_scheme);
-  AIODB_TCASE(s, url_missing_scheme);
-  AIODB_TCASE(s, url_null_out);
-  AIODB_TCASE(s, url_userinfo);
-  AIODB_TCASE(s, url_password_escapes);
-  AIODB_TCASE(s, url_host_port);
-  AIODB_TCASE(s, url_ipv6);
-  AIODB_TCASE(s, url_bad_port);
-  AIODB_TCASE(s, url_bad_escapes);
-  AIODB_TCASE(s, url_query);
-  AIODB_TCASE(s, url_opt_and_unused);
-  AIODB_TCASE(s, url_free_harmless);
-  AIODB_TCASE(s, url_out_of_memory);
-  AIODB_TCASE(s, parse_uint_cases);
-  AIODB_TCASE(s, parse_bool_cases);
-  AIODB_TCASE(s, url_options_end_to_end);
-  AIODB_TCASE(s, url_unknown_option_quoting);
-  return s;
+  return AIODB_SUITE("url", url_postgres_full, url_sqlite_forms, url_scheme, url_missing_scheme,
+                     url_null_out, url_userinfo, url_password_escapes, url_host_port, url_ipv6,
+                     url_bad_port, url_bad_escapes, url_query, url_opt_and_unused,
+                     url_free_harmless, url_out_of_memory, parse_uint_cases, parse_bool_cases,
+                     url_options_end_to_end, url_unknown_option_quoting);
 }

@@ -83,38 +83,27 @@ START_TEST(values_every_type) {
 
   f = roundtrip(db, aiodb_text(NULL), "null");
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(values_large_blob_and_text) {
   aiodb_db *db = open_table();
-  size_t n = 1u << 20, i;
-  unsigned char *big = malloc(n);
-  char *text = malloc(n + 1);
+  size_t n = 1u << 20;
+  unsigned char *big;
+  char *text;
   aiodb_future *f;
-  aiodb_result *r;
 
-  for (i = 0; i < n; i++) {
-    big[i] = (unsigned char)(i * 7919u >> 3);
-    text[i] = (char)('a' + i % 26);
-  }
-  text[n] = '\0';
+  aiodb_test_large_values(n, &big, &text);
   f = roundtrip(db, aiodb_blob(big, n), "blob");
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_blob(r, 0, 0), big, n), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, big, n, 0);
   aiodb_future_free(f);
   f = roundtrip(db, aiodb_textn(text, n), "text");
-  r = aiodb_future_result(f);
-  ck_assert_uint_eq(aiodb_result_len(r, 0, 0), n);
-  ck_assert_int_eq(memcmp(aiodb_result_text(r, 0, 0), text, n + 1), 0);
+  aiodb_test_cell_is(aiodb_future_result(f), 0, 0, text, n, 1);
   aiodb_future_free(f);
   free(big);
   free(text);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -128,9 +117,7 @@ START_TEST(values_arguments_copied_at_submission) {
   aiodb_result *r;
 
   memcpy(blob, "\x01\x02\x03\x04", 4);
-  aiodb_test_gate_init(&g);
-  gate = aiodb_db_run(db, aiodb_test_gate_fn, &g);
-  aiodb_test_gate_wait_entered(&g);
+  gate = aiodb_test_gate_hold(db, &g);
   args[0] = aiodb_text(text);
   args[1] = aiodb_blob(blob, 4);
   ins = aiodb_query(db, "INSERT INTO v(x) VALUES (?), (?)", args, 2);
@@ -146,9 +133,7 @@ START_TEST(values_arguments_copied_at_submission) {
   r = aiodb_future_result(sel);
   ck_assert_str_eq(aiodb_result_text(r, 0, 0), "original");
   ck_assert_int_eq(memcmp(aiodb_result_blob(r, 1, 0), "\x01\x02\x03\x04", 4), 0);
-  aiodb_future_free(gate);
-  aiodb_future_free(ins);
-  aiodb_future_free(sel);
+  aiodb_test_free_all(gate, ins, sel);
   aiodb_db_free(db);
   aiodb_test_gate_destroy(&g);
   aiodb_test_clean_shutdown();
@@ -163,9 +148,7 @@ START_TEST(values_named_and_repeated) {
       args, 2);
   aiodb_result *r;
   /* mixing styles is refused */
-  ck_assert_int_eq(aiodb_test_err(f), AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(aiodb_future_errmsg(f), "mix"));
-  aiodb_future_free(f);
+  aiodb_test_fails(f, AIODB_EINVAL, "mix");
   f = aiodb_test_ok(aiodb_query(
       db, "SELECT :n * :n AS sq, :s || ':n' || :s AS s, '?' AS q", args, 2));
   r = aiodb_future_result(f);
@@ -175,8 +158,7 @@ START_TEST(values_named_and_repeated) {
   ck_assert_str_eq(aiodb_result_name(r, 0), "sq");
   ck_assert_str_eq(aiodb_result_name(r, 2), "q");
   aiodb_future_free(f);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -211,17 +193,12 @@ START_TEST(values_accessors_convert_and_bound) {
   ck_assert_int_eq(aiodb_result_int(taken, 0, 0), 42);
   aiodb_result_free(taken);
   aiodb_result_free(NULL);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 Suite *aiodb_suite_values(void) {
-  Suite *s = suite_create("values");
-  AIODB_TCASE(s, values_every_type);
-  AIODB_TCASE(s, values_large_blob_and_text);
-  AIODB_TCASE(s, values_arguments_copied_at_submission);
-  AIODB_TCASE(s, values_named_and_repeated);
-  AIODB_TCASE(s, values_accessors_convert_and_bound);
-  return s;
+  return AIODB_SUITE("values", values_every_type, values_large_blob_and_text,
+                     values_arguments_copied_at_submission, values_named_and_repeated,
+                     values_accessors_convert_and_bound);
 }

@@ -17,6 +17,7 @@
 
 #include "aiodb.h"
 #include "suite.h"
+#include "usage.h"
 
 #define EXIT_USAGE 2
 
@@ -48,21 +49,7 @@ static const char usage_text[] =
     "URLs: sqlite:///relative.db  sqlite:////absolute.db  sqlite:// (memory)\n"
     "      postgresql://user:pw@host:port/db  mysql://user:pw@host:port/db\n";
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-_Noreturn static void usage(const char *fmt, ...) {
-  va_list ap;
-  if (fmt != NULL) {
-    fputs("aiodb: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n\n", stderr);
-  }
-  fputs(usage_text, stderr);
-  exit(EXIT_USAGE);
-}
+#define usage(...) usage_exit("aiodb", usage_text, __VA_ARGS__)
 
 static void fail_code(int code, const char *msg) {
   fprintf(stderr, "aiodb: %s: %s\n", aiodb_err_name(code),

@@ -53,17 +53,10 @@ int main(int argc, char **argv) {
   static const char *const setup[] = {
       "CREATE TABLE IF NOT EXISTS legacy_notes(id serial PRIMARY KEY, text text)",
       "TRUNCATE legacy_notes RESTART IDENTITY", NULL};
-  aiodb_error err;
-  aiodb_db *db;
 
   if (argc < 2) {
     fprintf(stderr, "usage: legacy_postgres URL\n");
     return 2;
   }
-  db = aiodb_open(argv[1], NULL, &err);
-  if (db == NULL) {
-    fprintf(stderr, "aiodb_open: %s\n", err.message);
-    return 1;
-  }
-  return legacy_steps(db, setup, "BEGIN");
+  return legacy_steps(argv[1], setup, "BEGIN");
 }

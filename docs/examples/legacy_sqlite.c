@@ -54,14 +54,7 @@ int main(int argc, char **argv) {
       "CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY KEY, text TEXT)",
       "DELETE FROM notes", NULL};
   char url[1024];
-  aiodb_error err;
-  aiodb_db *db;
 
   snprintf(url, sizeof url, "sqlite:///%s", argc > 1 ? argv[1] : "legacy.db");
-  db = aiodb_open(url, NULL, &err);
-  if (db == NULL) {
-    fprintf(stderr, "aiodb_open: %s\n", err.message);
-    return 1;
-  }
-  return legacy_steps(db, setup, "BEGIN");
+  return legacy_steps(url, setup, "BEGIN");
 }

@@ -7,8 +7,8 @@
  *   int notes_exec(HANDLE *db, const char *sql);   0, or -1
  * The glue below wraps each as an aiodb_run function: aiodb passes the
  * worker's own handle as `native`, a void * that C converts to the
- * function's handle type. legacy_steps(db, sql, begin_sql) then runs the
- * setup SQL and uses the glue three ways:
+ * function's handle type. legacy_steps(url, setup, begin_sql) then opens
+ * url, runs the setup SQL and uses the glue three ways:
  *   1. from a plain thread, with aiodb_db_run() and aiodb_future_wait():
  *      the same blocking shape as before, but the handle now lives on its
  *      worker, so any number of threads may call in safely;
@@ -90,11 +90,18 @@ static int transaction_rolled_back(aiodb_db *db, const char *begin_sql) {
   return ok && inside == 3;
 }
 
-/* Runs setup (SQL statements, NULL-terminated: an empty notes table), then
- * the three steps on db, then frees db. */
-static int legacy_steps(aiodb_db *db, const char *const *setup,
+/* Opens url, runs setup (SQL statements, NULL-terminated: an empty notes
+ * table), then the three steps, then frees the db. */
+static int legacy_steps(const char *url, const char *const *setup,
                         const char *begin_sql) {
+  aiodb_error err;
+  aiodb_db *db = aiodb_open(url, NULL, &err);
   int after_adds, counted = -2, after_rollback, ok;
+
+  if (db == NULL) {
+    fprintf(stderr, "aiodb_open: %s\n", err.message);
+    return 1;
+  }
 
   /* 1. Blocking shape, worker-owned handle. */
   for (; *setup != NULL; setup++)
