@@ -1369,38 +1369,11 @@ aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
                    "aiodb_tx_query_many", SITE);
 }
 
-aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
-                               const aiodb_value *args, size_t nargs,
-                               aiodb_error *err) {
-  aiodb_future *f;
-  aiodb_result *r = NULL;
-  const void *site = SITE;
-  int rc;
-
-  if (db == NULL) {
-    aiodb__error_set(err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
-    return NULL;
-  }
-  f = statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1,
-                "aiodb_query_sync", site);
-  if (f == NULL) {
-    aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
-    return NULL;
-  }
-  rc = aiodb__future_wait(f, -1, "aiodb_query_sync", site);
-  if (rc != 0) {
-    aiodb__error_set(err, rc, "aiodb_query_sync: %s", aiodb_strerror(rc));
-  } else if (aiodb_future_error(f) != 0) {
-    aiodb__error_set(err, aiodb_future_error(f), "%s", aiodb_future_errmsg(f));
-  } else {
-    r = aiodb_future_take_result(f);
-    if (err) {
-      err->code = 0;
-      err->message[0] = '\0';
-    }
-  }
-  aiodb_future_free(f);
-  return r;
+aiodb_future *aiodb__query(aiodb_db *db, const char *sql,
+                           const aiodb_value *args, size_t nargs,
+                           const char *function, const void *call_site) {
+  return statement(on_db(db), AIODB__JOB_QUERY, sql, args, nargs, 1, function,
+                   call_site);
 }
 
 static aiodb_future *run_on(route rt, aiodb_run_fn fn, void *ud,
@@ -1943,8 +1916,7 @@ int aiodb__open_check(const char *url, const aiodb_options *opts,
   int rc;
 
   if (err == NULL) err = &own;
-  err->code = 0;
-  err->message[0] = '\0';
+  aiodb__error_clear(err);
   if (url == NULL)
     return aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
   if ((rc = aiodb__url_parse(url, &u, err)) != 0) return rc;
@@ -1966,10 +1938,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   unsigned i;
   int rc;
 
-  if (err) {
-    err->code = 0;
-    err->message[0] = '\0';
-  }
+  aiodb__error_clear(err);
   if (url == NULL) {
     aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
     return NULL;

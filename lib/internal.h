@@ -164,6 +164,12 @@ void aiodb__timer_add(aiodb_future *f, int timeout_ms);
 /* Waits until the timer is not aborting a job of db: before db is freed. */
 void aiodb__timer_quiesce(const aiodb_db *db);
 
+/* aiodb_query() on a non-NULL db, for the synchronous helpers
+ * (lib/sync.c): diagnostics name function and its caller's call_site. */
+aiodb_future *aiodb__query(aiodb_db *db, const char *sql,
+                           const aiodb_value *args, size_t nargs,
+                           const char *function, const void *call_site);
+
 /* Blocks until done; call_site is the public caller's return address. */
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site);

@@ -15,12 +15,15 @@ void aiodb__free(void *p);
 char *aiodb__strdup(const char *s);
 char *aiodb__strndup(const char *s, size_t n);
 
-/* Fills err (if not NULL) with code and a printf-style message. Returns code. */
+/* Fills err (if not NULL) with code and a printf-style message, and no
+ * SQLSTATE or native code. Returns code. */
 int aiodb__error_set(aiodb_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Sets err (if not NULL) to success: every field empty. */
+void aiodb__error_clear(aiodb_error *err);
 
 /* ---- URLs (lib/url.c) ----
  * scheme://[user[:password]@][host][:port][/path][?key=value&...]
