@@ -553,8 +553,9 @@ AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
  *  - AIODB_EINVAL for a NULL db ("<call>: db is NULL");
  *  - AIODB_ENOMEM;
  *  - a statement code, err holding the statement's message, SQLSTATE and
- *    native code (a UNIQUE violation: AIODB_ECONSTRAINT with "23505" on
- *    PostgreSQL, "23000" and 1062 on MySQL, 2067 on SQLite);
+ *    native code (a UNIQUE violation: AIODB_ECONSTRAINT with "23505" and
+ *    7 on PostgreSQL, "23000" and 1062 on MySQL, "23505" and 2067 on
+ *    SQLite);
  *  - the wait's refusal: AIODB_EBLOCKING (under AIODB_WARNINGS=error, on
  *    the thread that dispatches the db's cq) or AIODB_EDEADLK (inside one
  *    of the db's workers). The statement was submitted all the same and
