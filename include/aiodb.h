@@ -24,7 +24,8 @@
  * under Statements below. docs/misuse.md tabulates, call by call, what
  * bad input and calls after aiodb_close() do, and what is not defined.
  *
- * Blocking: only aiodb_future_wait(), aiodb_query_sync(),
+ * Blocking: only aiodb_future_wait(), the synchronous helpers
+ * (aiodb_query_sync(), aiodb_exec_sync() and the other _sync calls),
  * aiodb_cq_run_once() and aiodb_db_free() wait; aiodb_cq_dispatch() runs
  * callbacks; every other call returns without waiting on a worker or the
  * network.
@@ -90,14 +91,17 @@ AIODB_EXTERN const char *aiodb_version(void);
   XX(ERANGE, -15, "value out of range")                                       \
   XX(EIO, -16, "input/output error")                                          \
   XX(ESYS, -17, "system call failed")                                         \
-  XX(ETXABORTED, -18, "the transaction was aborted by an earlier error")
+  XX(ETXABORTED, -18, "the transaction was aborted by an earlier error")     \
+  XX(ENULL, -19, "the value is NULL")                                         \
+  XX(ENOROW, -20, "no such row")                                              \
+  XX(ETYPE, -21, "the value cannot be read as the type asked for")
 
 typedef enum aiodb_status {
   AIODB_OK = 0,
 #define AIODB__XX(name, val, msg) AIODB_##name = val,
   AIODB_ERRNO_MAP(AIODB__XX)
 #undef AIODB__XX
-  AIODB__STATUS_MAX = -19
+  AIODB__STATUS_MAX = -22
 } aiodb_status;
 
 /* A short English description of a status code ("success" for 0, "unknown
@@ -107,14 +111,20 @@ AIODB_EXTERN const char *aiodb_strerror(int code);
  * for a code not in AIODB_ERRNO_MAP); static storage, never NULL. */
 AIODB_EXTERN const char *aiodb_err_name(int code);
 
-/* Errors of the calls that return a handle or a result instead of a
- * future: aiodb_open() and aiodb_query_sync(). The caller owns it; every
- * such call accepts NULL for "don't tell me", and sets code 0 and an empty
- * message when it succeeds. It holds no SQLSTATE or native code: use a
- * future (aiodb_query) where those matter. */
+/* Errors of the calls that return a handle or a value instead of a
+ * future: aiodb_open() and the synchronous helpers (aiodb_query_sync(),
+ * aiodb_exec_sync(), aiodb_query_int_sync() ...). The caller owns it; every
+ * such call accepts NULL for "don't tell me", and fills every field, also
+ * when it succeeds (code 0, empty message and SQLSTATE, native code 0). A
+ * statement's failure brings the statement's SQLSTATE and native code, as
+ * aiodb_future_sqlstate() and aiodb_future_native_code() give them; the
+ * errors aiodb reports itself (bad arguments, the wait refused, no row)
+ * have "" and 0. */
 typedef struct aiodb_error {
   int code;            /* 0 or AIODB_E... */
   char message[256];   /* NUL-terminated; never holds a password */
+  char sqlstate[6];    /* five characters and a NUL, or "" */
+  int native_code;     /* the driver's own code, or 0 */
 } aiodb_error;
 
 /* ------------------------------------------------------------------------
@@ -476,18 +486,6 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
                                             const aiodb_value *args,
                                             size_t nargs);
 
-/* Submit and wait: for synchronous code. Returns a result the caller frees
- * with aiodb_result_free() (a result with no rows for a statement without
- * any), or NULL with err filled: AIODB_EINVAL for a NULL db, AIODB_ENOMEM,
- * a statement code (err holds its message, not its SQLSTATE or native
- * code), or the wait's refusal under aiodb_future_wait()'s rules
- * (AIODB_EBLOCKING under BlockingWarning's AIODB_WARNINGS=error,
- * AIODB_EDEADLK inside one of the db's workers), in which case the
- * statement was submitted all the same and still runs. */
-AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
-                                            const aiodb_value *args,
-                                            size_t nargs, aiodb_error *err);
-
 /* One statement run once per row of parameters, prepared once, in one job
  * on one connection: rows holds nrows * ncols values, row after row. The
  * batch is atomic: a failing row undoes the rows before it (a transaction
@@ -545,6 +543,77 @@ AIODB_EXTERN aiodb_future *aiodb_cursor_next(aiodb_cursor *cur);
  * aiodb_cursor_next() stay the caller's. Needs no memory (its job is made
  * by aiodb_iterate). Make no call with cur afterwards. NULL is a no-op. */
 AIODB_EXTERN void aiodb_cursor_free(aiodb_cursor *cur);
+
+/* ------------------------------------------------------------------------
+ * Synchronous helpers: for setup before a loop runs, command-line tools
+ * and threads of your own. Each submits its statement as aiodb_query()
+ * does (a pooled connection, the db's timeout_ms) and waits for it, under
+ * aiodb_future_wait()'s rules (see BlockingWarning). sql and args are
+ * copied as for aiodb_query(). Each fills err, when not NULL, on success
+ * too (see aiodb_error), and fails with
+ *  - AIODB_EINVAL for a NULL db ("<call>: db is NULL");
+ *  - AIODB_ENOMEM;
+ *  - a statement code, err holding the statement's message, SQLSTATE and
+ *    native code (a UNIQUE violation: AIODB_ECONSTRAINT with "23505" and
+ *    7 on PostgreSQL, "23000" and 1062 on MySQL, "23505" and 2067 on
+ *    SQLite);
+ *  - the wait's refusal: AIODB_EBLOCKING (under AIODB_WARNINGS=error, on
+ *    the thread that dispatches the db's cq) or AIODB_EDEADLK (inside one
+ *    of the db's workers). The statement was submitted all the same and
+ *    still runs, and nothing of its outcome is reported.
+ * ------------------------------------------------------------------------ */
+
+/* Every row: returns a result the caller frees with aiodb_result_free() (a
+ * result with no rows for a statement without any), or NULL with err
+ * filled. */
+AIODB_EXTERN aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
+                                            const aiodb_value *args,
+                                            size_t nargs, aiodb_error *err);
+
+/* A statement run for its effect (DDL, INSERT, UPDATE, DELETE ...), with
+ * nothing to free: returns the rows it changed, as aiodb_result_affected()
+ * counts them (0 for DDL), or -1 with err filled. Rows the statement
+ * returns (a SELECT, RETURNING) are dropped. */
+AIODB_EXTERN int64_t aiodb_exec_sync(aiodb_db *db, const char *sql,
+                                     const aiodb_value *args, size_t nargs,
+                                     aiodb_error *err);
+/* aiodb_exec_sync(), and *last_id receives the statement's
+ * aiodb_result_last_id(): SQLite's rowid of the last row inserted, MySQL's
+ * LAST_INSERT_ID() (for several rows, the first's); 0 on PostgreSQL,
+ * which has none, and 0 on failure. last_id may be NULL. Where an id must
+ * come back on every engine, aiodb_query_int_sync() with INSERT ...
+ * RETURNING id gives it (SQLite from 3.35, MariaDB from 10.5). */
+AIODB_EXTERN int64_t aiodb_exec_sync_id(aiodb_db *db, const char *sql,
+                                        const aiodb_value *args, size_t nargs,
+                                        int64_t *last_id, aiodb_error *err);
+
+/* One value (encode/databases' fetch_val): the first row's column col, a
+ * column name as aiodb_result_col() finds it, or NULL for the first
+ * column, read as aiodb_result_get_int() reads a cell; later rows are
+ * ignored. Returns 0 with *out set, or the code (err filled, *out 0):
+ * the codes above, AIODB_ENOROW when the statement returned no row,
+ * AIODB_ENULL when the value is NULL, AIODB_EINVAL when no column is named
+ * col (or the statement returns no columns), AIODB_ETYPE or AIODB_ERANGE
+ * when the value is not an integer or is beyond int64_t. out may be
+ * NULL. */
+AIODB_EXTERN int aiodb_query_int_sync(aiodb_db *db, const char *sql,
+                                      const aiodb_value *args, size_t nargs,
+                                      const char *col, int64_t *out,
+                                      aiodb_error *err);
+/* The same, read as aiodb_result_get_float() reads a cell (*out 0.0 on
+ * failure). */
+AIODB_EXTERN int aiodb_query_float_sync(aiodb_db *db, const char *sql,
+                                        const aiodb_value *args, size_t nargs,
+                                        const char *col, double *out,
+                                        aiodb_error *err);
+/* The same, read as aiodb_result_get_text() reads a cell: *out receives a
+ * NUL-terminated copy of the text, which the caller frees with
+ * aiodb_free(), or NULL on failure. Text that holds NUL bytes reads up to
+ * the first (aiodb_query_sync() has them all). */
+AIODB_EXTERN int aiodb_query_text_sync(aiodb_db *db, const char *sql,
+                                       const aiodb_value *args, size_t nargs,
+                                       const char *col, char **out,
+                                       aiodb_error *err);
 
 /* ------------------------------------------------------------------------
  * Connections
@@ -723,7 +792,7 @@ AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
  * runs: it must not close or keep it, nor wait on a call that its own
  * worker would have to run (AIODB_EDEADLK); it may submit calls. ud is not
  * copied: keep it alive until the future is done. A return value from -1
- * to -18, one of the AIODB_E... codes (mind that -1 is AIODB_EINVAL),
+ * to -21, one of the AIODB_E... codes (mind that -1 is AIODB_EINVAL),
  * fails the future with that code; any other value is success. NULL only
  * for a NULL conn or OOM. Completes with fn's outcome; AIODB_EINVAL for a
  * NULL fn; AIODB_ECANCELED or AIODB_ETIMEDOUT when dropped while queued
@@ -872,9 +941,10 @@ AIODB_EXTERN aiodb_result *aiodb_future_take_result(aiodb_future *f);
 AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
 
 /* ------------------------------------------------------------------------
- * Results. Rows and columns count from 0; out-of-range cells read as NULL.
- * Text is always NUL-terminated; blob and text lengths come from
- * aiodb_result_len().
+ * Results. Rows and columns count from 0; out-of-range cells read as NULL
+ * (the checked getters, aiodb_result_get_int() and the others, say
+ * instead which of row and column is out of range). Text is always
+ * NUL-terminated; blob and text lengths come from aiodb_result_len().
  *
  * A result never changes once its future is done: any number of threads
  * may read it at once. Every accessor takes a NULL r as an empty result.
@@ -895,6 +965,15 @@ AIODB_EXTERN size_t aiodb_result_cols(const aiodb_result *r);
 /* Column col's name, NUL-terminated; borrowed: lives as long as the result.
  * NULL when col is out of range. */
 AIODB_EXTERN const char *aiodb_result_name(const aiodb_result *r, size_t col);
+/* The index of the column named name, or -1 when no column is, for a NULL
+ * r and for a NULL name. Names match exactly, byte for byte, as the
+ * database gave them: "ID" does not find "id", and PostgreSQL folds an
+ * unquoted name to lower case; name an expression with AS (its own name
+ * differs between drivers: "count(*)", "count"). When several columns
+ * share a name (a join's "id" and "id"), the first wins: alias them apart.
+ * Looks through the names each time: in a loop over rows, look the index
+ * up once. */
+AIODB_EXTERN int aiodb_result_col(const aiodb_result *r, const char *name);
 /* The cell's type; AIODB_TYPE_NULL for a NULL cell and out of range. */
 AIODB_EXTERN aiodb_type aiodb_result_type(const aiodb_result *r, size_t row,
                                           size_t col);
@@ -921,6 +1000,55 @@ AIODB_EXTERN const void *aiodb_result_blob(const aiodb_result *r, size_t row,
 /* Bytes of a TEXT or BLOB cell, 0 for the others. */
 AIODB_EXTERN size_t aiodb_result_len(const aiodb_result *r, size_t row,
                                      size_t col);
+
+/* Checked getters: the cell's value in *out, and a status that tells a
+ * NULL apart from 0 and "" without a second call (libpq needs
+ * PQgetisnull, SQLite sqlite3_column_type) and says why a value could not
+ * be read, where the getters above answer 0 or NULL. Each returns
+ *  - 0: *out holds the value;
+ *  - AIODB_ENULL: the cell is NULL;
+ *  - AIODB_EINVAL: col is not below aiodb_result_cols() (for the _by_name
+ *    forms: no column is named name, as aiodb_result_col() looks, or name
+ *    is NULL); also for a NULL r, which has no columns;
+ *  - AIODB_ENOROW: row is not below aiodb_result_rows();
+ *  - AIODB_ETYPE: the cell cannot be read as the type asked for (below);
+ *  - AIODB_ERANGE: a number beyond the type's range;
+ * checked in that order, so a column that is not there is reported even
+ * when there are no rows. On every status but 0, *out is 0, 0.0 or NULL.
+ * out may be NULL: then only the status. */
+
+/* INT as is; a FLOAT that holds a whole number within int64_t (2.0); TEXT
+ * that spells a decimal integer: an optional sign, digits, and nothing
+ * after them but a fraction of zeros ("42", "-7", "12.00", as a sum over
+ * DECIMAL or numeric comes back). Anything else is AIODB_ETYPE (BLOB,
+ * 2.5, NaN, "12abc", " 1", ""), and a whole number beyond int64_t
+ * AIODB_ERANGE. */
+AIODB_EXTERN int aiodb_result_get_int(const aiodb_result *r, size_t row,
+                                      size_t col, int64_t *out);
+/* FLOAT as is; INT converted (to the nearest double beyond 2^53); TEXT
+ * that strtod() reads whole in the C locale, whatever the program's
+ * ("1.5", "-2e3", "inf"; a decimal point, never a comma). Anything else is
+ * AIODB_ETYPE (BLOB, "1.5x", " 1", ""), and text beyond double's range
+ * ("1e999") AIODB_ERANGE. */
+AIODB_EXTERN int aiodb_result_get_float(const aiodb_result *r, size_t row,
+                                        size_t col, double *out);
+/* A TEXT cell's bytes, NUL-terminated ("" for empty text, never NULL),
+ * borrowed as aiodb_result_text()'s; their length, NUL bytes included, is
+ * aiodb_result_len(). INT, FLOAT and, unlike aiodb_result_text(), BLOB
+ * cells are AIODB_ETYPE: read a BLOB with aiodb_result_blob(). */
+AIODB_EXTERN int aiodb_result_get_text(const aiodb_result *r, size_t row,
+                                       size_t col, const char **out);
+/* The same three with the column named: aiodb_result_col(r, name) for
+ * col. */
+AIODB_EXTERN int aiodb_result_get_int_by_name(const aiodb_result *r,
+                                              size_t row, const char *name,
+                                              int64_t *out);
+AIODB_EXTERN int aiodb_result_get_float_by_name(const aiodb_result *r,
+                                                size_t row, const char *name,
+                                                double *out);
+AIODB_EXTERN int aiodb_result_get_text_by_name(const aiodb_result *r,
+                                               size_t row, const char *name,
+                                               const char **out);
 /* Rows changed by INSERT/UPDATE/DELETE (an UPDATE counts the rows it
  * matched, on every driver); 0 for other statements; for query_many, the
  * sum over its rows. */
@@ -984,7 +1112,7 @@ AIODB_EXTERN void aiodb_set_diag_handler(aiodb_diag_fn fn, void *ud);
  *
  * When one of these allocations fails, the call that needed it fails with
  * AIODB_ENOMEM: it returns NULL (a constructor, a call that returns a
- * future; aiodb_open() and aiodb_query_sync() fill their aiodb_error), or
+ * future; aiodb_open() and the _sync helpers fill their aiodb_error), or
  * its future completes with AIODB_ENOMEM (an allocation on the worker:
  * the result, the driver's statement or buffers). Nothing leaks, no
  * connection is lost or left pinned, and the next call works (the same
@@ -998,6 +1126,13 @@ AIODB_EXTERN void aiodb_set_diag_handler(aiodb_diag_fn fn, void *ud);
 AIODB_EXTERN void aiodb_set_allocator(void *(*malloc_fn)(size_t),
                                       void *(*realloc_fn)(void *, size_t),
                                       void (*free_fn)(void *));
+
+/* Destructor for memory aiodb allocated for the caller: the text of
+ * aiodb_query_text_sync(). It goes back through the allocator that
+ * aiodb_set_allocator() installed (never call free() on it: SQLite's
+ * sqlite3_free and libpq's PQfreemem exist for the same reason). NULL is
+ * a no-op. */
+AIODB_EXTERN void aiodb_free(void *p);
 
 #ifdef __cplusplus
 }

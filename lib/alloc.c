@@ -45,6 +45,8 @@ void aiodb__free(void *p) {
   atomic_load_explicit(&free_fn, memory_order_relaxed)(p);
 }
 
+void aiodb_free(void *p) { aiodb__free(p); }
+
 char *aiodb__strndup(const char *s, size_t n) {
   char *d = aiodb__malloc(n + 1);
   if (d == NULL) return NULL;

@@ -36,10 +36,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   unsigned i;
   int rc;
 
-  if (err) {
-    err->code = 0;
-    err->message[0] = '\0';
-  }
+  aiodb__error_clear(err);
   if (url == NULL) {
     aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
     return NULL;

@@ -36,7 +36,17 @@ int aiodb__error_set(aiodb_error *err, int code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err->message, sizeof err->message, fmt, ap);
   va_end(ap);
+  err->sqlstate[0] = '\0';
+  err->native_code = 0;
   return code;
+}
+
+void aiodb__error_clear(aiodb_error *err) {
+  if (err == NULL) return;
+  err->code = 0;
+  err->message[0] = '\0';
+  err->sqlstate[0] = '\0';
+  err->native_code = 0;
 }
 
 int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...) {

@@ -17,12 +17,15 @@ typedef struct aiodb__err {
   char message[256];
 } aiodb__err;
 
-/* Fills err (if not NULL) with code and a printf-style message. Returns code. */
+/* Fills err (if not NULL) with code and a printf-style message, and no
+ * SQLSTATE or native code. Returns code. */
 int aiodb__error_set(aiodb_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Sets err (if not NULL) to success: every field empty. */
+void aiodb__error_clear(aiodb_error *err);
 
 /* Sets e to code with a printf-style message (truncated to fit). Returns code. */
 int aiodb__err_set(aiodb__err *e, int code, const char *fmt, ...)

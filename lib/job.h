@@ -71,6 +71,13 @@ static inline int aiodb__job_pins(const aiodb_future *f) {
          f->ops->pins(f);
 }
 
+/* aiodb_query() on a non-NULL db, for the synchronous helpers
+ * (lib/sync.c, lib/query.c): diagnostics name function and its caller's
+ * call_site. */
+aiodb_future *aiodb__query(aiodb_db *db, const char *sql,
+                           const aiodb_value *args, size_t nargs,
+                           const char *function, const void *call_site);
+
 /* ---- submission (lib/submit.c) ---- */
 
 /* Where a call goes: a db's pool, a pinned conn, a tx, or a cursor. */

@@ -159,8 +159,7 @@ int aiodb__open_check(const char *url, const aiodb_options *opts,
   int rc;
 
   if (err == NULL) err = &own;
-  err->code = 0;
-  err->message[0] = '\0';
+  aiodb__error_clear(err);
   if (url == NULL)
     return aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
   if ((rc = aiodb__url_parse(url, &u, err)) != 0) return rc;

@@ -1,6 +1,7 @@
 /* Statements and functions run for the caller: aiodb_query and
  * aiodb_query_many (on a db, a pinned connection or a tx), aiodb_run,
- * aiodb_query_sync, the metadata calls, and their job kinds. */
+ * the metadata calls, and their job kinds; aiodb__query for the
+ * synchronous helpers (lib/sync.c). */
 #include <stddef.h>
 
 #include "aiodb.h"
@@ -156,38 +157,11 @@ aiodb_future *aiodb_tx_query_many(aiodb_tx *tx, const char *sql,
                    "aiodb_tx_query_many", AIODB__SITE);
 }
 
-aiodb_result *aiodb_query_sync(aiodb_db *db, const char *sql,
-                               const aiodb_value *args, size_t nargs,
-                               aiodb_error *err) {
-  aiodb_future *f;
-  aiodb_result *r = NULL;
-  const void *site = AIODB__SITE;
-  int rc;
-
-  if (db == NULL) {
-    aiodb__error_set(err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
-    return NULL;
-  }
-  f = statement(aiodb__on_db(db), &query_ops, sql, args, nargs, 1,
-                "aiodb_query_sync", site);
-  if (f == NULL) {
-    aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
-    return NULL;
-  }
-  rc = aiodb__future_wait(f, -1, "aiodb_query_sync", site);
-  if (rc != 0) {
-    aiodb__error_set(err, rc, "aiodb_query_sync: %s", aiodb_strerror(rc));
-  } else if (aiodb_future_error(f) != 0) {
-    aiodb__error_set(err, aiodb_future_error(f), "%s", aiodb_future_errmsg(f));
-  } else {
-    r = aiodb_future_take_result(f);
-    if (err) {
-      err->code = 0;
-      err->message[0] = '\0';
-    }
-  }
-  aiodb_future_free(f);
-  return r;
+aiodb_future *aiodb__query(aiodb_db *db, const char *sql,
+                           const aiodb_value *args, size_t nargs,
+                           const char *function, const void *call_site) {
+  return statement(aiodb__on_db(db), &query_ops, sql, args, nargs, 1, function,
+                   call_site);
 }
 
 static aiodb_future *run_on(aiodb__route rt, aiodb_run_fn fn, void *ud,

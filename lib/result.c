@@ -1,6 +1,11 @@
 /* Results: a cell array and one byte arena for text, blobs and names.
  * Freed results of modest size are kept in a small pool with their buffers
  * and handed out again, so a steady stream of queries allocates nothing. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,3 +296,154 @@ size_t aiodb_result_len(const aiodb_result *r, size_t row, size_t col) {
 
 int64_t aiodb_result_affected(const aiodb_result *r) { return r ? r->affected : 0; }
 int64_t aiodb_result_last_id(const aiodb_result *r) { return r ? r->last_id : 0; }
+
+/* ---- columns by name, and checked getters ---- */
+int aiodb_result_col(const aiodb_result *r, const char *name) {
+  size_t i;
+  if (r == NULL || name == NULL) return -1;
+  for (i = 0; i < r->ncols && i < INT_MAX; i++)
+    if (r->names[i] != (size_t)-1 && strcmp(r->arena + r->names[i], name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* The cell a checked getter reads, or the status that says why there is
+ * none: a column that is not there is the caller's mistake, and is said
+ * first, even when there are no rows. */
+static int checked_cell(const aiodb_result *r, size_t row, size_t col,
+                        const aiodb__cell **c) {
+  *c = NULL;
+  if (r == NULL || col >= r->ncols) return AIODB_EINVAL;
+  if (row >= r->ncells / r->ncols) return AIODB_ENOROW;
+  *c = &r->cells[row * r->ncols + col];
+  return (*c)->type == AIODB_TYPE_NULL ? AIODB_ENULL : 0;
+}
+
+/* A decimal integer, signed or not, with nothing after it but a fraction
+ * of zeros ("12.00", as sums over DECIMAL or numeric come back). */
+static int text_int(const char *s, int64_t *out) {
+  const char *p = s;
+  uint64_t v = 0, limit;
+  int neg = 0;
+  if (*p == '+' || *p == '-') neg = *p++ == '-';
+  if (*p < '0' || *p > '9') return AIODB_ETYPE;
+  limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (limit - d) / 10) {
+      while (*++p >= '0' && *p <= '9') continue;
+      if (*p == '.') while (*++p == '0') continue;
+      return *p == '\0' ? AIODB_ERANGE : AIODB_ETYPE;
+    }
+    v = v * 10 + d;
+  }
+  if (*p == '.') while (*++p == '0') continue;
+  if (*p != '\0') return AIODB_ETYPE;
+  if (!neg)
+    *out = (int64_t)v;
+  else
+    *out = v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+  return 0;
+}
+
+/* Numbers in the C locale's spelling whatever the program's locale, as
+ * the drivers write them. */
+static pthread_once_t c_numbers_once = PTHREAD_ONCE_INIT;
+static locale_t c_numbers; /* (locale_t)0 if it could not be made */
+
+static void c_numbers_init(void) {
+  c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static int text_float(const char *s, double *out) {
+  locale_t old;
+  char *end;
+  double d;
+  int overflow;
+  if (*s == '\0' || isspace((unsigned char)*s)) return AIODB_ETYPE;
+  pthread_once(&c_numbers_once, c_numbers_init);
+  old = uselocale(c_numbers); /* (locale_t)0 only asks */
+  errno = 0;
+  d = strtod(s, &end);
+  /* ERANGE with HUGE_VAL is an overflow; "inf" itself sets no errno. */
+  overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+  if (old != (locale_t)0) uselocale(old);
+  if (*end != '\0') return AIODB_ETYPE;
+  if (overflow) return AIODB_ERANGE;
+  *out = d;
+  return 0;
+}
+
+int aiodb_result_get_int(const aiodb_result *r, size_t row, size_t col,
+                         int64_t *out) {
+  const aiodb__cell *c;
+  int64_t v = 0;
+  int rc = checked_cell(r, row, col, &c);
+  if (rc == 0) {
+    switch (c->type) {
+      case AIODB_TYPE_INT: v = c->u.i; break;
+      case AIODB_TYPE_FLOAT:
+        /* -2^63 is exact in a double; 2^63 is one past INT64_MAX. Every
+         * double that large is whole. */
+        if (c->u.f != c->u.f)
+          rc = AIODB_ETYPE;
+        else if (c->u.f < -9223372036854775808.0 ||
+                 c->u.f >= 9223372036854775808.0)
+          rc = AIODB_ERANGE;
+        else if ((double)(v = (int64_t)c->u.f) != c->u.f)
+          rc = AIODB_ETYPE;
+        break;
+      case AIODB_TYPE_TEXT: rc = text_int(r->arena + c->u.off, &v); break;
+      default: rc = AIODB_ETYPE; break;
+    }
+  }
+  if (out) *out = rc == 0 ? v : 0;
+  return rc;
+}
+
+int aiodb_result_get_float(const aiodb_result *r, size_t row, size_t col,
+                           double *out) {
+  const aiodb__cell *c;
+  double v = 0.0;
+  int rc = checked_cell(r, row, col, &c);
+  if (rc == 0) {
+    switch (c->type) {
+      case AIODB_TYPE_FLOAT: v = c->u.f; break;
+      case AIODB_TYPE_INT: v = (double)c->u.i; break;
+      case AIODB_TYPE_TEXT: rc = text_float(r->arena + c->u.off, &v); break;
+      default: rc = AIODB_ETYPE; break;
+    }
+  }
+  if (out) *out = rc == 0 ? v : 0.0;
+  return rc;
+}
+
+int aiodb_result_get_text(const aiodb_result *r, size_t row, size_t col,
+                          const char **out) {
+  const aiodb__cell *c;
+  int rc = checked_cell(r, row, col, &c);
+  if (rc == 0 && c->type != AIODB_TYPE_TEXT) rc = AIODB_ETYPE;
+  if (out) *out = rc == 0 ? r->arena + c->u.off : NULL;
+  return rc;
+}
+
+/* A name that is not a column reads as a column past the last. */
+static size_t col_of(const aiodb_result *r, const char *name) {
+  int i = aiodb_result_col(r, name);
+  return i < 0 ? SIZE_MAX : (size_t)i;
+}
+
+int aiodb_result_get_int_by_name(const aiodb_result *r, size_t row,
+                                 const char *name, int64_t *out) {
+  return aiodb_result_get_int(r, row, col_of(r, name), out);
+}
+
+int aiodb_result_get_float_by_name(const aiodb_result *r, size_t row,
+                                   const char *name, double *out) {
+  return aiodb_result_get_float(r, row, col_of(r, name), out);
+}
+
+int aiodb_result_get_text_by_name(const aiodb_result *r, size_t row,
+                                  const char *name, const char **out) {
+  return aiodb_result_get_text(r, row, col_of(r, name), out);
+}

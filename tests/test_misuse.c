@@ -5,6 +5,7 @@
  * misuse_table_matches_doc checks that the two lists agree. SQLite only:
  * nothing here depends on the driver. */
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +75,55 @@ static void open_fails(const char *url, const aiodb_options *o, int code, const 
                 err.message);
 }
 
+/* err holds code, words in its message, and no SQLSTATE or native code:
+ * an error aiodb reports itself. */
+static void err_is(const aiodb_error *err, int code, const char *words) {
+  ck_assert_msg(err->code == code, "%s (%s), expected %s", aiodb_err_name(err->code),
+                err->message, aiodb_err_name(code));
+  ck_assert_msg(strstr(err->message, words) != NULL, "expected \"%s\" in: %s", words,
+                err->message);
+  ck_assert_str_eq(err->sqlstate, "");
+  ck_assert_int_eq(err->native_code, 0);
+}
+
+/* Every _sync helper fails with code and words on sql: a NULL result, -1,
+ * or the code, and nothing in the out parameters. */
+static void sync_all_fail(aiodb_db *db, const char *sql, int code, const char *words) {
+  aiodb_error err;
+  int64_t n = 7, id = 7;
+  double d = 7.0;
+  char *s = (char *)"x";
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_ptr_null(aiodb_query_sync(db, sql, NULL, 0, &err));
+  err_is(&err, code, words);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert(aiodb_exec_sync(db, sql, NULL, 0, &err) == -1);
+  err_is(&err, code, words);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert(aiodb_exec_sync_id(db, sql, NULL, 0, &id, &err) == -1);
+  ck_assert(id == 0);
+  err_is(&err, code, words);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_int_eq(aiodb_query_int_sync(db, sql, NULL, 0, NULL, &n, &err), code);
+  ck_assert(n == 0);
+  err_is(&err, code, words);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_int_eq(aiodb_query_float_sync(db, sql, NULL, 0, "a", &d, &err), code);
+  ck_assert(d == 0.0);
+  err_is(&err, code, words);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_int_eq(aiodb_query_text_sync(db, sql, NULL, 0, NULL, &s, &err), code);
+  ck_assert_ptr_null(s);
+  err_is(&err, code, words);
+  /* err NULL: the same outcome, unreported */
+  ck_assert_ptr_null(aiodb_query_sync(db, sql, NULL, 0, NULL));
+  ck_assert(aiodb_exec_sync(db, sql, NULL, 0, NULL) == -1);
+  ck_assert(aiodb_exec_sync_id(db, sql, NULL, 0, NULL, NULL) == -1);
+  ck_assert_int_eq(aiodb_query_int_sync(db, sql, NULL, 0, NULL, NULL, NULL), code);
+  ck_assert_int_eq(aiodb_query_float_sync(db, sql, NULL, 0, NULL, NULL, NULL), code);
+  ck_assert_int_eq(aiodb_query_text_sync(db, sql, NULL, 0, NULL, NULL, NULL), code);
+}
+
 static int count_cb_calls;
 static void count_cb(aiodb_future *f, void *ud) {
   (void)f;
@@ -104,7 +154,8 @@ static aiodb_value bad_value(int type) {
 
 /* M01 */
 static void row_strerror(void) {
-  static const int codes[] = {12345, -19, AIODB__STATUS_MAX, INT_MIN, INT_MAX, 1};
+  static const int codes[] = {12345, AIODB__STATUS_MAX, AIODB__STATUS_MAX - 1,
+                              INT_MIN, INT_MAX, 1};
   size_t i;
   for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
     ck_assert_str_eq(aiodb_strerror(codes[i]), "unknown error");
@@ -368,10 +419,11 @@ static void row_null_handles(void) {
   ck_assert_ptr_null(aiodb_table_names(NULL));
   ck_assert_ptr_null(aiodb_has_table(NULL, "t"));
   ck_assert_ptr_null(aiodb_server_info(NULL));
-  ck_assert_ptr_null(aiodb_query_sync(NULL, "SELECT 1", NULL, 0, NULL));
+  sync_all_fail(NULL, "SELECT 1 AS a", AIODB_EINVAL, "db is NULL");
   ck_assert_ptr_null(aiodb_query_sync(NULL, "SELECT 1", NULL, 0, &err));
-  ck_assert_int_eq(err.code, AIODB_EINVAL);
-  ck_assert_ptr_nonnull(strstr(err.message, "db is NULL"));
+  err_is(&err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
+  ck_assert(aiodb_exec_sync(NULL, "SELECT 1", NULL, 0, &err) == -1);
+  err_is(&err, AIODB_EINVAL, "aiodb_exec_sync: db is NULL");
   /* destructors: no-ops */
   aiodb_db_free(NULL);
   aiodb_cursor_free(NULL);
@@ -380,6 +432,7 @@ static void row_null_handles(void) {
   aiodb_future_free(NULL);
   aiodb_result_free(NULL);
   aiodb_cq_free(NULL);
+  aiodb_free(NULL);
 }
 
 /* M20 */
@@ -410,6 +463,7 @@ static void row_sql_null(void) {
   ck_assert_ptr_null(aiodb_query_sync(db, NULL, NULL, 0, &err));
   ck_assert_int_eq(err.code, AIODB_EINVAL);
   ck_assert_ptr_nonnull(strstr(err.message, "sql is NULL"));
+  sync_all_fail(db, NULL, AIODB_EINVAL, "sql is NULL");
   tx = aiodb_conn_begin(c);
   expect_now(aiodb_tx_query(tx, NULL, NULL, 0), AIODB_EINVAL, "sql is NULL");
   expect_now(aiodb_tx_query_many(tx, NULL, &v, 1, 1), AIODB_EINVAL, "sql is NULL");
@@ -688,6 +742,7 @@ static void row_after_close(void) {
   expect_now(aiodb_commit(tx), AIODB_EALREADYQUIT, "closed");
   ck_assert_ptr_null(aiodb_query_sync(db, "SELECT 1", NULL, 0, &err));
   ck_assert_int_eq(err.code, AIODB_EALREADYQUIT);
+  sync_all_fail(db, "SELECT 1 AS a", AIODB_EALREADYQUIT, "closed");
   ck_assert_int_gt(diags(AIODB_DIAG_ALREADY_QUIT), quit);
   /* what the db is still answers */
   ck_assert_ptr_nonnull(aiodb_db_cq(db));
@@ -1032,6 +1087,222 @@ static void row_result_wrong_type(void) {
   aiodb_db_free(db);
 }
 
+/* M54 */
+static void row_result_col(void) {
+  aiodb_db *db = mem();
+  aiodb_future *f = aiodb_test_ok(
+      aiodb_query(db, "SELECT 1 AS id, 2 AS name, 3 AS id, 4 AS \"\"", NULL, 0));
+  aiodb_result *r = aiodb_future_result(f);
+  ck_assert_int_eq(aiodb_result_col(NULL, "id"), -1);
+  ck_assert_int_eq(aiodb_result_col(r, NULL), -1);
+  ck_assert_int_eq(aiodb_result_col(r, "missing"), -1);
+  ck_assert_int_eq(aiodb_result_col(r, "ID"), -1); /* exact: case counts */
+  ck_assert_int_eq(aiodb_result_col(r, "na"), -1); /* whole names only */
+  ck_assert_int_eq(aiodb_result_col(r, "id"), 0);  /* the first of two */
+  ck_assert_int_eq(aiodb_result_col(r, "name"), 1);
+  ck_assert_int_eq(aiodb_result_col(r, ""), 3);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+/* M55 */
+static void row_checked_getters_out_of_range(void) {
+  aiodb_db *db = mem();
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, "SELECT 1 AS a, 'x' AS b", NULL, 0));
+  aiodb_future *none = aiodb_test_ok(aiodb_query(db, "SELECT 1 AS a WHERE 0", NULL, 0));
+  aiodb_result *r = aiodb_future_result(f), *empty = aiodb_future_result(none);
+  static const size_t far[] = {1, 100, SIZE_MAX}, farc[] = {2, 100, SIZE_MAX};
+  int64_t n = 7;
+  double d = 7.0;
+  const char *s = "x";
+  size_t i;
+
+  /* a NULL r has no columns */
+  ck_assert_int_eq(aiodb_result_get_int(NULL, 0, 0, &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_float(NULL, 0, 0, &d), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_text(NULL, 0, 0, &s), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(NULL, 0, "a", &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(NULL, 0, "a", &d), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(NULL, 0, "b", &s), AIODB_EINVAL);
+  ck_assert(n == 0 && d == 0.0 && s == NULL);
+  for (i = 0; i < 3; i++) {
+    n = 7, d = 7.0, s = "x";
+    ck_assert_int_eq(aiodb_result_get_int(r, 0, farc[i], &n), AIODB_EINVAL);
+    ck_assert_int_eq(aiodb_result_get_float(r, 0, farc[i], &d), AIODB_EINVAL);
+    ck_assert_int_eq(aiodb_result_get_text(r, 0, farc[i], &s), AIODB_EINVAL);
+    ck_assert(n == 0 && d == 0.0 && s == NULL);
+    n = 7, d = 7.0, s = "x";
+    ck_assert_int_eq(aiodb_result_get_int(r, far[i], 0, &n), AIODB_ENOROW);
+    ck_assert_int_eq(aiodb_result_get_float(r, far[i], 0, &d), AIODB_ENOROW);
+    ck_assert_int_eq(aiodb_result_get_text(r, far[i], 1, &s), AIODB_ENOROW);
+    ck_assert_int_eq(aiodb_result_get_int_by_name(r, far[i], "a", &n), AIODB_ENOROW);
+    ck_assert(n == 0 && d == 0.0 && s == NULL);
+  }
+  /* a name that is not a column (NULL too), even with no rows: EINVAL */
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "A", &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 0, NULL, &d), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(r, 0, "c", &s), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(empty, 0, "c", &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_int(empty, 0, 1, &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(empty, 0, "a", &n), AIODB_ENOROW);
+  ck_assert_int_eq(aiodb_result_get_int(empty, 0, 0, &n), AIODB_ENOROW);
+  /* out NULL: the status alone */
+  ck_assert_int_eq(aiodb_result_get_int(r, 0, 0, NULL), 0);
+  ck_assert_int_eq(aiodb_result_get_float(r, 0, 0, NULL), 0);
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 1, NULL), 0);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(r, 1, "b", NULL), AIODB_ENOROW);
+  aiodb_future_free(f);
+  aiodb_future_free(none);
+  aiodb_db_free(db);
+}
+
+/* M56 */
+static void row_checked_getters_wrong_type(void) {
+  aiodb_db *db = mem();
+  aiodb_future *f = aiodb_test_ok(aiodb_query(
+      db,
+      "SELECT 7, x'00ff', NULL, '12abc', 2.5, '', ' 1', '12.00', '-0012', "
+      "'99999999999999999999', 1e19, -9223372036854775808, '-9223372036854775808', "
+      "'9223372036854775808', '1.5', '1e999', 'inf', '1,5', 2.0, '12.', '.5', "
+      "'-', '+3'",
+      NULL, 0));
+  aiodb_result *r = aiodb_future_result(f);
+  int64_t n = 7;
+  double d = 7.0;
+  const char *s = "x";
+#define INT_IS(col, code, want)                                   \
+  do {                                                            \
+    n = 7;                                                        \
+    ck_assert_int_eq(aiodb_result_get_int(r, 0, col, &n), code);  \
+    ck_assert_msg(n == (want), "column %d: %lld", col, (long long)n); \
+  } while (0)
+#define FLOAT_IS(col, code, want)                                  \
+  do {                                                             \
+    d = 7.0;                                                       \
+    ck_assert_int_eq(aiodb_result_get_float(r, 0, col, &d), code); \
+    ck_assert_msg(d == (want), "column %d: %g", col, d);           \
+  } while (0)
+  INT_IS(0, 0, 7);
+  INT_IS(1, AIODB_ETYPE, 0);  /* BLOB */
+  INT_IS(2, AIODB_ENULL, 0);  /* NULL */
+  INT_IS(3, AIODB_ETYPE, 0);  /* "12abc" */
+  INT_IS(4, AIODB_ETYPE, 0);  /* 2.5 */
+  INT_IS(5, AIODB_ETYPE, 0);  /* "" */
+  INT_IS(6, AIODB_ETYPE, 0);  /* " 1" */
+  INT_IS(7, 0, 12);           /* "12.00" */
+  INT_IS(8, 0, -12);          /* "-0012" */
+  INT_IS(9, AIODB_ERANGE, 0); /* beyond int64_t */
+  INT_IS(10, AIODB_ERANGE, 0);
+  INT_IS(11, 0, INT64_MIN);
+  INT_IS(12, 0, INT64_MIN);
+  INT_IS(13, AIODB_ERANGE, 0);
+  INT_IS(14, AIODB_ETYPE, 0); /* "1.5" */
+  INT_IS(18, 0, 2);           /* 2.0 */
+  INT_IS(19, 0, 12);          /* "12." */
+  INT_IS(20, AIODB_ETYPE, 0); /* ".5" */
+  INT_IS(21, AIODB_ETYPE, 0); /* "-" */
+  INT_IS(22, 0, 3);           /* "+3" */
+  FLOAT_IS(0, 0, 7.0);
+  FLOAT_IS(1, AIODB_ETYPE, 0.0);
+  FLOAT_IS(2, AIODB_ENULL, 0.0);
+  FLOAT_IS(3, AIODB_ETYPE, 0.0);
+  FLOAT_IS(4, 0, 2.5);
+  FLOAT_IS(5, AIODB_ETYPE, 0.0);
+  FLOAT_IS(6, AIODB_ETYPE, 0.0);
+  FLOAT_IS(7, 0, 12.0);
+  FLOAT_IS(14, 0, 1.5);
+  FLOAT_IS(15, AIODB_ERANGE, 0.0); /* "1e999" */
+  FLOAT_IS(16, 0, INFINITY);      /* "inf" */
+  FLOAT_IS(17, AIODB_ETYPE, 0.0);  /* "1,5" */
+  FLOAT_IS(20, 0, 0.5);
+#undef INT_IS
+#undef FLOAT_IS
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 0, &s), AIODB_ETYPE); /* INT */
+  ck_assert_ptr_null(s);
+  s = "x";
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 1, &s), AIODB_ETYPE); /* BLOB */
+  ck_assert_ptr_null(s);
+  s = "x";
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 2, &s), AIODB_ENULL);
+  ck_assert_ptr_null(s);
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 4, &s), AIODB_ETYPE); /* FLOAT */
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 5, &s), 0);
+  ck_assert_str_eq(s, "");
+  ck_assert_int_eq(aiodb_result_get_text(r, 0, 3, &s), 0);
+  ck_assert_str_eq(s, "12abc");
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+/* M57 */
+static void row_sync_out_null(void) {
+  aiodb_db *db = mem();
+  aiodb_error err;
+  int64_t n = 0, id = 0;
+  char *s = NULL;
+  /* err, out and last_id NULL: the statement runs all the same */
+  ck_assert(aiodb_exec_sync(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)", NULL, 0,
+                            NULL) == 0);
+  ck_assert(aiodb_exec_sync_id(db, "INSERT INTO t(b) VALUES ('x')", NULL, 0, NULL, NULL) == 1);
+  ck_assert_int_eq(aiodb_query_int_sync(db, "INSERT INTO t(b) VALUES ('y') RETURNING a",
+                                        NULL, 0, NULL, NULL, NULL), 0);
+  ck_assert_int_eq(aiodb_query_float_sync(db, "SELECT 1.5", NULL, 0, NULL, NULL, NULL), 0);
+  ck_assert_int_eq(aiodb_query_text_sync(db, "SELECT 'z'", NULL, 0, NULL, NULL, NULL), 0);
+  ck_assert_int_eq(aiodb_query_int_sync(db, "SELECT count(*) FROM t", NULL, 0, NULL, &n, &err), 0);
+  ck_assert(n == 2);
+  err_is(&err, 0, "");
+  ck_assert(aiodb_exec_sync_id(db, "INSERT INTO t(b) VALUES ('w')", NULL, 0, &id, &err) == 1);
+  ck_assert(id == 3);
+  /* col: NULL is the first column; a name picks one; a name no column has */
+  ck_assert_int_eq(aiodb_query_text_sync(db, "SELECT 'p' AS x, 'q' AS y", NULL, 0, NULL, &s,
+                                         &err), 0);
+  ck_assert_str_eq(s, "p");
+  aiodb_free(s);
+  ck_assert_int_eq(aiodb_query_text_sync(db, "SELECT 'p' AS x, 'q' AS y", NULL, 0, "y", &s,
+                                         &err), 0);
+  ck_assert_str_eq(s, "q");
+  aiodb_free(s);
+  ck_assert_int_eq(aiodb_query_text_sync(db, "SELECT 'p' AS x", NULL, 0, "X", &s, &err),
+                   AIODB_EINVAL);
+  ck_assert_ptr_null(s);
+  err_is(&err, AIODB_EINVAL, "aiodb_query_text_sync: no column is named \"X\"");
+  aiodb_db_free(db);
+}
+
+/* M58 */
+static void row_sync_no_value(void) {
+  aiodb_db *db = mem();
+  aiodb_error err;
+  int64_t n = 7;
+  double d = 7.0;
+  char *s = (char *)"x";
+  aiodb_exec_sync(db, "CREATE TABLE t(a INTEGER)", NULL, 0, NULL);
+  ck_assert_int_eq(aiodb_query_int_sync(db, "SELECT a FROM t", NULL, 0, NULL, &n, &err),
+                   AIODB_ENOROW);
+  ck_assert(n == 0);
+  err_is(&err, AIODB_ENOROW, "aiodb_query_int_sync: the statement returned no row");
+  ck_assert_int_eq(aiodb_query_float_sync(db, "SELECT max(a) AS m FROM t", NULL, 0, "m", &d,
+                                          &err), AIODB_ENULL);
+  ck_assert(d == 0.0);
+  err_is(&err, AIODB_ENULL, "aiodb_query_float_sync: column \"m\" is NULL");
+  ck_assert_int_eq(aiodb_query_text_sync(db, "INSERT INTO t VALUES (1)", NULL, 0, NULL, &s,
+                                         &err), AIODB_EINVAL);
+  ck_assert_ptr_null(s);
+  err_is(&err, AIODB_EINVAL, "the statement returned no columns");
+  ck_assert_int_eq(aiodb_query_int_sync(db, "SELECT count(*) FROM t", NULL, 0, NULL, &n, &err),
+                   0);
+  ck_assert(n == 1); /* it ran */
+  ck_assert_int_eq(aiodb_query_int_sync(db, "SELECT 'x' AS v", NULL, 0, "v", &n, &err),
+                   AIODB_ETYPE);
+  err_is(&err, AIODB_ETYPE, "column \"v\" holds TEXT, not an integer");
+  ck_assert_int_eq(aiodb_query_int_sync(db, "SELECT 1e19 AS v", NULL, 0, NULL, &n, &err),
+                   AIODB_ERANGE);
+  err_is(&err, AIODB_ERANGE, "column \"v\" holds FLOAT, out of range for an integer");
+  ck_assert_int_eq(aiodb_query_text_sync(db, "SELECT 1", NULL, 0, NULL, &s, &err), AIODB_ETYPE);
+  err_is(&err, AIODB_ETYPE, "holds INT, not text");
+  aiodb_db_free(db);
+}
+
 typedef struct misuse_row {
   const char *id;
   const char *call; /* as docs/misuse.md's second column, without backquotes */
@@ -1093,6 +1364,11 @@ static const misuse_row rows[] = {
     {"M51", "results", row_result_null},
     {"M52", "results", row_result_out_of_range},
     {"M53", "results", row_result_wrong_type},
+    {"M54", "aiodb_result_col", row_result_col},
+    {"M55", "checked getters", row_checked_getters_out_of_range},
+    {"M56", "checked getters", row_checked_getters_wrong_type},
+    {"M57", "synchronous helpers", row_sync_out_null},
+    {"M58", "synchronous helpers", row_sync_no_value},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

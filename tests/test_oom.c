@@ -600,12 +600,27 @@ static int step_sync(aiodb_db **db) {
   aiodb_error err;
   aiodb_future *f;
   aiodb_result *r;
+  int64_t n = 0;
+  char *t = NULL;
+  int rc;
   memset(&err, 0xff, sizeof err);
   r = aiodb_query_sync(*db, "SELECT ?", &v, 1, &err);
   if (r == NULL) return check(err.code ? err.code : -1000, "aiodb_query_sync", err.message, 0);
   REQUIRE(err.code == 0 && err.message[0] == '\0', "aiodb_query_sync: err not cleared");
   REQUIRE(strcmp(aiodb_result_text(r, 0, 0), "sync") == 0, "sync value");
   aiodb_result_free(r);
+  /* the other synchronous helpers: a statement, a number, a copied text */
+  if (aiodb_exec_sync(*db, "SELECT ?", &v, 1, &err) != 0)
+    return check(err.code ? err.code : -1000, "aiodb_exec_sync", err.message, 0);
+  REQUIRE(err.code == 0 && err.sqlstate[0] == '\0' && err.native_code == 0,
+          "aiodb_exec_sync: err not cleared");
+  if ((rc = aiodb_query_int_sync(*db, "SELECT 3 AS n", NULL, 0, "n", &n, &err)) != 0)
+    return check(rc, "aiodb_query_int_sync", err.message, 0);
+  REQUIRE(n == 3, "aiodb_query_int_sync value");
+  if ((rc = aiodb_query_text_sync(*db, "SELECT ?", &v, 1, NULL, &t, &err)) != 0)
+    return check(rc, "aiodb_query_text_sync", err.message, 0);
+  REQUIRE(strcmp(t, "sync") == 0, "aiodb_query_text_sync value");
+  aiodb_free(t);
   /* and the escape hatch on the pool */
   f = ok(aiodb_db_run(*db, three, NULL), "aiodb_db_run", 0);
   if (f == NULL) return 1;

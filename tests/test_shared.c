@@ -12,7 +12,7 @@
  * them first in case an earlier failed run left them, and drops them at
  * the end. SQL uses only what every dialect takes (`?`/`:name`, INTEGER,
  * BIGINT, DOUBLE PRECISION, TEXT); the few differences are in `drivers`
- * below and reach the SQL through S()'s {blob}, {text} and {vv}
+ * below and reach the SQL through S()'s {blob}, {text}, {vv} and {autoid}
  * substitutions. */
 #include <float.h>
 #include <locale.h>
@@ -39,6 +39,9 @@ typedef struct shared_driver {
   const char *unique_state;   /* SQLSTATE of a UNIQUE violation */
   const char *canceled_state; /* SQLSTATE of a canceled statement */
   int ddl_in_tx;       /* CREATE TABLE can be rolled back (not MySQL's) */
+  int unique_native;   /* the native code of a UNIQUE violation */
+  const char *autoid;  /* an integer key the database numbers, for {autoid} */
+  int has_last_id;     /* aiodb_result_last_id() gives it (not PostgreSQL) */
 } shared_driver;
 
 static const shared_driver drivers[] = {
@@ -47,12 +50,14 @@ static const shared_driver drivers[] = {
      "WHERE x < 10000000000) SELECT count(*) FROM c",
      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
      "SELECT i FROM n",
-     "23505", "57014", 1},
+     "23505", "57014", 1, 2067 /* SQLITE_CONSTRAINT_UNIQUE */, "INTEGER PRIMARY KEY", 1},
     {"postgresql", "postgresql", "bytea", "TEXT", ":v || :v", "SELECT pg_sleep(30)",
-     "SELECT generate_series(1, 1000000000)", "23505", "57014", 1},
+     "SELECT generate_series(1, 1000000000)", "23505", "57014", 1,
+     7 /* PGRES_FATAL_ERROR */, "SERIAL PRIMARY KEY", 0},
     /* seq_1_to_N: MariaDB's built-in Sequence engine. MySQL's || is OR. */
     {"mysql", "mysql", "LONGBLOB", "LONGTEXT", "CONCAT(:v, :v)", "SELECT SLEEP(30)",
-     "SELECT seq FROM seq_1_to_1000000000", "23000", "70100", 0},
+     "SELECT seq FROM seq_1_to_1000000000", "23000", "70100", 0,
+     1062 /* ER_DUP_ENTRY */, "INTEGER PRIMARY KEY AUTO_INCREMENT", 1},
 };
 
 /* ---- per-case context ---- */
@@ -134,6 +139,8 @@ static const char *S(const shared *sh, const char *fmt, ...) {
       rep = sh->drv->text, skip = 6;
     else if (strncmp(p, "{vv}", 4) == 0)
       rep = sh->drv->vv, skip = 4;
+    else if (strncmp(p, "{autoid}", 8) == 0)
+      rep = sh->drv->autoid, skip = 8;
     if (rep == NULL) {
       ck_assert(n + 1 < sizeof bufs[0]);
       out[n++] = *p++;
@@ -535,6 +542,242 @@ START_TEST(shared_affected_is_zero_for_select) {
   ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 0);
   aiodb_future_free(f);
   sh_done(&sh, db);
+}
+END_TEST
+
+/* ---- rows by column name, NULL told apart, one-call values ---- */
+
+/* err says success, every field cleared. */
+static void err_clear(const aiodb_error *err) {
+  ck_assert_int_eq(err->code, 0);
+  ck_assert_str_eq(err->message, "");
+  ck_assert_str_eq(err->sqlstate, "");
+  ck_assert_int_eq(err->native_code, 0);
+}
+
+/* A table of an empty row (0, 0.0, ""), a NULL row and a full one. */
+static aiodb_db *open_nulls(shared *sh, const char *stem) {
+  aiodb_db *db = open_table(sh, stem, "id INTEGER, i BIGINT, f DOUBLE PRECISION, s TEXT");
+  aiodb_test_exec(db, S(sh, "INSERT INTO {t} VALUES (1, 0, 0.0, ''), (2, NULL, NULL, NULL), "
+                            "(3, 42, 1.5, 'abc')"));
+  return db;
+}
+
+START_TEST(shared_result_by_name_tells_null_from_zero) {
+  shared sh;
+  aiodb_db *db = open_nulls(&sh, "byname");
+  aiodb_future *f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT id, i, f, s FROM {t} ORDER BY id"),
+                                              NULL, 0));
+  aiodb_result *r = aiodb_future_result(f);
+  int64_t n = 7;
+  double d = 7.0;
+  const char *t = "x";
+
+  ck_assert_int_eq(aiodb_result_col(r, "id"), 0);
+  ck_assert_int_eq(aiodb_result_col(r, "s"), 3);
+  ck_assert_int_eq(aiodb_result_col(r, "missing"), -1);
+  ck_assert_int_eq(aiodb_result_col(r, "ID"), -1);
+  /* row 0: 0, 0.0 and "" are values */
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "i", &n), 0);
+  ck_assert(n == 0);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 0, "f", &d), 0);
+  ck_assert(d == 0.0);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(r, 0, "s", &t), 0);
+  ck_assert_str_eq(t, "");
+  /* row 1: NULL, in one call */
+  n = 7, d = 7.0, t = "x";
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 1, "i", &n), AIODB_ENULL);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 1, "f", &d), AIODB_ENULL);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(r, 1, "s", &t), AIODB_ENULL);
+  ck_assert(n == 0 && d == 0.0 && t == NULL);
+  ck_assert_int_eq(aiodb_result_get_int(r, 1, 1, &n), AIODB_ENULL);
+  ck_assert_int_eq(aiodb_result_get_text(r, 1, 3, &t), AIODB_ENULL);
+  /* row 2: the values, by name and by index */
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 2, "i", &n), 0);
+  ck_assert(n == 42);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 2, "f", &d), 0);
+  ck_assert(d == 1.5);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 2, "i", &d), 0); /* INT as float */
+  ck_assert(d == 42.0);
+  ck_assert_int_eq(aiodb_result_get_text(r, 2, 3, &t), 0);
+  ck_assert_str_eq(t, "abc");
+  ck_assert_int_eq(aiodb_result_get_int(r, 2, 0, &n), 0);
+  ck_assert(n == 3);
+  /* what is not there, and what is not of the type */
+  ck_assert_int_eq(aiodb_result_get_int(r, 3, 1, &n), AIODB_ENOROW);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "missing", &n), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 2, "s", &n), AIODB_ETYPE);
+  ck_assert_int_eq(aiodb_result_get_text_by_name(r, 2, "i", &t), AIODB_ETYPE);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 2, "f", &n), AIODB_ETYPE); /* 1.5 */
+  /* the unchecked getters are as they were */
+  ck_assert(aiodb_result_int(r, 1, 1) == 0 && aiodb_result_isnull(r, 1, 1));
+  ck_assert_ptr_null(aiodb_result_text(r, 1, 3));
+  aiodb_future_free(f);
+
+  /* sums and means come back as INT, FLOAT or as the DECIMAL's or
+   * numeric's text, by engine: the checked getters read them all */
+  f = aiodb_test_ok(aiodb_query(db, S(&sh, "SELECT SUM(i) AS total, AVG(i) AS mean, "
+                                           "COUNT(i) AS n FROM {t}"), NULL, 0));
+  r = aiodb_future_result(f);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "total", &n), 0);
+  ck_assert(n == 42);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "mean", &n), 0);
+  ck_assert(n == 21);
+  ck_assert_int_eq(aiodb_result_get_float_by_name(r, 0, "mean", &d), 0);
+  ck_assert(d == 21.0);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 0, "n", &n), 0);
+  ck_assert(n == 2);
+  aiodb_future_free(f);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+START_TEST(shared_sync_values) {
+  shared sh;
+  aiodb_db *db = open_nulls(&sh, "vals");
+  aiodb_value id = aiodb_int(3);
+  aiodb_error err;
+  int64_t n = 7;
+  double d = 7.0;
+  char *t = NULL;
+
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT count(*) FROM {t}"), NULL, 0, NULL,
+                                        &n, &err), 0);
+  ck_assert(n == 3);
+  err_clear(&err);
+  /* a named column of the first row; later rows are ignored */
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT id, i FROM {t} WHERE id >= ? ORDER BY id"),
+                                        &id, 1, "i", &n, &err), 0);
+  ck_assert(n == 42);
+  ck_assert_int_eq(aiodb_query_float_sync(db, S(&sh, "SELECT f FROM {t} WHERE id = ?"), &id, 1,
+                                          "f", &d, &err), 0);
+  ck_assert(d == 1.5);
+  ck_assert_int_eq(aiodb_query_text_sync(db, S(&sh, "SELECT id, s FROM {t} WHERE id = ?"), &id,
+                                         1, "s", &t, &err), 0);
+  ck_assert_str_eq(t, "abc");
+  aiodb_free(t); /* the caller's */
+  /* "" and 0 are values */
+  id = aiodb_int(1);
+  ck_assert_int_eq(aiodb_query_text_sync(db, S(&sh, "SELECT s FROM {t} WHERE id = ?"), &id, 1,
+                                         NULL, &t, &err), 0);
+  ck_assert_str_eq(t, "");
+  aiodb_free(t);
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT i FROM {t} WHERE id = ?"), &id, 1,
+                                        NULL, &n, &err), 0);
+  ck_assert(n == 0);
+  /* NULL is not */
+  id = aiodb_int(2);
+  n = 7;
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT i FROM {t} WHERE id = ?"), &id, 1,
+                                        NULL, &n, &err), AIODB_ENULL);
+  ck_assert(n == 0);
+  ck_assert_int_eq(err.code, AIODB_ENULL);
+  ck_assert_ptr_nonnull(strstr(err.message, "column \"i\" is NULL"));
+  t = (char *)"x";
+  ck_assert_int_eq(aiodb_query_text_sync(db, S(&sh, "SELECT s FROM {t} WHERE id = ?"), &id, 1,
+                                         "s", &t, &err), AIODB_ENULL);
+  ck_assert_ptr_null(t);
+  /* no row: a clear error */
+  id = aiodb_int(99);
+  d = 7.0;
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_int_eq(aiodb_query_float_sync(db, S(&sh, "SELECT f FROM {t} WHERE id = ?"), &id, 1,
+                                          NULL, &d, &err), AIODB_ENOROW);
+  ck_assert(d == 0.0);
+  ck_assert_int_eq(err.code, AIODB_ENOROW);
+  ck_assert_str_eq(err.message, "aiodb_query_float_sync: the statement returned no row");
+  ck_assert_str_eq(err.sqlstate, "");
+  ck_assert_int_eq(err.native_code, 0);
+  /* a column that is not there */
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT i FROM {t}"), NULL, 0, "missing", &n,
+                                        &err), AIODB_EINVAL);
+  ck_assert_str_eq(err.message, "aiodb_query_int_sync: no column is named \"missing\"");
+  /* a failing statement: the database's error, SQLSTATE included */
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT nope FROM {t}"), NULL, 0, NULL, &n,
+                                        &err), AIODB_ESQL);
+  ck_assert_str_ne(err.message, "");
+  if (strcmp(sh.drv->env, "sqlite") == 0)
+    ck_assert_int_eq(err.native_code, 1); /* SQLITE_ERROR, no SQLSTATE */
+  else
+    ck_assert_str_eq(err.sqlstate, strcmp(sh.drv->env, "mysql") == 0 ? "42S22" : "42703");
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* ---- synchronous statements ---- */
+
+START_TEST(shared_exec_sync_affected_last_id_and_errors) {
+  shared sh;
+  aiodb_db *db;
+  aiodb_value v[2];
+  aiodb_result *r;
+  aiodb_error err;
+  int64_t id = -5, n;
+
+  sh_init(&sh, "exec");
+  db = sh_open(&sh, NULL);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "DROP TABLE IF EXISTS {t}"), NULL, 0, &err) == 0);
+  err_clear(&err);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "CREATE TABLE {t}(id {autoid}, x INTEGER UNIQUE)"), NULL,
+                            0, &err) == 0);
+  /* affected rows, and the id the database gave */
+  v[0] = aiodb_int(10);
+  ck_assert(aiodb_exec_sync_id(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), v, 1, &id, &err) == 1);
+  ck_assert(id == (sh.drv->has_last_id ? 1 : 0));
+  v[0] = aiodb_int(20);
+  ck_assert(aiodb_exec_sync_id(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), v, 1, &id, &err) == 1);
+  ck_assert(id == (sh.drv->has_last_id ? 2 : 0));
+  err_clear(&err);
+  /* RETURNING gives the id on every engine */
+  v[0] = aiodb_int(30);
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "INSERT INTO {t}(x) VALUES (?) RETURNING id"),
+                                        v, 1, "id", &n, &err), 0);
+  ck_assert(n == 3);
+  v[0] = aiodb_int(5);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "UPDATE {t} SET x = x + ? WHERE x >= 20"), v, 1, &err) == 2);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "UPDATE {t} SET x = 0 WHERE x = 99"), NULL, 0, &err) == 0);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "DELETE FROM {t} WHERE x = 10"), NULL, 0, &err) == 1);
+  /* a SELECT runs; its rows are dropped */
+  ck_assert(aiodb_exec_sync(db, S(&sh, "SELECT x FROM {t}"), NULL, 0, &err) == 0);
+
+  /* a UNIQUE violation: SQLSTATE and native code reach aiodb_error */
+  v[0] = aiodb_int(25);
+  id = -5;
+  memset(&err, 0x5a, sizeof err);
+  ck_assert(aiodb_exec_sync_id(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), v, 1, &id, &err) == -1);
+  ck_assert(id == 0);
+  ck_assert_int_eq(err.code, AIODB_ECONSTRAINT);
+  ck_assert_str_ne(err.message, "");
+  ck_assert_str_eq(err.sqlstate, sh.drv->unique_state);
+  ck_assert_int_eq(err.native_code, sh.drv->unique_native);
+  memset(&err, 0x5a, sizeof err);
+  ck_assert(aiodb_exec_sync(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), v, 1, &err) == -1);
+  ck_assert_int_eq(err.code, AIODB_ECONSTRAINT);
+  ck_assert_str_eq(err.sqlstate, sh.drv->unique_state);
+  ck_assert_int_eq(err.native_code, sh.drv->unique_native);
+  /* aiodb_query_sync brings them too now, and clears them on success */
+  memset(&err, 0x5a, sizeof err);
+  ck_assert_ptr_null(aiodb_query_sync(db, S(&sh, "INSERT INTO {t}(x) VALUES (?)"), v, 1, &err));
+  ck_assert_int_eq(err.code, AIODB_ECONSTRAINT);
+  ck_assert_str_eq(err.sqlstate, sh.drv->unique_state);
+  ck_assert_int_eq(err.native_code, sh.drv->unique_native);
+  r = aiodb_query_sync(db, S(&sh, "SELECT x FROM {t} ORDER BY x"), NULL, 0, &err);
+  ck_assert_ptr_nonnull(r);
+  err_clear(&err);
+  ck_assert_uint_eq(aiodb_result_rows(r), 2);
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, 1, "x", &n), 0);
+  ck_assert(n == 35);
+  aiodb_result_free(r);
+  /* none of the failures changed anything, and err NULL is fine */
+  ck_assert(aiodb_exec_sync(db, S(&sh, "DROP TABLE {t}"), NULL, 0, NULL) == 0);
+  aiodb_db_free(db);
+  aiodb_test_clean_shutdown();
 }
 END_TEST
 
@@ -1309,7 +1552,9 @@ Suite *aiodb_suite_shared(void) {
                      shared_values_floats_under_a_decimal_comma_locale,
                      shared_values_large_blob_and_text, shared_named_placeholders_repeat,
                      shared_arguments_copied_at_submission, shared_affected_rows_and_errors,
-                     shared_affected_is_zero_for_select, shared_fifo_1000_inserts,
+                     shared_affected_is_zero_for_select, shared_result_by_name_tells_null_from_zero,
+                     shared_sync_values, shared_exec_sync_affected_last_id_and_errors,
+                     shared_fifo_1000_inserts,
                      shared_tx_commit_and_rollback, shared_tx_savepoint_rollback_keeps_outer_work,
                      shared_tx_failed_statement_aborts_the_rest, shared_tx_free_rolls_back,
                      shared_tx_2000_in_order, shared_many_inserts_every_row, shared_many_is_atomic,
