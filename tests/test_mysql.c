@@ -440,16 +440,14 @@ int STDCALL mysql_real_query(MYSQL *mysql, const char *q, unsigned long length) 
 START_TEST(my_kill_in_flight_is_not_repeated) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
   aiodb_test_interrupt_in_flight(db, "SELECT SLEEP(30)", &kill_shim);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
 START_TEST(my_cursor_close_with_a_held_kill) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
   aiodb_test_cursor_close_held(db, "SELECT seq FROM seq_1_to_1000000000", &kill_shim);
-  aiodb_db_free(db);
-  aiodb_test_clean_shutdown();
+  aiodb_test_done(db);
 }
 END_TEST
 
