@@ -1,5 +1,5 @@
 /* Cancel and deadlines: aiodb_future_cancel, and what the timer thread
- * (lib/future.c) does when a job's deadline passes; both come down to
+ * (lib/timer.c) does when a job's deadline passes; both come down to
  * aiodb__job_abort. A queued job leaves its queue and fails at once. A
  * running one is only interrupted: its driver stops the statement, and the
  * worker names the error (aiodb__job_settle) and completes the job, once,
