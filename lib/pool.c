@@ -118,6 +118,15 @@ int aiodb__wake_pool_locked(aiodb_db *db) {
   return db->nlive < db->max_size ? aiodb__spawn_locked(db) : 0;
 }
 
+int aiodb__pool_serves_locked(const aiodb_db *db) {
+  const aiodb__qnode *n;
+  for (n = db->conns.next; n != &db->conns; n = n->next) {
+    const aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
+    if (!c->quit && !c->pinned) return 1;
+  }
+  return 0;
+}
+
 /* One that is idle or still opening, or one the pool may still open: then
  * the pool's jobs are its to run in parallel, not me's to batch. */
 int aiodb__others_could_take(const aiodb_conn *me) {

@@ -14,6 +14,11 @@ void aiodb__wake_conn_locked(aiodb_conn *c);
 /* Wakes a sleeping unpinned connection, or grows the pool. Returns 0, or
  * why the pool could not grow. */
 int aiodb__wake_pool_locked(aiodb_db *db);
+/* Is there a connection, its worker not quit, that no caller, tx or
+ * cursor has pinned? Only such a one takes jobs of the pool's queue: when
+ * there is none and the pool cannot grow, those jobs would wait for a
+ * release that the caller may be waiting on them to make. */
+int aiodb__pool_serves_locked(const aiodb_db *db);
 /* Could a connection other than me take a job of the pool's queue soon?
  * (auto-pipelining leaves those jobs to it) */
 int aiodb__others_could_take(const aiodb_conn *me);

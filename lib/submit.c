@@ -69,7 +69,9 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     int rc;
     aiodb__q_push(&db->shared, &f->node);
     rc = aiodb__wake_pool_locked(db);
-    if (db->nlive == 0) { /* nothing could be started to run it */
+    /* Nothing could be started to run it, and nothing running may take it
+     * (the live connections, if any, are all pinned). */
+    if (rc != 0 && !aiodb__pool_serves_locked(db)) {
       aiodb__q_remove(&f->node);
       aiodb__job_detach_locked(f);
       f->state = AIODB__JS_FINISHED;

@@ -284,7 +284,10 @@ static aiodb_future *leave_locked(aiodb_conn *conn, const aiodb__err *cerr,
                           : "the database was closed before this call ran");
   }
   aiodb__job_orphan_all_locked(&conn->own, orphans, &qerr, broken);
-  if (cerr->code != 0 && db->nlive == 1)
+  /* A failed connect fails the pool's jobs that no other connection may
+   * take (there is none, or all are pinned): they would wait for a
+   * release, or forever. */
+  if (cerr->code != 0 && !aiodb__pool_serves_locked(db))
     aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
   db->nlive--;
   if (db->nlive == 0) {

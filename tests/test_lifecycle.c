@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,9 +37,8 @@ static void on_engines(int servers_only, void (*fn)(const char *base, const serv
     if ((u = aiodb_test_server_url(servers[i].dir_env)) != NULL) fn(u, &servers[i]);
 }
 
-/* Threads of this process whose name starts with "aiodb-" (workers, the
- * timer, the drivers' helpers). */
-static int aiodb_threads(void) {
+/* Threads of this process whose name starts with prefix. */
+static int threads_named(const char *prefix) {
   DIR *d = opendir("/proc/self/task");
   struct dirent *e;
   int n = 0;
@@ -50,12 +50,15 @@ static int aiodb_threads(void) {
     snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
     fp = fopen(path, "r");
     if (fp == NULL) continue;
-    if (fgets(comm, sizeof comm, fp) && strncmp(comm, "aiodb-", 6) == 0) n++;
+    if (fgets(comm, sizeof comm, fp) && strncmp(comm, prefix, strlen(prefix)) == 0) n++;
     fclose(fp);
   }
   closedir(d);
   return n;
 }
+
+/* Threads named "aiodb-..." (workers, the timer, the interrupter). */
+static int aiodb_threads(void) { return threads_named("aiodb-"); }
 
 /* aiodb_threads() once it is n (a thread names itself once it runs), or
  * after 5 s whatever it is then. */
@@ -480,6 +483,46 @@ START_TEST(lifecycle_pipelining_leaves_work_to_idle_connections) {
 }
 END_TEST
 
+/* A connection that fails to open fails the pool's calls no other
+ * connection may take, every other one being pinned: they would otherwise
+ * wait for a release that their caller may be waiting on them to make.
+ * (The second connection's file is in a folder removed after the first
+ * opened.) */
+START_TEST(lifecycle_failed_connect_fails_what_only_a_pinned_pool_could_run) {
+  char dir[512], file[600], url[700];
+  aiodb_future *acq, *f;
+  aiodb_conn *conn;
+  aiodb_db *db;
+  snprintf(dir, sizeof dir, "%s", aiodb_test_path(".d"));
+  ck_assert_int_eq(mkdir(dir, 0700), 0);
+  snprintf(file, sizeof file, "%s/x.db", dir);
+  snprintf(url, sizeof url, "sqlite:///%s?max_size=2", file);
+  db = aiodb_open(url, NULL, NULL);
+  ck_assert_ptr_nonnull(db);
+  /* the first connection open and asleep, so that the acquire wakes it
+   * rather than starting a second */
+  usleep(300 * 1000);
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  conn = aiodb_future_conn(acq);
+  ck_assert_int_eq(threads_named("aiodb-w"), 1);
+  ck_assert_int_eq(unlink(file), 0);
+  ck_assert_int_eq(rmdir(dir), 0);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_msg(aiodb_future_wait(f, 5000) == 0,
+                "the call still waits for the pinned connection");
+  ck_assert_int_eq(aiodb_future_error(f), AIODB_ECONNECT);
+  aiodb_future_free(f);
+  /* the pinned connection still serves, and the pool once released */
+  f = aiodb_test_ok(aiodb_conn_query(conn, "SELECT 7", NULL, 0));
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 0), 7);
+  aiodb_future_free(f);
+  aiodb_release(conn);
+  aiodb_future_free(acq);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 8"), 8);
+  aiodb_test_done(db);
+}
+END_TEST
+
 Suite *aiodb_suite_lifecycle(void) {
   return AIODB_SUITE("lifecycle", lifecycle_freed_acquire_gives_back,
                      lifecycle_no_thread_after_last_free, lifecycle_forked_child_never_hangs,
@@ -487,5 +530,6 @@ Suite *aiodb_suite_lifecycle(void) {
                      lifecycle_failed_commit_keeps_native_code,
                      lifecycle_close_abandons_a_stuck_call, lifecycle_silent_server_connect_timeout,
                      lifecycle_free_abandons_a_silent_connect,
-                     lifecycle_pipelining_leaves_work_to_idle_connections);
+                     lifecycle_pipelining_leaves_work_to_idle_connections,
+                     lifecycle_failed_connect_fails_what_only_a_pinned_pool_could_run);
 }
