@@ -169,6 +169,8 @@ typedef struct aiodb_value {
     const char *s;
     const void *p;
   } u;
+  const char *name;          /* parameters only: see aiodb_named(); NULL
+                                for a positional value */
 } aiodb_value;
 
 static inline aiodb_value aiodb_null(void) {
@@ -210,6 +212,19 @@ static inline aiodb_value aiodb_blob(const void *p, size_t n) {
   v.type = AIODB_TYPE_BLOB;
   v.u.p = p;
   v.len = n;
+  return v;
+}
+/* v bound to the placeholder ':name' (name given without the ':', matched
+ * exactly, case-sensitive):
+ *   aiodb_value args[] = { aiodb_named("item", aiodb_text("bolt")),
+ *                          aiodb_named("qty", aiodb_int(3)) };
+ *   ... "UPDATE stock SET n = n - :qty WHERE item = :item" ...
+ * binds by name whatever the order of the array. The name is read when
+ * the value is submitted and never kept: it need only live until the call
+ * returns. The rules are in "Placeholders" below. name == NULL gives v
+ * unnamed (which, among named values, fails the call with AIODB_EINVAL). */
+static inline aiodb_value aiodb_named(const char *name, aiodb_value v) {
+  v.name = name;
   return v;
 }
 
@@ -412,12 +427,24 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  * Statements
  *
  * SQL uses one placeholder style for every driver: "?" positional, or
- * ":name" named (each distinct name takes the next argument in order of
- * first appearance; a repeated name reuses its value). The two styles do
- * not mix in one statement. "??" is a literal "?". Placeholders inside
- * string literals, quoted identifiers, comments, "::" casts and
- * dollar-quoted bodies are left alone. A wrong argument count fails the
- * future with AIODB_EINVAL.
+ * ":name" named. The two styles do not mix in one statement. "??" is a
+ * literal "?". Placeholders inside string literals, quoted identifiers,
+ * comments, "::" casts and dollar-quoted bodies are left alone. A wrong
+ * argument count fails the future with AIODB_EINVAL.
+ *
+ * ":name" placeholders take one argument per distinct name (a repeated
+ * name reuses its value), bound in one of two ways:
+ *  - values without names (aiodb_int(), ...): in order of first
+ *    appearance, ":b, :a, :b" taking { b, a };
+ *  - values named with aiodb_named(): each by its name, whatever the order
+ *    of the array. Names are matched exactly (case-sensitive, without the
+ *    ':'). AIODB_EINVAL, with a message that names it, when a ":name" has
+ *    no value of that name, when a value's name is not in the statement,
+ *    or when two values have one name.
+ * Named and unnamed values do not mix in one call, and named values are
+ * refused for "?" placeholders: both AIODB_EINVAL. For aiodb_query_many
+ * the first row's names name the columns; the later rows may repeat them
+ * (the same name at the same position) or leave their values unnamed.
  *
  * Text that holds no statement (empty, blanks, comments only, ";") runs on
  * every driver as a statement that does nothing: a result of no columns
@@ -439,6 +466,8 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  * metadata calls, aiodb_cursor_next) completes with 0 or one of
  *  - AIODB_EINVAL: sql is NULL, args is NULL with values promised, a value
  *    is not valid, the argument count is wrong, "?" and ":name" are mixed,
+ *    a name is missing, unknown or repeated, or named values are mixed
+ *    with unnamed ones or given for "?",
  *    or the driver refuses the statement's shape (arguments bound to
  *    several statements, several statements where one is required);
  *  - AIODB_ERANGE: arguments too many or too large, or a value out of the

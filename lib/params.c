@@ -374,6 +374,14 @@ static int rewrite(lexer *lx) {
 int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
                        aiodb__pstyle style, char *out, uint32_t *slots,
                        aiodb__sqlplan *plan, char *errbuf, size_t errlen) {
+  return aiodb__sql_rewrite_names(sql, len, dialect, style, out, slots, NULL,
+                                  plan, errbuf, errlen);
+}
+
+int aiodb__sql_rewrite_names(const char *sql, size_t len,
+                             aiodb__dialect dialect, aiodb__pstyle style,
+                             char *out, uint32_t *slots, aiodb__sqlname *names,
+                             aiodb__sqlplan *plan, char *errbuf, size_t errlen) {
   lexer lx;
   size_t i;
   int rc;
@@ -401,6 +409,15 @@ int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
   }
 
   rc = rewrite(&lx);
+  if (rc == 0 && out != NULL && names != NULL && lx.kind == KIND_NAMED) {
+    if (lx.nnames > plan->nargs)
+      rc = fail(&lx, AIODB_EINVAL,
+                "name array too small: plan from another statement?");
+    for (i = 0; rc == 0 && i < lx.nnames; i++) {
+      names[i].off = lx.names[i].off;
+      names[i].len = lx.names[i].len;
+    }
+  }
   aiodb__free(lx.names);
   aiodb__free(lx.table);
   if (rc != 0) return rc;
@@ -418,6 +435,7 @@ int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
   plan->out_len = lx.out_len;
   plan->nargs = lx.nargs;
   plan->nslots = lx.nslots;
+  plan->named = lx.kind == KIND_NAMED;
   return 0;
 }
 

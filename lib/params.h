@@ -27,7 +27,14 @@ typedef struct aiodb__sqlplan {
   size_t out_len;   /* bytes of rewritten SQL, without the NUL */
   size_t nargs;     /* arguments the caller must pass */
   size_t nslots;    /* values the driver binds, in its order */
+  int named;        /* 1: the placeholders are ':name' (nargs distinct names) */
 } aiodb__sqlplan;
+
+/* A ':name' placeholder's name, without the ':': sql[off..off+len). */
+typedef struct aiodb__sqlname {
+  size_t off;
+  size_t len;
+} aiodb__sqlname;
 
 /* Rewrites the portable placeholders of sql[0..len) ('?' positional,
  * ':name' named, '??' a literal '?') into the driver's style.
@@ -45,6 +52,13 @@ typedef struct aiodb__sqlplan {
 int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,
                        aiodb__pstyle style, char *out, uint32_t *slots,
                        aiodb__sqlplan *plan, char *errbuf, size_t errlen);
+/* The same, and on the second call (out != NULL) with names != NULL, when
+ * plan->named, names[k] is argument k's name (plan->nargs entries, in order
+ * of first appearance). */
+int aiodb__sql_rewrite_names(const char *sql, size_t len,
+                             aiodb__dialect dialect, aiodb__pstyle style,
+                             char *out, uint32_t *slots, aiodb__sqlname *names,
+                             aiodb__sqlplan *plan, char *errbuf, size_t errlen);
 
 /* How many bytes at the start of sql[0..len) are whitespace and comments,
  * by the dialect's rules (MySQL's '#', "-- " and executable comments,

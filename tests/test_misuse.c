@@ -1303,6 +1303,31 @@ static void row_sync_no_value(void) {
   aiodb_db_free(db);
 }
 
+/* M59 */
+static void row_named_null(void) {
+  aiodb_db *db = mem();
+  aiodb_value v[2];
+  aiodb_future *f;
+  aiodb_exec_sync(db, "CREATE TABLE t(a INTEGER, b INTEGER)", NULL, 0, NULL);
+  /* name NULL: the value is unnamed, so it binds in order of appearance */
+  v[0] = aiodb_named(NULL, aiodb_int(1));
+  v[1] = aiodb_named(NULL, aiodb_int(2));
+  ck_assert_ptr_null(v[0].name);
+  f = aiodb_test_ok(aiodb_query(db, "INSERT INTO t(b, a) VALUES (:b, :a)", v, 2));
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT b FROM t"), 1);
+  /* among named values it is refused */
+  v[0] = aiodb_named("b", aiodb_int(1));
+  aiodb_test_fails(aiodb_query(db, "INSERT INTO t(b, a) VALUES (:b, :a)", v, 2), AIODB_EINVAL,
+                   "named and unnamed values cannot be mixed (argument 2 lacks a name)");
+  /* "" names no placeholder */
+  v[1] = aiodb_named("", aiodb_int(2));
+  aiodb_test_fails(aiodb_query(db, "INSERT INTO t(b, a) VALUES (:b, :a)", v, 2), AIODB_EINVAL,
+                   "unknown name ''");
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM t"), 1);
+  aiodb_db_free(db);
+}
+
 typedef struct misuse_row {
   const char *id;
   const char *call; /* as docs/misuse.md's second column, without backquotes */
@@ -1369,6 +1394,7 @@ static const misuse_row rows[] = {
     {"M56", "checked getters", row_checked_getters_wrong_type},
     {"M57", "synchronous helpers", row_sync_out_null},
     {"M58", "synchronous helpers", row_sync_no_value},
+    {"M59", "aiodb_named", row_named_null},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

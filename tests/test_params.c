@@ -667,8 +667,53 @@ START_TEST(params_out_of_memory) {
 }
 END_TEST
 
+/* With a names array, the second call gives each argument's name, in
+ * order of first appearance; '?' statements report none. */
+START_TEST(params_names) {
+  const char *sql = "UPDATE t SET n = n - :qty, m = :qty WHERE item = :item AND s = ':x' -- :y\n";
+  aiodb__sqlplan plan;
+  aiodb__sqlname names[2];
+  uint32_t slots[3];
+  char out[128], err[160];
+
+  ck_assert_int_eq(aiodb__sql_rewrite(sql, strlen(sql), SQ, QMARK, NULL, NULL, &plan, err,
+                                      sizeof err), 0);
+  ck_assert_int_eq(plan.named, 1);
+  ck_assert_uint_eq(plan.nargs, 2);
+  ck_assert_uint_eq(plan.nslots, 3);
+  ck_assert_uint_lt(plan.out_len, sizeof out);
+  ck_assert_int_eq(aiodb__sql_rewrite_names(sql, strlen(sql), SQ, QMARK, out, slots, names,
+                                            &plan, err, sizeof err), 0);
+  ck_assert_uint_eq(names[0].len, 3);
+  ck_assert_int_eq(memcmp(sql + names[0].off, "qty", 3), 0);
+  ck_assert_uint_eq(names[1].len, 4);
+  ck_assert_int_eq(memcmp(sql + names[1].off, "item", 4), 0);
+  ck_assert_uint_eq(slots[0], 0);
+  ck_assert_uint_eq(slots[1], 0);
+  ck_assert_uint_eq(slots[2], 1);
+  /* DOLLAR: one slot per name, the same names */
+  ck_assert_int_eq(aiodb__sql_rewrite(sql, strlen(sql), PG, DOLLAR, NULL, NULL, &plan, err,
+                                      sizeof err), 0);
+  memset(names, 0, sizeof names);
+  ck_assert_int_eq(aiodb__sql_rewrite_names(sql, strlen(sql), PG, DOLLAR, out, slots, names,
+                                            &plan, err, sizeof err), 0);
+  ck_assert_str_eq(out, "UPDATE t SET n = n - $1, m = $1 WHERE item = $2 AND s = ':x' -- :y\n");
+  ck_assert_int_eq(memcmp(sql + names[1].off, "item", names[1].len), 0);
+  /* a plan with fewer arguments than the statement's names is refused */
+  plan.nargs = 1;
+  ck_assert_int_eq(aiodb__sql_rewrite_names(sql, strlen(sql), PG, DOLLAR, out, slots, names,
+                                            &plan, err, sizeof err), AIODB_EINVAL);
+  /* positional: not named */
+  ck_assert_int_eq(aiodb__sql_rewrite("SELECT ?", 8, SQ, QMARK, NULL, NULL, &plan, err,
+                                      sizeof err), 0);
+  ck_assert_int_eq(plan.named, 0);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_params(void) {
-  return AIODB_SUITE("params", params_empty, params_positional, params_named, params_qmark_slots,
+  return AIODB_SUITE("params", params_empty, params_positional, params_named, params_names,
+                     params_qmark_slots,
                      params_literal_question_mark, params_string_literals,
                      params_quoted_identifiers, params_backticks, params_brackets,
                      params_line_comments, params_hash_comments, params_block_comments,

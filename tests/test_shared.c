@@ -414,6 +414,104 @@ START_TEST(shared_named_placeholders_repeat) {
 }
 END_TEST
 
+/* The issue's trap: an array {item, qty} reused for a statement that
+ * names :qty first. Named values bind by name, whatever the order. */
+START_TEST(shared_named_values_bind_by_name) {
+  shared sh;
+  aiodb_db *db = open_table(&sh, "byname", "item VARCHAR(20) PRIMARY KEY, n INTEGER");
+  char *qty = strdup("qty");
+  aiodb_value args[2];
+  aiodb_future *f;
+  aiodb_result *r;
+
+  ck_assert_ptr_nonnull(qty);
+  aiodb_test_exec(db, S(&sh, "INSERT INTO {t}(item, n) VALUES ('bolt', 10), ('nut', 10)"));
+  args[0] = aiodb_named("item", aiodb_text("bolt"));
+  args[1] = aiodb_named(qty, aiodb_int(3));
+  f = aiodb_query(db, S(&sh, "UPDATE {t} SET n = n - :qty WHERE item = :item"), args, 2);
+  memset(qty, 'X', 3); /* the name is read at submission */
+  free(qty);
+  aiodb_test_ok(f);
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'bolt'")), 7);
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'nut'")), 10);
+
+  /* a repeated name takes its one value at each place */
+  {
+    aiodb_value rep[] = {aiodb_named("k", aiodb_int(2)), aiodb_named("it", aiodb_text("nut"))};
+    f = aiodb_test_ok(aiodb_query(
+        db, S(&sh, "SELECT item, n * :k + :k FROM {t} WHERE item = :it AND n > :k"), rep, 2));
+    r = aiodb_future_result(f);
+    ck_assert_uint_eq(aiodb_result_rows(r), 1);
+    ck_assert_str_eq(aiodb_result_text(r, 0, 0), "nut");
+    ck_assert_int_eq(aiodb_result_int(r, 0, 1), 22);
+    aiodb_future_free(f);
+  }
+  /* unnamed values keep the order of first appearance: qty, then item */
+  {
+    aiodb_value pos[] = {aiodb_int(1), aiodb_text("nut")};
+    f = aiodb_test_ok(aiodb_query(db, S(&sh, "UPDATE {t} SET n = n - :qty WHERE item = :item"), pos, 2));
+    ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1);
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'nut'")), 9);
+  }
+
+  /* a missing name, an unknown one, one given twice, case matters */
+  {
+    aiodb_value one[] = {aiodb_named("item", aiodb_text("bolt"))};
+    aiodb_value foo[] = {aiodb_named("item", aiodb_text("bolt")), aiodb_named("qty", aiodb_int(1)),
+                         aiodb_named("foo", aiodb_int(1))};
+    aiodb_value two[] = {aiodb_named("item", aiodb_text("bolt")), aiodb_named("item", aiodb_int(1))};
+    aiodb_value upper[] = {aiodb_named("item", aiodb_text("bolt")), aiodb_named("QTY", aiodb_int(1))};
+    const char *upd = S(&sh, "UPDATE {t} SET n = n - :qty WHERE item = :item");
+    aiodb_test_fails(aiodb_query(db, upd, one, 1), AIODB_EINVAL, "missing name 'qty'");
+    aiodb_test_fails(aiodb_query(db, upd, foo, 3), AIODB_EINVAL, "unknown name 'foo'");
+    aiodb_test_fails(aiodb_query(db, upd, two, 2), AIODB_EINVAL, "two values are named 'item'");
+    aiodb_test_fails(aiodb_query(db, upd, upper, 2), AIODB_EINVAL, "unknown name 'QTY'");
+    aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT n FROM {t}"), one, 1), AIODB_EINVAL,
+                     "unknown name 'item'");
+  }
+  /* mixing: named values with '?', named with unnamed values */
+  {
+    aiodb_value named[] = {aiodb_named("item", aiodb_text("bolt"))};
+    aiodb_value mixed[] = {aiodb_named("item", aiodb_text("bolt")), aiodb_int(1)};
+    aiodb_value mixed2[] = {aiodb_text("bolt"), aiodb_named("qty", aiodb_int(1))};
+    aiodb_test_fails(aiodb_query(db, S(&sh, "SELECT n FROM {t} WHERE item = ?"), named, 1),
+                     AIODB_EINVAL, "need ':name' placeholders");
+    aiodb_test_fails(aiodb_query(db, S(&sh, "UPDATE {t} SET n = n - :qty WHERE item = :item"), mixed, 2),
+                     AIODB_EINVAL, "named and unnamed values cannot be mixed");
+    aiodb_test_fails(aiodb_query(db, S(&sh, "UPDATE {t} SET n = n - :qty WHERE item = :item"), mixed2, 2),
+                     AIODB_EINVAL, "named and unnamed values cannot be mixed");
+  }
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'bolt'")), 7);
+
+  /* query_many: the first row names the columns; later rows repeat the
+   * names or leave them out */
+  {
+    aiodb_value rows[] = {aiodb_named("n", aiodb_int(100)), aiodb_named("item", aiodb_text("nail")),
+                          aiodb_int(200), aiodb_text("screw"),
+                          aiodb_named("n", aiodb_int(300)), aiodb_named("item", aiodb_text("pin"))};
+    aiodb_value bad[] = {aiodb_named("n", aiodb_int(1)), aiodb_named("item", aiodb_text("a")),
+                         aiodb_named("item", aiodb_text("b")), aiodb_named("n", aiodb_int(2))};
+    aiodb_value late[] = {aiodb_int(1), aiodb_text("a"), aiodb_named("n", aiodb_int(2)), aiodb_text("b")};
+    const char *ins = S(&sh, "INSERT INTO {t}(item, n) VALUES (:item, :n)");
+    f = aiodb_test_ok(aiodb_query_many(db, ins, rows, 3, 2));
+    ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 3);
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'nail'")), 100);
+    ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'screw'")), 200);
+    ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT n FROM {t} WHERE item = 'pin'")), 300);
+    aiodb_test_fails(aiodb_query_many(db, ins, bad, 2, 2), AIODB_EINVAL,
+                     "row 2 names argument 1 'item', but the first row names it 'n'");
+    aiodb_test_fails(aiodb_query_many(db, ins, late, 2, 2), AIODB_EINVAL,
+                     "named and unnamed values cannot be mixed");
+    ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 5);
+  }
+  sh_done(&sh, db);
+}
+END_TEST
+
 START_TEST(shared_arguments_copied_at_submission) {
   shared sh;
   aiodb_db *db = open_values(&sh, "copy");
@@ -1551,6 +1649,7 @@ Suite *aiodb_suite_shared(void) {
   return AIODB_SUITE("shared", shared_values_every_type,
                      shared_values_floats_under_a_decimal_comma_locale,
                      shared_values_large_blob_and_text, shared_named_placeholders_repeat,
+                     shared_named_values_bind_by_name,
                      shared_arguments_copied_at_submission, shared_affected_rows_and_errors,
                      shared_affected_is_zero_for_select, shared_result_by_name_tells_null_from_zero,
                      shared_sync_values, shared_exec_sync_affected_last_id_and_errors,
