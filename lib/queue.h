@@ -17,6 +17,13 @@ static inline void aiodb__q_push(aiodb__qnode *q, aiodb__qnode *n) {
   q->prev->next = n;
   q->prev = n;
 }
+/* Puts n at the head of q, to be popped first. */
+static inline void aiodb__q_push_head(aiodb__qnode *q, aiodb__qnode *n) {
+  n->prev = q;
+  n->next = q->next;
+  q->next->prev = n;
+  q->next = n;
+}
 static inline void aiodb__q_remove(aiodb__qnode *n) {
   n->prev->next = n->next;
   n->next->prev = n->prev;

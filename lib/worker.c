@@ -191,12 +191,11 @@ static int starts_batch(aiodb_conn *conn, aiodb_future *f) {
  * breaks. Called locked and returns locked; returns 1 if it broke. */
 static int serve_locked(aiodb_conn *conn) {
   aiodb_db *db = conn->db;
-  aiodb_future *f, *ahead = NULL;
+  aiodb_future *f;
   int broken = 0, spun = 0;
 
   for (;;) {
-    f = ahead != NULL ? ahead : next_job(conn);
-    ahead = NULL;
+    f = next_job(conn);
     if (f == NULL) {
       if (db->closing) break;
       if (db->spin_us > 0 && !spun) {
@@ -250,7 +249,12 @@ static int serve_locked(aiodb_conn *conn) {
       aiodb__job_detach_locked(f);
       if (!broken && (next = next_job(conn)) != NULL) {
         if (next->ops->take_locked != NULL || starts_batch(conn, next)) {
-          ahead = next; /* the loop's own paths, under the lock */
+          /* For the loop's own paths, taken again once f is complete: back
+           * at the head of this connection's queue meanwhile, where a
+           * cancel or a deadline finds it still queued (out of every
+           * queue, it was completed as canceled and then run all the
+           * same). */
+          aiodb__q_push_head(&conn->own, &next->node);
           next = NULL;
         } else {
           start_job_locked(conn, next);
