@@ -75,6 +75,12 @@ function(server_programs dir bench_rows sql legacy)
   string(STRIP "${server_url}" server_url)
   run(0 "${bench_header}.*\n${bench_rows}" ${TOOL} bench "${server_url}" --short)
   run(0 "1 \\| x" ${TOOL} query "${server_url}" "${sql}" 1)
+  # The guide's examples that take a URL, on this server too.
+  if(DOC_DIR)
+    run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store "${server_url}")
+    run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store_0_1 "${server_url}")
+    run(0 "visits in all" ${DOC_DIR}/doc_sync_helpers "${server_url}")
+  endif()
   if(legacy)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes"
         ${legacy} "${server_url}")

@@ -1,5 +1,6 @@
-/* quickstart: open a database, run queries with parameters, get the answers
- * by waiting or through a callback, free everything.
+/* quickstart: open a database, run statements in one synchronous call
+ * each, then a query whose answer comes to a callback, and free everything.
+ * The README's example, with every failure checked.
  *
  *   cc -std=c11 quickstart.c -laiodb -o quickstart && ./quickstart */
 #include <stdio.h>
@@ -10,6 +11,8 @@
 static void on_rows(aiodb_future *f, void *ud) {
   int *pending = ud;
   aiodb_result *r;
+  const char *name;
+  double price;
   size_t i;
 
   if (aiodb_future_error(f) != 0) {
@@ -18,22 +21,12 @@ static void on_rows(aiodb_future *f, void *ud) {
   } else {
     r = aiodb_future_result(f); /* borrowed: lives as long as f */
     for (i = 0; i < aiodb_result_rows(r); i++)
-      printf("%-8s %5.2f\n", aiodb_result_text(r, i, 0),
-             aiodb_result_float(r, i, 1));
+      if (aiodb_result_get_text_by_name(r, i, "name", &name) == 0 &&
+          aiodb_result_get_float_by_name(r, i, "price", &price) == 0)
+        printf("%-8s %5.2f\n", name, price);
   }
   aiodb_future_free(f); /* the future is ours, even inside its callback */
   --*pending;
-}
-
-/* Waits for f, reports a failure, frees f. Returns 0 on success. */
-static int finish(aiodb_future *f, const char *what) {
-  int rc = f ? aiodb_future_wait(f, -1) : AIODB_ENOMEM;
-  if (rc == 0) rc = aiodb_future_error(f);
-  if (rc != 0)
-    fprintf(stderr, "%s: %s: %s\n", what, aiodb_err_name(rc),
-            f ? aiodb_future_errmsg(f) : "out of memory");
-  aiodb_future_free(f);
-  return rc;
 }
 
 int main(void) {
@@ -47,29 +40,25 @@ int main(void) {
 
   /* Never blocks: the connection opens on its worker thread. */
   db = aiodb_open("sqlite://", NULL, &err); /* an in-memory database */
-  if (db == NULL) {
-    fprintf(stderr, "open: %s: %s\n", aiodb_err_name(err.code), err.message);
-    return 1;
-  }
+  if (db == NULL) goto fail;
 
-  /* 1. Submit and wait: fine for setup, before any loop runs. */
-  if (finish(aiodb_query(db, "CREATE TABLE fruit(name TEXT, price REAL)",
-                         NULL, 0), "create") != 0)
+  /* 1. Synchronous calls, one per statement: fine for setup, before any
+   *    loop runs. Values named with aiodb_named() bind by name. */
+  if (aiodb_exec_sync(db, "CREATE TABLE fruit(name TEXT, price REAL)", NULL, 0,
+                      &err) < 0)
     goto fail;
   for (i = 0; i < 3; i++) {
-    row[0] = aiodb_text(names[i]); /* copied at submission */
-    row[1] = aiodb_float(prices[i]);
-    if (finish(aiodb_query(db, "INSERT INTO fruit VALUES (?, ?)", row, 2),
-               "insert") != 0)
+    row[0] = aiodb_named("price", aiodb_float(prices[i])); /* copied */
+    row[1] = aiodb_named("name", aiodb_text(names[i]));
+    if (aiodb_exec_sync(db, "INSERT INTO fruit VALUES (:name, :price)", row, 2,
+                        &err) < 0)
       goto fail;
   }
 
   /* 2. Submit with a callback; aiodb_cq_run_once() runs it on this thread.
    *    A program with an event loop watches aiodb_cq_fd() instead. */
   max = aiodb_float(1.0);
-  f = aiodb_query(db,
-                  "SELECT name, price FROM fruit WHERE price < :max "
-                  "ORDER BY price",
+  f = aiodb_query(db, "SELECT name, price FROM fruit WHERE price < ? ORDER BY price",
                   &max, 1);
   if (f == NULL) goto fail;
   aiodb_future_on_done(f, on_rows, &pending);
@@ -78,6 +67,7 @@ int main(void) {
   aiodb_db_free(db); /* closes, lets queued work finish, joins the worker */
   return 0;
 fail:
+  fprintf(stderr, "%s: %s\n", aiodb_err_name(err.code), err.message);
   aiodb_db_free(db);
   return 1;
 }
