@@ -37,8 +37,8 @@
  * a cq is dispatched by one thread at a time, a future's callback is set
  * once and its result taken once, and no call may use a handle during or
  * after its destructor (or, for a tx, after the call that ends it). Your
- * code runs on aiodb's threads only as aiodb_run functions (on a worker),
- * the diagnostic handler and the allocator; callbacks run on the thread
+ * code runs on aiodb's threads only as aiodb_run functions and on_connect
+ * (on a worker), the diagnostic handler and the allocator; callbacks run on the thread
  * that dispatches their cq.
  */
 #ifndef AIODB_H
