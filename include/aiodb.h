@@ -361,10 +361,10 @@ AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
  * ud points to (not copied: keep it alive until aiodb_db_free returns). It
  * must not close the handle, keep it, or leave a transaction or a result
  * open on it; nor wait on a call of its own db: aiodb_future_wait and the
- * _sync helpers fail there with AIODB_EDEADLK (the statement submitted
- * still runs, later), and aiodb_db_free is refused. Leave alone what aiodb sets up at connect:
- * PostgreSQL's extra_float_digits, MySQL's character set, the URL's
- * PRAGMAs. It is never interrupted; a close that gives up on a stuck
+ * _sync helpers fail there with AIODB_EDEADLK (the call they submitted
+ * stays queued for the pool), and aiodb_db_free is refused. Leave alone
+ * what aiodb sets up at connect: PostgreSQL's extra_float_digits, MySQL's
+ * character set, the URL's PRAGMAs. It is never interrupted; a close that gives up on a stuck
  * connection (close_timeout_ms) shuts its socket down under it. */
 
 /* Inside on_connect: message (copied, as one line; NULL or "" says
