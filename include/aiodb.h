@@ -37,8 +37,8 @@
  * a cq is dispatched by one thread at a time, a future's callback is set
  * once and its result taken once, and no call may use a handle during or
  * after its destructor (or, for a tx, after the call that ends it). Your
- * code runs on aiodb's threads only as aiodb_run functions (on a worker),
- * the diagnostic handler and the allocator; callbacks run on the thread
+ * code runs on aiodb's threads only as aiodb_run functions and on_connect
+ * (on a worker), the diagnostic handler and the allocator; callbacks run on the thread
  * that dispatches their cq.
  */
 #ifndef AIODB_H
@@ -326,11 +326,53 @@ typedef struct aiodb_options {
                                call has not returned for this long, ms, is
                                abandoned: see aiodb_close (default 10000;
                                the URL's close_timeout_ms=0: never) */
+  int (*on_connect)(void *native, void *ud); /* run on every connection
+                               just opened, before any call: see "Connection
+                               setup" below; NULL: none (no URL form) */
+  void *on_connect_ud;      /* its ud, not copied; ignored without it */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
 /* Sets every field of *opts to zero ("not set"). NULL is a no-op. */
 AIODB_EXTERN void aiodb_options_init(aiodb_options *opts);
+
+/* Connection setup: opts->on_connect(native, opts->on_connect_ud) runs on
+ * each connection's worker right after it connects, with the driver's
+ * handle (sqlite3*, PGconn* or MYSQL*, as aiodb_run gives it), before any
+ * call runs on it and before force_rollback's BEGIN: for what each session
+ * needs (sqlite3_create_function, a collation, a PRAGMA, SET search_path,
+ * SET time_zone). It runs for every connection the db ever opens: each of
+ * a pool's, and each one that replaces a connection that broke.
+ *
+ * Return 0 for success. Anything else fails that connection's open as a
+ * failed connect does: the handle is closed, the calls waiting for that
+ * connection fail with the callback's error, and a later call connects
+ * (and runs on_connect) again. The code is the return value when it is one
+ * of the AIODB_E... codes (-1 to -21; mind that -1 is AIODB_EINVAL), else
+ * AIODB_ECONNECT. The message is the one given to aiodb_on_connect_error(),
+ * or else "on_connect failed (returned N)", followed by ": " and the client
+ * library's last error on the handle when there is one (sqlite3_errmsg,
+ * PQerrorMessage's first line, mysql_error), whose native code and SQLSTATE
+ * then come with it.
+ *
+ * Rules, as for an aiodb_run function: it runs on a worker thread with no
+ * lock of aiodb held, and a pool opens connections in parallel, so it may
+ * run on several workers at once: it must be thread-safe, and so must what
+ * ud points to (not copied: keep it alive until aiodb_db_free returns). It
+ * must not close the handle, keep it, or leave a transaction or a result
+ * open on it; nor wait on a call of its own db: aiodb_future_wait and the
+ * _sync helpers fail there with AIODB_EDEADLK (the call they submitted
+ * stays queued for the pool), and aiodb_db_free is refused. Leave alone
+ * what aiodb sets up at connect: PostgreSQL's extra_float_digits, MySQL's
+ * character set, the URL's PRAGMAs. It is never interrupted; a close that gives up on a stuck
+ * connection (close_timeout_ms) shuts its socket down under it. */
+
+/* Inside on_connect: message (copied, as one line; NULL or "" says
+ * nothing) becomes the error of the failing connect, if on_connect then
+ * returns non-zero. Thread-local: it reaches only the on_connect running on
+ * the calling thread; a later call replaces the message. Called anywhere
+ * else it is ignored and raises AIODB_DIAG_MISUSE. */
+AIODB_EXTERN void aiodb_on_connect_error(const char *message);
 
 /* Constructor. Never blocks: the URL is checked here, connections open on
  * their workers and a failure to connect is the outcome of the first call

@@ -63,6 +63,9 @@ struct aiodb_db {
   int close_timeout_ms;     /* a call stuck this long at close is abandoned */
   unsigned statement_cache;
   int force_rollback;
+  int (*on_connect)(void *native, void *ud); /* the program's setup of each
+                               connection (lib/on_connect.c), or NULL */
+  void *on_connect_ud;
   unsigned spin_us;         /* spin before sleeping (workers and waiters) */
   unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
   unsigned worker_nice;     /* added to each worker's nice value (Linux) */

@@ -7,7 +7,8 @@
  *     to block on the network: connect, disconnect, handle, exec, many's
  *     calls, exec_batch, cursor_open, cursor_fetch, cursor_close,
  *     is_broken, tx_ended, thread_start, thread_stop, interrupt_open,
- *     interrupt_close (also on the interrupter's thread, see below).
+ *     interrupt_close (also on the interrupter's thread, see below),
+ *     last_error.
  *   - On a caller's thread, with no lock held, never blocking: configure,
  *     free_config (or on the interrupter's thread, when aiodb_db_free left
  *     it a call in flight), client_version.
@@ -157,6 +158,15 @@ typedef struct aiodb__driver {
   int (*interrupt_open)(void *native, aiodb__intr_token *token, aiodb__err *e);
   void (*interrupt_send)(void *cfg, aiodb__intr_token token);
   void (*interrupt_close)(aiodb__intr_token token);
+
+  /* Optional (NULL: none known): on the worker, no lock held: the error
+   * the client library last recorded on native (SQLite's sqlite3_errmsg
+   * unless sqlite3_errcode is SQLITE_OK, ROW or DONE; libpq's
+   * PQerrorMessage; mysql_error), for a failure of the program's own code
+   * on the handle (aiodb_options.on_connect). Fills e's message (password
+   * blotted out), native code and SQLSTATE where the library keeps them,
+   * and returns 1; 0 with e untouched when there is none. */
+  int (*last_error)(void *native, aiodb__err *e);
 } aiodb__driver;
 
 /* ---- statement boundaries, for a driver with interrupt_send ----

@@ -126,6 +126,9 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     if (o->timeout_ms) db->timeout_ms = o->timeout_ms;
     if (o->statement_cache) db->statement_cache = o->statement_cache;
     if (o->force_rollback) db->force_rollback = 1;
+    /* Not in a URL: a function. Its ud alone means nothing. */
+    db->on_connect = o->on_connect;
+    db->on_connect_ud = o->on_connect ? o->on_connect_ud : NULL;
   }
   if (db->min_size > db->max_size)
     return aiodb__error_set(err, AIODB_EINVAL,

@@ -29,6 +29,7 @@
 #include "future.h"
 #include "interrupter.h"
 #include "job.h"
+#include "on_connect.h"
 #include "pipeline.h"
 #include "pool.h"
 #include "tx.h"
@@ -111,6 +112,12 @@ int aiodb__job_settle(aiodb_conn *conn, aiodb_future *f) {
   return broken;
 }
 
+/* The program's setup (aiodb_options.on_connect), on every connection
+ * opened, before the first call, or force_rollback's BEGIN, runs on it. */
+static int run_on_connect(aiodb_conn *conn, aiodb__err *e) {
+  return aiodb__on_connect_run(conn->db, conn->native, e);
+}
+
 static int open_connection(aiodb_conn *conn, aiodb__err *e) {
   aiodb_db *db = conn->db;
   const aiodb__driver *drv = db->driver;
@@ -125,8 +132,10 @@ static int open_connection(aiodb_conn *conn, aiodb__err *e) {
     return e->code;
   }
   /* force_rollback: everything this db does happens inside one
-   * transaction that is never committed. */
-  if (db->force_rollback && aiodb__conn_exec_own(conn, "BEGIN", e) != 0) {
+   * transaction that is never committed; the setup, which may SET what
+   * a rollback would undo, before it. */
+  if (run_on_connect(conn, e) != 0 ||
+      (db->force_rollback && aiodb__conn_exec_own(conn, "BEGIN", e) != 0)) {
     aiodb__interrupter_detach(&conn->intr);
     drv->disconnect(conn->native);
     conn->native = NULL;

@@ -92,3 +92,15 @@ server_programs("${PG_DIR}"
 server_programs("${MYSQL_DIR}"
   "W3 my raw .*\nW3a my .*\nW3b my .*ratio W3a my += .*ratio W3b my += "
   "SELECT ? AS n, 'x' AS s" "${LEGACY_MYSQL}")
+# docs/examples/on_connect.c on each server: both pooled connections set up.
+foreach(pair "${PG_DIR}|-> app, public" "${MYSQL_DIR}|-> \\+00:00")
+  string(REPLACE "|" ";" pair "${pair}")
+  list(GET pair 0 dir)
+  list(GET pair 1 want)
+  if(ON_CONNECT AND dir AND EXISTS ${dir}/socket_url)
+    file(READ ${dir}/socket_url server_url)
+    string(STRIP "${server_url}" server_url)
+    run(0 "connection 1: .*${want}\nconnection 2: .*${want}\non_connect ran 2 times\nrefused: AIODB_ECONNECT: the schema 'app' is missing"
+        ${ON_CONNECT} "${server_url}")
+  endif()
+endforeach()

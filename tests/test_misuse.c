@@ -1328,6 +1328,41 @@ static void row_named_null(void) {
   aiodb_db_free(db);
 }
 
+static int say_from_run(void *native, void *ud) {
+  (void)native;
+  (void)ud;
+  aiodb_on_connect_error("not from here"); /* an aiodb_run function, not on_connect */
+  return 1;
+}
+
+/* M60 */
+static void row_on_connect_error_elsewhere(void) {
+  aiodb_db *db = mem();
+  aiodb_future *f;
+  aiodb_on_connect_error("nobody listens");
+  aiodb_on_connect_error(NULL);
+  ck_assert_int_eq(diags(AIODB_DIAG_MISUSE), 2);
+  f = aiodb_test_ok(aiodb_db_run(db, say_from_run, NULL));
+  ck_assert_int_eq(aiodb_future_value(f), 1);
+  ck_assert_int_eq(diags(AIODB_DIAG_MISUSE), 3);
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+}
+
+/* M61 */
+static void row_on_connect_ud_alone(void) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_options_init(&o);
+  o.on_connect_ud = &o;
+  db = aiodb_open("sqlite://", &o, &err);
+  ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 5"), 5);
+  ck_assert_int_eq(diags(AIODB_DIAG_MISUSE), 0);
+  aiodb_db_free(db);
+}
+
 typedef struct misuse_row {
   const char *id;
   const char *call; /* as docs/misuse.md's second column, without backquotes */
@@ -1395,6 +1430,8 @@ static const misuse_row rows[] = {
     {"M57", "synchronous helpers", row_sync_out_null},
     {"M58", "synchronous helpers", row_sync_no_value},
     {"M59", "aiodb_named", row_named_null},
+    {"M60", "aiodb_on_connect_error", row_on_connect_error_elsewhere},
+    {"M61", "aiodb_open", row_on_connect_ud_alone},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

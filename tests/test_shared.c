@@ -26,6 +26,17 @@
 
 #include "helpers.h"
 
+/* The client libraries, for on_connect's cases (the end of this file). */
+#ifdef AIODB_HAVE_SQLITE
+#include <sqlite3.h>
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+#include <libpq-fe.h>
+#endif
+#ifdef AIODB_HAVE_MYSQL
+#include <mysql.h>
+#endif
+
 /* ---- what differs per driver: nothing else may ---- */
 
 typedef struct shared_driver {
@@ -1645,6 +1656,263 @@ START_TEST(shared_empty_sql) {
 }
 END_TEST
 
+/* ---- on_connect: the program's setup of each connection ---- */
+
+/* What on_connect does, and what it saw. */
+typedef struct onc {
+  const char *engine;        /* AIODB_TEST_DRIVER's value */
+  atomic_int runs;           /* on_connect calls so far */
+  atomic_int fail;           /* non-zero: return this */
+  const char *_Atomic say;   /* when failing: for aiodb_on_connect_error */
+  atomic_int native_fail;    /* when failing: a statement on the handle first */
+  atomic_int in_tx;          /* runs that found a transaction open */
+  _Atomic(aiodb_db *) db;    /* its own db: a _sync call on it, or NULL */
+  atomic_int deadlk;         /* ... that failed with AIODB_EDEADLK */
+} onc;
+
+#ifdef AIODB_HAVE_SQLITE
+static void onc_tag_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  sqlite3_result_int(cx, (int)(intptr_t)sqlite3_user_data(cx));
+}
+#endif
+
+/* Runs sql on the handle, ignoring what it gives; 0 if it succeeded. */
+static int onc_native(const char *engine, void *native, const char *sql) {
+#ifdef AIODB_HAVE_SQLITE
+  if (strcmp(engine, "sqlite") == 0) return sqlite3_exec(native, sql, NULL, NULL, NULL);
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+  if (strcmp(engine, "postgresql") == 0) {
+    PGresult *r = PQexec(native, sql);
+    int bad = PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK;
+    PQclear(r);
+    return bad;
+  }
+#endif
+#ifdef AIODB_HAVE_MYSQL
+  if (strcmp(engine, "mysql") == 0) {
+    int bad = mysql_query(native, sql) != 0;
+    if (!bad) mysql_free_result(mysql_store_result(native));
+    return bad;
+  }
+#endif
+  (void)native;
+  (void)sql;
+  return -1;
+}
+
+/* The session's tag becomes n: what onc_probe reads. */
+static int onc_set(const char *engine, void *native, int n) {
+  char sql[64];
+#ifdef AIODB_HAVE_SQLITE
+  if (strcmp(engine, "sqlite") == 0)
+    return sqlite3_create_function(native, "onc_tag", 0, SQLITE_UTF8, (void *)(intptr_t)n,
+                                   onc_tag_fn, NULL, NULL);
+#endif
+  if (strcmp(engine, "postgresql") == 0)
+    snprintf(sql, sizeof sql, "SET onc.tag = '%d'", n); /* a custom setting */
+  else
+    snprintf(sql, sizeof sql, "SET @onc_tag = %d", n);
+  return onc_native(engine, native, sql);
+}
+
+/* SQL answering the connection's tag, which fails or is NULL without it. */
+static const char *onc_probe(const shared *sh) {
+  if (strcmp(sh->drv->env, "sqlite") == 0) return "SELECT onc_tag()";
+  if (strcmp(sh->drv->env, "postgresql") == 0)
+    return "SELECT CAST(current_setting('onc.tag') AS INTEGER)";
+  return "SELECT @onc_tag";
+}
+
+/* Is a transaction open on the handle? */
+static int onc_in_tx(const char *engine, void *native) {
+#ifdef AIODB_HAVE_SQLITE
+  if (strcmp(engine, "sqlite") == 0) return !sqlite3_get_autocommit(native);
+#endif
+#ifdef AIODB_HAVE_POSTGRES
+  if (strcmp(engine, "postgresql") == 0) return PQtransactionStatus(native) != PQTRANS_IDLE;
+#endif
+#ifdef AIODB_HAVE_MYSQL
+  if (strcmp(engine, "mysql") == 0)
+    return (((MYSQL *)native)->server_status & SERVER_STATUS_IN_TRANS) != 0;
+#endif
+  (void)native;
+  return -1;
+}
+
+static int onc_setup(void *native, void *ud) {
+  onc *o = ud;
+  int n = atomic_fetch_add(&o->runs, 1) + 1, fail = atomic_load(&o->fail);
+  aiodb_db *own = atomic_load(&o->db);
+  aiodb_error err;
+
+  if (onc_in_tx(o->engine, native)) atomic_fetch_add(&o->in_tx, 1);
+  if (own != NULL && aiodb_exec_sync(own, "SELECT 1", NULL, 0, &err) < 0 &&
+      err.code == AIODB_EDEADLK)
+    atomic_fetch_add(&o->deadlk, 1);
+  if (fail == 0) return onc_set(o->engine, native, n);
+  if (atomic_load(&o->native_fail)) onc_native(o->engine, native, "SELECT onc_nope()");
+  if (atomic_load(&o->say) != NULL) aiodb_on_connect_error(atomic_load(&o->say));
+  return fail;
+}
+
+/* Opens the case's database (extra URL options, or NULL) with on_connect
+ * doing what o says. */
+static aiodb_db *onc_open(const shared *sh, const char *opts, onc *o) {
+  aiodb_options ao;
+  aiodb_error err;
+  aiodb_db *db;
+  char url[1024];
+  snprintf(url, sizeof url, "%s%s%s", sh->url,
+           opts ? (strchr(sh->url, '?') ? "&" : "?") : "", opts ? opts : "");
+  aiodb_options_init(&ao);
+  ao.on_connect = onc_setup;
+  ao.on_connect_ud = o;
+  db = aiodb_open(url, &ao, &err);
+  ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
+  return db;
+}
+
+static int64_t conn_scalar(aiodb_conn *c, const char *sql) {
+  aiodb_future *f = aiodb_test_ok(aiodb_conn_query(c, sql, NULL, 0));
+  int64_t v = aiodb_result_int(aiodb_future_result(f), 0, 0);
+  aiodb_future_free(f);
+  return v;
+}
+
+/* Each connection of a pool ran it, once, outside any transaction. */
+START_TEST(shared_on_connect_runs_on_every_connection) {
+  shared sh;
+  onc o = {0};
+  aiodb_future *a1, *a2;
+  aiodb_db *db;
+  int64_t v1, v2;
+  int i;
+
+  sh_init(&sh, "onc_pool");
+  o.engine = sh.drv->env;
+  db = onc_open(&sh, "max_size=2", &o);
+  a1 = aiodb_test_ok(aiodb_acquire(db));
+  a2 = aiodb_test_ok(aiodb_acquire(db)); /* a second connection */
+  v1 = conn_scalar(aiodb_future_conn(a1), onc_probe(&sh));
+  v2 = conn_scalar(aiodb_future_conn(a2), onc_probe(&sh));
+  ck_assert_msg((v1 == 1 && v2 == 2) || (v1 == 2 && v2 == 1), "tags %lld and %lld",
+                (long long)v1, (long long)v2);
+  aiodb_release(aiodb_future_conn(a1));
+  aiodb_release(aiodb_future_conn(a2));
+  aiodb_test_free_all(a1, a2);
+  for (i = 0; i < 6; i++) {
+    v1 = aiodb_test_scalar(db, onc_probe(&sh));
+    ck_assert(v1 == 1 || v1 == 2);
+  }
+  ck_assert_msg(atomic_load(&o.runs) == 2, "on_connect ran %d times", atomic_load(&o.runs));
+  ck_assert_msg(atomic_load(&o.in_tx) == 0, "on_connect ran inside a transaction");
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* A connection that replaces a broken one runs it again (a server's:
+ * SQLite's connections do not break). */
+START_TEST(shared_on_connect_runs_again_after_a_reconnect) {
+  shared sh;
+  onc o = {0};
+  const char *kill;
+  aiodb_future *f;
+  aiodb_db *db;
+  int e;
+
+  sh_init(&sh, "onc_again");
+  if (strcmp(sh.drv->env, "sqlite") == 0) return;
+  kill = strcmp(sh.drv->env, "postgresql") == 0
+             ? "SELECT pg_terminate_backend(pg_backend_pid())"
+             : "KILL CONNECTION_ID()";
+  o.engine = sh.drv->env;
+  db = onc_open(&sh, "max_size=1", &o);
+  ck_assert_int_eq(aiodb_test_scalar(db, onc_probe(&sh)), 1);
+  f = aiodb_query(db, kill, NULL, 0);
+  e = aiodb_test_err(f);
+  ck_assert_msg(e == AIODB_ECONNLOST || e == AIODB_ESQL, "kill: %s", aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, onc_probe(&sh)), 2); /* a fresh session, set up */
+  ck_assert_msg(atomic_load(&o.runs) == 2, "on_connect ran %d times", atomic_load(&o.runs));
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* A failing on_connect fails the call as a failed connect does, with its
+ * message and code; the next call connects again. Waiting on its own db
+ * from there is AIODB_EDEADLK. */
+START_TEST(shared_on_connect_failure_fails_the_call_and_is_retried) {
+  shared sh;
+  onc o = {0};
+  aiodb_future *f;
+  aiodb_error err;
+  aiodb_db *db;
+
+  sh_init(&sh, "onc_fail");
+  o.engine = sh.drv->env;
+  atomic_store(&o.fail, 7);
+  atomic_store(&o.say, "no tag for\nthis session");
+  db = onc_open(&sh, "min_size=0", &o);
+  atomic_store(&o.db, db);
+  aiodb_test_fails_with(aiodb_query(db, "SELECT 1", NULL, 0), AIODB_ECONNECT,
+                        "no tag for this session");
+  /* an AIODB_E... code as is; the handle's last error follows the default */
+  atomic_store(&o.fail, AIODB_EREADONLY);
+  atomic_store(&o.say, NULL);
+  atomic_store(&o.native_fail, 1);
+  f = aiodb_query(db, "SELECT 1", NULL, 0);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_EREADONLY);
+  ck_assert_msg(strncmp(aiodb_future_errmsg(f), "on_connect failed (returned -12): ", 34) == 0 &&
+                    strstr(aiodb_future_errmsg(f), "onc_nope") != NULL,
+                "%s", aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  /* any other value: AIODB_ECONNECT; nothing more to say */
+  atomic_store(&o.fail, -99);
+  atomic_store(&o.native_fail, 0);
+  ck_assert_int_eq(aiodb_exec_sync(db, "SELECT 1", NULL, 0, &err), -1);
+  ck_assert_int_eq(err.code, AIODB_ECONNECT);
+  ck_assert_str_eq(err.message, "on_connect failed (returned -99)");
+  /* then it succeeds: the pool connects again, and serves */
+  atomic_store(&o.fail, 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, onc_probe(&sh)), 4);
+  ck_assert_int_eq(aiodb_test_scalar(db, onc_probe(&sh)), 4);
+  ck_assert_msg(atomic_load(&o.runs) == 4, "on_connect ran %d times", atomic_load(&o.runs));
+  ck_assert_msg(atomic_load(&o.deadlk) == 4, "%d of 4 waits refused (AIODB_EDEADLK)",
+                atomic_load(&o.deadlk));
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* Under force_rollback it runs before the db's transaction begins, and
+ * what it sets holds inside it; the work is still rolled back. */
+START_TEST(shared_on_connect_before_force_rollback) {
+  shared sh;
+  onc o = {0};
+  aiodb_db *db;
+
+  db = sh_start(&sh, "onc_frb", NULL);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
+  aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(x INTEGER)"));
+  aiodb_db_free(db);
+
+  o.engine = sh.drv->env;
+  db = onc_open(&sh, "force_rollback=1", &o);
+  ck_assert_int_eq(aiodb_test_scalar(db, onc_probe(&sh)), 1);
+  aiodb_test_exec(db, S(&sh, "INSERT INTO {t}(x) VALUES (1)"));
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 1);
+  ck_assert_msg(atomic_load(&o.in_tx) == 0, "on_connect ran inside force_rollback's transaction");
+  ck_assert_msg(atomic_load(&o.runs) == 1, "on_connect ran %d times", atomic_load(&o.runs));
+  aiodb_db_free(db);
+
+  db = sh_open(&sh, NULL);
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 0);
+  sh_done(&sh, db);
+}
+END_TEST
+
 Suite *aiodb_suite_shared(void) {
   return AIODB_SUITE("shared", shared_values_every_type,
                      shared_values_floats_under_a_decimal_comma_locale,
@@ -1663,5 +1931,9 @@ Suite *aiodb_suite_shared(void) {
                      shared_cursor_abandoned_frees_its_connection, shared_cancel_running_statement,
                      shared_future_set_timeout, shared_db_timeout_option_in_url, shared_metadata,
                      shared_already_quit_after_close, shared_force_rollback_leaves_nothing,
-                     shared_cached_statement_follows_alter_table, shared_empty_sql);
+                     shared_cached_statement_follows_alter_table, shared_empty_sql,
+                     shared_on_connect_runs_on_every_connection,
+                     shared_on_connect_runs_again_after_a_reconnect,
+                     shared_on_connect_failure_fails_the_call_and_is_retried,
+                     shared_on_connect_before_force_rollback);
 }

@@ -596,6 +596,14 @@ static void my_disconnect(void *native) {
 
 static void *my_handle(void *native) { return ((my_conn *)native)->my; }
 
+static int my_last_error(void *native, aiodb__err *e) {
+  my_conn *c = native;
+  const char *msg = mysql_error(c->my);
+  if (msg == NULL || msg[0] == '\0') return 0;
+  fill_err(e, c->cfg, mysql_errno(c->my), mysql_sqlstate(c->my), msg);
+  return 1;
+}
+
 /* Did the last call on c find the server gone? */
 static int conn_lost(my_conn *c) {
   unsigned n = mysql_errno(c->my);
@@ -1325,4 +1333,5 @@ const aiodb__driver aiodb__driver_mysql = {
     .interrupt_open = my_interrupt_open,
     .interrupt_send = my_interrupt_send,
     /* interrupt_close NULL: the token is a number */
+    .last_error = my_last_error,
 };

@@ -575,6 +575,26 @@ static void pg_disconnect(void *native) {
 
 static void *pg_handle(void *native) { return ((pg_conn *)native)->pg; }
 
+/* PQerrorMessage's first line, without its severity ("ERROR:  "): the
+ * primary message, as a failed statement's error gives it. */
+static int pg_last_error(void *native, aiodb__err *e) {
+  pg_conn *c = native;
+  const char *msg = PQerrorMessage(c->pg);
+  char line[sizeof e->message];
+  size_t n;
+  if (msg == NULL || msg[0] == '\0') return 0;
+  if (strncmp(msg, "ERROR:", 6) == 0 || strncmp(msg, "FATAL:", 6) == 0) msg += 6;
+  msg += strspn(msg, " ");
+  n = strcspn(msg, "\n");
+  if (n >= sizeof line) n = sizeof line - 1;
+  memcpy(line, msg, n);
+  line[n] = '\0';
+  memset(e, 0, sizeof *e);
+  e->code = AIODB_ESQL;
+  aiodb__err_message(e, line, c->cfg->password);
+  return 1;
+}
+
 /* ---- cancel: PQcancel waits for the server's answer, with no time limit
  * of its own (keepalives and tcp_user_timeout end it only when the host is
  * gone, not when the server hangs). The core's interrupter calls it from a
@@ -1409,4 +1429,5 @@ const aiodb__driver aiodb__driver_postgres = {
     .interrupt_open = pg_interrupt_open,
     .interrupt_send = pg_interrupt_send,
     .interrupt_close = pg_interrupt_close,
+    .last_error = pg_last_error,
 };

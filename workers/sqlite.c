@@ -524,6 +524,14 @@ static int sq_is_broken(void *native, const aiodb__err *e) {
 
 static const char *sq_client_version(void) { return sqlite3_libversion(); }
 
+static int sq_last_error(void *native, aiodb__err *e) {
+  sqlite3 *db = ((sq_conn *)native)->db;
+  int rc = sqlite3_extended_errcode(db);
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
+  map_error(db, rc, e);
+  return 1;
+}
+
 const aiodb__driver aiodb__driver_sqlite = {
     .name = "sqlite",
     .param_style = "?",
@@ -551,4 +559,5 @@ const aiodb__driver aiodb__driver_sqlite = {
     .is_broken = sq_is_broken,
     /* exec_batch NULL: one statement at a time */
     .tx_ended = sq_tx_ended,
+    .last_error = sq_last_error,
 };
