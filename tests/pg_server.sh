@@ -301,7 +301,7 @@ EOF
     echo "PGDATA=$(shq "$PGDATA")"
     echo "TLS_CA=$(shq "$tls_ca")"
   } >"$DIR/env"
-  echo "pg_server: ready: $tcp_url"
+  echo "pg_server: ready: ${tcp_url/:$TEST_PASSWORD@/:***@}"
   echo "pg_server:        $socket_url"
   [ -z "$tls_ca" ] || echo "pg_server:        TLS, CA $tls_ca"
 }
@@ -387,7 +387,7 @@ cmd_check() {
 
   out=$("$psql" -X -w -At -v ON_ERROR_STOP=1 "$tcp" -c 'SELECT 1')
   [ "$out" = 1 ] || { echo "tcp: unexpected result '$out'" >&2; exit 1; }
-  echo "tcp ($tcp): SELECT 1 -> $out"
+  echo "tcp (${tcp/:$TEST_PASSWORD@/:***@}): SELECT 1 -> $out"
 
   local nopw="${tcp/:$TEST_PASSWORD@/@}"
   if "$psql" -X -w -At "$nopw" -c 'SELECT 1' >/dev/null 2>&1; then

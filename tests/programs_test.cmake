@@ -8,7 +8,9 @@ set(url "sqlite:///${db}")
 function(run expect_rc pattern)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                   ERROR_VARIABLE err TIMEOUT 120)
-  message(STATUS "${ARGN}\n${out}${err}")
+  # The log never shows a password: a URL's is written ***.
+  string(REGEX REPLACE "(://[^:/@ ]*):[^@ ]*@" "\\1:***@" shown "${ARGN}\n${out}${err}")
+  message(STATUS "${shown}")
   if(NOT rc EQUAL expect_rc)
     message(FATAL_ERROR "exit ${rc}, expected ${expect_rc}")
   endif()
@@ -30,7 +32,9 @@ run(2 "usage" ${TOOL})
 function(help pattern)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                   ERROR_VARIABLE err TIMEOUT 60)
-  message(STATUS "${ARGN}\n${out}${err}")
+  # The log never shows a password: a URL's is written ***.
+  string(REGEX REPLACE "(://[^:/@ ]*):[^@ ]*@" "\\1:***@" shown "${ARGN}\n${out}${err}")
+  message(STATUS "${shown}")
   if(NOT rc EQUAL 0 OR NOT err STREQUAL "" OR NOT "${out}" MATCHES "${pattern}")
     message(FATAL_ERROR "exit ${rc}, stderr '${err}': want exit 0, no stderr, "
                         "and '${pattern}' on stdout")
