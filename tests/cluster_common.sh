@@ -15,8 +15,9 @@ PICKED=" "
 # Sets variable $1 to a free loopback port not handed out before in this
 # run (not in a subshell: PICKED must keep it).
 pick_port() {
-  local p i
-  for i in $(seq 1 20); do
+  local p n=0
+  while [ "$n" -lt 20 ]; do
+    n=$((n + 1))
     p=$(random_port) || return 1
     case "$PICKED" in
       *" $p "*) continue ;;
@@ -24,7 +25,6 @@ pick_port() {
     PICKED="$PICKED$p "
     printf -v "$1" '%s' "$p"
     return 0
-    : "$i"
   done
   return 1
 }
@@ -301,7 +301,10 @@ my_node_files() {
 # MariaDB nodes, numbered from 1: arrays indexed by the number. NAME (its
 # folder in DIR is DIR/NAME, with tcp_url, socket_url, env, server.log),
 # DATA, SOCK, PIDF, LOG, TMPD, CNF (the server's option file), PORT, PID.
-declare -a NAME=() DATA=() SOCK=() PIDF=() LOG=() TMPD=() CNF=() PORT=() PID=()
+# Emptied by my_nodes_reset.
+my_nodes_reset() {
+  NAME=() DATA=() SOCK=() PIDF=() LOG=() TMPD=() CNF=() PORT=() PID=()
+}
 
 # Prints the node arrays as shell code that sets them (global when sourced
 # inside a function).

@@ -32,9 +32,17 @@ fail() {
   exit 1
 }
 
+# The URL in file $1 (need checked it is there).
 url() {
-  [ -f "$DIR/$1" ] || unavailable "no $1 in $DIR ($KIND start skipped or failed)"
   cat "$DIR/$1"
+}
+
+# Every file named is in DIR; else no cluster there.
+need() {
+  local f
+  for f in "$@"; do
+    [ -f "$DIR/$f" ] || unavailable "no $f in $DIR ($KIND start skipped or failed)"
+  done
 }
 
 # aiodb query URL SQL [ARG...], its table on stdout; a failure is fatal.
@@ -66,6 +74,7 @@ port_of() {
 
 case "$KIND" in
   pg_cluster)
+    need primary_url standby_url multi_url
     primary=$(url primary_url) standby=$(url standby_url) multi=$(url multi_url)
     q "$primary" "CREATE TABLE IF NOT EXISTS cluster_smoke (id int PRIMARY KEY, token text)" >/dev/null
     q "$primary" "INSERT INTO cluster_smoke VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token" \
@@ -89,6 +98,7 @@ case "$KIND" in
     ;;
 
   pgbouncer)
+    need url socket_url admin_url
     bouncer=$(url url) socket=$(url socket_url) admin=$(url admin_url)
     psql=$(command -v psql || true)
     [ -n "$psql" ] || psql=$(printf '%s\n' /usr/lib/postgresql/*/bin/psql | sort -V | tail -n1)
@@ -118,8 +128,9 @@ case "$KIND" in
       wait "${pids[i - 1]}" || fail "psql client $i through PgBouncer: $(cat "$work/$i.out")"
     done
     n=$(sort -u "$work"/*.out | wc -l)
-    [ "$n" -ge 1 ] && [ "$n" -le 2 ] \
-      || fail "6 clients ran on $n server connections; PgBouncer's pool has 2"
+    if [ "$n" -lt 1 ] || [ "$n" -gt 2 ]; then
+      fail "6 clients ran on $n server connections; PgBouncer's pool has 2"
+    fi
     echo "pgbouncer: 6 clients at once ran on $n server connection(s)"
     pools=$("$psql" -X -w -At -F ' ' "$admin" -c 'SHOW POOLS' 2>&1) \
       || fail "SHOW POOLS on the admin console: $pools"
@@ -129,6 +140,7 @@ case "$KIND" in
     ;;
 
   mariadb_replica)
+    need primary_url replica_url
     primary=$(url primary_url) replica=$(url replica_url)
     q "$primary" "CREATE TABLE IF NOT EXISTS cluster_smoke (id INT PRIMARY KEY, token VARCHAR(64))" >/dev/null
     q "$primary" "REPLACE INTO cluster_smoke VALUES (1, ?)" "$TOKEN" >/dev/null
@@ -140,6 +152,7 @@ case "$KIND" in
     ;;
 
   galera)
+    need node1_url node2_url node3_url
     n1=$(url node1_url) n2=$(url node2_url) n3=$(url node3_url)
     for u in "$n1" "$n2" "$n3"; do
       got=$(value "$u" "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE'")

@@ -61,7 +61,7 @@ usage() {
 
 load_state() {
   SERVER_USER="" TMPDIRS="" WORK="" PROVIDER="" CLUSTER_NAME=""
-  NAME=() DATA=() SOCK=() PIDF=() LOG=() TMPD=() CNF=() PORT=() PID=()
+  my_nodes_reset
   GPORT=() IPORT=() SPORT=()
   if [ -f "$DIR/state" ]; then
     # shellcheck disable=SC1091
@@ -85,10 +85,10 @@ save_state() {
   } >"$DIR/state"
 }
 
-# Stops every node at once (each leaves the cluster), or node $1 only.
+# Stops every node at once (each leaves the cluster).
 stop_nodes() {
   local i pids=()
-  for i in ${1:-$NODES}; do
+  for i in $NODES; do
     [ -n "${DATA[i]:-}" ] || continue
     my_stop_node "$i" &
     pids+=($!)
@@ -179,8 +179,11 @@ log_tails() {
 try_start() {
   local i n
   for i in $NODES; do
-    pick_port "PORT[$i]" && pick_port "GPORT[$i]" && pick_port "IPORT[$i]" \
-      && pick_port "SPORT[$i]" || { echo "galera: no free port found" >&2; return 1; }
+    if ! { pick_port "PORT[$i]" && pick_port "GPORT[$i]" && pick_port "IPORT[$i]" \
+      && pick_port "SPORT[$i]"; }; then
+      echo "galera: no free port found" >&2
+      return 1
+    fi
   done
   for i in $NODES; do write_cnf "$i"; done
   save_state
@@ -323,14 +326,18 @@ case "${1:-}" in
     [ $# -eq 2 ] || usage
     mkdir -p -- "$2"
     DIR=$(cd -- "$2" && pwd -P)
-    "cmd_$1"
+    case "$1" in
+      start) cmd_start ;;
+      stop) cmd_stop ;;
+      *) cmd_status ;;
+    esac
     ;;
   kill | restart)
     [ $# -eq 3 ] || usage
     [ -d "$3" ] || { echo "galera: no cluster running for $3" >&2; exit 1; }
     DIR=$(cd -- "$3" && pwd -P)
     node_arg "$2"
-    "cmd_$1" "$2"
+    if [ "$1" = kill ]; then cmd_kill "$2"; else cmd_restart "$2"; fi
     ;;
   *) usage ;;
 esac

@@ -51,7 +51,7 @@ usage() {
 
 load_state() {
   SERVER_USER="" TMPDIRS="" WORK=""
-  NAME=() DATA=() SOCK=() PIDF=() LOG=() TMPD=() CNF=() PORT=() PID=()
+  my_nodes_reset
   if [ -f "$DIR/state" ]; then
     # shellcheck disable=SC1091
     . "$DIR/state"

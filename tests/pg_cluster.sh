@@ -107,16 +107,16 @@ node_conf() {
 }
 
 # Starts the server of data folder $1 (log $2, socket folder $3) on a free
-# port, trying up to 5 ports; sets PORT.
+# port, trying up to 5 ports; sets NODE_PORT.
 start_node() {
   local data="$1" log="$2" sock="$3" attempt pid
   for attempt in 1 2 3 4 5; do
-    pick_port PORT || { echo "pg_cluster: no free port found" >&2; continue; }
-    node_conf "$data" "$PORT" "$sock"
+    pick_port NODE_PORT || { echo "pg_cluster: no free port found" >&2; continue; }
+    node_conf "$data" "$NODE_PORT" "$sock"
     if as_server "$BINDIR/pg_ctl" start -D "$data" -l "$log" -w -t 60 >/dev/null 2>&1; then
       return 0
     fi
-    echo "pg_cluster: start of $data on port $PORT failed (attempt $attempt); log tail:" >&2
+    echo "pg_cluster: start of $data on port $NODE_PORT failed (attempt $attempt); log tail:" >&2
     tail -n 15 "$log" >&2 || true
     if pid=$(pg_live_postmaster "$data"); then
       pg_stop_data "$data" immediate || kill -KILL "$pid" 2>/dev/null || true
@@ -138,7 +138,7 @@ start_failed() {
 }
 
 cmd_start() {
-  local t0 pwfile PORT i n
+  local t0 pwfile NODE_PORT i n
   t0=$(date +%s.%N)
   cmd_stop
   load_state
@@ -209,7 +209,7 @@ EOF
 
   echo "pg_cluster: starting the primary, socket in $P_SOCK"
   start_node "$P_DATA" "$P_LOG" "$P_SOCK" || start_failed "the primary did not start"
-  P_PORT=$PORT
+  P_PORT=$NODE_PORT
   save_state
   pg_sql "$P_SOCK" "$P_PORT" postgres -c "CREATE DATABASE $TEST_DB OWNER $TEST_USER_NAME" \
     >/dev/null || start_failed "the primary did not accept connections"
@@ -225,7 +225,7 @@ EOF
   rm -f -- "$S_LOG.basebackup"
   echo "pg_cluster: starting the standby, socket in $S_SOCK"
   start_node "$S_DATA" "$S_LOG" "$S_SOCK" || start_failed "the standby did not start"
-  S_PORT=$PORT
+  S_PORT=$NODE_PORT
   save_state
 
   n=0
