@@ -40,7 +40,12 @@ AIODB_DEMO_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIODB_BUILD_TOOLS=ON)
 # run in a throwaway X server and typed into.
 # nftables (with iproute2's ip and util-linux's unshare, nsenter and
 # setpriv): tests/netfault.sh's network path, which it makes lose packets.
+# pgbouncer: tests/pgbouncer.sh's pooling proxy; galera-4 (the Galera
+# provider) and rsync (its state transfer, with ss): the nodes of
+# tests/galera.sh (Debian 12's mariadb-server depends on both today; named
+# because the tests need them).
 AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      mariadb-server mariadb-client libmariadb-dev openssl
                      libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++
-                     libgtk-4-dev xvfb xdotool nftables)
+                     libgtk-4-dev xvfb xdotool nftables
+                     pgbouncer galera-4 rsync)
