@@ -1726,6 +1726,8 @@ START_TEST(shared_native_serves_and_gives_back) {
   ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
   aiodb_future_free(f);
   ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 7);
+  tx = aiodb_begin(db); /* left open: rolled back before the handle goes back */
+  tx_exec(tx, S(&sh, "INSERT INTO {t} VALUES (30, 'left open')"));
   aiodb_db_free(db);
 
   /* the program's again */
