@@ -162,6 +162,7 @@ void *aiodb_test_raw_open(const char *driver, const char *url) {
 #ifdef AIODB_HAVE_MYSQL
   if (is(driver, "mysql")) return my_open(url);
 #endif
+  (void)url;
   ck_abort_msg("no raw driver %s", driver);
   return NULL;
 }
