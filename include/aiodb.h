@@ -407,6 +407,58 @@ AIODB_EXTERN void aiodb_on_connect_error(const char *message);
 AIODB_EXTERN aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
                                   aiodb_error *err);
 
+/* Constructor: a handle the program already opened, as a db of exactly one
+ * connection. driver is "sqlite", "postgresql" or "mysql" (and the aliases
+ * aiodb_open takes as schemes: "sqlite3", "postgres", "mariadb"); native is
+ * that driver's sqlite3*, PGconn* or MYSQL*, connected and idle. opts (may
+ * be NULL) as for aiodb_open, but min_size and max_size must be 0 or 1;
+ * err may be NULL. Never blocks: the checks below are local calls, no
+ * round trip.
+ *
+ * Ownership. On success the db owns the handle (close_at_end 1) or borrows
+ * it (close_at_end 0), from this call until aiodb_db_free() returns; the
+ * program must not touch it meanwhile, from any thread: it reaches it only
+ * inside aiodb_run functions, which get this same pointer. Then, with
+ * close_at_end 1 it is closed (sqlite3_close_v2, PQfinish, mysql_close);
+ * with 0 it is the program's again, open, and as aiodb found it: a
+ * transaction aiodb left open is rolled back, every statement aiodb
+ * prepared on it is finalized, deallocated or closed, and every setting
+ * aiodb changed is restored (PostgreSQL's extra_float_digits; MySQL's
+ * auto-reconnect and multi-statements). On failure (NULL) nothing was done
+ * to the handle, whatever close_at_end says: it is still the program's.
+ *
+ * Refused with AIODB_EINVAL, naming the problem: driver or native NULL, an
+ * unknown driver, a bad option (AIODB_EUNSUPPORTED: a driver not built
+ * into this aiodb), and a handle aiodb cannot use as it is:
+ *   SQLite: inside a transaction (sqlite3_get_autocommit() is 0), a
+ *     statement stepped and not reset, or a library built single-threaded
+ *     (sqlite3_threadsafe() is 0: the handle cannot move to a worker).
+ *   PostgreSQL: PQstatus() not CONNECTION_OK; inside a transaction block,
+ *     a failed one, or a command whose results were not all read
+ *     (PQtransactionStatus() not PQTRANS_IDLE); pipeline mode; PQisBusy();
+ *     nonblocking mode (PQsetnonblocking).
+ *   MySQL/MariaDB: not connected; a result not read to its end or more
+ *     results pending (mysql_more_results); inside a transaction; autocommit
+ *     off (mysql_autocommit(m, 0)).
+ *
+ * What aiodb leaves as the program set it: SQLite's busy timeout (unless
+ * opts->busy_timeout_ms sets one, which stays), PostgreSQL's notice
+ * processor (then called on the worker thread), MySQL's character set
+ * and CLIENT_FOUND_ROWS (without it, affected counts are rows changed, not
+ * rows matched). Cancel and deadlines work as for aiodb_open:
+ * sqlite3_interrupt, PQcancel, and KILL QUERY over a side connection made
+ * with the MYSQL handle's host, port or socket, user and password.
+ *
+ * The one connection is never replaced. Once it has broken (the server
+ * gone, the session killed), every call fails with AIODB_ECONNLOST ("the
+ * adopted connection broke, and a db made by aiodb_open_native cannot
+ * reconnect ..."); free the db, and give the program a new handle. The
+ * caller frees the db with aiodb_db_free(). */
+AIODB_EXTERN aiodb_db *aiodb_open_native(const char *driver, void *native,
+                                         int close_at_end,
+                                         const aiodb_options *opts,
+                                         aiodb_error *err);
+
 /* Graceful close: work already queued finishes, then the workers quit. The
  * returned future completes (without error) once every worker has quit. The
  * db handle stays valid; every later call on it completes at once with

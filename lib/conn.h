@@ -19,6 +19,9 @@ struct aiodb_conn {
   aiodb__qnode own;         /* jobs for this connection only */
   aiodb__qnode link;        /* in db->conns */
   void *native;
+  void *adopt;              /* the program's handle, which the worker
+                               attaches instead of connecting
+                               (aiodb_open_native) */
   aiodb_result *scratch;    /* for the library's own statements */
   struct aiodb__batch *batch; /* auto-pipelining; NULL: one at a time */
   aiodb_future *running;
@@ -50,6 +53,9 @@ static inline aiodb__route aiodb__on_conn(aiodb_conn *conn) {
 void *aiodb__worker_main(void *arg);
 /* The worker's connection, on a worker thread; NULL elsewhere. */
 aiodb_conn *aiodb__current_conn(void);
+/* Opens conn's connection on its worker: the driver connects, or attaches
+ * the program's handle (lib/native.c). 0, or the code with e filled. */
+int aiodb__conn_connect(aiodb_conn *conn, aiodb__err *e);
 /* Runs SQL of the library's own (BEGIN, SAVEPOINT ...) on conn, on its
  * worker. 0, or the code with e filled. */
 int aiodb__conn_exec_own(aiodb_conn *conn, const char *sql, aiodb__err *e);

@@ -28,28 +28,9 @@ static const aiodb__job_ops close_ops = {
     .timed_out = aiodb__close_watch,
 };
 
-aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
-                     aiodb_error *err) {
-  aiodb__url u;
-  aiodb_db *db;
-  const aiodb__driver *drv;
-  unsigned i;
-  int rc;
-
-  aiodb__error_clear(err);
-  if (url == NULL) {
-    aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
-    return NULL;
-  }
-  if (aiodb__url_parse(url, &u, err) != 0) return NULL;
-  drv = aiodb__driver_find(u.scheme, err);
-  if (drv == NULL) {
-    aiodb__url_free(&u);
-    return NULL;
-  }
-  db = aiodb__calloc(1, sizeof *db);
+aiodb_db *aiodb__db_new(const aiodb__driver *drv, aiodb_error *err) {
+  aiodb_db *db = aiodb__calloc(1, sizeof *db);
   if (db == NULL) {
-    aiodb__url_free(&u);
     aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
     return NULL;
   }
@@ -58,8 +39,18 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   aiodb__q_init(&db->conns);
   aiodb__q_init(&db->txs);
   aiodb__q_init(&db->cursors);
-  if (aiodb__db_configure(&u, opts, db, err) != 0) goto fail;
-  aiodb__url_free(&u);
+  return db;
+}
+
+void aiodb__db_discard(aiodb_db *db) {
+  if (db->driver_cfg) db->driver->free_config(db->driver_cfg);
+  aiodb__free(db);
+}
+
+aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts,
+                          aiodb_error *err) {
+  unsigned i;
+  int rc;
 
   if (opts && opts->cq) {
     db->cq = opts->cq;
@@ -76,8 +67,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     else
       aiodb__error_set(err, AIODB_ESYS, "cannot create a completion queue: %s",
                        strerror(e));
-    drv->free_config(db->driver_cfg);
-    aiodb__free(db);
+    aiodb__db_discard(db);
     return NULL;
   }
   db->close_spare = aiodb__future_new(db->cq, &close_ops);
@@ -87,8 +77,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
       aiodb_cq_free(db->cq);
     else
       aiodb__cq_unref(db->cq);
-    drv->free_config(db->driver_cfg);
-    aiodb__free(db);
+    aiodb__db_discard(db);
     return NULL;
   }
   pthread_mutex_init(&db->lock, NULL);
@@ -108,12 +97,28 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     return NULL;
   }
   return db;
+}
 
-fail:
-  if (db->driver_cfg) drv->free_config(db->driver_cfg);
-  aiodb__free(db);
+aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
+                     aiodb_error *err) {
+  aiodb__url u;
+  aiodb_db *db;
+  const aiodb__driver *drv;
+
+  aiodb__error_clear(err);
+  if (url == NULL) {
+    aiodb__error_set(err, AIODB_EINVAL, "aiodb_open: url is NULL");
+    return NULL;
+  }
+  if (aiodb__url_parse(url, &u, err) != 0) return NULL;
+  drv = aiodb__driver_find(u.scheme, err);
+  db = drv ? aiodb__db_new(drv, err) : NULL;
+  if (db != NULL && aiodb__db_configure(&u, opts, db, err) != 0) {
+    aiodb__db_discard(db);
+    db = NULL;
+  }
   aiodb__url_free(&u);
-  return NULL;
+  return db ? aiodb__db_start(db, opts, err) : NULL;
 }
 
 aiodb_future *aiodb_close(aiodb_db *db) {

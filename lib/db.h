@@ -79,6 +79,22 @@ struct aiodb_db {
                                close, so that closing needs no memory */
   aiodb__qnode reg;         /* in the registry of open dbs (fork) */
   unsigned fork_gen;        /* the process generation it was opened in */
+  /* aiodb_open_native (lib/native.c): the program's handle, until the
+   * db's one worker takes it (locked); once taken, no other connection is
+   * ever opened: the pool fails its jobs with AIODB_ECONNLOST. */
+  int adopted;
+  int adopt_close;          /* close_at_end */
+  void *adopt_handle;
 };
+
+/* Shared by aiodb_open and aiodb_open_native (lib/db.c).
+ * aiodb__db_new: a db of driver drv, not configured yet; NULL with err
+ * filled for want of memory. aiodb__db_discard frees one that
+ * aiodb__db_start was not called on (and its driver_cfg, if set).
+ * aiodb__db_start: the db's cq, lock and first workers, once its options
+ * and driver_cfg are set; the db, or NULL with err filled and db freed. */
+aiodb_db *aiodb__db_new(const aiodb__driver *drv, aiodb_error *err);
+void aiodb__db_discard(aiodb_db *db);
+aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts, aiodb_error *err);
 
 #endif

@@ -6,12 +6,12 @@
  *   - On the connection's own worker, with no lock of the core held, free
  *     to block on the network: connect, disconnect, handle, exec, many's
  *     calls, exec_batch, cursor_open, cursor_fetch, cursor_close,
- *     is_broken, tx_ended, thread_start, thread_stop, interrupt_open,
- *     interrupt_close (also on the interrupter's thread, see below),
- *     last_error.
+ *     is_broken, tx_ended, thread_start, thread_stop, attach,
+ *     last_error, interrupt_open, interrupt_close (also on the
+ *     interrupter's thread, see below).
  *   - On a caller's thread, with no lock held, never blocking: configure,
- *     free_config (or on the interrupter's thread, when aiodb_db_free left
- *     it a call in flight), client_version.
+ *     adopt, free_config (or on the interrupter's thread, when
+ *     aiodb_db_free left it a call in flight), client_version.
  *   - On the interrupter's thread (lib/interrupter.h), with no lock of the
  *     core held, free to block: interrupt_send.
  *   - Under the db's lock, from any thread: interrupt, and only it. It
@@ -167,6 +167,25 @@ typedef struct aiodb__driver {
    * blotted out), native code and SQLSTATE where the library keeps them,
    * and returns 1; 0 with e untouched when there is none. */
   int (*last_error)(void *native, aiodb__err *e);
+  /* A handle the program opened (aiodb_open_native, lib/native.c).
+   *
+   * adopt: on the caller's thread, never blocking: checks by local calls
+   * only (no round trip) that handle (sqlite3*, PGconn*, MYSQL*) is in a
+   * state aiodb can use, and builds the config (free_config frees it)
+   * with what interrupt_send needs to reach its server. It changes
+   * nothing in handle. 0, or fills err (AIODB_EINVAL naming what is
+   * wrong, AIODB_ENOMEM).
+   *
+   * attach: on the worker, in place of connect: wraps handle as connect
+   * wraps a connection it opens, and sets what the driver's calls need
+   * (undone by disconnect). With close_at_end 0, disconnect gives the
+   * handle back open and as it was: its transaction rolled back, every
+   * statement aiodb prepared on it ended, every setting attach changed
+   * restored. On failure it fills e, and handle is closed (close_at_end)
+   * or left as it was. */
+  int (*adopt)(void *handle, const aiodb_options *opts, void **cfg, aiodb_error *err);
+  int (*attach)(void *cfg, void *handle, int close_at_end, unsigned statement_cache,
+                void **native, aiodb__err *e);
 } aiodb__driver;
 
 /* ---- statement boundaries, for a driver with interrupt_send ----

@@ -154,6 +154,21 @@ int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
   return 0;
 }
 
+int aiodb__db_configure_native(const aiodb_options *opts, aiodb_db *db,
+                               aiodb_error *err) {
+  aiodb__url none;
+  int rc;
+  if (opts && (opts->min_size > 1 || opts->max_size > 1))
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "aiodb_open_native: a db of an adopted handle has "
+                            "exactly one connection (min_size and max_size "
+                            "must be 0 or 1)");
+  memset(&none, 0, sizeof none);
+  if ((rc = core_options(&none, opts, db->driver, db, err)) != 0) return rc;
+  db->min_size = db->max_size = 1;
+  return 0;
+}
+
 int aiodb__open_check(const char *url, const aiodb_options *opts,
                       aiodb_error *err) {
   aiodb__url u;

@@ -10,6 +10,11 @@
 int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
                         aiodb_error *err);
 
+/* The core's options of aiodb_open_native: opts alone (no URL), and one
+ * connection. */
+int aiodb__db_configure_native(const aiodb_options *opts, aiodb_db *db,
+                               aiodb_error *err);
+
 /* Checks url and opts as aiodb_open does (the URL, the core's and the
  * driver's options), and opens nothing: no thread, file or socket. 0 or
  * the code aiodb_open would fail with, err filled. For fuzz/fuzz_url.c. */

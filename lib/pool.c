@@ -55,6 +55,8 @@ int aiodb__spawn_locked(aiodb_db *db) {
   aiodb_conn *c;
   int rc;
 
+  /* The program's handle is the only connection a native db ever has. */
+  if (db->adopted && db->adopt_handle == NULL) return AIODB_ECONNLOST;
   reap_locked(db);
   if (db->intr == NULL && db->driver->interrupt_send != NULL &&
       (db->intr = aiodb__interrupter_new(db->driver, db->driver_cfg)) == NULL)
@@ -81,6 +83,8 @@ int aiodb__spawn_locked(aiodb_db *db) {
   aiodb__q_init(&c->own);
   aiodb__q_push(&db->conns, &c->link);
   db->nlive++;
+  c->adopt = db->adopt_handle;
+  db->adopt_handle = NULL;
 
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, db->stack_size);
@@ -91,6 +95,7 @@ int aiodb__spawn_locked(aiodb_db *db) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
+    db->adopt_handle = c->adopt;
     db->nlive--;
     aiodb__q_remove(&c->link);
     aiodb__conn_free(c);

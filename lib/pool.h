@@ -7,7 +7,8 @@
 #include "aiodb.h"
 
 /* Starts one more connection and its worker. 0, AIODB_ENOMEM or
- * AIODB_ESYS. */
+ * AIODB_ESYS; AIODB_ECONNLOST for a db of aiodb_open_native whose one
+ * connection has been started already. */
 int aiodb__spawn_locked(aiodb_db *db);
 /* Wakes c's worker if it sleeps. */
 void aiodb__wake_conn_locked(aiodb_conn *c);

@@ -8,6 +8,7 @@
 #include "fork.h"
 #include "future.h"
 #include "job.h"
+#include "native.h"
 #include "pool.h"
 #include "timer.h"
 #include "tx.h"
@@ -39,6 +40,10 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   if (db->closing || (conn && conn->quit) ||
       (pin && pin->conn && pin->conn->quit)) {
     pthread_mutex_unlock(&db->lock);
+    if (!db->closing && db->adopted) {
+      aiodb__future_fail(f, AIODB_ECONNLOST, "%s", AIODB__ADOPTED_LOST);
+      return AIODB_ECONNLOST;
+    }
     already_quit(f, function, site,
                  db->closing ? "the database is closed"
                              : "the connection's worker has quit");
@@ -78,6 +83,10 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
       pthread_mutex_unlock(&db->lock);
       if (rc == AIODB_ENOMEM) {
         aiodb__future_fail(f, rc, "out of memory for a connection");
+        return rc;
+      }
+      if (rc == AIODB_ECONNLOST) {
+        aiodb__future_fail(f, rc, "%s", AIODB__ADOPTED_LOST);
         return rc;
       }
       aiodb__future_fail(f, AIODB_ESYS, "could not start a worker thread");

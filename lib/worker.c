@@ -29,6 +29,7 @@
 #include "future.h"
 #include "interrupter.h"
 #include "job.h"
+#include "native.h"
 #include "on_connect.h"
 #include "pipeline.h"
 #include "pool.h"
@@ -121,11 +122,7 @@ static int run_on_connect(aiodb_conn *conn, aiodb__err *e) {
 static int open_connection(aiodb_conn *conn, aiodb__err *e) {
   aiodb_db *db = conn->db;
   const aiodb__driver *drv = db->driver;
-  conn->scratch = aiodb__result_new();
-  if (conn->scratch == NULL)
-    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  if (drv->connect(db->driver_cfg, db->statement_cache, &conn->native, e) != 0)
-    return e->code;
+  if (aiodb__conn_connect(conn, e) != 0) return e->code;
   if (aiodb__interrupter_attach(db->intr, &conn->intr, conn->native, e) != 0) {
     drv->disconnect(conn->native);
     conn->native = NULL;
@@ -291,6 +288,8 @@ static aiodb_future *leave_locked(aiodb_conn *conn, const aiodb__err *cerr,
   conn->quit = 1;
   if (cerr->code != 0) {
     qerr = *cerr;
+  } else if (broken && db->adopted) {
+    aiodb__err_set(&qerr, AIODB_ECONNLOST, "%s", AIODB__ADOPTED_LOST);
   } else {
     aiodb__err_set(&qerr, AIODB_EALREADYQUIT,
                    broken ? "the connection broke before this call ran"

@@ -90,6 +90,13 @@ function(server_programs dir bench_rows sql legacy)
         ${legacy} "${server_url}")
   endif()
 endfunction()
+# docs/examples/open_native.c on the PostgreSQL server: the program's own
+# PGconn*, adopted and given back.
+if(OPEN_NATIVE AND PG_DIR AND EXISTS ${PG_DIR}/socket_url)
+  file(READ ${PG_DIR}/socket_url pg_url)
+  string(STRIP "${pg_url}" pg_url)
+  run(0 "through aiodb_run: 2 notes.*back in the program: 2 notes" ${OPEN_NATIVE} "${pg_url}")
+endif()
 server_programs("${PG_DIR}"
   "W3 pg raw .*\nW3 pg pipe .*\nW3a pg .*\nW3b pg .*ratio W3a pg += .*ratio W3b pg += .*ratio W3b pg/pipe += "
   "SELECT ?::int AS n, 'x' AS s" "${LEGACY_PG}")

@@ -1363,6 +1363,28 @@ static void row_on_connect_ud_alone(void) {
   aiodb_db_free(db);
 }
 
+/* M62 */
+static void row_open_native_bad(void) {
+  static const char *const names[] = {"oracle", "", "postgresql+psycopg2",
+                                      "mysql://u:s3cret@h/db"};
+  int dummy = 0;
+  aiodb_error err;
+  size_t i;
+  ck_assert_ptr_null(aiodb_open_native(NULL, &dummy, 0, NULL, &err));
+  err_is(&err, AIODB_EINVAL, "aiodb_open_native: driver is NULL");
+  ck_assert_ptr_null(aiodb_open_native("sqlite", NULL, 1, NULL, &err));
+  err_is(&err, AIODB_EINVAL, "aiodb_open_native: native is NULL");
+  for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    ck_assert_ptr_null(aiodb_open_native(names[i], &dummy, 1, NULL, &err));
+    err_is(&err, AIODB_EINVAL, "unknown driver");
+    ck_assert(strstr(err.message, "s3cret") == NULL);
+  }
+  err_is(&err, AIODB_EINVAL, "(expected \"sqlite\", \"postgresql\" or \"mysql\")");
+  ck_assert_ptr_null(aiodb_open_native("oracle", &dummy, 0, NULL, NULL)); /* err NULL */
+  ck_assert_ptr_null(aiodb_open_native(NULL, NULL, 0, NULL, NULL));
+  ck_assert_int_eq(dummy, 0);
+}
+
 typedef struct misuse_row {
   const char *id;
   const char *call; /* as docs/misuse.md's second column, without backquotes */
@@ -1432,6 +1454,7 @@ static const misuse_row rows[] = {
     {"M59", "aiodb_named", row_named_null},
     {"M60", "aiodb_on_connect_error", row_on_connect_error_elsewhere},
     {"M61", "aiodb_open", row_on_connect_ud_alone},
+    {"M62", "aiodb_open_native", row_open_native_bad},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

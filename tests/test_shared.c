@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "helpers_native.h"
 
 /* The client libraries, for on_connect's cases (the end of this file). */
 #ifdef AIODB_HAVE_SQLITE
@@ -1913,6 +1914,194 @@ START_TEST(shared_on_connect_before_force_rollback) {
 }
 END_TEST
 
+/* ---- aiodb_open_native: a handle the program opened (helpers_native.h) ---- */
+
+static int native_seen(void *native, void *ud) {
+  *(void **)ud = native;
+  return 0;
+}
+
+static int native_statements(void *native, void *ud) {
+  *(long long *)ud = aiodb_test_raw_statements(shared_pick()->env, native);
+  return 0;
+}
+
+static aiodb_db *native_adopt(const shared *sh, void *h, int close_at_end) {
+  aiodb_error err;
+  aiodb_db *db = aiodb_open_native(sh->drv->env, h, close_at_end, NULL, &err);
+  ck_assert_msg(db != NULL, "aiodb_open_native: %s", err.message);
+  ck_assert_str_eq(aiodb_db_driver(db), sh->drv->name);
+  return db;
+}
+
+/* close_at_end 0: every kind of call serves; then the program has its
+ * handle back, open, with none of aiodb's statements and its own settings. */
+START_TEST(shared_native_serves_and_gives_back) {
+  shared sh;
+  const char *d;
+  void *h, *seen = NULL;
+  long long before, during = -1;
+  aiodb_value rows[6], sum[2] = {aiodb_float(0.1), aiodb_float(0.2)};
+  aiodb_future *f, *acq;
+  aiodb_cursor *c;
+  aiodb_tx *tx;
+  aiodb_db *db;
+  int i;
+
+  sh_init(&sh, "native");
+  d = sh.drv->env;
+  h = aiodb_test_raw_open(d, sh.url);
+  aiodb_test_raw_exec(d, h, S(&sh, "DROP TABLE IF EXISTS {t}"));
+  ck_assert_int_eq(aiodb_test_raw_exec(d, h, S(&sh, "CREATE TABLE {t}(id INTEGER, v TEXT)")), 0);
+  aiodb_test_raw_own_settings(d, h);
+  before = aiodb_test_raw_statements(d, h);
+  db = native_adopt(&sh, h, 0);
+  for (i = 0; i < 3; i++) { /* the same statement again: cached */
+    rows[0] = aiodb_int(i);
+    rows[1] = aiodb_text("one");
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, S(&sh, "INSERT INTO {t} VALUES (?, ?)"), rows, 2)));
+  }
+  for (i = 0; i < 3; i++) rows[2 * i] = aiodb_int(10 + i), rows[2 * i + 1] = aiodb_text("many");
+  aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, S(&sh, "INSERT INTO {t} VALUES (?, ?)"), rows, 3, 2)));
+  tx = aiodb_begin(db);
+  tx_exec(tx, S(&sh, "INSERT INTO {t} VALUES (20, 'kept')"));
+  aiodb_future_free(aiodb_test_ok(aiodb_commit(tx)));
+  tx = aiodb_begin(db);
+  tx_exec(tx, S(&sh, "INSERT INTO {t} VALUES (21, 'undone')"));
+  aiodb_future_free(aiodb_test_ok(aiodb_rollback(tx)));
+  c = aiodb_iterate(db, S(&sh, "SELECT id FROM {t} ORDER BY id"), NULL, 0, 2);
+  ck_assert_uint_eq(aiodb_test_next_rows(c, NULL), 2);
+  aiodb_cursor_free(c);
+  /* floats exact, whatever the program set; several statements in one text */
+  f = aiodb_test_ok(aiodb_query(db, "SELECT ? + ? AS s", sum, 2));
+  ck_assert(aiodb_result_float(aiodb_future_result(f), 0, 0) == 0.1 + 0.2);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1; SELECT 2"), 2);
+  /* aiodb_run gets the program's own pointer, on the db and pinned */
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, native_seen, &seen)));
+  ck_assert_ptr_eq(seen, h);
+  acq = aiodb_test_ok(aiodb_acquire(db));
+  seen = NULL;
+  aiodb_future_free(aiodb_test_ok(aiodb_run(aiodb_future_conn(acq), native_seen, &seen)));
+  ck_assert_ptr_eq(seen, h);
+  aiodb_release(aiodb_future_conn(acq));
+  aiodb_future_free(acq);
+  aiodb_future_free(aiodb_test_ok(aiodb_db_run(db, native_statements, &during)));
+  ck_assert_int_gt(during, before); /* the cache holds statements on the handle */
+  /* a deadline interrupts (sqlite3_interrupt, PQcancel, KILL QUERY) */
+  f = aiodb_query(db, sh.drv->slow, NULL, 0);
+  aiodb_future_set_timeout(f, 300);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ETIMEDOUT);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, S(&sh, "SELECT count(*) FROM {t}")), 7);
+  tx = aiodb_begin(db); /* left open: rolled back before the handle goes back */
+  tx_exec(tx, S(&sh, "INSERT INTO {t} VALUES (30, 'left open')"));
+  aiodb_db_free(db);
+
+  /* the program's again */
+  ck_assert_int_eq(aiodb_test_raw_scalar(d, h, S(&sh, "SELECT count(*) FROM {t}")), 7);
+  ck_assert_int_eq(aiodb_test_raw_statements(d, h), before);
+  aiodb_test_raw_own_settings_kept(d, h);
+  ck_assert_int_eq(aiodb_test_raw_exec(d, h, S(&sh, "DROP TABLE {t}")), 0);
+  aiodb_test_raw_close(d, h);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* close_at_end 1: aiodb_db_free closes the handle. */
+START_TEST(shared_native_close_at_end_closes) {
+  shared sh;
+  const char *d;
+  void *h;
+  long long session;
+  aiodb_db *db;
+
+  sh_init(&sh, "native_close");
+  d = sh.drv->env;
+  h = aiodb_test_raw_open(d, sh.url);
+  session = aiodb_test_raw_session(d, h);
+  if (strcmp(d, "sqlite") == 0) ck_assert_int_ge(aiodb_test_raw_file_fds(sh.url + 10), 1);
+  db = native_adopt(&sh, h, 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 41 + 1"), 42);
+  aiodb_db_free(db);
+  ck_assert_msg(aiodb_test_raw_is_closed(d, sh.url, session), "the handle is still open");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Handles in a state aiodb cannot use, and bad arguments: refused with
+ * AIODB_EINVAL, and the handle is left exactly as it was. */
+START_TEST(shared_native_refuses_busy_handles) {
+  shared sh;
+  const char *d, *needle = NULL;
+  void *h, *offered;
+  aiodb_options o;
+  aiodb_error err;
+  int i;
+
+  sh_init(&sh, "native_busy");
+  d = sh.drv->env;
+  h = aiodb_test_raw_open(d, sh.url);
+  for (i = 0; i < aiodb_test_raw_busy_states(d); i++) {
+    offered = aiodb_test_raw_busy(d, h, i, &needle);
+    ck_assert_ptr_null(aiodb_open_native(d, offered, i % 2, NULL, &err));
+    ck_assert_int_eq(err.code, AIODB_EINVAL);
+    ck_assert_msg(strstr(err.message, needle) != NULL, "state %d: '%s' lacks '%s'", i,
+                  err.message, needle);
+    aiodb_test_raw_unbusy(d, h, i, offered);
+    ck_assert_int_eq(aiodb_test_raw_scalar(d, h, "SELECT 7"), 7);
+  }
+  aiodb_options_init(&o);
+  o.max_size = 2;
+  ck_assert_ptr_null(aiodb_open_native(d, h, 1, &o, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "exactly one connection"));
+  o.max_size = 0;
+  o.timeout_ms = -1;
+  ck_assert_ptr_null(aiodb_open_native(d, h, 1, &o, &err));
+  ck_assert_int_eq(err.code, AIODB_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.message, "timeout_ms"));
+  ck_assert_int_eq(aiodb_test_raw_scalar(d, h, "SELECT 8"), 8);
+  aiodb_test_raw_close(d, h);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* A broken adopted connection is never replaced: every call fails at once
+ * with AIODB_ECONNLOST. (SQLite has no connection to break.) */
+START_TEST(shared_native_broken_is_not_replaced) {
+  shared sh;
+  const char *d;
+  void *h;
+  aiodb_future *f;
+  aiodb_tx *tx;
+  aiodb_db *db;
+  double t0;
+
+  sh_init(&sh, "native_broken");
+  d = sh.drv->env;
+  if (strcmp(d, "sqlite") == 0) return;
+  h = aiodb_test_raw_open(d, sh.url);
+  db = native_adopt(&sh, h, 0);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
+  aiodb_test_raw_kill(d, sh.url, aiodb_test_raw_session(d, h));
+  t0 = aiodb_test_now_ms();
+  ck_assert_int_eq(aiodb_test_err(f = aiodb_query(db, "SELECT 1", NULL, 0)), AIODB_ECONNLOST);
+  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_query(db, "SELECT 2", NULL, 0), AIODB_ECONNLOST,
+                   "aiodb_open_native cannot reconnect");
+  aiodb_test_fails(aiodb_acquire(db), AIODB_ECONNLOST, "adopted connection broke");
+  tx = aiodb_begin(db);
+  aiodb_test_fails(aiodb_tx_query(tx, "SELECT 3", NULL, 0), AIODB_ECONNLOST,
+                   "adopted connection broke");
+  aiodb_tx_free(tx);
+  ck_assert_double_lt(aiodb_test_now_ms() - t0, 5000);
+  aiodb_db_free(db);
+  aiodb_test_raw_close(d, h);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_shared(void) {
   return AIODB_SUITE("shared", shared_values_every_type,
                      shared_values_floats_under_a_decimal_comma_locale,
@@ -1935,5 +2124,7 @@ Suite *aiodb_suite_shared(void) {
                      shared_on_connect_runs_on_every_connection,
                      shared_on_connect_runs_again_after_a_reconnect,
                      shared_on_connect_failure_fails_the_call_and_is_retried,
-                     shared_on_connect_before_force_rollback);
+                     shared_on_connect_before_force_rollback,
+                     shared_native_serves_and_gives_back, shared_native_close_at_end_closes,
+                     shared_native_refuses_busy_handles, shared_native_broken_is_not_replaced);
 }

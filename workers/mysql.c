@@ -99,6 +99,13 @@ struct my_conn {
   aiodb__stmt_cache cache;   /* of my_stmt */
   MYSQL_BIND *in;            /* parameters, grown as needed */
   size_t in_cap;
+  /* A handle of the program's (aiodb_open_native): given back open at
+   * disconnect (keep), with what attach changed restored: auto-reconnect
+   * (was_reconnect: the program's value) and multi-statements
+   * (multi_on: turned on for the session by attach). */
+  int keep;
+  my_bool was_reconnect;
+  int multi_on;
 };
 
 typedef struct my_cursor {
@@ -585,12 +592,15 @@ static void finalize(void *ud, void *st) {
   stmt_free(st);
 }
 
+static void give_back(my_conn *c);
+
 static void my_disconnect(void *native) {
   my_conn *c = native;
   aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->in);
+  if (c->keep) give_back(c);
   aiodb__conn_socket(-1);
-  mysql_close(c->my);
+  if (!c->keep) mysql_close(c->my);
   aiodb__free(c);
 }
 
@@ -1297,6 +1307,117 @@ static void my_cursor_close(void *native, void *curp) {
   aiodb__free(cur);
 }
 
+/* ---- a handle of the program's (aiodb_open_native) ---- */
+
+static int refuse(aiodb_error *err, const char *why) {
+  return aiodb__error_set(err, AIODB_EINVAL, "aiodb_open_native: the MYSQL* %s", why);
+}
+
+/* A copy of s into *dst, unless s is NULL or empty. */
+static int copy_set(char **dst, const char *s) {
+  return s == NULL || s[0] == '\0' ? 0 : set_str(dst, s);
+}
+
+static int my_adopt(void *handle, const aiodb_options *opts, void **out,
+                    aiodb_error *err) {
+  MYSQL *m = handle;
+  unsigned status = 0;
+  my_bool verify = 0;
+  my_cfg *c;
+  (void)opts;
+
+  pthread_once(&library_once, library_init);
+  if (library_rc != 0)
+    return aiodb__error_set(err, AIODB_ECONNECT,
+                            "the MariaDB client library failed to initialize");
+  if (m->net.pvio == NULL) return refuse(err, "is not connected");
+  if (m->status != MYSQL_STATUS_READY)
+    return refuse(err, "has a result not yet read to its end (fetch its rows "
+                       "and mysql_free_result it first)");
+  if (mysql_more_results(m))
+    return refuse(err, "has more results pending (read them with "
+                       "mysql_next_result first)");
+  if (mariadb_get_infov(m, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
+    return refuse(err, "does not tell its server status");
+  if (status & SERVER_STATUS_IN_TRANS)
+    return refuse(err, "is inside a transaction; commit or roll it back first");
+  if (!(status & SERVER_STATUS_AUTOCOMMIT))
+    return refuse(err, "has autocommit off; aiodb needs it on "
+                       "(mysql_autocommit(m, 1))");
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  /* For the side connection that sends KILL QUERY: the same server, the
+   * same credentials, TLS if the handle has it. */
+  if (copy_set(&c->host, m->host) || copy_set(&c->user, m->user) ||
+      copy_set(&c->password, m->passwd) || copy_set(&c->unix_socket, m->unix_socket) ||
+      set_str(&c->charset, "utf8mb4") ||
+      (mysql_get_ssl_cipher(m) != NULL &&
+       (copy_set(&c->ssl_ca, m->options.ssl_ca) ||
+        copy_set(&c->ssl_capath, m->options.ssl_capath) ||
+        copy_set(&c->ssl_cert, m->options.ssl_cert) ||
+        copy_set(&c->ssl_key, m->options.ssl_key) ||
+        copy_set(&c->ssl_cipher, m->options.ssl_cipher)))) {
+    cfg_destroy(c);
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  }
+  c->port = m->port;
+  c->connect_timeout = 10;
+  if (mysql_get_ssl_cipher(m) != NULL) {
+    mysql_get_optionv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    c->ssl_mode = verify && (c->ssl_ca || c->ssl_capath) ? SSL_VERIFY_IDENTITY : SSL_REQUIRED;
+  }
+  *out = c;
+  return 0;
+}
+
+static int my_attach(void *cfgp, void *handle, int close_at_end,
+                     unsigned statement_cache, void **native, aiodb__err *e) {
+  MYSQL *m = handle;
+  my_bool off = 0;
+  unsigned long flags = 0;
+  my_conn *c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, NULL) != 0) {
+    aiodb__free(c);
+    c = NULL;
+  }
+  if (c == NULL) {
+    if (close_at_end) mysql_close(m);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  c->my = m;
+  c->cfg = cfgp;
+  c->keep = !close_at_end;
+  aiodb__conn_socket((int)mysql_get_socket(m));
+  /* A reconnect behind aiodb's back would lose its prepared statements
+   * and its thread id for KILL QUERY: a broken connection stays broken. */
+  mysql_get_optionv(m, MYSQL_OPT_RECONNECT, &c->was_reconnect);
+  if (c->was_reconnect) mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
+  /* Several statements in one text, as aiodb_open's connections take. */
+  mariadb_get_infov(m, MARIADB_CONNECTION_CLIENT_CAPABILITIES, &flags);
+  if (!(flags & CLIENT_MULTI_STATEMENTS)) {
+    if (mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+      conn_err(c, e);
+      c->keep = 1;
+      my_disconnect(c);
+      if (close_at_end) mysql_close(m);
+      return e->code;
+    }
+    c->multi_on = 1;
+  }
+  *native = c;
+  return 0;
+}
+
+/* Before the handle goes back to the program: no transaction, the
+ * session's options as they were (our statements are closed by then). */
+static void give_back(my_conn *c) {
+  if (!conn_lost(c)) {
+    if (my_in_tx(c)) mysql_real_query(c->my, "ROLLBACK", 8);
+    if (c->multi_on) mysql_set_server_option(c->my, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+  }
+  if (c->was_reconnect) mysql_optionsv(c->my, MYSQL_OPT_RECONNECT, &c->was_reconnect);
+}
+
 static const char *my_client_version(void) { return mysql_get_client_info(); }
 
 const aiodb__driver aiodb__driver_mysql = {
@@ -1334,4 +1455,6 @@ const aiodb__driver aiodb__driver_mysql = {
     .interrupt_send = my_interrupt_send,
     /* interrupt_close NULL: the token is a number */
     .last_error = my_last_error,
+    .adopt = my_adopt,
+    .attach = my_attach,
 };

@@ -78,6 +78,11 @@ typedef struct pg_conn {
    * statement is sent outside pipeline mode, but not in pipeline mode: the
    * first statement of a batch would answer a row at a time. */
   int single_row;
+  /* A handle of the program's (aiodb_open_native): given back open at
+   * disconnect (keep), with extra_float_digits as it was (saved_digits:
+   * its value then, or NULL when attach did not change it). */
+  int keep;
+  char *saved_digits;
 } pg_conn;
 
 typedef struct pg_cursor {
@@ -558,10 +563,13 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
   return 0;
 }
 
+static void give_back(pg_conn *c);
+
 static void pg_disconnect(void *native) {
   pg_conn *c = native;
+  if (c->keep) give_back(c);
   aiodb__conn_socket(-1);
-  PQfinish(c->pg);
+  if (!c->keep) PQfinish(c->pg);
   c->pg = NULL;
   aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->values);
@@ -570,6 +578,7 @@ static void pg_disconnect(void *native) {
   aiodb__free(c->types);
   aiodb__free(c->text);
   aiodb__free(c->key);
+  aiodb__free(c->saved_digits);
   aiodb__free(c);
 }
 
@@ -593,6 +602,115 @@ static int pg_last_error(void *native, aiodb__err *e) {
   e->code = AIODB_ESQL;
   aiodb__err_message(e, line, c->cfg->password);
   return 1;
+}
+
+/* ---- a handle of the program's (aiodb_open_native) ---- */
+
+static int refuse(aiodb_error *err, const char *why) {
+  return aiodb__error_set(err, AIODB_EINVAL, "aiodb_open_native: the PGconn* %s", why);
+}
+
+static int pg_adopt(void *handle, const aiodb_options *opts, void **out,
+                    aiodb_error *err) {
+  PGconn *pg = handle;
+  const char *pw;
+  pg_cfg *c;
+  (void)opts;
+
+  if (PQstatus(pg) != CONNECTION_OK)
+    return refuse(err, "is not connected (PQstatus is not CONNECTION_OK)");
+  if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF)
+    return refuse(err, "is in pipeline mode; leave it first (PQexitPipelineMode)");
+  if (PQisnonblocking(pg))
+    return refuse(err, "is in nonblocking mode; aiodb needs it blocking "
+                       "(PQsetnonblocking(conn, 0))");
+  switch (PQtransactionStatus(pg)) {
+    case PQTRANS_IDLE: break;
+    case PQTRANS_INTRANS:
+      return refuse(err, "is inside a transaction block; commit or roll it back first");
+    case PQTRANS_INERROR:
+      return refuse(err, "is inside a failed transaction block; roll it back first");
+    case PQTRANS_ACTIVE:
+      return refuse(err, "has a command in progress, or results not yet read "
+                         "(call PQgetResult until it returns NULL)");
+    default: return refuse(err, "is in an unknown state (PQtransactionStatus)");
+  }
+  if (PQisBusy(pg))
+    return refuse(err, "is busy (PQisBusy)");
+  c = aiodb__calloc(1, sizeof *c);
+  pw = PQpass(pg);
+  if (c == NULL || (pw != NULL && pw[0] != '\0' && (c->password = aiodb__strdup(pw)) == NULL)) {
+    aiodb__free(c);
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  }
+  *out = c;
+  return 0;
+}
+
+/* extra_float_digits (see pin_float_digits) for the session, the value
+ * the program had saved in c->saved_digits to restore at give_back. */
+static int adopt_float_digits(pg_conn *c, aiodb__err *e) {
+  PGresult *r = PQexec(c->pg, "SHOW extra_float_digits");
+  int rc = 0;
+  if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    rc = fail_from(c, r, e);
+  } else if (strcmp(PQgetvalue(r, 0, 0), "3") != 0) {
+    if ((c->saved_digits = aiodb__strdup(PQgetvalue(r, 0, 0))) == NULL)
+      rc = aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    else if ((rc = pin_float_digits(c->pg, c->cfg, e)) != 0) {
+      aiodb__free(c->saved_digits);
+      c->saved_digits = NULL;
+    }
+  }
+  PQclear(r);
+  return rc;
+}
+
+static int pg_attach(void *cfgp, void *handle, int close_at_end,
+                     unsigned statement_cache, void **native, aiodb__err *e) {
+  pg_conn *c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, c) != 0) {
+    aiodb__free(c);
+    c = NULL;
+  }
+  if (c == NULL) {
+    if (close_at_end) PQfinish(handle);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  /* The program's notice processor stays: notices are its business. */
+  c->pg = handle;
+  c->cfg = cfgp;
+  c->keep = !close_at_end;
+  aiodb__conn_socket(PQsocket(c->pg));
+  if (adopt_float_digits(c, e) != 0) {
+    c->keep = 1; /* nothing to give back but the handle itself */
+    pg_disconnect(c);
+    if (close_at_end) PQfinish(handle);
+    return e->code;
+  }
+  *native = c;
+  return 0;
+}
+
+/* Before the handle goes back to the program: no transaction, no result
+ * left to read, the session's setting as it was, and none of our
+ * prepared statements (the cache's finalize deallocates each). */
+static void give_back(pg_conn *c) {
+  const char *values[1];
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
+    drain_rest(c);
+    PQexitPipelineMode(c->pg);
+  }
+  if (PQtransactionStatus(c->pg) == PQTRANS_ACTIVE) drain_rest(c);
+  if (PQtransactionStatus(c->pg) == PQTRANS_INTRANS ||
+      PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+    PQclear(PQexec(c->pg, "ROLLBACK"));
+  if (c->saved_digits != NULL) {
+    values[0] = c->saved_digits;
+    PQclear(PQexecParams(c->pg, "SELECT set_config('extra_float_digits', $1, false)", 1,
+                         NULL, values, NULL, NULL, 0));
+  }
+  aiodb__stmt_cache_destroy(&c->cache);
 }
 
 /* ---- cancel: PQcancel waits for the server's answer, with no time limit
@@ -1430,4 +1548,6 @@ const aiodb__driver aiodb__driver_postgres = {
     .interrupt_send = pg_interrupt_send,
     .interrupt_close = pg_interrupt_close,
     .last_error = pg_last_error,
+    .adopt = pg_adopt,
+    .attach = pg_attach,
 };

@@ -127,6 +127,9 @@ fail:
 static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
   int code;
   const char *state = "";
+  /* A handle of the program's may not have extended result codes on. */
+  if (db != NULL && rc == (rc & 0xff) && (sqlite3_extended_errcode(db) & 0xff) == rc)
+    rc = sqlite3_extended_errcode(db);
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED: code = AIODB_EBUSY; break;
@@ -162,6 +165,7 @@ static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
 typedef struct sq_conn {
   sqlite3 *db;
   aiodb__stmt_cache cache;
+  int keep; /* the program's handle, given back open at disconnect */
 } sq_conn;
 
 typedef struct sq_cursor {
@@ -220,8 +224,60 @@ static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
 static void sq_disconnect(void *native) {
   sq_conn *c = native;
   aiodb__stmt_cache_destroy(&c->cache);
-  sqlite3_close_v2(c->db);
+  if (!c->keep)
+    sqlite3_close_v2(c->db);
+  else if (sqlite3_get_autocommit(c->db) == 0)
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
   aiodb__free(c);
+}
+
+/* ---- a handle of the program's (aiodb_open_native) ---- */
+
+static int sq_adopt(void *handle, const aiodb_options *opts, void **out,
+                    aiodb_error *err) {
+  sqlite3 *db = handle;
+  sqlite3_stmt *st;
+  sqlite_cfg *c;
+
+  if (sqlite3_threadsafe() == 0)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "aiodb_open_native: this SQLite library was built "
+                            "single-threaded (SQLITE_THREADSAFE=0): its handle "
+                            "cannot move to a worker thread");
+  if (sqlite3_get_autocommit(db) == 0)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "aiodb_open_native: the sqlite3* is inside a "
+                            "transaction; commit or roll it back first");
+  for (st = sqlite3_next_stmt(db, NULL); st != NULL; st = sqlite3_next_stmt(db, st))
+    if (sqlite3_stmt_busy(st))
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "aiodb_open_native: a statement of the sqlite3* "
+                              "is still running (stepped and not reset); "
+                              "reset or finalize it first");
+  c = aiodb__calloc(1, sizeof *c);
+  if (c == NULL) return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  c->busy_timeout_ms = opts ? opts->busy_timeout_ms : 0; /* 0: the program's */
+  *out = c;
+  return 0;
+}
+
+static int sq_attach(void *cfgp, void *handle, int close_at_end,
+                     unsigned statement_cache, void **native, aiodb__err *e) {
+  sqlite_cfg *cfg = cfgp;
+  sq_conn *c = aiodb__calloc(1, sizeof *c);
+  if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, NULL) != 0) {
+    aiodb__free(c);
+    c = NULL;
+  }
+  if (c == NULL) {
+    if (close_at_end) sqlite3_close_v2(handle);
+    return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  }
+  c->db = handle;
+  c->keep = !close_at_end;
+  if (cfg->busy_timeout_ms > 0) sqlite3_busy_timeout(c->db, cfg->busy_timeout_ms);
+  *native = c;
+  return 0;
 }
 
 static void *sq_handle(void *native) { return ((sq_conn *)native)->db; }
@@ -560,4 +616,6 @@ const aiodb__driver aiodb__driver_sqlite = {
     /* exec_batch NULL: one statement at a time */
     .tx_ended = sq_tx_ended,
     .last_error = sq_last_error,
+    .adopt = sq_adopt,
+    .attach = sq_attach,
 };
