@@ -290,6 +290,57 @@ AIODB_EXTERN void aiodb_cq_free(aiodb_cq *cq);
  * Databases
  * ------------------------------------------------------------------------ */
 
+/* Tracing (aiodb_options.trace): what one statement did, given to the
+ * trace callback once it completed. Every pointer is borrowed and valid
+ * during the callback only. */
+typedef struct aiodb_trace {
+  const char *sql;          /* the SQL as the caller gave it (before "?"
+                               became "$1"), never NULL; for AIODB_TRACE_TX
+                               the SQL aiodb sent ("BEGIN", "SAVEPOINT
+                               aiodb_sp1", "COMMIT", "ROLLBACK", two joined
+                               by "; " when it sent two); "" for
+                               AIODB_TRACE_RUN */
+  size_t sql_len;           /* its bytes, without the NUL */
+  const aiodb_value *args;  /* only with trace_values: the values bound,
+                               copies whose names are NULL, in the order
+                               the statement's placeholders first take
+                               them (positional ones: as given); for
+                               aiodb_query_many every row, one after the
+                               other. NULL otherwise, and for kinds
+                               without values (FETCH, TX, RUN) */
+  size_t nargs;             /* values at args (0 when NULL) */
+  int64_t queued_ns;        /* from submission to a worker starting it (to
+                               its end if it never started), ns */
+  int64_t run_ns;           /* in the driver (0 if it never ran), ns */
+  size_t rows;              /* rows of its result; for AIODB_TRACE_MANY
+                               the argument rows; 0 on failure */
+  int64_t affected;         /* aiodb_result_affected() of its result */
+  int code;                 /* 0, or the call's AIODB_E... code */
+  const char *message;      /* "" on success, else aiodb_future_errmsg() */
+  const char *sqlstate;     /* "" or the SQLSTATE, as aiodb_future_sqlstate() */
+  unsigned conn_id;         /* the db's connection that ran it, numbered
+                               from 1 in the order they opened (its
+                               worker thread is named aiodb-w<conn_id - 1>);
+                               0 when it never ran */
+  int kind;                 /* AIODB_TRACE_QUERY ... below */
+  int slow;                 /* 1 when slow_query_ms is set (then only
+                               statements that reach it are traced) */
+} aiodb_trace;
+
+/* aiodb_trace.kind: which call the statement came from. */
+#define AIODB_TRACE_QUERY 1  /* aiodb_query, _conn_, _tx_, the _sync helpers,
+                                the metadata calls */
+#define AIODB_TRACE_MANY 2   /* one aiodb_query_many call, all its rows
+                                (its own BEGIN/SAVEPOINT and end included) */
+#define AIODB_TRACE_CURSOR 3 /* a cursor's statement opened (aiodb_iterate) */
+#define AIODB_TRACE_FETCH 4  /* one batch of a cursor (aiodb_cursor_next);
+                                sql is the cursor's */
+#define AIODB_TRACE_TX 5     /* a transaction's BEGIN or SAVEPOINT, or its
+                                end (COMMIT, ROLLBACK, RELEASE SAVEPOINT):
+                                traced only when aiodb sent one */
+#define AIODB_TRACE_RUN 6    /* an aiodb_run function (aiodb_db_run,
+                                aiodb_tx_run): your code, timed */
+
 /* Options for aiodb_open(). Zero in any field means "the URL's value, or
  * the default"; a non-zero field wins over the URL. Initialise with
  * `aiodb_options o = {0};` or aiodb_options_init(). */
@@ -326,6 +377,25 @@ typedef struct aiodb_options {
                                call has not returned for this long, ms, is
                                abandoned: see aiodb_close (default 10000;
                                the URL's close_timeout_ms=0: never) */
+  /* Tracing and slow queries: trace(t, trace_ud) runs once for each
+   * statement after it completed, on the caller's side, never on a worker:
+   * for a future with a callback, on the thread that dispatches its cq,
+   * just before the callback; for one without, in the first
+   * aiodb_future_done() that answers 1, aiodb_future_wait() that returns 0
+   * or aiodb_future_free() of it done, or in the _sync helper that made it;
+   * for one freed (detached) before it completed, and the library's own
+   * (a tx's BEGIN, a cursor's open), at the cq's next dispatch, or, for a
+   * cq nobody dispatches, when a future of that cq is next collected so
+   * or the db (with its own cq) is freed. Futures dropped by
+   * aiodb_cq_free() are not traced. The kinds are above: AIODB_TRACE_*.
+   * trace must not block; it may make aiodb calls. */
+  void (*trace)(const aiodb_trace *t, void *ud);
+  void *trace_ud;
+  unsigned slow_query_ms;   /* 0: every statement is traced; else only those
+                               whose queued_ns + run_ns reaches it (at most
+                               2147483647; the URL's slow_query_ms= too) */
+  int trace_values;         /* 1: aiodb_trace.args holds the values bound
+                               (off by default: values may be secrets) */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
