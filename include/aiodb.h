@@ -39,7 +39,8 @@
  * after its destructor (or, for a tx, after the call that ends it). Your
  * code runs on aiodb's threads only as aiodb_run functions (on a worker),
  * the diagnostic handler and the allocator; callbacks run on the thread
- * that dispatches their cq.
+ * that dispatches their cq, and a trace callback (aiodb_options.trace) on
+ * the caller's side too, never on a worker.
  */
 #ifndef AIODB_H
 #define AIODB_H
@@ -264,7 +265,11 @@ AIODB_EXTERN int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us);
  * or free a db (even the one that owns this cq) and free this cq (the
  * callbacks still queued are then dropped); a nested call from inside a
  * callback runs nothing and returns 0. One thread at a time may dispatch a
- * given cq. */
+ * given cq. With tracing (aiodb_options.trace), each future's trace runs
+ * just before its callback (also for a future freed since it completed,
+ * whose callback does not run), after the traces of futures that
+ * completed detached (aiodb_future_free() while pending, a tx's BEGIN, a
+ * cursor's open), which a cq dispatched once keeps for its dispatch. */
 AIODB_EXTERN int aiodb_cq_dispatch(aiodb_cq *cq, int max);
 
 /* Blocks until at least one completion is ready or timeout_ms passes
@@ -280,7 +285,7 @@ AIODB_EXTERN void aiodb_cq_stats(const aiodb_cq *cq, uint64_t *wakeups,
                                  uint64_t *dispatched);
 
 /* Destructor. Completions still queued are dropped without their callbacks
- * running (their futures stay the caller's), and no callback runs through
+ * or traces running (their futures stay the caller's), and no callback runs through
  * this cq afterwards. Free a cq after every db that reports to it; its fd
  * stays open until the last db and future referring to it are gone. NULL
  * is a no-op. */
@@ -377,25 +382,34 @@ typedef struct aiodb_options {
                                call has not returned for this long, ms, is
                                abandoned: see aiodb_close (default 10000;
                                the URL's close_timeout_ms=0: never) */
-  /* Tracing and slow queries: trace(t, trace_ud) runs once for each
-   * statement after it completed, on the caller's side, never on a worker:
-   * for a future with a callback, on the thread that dispatches its cq,
-   * just before the callback; for one without, in the first
-   * aiodb_future_done() that answers 1, aiodb_future_wait() that returns 0
-   * or aiodb_future_free() of it done, or in the _sync helper that made it;
-   * for one freed (detached) before it completed, and the library's own
-   * (a tx's BEGIN, a cursor's open), at the cq's next dispatch, or, for a
-   * cq nobody dispatches, when a future of that cq is next collected so
-   * or the db (with its own cq) is freed. Futures dropped by
-   * aiodb_cq_free() are not traced. The kinds are above: AIODB_TRACE_*.
-   * trace must not block; it may make aiodb calls. */
+  /* Tracing and slow queries (sqlite3_trace_v2's idea): trace(t,
+   * trace_ud) runs once for each statement (AIODB_TRACE_* above say which
+   * calls count) once it completed, whatever its outcome (one refused
+   * before it ran has run_ns 0 and conn_id 0), on the caller's side and
+   * never on a worker:
+   *  - a future with a callback: on the thread dispatching its cq, just
+   *    before the callback;
+   *  - one without: in the first aiodb_future_done() that answers 1 or
+   *    aiodb_future_wait() that returns 0 (the _sync helpers' own wait
+   *    too), else in aiodb_future_free();
+   *  - one freed while pending, and those aiodb runs on futures of its own
+   *    (a tx's BEGIN, a cursor's open, aiodb_tx_free()'s ROLLBACK): at the
+   *    next dispatch of the cq, or, for a cq never dispatched, before the
+   *    trace of the next future of that cq collected as above, or at
+   *    aiodb_db_free() (a db's own cq).
+   * Futures dropped by aiodb_cq_free() are not traced. The worker only
+   * reads the clock as a statement starts and ends (and submission once):
+   * without trace that costs one test per statement. trace must not
+   * block; it may make aiodb calls. */
   void (*trace)(const aiodb_trace *t, void *ud);
   void *trace_ud;
   unsigned slow_query_ms;   /* 0: every statement is traced; else only those
-                               whose queued_ns + run_ns reaches it (at most
-                               2147483647; the URL's slow_query_ms= too) */
+                               whose queued_ns + run_ns reaches it, ms (at
+                               most 2147483647; also the URL's
+                               slow_query_ms=, which this field overrides) */
   int trace_values;         /* 1: aiodb_trace.args holds the values bound
-                               (off by default: values may be secrets) */
+                               (off by default: values may be secrets; no
+                               URL option, for URLs live in config files) */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
@@ -911,7 +925,8 @@ AIODB_EXTERN aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn,
 
 /* 1 once the outcome is in, else 0 (also for NULL). An atomic load: no
  * lock, no syscall; once it returns 1, the outcome may be read on this
- * thread. */
+ * thread. With tracing (aiodb_options.trace), the first call that returns
+ * 1 for a future without a callback runs its trace first, here. */
 AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
 
 /* Blocks until f is done or timeout_ms passes (timeout_ms < 0: no limit).
@@ -919,7 +934,8 @@ AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
  * AIODB_ETIMEDOUT if not done in time, AIODB_EINVAL for NULL, and refuses
  * with AIODB_EBLOCKING (under AIODB_WARNINGS=error, on the thread that
  * dispatches the cq: see BlockingWarning) or AIODB_EDEADLK (from inside the
- * worker that would have to run f). */
+ * worker that would have to run f). With tracing, the first return of 0
+ * for a future without a callback runs its trace first, here. */
 AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 
 /* Asks for cb(f, ud) to run on the cq's dispatching thread once f is done
@@ -1036,7 +1052,10 @@ AIODB_EXTERN aiodb_result *aiodb_future_take_result(aiodb_future *f);
 
 /* Destructor. A pending future is detached: its work still runs, its
  * callback never does, nothing leaks. Safe inside the future's own callback.
- * Once per future; make no call with f afterwards. NULL is a no-op. */
+ * Once per future; make no call with f afterwards. NULL is a no-op. With
+ * tracing, a done future without a callback that nothing traced yet is
+ * traced here; a detached one, once it completes, by its cq (see
+ * aiodb_options.trace). */
 AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
 
 /* ------------------------------------------------------------------------
