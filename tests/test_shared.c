@@ -1663,7 +1663,7 @@ typedef struct traced {
 } traced;
 
 typedef struct tracer {
-  traced t[48];
+  traced t[256];
   int n;
 } tracer;
 
@@ -1671,7 +1671,7 @@ static void record_trace(const aiodb_trace *t, void *ud) {
   tracer *tr = ud;
   traced *r;
   size_t i;
-  ck_assert_int_lt(tr->n, 48);
+  ck_assert_int_lt(tr->n, 256);
   r = &tr->t[tr->n++];
   memset(r, 0, sizeof *r);
   r->kind = t->kind;
@@ -1924,6 +1924,7 @@ START_TEST(shared_trace_collected_by_wait_poll_free_and_sync) {
   aiodb_tx *tx;
   aiodb_db *db;
   int64_t n;
+  int i;
 
   sh_init(&sh, "tracew");
   db = trace_open(&sh, &tr, NULL, NULL);
@@ -1979,13 +1980,19 @@ START_TEST(shared_trace_collected_by_wait_poll_free_and_sync) {
   aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
   ck_assert_int_eq(tr.n, 13);
 
+  /* freed as they complete, or before: each once */
+  for (i = 0; i < 200; i++) aiodb_future_free(aiodb_query(db, "SELECT 6", NULL, 0));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 7", NULL, 0)));
+  ck_assert_int_eq(traces_of(&tr, AIODB_TRACE_QUERY, "SELECT 6"), 200);
+  ck_assert_str_eq(tr.t[tr.n - 1].sql, "SELECT 7");
+
   /* a tx freed without waiting: its BEGIN and ROLLBACK by aiodb_db_free */
   tx = aiodb_begin(db);
   aiodb_tx_free(tx);
   aiodb_db_free(db);
-  ck_assert_int_eq(tr.n, 15);
-  ck_assert_str_eq(tr.t[13].sql, "BEGIN");
-  ck_assert_str_eq(tr.t[14].sql, "ROLLBACK");
+  ck_assert_int_eq(tr.n, 216);
+  ck_assert_str_eq(tr.t[214].sql, "BEGIN");
+  ck_assert_str_eq(tr.t[215].sql, "ROLLBACK");
   traces_sane(&tr);
   aiodb_test_clean_shutdown();
 }
