@@ -15,7 +15,8 @@
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
  *   trace  W1a without a trace, with a no-op trace on every statement, and
- *       with one that slow_query_ms keeps from being called
+ *       with one that slow_query_ms keeps from being called; W1b x1
+ *       without and with the no-op trace
  *
  * Every aiodb workload runs the way a loop program would: callbacks
  * dispatched from the cq, each one submitting the next call.
@@ -751,9 +752,9 @@ static void noop_trace(const aiodb_trace *t, void *ud) {
   trace_sink += t->run_ns;
 }
 
-/* W1a on a db tracing not at all (mode 0), every statement (1), or with
- * slow_query_ms keeping every call away (2). */
-static void traced_selects(int mode, int r) {
+/* W1a (depth 1) or W1b x1 (64) on a db tracing not at all (mode 0),
+ * every statement (1), or with slow_query_ms keeping every call away (2). */
+static void traced_selects(int mode, int depth, int r) {
   aiodb_options o;
   aiodb_error err;
   aiodb_db *db;
@@ -765,20 +766,23 @@ static void traced_selects(int mode, int r) {
   db = aiodb_open(kv_url, &o, &err);
   if (db == NULL) die("%s", err.message);
   k.db = db;
-  measure(db, submit_select, check_select, &k, 4, 200, 1, r);
+  measure(db, submit_select, check_select, &k, 4, 200, depth, r);
   aiodb_db_free(db);
 }
 
 static void w_trace(void) {
+  static const int mode[5] = {0, 1, 2, 0, 1}, depth[5] = {1, 1, 1, 64, 64};
   static int round;
-  int r[3], i;
+  int r[5], i;
   r[0] = row_of("trace off", "W1a, no trace", -1);
   r[1] = row_of("trace on", "W1a, a no-op trace on every statement", r[0]);
   r[2] = row_of("trace slow", "W1a, traced with slow_query_ms=1000", r[0]);
+  r[3] = row_of("trace off x64", "W1b x1 (64 in flight), no trace", -1);
+  r[4] = row_of("trace on x64", "W1b x1, a no-op trace on every statement", r[3]);
   /* every other repeat in the other order: no side gains from going first */
-  for (i = 0; i < 3; i++) {
-    int mode = round % 2 ? 2 - i : i;
-    traced_selects(mode, r[mode]);
+  for (i = 0; i < 5; i++) {
+    int k = round % 2 ? 4 - i : i;
+    traced_selects(mode[k], depth[k], r[k]);
   }
   round++;
 }
