@@ -14,6 +14,9 @@
  *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
+ *   trace  W1a without a trace, with a no-op trace on every statement, and
+ *       with one that slow_query_ms keeps from being called; W1b x1
+ *       without and with the no-op trace
  *
  * Every aiodb workload runs the way a loop program would: callbacks
  * dispatched from the cq, each one submitting the next call.
@@ -57,7 +60,7 @@
 #include "../tools/usage.h"
 
 #define MAX_REPEATS 21
-#define MAX_ROWS 32
+#define MAX_ROWS 40
 
 /* ---- settings ---- */
 
@@ -740,6 +743,50 @@ static void aiodb_inserts(int r, int depth, int many) {
   aiodb_db_free(db);
 }
 
+/* ---- trace: the cost of tracing on the hop-bound W1a ---- */
+
+static volatile int64_t trace_sink;
+
+static void noop_trace(const aiodb_trace *t, void *ud) {
+  (void)ud;
+  trace_sink += t->run_ns;
+}
+
+/* W1a (depth 1) or W1b x1 (64) on a db tracing not at all (mode 0),
+ * every statement (1), or with slow_query_ms keeping every call away (2). */
+static void traced_selects(int mode, int depth, int r) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_db *db;
+  kv_ctx k;
+  aiodb_options_init(&o);
+  o.min_size = o.max_size = 1;
+  if (mode > 0) o.trace = noop_trace;
+  if (mode > 1) o.slow_query_ms = 1000;
+  db = aiodb_open(kv_url, &o, &err);
+  if (db == NULL) die("%s", err.message);
+  k.db = db;
+  measure(db, submit_select, check_select, &k, 4, 200, depth, r);
+  aiodb_db_free(db);
+}
+
+static void w_trace(void) {
+  static const int mode[5] = {0, 1, 2, 0, 1}, depth[5] = {1, 1, 1, 64, 64};
+  static int round;
+  int r[5], i;
+  r[0] = row_of("trace off", "W1a, no trace", -1);
+  r[1] = row_of("trace on", "W1a, a no-op trace on every statement", r[0]);
+  r[2] = row_of("trace slow", "W1a, traced with slow_query_ms=1000", r[0]);
+  r[3] = row_of("trace off x64", "W1b x1 (64 in flight), no trace", -1);
+  r[4] = row_of("trace on x64", "W1b x1, a no-op trace on every statement", r[3]);
+  /* every other repeat in the other order: no side gains from going first */
+  for (i = 0; i < 5; i++) {
+    int k = round % 2 ? 4 - i : i;
+    traced_selects(mode[k], depth[k], r[k]);
+  }
+  round++;
+}
+
 static void w2(void) {
   int raw = row_of("W2 raw", "sqlite3 loop, 1 tx", -1);
   int a = row_of("W2a", "aiodb, one at a time, 1 tx", raw);
@@ -1262,8 +1309,9 @@ static const char usage_text[] =
     "  W1  point selects on SQLite        W2    inserts in one transaction\n"
     "  W3  point selects on a server      W4    the bare hop to a worker\n"
     "  W5  a GLib loop's longest stall    idle  memory per idle connection\n"
+    "  trace  W1a with and without a no-op trace (tracing's cost)\n"
     "A URL names the database to measure:\n"
-    "  sqlite:///DIR/FILE.db   W1 W2 W4 W5 idle, the suite's own files\n"
+    "  sqlite:///DIR/FILE.db   W1 W2 W4 W5 trace idle, the suite's own files\n"
     "                          (aiodb-bench-*.db, removed at the end) in DIR;\n"
     "                          FILE.db itself is not touched\n"
     "  postgresql://...        W3 on that server alone (as --pg URL)\n"
@@ -1278,7 +1326,7 @@ static const char usage_text[] =
     "  --short          a quick run: 0.3 s, 1 repeat, 5000 inserts\n"
     "  --pg URL         run W3 on this PostgreSQL server\n"
     "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
-    "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 idle)\n"
+    "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 trace idle)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
     "  --verbose        each repeat's figures on stderr\n";
 
@@ -1394,7 +1442,7 @@ static int arg_value(int argc, char **argv, int *i, const char *name,
 
 /* --only's list: names of workloads, separated by commas. */
 static void check_only(const char *list) {
-  static const char *const names[] = {"W1", "W2", "W3", "W4", "W5", "idle"};
+  static const char *const names[] = {"W1", "W2", "W3", "W4", "W5", "trace", "idle"};
   const char *p = list;
   size_t n, i;
   for (;;) {
@@ -1466,14 +1514,14 @@ int aiodb_bench_main(int argc, char **argv) {
   setup_files();
   printf("aiodb %s bench: %g s per workload, %d repeat%s, median reported\n",
          aiodb_version(), cfg.secs, cfg.repeats, cfg.repeats == 1 ? "" : "s");
-  if (wanted("W1") || wanted("W2") || wanted("W5"))
+  if (wanted("W1") || wanted("W2") || wanted("W5") || wanted("trace"))
     printf("SQLite files in %s\n", cfg.dir);
   if (wanted("W3") && cfg.pg_url == NULL && cfg.my_url == NULL)
     printf("W3 skipped: no server given (--pg URL, --mysql URL)\n");
   fflush(stdout);
 
 #ifdef AIODB_HAVE_SQLITE
-  if (wanted("W1") || wanted("W5")) sqlite_make_kv();
+  if (wanted("W1") || wanted("W5") || wanted("trace")) sqlite_make_kv();
 #endif
 #ifdef AIODB_HAVE_POSTGRES
   if (cfg.pg_url && wanted("W3"))
@@ -1489,6 +1537,7 @@ int aiodb_bench_main(int argc, char **argv) {
 #ifdef AIODB_HAVE_SQLITE
     if (wanted("W1")) w1();
     if (wanted("W2")) w2();
+    if (wanted("trace")) w_trace();
 #endif
     if (cfg.pg_url && wanted("W3")) w3_server(cfg.pg_url, "pg");
     if (cfg.my_url && wanted("W3")) w3_server(cfg.my_url, "my");

@@ -38,8 +38,9 @@
  * once and its result taken once, and no call may use a handle during or
  * after its destructor (or, for a tx, after the call that ends it). Your
  * code runs on aiodb's threads only as aiodb_run functions and on_connect
- * (on a worker), the diagnostic handler and the allocator; callbacks run on the thread
- * that dispatches their cq.
+ * (on a worker), the diagnostic handler and the allocator; callbacks run on
+ * the thread that dispatches their cq, and a trace callback
+ * (aiodb_options.trace) on the caller's side too, never on a worker.
  */
 #ifndef AIODB_H
 #define AIODB_H
@@ -264,7 +265,11 @@ AIODB_EXTERN int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us);
  * or free a db (even the one that owns this cq) and free this cq (the
  * callbacks still queued are then dropped); a nested call from inside a
  * callback runs nothing and returns 0. One thread at a time may dispatch a
- * given cq. */
+ * given cq. With tracing (aiodb_options.trace), each future's trace runs
+ * just before its callback (also for a future freed since it completed,
+ * whose callback does not run), after the traces of futures that
+ * completed detached (aiodb_future_free() while pending, a tx's BEGIN, a
+ * cursor's open), which a cq dispatched once keeps for its dispatch. */
 AIODB_EXTERN int aiodb_cq_dispatch(aiodb_cq *cq, int max);
 
 /* Blocks until at least one completion is ready or timeout_ms passes
@@ -280,7 +285,7 @@ AIODB_EXTERN void aiodb_cq_stats(const aiodb_cq *cq, uint64_t *wakeups,
                                  uint64_t *dispatched);
 
 /* Destructor. Completions still queued are dropped without their callbacks
- * running (their futures stay the caller's), and no callback runs through
+ * or traces running (their futures stay the caller's), and no callback runs through
  * this cq afterwards. Free a cq after every db that reports to it; its fd
  * stays open until the last db and future referring to it are gone. NULL
  * is a no-op. */
@@ -289,6 +294,57 @@ AIODB_EXTERN void aiodb_cq_free(aiodb_cq *cq);
 /* ------------------------------------------------------------------------
  * Databases
  * ------------------------------------------------------------------------ */
+
+/* Tracing (aiodb_options.trace): what one statement did, given to the
+ * trace callback once it completed. Every pointer is borrowed and valid
+ * during the callback only. */
+typedef struct aiodb_trace {
+  const char *sql;          /* the SQL as the caller gave it (before "?"
+                               became "$1"), never NULL; for AIODB_TRACE_TX
+                               the SQL aiodb sent ("BEGIN", "SAVEPOINT
+                               aiodb_sp1", "COMMIT", "ROLLBACK", two joined
+                               by "; " when it sent two); "" for
+                               AIODB_TRACE_RUN */
+  size_t sql_len;           /* its bytes, without the NUL */
+  const aiodb_value *args;  /* only with trace_values: the values bound,
+                               copies whose names are NULL, in the order
+                               the statement's placeholders first take
+                               them (positional ones: as given); for
+                               aiodb_query_many every row, one after the
+                               other. NULL otherwise, and for kinds
+                               without values (FETCH, TX, RUN) */
+  size_t nargs;             /* values at args (0 when NULL) */
+  int64_t queued_ns;        /* from submission to a worker starting it (to
+                               its end if it never started), ns */
+  int64_t run_ns;           /* in the driver (0 if it never ran), ns */
+  size_t rows;              /* rows of its result; for AIODB_TRACE_MANY
+                               the argument rows; 0 on failure */
+  int64_t affected;         /* aiodb_result_affected() of its result */
+  int code;                 /* 0, or the call's AIODB_E... code */
+  const char *message;      /* "" on success, else aiodb_future_errmsg() */
+  const char *sqlstate;     /* "" or the SQLSTATE, as aiodb_future_sqlstate() */
+  unsigned conn_id;         /* the db's connection that ran it, numbered
+                               from 1 in the order they opened (its
+                               worker thread is named aiodb-w<conn_id - 1>);
+                               0 when it never ran */
+  int kind;                 /* AIODB_TRACE_QUERY ... below */
+  int slow;                 /* 1 when slow_query_ms is set (then only
+                               statements that reach it are traced) */
+} aiodb_trace;
+
+/* aiodb_trace.kind: which call the statement came from. */
+#define AIODB_TRACE_QUERY 1  /* aiodb_query, _conn_, _tx_, the _sync helpers,
+                                the metadata calls */
+#define AIODB_TRACE_MANY 2   /* one aiodb_query_many call, all its rows
+                                (its own BEGIN/SAVEPOINT and end included) */
+#define AIODB_TRACE_CURSOR 3 /* a cursor's statement opened (aiodb_iterate) */
+#define AIODB_TRACE_FETCH 4  /* one batch of a cursor (aiodb_cursor_next);
+                                sql is the cursor's */
+#define AIODB_TRACE_TX 5     /* a transaction's BEGIN or SAVEPOINT, or its
+                                end (COMMIT, ROLLBACK, RELEASE SAVEPOINT):
+                                traced only when aiodb sent one */
+#define AIODB_TRACE_RUN 6    /* an aiodb_run function (aiodb_db_run,
+                                aiodb_tx_run): your code, timed */
 
 /* Options for aiodb_open(). Zero in any field means "the URL's value, or
  * the default"; a non-zero field wins over the URL. Initialise with
@@ -330,6 +386,34 @@ typedef struct aiodb_options {
                                just opened, before any call: see "Connection
                                setup" below; NULL: none (no URL form) */
   void *on_connect_ud;      /* its ud, not copied; ignored without it */
+  /* Tracing and slow queries (sqlite3_trace_v2's idea): trace(t,
+   * trace_ud) runs once for each statement (AIODB_TRACE_* above say which
+   * calls count) once it completed, whatever its outcome (one refused
+   * before it ran has run_ns 0 and conn_id 0), on the caller's side and
+   * never on a worker:
+   *  - a future with a callback: on the thread dispatching its cq, just
+   *    before the callback;
+   *  - one without: in the first aiodb_future_done() that answers 1 or
+   *    aiodb_future_wait() that returns 0 (the _sync helpers' own wait
+   *    too), else in aiodb_future_free();
+   *  - one freed while pending, and those aiodb runs on futures of its own
+   *    (a tx's BEGIN, a cursor's open, aiodb_tx_free()'s ROLLBACK): at the
+   *    next dispatch of the cq, or, for a cq never dispatched, before the
+   *    trace of the next future of that cq collected as above, or at
+   *    aiodb_db_free() (a db's own cq).
+   * Futures dropped by aiodb_cq_free() are not traced. The worker only
+   * reads the clock as a statement starts and ends (and submission once):
+   * without trace that costs one test per statement. trace must not
+   * block; it may make aiodb calls. */
+  void (*trace)(const aiodb_trace *t, void *ud);
+  void *trace_ud;
+  unsigned slow_query_ms;   /* 0: every statement is traced; else only those
+                               whose queued_ns + run_ns reaches it, ms (at
+                               most 2147483647; also the URL's
+                               slow_query_ms=, which this field overrides) */
+  int trace_values;         /* 1: aiodb_trace.args holds the values bound
+                               (off by default: values may be secrets; no
+                               URL option, for URLs live in config files) */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
@@ -935,7 +1019,8 @@ AIODB_EXTERN aiodb_future *aiodb_db_run(aiodb_db *db, aiodb_run_fn fn,
 
 /* 1 once the outcome is in, else 0 (also for NULL). An atomic load: no
  * lock, no syscall; once it returns 1, the outcome may be read on this
- * thread. */
+ * thread. With tracing (aiodb_options.trace), the first call that returns
+ * 1 for a future without a callback runs its trace first, here. */
 AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
 
 /* Blocks until f is done or timeout_ms passes (timeout_ms < 0: no limit).
@@ -943,7 +1028,8 @@ AIODB_EXTERN int aiodb_future_done(const aiodb_future *f);
  * AIODB_ETIMEDOUT if not done in time, AIODB_EINVAL for NULL, and refuses
  * with AIODB_EBLOCKING (under AIODB_WARNINGS=error, on the thread that
  * dispatches the cq: see BlockingWarning) or AIODB_EDEADLK (from inside the
- * worker that would have to run f). */
+ * worker that would have to run f). With tracing, the first return of 0
+ * for a future without a callback runs its trace first, here. */
 AIODB_EXTERN int aiodb_future_wait(aiodb_future *f, int timeout_ms);
 
 /* Asks for cb(f, ud) to run on the cq's dispatching thread once f is done
@@ -1060,7 +1146,10 @@ AIODB_EXTERN aiodb_result *aiodb_future_take_result(aiodb_future *f);
 
 /* Destructor. A pending future is detached: its work still runs, its
  * callback never does, nothing leaks. Safe inside the future's own callback.
- * Once per future; make no call with f afterwards. NULL is a no-op. */
+ * Once per future; make no call with f afterwards. NULL is a no-op. With
+ * tracing, a done future without a callback that nothing traced yet is
+ * traced here; a detached one, once it completes, by its cq (see
+ * aiodb_options.trace). */
 AIODB_EXTERN void aiodb_future_free(aiodb_future *f);
 
 /* ------------------------------------------------------------------------

@@ -80,17 +80,17 @@ void aiodb__close_watch(aiodb_future *f) {
     live++;
   }
   pthread_mutex_unlock(&db->lock);
-  if (live && !aiodb_future_done(f)) aiodb__timer_add(f, db->close_timeout_ms);
+  if (live && !aiodb__future_is_done(f)) aiodb__timer_add(f, db->close_timeout_ms);
 }
 
 int aiodb__job_abort(aiodb_future *f, int code) {
   aiodb_db *db = f->db;
   if (code == AIODB_ETIMEDOUT && f->ops->timed_out != NULL && db != NULL &&
-      !aiodb_future_done(f)) {
+      !aiodb__future_is_done(f)) {
     f->ops->timed_out(f);
     return 0;
   }
-  if (aiodb_future_done(f) || db == NULL || !f->ops->abortable)
+  if (aiodb__future_is_done(f) || db == NULL || !f->ops->abortable)
     return AIODB_EBUSY;
   pthread_mutex_lock(&db->lock);
   switch (f->state) {

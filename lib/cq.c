@@ -16,6 +16,7 @@
 #include "cq.h"
 #include "fork.h"
 #include "future.h"
+#include "trace.h"
 
 uint64_t aiodb__thread_id(void) {
   static atomic_uint_fast64_t next = 1;
@@ -147,8 +148,47 @@ void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
   cq_signal(cq);
 }
 
+void aiodb__cq_push_trace(aiodb_cq *cq, aiodb_future *f) {
+  f->cq_next = NULL;
+  pthread_mutex_lock(&cq->lock);
+  if (atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
+    pthread_mutex_unlock(&cq->lock);
+    aiodb__future_unref(f);
+    return;
+  }
+  if (cq->trace_tail)
+    cq->trace_tail->cq_next = f;
+  else
+    cq->trace_head = f;
+  cq->trace_tail = f;
+  pthread_mutex_unlock(&cq->lock);
+  /* A loop traces it at its next dispatch; a cq nobody dispatches, when
+   * one of its futures is next collected (lib/trace.c). */
+  if (atomic_load_explicit(&cq->dispatcher, memory_order_relaxed) != 0) cq_signal(cq);
+}
+
+/* Traces and drops the futures of list. */
+static void trace_all(aiodb_future *list) {
+  aiodb_future *f;
+  while ((f = list) != NULL) {
+    list = f->cq_next;
+    f->cq_next = NULL;
+    aiodb__trace_emit(f);
+    aiodb__future_unref(f);
+  }
+}
+
+void aiodb__cq_drain_traces(aiodb_cq *cq) {
+  aiodb_future *list;
+  pthread_mutex_lock(&cq->lock);
+  list = cq->trace_head;
+  cq->trace_head = cq->trace_tail = NULL;
+  pthread_mutex_unlock(&cq->lock);
+  trace_all(list);
+}
+
 int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
-  aiodb_future *list, *f, *rest = NULL, *rest_tail = NULL;
+  aiodb_future *list, *traces, *f, *rest = NULL, *rest_tail = NULL;
   int count = 0;
 
   if (cq == NULL) return AIODB_EINVAL;
@@ -162,12 +202,16 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   pthread_mutex_lock(&cq->lock);
   list = cq->head;
   cq->head = cq->tail = NULL;
+  traces = cq->trace_head;
+  cq->trace_head = cq->trace_tail = NULL;
   pthread_mutex_unlock(&cq->lock);
-  if (list == NULL) return 0;
+  if (list == NULL && traces == NULL) return 0;
 
   /* A callback may free the db that owns this cq: keep it alive. */
   aiodb__cq_ref(cq);
   cq->in_dispatch = 1;
+  /* Detached futures completed before those now called back. */
+  trace_all(traces);
   while (list != NULL) {
     if (max > 0 && count >= max) {
       rest = list;
@@ -178,11 +222,14 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
     f = list;
     list = f->cq_next;
     f->cq_next = NULL;
-    /* A freed future's callback never runs, nor any after the cq is freed. */
-    if (!(atomic_load(&f->flags) & AIODB__F_FREED) &&
-        !atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
-      f->cb(f, f->cb_ud);
-      count++;
+    /* A freed future's callback never runs, nor any after the cq is freed;
+     * its trace runs all the same, but not after the cq is freed. */
+    if (!atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
+      if (aiodb__trace_armed(f)) aiodb__trace_emit(f);
+      if (!(atomic_load(&f->flags) & AIODB__F_FREED)) {
+        f->cb(f, f->cb_ud);
+        count++;
+      }
     }
     aiodb__future_unref(f);
   }
@@ -261,16 +308,22 @@ void aiodb_cq_stats(const aiodb_cq *cq, uint64_t *wakeups,
 }
 
 void aiodb_cq_free(aiodb_cq *cq) {
-  aiodb_future *list, *f;
+  aiodb_future *list, *traces, *f;
   if (cq == NULL) return;
   pthread_mutex_lock(&cq->lock);
   atomic_store(&cq->closed, 1);
   list = cq->head;
   cq->head = cq->tail = NULL;
+  traces = cq->trace_head;
+  cq->trace_head = cq->trace_tail = NULL;
   pthread_mutex_unlock(&cq->lock);
   while (list != NULL) {
     f = list;
     list = f->cq_next;
+    aiodb__future_unref(f);
+  }
+  while ((f = traces) != NULL) {
+    traces = f->cq_next;
     aiodb__future_unref(f);
   }
   /* The fds close with the last reference: a worker may still be writing. */

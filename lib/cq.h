@@ -15,6 +15,8 @@ struct aiodb_cq {
   pthread_mutex_t lock;
   aiodb__qnode reg;             /* in the registry of every cq (fork) */
   aiodb_future *head, *tail;    /* completed, waiting for dispatch */
+  aiodb_future *trace_head, *trace_tail; /* detached, waiting for a trace
+                                           alone (lib/trace.h) */
   atomic_int pending;           /* fd written and not yet drained */
   atomic_int refs;              /* the owner's + one per future */
   atomic_int closed;
@@ -29,6 +31,12 @@ void aiodb__cq_ref(aiodb_cq *cq);
 void aiodb__cq_unref(aiodb_cq *cq);
 /* Queues a completed future (the caller hands over one reference). */
 void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f);
+
+/* Queues a completed future that was freed before it completed, for its
+ * trace alone (the caller hands over one reference). */
+void aiodb__cq_push_trace(aiodb_cq *cq, aiodb_future *f);
+/* Traces, on this thread, the futures queued so. */
+void aiodb__cq_drain_traces(aiodb_cq *cq);
 
 /* Spins up to us microseconds until ready(arg); returns its last answer. */
 int aiodb__spin(int (*ready)(const void *), const void *arg, unsigned us);

@@ -1,6 +1,8 @@
 /* Cursors: one statement left open on one connection (pinned from the
  * pool through the cursor's own pin, or the caller's), its rows fetched
  * batch_rows at a time. */
+#include <string.h>
+
 #include "alloc.h"
 #include "conn.h"
 #include "cursor.h"
@@ -14,6 +16,7 @@
 void aiodb__cursor_unref_locked(aiodb_cursor *c) {
   if (c != NULL && --c->refs == 0) {
     aiodb__q_remove(&c->link);
+    aiodb__free(c->sql);
     aiodb__free(c);
   }
 }
@@ -64,6 +67,7 @@ static int cursor_owns_pin(const aiodb_future *f) {
 static const aiodb__job_ops cursor_open_ops = {
     .run = cursor_open_run,
     .pins = cursor_owns_pin,
+    .trace = AIODB_TRACE_CURSOR,
 };
 
 static const aiodb__job_ops cursor_next_ops = {
@@ -71,6 +75,7 @@ static const aiodb__job_ops cursor_next_ops = {
     .settle = cursor_next_settle,
     .abortable = 1,
     .interruptible = 1,
+    .trace = AIODB_TRACE_FETCH,
 };
 
 static const aiodb__job_ops cursor_close_ops = {
@@ -109,6 +114,12 @@ static aiodb_cursor *iterate(aiodb__route rt, const char *sql,
    * connection would stay pinned. */
   f = aiodb__job_new(rt, &cursor_open_ops);
   if (f != NULL) c->close_job = aiodb__job_new(rt, &cursor_close_ops);
+  /* Traced, each batch gives the cursor's text: kept for them. */
+  if (c->close_job != NULL && db->trace.fn != NULL &&
+      (c->sql = aiodb__strdup(sql)) == NULL) {
+    aiodb__job_discard(c->close_job);
+    c->close_job = NULL;
+  }
   if (c->close_job == NULL) {
     aiodb__job_discard(f);
     pthread_mutex_lock(&db->lock);
@@ -118,6 +129,7 @@ static aiodb_cursor *iterate(aiodb__route rt, const char *sql,
   }
   if (aiodb__prepare_query(db, f, sql, args, nargs, 1) != 0) {
     /* Bad input: every batch reports it, and no connection is pinned. */
+    if (c->sql != NULL) aiodb__trace_keep_sql(f, c->sql, strlen(c->sql));
     c->bad = 1;
     c->bad_err = f->err;
     if (c->pin) aiodb__pin_refused(db, c->pin, f);
@@ -126,7 +138,7 @@ static aiodb_cursor *iterate(aiodb__route rt, const char *sql,
              c->pin) {
     aiodb__pin_refused(db, c->pin, f);
   }
-  aiodb_future_free(f);
+  aiodb__future_detach(f);
   return c;
 }
 
@@ -151,6 +163,10 @@ aiodb_future *aiodb_cursor_next(aiodb_cursor *cur) {
   if (cur == NULL) return NULL;
   f = aiodb__job_new(aiodb__on_cursor(cur), &cursor_next_ops);
   if (f == NULL) return NULL;
+  if (aiodb__trace_armed(f) && aiodb__trace_keep_sql(f, cur->sql, strlen(cur->sql)) != 0) {
+    aiodb__job_discard(f);
+    return NULL;
+  }
   if (cur->bad) { /* bad input found at aiodb_iterate */
     f->err = cur->bad_err;
     aiodb__future_complete(f);
@@ -201,6 +217,7 @@ void aiodb__cursor_free_all(aiodb_db *db) {
   while ((n = aiodb__q_pop(&db->cursors)) != NULL) {
     aiodb_cursor *c = aiodb__q_data(n, aiodb_cursor, link);
     aiodb__job_discard(c->close_job);
+    aiodb__free(c->sql);
     aiodb__free(c);
   }
 }

@@ -20,6 +20,8 @@ struct aiodb_cursor {
   int bad;                  /* the caller's thread: bad input at iterate */
   aiodb__err bad_err;
   aiodb_future *close_job;  /* made with it: a free needs no memory */
+  char *sql;                /* its db traces: the caller's text, for each
+                               batch's trace */
   /* worker-only */
   void *handle;             /* the driver's open statement */
   int failed;

@@ -200,11 +200,14 @@ void aiodb_db_free(aiodb_db *db) {
     aiodb__interrupter_free(db->intr); /* and driver_cfg, now or later */
   else
     db->driver->free_config(db->driver_cfg);
-  /* Our own cq goes with us; a caller's loses our reference only. */
-  if (db->own_cq)
+  /* Our own cq goes with us, once what it holds for a trace is traced; a
+   * caller's loses our reference only. */
+  if (db->own_cq) {
+    aiodb__cq_drain_traces(db->cq);
     aiodb_cq_free(db->cq);
-  else
+  } else {
     aiodb__cq_unref(db->cq);
+  }
   pthread_mutex_destroy(&db->lock);
   aiodb__free(db);
 }

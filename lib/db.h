@@ -70,6 +70,12 @@ struct aiodb_db {
   unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
   unsigned worker_nice;     /* added to each worker's nice value (Linux) */
   unsigned worker_slice_us; /* each worker's scheduler slice; 0: the default */
+  struct aiodb__trace_cfg { /* aiodb_options.trace ... (lib/trace.c) */
+    void (*fn)(const aiodb_trace *t, void *ud); /* NULL: no tracing */
+    void *ud;
+    int64_t slow_ns;
+    int values;
+  } trace;
   atomic_uint_fast64_t batches, batched;  /* aiodb_db_stats */
   atomic_int submitted;     /* set by each submit: ends a worker's spin */
   int closing;

@@ -4,6 +4,7 @@
  * actually waits. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "future.h"
 #include "job.h"
 #include "timer.h"
+#include "trace.h"
 
 #define PARK_STRIPES 64
 #define POOL_MAX 1024
@@ -69,7 +71,8 @@ aiodb_future *aiodb__future_new(aiodb_cq *cq, const aiodb__job_ops *ops) {
     f = aiodb__malloc(sizeof *f);
     if (f == NULL) return NULL;
   }
-  memset(f, 0, sizeof *f);
+  /* f->tr is filled only for a future to trace (aiodb__trace_arm) */
+  memset(f, 0, offsetof(aiodb_future, tr));
   f->buf = buf;
   f->bufcap = bufcap;
   atomic_init(&f->flags, 0);
@@ -122,7 +125,10 @@ void aiodb__future_unref(aiodb_future *f) {
 }
 
 void aiodb__future_complete(aiodb_future *f) {
-  unsigned old = atomic_fetch_or(&f->flags, AIODB__F_DONE);
+  unsigned old;
+  /* ended without a worker's stamp: refused, dropped or orphaned */
+  if (aiodb__trace_armed(f) && f->tr.t_end == 0) f->tr.t_end = aiodb__now_ns();
+  old = atomic_fetch_or(&f->flags, AIODB__F_DONE);
   if (old & AIODB__F_DEADLINE) aiodb__timer_remove(f);
   if (atomic_load(&f->waiters) > 0) {
     unsigned s = stripe_of(f);
@@ -133,6 +139,11 @@ void aiodb__future_complete(aiodb_future *f) {
   if ((old & AIODB__F_CB) && !(old & AIODB__F_FREED)) {
     atomic_fetch_add(&f->refs, 1);
     aiodb__cq_push(f->cq, f);
+  } else if ((old & (AIODB__F_FREED | AIODB__F_TRACE)) ==
+             (AIODB__F_FREED | AIODB__F_TRACE)) {
+    /* Detached: nobody will collect it, so its cq traces it. */
+    atomic_fetch_add(&f->refs, 1);
+    aiodb__cq_push_trace(f->cq, f);
   }
   aiodb__future_unref(f);
 }
@@ -161,15 +172,17 @@ void aiodb__future_fork_unlock(int child) {
 
 int aiodb_future_set_timeout(aiodb_future *f, int timeout_ms) {
   if (f == NULL || timeout_ms < 0) return AIODB_EINVAL;
-  if (aiodb_future_done(f)) return AIODB_EBUSY;
+  if (aiodb__future_is_done(f)) return AIODB_EBUSY;
   aiodb__timer_remove(f);
   aiodb__timer_add(f, timeout_ms);
   return 0;
 }
 
 int aiodb_future_done(const aiodb_future *f) {
-  return f && (atomic_load_explicit(&f->flags, memory_order_acquire) &
-               AIODB__F_DONE) != 0;
+  if (!aiodb__future_is_done(f)) return 0;
+  /* Polling is collecting: the trace may write to f (not const itself). */
+  aiodb__trace_collect((aiodb_future *)(uintptr_t)f);
+  return 1;
 }
 
 static int would_deadlock(const aiodb_future *f) {
@@ -178,16 +191,16 @@ static int would_deadlock(const aiodb_future *f) {
   return f->target == NULL || f->target == self;
 }
 
-static int is_done(const void *f) { return aiodb_future_done(f); }
+static int is_done(const void *f) { return aiodb__future_is_done(f); }
 
-int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
+static int future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site) {
   struct timespec deadline;
   unsigned s;
   int rc = 0;
 
   if (f == NULL) return AIODB_EINVAL;
-  if (aiodb_future_done(f)) return 0;
+  if (aiodb__future_is_done(f)) return 0;
   if (would_deadlock(f)) {
     aiodb__diag(AIODB_DIAG_DEADLOCK, function, call_site,
                 "%s from inside the connection's own worker would deadlock",
@@ -223,17 +236,24 @@ int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
   s = stripe_of(f);
   atomic_fetch_add(&f->waiters, 1);
   pthread_mutex_lock(&park[s].m);
-  while (!aiodb_future_done(f)) {
+  while (!aiodb__future_is_done(f)) {
     if (timeout_ms < 0) {
       pthread_cond_wait(&park[s].c, &park[s].m);
     } else if (pthread_cond_timedwait(&park[s].c, &park[s].m, &deadline) ==
                ETIMEDOUT) {
-      if (!aiodb_future_done(f)) rc = AIODB_ETIMEDOUT;
+      if (!aiodb__future_is_done(f)) rc = AIODB_ETIMEDOUT;
       break;
     }
   }
   pthread_mutex_unlock(&park[s].m);
   atomic_fetch_sub(&f->waiters, 1);
+  return rc;
+}
+
+int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
+                       const void *call_site) {
+  int rc = future_wait(f, timeout_ms, function, call_site);
+  if (rc == 0) aiodb__trace_collect(f);
   return rc;
 }
 
@@ -291,15 +311,29 @@ void aiodb_future_on_done_cq(aiodb_future *f, aiodb_cq *cq, aiodb_callback cb,
 }
 
 void aiodb_future_free(aiodb_future *f) {
+  unsigned old;
   if (f == NULL) return;
-  atomic_fetch_or(&f->flags, AIODB__F_FREED);
+  old = atomic_fetch_or(&f->flags, AIODB__F_FREED);
+  /* done, never collected: now is the last chance (pending, its
+   * completion sees F_FREED and hands it to the cq to trace) */
+  if ((old & (AIODB__F_DONE | AIODB__F_TRACE)) == (AIODB__F_DONE | AIODB__F_TRACE))
+    aiodb__trace_collected(f);
   if (f->ops->freed != NULL) f->ops->freed(f, __builtin_return_address(0));
+  aiodb__future_unref(f);
+}
+
+void aiodb__future_detach(aiodb_future *f) {
+  unsigned old = atomic_fetch_or(&f->flags, AIODB__F_FREED);
+  if ((old & (AIODB__F_DONE | AIODB__F_TRACE)) == (AIODB__F_DONE | AIODB__F_TRACE)) {
+    atomic_fetch_add(&f->refs, 1);
+    aiodb__cq_push_trace(f->cq, f);
+  }
   aiodb__future_unref(f);
 }
 
 /* The outcome: meaningful once done. */
 #define DONE_OR(f, dflt) \
-  if (!aiodb_future_done(f)) return dflt
+  if (!aiodb__future_is_done(f)) return dflt
 
 int aiodb_future_error(const aiodb_future *f) {
   if (f == NULL) return AIODB_EINVAL;

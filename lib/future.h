@@ -18,7 +18,9 @@ enum {
   AIODB__F_CANCEL = 1u << 3,   /* cancel was asked while it ran */
   AIODB__F_TIMEDOUT = 1u << 4, /* its deadline passed while it ran */
   AIODB__F_DEADLINE = 1u << 5, /* it was given a deadline */
-  AIODB__F_HANDED = 1u << 6    /* aiodb_future_conn gave its connection out */
+  AIODB__F_HANDED = 1u << 6,   /* aiodb_future_conn gave its connection out */
+  AIODB__F_TRACE = 1u << 7     /* to be traced (lib/trace.h); cleared by the
+                                  one call that traces it */
 };
 
 typedef enum aiodb__job_state {
@@ -31,6 +33,21 @@ typedef enum aiodb__job_state {
 
 struct aiodb__job_ops;
 struct aiodb__pin;
+
+/* What tracing keeps in a future (lib/trace.h): valid only once
+ * aiodb__trace_arm filled it and set AIODB__F_TRACE. */
+typedef struct aiodb__trace_rec {
+  void (*fn)(const aiodb_trace *t, void *ud);
+  void *ud;
+  int64_t slow_ns;          /* 0: trace everything */
+  int values;               /* trace_values */
+  unsigned conn_id;         /* conn->id + 1 once a worker took it */
+  int64_t t_submit, t_start, t_end; /* CLOCK_MONOTONIC ns; 0: not yet */
+  const char *sql;          /* the caller's text, in buf, or NULL */
+  size_t sql_len;
+  const aiodb_value *args;  /* values: copies in buf */
+  size_t nargs;
+} aiodb__trace_rec;
 
 struct aiodb_future {
   atomic_uint flags;
@@ -81,7 +98,16 @@ struct aiodb_future {
   int value;
 
   struct aiodb_future *pool_next;
+
+  /* Last, and not cleared by aiodb__future_new: see aiodb__trace_rec. */
+  aiodb__trace_rec tr;
 };
+
+/* The outcome is in (for aiodb's own use: aiodb_future_done may trace). */
+static inline int aiodb__future_is_done(const aiodb_future *f) {
+  return f && (atomic_load_explicit(&f->flags, memory_order_acquire) &
+               AIODB__F_DONE) != 0;
+}
 
 /* A future with one caller reference, one job reference, reporting to cq,
  * for a job of the kind ops (never NULL). */
@@ -96,6 +122,10 @@ void aiodb__future_fail(aiodb_future *f, int code, const char *fmt, ...)
 #endif
     ;
 void aiodb__future_unref(aiodb_future *f);
+/* aiodb_future_free for a future of aiodb's own making that the caller
+ * never sees (a tx's BEGIN, a cursor's open): its trace, if any, is its
+ * cq's to give (lib/trace.h), even when it is done already. */
+void aiodb__future_detach(aiodb_future *f);
 /* Blocks until done; call_site is the public caller's return address. */
 int aiodb__future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site);

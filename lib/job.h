@@ -13,6 +13,7 @@
 #include "error.h"
 #include "future.h"
 #include "queue.h"
+#include "trace.h"
 
 /* The public caller's return address, for diagnostics: use it in the
  * public function itself. */
@@ -63,6 +64,9 @@ typedef struct aiodb__job_ops {
   int interruptible;
   /* It may be sent ahead with others in one batch (auto-pipelining). */
   int batchable;
+  /* The trace it gives (AIODB_TRACE_QUERY ...) when its db traces; 0:
+   * none. */
+  int trace;
 } aiodb__job_ops;
 
 /* Does f, queued, take a connection for its pin when a worker takes it? */
@@ -101,6 +105,11 @@ static inline aiodb_future *aiodb__job_new(aiodb__route rt,
                                            const aiodb__job_ops *ops) {
   aiodb_future *f = aiodb__future_new(rt.db->cq, ops);
   if (f == NULL) return NULL;
+  if (rt.db->trace.fn != NULL && ops->trace != 0 && aiodb__trace_arm(rt.db, f) != 0) {
+    aiodb__future_unref(f);
+    aiodb__future_unref(f);
+    return NULL;
+  }
   f->pin = rt.pin;
   f->tx = rt.tx;
   f->cur = rt.cur;

@@ -130,6 +130,20 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     db->on_connect = o->on_connect;
     db->on_connect_ud = o->on_connect ? o->on_connect_ud : NULL;
   }
+  /* tracing (lib/trace.c) */
+  if ((s = aiodb__url_opt(url, "slow_query_ms")) != NULL) {
+    if (aiodb__parse_uint("slow_query_ms", s, 0, INT_MAX, &v, err)) return AIODB_EINVAL;
+    db->trace.slow_ns = (int64_t)v * 1000000;
+  }
+  if (o) {
+    if (o->slow_query_ms > INT_MAX)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "slow_query_ms must be at most %d", INT_MAX);
+    if (o->slow_query_ms) db->trace.slow_ns = (int64_t)o->slow_query_ms * 1000000;
+    db->trace.fn = o->trace;
+    db->trace.ud = o->trace_ud;
+    db->trace.values = o->trace_values != 0;
+  }
   if (db->min_size > db->max_size)
     return aiodb__error_set(err, AIODB_EINVAL,
                             "min_size (%u) is larger than max_size (%u)",

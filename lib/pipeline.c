@@ -11,6 +11,7 @@
 #include "job.h"
 #include "pipeline.h"
 #include "pool.h"
+#include "trace.h"
 
 aiodb__batch *aiodb__batch_new(aiodb_conn *conn, size_t cap) {
   aiodb__batch *b = aiodb__malloc(sizeof *b + cap * (sizeof *b->st + sizeof *b->f +
@@ -49,6 +50,12 @@ static void batch_done(void *ud, size_t i) {
   aiodb__batch *b = ud;
   aiodb_future *f = b->f[i];
   aiodb_db *db = b->conn->db;
+  if (aiodb__trace_armed(f)) {
+    /* Its own time: from the answer before it (the server then turned to
+     * it), or from sending the batch, to its answer. */
+    aiodb__trace_start(f, b->conn->id, b->t_prev);
+    f->tr.t_end = b->t_prev = aiodb__now_ns();
+  }
   if (aiodb__job_settle(b->conn, f)) b->broken = 1;
   if (f->err.code != 0) {
     aiodb_result_free(f->result);
@@ -99,6 +106,7 @@ int aiodb__batch_run(aiodb_conn *conn, aiodb_future *first) {
     b->n++;
   }
   if (b->n > 0) {
+    if (aiodb__trace_armed(b->f[0])) b->t_prev = aiodb__now_ns();
     atomic_fetch_add_explicit(&db->batches, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&db->batched, b->n, memory_order_relaxed);
     db->driver->exec_batch(conn->native, b->st, b->res, b->err, b->n,

@@ -4,6 +4,7 @@
 #define AIODB_PIPELINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aiodb.h"
 #include "driver.h"
@@ -14,6 +15,7 @@ typedef struct aiodb__batch {
   aiodb_conn *conn;
   size_t n, cap;
   int broken;
+  int64_t t_prev;           /* tracing: when the last answer came */
   aiodb__stmt *st;
   aiodb_future **f;
   aiodb_result **res;

@@ -107,7 +107,9 @@ static int bind_names(aiodb_future *f, const char *sql,
 /* Rewrites sql for the driver and copies it and nrows rows of nargs
  * arguments into f->buf, one allocation reused across the future's lives:
  *   [bound values, nrows * nslots][argument copies, nargs]
+ *   [traced values: trace_values only, nrows * nargs]
  *   [names, perm: named values only][slots][sql\0][bytes]
+ *   [the caller's sql\0: traced only]
  * Every argument is bound at least once, so nslots >= nargs; only the QMARK
  * style reorders or repeats arguments, through slots. Named values are
  * first put in the statement's order, through perm. */
@@ -118,11 +120,12 @@ int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   char msg[200];
   size_t i, r, need, bytes = 0, total = nargs * nrows, len;
   size_t copies_off, names_off, perm_off, slots_off, sql_off, data_off;
-  aiodb_value *copies;
+  size_t tvals_off, orig_off;
+  aiodb_value *copies, *tvals = NULL;
   aiodb__sqlname *names = NULL;
   uint32_t *slots, *perm = NULL;
   char *p;
-  int rc, hit, named;
+  int rc, hit, named, traced = aiodb__trace_armed(f);
 
   if (sql == NULL)
     return aiodb__err_set(&f->err, AIODB_EINVAL, "sql is NULL");
@@ -190,13 +193,17 @@ int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   }
 
   copies_off = nrows * plan.nslots * sizeof(aiodb_value);
-  names_off = copies_off + (nargs > plan.nargs ? nargs : plan.nargs) *
+  tvals_off = copies_off + (nargs > plan.nargs ? nargs : plan.nargs) *
                                sizeof(aiodb_value);
+  /* nrows * plan.nargs <= nrows * plan.nslots: checked above */
+  names_off = tvals_off + (traced && f->tr.values ? nrows * plan.nargs : 0) *
+                              sizeof(aiodb_value);
   perm_off = names_off + (named ? plan.nargs * sizeof(aiodb__sqlname) : 0);
   slots_off = perm_off + (named ? plan.nargs * sizeof(uint32_t) : 0);
   sql_off = slots_off + plan.nslots * sizeof(uint32_t);
   data_off = sql_off + plan.out_len + 1;
-  need = data_off + bytes;
+  orig_off = data_off + bytes;
+  need = orig_off + (traced ? len + 1 : 0);
   if (need > f->bufcap) {
     char *b = aiodb__realloc(f->buf, need);
     if (b == NULL)
@@ -206,6 +213,7 @@ int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
   }
   f->args = (aiodb_value *)(void *)f->buf;
   copies = (aiodb_value *)(void *)(f->buf + copies_off);
+  if (names_off > tvals_off) tvals = (aiodb_value *)(void *)(f->buf + tvals_off);
   slots = (uint32_t *)(void *)(f->buf + slots_off);
   if (named) {
     names = (aiodb__sqlname *)(void *)(f->buf + names_off);
@@ -247,6 +255,15 @@ int aiodb__prepare_query(aiodb_db *db, aiodb_future *f, const char *sql,
     }
     for (i = 0; i < plan.nslots; i++)
       f->args[r * plan.nslots + i] = copies[slots[i]];
+    if (tvals != NULL) memcpy(tvals + r * plan.nargs, copies, plan.nargs * sizeof *tvals);
+  }
+  if (traced) {
+    memcpy(f->buf + orig_off, sql, len);
+    f->buf[orig_off + len] = '\0';
+    f->tr.sql = f->buf + orig_off;
+    f->tr.sql_len = len;
+    f->tr.args = tvals;
+    f->tr.nargs = tvals != NULL && nargs > 0 ? nrows * plan.nargs : 0;
   }
   f->nargs = plan.nslots;
   f->nrows = nrows;

@@ -3,6 +3,7 @@
  * the metadata calls, and their job kinds; aiodb__query for the
  * synchronous helpers (lib/sync.c). */
 #include <stddef.h>
+#include <string.h>
 
 #include "aiodb.h"
 #include "conn.h"
@@ -78,17 +79,20 @@ static const aiodb__job_ops query_ops = {
     .abortable = 1,
     .interruptible = 1,
     .batchable = 1,
+    .trace = AIODB_TRACE_QUERY,
 };
 
 static const aiodb__job_ops many_ops = {
     .run = many_run,
     .abortable = 1,
     .interruptible = 1,
+    .trace = AIODB_TRACE_MANY,
 };
 
 static const aiodb__job_ops run_ops = {
     .run = fn_run,
     .abortable = 1,
+    .trace = AIODB_TRACE_RUN,
 };
 
 static aiodb_future *statement(aiodb__route rt, const aiodb__job_ops *ops,
@@ -105,6 +109,8 @@ static aiodb_future *statement(aiodb__route rt, const aiodb__job_ops *ops,
   if (rc != 0) {
     if (f->err.code == AIODB_EINVAL && sql == NULL)
       aiodb__err_set(&f->err, AIODB_EINVAL, "%s: sql is NULL", function);
+    /* traced with its text all the same (or none, out of memory) */
+    if (aiodb__trace_armed(f) && sql != NULL) aiodb__trace_keep_sql(f, sql, strlen(sql));
     aiodb__tx_refused(rt.tx, &f->err);
     aiodb__future_complete(f);
     return f;

@@ -31,6 +31,7 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
   aiodb__pin *pin = f->pin;
   int timeout;
 
+  if (aiodb__trace_armed(f)) f->tr.t_submit = aiodb__now_ns();
   f->db = db;
   if (aiodb__inherited(db)) {
     already_quit(f, function, site, AIODB__INHERITED_MSG);

@@ -154,7 +154,7 @@ void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
   if (timer_list.next == &f->tnode) pthread_cond_signal(&timer_cv);
   pthread_mutex_unlock(&timer_lock);
   /* It may have completed before it was linked: then nobody else will. */
-  if (aiodb_future_done(f)) aiodb__timer_remove(f);
+  if (aiodb__future_is_done(f)) aiodb__timer_remove(f);
 }
 
 void aiodb__timer_remove(aiodb_future *f) {

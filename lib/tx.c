@@ -45,6 +45,13 @@ static void tx_sql(const aiodb_tx *tx, const char *verb, char *buf, size_t n) {
     snprintf(buf, n, "%s", verb);
 }
 
+/* Runs the library's own sql for the tx job f, which traces it. */
+static int tx_exec(aiodb_conn *conn, aiodb_future *f, const char *sql,
+                   aiodb__err *e) {
+  aiodb__trace_sent(f, sql);
+  return aiodb__conn_exec_own(conn, sql, e);
+}
+
 static int ancestor_finished(const aiodb_tx *tx) {
   for (tx = tx->parent; tx != NULL; tx = tx->parent)
     if (tx->finished) return 1;
@@ -62,7 +69,7 @@ static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
   }
   if (tx->failed) return; /* aborted when taken: tx_job_start_locked */
   tx_sql(tx, tx->savepoint ? "SAVEPOINT" : "BEGIN", sql, sizeof sql);
-  if (aiodb__conn_exec_own(conn, sql, &f->err) == 0) {
+  if (tx_exec(conn, f, sql, &f->err) == 0) {
     tx->open = 1;
   } else {
     tx->failed = 1;
@@ -70,15 +77,16 @@ static void run_tx_begin(aiodb_conn *conn, aiodb_future *f) {
   }
 }
 
-/* Rolls tx back; errors are reported only through e. */
-static int tx_rollback(aiodb_conn *conn, aiodb_tx *tx, aiodb__err *e) {
+/* Rolls tx back for its job f; errors are reported only through e. */
+static int tx_rollback(aiodb_conn *conn, aiodb_future *f, aiodb__err *e) {
+  aiodb_tx *tx = f->tx;
   char sql[64];
   int rc;
   tx_sql(tx, tx->savepoint ? "ROLLBACK TO SAVEPOINT" : "ROLLBACK", sql, sizeof sql);
-  rc = aiodb__conn_exec_own(conn, sql, e);
+  rc = tx_exec(conn, f, sql, e);
   if (rc == 0 && tx->savepoint) {
     tx_sql(tx, "RELEASE SAVEPOINT", sql, sizeof sql);
-    rc = aiodb__conn_exec_own(conn, sql, e);
+    rc = tx_exec(conn, f, sql, e);
   }
   return rc;
 }
@@ -104,17 +112,17 @@ static void run_tx_end(aiodb_conn *conn, aiodb_future *f) {
                      tx->fail_err.message);
     }
   } else if (f->end_op == AIODB__END_ROLLBACK) {
-    if (tx_rollback(conn, tx, &f->err) != 0 && !tx->savepoint) conn->unsure = 1;
+    if (tx_rollback(conn, f, &f->err) != 0 && !tx->savepoint) conn->unsure = 1;
   } else if (tx->failed) {
-    if (tx_rollback(conn, tx, &ignored) != 0 && !tx->savepoint) conn->unsure = 1;
+    if (tx_rollback(conn, f, &ignored) != 0 && !tx->savepoint) conn->unsure = 1;
     f->err = tx->fail_err; /* its SQLSTATE and native code */
     aiodb__err_set(&f->err, AIODB_ETXABORTED,
                    "the transaction was rolled back after an error: %s",
                    tx->fail_err.message);
   } else {
     tx_sql(tx, tx->savepoint ? "RELEASE SAVEPOINT" : "COMMIT", sql, sizeof sql);
-    if (aiodb__conn_exec_own(conn, sql, &f->err) != 0 &&
-        tx_rollback(conn, tx, &ignored) != 0 && !tx->savepoint)
+    if (tx_exec(conn, f, sql, &f->err) != 0 &&
+        tx_rollback(conn, f, &ignored) != 0 && !tx->savepoint)
       conn->unsure = 1;
   }
   tx->open = 0;
@@ -130,11 +138,13 @@ static int tx_root_owns_pin(const aiodb_future *f) {
 static const aiodb__job_ops tx_begin_ops = {
     .run = run_tx_begin,
     .pins = tx_owns_pin,
+    .trace = AIODB_TRACE_TX,
 };
 
 static const aiodb__job_ops tx_end_ops = {
     .run = run_tx_end,
     .unpins = tx_root_owns_pin,
+    .trace = AIODB_TRACE_TX,
 };
 
 int aiodb__tx_refuses(aiodb_future *f) {
@@ -278,7 +288,7 @@ static aiodb_tx *tx_new(aiodb_db *db, aiodb_tx *parent, aiodb_conn *conn,
   }
   if (aiodb__job_enqueue(db, tx->conn, f, function, site) != 0 && tx->owns_pin)
     aiodb__pin_refused(db, &tx->own_pin, f);
-  aiodb_future_free(f);
+  aiodb__future_detach(f);
   return tx;
 }
 
@@ -323,7 +333,7 @@ aiodb_future *aiodb_rollback(aiodb_tx *tx) {
 
 void aiodb_tx_free(aiodb_tx *tx) {
   if (tx == NULL) return;
-  aiodb_future_free(
+  aiodb__future_detach(
       tx_end(tx, AIODB__END_ROLLBACK, "aiodb_tx_free", AIODB__SITE));
 }
 

@@ -33,6 +33,7 @@
 #include "on_connect.h"
 #include "pipeline.h"
 #include "pool.h"
+#include "trace.h"
 #include "tx.h"
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -241,7 +242,10 @@ static int serve_locked(aiodb_conn *conn) {
      * per job instead of two. */
     while (f != NULL) {
       aiodb_future *next = NULL;
+      int traced = aiodb__trace_armed(f);
+      if (traced) aiodb__trace_start(f, conn->id, aiodb__now_ns());
       f->ops->run(conn, f);
+      if (traced) f->tr.t_end = aiodb__now_ns();
       if (aiodb__job_settle(conn, f)) broken = 1;
       /* A tx whose end failed to run may have left the session inside a
        * transaction: nobody else may get it like that. */

@@ -41,13 +41,30 @@ function(help pattern)
   endif()
 endfunction()
 foreach(h --help -h)
-  help("^usage: aiodb query URL SQL" ${TOOL} ${h})
-  help("^usage: aiodb query URL SQL" ${TOOL} help ${h})
-  help("^usage: aiodb query URL SQL" ${TOOL} --version ${h})
-  help("^usage: aiodb query URL SQL" ${TOOL} query ${h})
-  help("^usage: aiodb query URL SQL" ${TOOL} query ${url} ${h})
+  help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} ${h})
+  help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} help ${h})
+  help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} --version ${h})
+  help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} query ${h})
+  help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} query ${url} ${h})
   help("^usage: aiodb bench .*--rows N" ${TOOL} bench ${h})
 endforeach()
+# --trace: a line per statement on stderr, the SQL squeezed and cut at 120
+set(trace_line "aiodb: trace: query conn 1: queued [0-9.]+ ms, run [0-9.]+ ms")
+run(0 "${trace_line}, 2 rows, 0 affected: SELECT a, b FROM t ORDER BY a\n"
+    ${TOOL} query --trace ${url} "SELECT a, b\n  FROM t ORDER BY a")
+run(1 "${trace_line}, 0 rows, 0 affected, AIODB_ESQL: SELEC 1\naiodb: AIODB_ESQL"
+    ${TOOL} query --trace ${url} "SELEC 1")
+string(REPEAT "x" 300 long)
+string(REPEAT "x" 109 shown)
+run(0 "${trace_line}, 1 row, 0 affected: SELECT '${shown}[.][.][.]\n"
+    ${TOOL} query --trace ${url} "SELECT '${long}' AS l")
+help("^usage: aiodb query \\[--trace\\] URL SQL" ${TOOL} query --trace -h)
+# with slow_query_ms in the URL, a fast statement prints none
+execute_process(COMMAND ${TOOL} query --trace "${url}?slow_query_ms=100000" "SELECT 1"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc EQUAL 0 OR NOT "${err}" STREQUAL "")
+  message(FATAL_ERROR "slow_query_ms=100000: exit ${rc}, stderr '${err}'")
+endif()
 # after the SQL, "-h" is an argument like any other
 run(0 " x.*-h.*\\(1 row\\)" ${TOOL} query ${url} "SELECT ? AS x" -h)
 run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
@@ -85,6 +102,8 @@ function(server_programs dir bench_rows sql legacy)
     run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store_0_1 "${server_url}")
     run(0 "visits in all" ${DOC_DIR}/doc_sync_helpers "${server_url}")
   endif()
+  run(1 "aiodb: trace: query conn 1: .*, AIODB_ESQL \\(SQLSTATE 42[0-9]+\\): SELEC 1\n"
+      ${TOOL} query --trace "${server_url}" "SELEC 1")
   if(legacy)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes"
         ${legacy} "${server_url}")

@@ -336,7 +336,7 @@ static void row_open_bad_url(void) {
 static void row_open_opts_out_of_range(void) {
   static const char *const names[] = {
       "timeout_ms",  "close_timeout_ms", "max_size",    "min_size (2000)", "statement_cache",
-      "spin_us",     "pipeline",         "worker_nice", "worker_slice_us"};
+      "spin_us",     "pipeline",         "worker_nice", "worker_slice_us", "slow_query_ms"};
   size_t i;
   for (i = 0; i < sizeof names / sizeof names[0]; i++) {
     aiodb_options o;
@@ -350,7 +350,8 @@ static void row_open_opts_out_of_range(void) {
       case 5: o.spin_us = 1001; break;
       case 6: o.pipeline = UINT_MAX; break;
       case 7: o.worker_nice = 20; break;
-      default: o.worker_slice_us = 100001; break;
+      case 8: o.worker_slice_us = 100001; break;
+      default: o.slow_query_ms = 2147483648u; break;
     }
     open_fails("sqlite://", &o, AIODB_EINVAL, names[i]);
   }

@@ -2102,6 +2102,477 @@ START_TEST(shared_native_broken_is_not_replaced) {
 }
 END_TEST
 
+/* ---- tracing and slow queries ---- */
+
+#ifdef AIODB_HAVE_SQLITE
+#include <sqlite3.h>
+#endif
+
+typedef struct traced {
+  int kind, code, slow;
+  char sql[200], state[6], msg[160];
+  size_t rows, nargs;
+  int64_t affected, queued_ns, run_ns;
+  unsigned conn;
+  aiodb_value arg[4];
+  char text[4][16];
+  pthread_t thread;
+} traced;
+
+typedef struct tracer {
+  traced t[256];
+  int n;
+} tracer;
+
+static void record_trace(const aiodb_trace *t, void *ud) {
+  tracer *tr = ud;
+  traced *r;
+  size_t i;
+  ck_assert_int_lt(tr->n, 256);
+  r = &tr->t[tr->n++];
+  memset(r, 0, sizeof *r);
+  r->kind = t->kind;
+  r->code = t->code;
+  r->slow = t->slow;
+  ck_assert_uint_eq(strlen(t->sql), t->sql_len);
+  snprintf(r->sql, sizeof r->sql, "%s", t->sql);
+  snprintf(r->state, sizeof r->state, "%s", t->sqlstate);
+  snprintf(r->msg, sizeof r->msg, "%s", t->message);
+  r->rows = t->rows;
+  r->affected = t->affected;
+  r->queued_ns = t->queued_ns;
+  r->run_ns = t->run_ns;
+  r->conn = t->conn_id;
+  r->nargs = t->nargs;
+  ck_assert((t->args == NULL) == (t->nargs == 0));
+  for (i = 0; i < t->nargs && i < 4; i++) {
+    r->arg[i] = t->args[i];
+    if (t->args[i].type == AIODB_TYPE_TEXT)
+      snprintf(r->text[i], sizeof r->text[i], "%.*s", (int)t->args[i].len, t->args[i].u.s);
+  }
+  r->thread = pthread_self();
+}
+
+#ifdef AIODB_HAVE_SQLITE
+static void sqlite_sleep_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  usleep((useconds_t)sqlite3_value_int(argv[0]) * 1000);
+  sqlite3_result_int(ctx, 1);
+}
+
+static int register_sleep(void *native, void *ud) {
+  (void)ud;
+  return sqlite3_create_function(native, "trace_sleep_ms", 1, SQLITE_UTF8, NULL,
+                                 sqlite_sleep_ms, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+#endif
+
+/* A statement that sleeps ms milliseconds: SQLite's through a function
+ * trace_open registers (its only connection). */
+static const char *sleep_sql(const shared *sh, int ms) {
+  if (strcmp(sh->drv->env, "postgresql") == 0) return S(sh, "SELECT pg_sleep(%g)", ms / 1e3);
+  if (strcmp(sh->drv->env, "mysql") == 0) return S(sh, "SELECT SLEEP(%g)", ms / 1e3);
+  return S(sh, "SELECT trace_sleep_ms(%d)", ms);
+}
+
+/* The SQLSTATE of a syntax error; SQLite has none. */
+static const char *syntax_state(const shared *sh) {
+  if (strcmp(sh->drv->env, "postgresql") == 0) return "42601";
+  if (strcmp(sh->drv->env, "mysql") == 0) return "42000";
+  return "";
+}
+
+/* Opens the case's database tracing into tr, with extra URL options (or
+ * NULL) and o's other fields (or none), tr empty. */
+static aiodb_db *trace_open(const shared *sh, tracer *tr, const char *url_opts,
+                            const aiodb_options *with) {
+  aiodb_options o;
+  aiodb_error err;
+  aiodb_future *f;
+  char url[1024];
+  aiodb_db *db;
+  if (with)
+    o = *with;
+  else
+    aiodb_options_init(&o);
+  o.trace = record_trace;
+  o.trace_ud = tr;
+  memset(tr, 0, sizeof *tr);
+  snprintf(url, sizeof url, "%s%s%s", sh->url,
+           url_opts ? (strchr(sh->url, '?') ? "&" : "?") : "", url_opts ? url_opts : "");
+  db = aiodb_open(url, &o, &err);
+  ck_assert_msg(db != NULL, "aiodb_open: %s", err.message);
+#ifdef AIODB_HAVE_SQLITE
+  if (strcmp(sh->drv->env, "sqlite") == 0) {
+    f = aiodb_test_ok(aiodb_db_run(db, register_sleep, NULL));
+    aiodb_future_free(f);
+  }
+#endif
+  f = aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)); /* connected */
+  aiodb_future_free(f);
+  memset(tr, 0, sizeof *tr);
+  return db;
+}
+
+/* How many traces of kind have sql as their text. */
+static int traces_of(const tracer *tr, int kind, const char *sql) {
+  int i, n = 0;
+  for (i = 0; i < tr->n; i++) n += tr->t[i].kind == kind && strcmp(tr->t[i].sql, sql) == 0;
+  return n;
+}
+
+/* The one trace of kind with sql as its text. */
+static const traced *trace_of(const tracer *tr, int kind, const char *sql) {
+  int i;
+  ck_assert_msg(traces_of(tr, kind, sql) == 1, "%d traces of kind %d for '%s'",
+                traces_of(tr, kind, sql), kind, sql);
+  for (i = 0; !(tr->t[i].kind == kind && strcmp(tr->t[i].sql, sql) == 0); i++) {
+  }
+  return &tr->t[i];
+}
+
+/* Every trace ran on this thread, with times that make sense. */
+static void traces_sane(const tracer *tr) {
+  int i;
+  for (i = 0; i < tr->n; i++) {
+    ck_assert_msg(pthread_equal(tr->t[i].thread, pthread_self()), "'%s' traced on another thread",
+                  tr->t[i].sql);
+    ck_assert_int_ge(tr->t[i].queued_ns, 0);
+    ck_assert_int_ge(tr->t[i].run_ns, 0);
+    ck_assert_uint_ge(tr->t[i].conn, 1);
+    ck_assert_int_eq(tr->t[i].slow, 0);
+  }
+}
+
+typedef struct called_back {
+  const tracer *tr;
+  int traces; /* how many traces there were when the callback ran */
+  int done;
+} called_back;
+
+static void note_callback(aiodb_future *f, void *ud) {
+  called_back *cb = ud;
+  (void)f;
+  cb->traces = cb->tr->n;
+  cb->done = 1;
+}
+
+/* Runs f to its end the way a loop does (a callback, this thread
+ * dispatching); asserts that its callback found n more traces given. */
+static aiodb_future *looped(aiodb_db *db, tracer *tr, aiodb_future *f, int n) {
+  called_back cb = {tr, -1, 0};
+  int before = tr->n;
+  aiodb_future_on_done(f, note_callback, &cb);
+  while (!cb.done) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
+  ck_assert_int_eq(cb.traces, before + n);
+  ck_assert_int_eq(tr->n, before + n);
+  return f;
+}
+
+static void looped_free(aiodb_db *db, tracer *tr, aiodb_future *f, int n) {
+  aiodb_future_free(looped(db, tr, f, n));
+}
+
+static int sleep_20ms(void *native, void *ud) {
+  (void)native;
+  (void)ud;
+  usleep(20 * 1000);
+  return 0;
+}
+
+/* A loop program: every statement traced once, on the thread dispatching
+ * the cq, before its callback; tx statements as AIODB_TRACE_TX, cursors'
+ * opens and batches, aiodb_run functions; failures with their SQLSTATE. */
+START_TEST(shared_trace_each_statement_once_before_its_callback) {
+  shared sh;
+  tracer tr;
+  aiodb_value rows[6] = {aiodb_int(1), aiodb_text("a"), aiodb_int(2),
+                         aiodb_text("b"), aiodb_int(3), aiodb_text("c")};
+  aiodb_value two = aiodb_int(2);
+  aiodb_tx *tx, *inner;
+  aiodb_cursor *c;
+  aiodb_db *db;
+  const traced *t;
+  const char *sel, *sp;
+  char want[200];
+
+  sh_init(&sh, "trace");
+  db = trace_open(&sh, &tr, NULL, NULL);
+  looped_free(db, &tr, aiodb_query(db, S(&sh, "DROP TABLE IF EXISTS {t}"), NULL, 0), 1);
+  looped_free(db, &tr, aiodb_query(db, S(&sh, "CREATE TABLE {t}(id INTEGER, name TEXT)"), NULL, 0), 1);
+  looped_free(db, &tr, aiodb_query_many(db, S(&sh, "INSERT INTO {t} VALUES (?, ?)"), rows, 3, 2), 1);
+  t = trace_of(&tr, AIODB_TRACE_MANY, S(&sh, "INSERT INTO {t} VALUES (?, ?)"));
+  ck_assert_uint_eq(t->rows, 3);
+  ck_assert_int_eq(t->affected, 3);
+  ck_assert_uint_eq(t->nargs, 0); /* no values unless asked */
+  sel = S(&sh, "SELECT id, name FROM {t} WHERE id >= ? ORDER BY id");
+  looped_free(db, &tr, aiodb_query(db, sel, &two, 1), 1);
+  t = trace_of(&tr, AIODB_TRACE_QUERY, sel);
+  ck_assert_uint_eq(t->rows, 2);
+  ck_assert_int_eq(t->code, 0);
+  ck_assert_str_eq(t->msg, "");
+  ck_assert_str_eq(t->state, "");
+  ck_assert_uint_eq(t->nargs, 0);
+
+  /* a failure: its code, message and SQLSTATE */
+  looped_free(db, &tr, aiodb_query(db, "SELEC 1", NULL, 0), 1);
+  t = trace_of(&tr, AIODB_TRACE_QUERY, "SELEC 1");
+  ck_assert_int_eq(t->code, AIODB_ESQL);
+  ck_assert_str_eq(t->state, syntax_state(&sh));
+  ck_assert_int_gt(strlen(t->msg), 0);
+  ck_assert_uint_eq(t->rows, 0);
+
+  /* a tx: BEGIN (run on a future of aiodb's own) is traced before the
+   * callback of the statement after it */
+  tx = aiodb_begin(db);
+  looped_free(db, &tr, aiodb_tx_query(tx, S(&sh, "UPDATE {t} SET name = 'x' WHERE id = 1"), NULL, 0), 2);
+  ck_assert_int_eq(tr.t[tr.n - 2].kind, AIODB_TRACE_TX);
+  ck_assert_str_eq(tr.t[tr.n - 2].sql, "BEGIN");
+  ck_assert_int_eq(trace_of(&tr, AIODB_TRACE_QUERY, S(&sh, "UPDATE {t} SET name = 'x' WHERE id = 1"))->affected, 1);
+  inner = aiodb_tx_begin(tx);
+  looped_free(db, &tr, aiodb_tx_query(inner, S(&sh, "INSERT INTO {t} VALUES (4, 'd')"), NULL, 0), 2);
+  sp = tr.t[tr.n - 2].sql;
+  ck_assert_int_eq(tr.t[tr.n - 2].kind, AIODB_TRACE_TX);
+  ck_assert_msg(strncmp(sp, "SAVEPOINT aiodb_sp", 18) == 0, "%s", sp);
+  looped_free(db, &tr, aiodb_rollback(inner), 1);
+  snprintf(want, sizeof want, "ROLLBACK TO SAVEPOINT %s; RELEASE SAVEPOINT %s", sp + 10, sp + 10);
+  trace_of(&tr, AIODB_TRACE_TX, want);
+  looped_free(db, &tr, aiodb_commit(tx), 1);
+  trace_of(&tr, AIODB_TRACE_TX, "COMMIT");
+
+  /* a cursor: its open, then each batch */
+  c = aiodb_iterate(db, S(&sh, "SELECT id FROM {t} ORDER BY id"), NULL, 0, 2);
+  looped_free(db, &tr, aiodb_cursor_next(c), 2);
+  ck_assert_int_eq(tr.t[tr.n - 2].kind, AIODB_TRACE_CURSOR);
+  ck_assert_str_eq(tr.t[tr.n - 2].sql, S(&sh, "SELECT id FROM {t} ORDER BY id"));
+  ck_assert_int_eq(tr.t[tr.n - 1].kind, AIODB_TRACE_FETCH);
+  ck_assert_str_eq(tr.t[tr.n - 1].sql, S(&sh, "SELECT id FROM {t} ORDER BY id"));
+  ck_assert_uint_eq(tr.t[tr.n - 1].rows, 2);
+  looped_free(db, &tr, aiodb_cursor_next(c), 1);
+  ck_assert_uint_eq(tr.t[tr.n - 1].rows, 1);
+  aiodb_cursor_free(c);
+
+  /* an aiodb_run function, and a statement that sleeps: lower bounds */
+  looped_free(db, &tr, aiodb_db_run(db, sleep_20ms, NULL), 1);
+  ck_assert_int_eq(tr.t[tr.n - 1].kind, AIODB_TRACE_RUN);
+  ck_assert_str_eq(tr.t[tr.n - 1].sql, "");
+  ck_assert_int_ge(tr.t[tr.n - 1].run_ns, 20000000);
+  looped_free(db, &tr, aiodb_query(db, sleep_sql(&sh, 50), NULL, 0), 1);
+  ck_assert_int_ge(trace_of(&tr, AIODB_TRACE_QUERY, sleep_sql(&sh, 50))->run_ns, 50000000);
+  looped_free(db, &tr, aiodb_query(db, S(&sh, "DROP TABLE {t}"), NULL, 0), 1);
+
+  /* nothing more to come, and all of it here */
+  ck_assert_int_eq(aiodb_cq_dispatch(aiodb_db_cq(db), 0), 0);
+  ck_assert_int_eq(tr.n, 17);
+  traces_sane(&tr);
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* Without callbacks: the first poll or wait that sees a future done traces
+ * it, a free traces one done and never seen, and what ran on a future
+ * nobody collects (a BEGIN, a detached call) comes first at the next
+ * collection, or at aiodb_db_free; the synchronous helpers are traced. */
+START_TEST(shared_trace_collected_by_wait_poll_free_and_sync) {
+  shared sh;
+  tracer tr;
+  aiodb_error err;
+  aiodb_future *f, *g;
+  aiodb_tx *tx;
+  aiodb_db *db;
+  int64_t n;
+  int i;
+
+  sh_init(&sh, "tracew");
+  db = trace_open(&sh, &tr, NULL, NULL);
+  aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
+  aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(id INTEGER)"));
+  ck_assert_int_eq(tr.n, 2);
+
+  tx = aiodb_begin(db);
+  f = aiodb_tx_query(tx, S(&sh, "INSERT INTO {t} VALUES (1)"), NULL, 0);
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_int_eq(tr.n, 4);
+  ck_assert_str_eq(tr.t[2].sql, "BEGIN");
+  ck_assert_str_eq(tr.t[3].sql, S(&sh, "INSERT INTO {t} VALUES (1)"));
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  ck_assert_int_eq(aiodb_future_done(f), 1);
+  aiodb_future_free(f);
+  f = aiodb_commit(tx);
+  while (!aiodb_future_done(f)) usleep(1000); /* polled */
+  ck_assert_int_eq(tr.n, 5);
+  ck_assert_str_eq(tr.t[4].sql, "COMMIT");
+  ck_assert_int_eq(aiodb_future_wait(f, -1), 0);
+  aiodb_future_free(f);
+  ck_assert_int_eq(tr.n, 5);
+
+  /* done but never seen: its free traces it */
+  f = aiodb_query(db, "SELECT 2", NULL, 0);
+  g = aiodb_query(db, "SELECT 3", NULL, 0);
+  aiodb_future_free(aiodb_test_ok(g)); /* FIFO: f is done too */
+  ck_assert_int_eq(tr.n, 6);
+  aiodb_future_free(f);
+  ck_assert_int_eq(tr.n, 7);
+  ck_assert_str_eq(tr.t[5].sql, "SELECT 3");
+  ck_assert_str_eq(tr.t[6].sql, "SELECT 2");
+
+  /* detached: traced once, by the next collection at the latest */
+  aiodb_future_free(aiodb_query(db, "SELECT 4", NULL, 0));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 5", NULL, 0)));
+  ck_assert_int_eq(tr.n, 9);
+  ck_assert_str_eq(tr.t[7].sql, "SELECT 4");
+  ck_assert_str_eq(tr.t[8].sql, "SELECT 5");
+
+  /* the synchronous helpers */
+  ck_assert_int_eq(aiodb_exec_sync(db, S(&sh, "INSERT INTO {t} VALUES (2)"), NULL, 0, &err), 1);
+  ck_assert_int_eq(tr.n, 10);
+  ck_assert_int_eq(trace_of(&tr, AIODB_TRACE_QUERY, S(&sh, "INSERT INTO {t} VALUES (2)"))->affected, 1);
+  ck_assert_int_eq(aiodb_query_int_sync(db, S(&sh, "SELECT count(*) FROM {t}"), NULL, 0, NULL, &n, &err), 0);
+  ck_assert_int_eq(n, 2);
+  ck_assert_int_eq(tr.n, 11);
+  ck_assert_uint_eq(trace_of(&tr, AIODB_TRACE_QUERY, S(&sh, "SELECT count(*) FROM {t}"))->rows, 1);
+  ck_assert_int_eq(aiodb_exec_sync(db, "SELEC 1", NULL, 0, &err), -1);
+  ck_assert_int_eq(trace_of(&tr, AIODB_TRACE_QUERY, "SELEC 1")->code, AIODB_ESQL);
+  ck_assert_str_eq(trace_of(&tr, AIODB_TRACE_QUERY, "SELEC 1")->state, syntax_state(&sh));
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+  ck_assert_int_eq(tr.n, 13);
+
+  /* freed as they complete, or before: each once */
+  for (i = 0; i < 200; i++) aiodb_future_free(aiodb_query(db, "SELECT 6", NULL, 0));
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 7", NULL, 0)));
+  ck_assert_int_eq(traces_of(&tr, AIODB_TRACE_QUERY, "SELECT 6"), 200);
+  ck_assert_str_eq(tr.t[tr.n - 1].sql, "SELECT 7");
+
+  /* a tx freed without waiting: its BEGIN and ROLLBACK by aiodb_db_free */
+  tx = aiodb_begin(db);
+  aiodb_tx_free(tx);
+  aiodb_db_free(db);
+  ck_assert_int_eq(tr.n, 216);
+  ck_assert_str_eq(tr.t[214].sql, "BEGIN");
+  ck_assert_str_eq(tr.t[215].sql, "ROLLBACK");
+  traces_sane(&tr);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Values only with trace_values, as bound; the text as the caller gave it
+ * (before PostgreSQL's "$1"). */
+START_TEST(shared_trace_values_only_when_asked) {
+  shared sh;
+  tracer tr;
+  aiodb_options o;
+  aiodb_value args[4] = {aiodb_int(7), aiodb_text("s3cret"), aiodb_int(8), aiodb_text("t")};
+  const char *sel, *ins;
+  const traced *t;
+  aiodb_db *db;
+  int values;
+
+  sh_init(&sh, "tracev");
+  sel = S(&sh, "SELECT count(*) FROM {t} WHERE id = ? OR name = ?");
+  ins = S(&sh, "INSERT INTO {t} VALUES (?, ?)");
+  for (values = 0; values < 2; values++) {
+    aiodb_options_init(&o);
+    o.trace_values = values;
+    db = trace_open(&sh, &tr, NULL, &o);
+    aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {t}"));
+    aiodb_test_exec(db, S(&sh, "CREATE TABLE {t}(id INTEGER, name TEXT)"));
+    aiodb_future_free(aiodb_test_ok(aiodb_query_many(db, ins, args, 2, 2)));
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, sel, args, 2)));
+    t = trace_of(&tr, AIODB_TRACE_QUERY, sel);
+    ck_assert_uint_eq(t->rows, 1);
+    if (!values) {
+      ck_assert_uint_eq(t->nargs, 0);
+      ck_assert_uint_eq(trace_of(&tr, AIODB_TRACE_MANY, ins)->nargs, 0);
+    } else {
+      ck_assert_uint_eq(t->nargs, 2);
+      ck_assert_int_eq(t->arg[0].type, AIODB_TYPE_INT);
+      ck_assert_int_eq(t->arg[0].u.i, 7);
+      ck_assert_int_eq(t->arg[1].type, AIODB_TYPE_TEXT);
+      ck_assert_str_eq(t->text[1], "s3cret");
+      t = trace_of(&tr, AIODB_TRACE_MANY, ins);
+      ck_assert_uint_eq(t->nargs, 4);
+      ck_assert_int_eq(t->arg[2].u.i, 8);
+      ck_assert_str_eq(t->text[3], "t");
+    }
+    aiodb_test_exec(db, S(&sh, "DROP TABLE {t}"));
+    traces_sane(&tr);
+    aiodb_db_free(db);
+  }
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* slow_query_ms (URL, or the option, which wins): only statements that
+ * reach it, marked slow. */
+START_TEST(shared_trace_slow_query_ms_keeps_the_slow_ones) {
+  shared sh;
+  tracer tr;
+  aiodb_options o;
+  aiodb_db *db;
+  int k, i;
+
+  sh_init(&sh, "traces");
+  for (k = 0; k < 2; k++) {
+    aiodb_options_init(&o);
+    o.slow_query_ms = k ? 300 : 0;
+    db = trace_open(&sh, &tr, k ? "slow_query_ms=100000" : "slow_query_ms=300", &o);
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, sleep_sql(&sh, 350), NULL, 0)));
+    for (i = 0; i < 3; i++) aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+    ck_assert_int_eq(tr.n, 1);
+    ck_assert_str_eq(tr.t[0].sql, sleep_sql(&sh, 350));
+    ck_assert_int_eq(tr.t[0].slow, 1);
+    ck_assert_int_ge(tr.t[0].run_ns, 350000000);
+    ck_assert_int_ge(tr.t[0].queued_ns, 0);
+    aiodb_db_free(db);
+  }
+  aiodb_test_open_fails(S(&sh, "%s%sslow_query_ms=-1", sh.url, strchr(sh.url, '?') ? "&" : "?"),
+                        NULL, AIODB_EINVAL, "slow_query_ms");
+  aiodb_options_init(&o);
+  o.slow_query_ms = 2147483648u;
+  aiodb_test_open_fails(sh.url, &o, AIODB_EINVAL, "slow_query_ms");
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
+/* Statements queued together (sent as one batch on PostgreSQL): each
+ * traced with times of its own, those behind a slow one queued for it. */
+START_TEST(shared_trace_queued_statements_each_timed) {
+  shared sh;
+  tracer tr;
+  aiodb_future *f[4], *gate;
+  aiodb_test_gate g;
+  aiodb_value v[3] = {aiodb_int(1), aiodb_int(2), aiodb_int(3)};
+  const char *sel = "SELECT ? + 0 AS x";
+  uint64_t batches, batched;
+  aiodb_db *db;
+  int i;
+
+  sh_init(&sh, "traceq");
+  db = trace_open(&sh, &tr, NULL, NULL);
+  gate = aiodb_test_gate_hold(db, &g);
+  f[0] = aiodb_query(db, sleep_sql(&sh, 50), NULL, 0);
+  for (i = 1; i < 4; i++) f[i] = aiodb_query(db, sel, &v[i - 1], 1);
+  aiodb_test_gate_open(&g);
+  aiodb_future_free(aiodb_test_ok(gate));
+  for (i = 0; i < 4; i++) aiodb_future_free(aiodb_test_ok(f[i]));
+  aiodb_test_gate_destroy(&g);
+  ck_assert_int_eq(tr.n, 5);
+  ck_assert_int_eq(tr.t[0].kind, AIODB_TRACE_RUN);
+  ck_assert_str_eq(tr.t[1].sql, sleep_sql(&sh, 50));
+  ck_assert_int_ge(tr.t[1].run_ns, 50000000);
+  for (i = 2; i < 5; i++) {
+    ck_assert_str_eq(tr.t[i].sql, sel);
+    ck_assert_uint_eq(tr.t[i].rows, 1);
+    ck_assert_int_ge(tr.t[i].queued_ns, 50000000); /* behind the sleep */
+    ck_assert_uint_eq(tr.t[i].conn, tr.t[1].conn);
+  }
+  aiodb_db_stats(db, &batches, &batched);
+  if (strcmp(sh.drv->env, "postgresql") == 0) ck_assert_uint_ge(batched, 4);
+  traces_sane(&tr);
+  aiodb_test_done(db);
+}
+END_TEST
+
 Suite *aiodb_suite_shared(void) {
   return AIODB_SUITE("shared", shared_values_every_type,
                      shared_values_floats_under_a_decimal_comma_locale,
@@ -2126,5 +2597,10 @@ Suite *aiodb_suite_shared(void) {
                      shared_on_connect_failure_fails_the_call_and_is_retried,
                      shared_on_connect_before_force_rollback,
                      shared_native_serves_and_gives_back, shared_native_close_at_end_closes,
-                     shared_native_refuses_busy_handles, shared_native_broken_is_not_replaced);
+                     shared_native_refuses_busy_handles, shared_native_broken_is_not_replaced,
+                     shared_trace_each_statement_once_before_its_callback,
+                     shared_trace_collected_by_wait_poll_free_and_sync,
+                     shared_trace_values_only_when_asked,
+                     shared_trace_slow_query_ms_keeps_the_slow_ones,
+                     shared_trace_queued_statements_each_timed);
 }

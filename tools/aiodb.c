@@ -1,6 +1,6 @@
 /* aiodb: the command-line tool.
  *
- *   aiodb query URL SQL [ARG...]
+ *   aiodb query [--trace] URL SQL [ARG...]
  *   aiodb bench [URL...] [options]
  *
  * query uses nothing but the public header, so it doubles as a check that
@@ -22,7 +22,7 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-    "usage: aiodb query URL SQL [ARG...]\n"
+    "usage: aiodb query [--trace] URL SQL [ARG...]\n"
     "       aiodb bench [URL...] [options]\n"
     "       aiodb --version\n"
     "       aiodb help       (or --help, -h; also after a command)\n"
@@ -32,6 +32,11 @@ static const char usage_text[] =
     "        integer, a decimal literal a float, the word NULL a null, and\n"
     "        anything else text. A prefix forces the type: int:42,\n"
     "        float:1e3, text:007, blob:raw-bytes.\n"
+        "        --trace prints a line on stderr for the statement: its\n"
+        "        kind and connection, the ms it waited and ran, its rows\n"
+        "        and affected rows, its error code and SQLSTATE, and its\n"
+        "        SQL (blanks squeezed, cut at 120 characters). With\n"
+        "        slow_query_ms=N in the URL, only when it took N ms or more.\n"
     "bench   the benchmark suite (the same as aiodb-bench): each workload\n"
     "        through aiodb and through the raw driver (sqlite3, libpq,\n"
     "        libmariadb) in one process, repeated, with a table of medians\n"
@@ -79,9 +84,50 @@ static int wait_ok(aiodb_future *f) {
   return -1;
 }
 
-static aiodb_db *open_db(const char *url) {
+#define TRACE_SQL_MAX 120
+
+/* --trace: one line per statement on stderr. */
+static void print_trace(const aiodb_trace *t, void *ud) {
+  static const char *const kinds[] = {"?", "query", "many", "cursor", "fetch", "tx", "run"};
+  char sql[TRACE_SQL_MAX + 4];
+  size_t i, n = 0;
+  (void)ud;
+  /* blanks squeezed to one space; cut on a character's first byte */
+  for (i = 0; i < t->sql_len && n < TRACE_SQL_MAX; i++) {
+    unsigned char c = (unsigned char)t->sql[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (n > 0 && sql[n - 1] != ' ') sql[n++] = ' ';
+    } else {
+      sql[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+  }
+  if (i < t->sql_len) {
+    n = TRACE_SQL_MAX - 3;
+    while (n > 0 && ((unsigned char)sql[n] & 0xc0) == 0x80) n--;
+    memcpy(sql + n, "...", 3);
+    n += 3;
+  }
+  while (n > 0 && sql[n - 1] == ' ') n--;
+  sql[n] = '\0';
+  fprintf(stderr,
+          "aiodb: trace: %s conn %u: queued %.3f ms, run %.3f ms, %zu row%s, %" PRId64
+          " affected",
+          kinds[t->kind > 0 && t->kind <= 6 ? t->kind : 0], t->conn_id, t->queued_ns / 1e6,
+          t->run_ns / 1e6, t->rows, t->rows == 1 ? "" : "s", t->affected);
+  if (t->slow) fputs(", slow", stderr);
+  if (t->code != 0)
+    fprintf(stderr, ", %s%s%s%s", aiodb_err_name(t->code), t->sqlstate[0] ? " (SQLSTATE " : "",
+            t->sqlstate, t->sqlstate[0] ? ")" : "");
+  fprintf(stderr, ": %s\n", sql);
+}
+
+static aiodb_db *open_db(const char *url, int trace) {
+  aiodb_options o;
   aiodb_error err;
-  aiodb_db *db = aiodb_open(url, NULL, &err);
+  aiodb_db *db;
+  aiodb_options_init(&o);
+  if (trace) o.trace = print_trace;
+  db = aiodb_open(url, &o, &err);
   if (db == NULL) fail_code(err.code, err.message);
   return db;
 }
@@ -337,8 +383,9 @@ static int cmd_query(int argc, char **argv) {
   aiodb_result *r;
   aiodb_db *db;
   size_t nargs, i;
-  int status = 1;
+  int status = 1, trace = 0;
 
+  for (; argc > 0 && strcmp(argv[0], "--trace") == 0; argc--, argv++) trace = 1;
   /* Where the URL or the SQL goes; after them "-h" is an argument to bind. */
   for (i = 0; i < 2 && (int)i < argc; i++)
     if (is_help(argv[i])) return help();
@@ -347,7 +394,7 @@ static int cmd_query(int argc, char **argv) {
   args = xmalloc(nargs * sizeof *args);
   for (i = 0; i < nargs; i++) args[i] = parse_arg(argv[2 + i], (int)i + 1);
 
-  db = open_db(argv[0]);
+  db = open_db(argv[0], trace);
   if (db == NULL) goto out;
   f = aiodb_query(db, argv[1], args, nargs);
   if (wait_ok(f) == 0) {
