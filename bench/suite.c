@@ -10,7 +10,8 @@
  *       (a) one at a time; (b) pipelined; (c) aiodb_tx_query_many
  *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
  *       one connection (and libpq pipeline mode); (a) 1 in flight on 1
- *       connection; (b) 64 in flight over 8 connections
+ *       connection; (b) 64 in flight over 8 connections (--pool N: N, or
+ *       with 0 the engine's default pool)
  *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
@@ -71,6 +72,7 @@ typedef struct settings {
   const char *pg_url, *my_url;
   const char *only;       /* "W1,W4": workloads to run; NULL: all */
   int verbose;
+  int pool;               /* W3b's connections; 0: the engine's default */
 } settings;
 
 static settings cfg;
@@ -924,7 +926,7 @@ static void alias_row(int b, const char *id, const char *what, int base) {
 }
 
 static void w3_server(const char *url, const char *name) {
-  char id[5][32];
+  char id[5][32], what[48];
   const char *driver;
   aiodb_db *probe = open_or_die(url, 0, 1);
   int raw, pipe = -1, pipe1 = -1, a, b;
@@ -950,9 +952,14 @@ static void w3_server(const char *url, const char *name) {
 #endif
   }
   a = row_of(id[2], "aiodb, 1 in flight, 1 conn", raw);
-  b = row_of(id[3], "aiodb, 64 in flight, 8 conns", raw);
+  if (cfg.pool > 0)
+    snprintf(what, sizeof what, "aiodb, 64 in flight, %d conn%s", cfg.pool,
+             cfg.pool == 1 ? "" : "s");
+  else
+    snprintf(what, sizeof what, "aiodb, 64 in flight, default pool");
+  b = row_of(id[3], what, raw);
   run_selects(url, 1, 1, a);
-  run_selects(url, 8, 64, b);
+  run_selects(url, (unsigned)cfg.pool, 64, b);
   if (pipe >= 0) {
     char pid[40];
     snprintf(pid, sizeof pid, "W3b %s/pipe", name);
@@ -1279,6 +1286,8 @@ static const char usage_text[] =
     "  --pg URL         run W3 on this PostgreSQL server\n"
     "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
     "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 idle)\n"
+    "  --pool N         W3b's connections (default 8; 0: the engine's default\n"
+    "                   pool, as aiodb_open gives it)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
     "  --verbose        each repeat's figures on stderr\n";
 
@@ -1419,6 +1428,7 @@ int aiodb_bench_main(int argc, char **argv) {
   cfg.kv_rows = 10000;
   cfg.inserts = 50000;
   cfg.slow_rows = 4000000;
+  cfg.pool = 8;
   for (i = 0; i < argc; i++) {
     if (arg_value(argc, argv, &i, "--seconds", &v)) {
       cfg.secs = strtod(v, NULL);
@@ -1448,6 +1458,10 @@ int aiodb_bench_main(int argc, char **argv) {
     } else if (arg_value(argc, argv, &i, "--only", &v)) {
       check_only(v);
       cfg.only = v;
+    } else if (arg_value(argc, argv, &i, "--pool", &v)) {
+      cfg.pool = atoi(v);
+      if (cfg.pool < 0 || cfg.pool > 64 || (cfg.pool == 0 && strcmp(v, "0") != 0))
+        usage_error("--pool wants 0 to 64, got '%s'", v);
     } else if (arg_value(argc, argv, &i, "--dir", &v)) {
       cfg.dir = v;
     } else if (strcmp(argv[i], "--verbose") == 0) {

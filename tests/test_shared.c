@@ -884,7 +884,11 @@ END_TEST
 /* Each row records how many rows were there before it: n == c for every
  * row exactly when the inserts ran in submission order. */
 static aiodb_db *open_order(shared *sh, const char *stem) {
-  return open_table(sh, stem, "n INTEGER, c INTEGER");
+  /* Calls on a pool are ordered with each other only on one connection. */
+  aiodb_db *db = sh_start(sh, stem, "max_size=1");
+  aiodb_test_exec(db, S(sh, "DROP TABLE IF EXISTS {t}"));
+  aiodb_test_exec(db, S(sh, "CREATE TABLE {t}(n INTEGER, c INTEGER)"));
+  return db;
 }
 
 #define ORDER_INSERT "INSERT INTO {t}(n, c) VALUES (?, (SELECT count(*) FROM {t}))"
