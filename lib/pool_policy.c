@@ -229,7 +229,7 @@ int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
   if (cerr->code != 0) {
     /* A failed connect: the next background one after a backoff. */
     p->fail_streak++;
-    if (db->nlive < db->min_size && !db->closing)
+    if (db->nlive < db->min_size && !db->closing && !p->stopped)
       arm = claim_locked(p, backoff_locked(p, aiodb__now_ns()));
     return arm;
   }

@@ -86,10 +86,10 @@ int aiodb__pool_check_due_locked(aiodb_conn *conn);
 int aiodb__pool_check_locked(aiodb_conn *conn);
 /* conn was just pinned by f: watched for a leak. Locked. */
 void aiodb__pool_pinned_locked(aiodb_conn *conn, const aiodb_future *f);
-/* conn's worker leaves (nlive already counts it out), the db not closing
- * or others still live: counts it, and opens what the pool now lacks.
- * Jobs that can no longer run go onto orphans. Returns a deadline for
- * aiodb__pool_arm, or 0. Locked. */
+/* conn's worker leaves (nlive already counts it out): counts it, and,
+ * unless the db is closing, opens what the pool now lacks. Jobs that can
+ * no longer run go onto orphans. Returns a deadline for aiodb__pool_arm,
+ * or 0. Locked. */
 int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
                                 int broken, aiodb__qnode *orphans);
 

@@ -316,13 +316,13 @@ static aiodb_future *leave_locked(aiodb_conn *conn, const aiodb__err *cerr,
   if (cerr->code != 0 && !aiodb__pool_serves_locked(db))
     aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
   db->nlive--;
+  /* counted; replaced (to min_size, or for the work that waits) unless
+   * the db is closing */
+  *arm = aiodb__pool_left_locked(conn, cerr, broken, orphans);
   if (db->nlive == 0 && db->closing) {
     aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
     close_f = db->close_future;
     db->close_future = NULL;
-  } else {
-    /* replaced, to min_size, or for the work that waits */
-    *arm = aiodb__pool_left_locked(conn, cerr, broken, orphans);
   }
   return close_f;
 }
