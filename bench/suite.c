@@ -500,18 +500,33 @@ static void measure(aiodb_db *db, submit_fn submit, check_fn check, void *ctx,
   rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
 }
 
-/* Point selects through aiodb with depth in flight over conns connections;
- * records into row r. */
+/* The pool's state after a workload, on stderr (--verbose). */
+static void print_pool(const char *id, const aiodb_db *db) {
+  aiodb_pool_stats st;
+  if (aiodb_db_pool_stats(db, &st) != 0) return;
+  fprintf(stderr,
+          "  %s: pool %u-%u: %u open (%u idle, %u busy, %u pinned), %u opening, "
+          "%u waiting; %" PRIu64 " created, %" PRIu64 " closed (%" PRIu64
+          " broken), %" PRIu64 " checks, %" PRIu64 " acquire timeouts",
+          id, st.min_size, st.max_size, st.open, st.idle, st.busy, st.pinned,
+          st.opening, st.waiting, st.created, st.closed, st.broken, st.checks,
+          st.acquire_timeouts);
+  if (st.batches > 0)
+    fprintf(stderr, "; %" PRIu64 " statements pipelined, %.1f a batch", st.batched,
+            (double)st.batched / (double)st.batches);
+  fputc('\n', stderr);
+}
+
+/* Point selects through aiodb with depth in flight over conns connections
+ * (0: the engine's default pool); records into row r. */
 static void run_selects(const char *url, unsigned conns, int depth, int r) {
   aiodb_db *db = open_or_die(url, conns, conns);
   kv_ctx k = {db};
-  uint64_t batches, batched;
+  aiodb_pool_stats st;
+  if (conns == 0 && aiodb_db_pool_stats(db, &st) == 0) conns = st.max_size;
   measure(db, submit_select, check_select, &k, (int)conns * 4, conns * 200,
           depth, r);
-  aiodb_db_stats(db, &batches, &batched);
-  if (cfg.verbose && batches > 0)
-    fprintf(stderr, "  %s: %" PRIu64 " statements pipelined, %.1f a batch\n",
-            rows[r].id, batched, (double)batched / (double)batches);
+  if (cfg.verbose) print_pool(rows[r].id, db);
   aiodb_db_free(db);
 }
 
@@ -926,7 +941,8 @@ static void alias_row(int b, const char *id, const char *what, int base) {
 }
 
 static void w3_server(const char *url, const char *name) {
-  char id[5][32], what[48];
+  static char what[48]; /* the rows keep it */
+  char id[5][32];
   const char *driver;
   aiodb_db *probe = open_or_die(url, 0, 1);
   int raw, pipe = -1, pipe1 = -1, a, b;
@@ -1289,7 +1305,8 @@ static const char usage_text[] =
     "  --pool N         W3b's connections (default 8; 0: the engine's default\n"
     "                   pool, as aiodb_open gives it)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
-    "  --verbose        each repeat's figures on stderr\n";
+    "  --verbose        each repeat's figures, and each pool's state after its\n"
+    "                   workload (aiodb_db_pool_stats), on stderr\n";
 
 #define usage_error(...) usage_exit("aiodb bench", usage_text, __VA_ARGS__)
 

@@ -328,8 +328,12 @@ typedef struct aiodb_options {
                                call has not returned for this long, ms, is
                                abandoned: see aiodb_close (default 10000;
                                the URL's close_timeout_ms=0: never) */
-  /* The pool (docs/guide.md, "Pools"); each also a URL option of its name,
-   * where 0 turns it off. Not negative (AIODB_EINVAL). */
+  /* The pool (docs/guide.md, chapter 21). min_size connections are kept
+   * open: one that breaks, idles out or ages out is replaced, and a failed
+   * connect is retried in the background after 100 ms, then twice as long
+   * each time up to 5 s, until the db closes. Each field below is also a
+   * URL option of its name, where 0 turns it off; none may be negative
+   * (AIODB_EINVAL). */
   int acquire_timeout_ms;   /* a call that waits this long for a connection
                                fails with AIODB_ETIMEDOUT (default 30000) */
   int idle_timeout_ms;      /* connections above min_size idle this long
@@ -524,7 +528,10 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  *  - AIODB_ENOMEM: out of memory;
  *  - AIODB_ECANCELED: aiodb_future_cancel() dropped or interrupted it;
  *  - AIODB_ETIMEDOUT: its deadline (aiodb_future_set_timeout(), the db's
- *    timeout_ms) passed, or MariaDB's max_statement_time stopped it;
+ *    timeout_ms) passed, or MariaDB's max_statement_time stopped it; or,
+ *    for a call on the db, no connection of the pool took it within
+ *    acquire_timeout_ms ("no connection within 200 ms: the pool's 4
+ *    connections are busy ... and 12 calls wait");
  *  - the database's refusal: AIODB_ESQL, AIODB_ECONSTRAINT, AIODB_EBUSY,
  *    AIODB_EREADONLY, AIODB_EIO, AIODB_ECONNECT (SQLite: the file can no
  *    longer be opened), and on PostgreSQL AIODB_ETXABORTED when the
@@ -542,7 +549,9 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
 
 /* Runs sql with args on a pooled connection of db: the first connection
  * free takes it, in submission order with the db's other pool calls
- * (several connections run in parallel, so calls may finish in any order).
+ * (several connections run in parallel, so calls may start and finish in
+ * any order: calls on a db are ordered with each other only with
+ * max_size=1; to order them, make them on one pinned connection or tx).
  * The future's result holds every row. NULL only for a NULL db or OOM;
  * sql and args are copied before the call returns. Completes with 0 or a
  * statement code. The db's timeout_ms gives it a deadline. */
@@ -698,7 +707,7 @@ AIODB_EXTERN int aiodb_query_text_sync(aiodb_db *db, const char *sql,
  * ------------------------------------------------------------------------ */
 
 /* Pins one pooled connection: the future completes once a connection is
- * free (in FIFO order with the db's pool calls), and its
+ * free (first come, first served with the db's pool calls), and its
  * aiodb_future_conn() gives it, borrowed from the future: call
  * aiodb_release(), then free the future. Pinned connections serve only
  * calls made on them until released. Freeing the future first gives the
@@ -707,7 +716,9 @@ AIODB_EXTERN int aiodb_query_text_sync(aiodb_db *db, const char *sql,
  * completed pins nothing. NULL only for a NULL db or OOM. Completes with
  * 0; AIODB_ECANCELED or AIODB_ETIMEDOUT when dropped while queued by
  * aiodb_future_cancel() or aiodb_future_set_timeout() (the db's timeout_ms
- * does not apply); AIODB_EALREADYQUIT when the db was closed; the error of
+ * does not apply), or AIODB_ETIMEDOUT when no connection was free within
+ * the db's acquire_timeout_ms; AIODB_EALREADYQUIT when the db was closed;
+ * the error of
  * opening a connection (usually AIODB_ECONNECT) when none could be opened;
  * AIODB_ENOMEM, or AIODB_ESYS, when no worker thread could be started. */
 AIODB_EXTERN aiodb_future *aiodb_acquire(aiodb_db *db);

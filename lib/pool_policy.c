@@ -225,6 +225,7 @@ int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
   aiodb_db *db = conn->db;
   aiodb__pool_policy *p = &db->pool;
   int64_t arm = 0;
+  int rc;
 
   if (cerr->code != 0) {
     /* A failed connect: the next background one after a backoff. */
@@ -239,12 +240,15 @@ int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
   else if (conn->retire == AIODB__RETIRE_LIFETIME) p->expired++;
   /* Closing: the live workers drain the queue; none may start now. */
   if (db->closing) return 0;
-  if (aiodb__pool_refill_locked(db) == 0 && aiodb__q_empty(&db->shared))
-    return 0;
+  rc = aiodb__pool_refill_locked(db);
   /* Work waits: a sleeping connection takes it, or a new one. */
-  if (aiodb__wake_pool_locked(db) != 0 && !aiodb__pool_serves_locked(db)) {
+  if (rc == 0 && !aiodb__q_empty(&db->shared)) rc = aiodb__wake_pool_locked(db);
+  if (rc != 0 && !aiodb__pool_serves_locked(db)) {
     aiodb__err why;
-    aiodb__err_set(&why, AIODB_ESYS, "could not start a worker thread");
+    if (rc == AIODB_ENOMEM)
+      aiodb__err_set(&why, rc, "out of memory for a connection");
+    else
+      aiodb__err_set(&why, AIODB_ESYS, "could not start a worker thread");
     aiodb__job_orphan_all_locked(&db->shared, orphans, &why, 0);
   }
   return 0;
@@ -303,18 +307,22 @@ void aiodb__pool_starved_diag(const char *function, const void *site,
 int64_t aiodb__pool_sleeping_locked(aiodb_conn *conn) {
   aiodb_db *db = conn->db;
   aiodb__pool_policy *p = &db->pool;
+  int idle_close = p->idle_timeout_ms > 0 && db->nlive > db->min_size;
+  int net = conn->sock >= 0 && db->driver->ping != NULL;
   int64_t at = 0, now;
 
-  if (p->idle_timeout_ms == 0 && p->idle_check_ms == 0 && conn->sock < 0 &&
-      conn->expire_ns == 0)
-    return 0;
+  if (!idle_close && !net) {
+    /* Nothing needs the time (a steady SQLite pool): not read. The watch
+     * starts counting this idle when it first looks. */
+    conn->idle_ns = 0;
+    return claim_locked(p, conn->expire_ns);
+  }
   now = aiodb__now_ns();
   conn->idle_ns = now;
-  if (p->idle_timeout_ms > 0 && db->nlive > db->min_size)
-    at = now + (int64_t)p->idle_timeout_ms * MS;
+  if (idle_close) at = now + (int64_t)p->idle_timeout_ms * MS;
   at = earliest(at, conn->expire_ns);
   /* An idle connection's socket is looked at, for a server gone. */
-  if (conn->sock >= 0 && db->driver->ping != NULL) {
+  if (net) {
     if (p->sweep_ns <= now) p->sweep_ns = now + (int64_t)aiodb__pool_sweep_ms * MS;
     at = earliest(at, p->sweep_ns);
   }
@@ -499,7 +507,9 @@ static void watch_fired(aiodb_future *w) {
       next = earliest(next, c->expire_ns);
     }
     if (c->sleeping && !c->pinned && p->idle_timeout_ms > 0 && keep > db->min_size) {
-      int64_t due = c->idle_ns + (int64_t)p->idle_timeout_ms * MS;
+      int64_t due;
+      if (c->idle_ns == 0) c->idle_ns = now; /* asleep since before: from now */
+      due = c->idle_ns + (int64_t)p->idle_timeout_ms * MS;
       if (due <= now) {
         c->retire = AIODB__RETIRE_IDLE;
         keep--;

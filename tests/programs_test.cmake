@@ -80,6 +80,8 @@ function(server_programs dir bench_rows sql legacy)
     run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store "${server_url}")
     run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store_0_1 "${server_url}")
     run(0 "visits in all" ${DOC_DIR}/doc_sync_helpers "${server_url}")
+    run(0 "opened: 2 open.*AIODB_ETIMEDOUT: no connection within 300 ms.*diagnostics: 1 starved, 2 leaks"
+        ${DOC_DIR}/doc_pool "${server_url}")
   endif()
   if(legacy)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes"
