@@ -94,7 +94,7 @@ int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
                                 int broken, aiodb__qnode *orphans);
 
 /* Internal knob for tests: the period of the look at idle connections'
- * sockets (default 1000 ms). */
+ * sockets (default 1000 ms). Set it only while no db is open. */
 extern int aiodb__pool_sweep_ms;
 
 #endif
