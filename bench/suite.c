@@ -10,7 +10,8 @@
  *       (a) one at a time; (b) pipelined; (c) aiodb_tx_query_many
  *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
  *       one connection (and libpq pipeline mode); (a) 1 in flight on 1
- *       connection; (b) 64 in flight over 8 connections
+ *       connection; (b) 64 in flight over 8 connections (--pool N: N, or
+ *       with 0 the engine's default pool)
  *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
@@ -74,6 +75,7 @@ typedef struct settings {
   const char *pg_url, *my_url;
   const char *only;       /* "W1,W4": workloads to run; NULL: all */
   int verbose;
+  int pool;               /* W3b's connections; 0: the engine's default */
 } settings;
 
 static settings cfg;
@@ -501,18 +503,33 @@ static void measure(aiodb_db *db, submit_fn submit, check_fn check, void *ctx,
   rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
 }
 
-/* Point selects through aiodb with depth in flight over conns connections;
- * records into row r. */
+/* The pool's state after a workload, on stderr (--verbose). */
+static void print_pool(const char *id, const aiodb_db *db) {
+  aiodb_pool_stats st;
+  if (aiodb_db_pool_stats(db, &st) != 0) return;
+  fprintf(stderr,
+          "  %s: pool %u-%u: %u open (%u idle, %u busy, %u pinned), %u opening, "
+          "%u waiting; %" PRIu64 " created, %" PRIu64 " closed (%" PRIu64
+          " broken), %" PRIu64 " checks, %" PRIu64 " acquire timeouts",
+          id, st.min_size, st.max_size, st.open, st.idle, st.busy, st.pinned,
+          st.opening, st.waiting, st.created, st.closed, st.broken, st.checks,
+          st.acquire_timeouts);
+  if (st.batches > 0)
+    fprintf(stderr, "; %" PRIu64 " statements pipelined, %.1f a batch", st.batched,
+            (double)st.batched / (double)st.batches);
+  fputc('\n', stderr);
+}
+
+/* Point selects through aiodb with depth in flight over conns connections
+ * (0: the engine's default pool); records into row r. */
 static void run_selects(const char *url, unsigned conns, int depth, int r) {
   aiodb_db *db = open_or_die(url, conns, conns);
   kv_ctx k = {db};
-  uint64_t batches, batched;
+  aiodb_pool_stats st;
+  if (conns == 0 && aiodb_db_pool_stats(db, &st) == 0) conns = st.max_size;
   measure(db, submit_select, check_select, &k, (int)conns * 4, conns * 200,
           depth, r);
-  aiodb_db_stats(db, &batches, &batched);
-  if (cfg.verbose && batches > 0)
-    fprintf(stderr, "  %s: %" PRIu64 " statements pipelined, %.1f a batch\n",
-            rows[r].id, batched, (double)batched / (double)batches);
+  if (cfg.verbose) print_pool(rows[r].id, db);
   aiodb_db_free(db);
 }
 
@@ -971,6 +988,7 @@ static void alias_row(int b, const char *id, const char *what, int base) {
 }
 
 static void w3_server(const char *url, const char *name) {
+  static char what[48]; /* the rows keep it */
   char id[5][32];
   const char *driver;
   aiodb_db *probe = open_or_die(url, 0, 1);
@@ -997,9 +1015,14 @@ static void w3_server(const char *url, const char *name) {
 #endif
   }
   a = row_of(id[2], "aiodb, 1 in flight, 1 conn", raw);
-  b = row_of(id[3], "aiodb, 64 in flight, 8 conns", raw);
+  if (cfg.pool > 0)
+    snprintf(what, sizeof what, "aiodb, 64 in flight, %d conn%s", cfg.pool,
+             cfg.pool == 1 ? "" : "s");
+  else
+    snprintf(what, sizeof what, "aiodb, 64 in flight, default pool");
+  b = row_of(id[3], what, raw);
   run_selects(url, 1, 1, a);
-  run_selects(url, 8, 64, b);
+  run_selects(url, (unsigned)cfg.pool, 64, b);
   if (pipe >= 0) {
     char pid[40];
     snprintf(pid, sizeof pid, "W3b %s/pipe", name);
@@ -1327,8 +1350,11 @@ static const char usage_text[] =
     "  --pg URL         run W3 on this PostgreSQL server\n"
     "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
     "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 trace idle)\n"
+    "  --pool N         W3b's connections (default 8; 0: the engine's default\n"
+    "                   pool, as aiodb_open gives it)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
-    "  --verbose        each repeat's figures on stderr\n";
+    "  --verbose        each repeat's figures, and each pool's state after its\n"
+    "                   workload (aiodb_db_pool_stats), on stderr\n";
 
 #define usage_error(...) usage_exit("aiodb bench", usage_text, __VA_ARGS__)
 
@@ -1467,6 +1493,7 @@ int aiodb_bench_main(int argc, char **argv) {
   cfg.kv_rows = 10000;
   cfg.inserts = 50000;
   cfg.slow_rows = 4000000;
+  cfg.pool = 8;
   for (i = 0; i < argc; i++) {
     if (arg_value(argc, argv, &i, "--seconds", &v)) {
       cfg.secs = strtod(v, NULL);
@@ -1496,6 +1523,10 @@ int aiodb_bench_main(int argc, char **argv) {
     } else if (arg_value(argc, argv, &i, "--only", &v)) {
       check_only(v);
       cfg.only = v;
+    } else if (arg_value(argc, argv, &i, "--pool", &v)) {
+      cfg.pool = atoi(v);
+      if (cfg.pool < 0 || cfg.pool > 64 || (cfg.pool == 0 && strcmp(v, "0") != 0))
+        usage_error("--pool wants 0 to 64, got '%s'", v);
     } else if (arg_value(argc, argv, &i, "--dir", &v)) {
       cfg.dir = v;
     } else if (strcmp(argv[i], "--verbose") == 0) {

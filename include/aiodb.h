@@ -351,8 +351,10 @@ typedef struct aiodb_trace {
  * `aiodb_options o = {0};` or aiodb_options_init(). */
 typedef struct aiodb_options {
   aiodb_cq *cq;             /* where futures report; NULL: the db's own cq */
-  unsigned min_size;        /* connections opened at once (default 1) */
-  unsigned max_size;        /* most connections (default 1, every driver) */
+  unsigned min_size;        /* connections opened at once, in the
+                               background, and kept open (default 1) */
+  unsigned max_size;        /* most connections (default 10 for PostgreSQL
+                               and MySQL, 1 for SQLite) */
   size_t stack_size;        /* worker stack bytes (default 256 KiB, at
                                most 1 GiB; raised to PTHREAD_STACK_MIN) */
   int busy_timeout_ms;      /* SQLite busy timeout (default 5000; not
@@ -414,6 +416,26 @@ typedef struct aiodb_options {
   int trace_values;         /* 1: aiodb_trace.args holds the values bound
                                (off by default: values may be secrets; no
                                URL option, for URLs live in config files) */
+  /* The pool (docs/guide.md, chapter 21). min_size connections are kept
+   * open: one that breaks, idles out or ages out is replaced, and a failed
+   * connect is retried in the background after 100 ms, then twice as long
+   * each time up to 5 s, until the db closes. Each field below is also a
+   * URL option of its name, where 0 turns it off; none may be negative
+   * (AIODB_EINVAL). */
+  int acquire_timeout_ms;   /* a call that waits this long for a connection
+                               fails with AIODB_ETIMEDOUT (default 30000) */
+  int idle_timeout_ms;      /* connections above min_size idle this long
+                               close (default 600000) */
+  int max_lifetime_ms;      /* a connection this old is replaced once idle
+                               and unpinned (default 1800000 for PostgreSQL
+                               and MySQL; SQLite: 0, never) */
+  int idle_check_ms;        /* a connection idle this long is pinged before
+                               it takes work; one that fails is replaced
+                               and the work goes to another (default 30000;
+                               SQLite has nothing to ping) */
+  int leak_detection_ms;    /* a connection pinned (aiodb_acquire, a tx, a
+                               cursor) this long raises AIODB_DIAG_LEAK
+                               once (default 0: off) */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
@@ -592,6 +614,37 @@ AIODB_EXTERN aiodb_cq *aiodb_db_cq(aiodb_db *db);
 AIODB_EXTERN void aiodb_db_stats(const aiodb_db *db, uint64_t *batches,
                                  uint64_t *batched);
 
+/* The state of a db's pool, for metrics: a snapshot taken under the db's
+ * lock, so its numbers agree with each other. The connections counted in
+ * open are each in exactly one of idle, busy and pinned. */
+typedef struct aiodb_pool_stats {
+  unsigned open;       /* connections open (connected, not closed) */
+  unsigned idle;       /* open, unpinned, running nothing */
+  unsigned busy;       /* open, unpinned, running a call (or a check) */
+  unsigned pinned;     /* open and pinned by aiodb_acquire, a tx or a cursor */
+  unsigned opening;    /* connecting */
+  unsigned waiting;    /* calls queued for any connection of the pool */
+  unsigned min_size, max_size;
+  uint64_t created;    /* connects that succeeded */
+  uint64_t closed;     /* connections closed, whatever the reason */
+  uint64_t broken;     /* of those: found broken (and replaced) */
+  uint64_t idle_closed;       /* of those: idle_timeout_ms */
+  uint64_t expired;           /* of those: max_lifetime_ms */
+  uint64_t connect_failures;  /* connects that failed */
+  uint64_t checks;            /* pings of idle connections */
+  uint64_t check_failures;    /* of those: failed (the connection replaced) */
+  uint64_t acquire_timeouts;  /* calls failed by acquire_timeout_ms */
+  uint64_t leaks;             /* AIODB_DIAG_LEAK raised */
+  uint64_t batches, batched;  /* as aiodb_db_stats() */
+  uint64_t reserved[6];       /* zero */
+} aiodb_pool_stats;
+
+/* Fills *out with db's pool state. 0, or AIODB_EINVAL for a NULL db or
+ * out. Never blocks on the network; takes the db's lock for a walk of its
+ * connections and waiting calls. Works on a closed db too (the counters
+ * stay). */
+AIODB_EXTERN int aiodb_db_pool_stats(const aiodb_db *db, aiodb_pool_stats *out);
+
 /* The driver's name: "sqlite", "postgresql" (also for postgres://) or
  * "mysql" (also for mariadb://); static storage. NULL if db is NULL. */
 AIODB_EXTERN const char *aiodb_db_driver(const aiodb_db *db);
@@ -653,7 +706,10 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
  *  - AIODB_ENOMEM: out of memory;
  *  - AIODB_ECANCELED: aiodb_future_cancel() dropped or interrupted it;
  *  - AIODB_ETIMEDOUT: its deadline (aiodb_future_set_timeout(), the db's
- *    timeout_ms) passed, or MariaDB's max_statement_time stopped it;
+ *    timeout_ms) passed, or MariaDB's max_statement_time stopped it; or,
+ *    for a call on the db, no connection of the pool took it within
+ *    acquire_timeout_ms ("no connection within 200 ms: the pool's 4
+ *    connections are busy ... and 12 calls wait");
  *  - the database's refusal: AIODB_ESQL, AIODB_ECONSTRAINT, AIODB_EBUSY,
  *    AIODB_EREADONLY, AIODB_EIO, AIODB_ECONNECT (SQLite: the file can no
  *    longer be opened), and on PostgreSQL AIODB_ETXABORTED when the
@@ -671,7 +727,9 @@ AIODB_EXTERN const char *aiodb_param_style(const aiodb_db *db);
 
 /* Runs sql with args on a pooled connection of db: the first connection
  * free takes it, in submission order with the db's other pool calls
- * (several connections run in parallel, so calls may finish in any order).
+ * (several connections run in parallel, so calls may start and finish in
+ * any order: calls on a db are ordered with each other only with
+ * max_size=1; to order them, make them on one pinned connection or tx).
  * The future's result holds every row. NULL only for a NULL db or OOM;
  * sql and args are copied before the call returns. Completes with 0 or a
  * statement code. The db's timeout_ms gives it a deadline. */
@@ -827,7 +885,7 @@ AIODB_EXTERN int aiodb_query_text_sync(aiodb_db *db, const char *sql,
  * ------------------------------------------------------------------------ */
 
 /* Pins one pooled connection: the future completes once a connection is
- * free (in FIFO order with the db's pool calls), and its
+ * free (first come, first served with the db's pool calls), and its
  * aiodb_future_conn() gives it, borrowed from the future: call
  * aiodb_release(), then free the future. Pinned connections serve only
  * calls made on them until released. Freeing the future first gives the
@@ -836,7 +894,9 @@ AIODB_EXTERN int aiodb_query_text_sync(aiodb_db *db, const char *sql,
  * completed pins nothing. NULL only for a NULL db or OOM. Completes with
  * 0; AIODB_ECANCELED or AIODB_ETIMEDOUT when dropped while queued by
  * aiodb_future_cancel() or aiodb_future_set_timeout() (the db's timeout_ms
- * does not apply); AIODB_EALREADYQUIT when the db was closed; the error of
+ * does not apply), or AIODB_ETIMEDOUT when no connection was free within
+ * the db's acquire_timeout_ms; AIODB_EALREADYQUIT when the db was closed;
+ * the error of
  * opening a connection (usually AIODB_ECONNECT) when none could be opened;
  * AIODB_ENOMEM, or AIODB_ESYS, when no worker thread could be started. */
 AIODB_EXTERN aiodb_future *aiodb_acquire(aiodb_db *db);
@@ -1291,7 +1351,18 @@ typedef enum aiodb_diag_kind {
   AIODB_DIAG_BLOCKING = 1,
   AIODB_DIAG_ALREADY_QUIT = 2,
   AIODB_DIAG_DEADLOCK = 3,
-  AIODB_DIAG_MISUSE = 4
+  AIODB_DIAG_MISUSE = 4,
+  /* A connection stayed pinned longer than leak_detection_ms: raised once
+   * per pin, from the deadline thread, with function and call_site those
+   * of the call that pinned it (aiodb_acquire, aiodb_begin, aiodb_iterate,
+   * ...). */
+  AIODB_DIAG_LEAK = 5,
+  /* A call joined the pool's queue while the pool is at max_size and every
+   * connection is pinned: it runs only once one is released (or fails at
+   * acquire_timeout_ms), and waiting for it on the thread that holds the
+   * pins would hang. Raised once per db until a call finds a connection it
+   * may use again; function and call_site are the waiting call's. */
+  AIODB_DIAG_STARVED = 6
 } aiodb_diag_kind;
 
 typedef struct aiodb_diag {

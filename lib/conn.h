@@ -3,6 +3,7 @@
 #define AIODB_CONN_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "aiodb.h"
 #include "error.h"
@@ -38,6 +39,20 @@ struct aiodb_conn {
   unsigned calls;           /* locked: calls begun, connect included */
   unsigned watch_calls;     /* locked: calls when the close watch looked */
   aiodb__intr_conn intr;    /* its side of db->intr */
+  /* the pool's policy (lib/pool_policy.c); locked */
+  int64_t born_ns;          /* its connect succeeded then */
+  int64_t expire_ns;        /* max_lifetime: replaced once idle (0: never) */
+  int64_t idle_ns;          /* it last went to sleep then */
+  int64_t pinned_ns;        /* pinned then, by pin_function called from
+                               pin_site (leak_detection_ms) */
+  const char *pin_function;
+  const void *pin_site;
+  int connected;            /* open: its connect succeeded */
+  int retire;               /* AIODB__RETIRE_...: it leaves once unpinned,
+                               taking no more work of the pool's */
+  int check_asked;          /* its socket stirred while idle: check it */
+  int checking;             /* a check (driver->ping) runs */
+  int leak_reported;
 };
 
 /* A call on a pinned connection goes to its own queue. */

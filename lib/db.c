@@ -18,6 +18,7 @@
 #include "job.h"
 #include "options.h"
 #include "pool.h"
+#include "pool_policy.h"
 #include "timer.h"
 #include "tx.h"
 #include "url.h"
@@ -49,7 +50,6 @@ void aiodb__db_discard(aiodb_db *db) {
 
 aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts,
                           aiodb_error *err) {
-  unsigned i;
   int rc;
 
   if (opts && opts->cq) {
@@ -80,15 +80,23 @@ aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts,
     aiodb__db_discard(db);
     return NULL;
   }
+  if (aiodb__pool_start(db) != 0) {
+    aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+    aiodb__job_discard(db->close_spare);
+    if (db->own_cq)
+      aiodb_cq_free(db->cq);
+    else
+      aiodb__cq_unref(db->cq);
+    aiodb__db_discard(db);
+    return NULL;
+  }
   pthread_mutex_init(&db->lock, NULL);
   aiodb__fork_register(db);
   aiodb__timer_db_opened();
   pthread_mutex_lock(&db->lock);
-  for (i = 0, rc = 0; i < db->min_size; i++) {
-    if ((rc = aiodb__spawn_locked(db)) != 0) break;
-  }
+  rc = aiodb__pool_refill_locked(db); /* min_size, in the background */
   pthread_mutex_unlock(&db->lock);
-  if (i < db->min_size) {
+  if (rc != 0) {
     if (rc == AIODB_ENOMEM)
       aiodb__error_set(err, AIODB_ENOMEM, "out of memory for a connection");
     else
@@ -188,6 +196,7 @@ void aiodb_db_free(aiodb_db *db) {
     pthread_join(aiodb__q_data(n, aiodb_conn, link)->thread, NULL);
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);
+  aiodb__pool_stop(db);
   while ((n = aiodb__q_pop(&db->conns)) != NULL)
     aiodb__conn_free(aiodb__q_data(n, aiodb_conn, link));
   aiodb__fork_unregister(db);

@@ -30,7 +30,8 @@
  * may itself wait for the lock. What runs under it is bounded: queue and
  * pin updates, waking a worker, starting one (pthread_create), joining one
  * that has quit (it takes the lock no more), shutdown(2) of a socket
- * given up on, and the allocator. */
+ * given up on, poll(2) with a zero timeout of idle connections' sockets
+ * (lib/pool_policy.c), and the allocator. */
 #ifndef AIODB_DB_H
 #define AIODB_DB_H
 
@@ -41,6 +42,7 @@
 #include "aiodb.h"
 #include "driver.h"
 #include "interrupter.h"
+#include "pool_policy.h"
 #include "queue.h"
 
 struct aiodb_db {
@@ -77,6 +79,7 @@ struct aiodb_db {
     int values;
   } trace;
   atomic_uint_fast64_t batches, batched;  /* aiodb_db_stats */
+  aiodb__pool_policy pool;  /* lib/pool_policy.h */
   atomic_int submitted;     /* set by each submit: ends a worker's spin */
   int closing;
   int own_cq;

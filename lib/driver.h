@@ -6,7 +6,7 @@
  *   - On the connection's own worker, with no lock of the core held, free
  *     to block on the network: connect, disconnect, handle, exec, many's
  *     calls, exec_batch, cursor_open, cursor_fetch, cursor_close,
- *     is_broken, tx_ended, thread_start, thread_stop, attach,
+ *     is_broken, tx_ended, ping, thread_start, thread_stop, attach,
  *     last_error, interrupt_open, interrupt_close (also on the
  *     interrupter's thread, see below).
  *   - On a caller's thread, with no lock held, never blocking: configure,
@@ -186,6 +186,15 @@ typedef struct aiodb__driver {
   int (*adopt)(void *handle, const aiodb_options *opts, void **cfg, aiodb_error *err);
   int (*attach)(void *cfg, void *handle, int close_at_end, unsigned statement_cache,
                 void **native, aiodb__err *e);
+  /* The pool (lib/pool_policy.c). default_max_lifetime_ms: max_lifetime_ms
+   * when neither URL nor opts say (0: never). ping: optional (NULL: the
+   * connection has nothing to check): is native still alive? One round
+   * trip the server answers at once (an empty query, mysql_ping), waiting
+   * timeout_ms at most for it; 0, or fills e (AIODB_ECONNLOST) and the
+   * core replaces the connection. On the worker, no lock held, between
+   * calls: never inside one. */
+  unsigned default_max_lifetime_ms;
+  int (*ping)(void *native, int timeout_ms, aiodb__err *e);
 } aiodb__driver;
 
 /* ---- statement boundaries, for a driver with interrupt_send ----

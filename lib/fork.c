@@ -124,6 +124,9 @@ void aiodb__free_inherited(aiodb_db *db) {
   aiodb__tx_free_all(db);
   aiodb__cursor_free_all(db);
   aiodb__job_discard(db->close_spare);
+  /* The pool's watch (a deadline thread's reference, if it was armed, was
+   * left in the parent). */
+  aiodb__job_discard(db->pool.watch);
   aiodb__fork_unregister(db);
   aiodb__timer_db_closed();
   if (db->own_cq)

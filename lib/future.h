@@ -78,6 +78,9 @@ struct aiodb_future {
   atomic_int held;        /* an acquire: its connection is pinned for it */
   unsigned tx_seq;        /* its place among its tx's jobs, from 1 */
   unsigned interrupts;    /* RUNNING: interrupts sent (db lock) */
+  int64_t queued_ns;      /* joined the pool's queue then (lib/pool_policy.c) */
+  const char *function;   /* the public call that submitted it, and its */
+  const void *site;       /* caller: for diagnostics */
 
   /* deadline: guarded by the timer's lock */
   aiodb__qnode tnode;

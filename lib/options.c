@@ -9,6 +9,7 @@
 #include "driver.h"
 #include "error.h"
 #include "options.h"
+#include "pool_policy.h"
 #include "url.h"
 
 #define DEFAULT_STACK (256u * 1024u)
@@ -144,6 +145,7 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
     db->trace.ud = o->trace_ud;
     db->trace.values = o->trace_values != 0;
   }
+  if (aiodb__pool_options(url, o, db, err) != 0) return AIODB_EINVAL;
   if (db->min_size > db->max_size)
     return aiodb__error_set(err, AIODB_EINVAL,
                             "min_size (%u) is larger than max_size (%u)",

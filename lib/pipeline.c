@@ -37,7 +37,7 @@ static aiodb_future *peek_batchable(aiodb_conn *conn, int shared) {
   aiodb__qnode *q = &conn->own;
   aiodb_future *f;
   if (aiodb__q_empty(q)) {
-    if (conn->pinned || !shared) return NULL;
+    if (conn->pinned || conn->retire || !shared) return NULL;
     q = &conn->db->shared;
     if (aiodb__q_empty(q)) return NULL;
   }

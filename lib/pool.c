@@ -19,6 +19,7 @@
 #include "interrupter.h"
 #include "job.h"
 #include "pool.h"
+#include "pool_policy.h"
 
 void aiodb__conn_free(aiodb_conn *c) {
   /* Its acquire future outlives it: freeing that must not look for it. */
@@ -115,7 +116,7 @@ int aiodb__wake_pool_locked(aiodb_db *db) {
   aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    if (c->sleeping && !c->pinned && !c->quit) {
+    if (c->sleeping && !c->pinned && !c->quit && !c->retire) {
       aiodb__wake_conn_locked(c);
       return 0;
     }
@@ -127,7 +128,7 @@ int aiodb__pool_serves_locked(const aiodb_db *db) {
   const aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     const aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    if (!c->quit && !c->pinned) return 1;
+    if (!c->quit && !c->pinned && !c->retire) return 1;
   }
   return 0;
 }
@@ -140,7 +141,8 @@ int aiodb__others_could_take(const aiodb_conn *me) {
   if (db->nlive < db->max_size && !db->closing) return 1;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     const aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    if (c != me && !c->quit && !c->pinned && c->running == NULL && !c->batching)
+    if (c != me && !c->quit && !c->pinned && !c->retire && c->running == NULL &&
+        !c->batching)
       return 1;
   }
   return 0;
@@ -153,6 +155,7 @@ static void acquire_take_locked(aiodb_conn *conn, aiodb_future *f) {
     conn->holder = f;
     atomic_store(&f->held, 1);
     f->conn = conn;
+    aiodb__pool_pinned_locked(conn, f);
   }
 }
 

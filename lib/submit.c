@@ -10,6 +10,7 @@
 #include "job.h"
 #include "native.h"
 #include "pool.h"
+#include "pool_policy.h"
 #include "timer.h"
 #include "tx.h"
 
@@ -29,10 +30,14 @@ static void already_quit(aiodb_future *f, const char *function,
 int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
                        const char *function, const void *site) {
   aiodb__pin *pin = f->pin;
+  int64_t arm = 0;
+  unsigned starved = 0;
   int timeout;
 
   if (aiodb__trace_armed(f)) f->tr.t_submit = aiodb__now_ns();
   f->db = db;
+  f->function = function;
+  f->site = site;
   if (aiodb__inherited(db)) {
     already_quit(f, function, site, AIODB__INHERITED_MSG);
     return AIODB_EALREADYQUIT;
@@ -93,10 +98,13 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
       aiodb__future_fail(f, AIODB_ESYS, "could not start a worker thread");
       return AIODB_ESYS;
     }
+    starved = aiodb__pool_queued_locked(db, f, &arm);
   }
   timeout = f->ops->interruptible ? db->timeout_ms : 0;
   if (db->spin_us > 0) atomic_store_explicit(&db->submitted, 1, memory_order_release);
   pthread_mutex_unlock(&db->lock);
+  aiodb__pool_arm(db, arm);
+  if (starved) aiodb__pool_starved_diag(function, site, starved);
   if (timeout > 0) aiodb__timer_add(f, timeout);
   return 0;
 }

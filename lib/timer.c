@@ -26,19 +26,18 @@ static unsigned timer_gen;   /* a thread of an older generation leaves */
 static unsigned timer_dbs;   /* open dbs */
 static const aiodb_db *timer_busy; /* the db of the abort in flight */
 
+static int timer_cv_ready; /* timer_cv_init ran */
+
 static void timer_cv_init(void) {
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&timer_cv, &attr);
   pthread_condattr_destroy(&attr);
+  timer_cv_ready = 1;
 }
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return aiodb__now_ns(); }
 
 static void *timer_main(void *arg) {
   unsigned gen = (unsigned)(uintptr_t)arg;
@@ -118,6 +117,12 @@ void aiodb__timer_db_closed(void) {
 void aiodb__timer_fork_lock(void) { pthread_mutex_lock(&timer_lock); }
 
 void aiodb__timer_fork_unlock(int child) {
+  /* The parent's timer thread may have been waiting on these: in the
+   * child, a signal would wait for that waiter forever. Made afresh. */
+  if (child && timer_cv_ready) {
+    timer_cv_init();
+    pthread_cond_init(&timer_idle, NULL);
+  }
   if (child && timer_started) {
     /* The timer thread stayed in the parent, with the deadlines it
      * watched: the child's first deadline starts a thread of its own. */
@@ -131,16 +136,9 @@ void aiodb__timer_fork_unlock(int child) {
   pthread_mutex_unlock(&timer_lock);
 }
 
-void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
+/* Links f at deadline, in order. Called with timer_lock held. */
+static void link_locked(aiodb_future *f, int64_t deadline) {
   aiodb__qnode *n;
-  int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
-
-  atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
-  pthread_mutex_lock(&timer_lock);
-  if ((!timer_started && timer_start_locked() != 0) || f->timer_linked) {
-    pthread_mutex_unlock(&timer_lock);
-    return;
-  }
   f->deadline_ns = deadline;
   for (n = timer_list.prev; n != &timer_list; n = n->prev)
     if (aiodb__q_data(n, aiodb_future, tnode)->deadline_ns <= deadline) break;
@@ -150,11 +148,42 @@ void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
   n->next->prev = &f->tnode;
   n->next = &f->tnode;
   f->timer_linked = 1;
-  atomic_fetch_add(&f->refs, 1);
   if (timer_list.next == &f->tnode) pthread_cond_signal(&timer_cv);
+}
+
+void aiodb__timer_add(aiodb_future *f, int timeout_ms) {
+  int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+
+  atomic_fetch_or(&f->flags, AIODB__F_DEADLINE);
+  pthread_mutex_lock(&timer_lock);
+  if ((!timer_started && timer_start_locked() != 0) || f->timer_linked) {
+    pthread_mutex_unlock(&timer_lock);
+    return;
+  }
+  link_locked(f, deadline);
+  atomic_fetch_add(&f->refs, 1);
   pthread_mutex_unlock(&timer_lock);
   /* It may have completed before it was linked: then nobody else will. */
   if (aiodb__future_is_done(f)) aiodb__timer_remove(f);
+}
+
+void aiodb__timer_add_at(aiodb_future *f, int64_t deadline_ns) {
+  pthread_mutex_lock(&timer_lock);
+  if (!timer_started && timer_start_locked() != 0) {
+    pthread_mutex_unlock(&timer_lock);
+    return;
+  }
+  if (f->timer_linked) {
+    if (f->deadline_ns <= deadline_ns) {
+      pthread_mutex_unlock(&timer_lock);
+      return;
+    }
+    aiodb__q_remove(&f->tnode); /* moved earlier; keeps its reference */
+  } else {
+    atomic_fetch_add(&f->refs, 1);
+  }
+  link_locked(f, deadline_ns);
+  pthread_mutex_unlock(&timer_lock);
 }
 
 void aiodb__timer_remove(aiodb_future *f) {

@@ -13,15 +13,10 @@
 #include <time.h>
 
 #include "aiodb.h"
+#include "clock.h"
 #include "future.h"
 
 struct aiodb_db;
-
-static inline int64_t aiodb__now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Is f to be traced (and not traced yet)? Any thread. */
 static inline int aiodb__trace_armed(const aiodb_future *f) {

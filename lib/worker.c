@@ -34,6 +34,7 @@
 #include "pipeline.h"
 #include "pool.h"
 #include "trace.h"
+#include "pool_policy.h"
 #include "tx.h"
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -62,7 +63,9 @@ int aiodb__job_stopping(void) {
 static aiodb_future *next_job(aiodb_conn *conn) {
   aiodb__qnode *n = aiodb__q_pop(&conn->own);
   aiodb_future *f;
-  if (n == NULL && !conn->pinned) n = aiodb__q_pop(&conn->db->shared);
+  /* A retiring connection (lib/pool_policy.c) takes no more of the pool's. */
+  if (n == NULL && !conn->pinned && !conn->retire)
+    n = aiodb__q_pop(&conn->db->shared);
   if (n == NULL) return NULL;
   f = aiodb__q_data(n, aiodb_future, node);
   if (aiodb__job_pins(f)) {
@@ -70,6 +73,7 @@ static aiodb_future *next_job(aiodb_conn *conn) {
     conn->pinned = 1;
     f->pin->conn = conn;
     aiodb__q_move(&f->pin->pending, &conn->own);
+    aiodb__pool_pinned_locked(conn, f);
   }
   return f;
 }
@@ -204,7 +208,9 @@ static int serve_locked(aiodb_conn *conn) {
   for (;;) {
     f = next_job(conn);
     if (f == NULL) {
-      if (db->closing) break;
+      int64_t arm;
+      /* closed, or retired by the pool's policy once unpinned */
+      if (db->closing || (conn->retire && !conn->pinned)) break;
       if (db->spin_us > 0 && !spun) {
         /* Work often follows within microseconds (the loop answering a
          * callback): look for it before paying for a sleep and a wake. */
@@ -215,10 +221,22 @@ static int serve_locked(aiodb_conn *conn) {
         spun = 1;
         continue;
       }
+      if ((arm = aiodb__pool_sleeping_locked(conn)) != 0) {
+        /* The pool's watch, armed with no lock held; then look again. */
+        pthread_mutex_unlock(&db->lock);
+        aiodb__pool_arm(db, arm);
+        pthread_mutex_lock(&db->lock);
+        continue;
+      }
       spun = 0;
       conn->sleeping = 1;
       pthread_cond_wait(&conn->cv, &db->lock);
       conn->sleeping = 0;
+      /* Idle long, or its socket stirred: pinged before it takes work. */
+      if (aiodb__pool_check_due_locked(conn) && aiodb__pool_check_locked(conn)) {
+        broken = 1;
+        break;
+      }
       continue;
     }
     spun = 0;
@@ -231,7 +249,10 @@ static int serve_locked(aiodb_conn *conn) {
       continue;
     }
     if (starts_batch(conn, f)) {
-      if (aiodb__batch_run(conn, f)) break; /* the connection broke */
+      if (aiodb__batch_run(conn, f)) { /* the connection broke */
+        broken = 1;
+        break;
+      }
       continue;
     }
     start_job_locked(conn, f);
@@ -284,7 +305,8 @@ static int serve_locked(aiodb_conn *conn) {
  * now goes onto orphans, to fail unlocked; the last worker of a closing db
  * returns the close's future, to complete. Called locked. */
 static aiodb_future *leave_locked(aiodb_conn *conn, const aiodb__err *cerr,
-                                  int broken, aiodb__qnode *orphans) {
+                                  int broken, aiodb__qnode *orphans,
+                                  int64_t *arm) {
   aiodb_db *db = conn->db;
   aiodb_future *close_f = NULL;
   aiodb__err qerr;
@@ -306,15 +328,13 @@ static aiodb_future *leave_locked(aiodb_conn *conn, const aiodb__err *cerr,
   if (cerr->code != 0 && !aiodb__pool_serves_locked(db))
     aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
   db->nlive--;
-  if (db->nlive == 0) {
-    if (db->closing) {
-      aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
-      close_f = db->close_future;
-      db->close_future = NULL;
-    } else if (!aiodb__q_empty(&db->shared) && cerr->code == 0) {
-      if (aiodb__spawn_locked(db) != 0)
-        aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
-    }
+  /* counted; replaced (to min_size, or for the work that waits) unless
+   * the db is closing */
+  *arm = aiodb__pool_left_locked(conn, cerr, broken, orphans);
+  if (db->nlive == 0 && db->closing) {
+    aiodb__job_orphan_all_locked(&db->shared, orphans, &qerr, 0);
+    close_f = db->close_future;
+    db->close_future = NULL;
   }
   return close_f;
 }
@@ -326,6 +346,7 @@ void *aiodb__worker_main(void *arg) {
   aiodb__err cerr;
   aiodb__qnode orphans;
   aiodb_future *close_f;
+  int64_t arm = 0;
   int broken = 0;
 
   tls_conn = conn;
@@ -343,6 +364,7 @@ void *aiodb__worker_main(void *arg) {
   open_connection(conn, &cerr);
   if (cerr.code == 0 && drv->exec_batch != NULL && db->pipeline > 1)
     conn->batch = aiodb__batch_new(conn, db->pipeline);
+  aiodb__pool_opened(conn, cerr.code);
 
   pthread_mutex_lock(&db->lock);
   conn->calls++; /* the connect */
@@ -353,8 +375,9 @@ void *aiodb__worker_main(void *arg) {
     close_connection(conn);
     pthread_mutex_lock(&db->lock);
   }
-  close_f = leave_locked(conn, &cerr, broken, &orphans);
+  close_f = leave_locked(conn, &cerr, broken, &orphans, &arm);
   pthread_mutex_unlock(&db->lock);
+  aiodb__pool_arm(db, arm);
 
   aiodb__job_fail_all(&orphans);
   aiodb_result_free(conn->scratch);

@@ -101,6 +101,8 @@ function(server_programs dir bench_rows sql legacy)
     run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store "${server_url}")
     run(0 "2 notes\n- call\n- groceries" ${DOC_DIR}/doc_notes_store_0_1 "${server_url}")
     run(0 "visits in all" ${DOC_DIR}/doc_sync_helpers "${server_url}")
+    run(0 "opened: 2 open.*AIODB_ETIMEDOUT: no connection within 300 ms.*diagnostics: 1 starved, 2 leaks"
+        ${DOC_DIR}/doc_pool "${server_url}")
   endif()
   run(1 "aiodb: trace: query conn 1: .*, AIODB_ESQL \\(SQLSTATE 42[0-9]+\\): SELEC 1\n"
       ${TOOL} query --trace "${server_url}" "SELEC 1")

@@ -492,6 +492,9 @@ static void crash_case(const char *dir_env, const char *script_env, int pg, cons
 
 static atomic_long bad_closes;
 
+/* lib/pool_policy.c's look at idle sockets, every so many ms. */
+extern int aiodb__pool_sweep_ms;
+
 __attribute__((visibility("default"))) int close(int fd) {
   static int (*_Atomic next)(int);
   int (*real)(int) = atomic_load(&next);
@@ -568,7 +571,11 @@ START_TEST(crash_pg_backend_quits_before_prepare) {
   int round;
   char sql[64];
   if (url == NULL) return;
-  db = aiodb_test_open_with(url, "max_size=1");
+  /* The pool would find the closed socket first and replace the
+   * connection before the statement (lib/pool_policy.c): off, so that the
+   * statement meets it. */
+  aiodb__pool_sweep_ms = 1000000;
+  db = aiodb_test_open_with(url, "max_size=1&idle_check_ms=0");
   /* a few rounds: whether the warning is read first is up to timing */
   for (round = 0; round < 3; round++) {
     pid = aiodb_test_scalar(db, "SELECT pg_backend_pid()");

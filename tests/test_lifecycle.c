@@ -227,7 +227,8 @@ static int child_checks(aiodb_db *db, aiodb_future *pending) {
 }
 
 static void fork_on(const char *base, const server *s) {
-  aiodb_db *db = aiodb_test_open_with(base, NULL);
+  /* one connection: the query queues behind the held one */
+  aiodb_db *db = aiodb_test_open_with(base, "max_size=1");
   aiodb_test_gate gate;
   aiodb_future *run, *queued;
   pid_t pid;

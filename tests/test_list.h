@@ -18,6 +18,7 @@
   X(values)                  \
   X(sqlite)                  \
   X(pool)                    \
+  X(pool_policy)             \
   X(diag)                    \
   X(errors)                  \
   X(tx)                      \

@@ -1304,6 +1304,21 @@ static void row_sync_no_value(void) {
   aiodb_db_free(db);
 }
 
+/* M63 */
+static void row_pool_stats(void) {
+  aiodb_db *db = mem();
+  aiodb_pool_stats st;
+  ck_assert_int_eq(aiodb_db_pool_stats(NULL, &st), AIODB_EINVAL);
+  ck_assert_int_eq(aiodb_db_pool_stats(db, NULL), AIODB_EINVAL);
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  aiodb_future_free(aiodb_test_ok(aiodb_close(db)));
+  ck_assert_int_eq(aiodb_db_pool_stats(db, &st), 0);
+  ck_assert_uint_eq(st.open, 0);
+  ck_assert_uint_eq(st.created, 1);
+  ck_assert_uint_eq(st.closed, 1);
+  aiodb_db_free(db);
+}
+
 /* M59 */
 static void row_named_null(void) {
   aiodb_db *db = mem();
@@ -1456,6 +1471,7 @@ static const misuse_row rows[] = {
     {"M60", "aiodb_on_connect_error", row_on_connect_error_elsewhere},
     {"M61", "aiodb_open", row_on_connect_ud_alone},
     {"M62", "aiodb_open_native", row_open_native_bad},
+    {"M63", "aiodb_db_pool_stats", row_pool_stats},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

@@ -328,7 +328,7 @@ START_TEST(pg_run_meta_and_passwords) {
 END_TEST
 
 START_TEST(pg_lost_connection_is_replaced) {
-  aiodb_db *db = pg_open("socket_url", NULL); /* one connection */
+  aiodb_db *db = pg_open("socket_url", "max_size=1"); /* one connection */
   aiodb_db *admin = pg_open("socket_url", NULL);
   aiodb_value pid;
   aiodb_future *slow, *kill, *next;
@@ -513,8 +513,10 @@ static uint64_t queued_doubles(aiodb_db *db) {
 }
 
 START_TEST(pg_autopipeline_sends_queued_statements_together) {
-  aiodb_db *db = pg_open("socket_url", NULL);
-  aiodb_db *off = pg_open("socket_url", "pipeline=0");
+  /* one connection: a pool with room to grow runs queued statements on
+   * new connections rather than in a batch */
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_db *off = pg_open("socket_url", "pipeline=0&max_size=1");
   aiodb_options o;
   aiodb_error err;
   uint64_t batches, batched;
@@ -529,16 +531,17 @@ START_TEST(pg_autopipeline_sends_queued_statements_together) {
   aiodb_db_free(db);
 
   /* a small worker stack holds a batch of the deepest kind */
-  db = pg_open("socket_url", "stack_size=32768&pipeline=1024");
+  db = pg_open("socket_url", "stack_size=32768&pipeline=1024&max_size=1");
   ck_assert_uint_ge(queued_doubles(db), 1);
   aiodb_db_free(db);
 
   /* the depth follows the option */
-  db = pg_open("socket_url", "pipeline=8");
+  db = pg_open("socket_url", "pipeline=8&max_size=1");
   ck_assert_uint_ge(queued_doubles(db), AP_N / 8);
   aiodb_db_free(db);
   aiodb_options_init(&o);
   o.pipeline = 4;
+  o.max_size = 1;
   db = aiodb_open(pg_url("socket_url"), &o, &err);
   ck_assert_ptr_nonnull(db);
   ck_assert_uint_ge(queued_doubles(db), AP_N / 4);
@@ -554,7 +557,7 @@ END_TEST
 /* Inserts in one batch, some failing, with a statement not yet prepared in
  * the middle: each fails alone and the order holds. */
 START_TEST(pg_autopipeline_keeps_order_and_isolates_errors) {
-  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
   aiodb_future *f[41], *hold, *agg;
   aiodb_value v = aiodb_int(-1);
   char want[256] = "-1";
@@ -602,7 +605,7 @@ END_TEST
 
 /* A statement with a deadline is never sent ahead: its deadline holds. */
 START_TEST(pg_autopipeline_leaves_deadlines_alone) {
-  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
   aiodb_future *f[11], *hold;
   aiodb_value v = aiodb_float(0);
   uint64_t batches, batched;
@@ -633,7 +636,7 @@ START_TEST(pg_autopipeline_leaves_deadlines_alone) {
   aiodb_db_free(db);
 
   /* timeout_ms gives every statement a deadline: none is sent ahead */
-  db = pg_open("socket_url", "timeout_ms=5000");
+  db = pg_open("socket_url", "timeout_ms=5000&max_size=1");
   ck_assert_uint_eq(queued_doubles(db), 0);
   aiodb_test_done(db);
 }
@@ -646,7 +649,7 @@ END_TEST
 START_TEST(pg_autopipeline_connection_lost_mid_batch) {
   static const char kill[] =
       "SELECT CASE WHEN ?::int8 = 1 THEN pg_terminate_backend(pg_backend_pid()) END";
-  aiodb_db *db = pg_open("socket_url", NULL);
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
   aiodb_future *f[11], *hold;
   aiodb_value v = aiodb_int(0);
   uint64_t batches;
@@ -1004,7 +1007,7 @@ int PQcancel(PGcancel *cancel, char *errbuf, int errbufsize) {
 START_TEST(pg_cancel_never_blocks_the_caller) {
   aiodb_db *db = pg_open("socket_url", NULL);
   aiodb_db *timed = pg_open("socket_url", NULL);
-  aiodb_db *other = pg_open("socket_url", "timeout_ms=500");
+  aiodb_db *other = pg_open("socket_url", "timeout_ms=500&max_size=1");
   aiodb_test_gate gate;
   aiodb_future *f, *t, *g, *run;
   double t0, cancel_ms, late_ms;

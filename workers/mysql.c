@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "decode.h"
 #include "alloc.h"
@@ -623,6 +624,47 @@ static int conn_lost(my_conn *c) {
 
 static int my_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || conn_lost(native);
+}
+
+/* The pool's check: mysql_ping through the non-blocking API (the
+ * connection has MYSQL_OPT_NONBLOCK), each wait in poll() bounded so that
+ * the whole check takes timeout_ms at most. */
+static int my_ping(void *native, int timeout_ms, aiodb__err *e) {
+  my_conn *c = native;
+  struct timespec t0, t;
+  int ret = 0, status, elapsed = 0;
+
+  aiodb__stmt_settle(); /* a late KILL QUERY must not land on it */
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  status = mysql_ping_start(&ret, c->my);
+  while (status != 0) {
+    struct pollfd p;
+    int ms = timeout_ms - elapsed, n, ev = 0;
+    p.fd = (int)mysql_get_socket(c->my);
+    p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+                       (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+                       (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+    p.revents = 0;
+    n = ms > 0 && p.fd >= 0 ? poll(&p, 1, ms) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    elapsed = (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+    if (n == 0) {
+      /* Unanswered: the connection is given up, mid-call. */
+      fill_err(e, c->cfg, CR_SERVER_LOST, NULL, "");
+      aiodb__err_set(e, AIODB_ECONNLOST,
+                     "the server did not answer a check within %d ms", timeout_ms);
+      return e->code;
+    }
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_READ;
+    if (p.revents & (POLLOUT | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_WRITE;
+    if (p.revents & POLLPRI) ev |= MYSQL_WAIT_EXCEPT;
+    status = mysql_ping_cont(&ret, c->my, ev & status);
+  }
+  if (ret == 0) return 0;
+  conn_err(c, e);
+  e->code = AIODB_ECONNLOST; /* a check that fails leaves the connection */
+  return e->code;
 }
 
 /* InnoDB rolls back the whole transaction of a deadlock's loser, not just
@@ -1425,7 +1467,9 @@ const aiodb__driver aiodb__driver_mysql = {
     .param_style = "?",
     .dialect = AIODB__DIALECT_MYSQL,
     .pstyle = AIODB__PSTYLE_QMARK,
-    .default_max_size = 1,
+    .default_max_size = 10,
+    .default_max_lifetime_ms = 1800000,
+    .ping = my_ping,
     .configure = my_configure,
     .free_config = my_free_config,
     .connect = my_connect,

@@ -737,6 +737,47 @@ static int pg_is_broken(void *native, const aiodb__err *e) {
   return e->code == AIODB_ECONNLOST || PQstatus(c->pg) == CONNECTION_BAD;
 }
 
+/* ---- the pool's check: an empty query, answered at once (PGRES_EMPTY_
+ * QUERY), waited for timeout_ms at most ---- */
+
+static int pg_ping(void *native, int timeout_ms, aiodb__err *e) {
+  pg_conn *c = native;
+  int64_t deadline = now_ms() + timeout_ms;
+  PGresult *r;
+  int rc = 0;
+
+  if (PQstatus(c->pg) != CONNECTION_OK) return fail_from(c, NULL, e);
+  /* A late interrupt of an earlier statement must not land on it. */
+  aiodb__stmt_settle();
+  if (!PQsendQuery(c->pg, "")) return fail_from(c, NULL, e);
+  while (PQisBusy(c->pg)) {
+    struct pollfd p;
+    int64_t left = deadline - now_ms();
+    int n;
+    p.fd = PQsocket(c->pg);
+    p.events = POLLIN;
+    p.revents = 0;
+    n = left > 0 ? poll(&p, 1, (int)left) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) {
+      aiodb__err_set(e, AIODB_ECONNLOST,
+                     "the server did not answer a check within %d ms", timeout_ms);
+      snprintf(e->sqlstate, sizeof e->sqlstate, "08006");
+      return e->code;
+    }
+    if (!PQconsumeInput(c->pg)) return fail_from(c, NULL, e);
+  }
+  while ((r = PQgetResult(c->pg)) != NULL) {
+    if (rc == 0 && PQresultStatus(r) != PGRES_EMPTY_QUERY) {
+      rc = fail_from(c, r, e);
+      /* a check that fails leaves the connection: lost, whatever it said */
+      e->code = rc = AIODB_ECONNLOST;
+    }
+    PQclear(r);
+  }
+  return rc;
+}
+
 /* ---- binding ---- */
 
 static Oid type_of(const aiodb_value *v) {
@@ -1519,7 +1560,9 @@ const aiodb__driver aiodb__driver_postgres = {
     .param_style = "$1",
     .dialect = AIODB__DIALECT_POSTGRES,
     .pstyle = AIODB__PSTYLE_DOLLAR,
-    .default_max_size = 1,
+    .default_max_size = 10,
+    .default_max_lifetime_ms = 1800000,
+    .ping = pg_ping,
     .configure = pg_configure,
     .free_config = pg_free_config,
     .connect = pg_connect,

@@ -18,6 +18,10 @@ typedef struct sqlite_cfg {
   char journal_mode[16];
   int foreign_keys;    /* -1: leave as is */
   int memory;
+  /* A memory database lives while one of its connections is open: this
+   * one, opened with the first and closed with the config, keeps it
+   * through the pool's closing and replacing of the others. */
+  _Atomic(sqlite3 *) keeper;
 } sqlite_cfg;
 
 static atomic_uint memdb_counter;
@@ -25,8 +29,21 @@ static atomic_uint memdb_counter;
 static void sq_free_config(void *p) {
   sqlite_cfg *c = p;
   if (c == NULL) return;
+  sqlite3_close(atomic_load(&c->keeper));
   aiodb__free(c->path);
   aiodb__free(c);
+}
+
+/* Opens the memory database's keeper once (best effort: without it the
+ * database lives as long as the pool keeps a connection). */
+static void keep_memory(sqlite_cfg *cfg) {
+  sqlite3 *k = NULL, *none = NULL;
+  if (!cfg->memory || atomic_load(&cfg->keeper) != NULL) return;
+  if (sqlite3_open_v2(cfg->path, &k, cfg->flags, NULL) != SQLITE_OK) {
+    sqlite3_close(k);
+    return;
+  }
+  if (!atomic_compare_exchange_strong(&cfg->keeper, &none, k)) sqlite3_close(k);
 }
 
 static int sq_configure(const aiodb__url *url_in, const aiodb_options *opts,
@@ -217,6 +234,7 @@ static int sq_connect(void *cfgp, unsigned statement_cache, void **native,
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
   }
   c->db = db;
+  keep_memory(cfg);
   *native = c;
   return 0;
 }
@@ -594,6 +612,8 @@ const aiodb__driver aiodb__driver_sqlite = {
     .dialect = AIODB__DIALECT_SQLITE,
     .pstyle = AIODB__PSTYLE_QMARK, /* '?' stays '?': column names stay SQLite's own */
     .default_max_size = 1,
+    .default_max_lifetime_ms = 0, /* nothing on a server to refresh */
+    /* ping NULL: nothing to check */
     .configure = sq_configure,
     .free_config = sq_free_config,
     .connect = sq_connect,
