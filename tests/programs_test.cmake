@@ -104,7 +104,7 @@ function(server_programs dir bench_rows sql legacy)
     run(0 "opened: 2 open.*AIODB_ETIMEDOUT: no connection within 300 ms.*diagnostics: 1 starved, 2 leaks"
         ${DOC_DIR}/doc_pool "${server_url}")
   endif()
-  run(1 "aiodb: trace: query conn 1: .*, AIODB_ESQL \\(SQLSTATE 42[0-9]+\\): SELEC 1\n"
+  run(1 "aiodb: trace: query conn [0-9]+: .*, AIODB_ESQL \\(SQLSTATE 42[0-9]+\\): SELEC 1\n"
       ${TOOL} query --trace "${server_url}" "SELEC 1")
   if(legacy)
     run(0 "inside the transaction: 3 notes.*after the rollback: 2 notes.*callback: 2 notes"
