@@ -131,37 +131,32 @@ static void cq_drain(aiodb_cq *cq) {
   }
 }
 
-void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
+/* Appends f to the list head..tail of cq; 0, or -1 (f dropped) once cq
+ * is closed. */
+static int push_to(aiodb_cq *cq, aiodb_future **head, aiodb_future **tail,
+                            aiodb_future *f) {
   f->cq_next = NULL;
   pthread_mutex_lock(&cq->lock);
   if (atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
     pthread_mutex_unlock(&cq->lock);
     aiodb__future_unref(f);
-    return;
+    return -1;
   }
-  if (cq->tail)
-    cq->tail->cq_next = f;
+  if (*tail)
+    (*tail)->cq_next = f;
   else
-    cq->head = f;
-  cq->tail = f;
+    *head = f;
+  *tail = f;
   pthread_mutex_unlock(&cq->lock);
-  cq_signal(cq);
+  return 0;
+}
+
+void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
+  if (push_to(cq, &cq->head, &cq->tail, f) == 0) cq_signal(cq);
 }
 
 void aiodb__cq_push_trace(aiodb_cq *cq, aiodb_future *f) {
-  f->cq_next = NULL;
-  pthread_mutex_lock(&cq->lock);
-  if (atomic_load_explicit(&cq->closed, memory_order_relaxed)) {
-    pthread_mutex_unlock(&cq->lock);
-    aiodb__future_unref(f);
-    return;
-  }
-  if (cq->trace_tail)
-    cq->trace_tail->cq_next = f;
-  else
-    cq->trace_head = f;
-  cq->trace_tail = f;
-  pthread_mutex_unlock(&cq->lock);
+  if (push_to(cq, &cq->trace_head, &cq->trace_tail, f) != 0) return;
   /* A loop traces it at its next dispatch; a cq nobody dispatches, when
    * one of its futures is next collected (lib/trace.c). */
   if (atomic_load_explicit(&cq->dispatcher, memory_order_relaxed) != 0) cq_signal(cq);
