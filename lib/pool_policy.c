@@ -261,12 +261,26 @@ int64_t aiodb__pool_left_locked(aiodb_conn *conn, const aiodb__err *cerr,
 
 /* ---- submission ---- */
 
-/* Is every live connection pinned? */
+/* Is c's pin already let go of: a commit or rollback of its transaction,
+ * or the close of a freed cursor, running or queued on it? It comes back
+ * with no further call of the program's. */
+static int unpin_pending_locked(const aiodb_conn *c) {
+  const aiodb__qnode *n;
+  const aiodb_future *f = c->running;
+  if (f != NULL && f->ops->unpins != NULL && f->ops->unpins(f)) return 1;
+  for (n = c->own.next; n != &c->own; n = n->next) {
+    f = aiodb__q_data(n, aiodb_future, node);
+    if (f->ops->unpins != NULL && f->ops->unpins(f)) return 1;
+  }
+  return 0;
+}
+
+/* Is every live connection pinned, and held so by the program? */
 static int all_pinned_locked(const aiodb_db *db) {
   const aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     const aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    if (!c->quit && !c->pinned) return 0;
+    if (!c->quit && (!c->pinned || unpin_pending_locked(c))) return 0;
   }
   return 1;
 }
