@@ -57,22 +57,26 @@ int aiodb__many_run(const aiodb__driver *drv, void *native,
                     const aiodb__stmt *st, aiodb_result *res, aiodb__err *e) {
   const aiodb__many_ops *ops = drv->many;
   aiodb__many m;
-  int rc, in_tx, opened, tries = 0;
+  int rc, rows_rc, in_tx, opened, tries = 0;
 
   if (aiodb__sql_is_blank(st->sql, st->sql_len, (aiodb__dialect)drv->dialect))
     return aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement");
   if (ops->check != NULL && (rc = ops->check(native, st, e)) != 0) return rc;
-  aiodb__stmt_begin(); /* the interrupter's statement boundary */
   in_tx = ops->in_tx(native);
   for (;;) {
-    rc = run_rows(drv, native, st, res, in_tx, &m, &opened, e);
-    if (rc == 0) {
+    aiodb__stmt_begin(); /* the interrupter's statement boundary */
+    rows_rc = rc = run_rows(drv, native, st, res, in_tx, &m, &opened, e);
+    if (rc == 0)
       rc = ops->exec_own(native, in_tx ? "RELEASE SAVEPOINT aiodb_many" : "COMMIT", e);
-      /* SQLite keeps the transaction open when its COMMIT fails (busy) */
-      if (rc != 0) undo(drv, native, in_tx, e);
-      break;
-    }
+    /* The undo is no longer the statement a cancel or a deadline stops:
+     * one still on its way lands first. On the undo, it would leave the
+     * transaction open, and aborted, for the next call. */
+    aiodb__stmt_end();
+    aiodb__stmt_settle();
+    if (rc == 0) break;
+    /* SQLite keeps the transaction open when its COMMIT fails (busy) */
     if (opened) undo(drv, native, in_tx, e);
+    if (rows_rc == 0) break; /* the COMMIT failed: no row to name */
     if (m.again && tries++ == 0) {
       memset(e, 0, sizeof *e);
       continue;
@@ -81,6 +85,5 @@ int aiodb__many_run(const aiodb__driver *drv, void *native,
     break;
   }
   if (rc == 0) aiodb__result_set_affected(res, m.affected);
-  aiodb__stmt_end();
   return rc;
 }

@@ -270,6 +270,12 @@ int aiodb_test_hold_count(aiodb_test_hold *h);
  * the interrupt call is held: the connection is given up after a bounded
  * wait (3 s), well before the call returns, and a fresh one serves. */
 void aiodb_test_interrupt_in_flight(aiodb_db *db, const char *slow, aiodb_test_hold *shim);
+/* aiodb_test_many_undo_after_interrupt: an endless aiodb_query_many is
+ * canceled while its interrupt call is held; it stops between rows, and
+ * its ROLLBACK waits until the call has returned (landing on the ROLLBACK,
+ * the cancel would leave the transaction open and aborted for the next
+ * call). */
+void aiodb_test_many_undo_after_interrupt(aiodb_db *db, aiodb_test_hold *shim);
 void aiodb_test_cursor_close_held(aiodb_db *db, const char *endless, aiodb_test_hold *shim);
 
 /* A gate that holds a worker inside aiodb_run until opened: for queueing

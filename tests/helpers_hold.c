@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +119,42 @@ void aiodb_test_interrupt_in_flight(aiodb_db *db, const char *slow,
   ck_assert_int_eq(aiodb_test_hold_count(shim), 1); /* none was queued behind it */
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 7"), 7);
 }
+void aiodb_test_many_undo_after_interrupt(aiodb_db *db, aiodb_test_hold *shim) {
+  aiodb_value unused = aiodb_int(0);
+  aiodb_future *f;
+  int tries, sent = 0;
+  double t0;
+
+  aiodb_test_exec(db, "CREATE TEMPORARY TABLE aiodb_undo (n INT)");
+  /* The batch may see its cancel between rows and end before the
+   * interrupt call is made (then none is): tried until one is. */
+  for (tries = 0; tries < 10 && !sent; tries++) {
+    aiodb_test_hold_calls(shim, 30000);
+    f = aiodb_query_many(db, "UPDATE aiodb_undo SET n = n + 1 WHERE n < 0", &unused,
+                         SIZE_MAX, 0);
+    ck_assert_int_eq(aiodb_future_wait(f, 100), AIODB_ETIMEDOUT); /* running */
+    ck_assert_int_eq(aiodb_future_cancel(f), 0);
+    t0 = aiodb_test_now_ms();
+    while (aiodb_test_hold_count(shim) == 0 && !aiodb_future_done(f) &&
+           aiodb_test_now_ms() - t0 < 2000)
+      usleep(1000);
+    sent = aiodb_test_hold_count(shim) > 0;
+    if (sent) {
+      usleep(500 * 1000);
+      ck_assert_msg(!aiodb_future_done(f), "the batch was undone with its cancel on the way");
+    }
+    aiodb_test_hold_release(shim);
+    ck_assert_int_eq(aiodb_test_err(f), AIODB_ECANCELED);
+    aiodb_future_free(f);
+  }
+  ck_assert_msg(sent, "no interrupt call was made in %d tries", tries);
+  /* not left in a transaction: rows a batch adds are there after it */
+  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO aiodb_undo (n) VALUES (?)", &unused, 1, 1));
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM aiodb_undo"), 1);
+  aiodb_test_exec(db, "DROP TABLE aiodb_undo");
+}
+
 void aiodb_test_cursor_close_held(aiodb_db *db, const char *endless,
                                   aiodb_test_hold *shim) {
   aiodb_cursor *c;

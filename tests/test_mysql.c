@@ -444,6 +444,13 @@ START_TEST(my_kill_in_flight_is_not_repeated) {
 }
 END_TEST
 
+START_TEST(my_many_undo_waits_for_its_kill) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_test_many_undo_after_interrupt(db, &kill_shim);
+  aiodb_test_done(db);
+}
+END_TEST
+
 START_TEST(my_cursor_close_with_a_held_kill) {
   aiodb_db *db = my_open("socket_url", "max_size=1");
   aiodb_test_cursor_close_held(db, "SELECT seq FROM seq_1_to_1000000000", &kill_shim);
@@ -810,7 +817,8 @@ Suite *aiodb_suite_mysql(void) {
   Suite *s = AIODB_SUITE("mysql", my_types_on_both_protocols, my_float_is_the_stored_float,
                          my_bit64_above_int64_max, my_statements_and_errors, my_statement_cache,
                          my_cancel_timeout_and_stray_kill, my_late_kill_spares_the_next_statement,
-                         my_kill_in_flight_is_not_repeated, my_cursor_close_with_a_held_kill,
+                         my_kill_in_flight_is_not_repeated,
+                         my_many_undo_waits_for_its_kill, my_cursor_close_with_a_held_kill,
                          my_deadlock_in_a_savepoint_aborts_the_tx, my_run_meta_and_passwords,
                          my_escaped_password, my_bad_urls_and_unreachable_servers, my_tls,
                          my_lost_connection_is_replaced, my_query_many_and_transactions,

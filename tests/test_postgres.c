@@ -1111,6 +1111,13 @@ START_TEST(pg_cancel_in_flight_is_not_repeated) {
 }
 END_TEST
 
+START_TEST(pg_many_undo_waits_for_its_cancel) {
+  aiodb_db *db = pg_open("socket_url", "max_size=1");
+  aiodb_test_many_undo_after_interrupt(db, &shim);
+  aiodb_test_done(db);
+}
+END_TEST
+
 static int net_settings(void *native, void *ud) {
   aiodb_test_net *p = ud;
   PQconninfoOption *o, *all = PQconninfo(native);
@@ -1349,6 +1356,7 @@ Suite *aiodb_suite_postgres(void) {
   AIODB_TCASES(s, pg_commit_of_an_aborted_transaction_fails, pg_cancel_never_blocks_the_caller,
                pg_cursor_close_with_unanswered_cancel,
                pg_free_does_not_wait_for_an_unanswered_cancel, pg_cancel_in_flight_is_not_repeated,
+               pg_many_undo_waits_for_its_cancel,
                pg_network_defaults, pg_tls_modes,
                pg_tls_refusals);
   return s;

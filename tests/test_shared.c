@@ -1267,7 +1267,8 @@ START_TEST(shared_many_stops_between_rows) {
     }
     ck_assert_msg(aiodb_future_wait(f, 20000) == 0, "%s %d: did not stop it",
                   i % 2 ? "a cancel after" : "a deadline of", i * 15);
-    ck_assert_int_eq(aiodb_future_error(f), i % 2 ? AIODB_ECANCELED : AIODB_ETIMEDOUT);
+    ck_assert_msg(aiodb_future_error(f) == (i % 2 ? AIODB_ECANCELED : AIODB_ETIMEDOUT),
+                  "%d: %d %s", i, aiodb_future_error(f), aiodb_future_errmsg(f));
     aiodb_future_free(f);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT 1"), 1);
