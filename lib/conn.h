@@ -35,6 +35,9 @@ struct aiodb_conn {
   unsigned calls;           /* locked: calls begun, connect included */
   unsigned watch_calls;     /* locked: calls when the close watch looked */
   aiodb__intr_conn intr;    /* its side of db->intr */
+  unsigned replica;         /* locked, written by its worker only: on a
+                               view, 1 + the replica it is on, or 0 */
+  int retiring;             /* locked: leaving for another replica */
 };
 
 /* A call on a pinned connection goes to its own queue. */

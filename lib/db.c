@@ -18,6 +18,7 @@
 #include "job.h"
 #include "options.h"
 #include "pool.h"
+#include "replica.h"
 #include "timer.h"
 #include "tx.h"
 #include "url.h"
@@ -33,8 +34,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   aiodb__url u;
   aiodb_db *db;
   const aiodb__driver *drv;
-  unsigned i;
-  int rc;
+  aiodb__replicas *rs;
 
   aiodb__error_clear(err);
   if (url == NULL) {
@@ -54,15 +54,40 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
     return NULL;
   }
   db->driver = drv;
+  if (aiodb__db_configure(&u, opts, db, err) != 0) goto fail;
+  aiodb__url_free(&u);
+  /* The view's, once the db is open; no worker of the db may see them. */
+  rs = db->replicas;
+  db->replicas = NULL;
+  if (aiodb__db_start(db, opts ? opts->cq : NULL, err) != 0) {
+    aiodb__replicas_free(rs);
+    return NULL;
+  }
+  if (rs != NULL && (db->view = aiodb__replica_open(db, rs, err)) == NULL) {
+    aiodb__db_free(db);
+    return NULL;
+  }
+  return db;
+
+fail:
+  if (db->driver_cfg) drv->free_config(db->driver_cfg);
+  aiodb__replicas_free(db->replicas);
+  aiodb__free(db);
+  aiodb__url_free(&u);
+  return NULL;
+}
+
+int aiodb__db_start(aiodb_db *db, aiodb_cq *cq, aiodb_error *err) {
+  const aiodb__driver *drv = db->driver;
+  unsigned i;
+  int rc;
+
   aiodb__q_init(&db->shared);
   aiodb__q_init(&db->conns);
   aiodb__q_init(&db->txs);
   aiodb__q_init(&db->cursors);
-  if (aiodb__db_configure(&u, opts, db, err) != 0) goto fail;
-  aiodb__url_free(&u);
-
-  if (opts && opts->cq) {
-    db->cq = opts->cq;
+  if (cq) {
+    db->cq = cq;
     aiodb__cq_ref(db->cq);
   } else if ((db->cq = aiodb_cq_new()) != NULL) {
     db->own_cq = 1;
@@ -78,7 +103,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
                        strerror(e));
     drv->free_config(db->driver_cfg);
     aiodb__free(db);
-    return NULL;
+    return err ? err->code : AIODB_ESYS;
   }
   db->close_spare = aiodb__future_new(db->cq, &close_ops);
   if (db->close_spare == NULL) {
@@ -89,7 +114,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
       aiodb__cq_unref(db->cq);
     drv->free_config(db->driver_cfg);
     aiodb__free(db);
-    return NULL;
+    return AIODB_ENOMEM;
   }
   pthread_mutex_init(&db->lock, NULL);
   aiodb__fork_register(db);
@@ -100,28 +125,22 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   }
   pthread_mutex_unlock(&db->lock);
   if (i < db->min_size) {
+    rc = rc == AIODB_ENOMEM ? AIODB_ENOMEM : AIODB_ESYS;
     if (rc == AIODB_ENOMEM)
       aiodb__error_set(err, AIODB_ENOMEM, "out of memory for a connection");
     else
       aiodb__error_set(err, AIODB_ESYS, "cannot start a worker thread");
-    aiodb_db_free(db);
-    return NULL;
+    aiodb__db_free(db);
+    return rc;
   }
-  return db;
-
-fail:
-  if (db->driver_cfg) drv->free_config(db->driver_cfg);
-  aiodb__free(db);
-  aiodb__url_free(&u);
-  return NULL;
+  return 0;
 }
 
-aiodb_future *aiodb_close(aiodb_db *db) {
+static aiodb_future *db_close(aiodb_db *db) {
   aiodb_future *f;
   aiodb__qnode *n;
   int now;
 
-  if (db == NULL) return NULL;
   /* The first close takes the future made with the db: aiodb_db_free
    * always closes, memory or not. */
   pthread_mutex_lock(&db->lock);
@@ -141,6 +160,7 @@ aiodb_future *aiodb_close(aiodb_db *db) {
     return f;
   }
   db->closing = 1;
+  if (db->view != NULL) aiodb__replica_closing_locked(db, f);
   now = db->nlive == 0;
   if (!now) {
     f->db = db;
@@ -153,34 +173,48 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   }
   pthread_mutex_unlock(&db->lock);
   if (now)
-    aiodb__future_complete(f);
+    aiodb__close_done(db, f);
   else if (db->close_timeout_ms > 0)
     aiodb__timer_add(f, db->close_timeout_ms); /* the close watch */
   return f;
 }
 
-void aiodb_db_free(aiodb_db *db) {
+aiodb_future *aiodb_close(aiodb_db *db) {
+  aiodb_future *f;
+  if (db == NULL) return NULL;
+  if (db->replicas != NULL)
+    return aiodb__replica_refuse(db, "aiodb_close", __builtin_return_address(0));
+  f = db_close(db);
+  /* Its view closes with it; f completes once both have. */
+  if (db->view != NULL) aiodb_future_free(db_close(db->view));
+  return f;
+}
+
+static void db_free(aiodb_db *db, const void *call_site) {
   aiodb__qnode *n;
   aiodb_conn *self = aiodb__current_conn();
   aiodb_future *f;
 
-  if (db == NULL) return;
-  if (self != NULL && self->db == db) {
-    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_db_free", __builtin_return_address(0),
+  if (self != NULL && (self->db == db || (db->view && self->db == db->view))) {
+    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_db_free", call_site,
                 "aiodb_db_free called from one of the db's own workers; "
                 "refused (it would join itself)");
     return;
   }
   if (aiodb__inherited(db)) {
+    if (db->view != NULL) aiodb__replica_free_inherited(db->view);
     aiodb__free_inherited(db);
     return;
   }
-  f = aiodb_close(db);
+  f = db->replicas != NULL ? db_close(db) : aiodb_close(db);
   /* No worker is spawned once closing, so the list is stable now; it stays
    * whole while they are joined, for the close watch to look at, and is
    * freed once the watch is done with this db. */
   for (n = db->conns.next; n != &db->conns; n = n->next)
     pthread_join(aiodb__q_data(n, aiodb_conn, link)->thread, NULL);
+  /* Once none of db's workers, done closing, may look at it. */
+  if (db->view != NULL) aiodb__replica_free(db->view);
+  db->view = NULL;
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);
   while ((n = aiodb__q_pop(&db->conns)) != NULL)
@@ -203,6 +237,17 @@ void aiodb_db_free(aiodb_db *db) {
   pthread_mutex_destroy(&db->lock);
   aiodb__free(db);
 }
+
+void aiodb_db_free(aiodb_db *db) {
+  if (db == NULL) return;
+  if (db->replicas != NULL) {
+    aiodb__replica_refuse(db, "aiodb_db_free", __builtin_return_address(0));
+    return;
+  }
+  db_free(db, __builtin_return_address(0));
+}
+
+void aiodb__db_free(aiodb_db *db) { db_free(db, NULL); }
 
 aiodb_cq *aiodb_db_cq(aiodb_db *db) { return db ? db->cq : NULL; }
 

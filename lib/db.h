@@ -79,6 +79,19 @@ struct aiodb_db {
                                close, so that closing needs no memory */
   aiodb__qnode reg;         /* in the registry of open dbs (fork) */
   unsigned fork_gen;        /* the process generation it was opened in */
+  aiodb_db *view;           /* its read-only view (aiodb_replica), or NULL */
+  struct aiodb__replicas *replicas; /* a view's replicas and primary
+                               (lib/replica.c); NULL for any other db once
+                               open. A view has no driver_cfg nor intr of
+                               its own: each replica has both. */
 };
+
+/* The second half of aiodb_open, for a db whose options are in (driver_cfg
+ * included): its queues, its completion queue (cq, referenced, or NULL:
+ * its own), its lock, its first min_size connections. 0; or the code, err
+ * filled and db freed. */
+int aiodb__db_start(aiodb_db *db, aiodb_cq *cq, aiodb_error *err);
+/* aiodb_db_free of any db, a view included. */
+void aiodb__db_free(aiodb_db *db);
 
 #endif

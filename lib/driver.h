@@ -167,6 +167,16 @@ typedef struct aiodb__driver {
    * blotted out), native code and SQLSTATE where the library keeps them,
    * and returns 1; 0 with e untouched when there is none. */
   int (*last_error)(void *native, aiodb__err *e);
+
+  /* Optional (NULL: nothing to do): aiodb_replica's read-only sessions
+   * (lib/replica.c), which the server enforces. read_only: on the caller's
+   * thread at aiodb_open, after configure: makes cfg's connections open
+   * read-only (SQLite's SQLITE_OPEN_READONLY); 0, or fills err
+   * (AIODB_EINVAL when cfg cannot be read-only). sql_read_only: the
+   * library's own SQL that makes a session read-only, run on each of those
+   * connections just after connect (SET SESSION ... READ ONLY). */
+  int (*read_only)(void *cfg, aiodb_error *err);
+  const char *sql_read_only;
 } aiodb__driver;
 
 /* ---- statement boundaries, for a driver with interrupt_send ----

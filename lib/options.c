@@ -9,6 +9,7 @@
 #include "driver.h"
 #include "error.h"
 #include "options.h"
+#include "replica.h"
 #include "url.h"
 
 #define DEFAULT_STACK (256u * 1024u)
@@ -147,7 +148,8 @@ int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
   int rc;
 
   if ((rc = core_options(u, opts, db->driver, db, err)) != 0 ||
-      (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0)
+      (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0 ||
+      (rc = aiodb__replicas_configure(u, opts, db, err)) != 0)
     return rc;
   if ((kv = aiodb__url_unused(u)) != NULL)
     return aiodb__url_unknown_option(u, kv, db->driver->name, err);
@@ -172,6 +174,7 @@ int aiodb__open_check(const char *url, const aiodb_options *opts,
   else
     rc = aiodb__db_configure(&u, opts, &db, err);
   if (db.driver_cfg) db.driver->free_config(db.driver_cfg);
+  aiodb__replicas_free(db.replicas);
   aiodb__url_free(&u);
   return rc;
 }

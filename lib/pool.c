@@ -56,7 +56,7 @@ int aiodb__spawn_locked(aiodb_db *db) {
   int rc;
 
   reap_locked(db);
-  if (db->intr == NULL && db->driver->interrupt_send != NULL &&
+  if (db->intr == NULL && db->driver->interrupt_send != NULL && db->replicas == NULL &&
       (db->intr = aiodb__interrupter_new(db->driver, db->driver_cfg)) == NULL)
     return AIODB_ENOMEM;
   c = aiodb__calloc(1, sizeof *c);
@@ -112,6 +112,12 @@ int aiodb__wake_pool_locked(aiodb_db *db) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     if (c->sleeping && !c->pinned && !c->quit) {
       aiodb__wake_conn_locked(c);
+      /* A view's idle connections take turns: its replicas share even one
+       * call at a time (lib/replica.c). */
+      if (db->replicas != NULL) {
+        aiodb__q_remove(&c->link);
+        aiodb__q_push(&db->conns, &c->link);
+      }
       return 0;
     }
   }

@@ -32,6 +32,7 @@
 #include "on_connect.h"
 #include "pipeline.h"
 #include "pool.h"
+#include "replica.h"
 #include "tx.h"
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -58,8 +59,11 @@ int aiodb__job_stopping(void) {
 
 /* Takes the next job for conn, or NULL. Called locked. */
 static aiodb_future *next_job(aiodb_conn *conn) {
-  aiodb__qnode *n = aiodb__q_pop(&conn->own);
+  aiodb__qnode *n;
   aiodb_future *f;
+  if (conn->db->replicas != NULL && aiodb__replica_leaves_locked(conn))
+    return NULL;
+  n = aiodb__q_pop(&conn->own);
   if (n == NULL && !conn->pinned) n = aiodb__q_pop(&conn->db->shared);
   if (n == NULL) return NULL;
   f = aiodb__q_data(n, aiodb_future, node);
@@ -124,7 +128,10 @@ static int open_connection(aiodb_conn *conn, aiodb__err *e) {
   conn->scratch = aiodb__result_new();
   if (conn->scratch == NULL)
     return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
-  if (drv->connect(db->driver_cfg, db->statement_cache, &conn->native, e) != 0)
+  /* a read-only view's connection: on one of its replicas, attached */
+  if ((db->replicas != NULL
+           ? aiodb__replica_connect(conn, e)
+           : drv->connect(db->driver_cfg, db->statement_cache, &conn->native, e)) != 0)
     return e->code;
   if (aiodb__interrupter_attach(db->intr, &conn->intr, conn->native, e) != 0) {
     drv->disconnect(conn->native);
@@ -206,7 +213,7 @@ static int serve_locked(aiodb_conn *conn) {
   for (;;) {
     f = next_job(conn);
     if (f == NULL) {
-      if (db->closing) break;
+      if (db->closing || conn->retiring) break;
       if (db->spin_us > 0 && !spun) {
         /* Work often follows within microseconds (the loop answering a
          * callback): look for it before paying for a sleep and a wake. */
@@ -345,6 +352,7 @@ void *aiodb__worker_main(void *arg) {
   conn->calls++; /* the connect */
   if (cerr.code == 0) {
     broken = serve_locked(conn);
+    if (broken && db->replicas != NULL) aiodb__replica_broken_locked(conn);
     pthread_mutex_unlock(&db->lock);
     aiodb__cursor_close_all(conn);
     close_connection(conn);
@@ -358,7 +366,7 @@ void *aiodb__worker_main(void *arg) {
   conn->scratch = NULL;
   aiodb__free(conn->batch);
   conn->batch = NULL;
-  if (close_f) aiodb__future_complete(close_f);
+  if (close_f) aiodb__close_done(db, close_f);
   tls_conn = NULL;
   if (drv->thread_stop) drv->thread_stop();
   return NULL;

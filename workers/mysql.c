@@ -1334,4 +1334,5 @@ const aiodb__driver aiodb__driver_mysql = {
     .interrupt_send = my_interrupt_send,
     /* interrupt_close NULL: the token is a number */
     .last_error = my_last_error,
+    .sql_read_only = "SET SESSION TRANSACTION READ ONLY",
 };

@@ -1430,4 +1430,5 @@ const aiodb__driver aiodb__driver_postgres = {
     .interrupt_send = pg_interrupt_send,
     .interrupt_close = pg_interrupt_close,
     .last_error = pg_last_error,
+    .sql_read_only = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
 };
