@@ -147,9 +147,10 @@ int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
   const aiodb__kv *kv;
   int rc;
 
+  /* The replicas before the driver, which refuses options it does not know. */
   if ((rc = core_options(u, opts, db->driver, db, err)) != 0 ||
-      (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0 ||
-      (rc = aiodb__replicas_configure(u, opts, db, err)) != 0)
+      (rc = aiodb__replicas_configure(u, opts, db, err)) != 0 ||
+      (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0)
     return rc;
   if ((kv = aiodb__url_unused(u)) != NULL)
     return aiodb__url_unknown_option(u, kv, db->driver->name, err);

@@ -112,12 +112,6 @@ int aiodb__wake_pool_locked(aiodb_db *db) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     if (c->sleeping && !c->pinned && !c->quit) {
       aiodb__wake_conn_locked(c);
-      /* A view's idle connections take turns: its replicas share even one
-       * call at a time (lib/replica.c). */
-      if (db->replicas != NULL) {
-        aiodb__q_remove(&c->link);
-        aiodb__q_push(&db->conns, &c->link);
-      }
       return 0;
     }
   }

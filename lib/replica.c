@@ -3,8 +3,9 @@
  * whose connections each open on one replica: the one with the fewest of
  * the view's connections among those up, in turn (lib/worker.c calls
  * aiodb__replica_connect instead of the driver's connect), so that the
- * calls spread over the replicas; lib/pool.c hands a view's calls to its
- * idle connections in turn for the same reason.
+ * calls spread over the replicas; and a call goes to the view's idle
+ * connections in turn (aiodb__replica_assign_locked, from lib/submit.c),
+ * or to the pool's queue when none is idle.
  *
  * A replica whose connect fails, or on which a connection broke, is down
  * for a backoff (BACKOFF_FIRST_MS, doubling up to BACKOFF_MAX_MS): a
@@ -383,6 +384,21 @@ int aiodb__replica_connect(aiodb_conn *conn, aiodb__err *e) {
            k > 1 ? "no replica could be connected; " : "", i + 1, rs->n);
   wrap(e->message, sizeof e->message, head, "");
   return e->code;
+}
+
+int aiodb__replica_assign_locked(aiodb_db *db, aiodb_future *f) {
+  aiodb__qnode *q;
+  for (q = db->conns.next; q != &db->conns; q = q->next) {
+    aiodb_conn *c = aiodb__q_data(q, aiodb_conn, link);
+    if (!c->sleeping || c->pinned || c->quit) continue;
+    f->target = c;
+    aiodb__q_push(&c->own, &f->node);
+    aiodb__wake_conn_locked(c);
+    aiodb__q_remove(&c->link);
+    aiodb__q_push(&db->conns, &c->link);
+    return 1;
+  }
+  return 0;
 }
 
 int aiodb__replica_leaves_locked(aiodb_conn *conn) {

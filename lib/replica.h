@@ -11,8 +11,8 @@ typedef struct aiodb__replicas aiodb__replicas;
 
 /* ---- at aiodb_open, on the caller's thread ---- */
 
-/* From aiodb__db_configure, once the core's and the driver's options are
- * in db: the replicas, opts->replicas or else u's replica= options (each
+/* From aiodb__db_configure, once the core's options are in db, before the
+ * driver's: the replicas, opts->replicas or else u's replica= options (each
  * consumed), each parsed and configured by db's driver, read-only, into
  * db->replicas (left NULL when there is none). 0, or AIODB_EINVAL /
  * AIODB_ENOMEM with err filled (the replica named by its place, no
@@ -44,6 +44,13 @@ void aiodb__close_done(aiodb_db *db, aiodb_future *f);
 void aiodb__replica_free(aiodb_db *view);
 /* The same in a forked child (lib/fork.h): frees only the child's memory. */
 void aiodb__replica_free_inherited(aiodb_db *view);
+
+/* A call f for view's pool (lib/submit.c): queued on the first of its
+ * idle connections, which then goes last, so that calls go to the
+ * replicas in turn even one at a time (from the pool's queue, the worker
+ * just done would take the next before an idle one woke). 0 when none is
+ * idle: f goes to the pool's queue. Locked. */
+int aiodb__replica_assign_locked(aiodb_db *view, aiodb_future *f);
 
 /* ---- on a view's workers (lib/worker.c) ---- */
 
