@@ -56,7 +56,9 @@ int aiodb__spawn_locked(aiodb_db *db) {
   int rc;
 
   reap_locked(db);
-  if (db->intr == NULL && db->driver->interrupt_send != NULL && db->replicas == NULL &&
+  /* A view's replicas have an interrupter each (lib/replica.c). */
+  if (db->intr == NULL && db->driver->interrupt_send != NULL &&
+      db->replicas == NULL &&
       (db->intr = aiodb__interrupter_new(db->driver, db->driver_cfg)) == NULL)
     return AIODB_ENOMEM;
   c = aiodb__calloc(1, sizeof *c);

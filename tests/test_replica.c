@@ -406,6 +406,7 @@ typedef struct engine {
   const char *table, *upsert; /* the cases' table; writes (id, v) */
   const char *other_scheme;   /* a URL of another engine */
   int ro_native;              /* the native code of a write refused */
+  const char *slow;           /* runs 30 s */
 } engine;
 
 static const engine pg = {
@@ -413,14 +414,14 @@ static const engine pg = {
     "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
     "CREATE TABLE IF NOT EXISTS replica_t (id int PRIMARY KEY, v text)",
     "INSERT INTO replica_t VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
-    "mysql://app:s3cret@127.0.0.1/app", 0};
+    "mysql://app:s3cret@127.0.0.1/app", 0, "SELECT pg_sleep(30)"};
 
 static const engine my = {
     "AIODB_TEST_MARIADB_REPLICA_DIR", "replica_url",
     "SELECT CASE WHEN @@server_id = 1 THEN 'primary' ELSE 'standby' END",
     "CREATE TABLE IF NOT EXISTS replica_t (id int PRIMARY KEY, v text)",
     "INSERT INTO replica_t VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)",
-    "postgresql://app:s3cret@127.0.0.1/app", 1792};
+    "postgresql://app:s3cret@127.0.0.1/app", 1792, "SELECT SLEEP(30)"};
 
 static const char *const roles[2] = {"standby", "primary"};
 
@@ -542,6 +543,33 @@ static void round_robin(const engine *e) {
   aiodb_test_done(db);
 }
 
+/* A deadline stops a statement on whichever replica runs it: each
+ * replica's connections are interrupted through that replica (a KILL
+ * QUERY sent to another server would stop nothing, or another session's). */
+static void deadline_on_each(const engine *e) {
+  const char *primary = cluster_file(e->dir_env, "primary_url");
+  const char *standby = cluster_file(e->dir_env, e->replica_file);
+  const char *urls[2];
+  int seen[2] = {0, 0}, i;
+  aiodb_future *fs[2];
+  aiodb_db *db;
+  double t0;
+  if (primary == NULL || standby == NULL) return;
+  urls[0] = standby;
+  urls[1] = primary;
+  db = open_with_replicas(primary, urls, 2, "timeout_ms=300");
+  spread_until_both(aiodb_replica(db), e->whoami, roles, 2, 4, seen);
+  t0 = aiodb_test_now_ms();
+  for (i = 0; i < 2; i++) fs[i] = aiodb_query(aiodb_replica(db), e->slow, NULL, 0);
+  /* not given up on (after 4 interrupts, 1 s apart) but stopped at once */
+  for (i = 0; i < 2; i++) aiodb_test_fails(fs[i], AIODB_ETIMEDOUT, "and was stopped");
+  ck_assert_msg(aiodb_test_now_ms() - t0 < 2500, "stopped after %.0f ms",
+                aiodb_test_now_ms() - t0);
+  memset(seen, 0, sizeof seen);
+  spread_until_both(aiodb_replica(db), e->whoami, roles, 2, 4, seen);
+  aiodb_test_done(db);
+}
+
 /* A replica down (nothing listens on its port) is skipped: the standby
  * answers every call. With it alone, calls fail to connect, password-free. */
 static void down_skipped(const engine *e) {
@@ -599,10 +627,13 @@ START_TEST(replica_pg_down_skipped) { down_skipped(&pg); aiodb_test_clean_shutdo
 END_TEST
 START_TEST(replica_pg_bad_input) { bad_input(&pg); }
 END_TEST
+START_TEST(replica_pg_deadline_on_each) { deadline_on_each(&pg); aiodb_test_clean_shutdown(); }
+END_TEST
 
 Suite *aiodb_suite_replica_pg(void) {
   return AIODB_SUITE("replica_pg", replica_pg_reads_from_standby, replica_pg_read_only_session,
-                     replica_pg_round_robin, replica_pg_down_skipped, replica_pg_bad_input);
+                     replica_pg_round_robin, replica_pg_down_skipped, replica_pg_bad_input,
+                     replica_pg_deadline_on_each);
 }
 #endif
 
@@ -620,10 +651,16 @@ START_TEST(replica_mysql_down_skipped) { down_skipped(&my); aiodb_test_clean_shu
 END_TEST
 START_TEST(replica_mysql_bad_input) { bad_input(&my); }
 END_TEST
+START_TEST(replica_mysql_deadline_on_each) {
+  deadline_on_each(&my);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
 
 Suite *aiodb_suite_replica_mysql(void) {
   return AIODB_SUITE("replica_mysql", replica_mysql_reads_from_replica,
                      replica_mysql_read_only_session, replica_mysql_round_robin,
-                     replica_mysql_down_skipped, replica_mysql_bad_input);
+                     replica_mysql_down_skipped, replica_mysql_bad_input,
+                     replica_mysql_deadline_on_each);
 }
 #endif
