@@ -379,11 +379,47 @@ START_TEST(replica_bad_input) {
 }
 END_TEST
 
+/* Out of memory at each allocation of aiodb_open with two replicas and a
+ * call through the view, from it on: aiodb_open fails with AIODB_ENOMEM,
+ * or the call does, or both work; nothing is left allocated. */
+START_TEST(replica_out_of_memory) {
+  const char *a = sqlite_url(sqlite_file_named("a"));
+  const char *urls[2] = {a, a};
+  char url[4096];
+  aiodb_error err;
+  aiodb_db *db;
+  aiodb_future *f;
+  long n;
+  int code = -1;
+
+  snprintf(url, sizeof url, "%s?replica=%s&replica=%s", a, esc(urls[0]), esc(urls[1]));
+  for (n = 0; code != 0; n++) {
+    ck_assert_int_lt(n, 100000);
+    aiodb_test_fail_allocs_after(n);
+    db = aiodb_open(url, NULL, &err);
+    if (db == NULL) {
+      ck_assert_msg(err.code == AIODB_ENOMEM, "%ld: %s", n, err.message);
+      code = err.code;
+    } else {
+      f = aiodb_query(aiodb_replica(db), "SELECT count(*) FROM who", NULL, 0);
+      code = f ? aiodb_test_err(f) : AIODB_ENOMEM;
+      ck_assert_msg(code == 0 || code == AIODB_ENOMEM || code == AIODB_EALREADYQUIT, "%ld: %s",
+                    n, f ? aiodb_future_errmsg(f) : "NULL");
+      aiodb_future_free(f);
+      aiodb_db_free(db);
+    }
+    aiodb_set_allocator(NULL, NULL, NULL);
+    aiodb_test_clean_shutdown();
+  }
+  printf("replica_out_of_memory: %ld allocations swept\n", n);
+}
+END_TEST
+
 Suite *aiodb_suite_replica(void) {
   return AIODB_SUITE("replica", replica_sqlite_reads_and_refuses_writes,
                      replica_none_without_option, replica_view_is_borrowed,
                      replica_sqlite_round_robin, replica_sqlite_down_skipped_then_back,
-                     replica_bad_input);
+                     replica_bad_input, replica_out_of_memory);
 }
 
 /* ---- the clusters ---- */
