@@ -96,14 +96,14 @@ int aiodb__db_start(aiodb_db *db, aiodb_cq *cq, aiodb_error *err) {
     /* aiodb_cq_new fails for want of memory or of a descriptor. */
     int e = errno;
     if (e == ENOMEM)
-      aiodb__error_set(err, AIODB_ENOMEM,
-                       "out of memory for a completion queue");
+      rc = aiodb__error_set(err, AIODB_ENOMEM,
+                            "out of memory for a completion queue");
     else
-      aiodb__error_set(err, AIODB_ESYS, "cannot create a completion queue: %s",
-                       strerror(e));
+      rc = aiodb__error_set(err, AIODB_ESYS,
+                            "cannot create a completion queue: %s", strerror(e));
     drv->free_config(db->driver_cfg);
     aiodb__free(db);
-    return err ? err->code : AIODB_ESYS;
+    return rc;
   }
   db->close_spare = aiodb__future_new(db->cq, &close_ops);
   if (db->close_spare == NULL) {
