@@ -465,13 +465,16 @@ AIODB_EXTERN void aiodb_db_free(aiodb_db *db);
  * raised to the number of replicas (min_size unless 0), and the primary's
  * other core options (timeout_ms, statement_cache, pipeline, on_connect
  * ...). Each connection opens on one replica: the one with the fewest of
- * the view's connections among those up, in turn, so that calls spread
- * round robin over the replicas. A replica whose connect fails, or on
- * which a connection broke, is down: skipped while any other answers, and
- * tried again after a backoff (0.5 s, doubling up to 30 s); once it is
- * due, a connection of the busiest replica leaves between two calls and a
- * new one opens on it. The connect error is a call's only when no replica
- * can be connected ("replica N of M: ...").
+ * the view's connections among those up, in turn; a call goes to the
+ * view's idle connections in turn (to the first connection free when none
+ * is idle), so that calls spread round robin over the replicas even one at
+ * a time. A replica whose connect fails, or on which a connection broke,
+ * is down: skipped while any other answers, and tried again after a
+ * backoff (0.5 s, doubling up to 30 s); once it is due, a connection of
+ * the busiest replica leaves between two calls and a new one opens on it.
+ * The connect error is a call's only when no replica can be connected
+ * ("replica N of M: ..."). A SQLite replica file must exist: a read-only
+ * open creates nothing.
  *
  * Every connection of the view is read-only, as the server enforces it:
  * PostgreSQL and MySQL/MariaDB sessions are SET ... TRANSACTION READ ONLY
