@@ -436,6 +436,12 @@ typedef struct aiodb_options {
   int leak_detection_ms;    /* a connection pinned (aiodb_acquire, a tx, a
                                cursor) this long raises AIODB_DIAG_LEAK
                                once (default 0: off) */
+  const char *const *replicas; /* read replicas: nreplicas URLs of the db's
+                               engine (not escaped; at most 16), read
+                               during aiodb_open only; given, they replace
+                               the URL's replica= options: see
+                               aiodb_replica() */
+  size_t nreplicas;         /* 0: the URL's replica= options, if any */
   unsigned reserved[3];     /* zero (AIODB_EINVAL otherwise) */
 } aiodb_options;
 
@@ -601,6 +607,56 @@ AIODB_EXTERN aiodb_future *aiodb_close(aiodb_db *db);
  * own; it should not dispatch an inherited cq, whose descriptor it shares
  * with the parent. */
 AIODB_EXTERN void aiodb_db_free(aiodb_db *db);
+
+/* Read replicas (aio-databases' replicas=, docs/guide.md "Read
+ * replicas"): a db opened with replica URLs (the URL option replica=URL,
+ * repeatable, the replica's URL percent-escaped as a whole; or
+ * aiodb_options.replicas) has a read-only view, which this returns:
+ * borrowed, valid until aiodb_db_free(db), which frees it; NULL when db
+ * has no replica (a view has none either), or db is NULL. Common use:
+ *     aiodb_db *reader = aiodb_replica(db) ? aiodb_replica(db) : db;
+ *
+ * The view is an aiodb_db like any other: every call that takes a db
+ * works on it (queries, aiodb_iterate, aiodb_begin, aiodb_acquire,
+ * aiodb_run ...), its futures report to db's cq, and db stays fully
+ * usable. Its pool, its own: the primary's min_size and max_size, each
+ * raised to the number of replicas (min_size unless 0), and the primary's
+ * other core options (timeout_ms, statement_cache, pipeline, on_connect
+ * ...). Each connection opens on one replica: the one with the fewest of
+ * the view's connections among those up, in turn; a call goes to the
+ * view's idle connections in turn (to the first connection free when none
+ * is idle), so that calls spread round robin over the replicas even one at
+ * a time. A replica whose connect fails, or on which a connection broke,
+ * is down: skipped while any other answers, and tried again after a
+ * backoff (0.5 s, doubling up to 30 s); once it is due, a connection of
+ * the busiest replica leaves between two calls and a new one opens on it.
+ * The connect error is a call's only when no replica can be connected
+ * ("replica N of M: ..."). A SQLite replica file must exist: a read-only
+ * open creates nothing.
+ *
+ * Every connection of the view is read-only, as the server enforces it:
+ * PostgreSQL and MySQL/MariaDB sessions are SET ... TRANSACTION READ ONLY
+ * at connect (before on_connect runs), and a SQLite replica, a database
+ * file (the db's own or a copy), is opened SQLITE_OPEN_READONLY. A write
+ * through the view, in a transaction or not, fails with AIODB_EREADONLY,
+ * as does one that a read-only server refuses (a hot standby, MySQL's
+ * read_only) on any db. (A statement that asks for a read-write
+ * transaction itself, START TRANSACTION READ WRITE, overrides the
+ * session's default on a server that takes writes.) A replica lags its
+ * primary: a row just written may not be there yet.
+ *
+ * aiodb_open refuses (AIODB_EINVAL, naming the replica by its place and
+ * never quoting a password): a replica URL that is malformed, of another
+ * engine, or has an option its driver does not know (core options such as
+ * max_size come from the db's URL only); more than 16 replicas; a SQLite
+ * replica in memory or with journal_mode=; replicas with force_rollback
+ * (its writes are never committed, so no replica would see them).
+ *
+ * aiodb_close(db) closes the view too, and its future completes once both
+ * have closed. aiodb_close and aiodb_db_free on the view itself are
+ * refused with an AIODB_DIAG_MISUSE diagnostic: the close's future fails
+ * with AIODB_EINVAL, the free does nothing. */
+AIODB_EXTERN aiodb_db *aiodb_replica(aiodb_db *db);
 
 /* The cq this db's futures report to (opts->cq or its own); borrowed: the
  * db's own cq lives until aiodb_db_free(). NULL if db is NULL. */

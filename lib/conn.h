@@ -53,6 +53,9 @@ struct aiodb_conn {
   int check_asked;          /* its socket stirred while idle: check it */
   int checking;             /* a check (driver->ping) runs */
   int leak_reported;
+  unsigned replica;         /* locked, written by its worker only: on a
+                               view, 1 + the replica it is on, or 0 */
+  int retiring;             /* locked: leaving for another replica */
 };
 
 /* A call on a pinned connection goes to its own queue. */

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "options.h"
 #include "pool.h"
+#include "replica.h"
 #include "pool_policy.h"
 #include "timer.h"
 #include "tx.h"
@@ -101,7 +102,7 @@ aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts,
       aiodb__error_set(err, AIODB_ENOMEM, "out of memory for a connection");
     else
       aiodb__error_set(err, AIODB_ESYS, "cannot start a worker thread");
-    aiodb_db_free(db);
+    aiodb__db_free(db);
     return NULL;
   }
   return db;
@@ -112,6 +113,7 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   aiodb__url u;
   aiodb_db *db;
   const aiodb__driver *drv;
+  aiodb__replicas *rs;
 
   aiodb__error_clear(err);
   if (url == NULL) {
@@ -122,19 +124,31 @@ aiodb_db *aiodb_open(const char *url, const aiodb_options *opts,
   drv = aiodb__driver_find(u.scheme, err);
   db = drv ? aiodb__db_new(drv, err) : NULL;
   if (db != NULL && aiodb__db_configure(&u, opts, db, err) != 0) {
+    aiodb__replicas_free(db->replicas);
     aiodb__db_discard(db);
     db = NULL;
   }
   aiodb__url_free(&u);
-  return db ? aiodb__db_start(db, opts, err) : NULL;
+  if (db == NULL) return NULL;
+  /* The view's, once the db is open; no worker of the db may see them. */
+  rs = db->replicas;
+  db->replicas = NULL;
+  if ((db = aiodb__db_start(db, opts, err)) == NULL) {
+    aiodb__replicas_free(rs);
+    return NULL;
+  }
+  if (rs != NULL && (db->view = aiodb__replica_open(db, rs, err)) == NULL) {
+    aiodb__db_free(db);
+    return NULL;
+  }
+  return db;
 }
 
-aiodb_future *aiodb_close(aiodb_db *db) {
+static aiodb_future *db_close(aiodb_db *db) {
   aiodb_future *f;
   aiodb__qnode *n;
   int now;
 
-  if (db == NULL) return NULL;
   /* The first close takes the future made with the db: aiodb_db_free
    * always closes, memory or not. */
   pthread_mutex_lock(&db->lock);
@@ -154,6 +168,7 @@ aiodb_future *aiodb_close(aiodb_db *db) {
     return f;
   }
   db->closing = 1;
+  if (db->view != NULL) aiodb__replica_closing_locked(db, f);
   now = db->nlive == 0;
   if (!now) {
     f->db = db;
@@ -166,34 +181,48 @@ aiodb_future *aiodb_close(aiodb_db *db) {
   }
   pthread_mutex_unlock(&db->lock);
   if (now)
-    aiodb__future_complete(f);
+    aiodb__close_done(db, f);
   else if (db->close_timeout_ms > 0)
     aiodb__timer_add(f, db->close_timeout_ms); /* the close watch */
   return f;
 }
 
-void aiodb_db_free(aiodb_db *db) {
+aiodb_future *aiodb_close(aiodb_db *db) {
+  aiodb_future *f;
+  if (db == NULL) return NULL;
+  if (db->replicas != NULL)
+    return aiodb__replica_refuse(db, "aiodb_close", __builtin_return_address(0));
+  f = db_close(db);
+  /* Its view closes with it; f completes once both have. */
+  if (db->view != NULL) aiodb_future_free(db_close(db->view));
+  return f;
+}
+
+static void db_free(aiodb_db *db, const void *call_site) {
   aiodb__qnode *n;
   aiodb_conn *self = aiodb__current_conn();
   aiodb_future *f;
 
-  if (db == NULL) return;
-  if (self != NULL && self->db == db) {
-    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_db_free", __builtin_return_address(0),
+  if (self != NULL && (self->db == db || (db->view && self->db == db->view))) {
+    aiodb__diag(AIODB_DIAG_MISUSE, "aiodb_db_free", call_site,
                 "aiodb_db_free called from one of the db's own workers; "
                 "refused (it would join itself)");
     return;
   }
   if (aiodb__inherited(db)) {
+    if (db->view != NULL) aiodb__replica_free_inherited(db->view);
     aiodb__free_inherited(db);
     return;
   }
-  f = aiodb_close(db);
+  f = db->replicas != NULL ? db_close(db) : aiodb_close(db);
   /* No worker is spawned once closing, so the list is stable now; it stays
    * whole while they are joined, for the close watch to look at, and is
    * freed once the watch is done with this db. */
   for (n = db->conns.next; n != &db->conns; n = n->next)
     pthread_join(aiodb__q_data(n, aiodb_conn, link)->thread, NULL);
+  /* Once none of db's workers, done closing, may look at it. */
+  if (db->view != NULL) aiodb__replica_free(db->view);
+  db->view = NULL;
   aiodb_future_free(f);
   aiodb__timer_quiesce(db);
   aiodb__pool_stop(db);
@@ -220,6 +249,17 @@ void aiodb_db_free(aiodb_db *db) {
   pthread_mutex_destroy(&db->lock);
   aiodb__free(db);
 }
+
+void aiodb_db_free(aiodb_db *db) {
+  if (db == NULL) return;
+  if (db->replicas != NULL) {
+    aiodb__replica_refuse(db, "aiodb_db_free", __builtin_return_address(0));
+    return;
+  }
+  db_free(db, __builtin_return_address(0));
+}
+
+void aiodb__db_free(aiodb_db *db) { db_free(db, NULL); }
 
 aiodb_cq *aiodb_db_cq(aiodb_db *db) { return db ? db->cq : NULL; }
 

@@ -94,16 +94,24 @@ struct aiodb_db {
   int adopted;
   int adopt_close;          /* close_at_end */
   void *adopt_handle;
+  aiodb_db *view;           /* its read-only view (aiodb_replica), or NULL */
+  struct aiodb__replicas *replicas; /* a view's replicas and primary
+                               (lib/replica.c); NULL for any other db once
+                               open. A view has no driver_cfg nor intr of
+                               its own: each replica has both. */
 };
 
-/* Shared by aiodb_open and aiodb_open_native (lib/db.c).
+/* Shared by aiodb_open, aiodb_open_native and a replica view (lib/db.c).
  * aiodb__db_new: a db of driver drv, not configured yet; NULL with err
  * filled for want of memory. aiodb__db_discard frees one that
  * aiodb__db_start was not called on (and its driver_cfg, if set).
- * aiodb__db_start: the db's cq, lock and first workers, once its options
- * and driver_cfg are set; the db, or NULL with err filled and db freed. */
+ * aiodb__db_start: the db's cq (opts->cq, referenced, or its own), lock
+ * and first workers, once its options and driver_cfg are set; the db, or
+ * NULL with err filled and db freed. */
 aiodb_db *aiodb__db_new(const aiodb__driver *drv, aiodb_error *err);
 void aiodb__db_discard(aiodb_db *db);
 aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts, aiodb_error *err);
+/* aiodb_db_free of any db, a view included. */
+void aiodb__db_free(aiodb_db *db);
 
 #endif

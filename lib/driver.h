@@ -195,6 +195,16 @@ typedef struct aiodb__driver {
    * calls: never inside one. */
   unsigned default_max_lifetime_ms;
   int (*ping)(void *native, int timeout_ms, aiodb__err *e);
+
+  /* Optional (NULL: nothing to do): aiodb_replica's read-only sessions
+   * (lib/replica.c), which the server enforces. read_only: on the caller's
+   * thread at aiodb_open, after configure: makes cfg's connections open
+   * read-only (SQLite's SQLITE_OPEN_READONLY); 0, or fills err
+   * (AIODB_EINVAL when cfg cannot be read-only). sql_read_only: the
+   * library's own SQL that makes a session read-only, run on each of those
+   * connections just after connect (SET SESSION ... READ ONLY). */
+  int (*read_only)(void *cfg, aiodb_error *err);
+  const char *sql_read_only;
 } aiodb__driver;
 
 /* ---- statement boundaries, for a driver with interrupt_send ----

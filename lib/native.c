@@ -14,6 +14,7 @@
 #include "error.h"
 #include "native.h"
 #include "options.h"
+#include "replica.h"
 
 /* The driver named name ("sqlite", "postgresql", "mysql", or an alias
  * aiodb_open takes as a scheme), or NULL with err filled. */
@@ -84,6 +85,13 @@ int aiodb__conn_connect(aiodb_conn *conn, aiodb__err *e) {
   const aiodb__driver *drv = db->driver;
   int rc;
 
+  if (db->replicas != NULL) {
+    /* a read-only view's connection: on one of its replicas, attached,
+     * with the library's own SQL run on it (scratch first) */
+    conn->scratch = aiodb__result_new();
+    if (conn->scratch == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    return aiodb__replica_connect(conn, e);
+  }
   if (conn->adopt != NULL) {
     rc = drv->attach(db->driver_cfg, conn->adopt, db->adopt_close,
                      db->statement_cache, &conn->native, e);

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "options.h"
 #include "pool_policy.h"
+#include "replica.h"
 #include "url.h"
 
 #define DEFAULT_STACK (256u * 1024u)
@@ -162,7 +163,9 @@ int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
   const aiodb__kv *kv;
   int rc;
 
+  /* The replicas before the driver, which refuses options it does not know. */
   if ((rc = core_options(u, opts, db->driver, db, err)) != 0 ||
+      (rc = aiodb__replicas_configure(u, opts, db, err)) != 0 ||
       (rc = db->driver->configure(u, opts, &db->driver_cfg, err)) != 0)
     return rc;
   if ((kv = aiodb__url_unused(u)) != NULL)
@@ -203,6 +206,7 @@ int aiodb__open_check(const char *url, const aiodb_options *opts,
   else
     rc = aiodb__db_configure(&u, opts, &db, err);
   if (db.driver_cfg) db.driver->free_config(db.driver_cfg);
+  aiodb__replicas_free(db.replicas);
   aiodb__url_free(&u);
   return rc;
 }

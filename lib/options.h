@@ -6,7 +6,8 @@
 #include "url.h"
 
 /* The core's options into db, then the driver's (db->driver_cfg), and no
- * option left that neither knows. On failure db->driver_cfg may be set. */
+ * option left that neither knows; the replicas into db->replicas
+ * (lib/replica.h). On failure db->driver_cfg and db->replicas may be set. */
 int aiodb__db_configure(aiodb__url *u, const aiodb_options *opts, aiodb_db *db,
                         aiodb_error *err);
 

@@ -59,7 +59,9 @@ int aiodb__spawn_locked(aiodb_db *db) {
   /* The program's handle is the only connection a native db ever has. */
   if (db->adopted && db->adopt_handle == NULL) return AIODB_ECONNLOST;
   reap_locked(db);
+  /* A view's replicas have an interrupter each (lib/replica.c). */
   if (db->intr == NULL && db->driver->interrupt_send != NULL &&
+      db->replicas == NULL &&
       (db->intr = aiodb__interrupter_new(db->driver, db->driver_cfg)) == NULL)
     return AIODB_ENOMEM;
   c = aiodb__calloc(1, sizeof *c);

@@ -11,6 +11,7 @@
 #include "native.h"
 #include "pool.h"
 #include "pool_policy.h"
+#include "replica.h"
 #include "timer.h"
 #include "tx.h"
 
@@ -76,6 +77,8 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     f->target = c;
     aiodb__q_push(&c->own, &f->node);
     aiodb__wake_conn_locked(c);
+  } else if (db->replicas != NULL && aiodb__replica_assign_locked(db, f)) {
+    /* a view's call: to its idle connections in turn (lib/replica.c) */
   } else {
     int rc;
     aiodb__q_push(&db->shared, &f->node);

@@ -35,6 +35,7 @@
 #include "pool.h"
 #include "trace.h"
 #include "pool_policy.h"
+#include "replica.h"
 #include "tx.h"
 
 static _Thread_local aiodb_conn *tls_conn;
@@ -61,8 +62,11 @@ int aiodb__job_stopping(void) {
 
 /* Takes the next job for conn, or NULL. Called locked. */
 static aiodb_future *next_job(aiodb_conn *conn) {
-  aiodb__qnode *n = aiodb__q_pop(&conn->own);
+  aiodb__qnode *n;
   aiodb_future *f;
+  if (conn->db->replicas != NULL && aiodb__replica_leaves_locked(conn))
+    return NULL;
+  n = aiodb__q_pop(&conn->own);
   /* A retiring connection (lib/pool_policy.c) takes no more of the pool's. */
   if (n == NULL && !conn->pinned && !conn->retire)
     n = aiodb__q_pop(&conn->db->shared);
@@ -209,8 +213,9 @@ static int serve_locked(aiodb_conn *conn) {
     f = next_job(conn);
     if (f == NULL) {
       int64_t arm;
-      /* closed, or retired by the pool's policy once unpinned */
-      if (db->closing || (conn->retire && !conn->pinned)) break;
+      /* closed, retired by the pool's policy once unpinned, or leaving
+       * for another replica */
+      if (db->closing || (conn->retire && !conn->pinned) || conn->retiring) break;
       if (db->spin_us > 0 && !spun) {
         /* Work often follows within microseconds (the loop answering a
          * callback): look for it before paying for a sleep and a wake. */
@@ -370,6 +375,7 @@ void *aiodb__worker_main(void *arg) {
   conn->calls++; /* the connect */
   if (cerr.code == 0) {
     broken = serve_locked(conn);
+    if (broken && db->replicas != NULL) aiodb__replica_broken_locked(conn);
     pthread_mutex_unlock(&db->lock);
     aiodb__cursor_close_all(conn);
     close_connection(conn);
@@ -384,7 +390,7 @@ void *aiodb__worker_main(void *arg) {
   conn->scratch = NULL;
   aiodb__free(conn->batch);
   conn->batch = NULL;
-  if (close_f) aiodb__future_complete(close_f);
+  if (close_f) aiodb__close_done(db, close_f);
   tls_conn = NULL;
   if (drv->thread_stop) drv->thread_stop();
   return NULL;

@@ -35,6 +35,10 @@ static int server_missing(const char *suite) {
   if (strcmp(suite, "netfault") == 0) return getenv("AIODB_NETFAULT_CTL") == NULL;
   if (strcmp(suite, "postgres") == 0)
     dir_env = "AIODB_TEST_PG_DIR", file = "tcp_url";
+  else if (strcmp(suite, "replica_pg") == 0)
+    dir_env = "AIODB_TEST_PG_CLUSTER_DIR", file = "standby_url";
+  else if (strcmp(suite, "replica_mysql") == 0)
+    dir_env = "AIODB_TEST_MARIADB_REPLICA_DIR", file = "replica_url";
   else if (shared && strcmp(driver, "postgresql") == 0)
     dir_env = "AIODB_TEST_PG_DIR", file = "socket_url";
   else if (strcmp(suite, "mysql") == 0 || (shared && strcmp(driver, "mysql") == 0))

@@ -1,11 +1,11 @@
 /* Every suite, once: X(name) for `Suite *aiodb_suite_name(void)` in test_name.c. */
 #ifdef AIODB_HAVE_POSTGRES
-#define AIODB_TEST_SUITES_POSTGRES(X) X(postgres)
+#define AIODB_TEST_SUITES_POSTGRES(X) X(postgres) X(replica_pg)
 #else
 #define AIODB_TEST_SUITES_POSTGRES(X)
 #endif
 #ifdef AIODB_HAVE_MYSQL
-#define AIODB_TEST_SUITES_MYSQL(X) X(mysql)
+#define AIODB_TEST_SUITES_MYSQL(X) X(mysql) X(replica_mysql)
 #else
 #define AIODB_TEST_SUITES_MYSQL(X)
 #endif
@@ -35,5 +35,6 @@
   X(oom)                     \
   X(crash)                   \
   X(netfault)                \
+  X(replica)                 \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

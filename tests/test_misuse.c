@@ -443,6 +443,8 @@ static void row_db_getters_null(void) {
   ck_assert_ptr_null(aiodb_db_driver(NULL));
   ck_assert_ptr_null(aiodb_param_style(NULL));
   ck_assert_ptr_null(aiodb_conn_db(NULL));
+  ck_assert_ptr_null(aiodb_replica(NULL));
+  ck_assert_ptr_null(aiodb_replica(db)); /* no replica= */
   STATS_TAKE_NULLS(aiodb_db_stats, db);
   aiodb_db_free(db);
 }
@@ -1427,7 +1429,7 @@ static const misuse_row rows[] = {
     {"M17", "aiodb_open", row_open_reserved},
     {"M18", "aiodb_open", row_open_stack_size},
     {"M19", "every call taking a handle", row_null_handles},
-    {"M20", "aiodb_db_cq, aiodb_db_driver, aiodb_param_style, aiodb_db_stats, aiodb_conn_db",
+    {"M20", "aiodb_db_cq, aiodb_db_driver, aiodb_param_style, aiodb_db_stats, aiodb_conn_db, aiodb_replica",
      row_db_getters_null},
     {"M21", "statements", row_sql_null},
     {"M22", "statements", row_args_null},

@@ -1501,4 +1501,5 @@ const aiodb__driver aiodb__driver_mysql = {
     .last_error = my_last_error,
     .adopt = my_adopt,
     .attach = my_attach,
+    .sql_read_only = "SET SESSION TRANSACTION READ ONLY",
 };

@@ -1593,4 +1593,5 @@ const aiodb__driver aiodb__driver_postgres = {
     .last_error = pg_last_error,
     .adopt = pg_adopt,
     .attach = pg_attach,
+    .sql_read_only = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
 };

@@ -140,6 +140,23 @@ fail:
   return err ? err->code : AIODB_EINVAL;
 }
 
+/* aiodb_replica: a read-only open, which SQLite enforces (SQLITE_READONLY);
+ * the journal mode is the db's to set. */
+static int sq_read_only(void *cfgp, aiodb_error *err) {
+  sqlite_cfg *c = cfgp;
+  if (c->memory)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "a sqlite replica must be a database file "
+                            "(sqlite:///path.db), not a memory database");
+  if (c->journal_mode[0])
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "a sqlite replica is opened read-only: option "
+                            "'journal_mode' is the db's to set");
+  c->flags = (c->flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+             SQLITE_OPEN_READONLY;
+  return 0;
+}
+
 /* Maps a SQLite result code to an aiodb status and SQLSTATE. */
 static int map_error(sqlite3 *db, int rc, aiodb__err *e) {
   int code;
@@ -638,4 +655,5 @@ const aiodb__driver aiodb__driver_sqlite = {
     .last_error = sq_last_error,
     .adopt = sq_adopt,
     .attach = sq_attach,
+    .read_only = sq_read_only,
 };
