@@ -105,6 +105,43 @@ static int parse_hostport(const char *s, size_t n, aiodb__url *u,
                     err);
 }
 
+/* "h1:p1,h2:p2,...": libpq's multi-host authority. Each entry is read as
+ * parse_hostport reads a lone host, and must name a host. */
+static int parse_hostlist(const char *s, size_t n, aiodb__url *u,
+                          aiodb_error *err) {
+  const char *end = s + n, *p, *comma;
+  aiodb__url one;
+  size_t count = 1, i;
+  int rc;
+
+  for (p = s; p < end; p++)
+    if (*p == ',') count++;
+  u->hosts = aiodb__calloc(count, sizeof *u->hosts);
+  if (u->hosts == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  for (p = s, i = 0; i < count; i++, p = comma + 1) {
+    comma = memchr(p, ',', (size_t)(end - p));
+    if (comma == NULL) comma = end;
+    memset(&one, 0, sizeof one);
+    one.scheme = u->scheme;
+    rc = parse_hostport(p, (size_t)(comma - p), &one, err);
+    u->hosts[i].host = one.host;
+    u->hosts[i].port = one.port;
+    u->nhosts = i + 1;
+    if (rc != 0) return rc;
+    if (one.host == NULL)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "malformed URL: entry %zu of the host list in "
+                              "the %s URL names no host",
+                              i + 1, u->scheme);
+  }
+  u->host = aiodb__strdup(u->hosts[0].host);
+  if (u->host == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  u->port = u->hosts[0].port;
+  return 0;
+}
+
 static int parse_query(const char *s, aiodb__url *u, aiodb_error *err) {
   const char *p;
   const char *amp;
@@ -221,7 +258,10 @@ static int parse(const char *url, aiodb__url *u, aiodb_error *err) {
                             "option name of a URL with a password; "
                             "percent-encode '/', '?' and '@' in the password "
                             "(%%2F, %%3F, %%40)");
-  rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
+  if (memchr(auth, ',', (size_t)(auth_end - auth)) != NULL)
+    rc = parse_hostlist(auth, (size_t)(auth_end - auth), u, err);
+  else
+    rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
   if (rc != 0) return rc;
 
   q = auth_end;
@@ -265,6 +305,8 @@ void aiodb__url_free(aiodb__url *u) {
   aiodb__free_secret(u->password);
   aiodb__free(u->host);
   aiodb__free(u->path);
+  for (i = 0; i < u->nhosts; i++) aiodb__free(u->hosts[i].host);
+  aiodb__free(u->hosts);
   memset(u, 0, sizeof *u);
 }
 

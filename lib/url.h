@@ -5,7 +5,9 @@
  * Every component is percent-decoded. Absent components are NULL (port 0).
  * The path is what follows the '/' after the authority, so
  * "sqlite:///rel.db" gives path "rel.db" and "sqlite:////abs.db" "/abs.db";
- * "sqlite://" gives path NULL. IPv6 hosts go in brackets: [::1]:5432. */
+ * "sqlite://" gives path NULL. IPv6 hosts go in brackets: [::1]:5432.
+ * The authority may list several hosts, as libpq's multi-host URLs do:
+ * scheme://user:pw@h1:p1,h2:p2/db (see aiodb__url.hosts). */
 #ifndef AIODB_URL_H
 #define AIODB_URL_H
 
@@ -19,6 +21,11 @@ typedef struct aiodb__kv {
   int used;      /* set by whoever consumes the option */
 } aiodb__kv;
 
+typedef struct aiodb__url_host {
+  char *host;
+  unsigned port;   /* 0: none */
+} aiodb__url_host;
+
 typedef struct aiodb__url {
   char *scheme;    /* lower-cased */
   char *user;
@@ -30,6 +37,11 @@ typedef struct aiodb__url {
   size_t nquery;
   int at_after_host; /* an '@' follows the authority: the path or query may
                         hold the rest of a password cut short there */
+  /* A host list in the authority ("h1:p1,h2:p2", for failover): its
+   * nhosts (2 or more) entries in order, each with a host; host and port
+   * above are a copy of the first's. NULL and 0 for one host or none. */
+  aiodb__url_host *hosts;
+  size_t nhosts;
 } aiodb__url;
 
 /* Parses url into *out (zeroed first). Returns 0, or AIODB_EINVAL /
