@@ -4,6 +4,7 @@
  * option names only where they cannot be such a piece
  * (aiodb__url_unknown_option); option values never. */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hex.h"
@@ -362,6 +363,44 @@ int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
                           "may be a piece of a password; percent-encode '&', "
                           "'/', '?' and '@' in a password)",
                           driver);
+}
+
+int aiodb__url_host_lists(const aiodb__url *u, char **hosts, char **ports,
+                          aiodb_error *err) {
+  size_t i, len = 0, hn = 0, pn = 0;
+  int any_port = 0;
+
+  *hosts = *ports = NULL;
+  for (i = 0; i < u->nhosts; i++) {
+    if (strchr(u->hosts[i].host, ',') != NULL)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "a host of the %s URL's host list holds a ',' "
+                              "(%%2C), which would read as two hosts",
+                              u->scheme);
+    len += strlen(u->hosts[i].host) + 1;
+    any_port |= u->hosts[i].port != 0;
+  }
+  *hosts = aiodb__malloc(len + 1);
+  if (any_port) *ports = aiodb__malloc(u->nhosts * 6 + 1);
+  if (*hosts == NULL || (any_port && *ports == NULL)) {
+    aiodb__free(*hosts);
+    aiodb__free(*ports);
+    *hosts = *ports = NULL;
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  }
+  for (i = 0; i < u->nhosts; i++) {
+    len = strlen(u->hosts[i].host);
+    if (i > 0) (*hosts)[hn++] = ',';
+    memcpy(*hosts + hn, u->hosts[i].host, len);
+    hn += len;
+    if (!any_port) continue;
+    if (i > 0) (*ports)[pn++] = ',';
+    if (u->hosts[i].port != 0)
+      pn += (size_t)sprintf(*ports + pn, "%u", u->hosts[i].port);
+  }
+  (*hosts)[hn] = '\0';
+  if (any_port) (*ports)[pn] = '\0';
+  return 0;
 }
 
 int aiodb__parse_uint(const char *key, const char *value, unsigned long min,

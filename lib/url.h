@@ -76,5 +76,12 @@ const aiodb__kv *aiodb__url_unused(const aiodb__url *u);
  * shown. kv is one of u's query options. */
 int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
                               const char *driver, aiodb_error *err);
+/* u's host list (u->nhosts of 2 or more) as libpq's host and port values:
+ * *hosts "h1,h2,...", *ports "p1,p2,..." with an empty item for a host
+ * without a port, or NULL when no host has one; the caller frees both
+ * (aiodb__free). 0, AIODB_EINVAL for a host holding a ',' (%2C: it would
+ * read as two), or AIODB_ENOMEM. */
+int aiodb__url_host_lists(const aiodb__url *u, char **hosts, char **ports,
+                          aiodb_error *err);
 
 #endif

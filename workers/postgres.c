@@ -182,39 +182,6 @@ static const char *cfg_value(const pg_cfg *c, const char *key) {
   return v;
 }
 
-/* The URL's host list as libpq's host and port values: "h1,h2" and
- * "p1,p2", an empty item for a host without a port (libpq's default). */
-static int add_host_list(pg_cfg *c, const aiodb__url *url, aiodb_error *err) {
-  size_t i, len = 0;
-  char *hosts, *ports, *h, *p;
-  int any_port = 0, rc = 0;
-  for (i = 0; i < url->nhosts; i++) {
-    if (strchr(url->hosts[i].host, ',') != NULL)
-      return aiodb__error_set(err, AIODB_EINVAL,
-                              "a host of the postgresql URL's host list holds a "
-                              "',' (%%2C), which libpq would read as two hosts");
-    len += strlen(url->hosts[i].host) + 1;
-    any_port |= url->hosts[i].port != 0;
-  }
-  hosts = aiodb__malloc(len);
-  ports = aiodb__malloc(url->nhosts * 6);
-  if (hosts == NULL || ports == NULL) goto oom;
-  for (i = 0, h = hosts, p = ports; i < url->nhosts; i++) {
-    h += sprintf(h, "%s%s", i ? "," : "", url->hosts[i].host);
-    p += url->hosts[i].port ? sprintf(p, "%s%u", i ? "," : "", url->hosts[i].port)
-                            : sprintf(p, "%s", i ? "," : "");
-  }
-  if (cfg_add(c, "host", hosts) != 0 || (any_port && cfg_add(c, "port", ports) != 0))
-    goto oom;
-  goto out;
-oom:
-  rc = aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
-out:
-  aiodb__free(hosts);
-  aiodb__free(ports);
-  return rc;
-}
-
 /* load_balance_hosts is libpq 16's: before it, "disable" (its default) is
  * left out, libpq not knowing the option, and "random" cannot be had.
  * 0: pass it on; 1: leave it out; or the error. */
@@ -282,7 +249,12 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
   /* The query's own host=, port=, ... come after the authority's: libpq
    * takes the last value of a keyword. */
   if (url->nhosts > 1) {
-    if ((rc = add_host_list(c, url, err)) != 0) goto fail;
+    char *hosts, *ports;
+    if ((rc = aiodb__url_host_lists(url, &hosts, &ports, err)) != 0) goto fail;
+    rc = cfg_add(c, "host", hosts) || (ports && cfg_add(c, "port", ports));
+    aiodb__free(hosts);
+    aiodb__free(ports);
+    if (rc != 0) goto oom;
   } else if (url->host && cfg_add(c, "host", url->host)) {
     goto oom;
   }
