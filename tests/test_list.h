@@ -34,5 +34,6 @@
   X(oom)                     \
   X(crash)                   \
   X(netfault)                \
+  X(failover)                \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)
