@@ -24,10 +24,8 @@
 #   multi_url     both, in libpq's multi-host form, primary first:
 #                 postgresql://aiodb:aiodb-test-pw@/aiodb?host=127.0.0.1,127.0.0.1&port=P1,P2
 #                 (add &target_session_attrs=read-write to reach whichever
-#                 accepts writes). aiodb's URL parser refuses the form with
-#                 the hosts in the authority (127.0.0.1:P1,127.0.0.1:P2): its
-#                 port is not a number; in the query, host= and port= go to
-#                 libpq as they are.
+#                 accepts writes). The form with the hosts in the authority
+#                 (127.0.0.1:P1,127.0.0.1:P2) works as well.
 #   primary/, standby/  each server's folder as tests/pg_server.sh writes
 #                 it: tcp_url, socket_url, env (PORT, SOCKDIR, PGDATA),
 #                 server.log
