@@ -407,6 +407,7 @@ static int build_hosts(my_cfg *c, aiodb_error *err) {
     if (buf[0] == '\0')
       return aiodb__error_set(err, AIODB_EINVAL,
                               "entry %zu of the host list names no host", i + 1);
+    c->hosts[c->nhosts].port = c->port; /* the URL's, when port= says none */
     if ((rc = port_item(c, np > 1 ? i : 0, &c->hosts[c->nhosts].port, err)) != 0) return rc;
     if ((c->hosts[c->nhosts].host = aiodb__strdup(buf)) == NULL)
       return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
@@ -463,7 +464,7 @@ static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
     goto fail;
   }
   /* A host that is a path means the unix socket, as for PostgreSQL. */
-  if (c->host && c->host[0] == '/' && c->unix_socket == NULL) {
+  if (c->nhosts == 0 && c->host && c->host[0] == '/' && c->unix_socket == NULL) {
     c->unix_socket = c->host;
     c->host = NULL;
   }
