@@ -447,6 +447,18 @@ START_TEST(mysql_host_list) {
   ck_assert_uint_eq(my_port(url), r);
   MY_LIST(r, p, "");
   ck_assert_uint_eq(my_port(url), r); /* any: the first that answers */
+  /* host= without port=: the URL's port for each (127.0.0.2 refuses) */
+  snprintf(url, sizeof url, "mysql://aiodb:" PW "@127.0.0.1:%u/aiodb?host=127.0.0.2,127.0.0.1",
+           p);
+  ck_assert_uint_eq(my_port(url), p);
+  /* a unix socket in the list; an empty port item: the default */
+  {
+    const char *sock = strstr(cluster_file(MYR, "primary/socket_url"), "unix_socket=");
+    ck_assert_ptr_nonnull(sock);
+    snprintf(url, sizeof url, "mysql://aiodb:" PW "@/aiodb?host=127.0.0.1,%s&port=%u,",
+             sock + 12, c);
+    ck_assert_uint_eq(my_port(url), p);
+  }
 
   /* the replica made read-only (the script leaves it writable) */
   my_exec_on(replica, "SET GLOBAL read_only = 1");
