@@ -496,7 +496,19 @@ AIODB_EXTERN void aiodb_on_connect_error(const char *message);
  *                            connection of this db)
  *   postgresql://user:pw@host:port/db   mysql://user:pw@host:port/db
  * with query options, e.g. ?max_size=4&busy_timeout=2000&journal_mode=wal
- * (docs/guide.md lists them all). Percent-escapes are decoded. A password
+ * (docs/guide.md lists them all).
+ * Failover (PostgreSQL and MySQL): several hosts, tried in order, each for
+ * connect_timeout, the first that answers and fits target_session_attrs
+ * kept: postgresql://u:pw@h1:5432,h2:5432/db or ?host=h1,h2&port=p1,p2
+ * (one port for all, or one each), with target_session_attrs=any,
+ * read-write, read-only, primary, standby or prefer-standby (AIODB_EINVAL
+ * for another value or for lists of different lengths). MySQL reads
+ * primary/standby as read-write/read-only (@@read_only or
+ * @@innodb_read_only). load_balance_hosts=random needs libpq 16 or later
+ * at run time (AIODB_EUNSUPPORTED before). Calls running on a server that
+ * goes away fail with AIODB_ECONNLOST; the next call connects anew, to
+ * whichever host fits then; nothing is retried (docs/guide.md,
+ * "Failover"). Percent-escapes are decoded. A password
  * must percent-encode '/', '?', '@' and '&' (%2F, %3F, %40, %26): messages
  * quote no option value, and no option name that may be a piece of a
  * password cut there, and a URL with a password and an '@' in its path or

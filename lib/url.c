@@ -4,6 +4,7 @@
  * option names only where they cannot be such a piece
  * (aiodb__url_unknown_option); option values never. */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hex.h"
@@ -103,6 +104,43 @@ static int parse_hostport(const char *s, size_t n, aiodb__url *u,
   if (colon == NULL) return 0;
   return parse_port(colon + 1, (size_t)(end - colon - 1), u->scheme, &u->port,
                     err);
+}
+
+/* "h1:p1,h2:p2,...": libpq's multi-host authority. Each entry is read as
+ * parse_hostport reads a lone host, and must name a host. */
+static int parse_hostlist(const char *s, size_t n, aiodb__url *u,
+                          aiodb_error *err) {
+  const char *end = s + n, *p, *comma;
+  aiodb__url one;
+  size_t count = 1, i;
+  int rc;
+
+  for (p = s; p < end; p++)
+    if (*p == ',') count++;
+  u->hosts = aiodb__calloc(count, sizeof *u->hosts);
+  if (u->hosts == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  for (p = s, i = 0; i < count; i++, p = comma + 1) {
+    comma = memchr(p, ',', (size_t)(end - p));
+    if (comma == NULL) comma = end;
+    memset(&one, 0, sizeof one);
+    one.scheme = u->scheme;
+    rc = parse_hostport(p, (size_t)(comma - p), &one, err);
+    u->hosts[i].host = one.host;
+    u->hosts[i].port = one.port;
+    u->nhosts = i + 1;
+    if (rc != 0) return rc;
+    if (one.host == NULL)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "malformed URL: entry %zu of the host list in "
+                              "the %s URL names no host",
+                              i + 1, u->scheme);
+  }
+  u->host = aiodb__strdup(u->hosts[0].host);
+  if (u->host == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  u->port = u->hosts[0].port;
+  return 0;
 }
 
 static int parse_query(const char *s, aiodb__url *u, aiodb_error *err) {
@@ -221,7 +259,10 @@ static int parse(const char *url, aiodb__url *u, aiodb_error *err) {
                             "option name of a URL with a password; "
                             "percent-encode '/', '?' and '@' in the password "
                             "(%%2F, %%3F, %%40)");
-  rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
+  if (memchr(auth, ',', (size_t)(auth_end - auth)) != NULL)
+    rc = parse_hostlist(auth, (size_t)(auth_end - auth), u, err);
+  else
+    rc = parse_hostport(auth, (size_t)(auth_end - auth), u, err);
   if (rc != 0) return rc;
 
   q = auth_end;
@@ -265,6 +306,8 @@ void aiodb__url_free(aiodb__url *u) {
   aiodb__free_secret(u->password);
   aiodb__free(u->host);
   aiodb__free(u->path);
+  for (i = 0; i < u->nhosts; i++) aiodb__free(u->hosts[i].host);
+  aiodb__free(u->hosts);
   memset(u, 0, sizeof *u);
 }
 
@@ -320,6 +363,44 @@ int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
                           "may be a piece of a password; percent-encode '&', "
                           "'/', '?' and '@' in a password)",
                           driver);
+}
+
+int aiodb__url_host_lists(const aiodb__url *u, char **hosts, char **ports,
+                          aiodb_error *err) {
+  size_t i, len = 0, hn = 0, pn = 0;
+  int any_port = 0;
+
+  *hosts = *ports = NULL;
+  for (i = 0; i < u->nhosts; i++) {
+    if (strchr(u->hosts[i].host, ',') != NULL)
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "a host of the %s URL's host list holds a ',' "
+                              "(%%2C), which would read as two hosts",
+                              u->scheme);
+    len += strlen(u->hosts[i].host) + 1;
+    any_port |= u->hosts[i].port != 0;
+  }
+  *hosts = aiodb__malloc(len + 1);
+  if (any_port) *ports = aiodb__malloc(u->nhosts * 6 + 1);
+  if (*hosts == NULL || (any_port && *ports == NULL)) {
+    aiodb__free(*hosts);
+    aiodb__free(*ports);
+    *hosts = *ports = NULL;
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  }
+  for (i = 0; i < u->nhosts; i++) {
+    len = strlen(u->hosts[i].host);
+    if (i > 0) (*hosts)[hn++] = ',';
+    memcpy(*hosts + hn, u->hosts[i].host, len);
+    hn += len;
+    if (!any_port) continue;
+    if (i > 0) (*ports)[pn++] = ',';
+    if (u->hosts[i].port != 0)
+      pn += (size_t)sprintf(*ports + pn, "%u", u->hosts[i].port);
+  }
+  (*hosts)[hn] = '\0';
+  if (any_port) (*ports)[pn] = '\0';
+  return 0;
 }
 
 int aiodb__parse_uint(const char *key, const char *value, unsigned long min,

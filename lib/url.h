@@ -5,7 +5,9 @@
  * Every component is percent-decoded. Absent components are NULL (port 0).
  * The path is what follows the '/' after the authority, so
  * "sqlite:///rel.db" gives path "rel.db" and "sqlite:////abs.db" "/abs.db";
- * "sqlite://" gives path NULL. IPv6 hosts go in brackets: [::1]:5432. */
+ * "sqlite://" gives path NULL. IPv6 hosts go in brackets: [::1]:5432.
+ * The authority may list several hosts, as libpq's multi-host URLs do:
+ * scheme://user:pw@h1:p1,h2:p2/db (see aiodb__url.hosts). */
 #ifndef AIODB_URL_H
 #define AIODB_URL_H
 
@@ -19,6 +21,11 @@ typedef struct aiodb__kv {
   int used;      /* set by whoever consumes the option */
 } aiodb__kv;
 
+typedef struct aiodb__url_host {
+  char *host;
+  unsigned port;   /* 0: none */
+} aiodb__url_host;
+
 typedef struct aiodb__url {
   char *scheme;    /* lower-cased */
   char *user;
@@ -30,6 +37,11 @@ typedef struct aiodb__url {
   size_t nquery;
   int at_after_host; /* an '@' follows the authority: the path or query may
                         hold the rest of a password cut short there */
+  /* A host list in the authority ("h1:p1,h2:p2", for failover): its
+   * nhosts (2 or more) entries in order, each with a host; host and port
+   * above are a copy of the first's. NULL and 0 for one host or none. */
+  aiodb__url_host *hosts;
+  size_t nhosts;
 } aiodb__url;
 
 /* Parses url into *out (zeroed first). Returns 0, or AIODB_EINVAL /
@@ -64,5 +76,12 @@ const aiodb__kv *aiodb__url_unused(const aiodb__url *u);
  * shown. kv is one of u's query options. */
 int aiodb__url_unknown_option(const aiodb__url *u, const aiodb__kv *kv,
                               const char *driver, aiodb_error *err);
+/* u's host list (u->nhosts of 2 or more) as libpq's host and port values:
+ * *hosts "h1,h2,...", *ports "p1,p2,..." with an empty item for a host
+ * without a port, or NULL when no host has one; the caller frees both
+ * (aiodb__free). 0, AIODB_EINVAL for a host holding a ',' (%2C: it would
+ * read as two), or AIODB_ENOMEM. */
+int aiodb__url_host_lists(const aiodb__url *u, char **hosts, char **ports,
+                          aiodb_error *err);
 
 #endif

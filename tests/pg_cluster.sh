@@ -11,9 +11,11 @@
 #                                    fails unless both are up and streaming
 #                                    (or, after promote, the standby is a
 #                                    primary)
-#   tests/pg_cluster.sh promote DIR  failover: the primary stops (fast), the
-#                                    standby is promoted; returns once it
-#                                    accepts writes
+#   tests/pg_cluster.sh promote DIR [MODE]  failover: the primary stops
+#                                    (pg_ctl stop -m MODE: fast, the
+#                                    default, or immediate, as in a crash),
+#                                    the standby is promoted; returns once
+#                                    it accepts writes
 #
 # DIR is a folder in the build tree (e.g. build/tests/pg-cluster). After
 # `start` it holds:
@@ -22,10 +24,8 @@
 #   multi_url     both, in libpq's multi-host form, primary first:
 #                 postgresql://aiodb:aiodb-test-pw@/aiodb?host=127.0.0.1,127.0.0.1&port=P1,P2
 #                 (add &target_session_attrs=read-write to reach whichever
-#                 accepts writes). aiodb's URL parser refuses the form with
-#                 the hosts in the authority (127.0.0.1:P1,127.0.0.1:P2): its
-#                 port is not a number; in the query, host= and port= go to
-#                 libpq as they are.
+#                 accepts writes). The form with the hosts in the authority
+#                 (127.0.0.1:P1,127.0.0.1:P2) works as well.
 #   primary/, standby/  each server's folder as tests/pg_server.sh writes
 #                 it: tcp_url, socket_url, env (PORT, SOCKDIR, PGDATA),
 #                 server.log
@@ -50,7 +50,7 @@ HERE=$(dirname -- "${BASH_SOURCE[0]}")
 . "$HERE/cluster_common.sh"
 
 usage() {
-  echo "usage: $0 start|stop|status|promote DIR" >&2
+  echo "usage: $0 start|stop|status DIR | promote DIR [fast|immediate]" >&2
   exit 2
 }
 
@@ -253,11 +253,12 @@ EOF
 }
 
 cmd_promote() {
-  local t0 i ok=""
+  local t0 i ok="" mode="${1:-fast}"
   t0=$(date +%s.%N)
+  case "$mode" in fast | immediate) ;; *) usage ;; esac
   load_state
   [ -f "$DIR/standby_url" ] || { echo "pg_cluster: no cluster running for $DIR" >&2; exit 1; }
-  pg_stop_data "$P_DATA" fast || exit 1
+  pg_stop_data "$P_DATA" "$mode" || exit 1
   as_server "$BINDIR/pg_ctl" promote -D "$S_DATA" -w -t 60 >/dev/null || {
     echo "pg_cluster: promote failed; standby log tail:" >&2
     tail -n 20 "$S_LOG" >&2 || true
@@ -305,13 +306,13 @@ cmd_status() {
   [ -z "$bad" ] || { echo "pg_cluster: not as it should be" >&2; exit 1; }
 }
 
-[ $# -eq 2 ] || usage
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = promote ]; } || usage
 mkdir -p -- "$2"
 DIR=$(cd -- "$2" && pwd -P)
 case "$1" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  promote) cmd_promote ;;
+  promote) cmd_promote "${3:-}" ;;
   *) usage ;;
 esac

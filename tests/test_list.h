@@ -36,5 +36,6 @@
   X(crash)                   \
   X(netfault)                \
   X(replica)                 \
+  X(failover)                \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

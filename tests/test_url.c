@@ -43,7 +43,7 @@ static void parse_fails(const char *s, int code, const char *needle) {
                 s ? s : "(null)", err.message);
   ck_assert_msg(u.scheme == NULL && u.user == NULL && u.password == NULL &&
                     u.host == NULL && u.port == 0 && u.path == NULL &&
-                    u.query == NULL && u.nquery == 0,
+                    u.query == NULL && u.nquery == 0 && u.hosts == NULL && u.nhosts == 0,
                 "'%s': *out not left empty", s ? s : "(null)");
   /* err may be NULL */
   ck_assert_int_eq(aiodb__url_parse(s, &u, NULL), code);
@@ -791,10 +791,77 @@ START_TEST(url_options_end_to_end) {
 }
 END_TEST
 
+START_TEST(url_host_list) {
+  aiodb__url u;
+  aiodb_error err;
+  long n;
+  int rc = -1;
+
+  /* libpq's multi-host form: every host, in order, with its port */
+  parse_ok("postgresql://u:" SECRET "@h1:5432,h2:5433/db?target_session_attrs=read-write", &u);
+  ck_assert_uint_eq(u.nhosts, 2);
+  ck_assert_str_eq(u.hosts[0].host, "h1");
+  ck_assert_uint_eq(u.hosts[0].port, 5432);
+  ck_assert_str_eq(u.hosts[1].host, "h2");
+  ck_assert_uint_eq(u.hosts[1].port, 5433);
+  ck_assert_str_eq(u.host, "h1"); /* the first, for what reads one host */
+  ck_assert_uint_eq(u.port, 5432);
+  ck_assert_str_eq(u.password, SECRET);
+  ck_assert_str_eq(u.path, "db");
+  ck_assert_uint_eq(u.nquery, 1);
+  aiodb__url_free(&u);
+
+  /* ports may be left out; IPv6 in brackets; escapes decoded */
+  parse_ok("mysql://[::1]:3306,db%2Dtwo,10.0.0.3:3307", &u);
+  ck_assert_uint_eq(u.nhosts, 3);
+  ck_assert_str_eq(u.hosts[0].host, "::1");
+  ck_assert_uint_eq(u.hosts[0].port, 3306);
+  ck_assert_str_eq(u.hosts[1].host, "db-two");
+  ck_assert_uint_eq(u.hosts[1].port, 0);
+  ck_assert_str_eq(u.hosts[2].host, "10.0.0.3");
+  ck_assert_uint_eq(u.hosts[2].port, 3307);
+  ck_assert_ptr_null(u.path);
+  aiodb__url_free(&u);
+
+  /* one host: no list */
+  parse_ok("pg://h:1/db", &u);
+  ck_assert_uint_eq(u.nhosts, 0);
+  ck_assert_ptr_null(u.hosts);
+  aiodb__url_free(&u);
+
+  /* a bad entry anywhere fails the URL, without quoting it */
+  parse_fails("postgresql://u:" SECRET "@h1:5432,h2:x" SECRET "/db", AIODB_EINVAL,
+              "invalid port in postgresql URL");
+  parse_fails("postgresql://u:" SECRET "@h1:5432,h2:0/db", AIODB_EINVAL, "invalid port");
+  parse_fails("postgresql://u:" SECRET "@h1,,h2/db", AIODB_EINVAL,
+              "entry 2 of the host list in the postgresql URL names no host");
+  parse_fails("postgresql://u:" SECRET "@h1,/db", AIODB_EINVAL, "entry 2 of the host list");
+  parse_fails("mysql://u:" SECRET "@:3306,h2/db", AIODB_EINVAL, "entry 1 of the host list");
+  parse_fails("postgresql://u:" SECRET "@h1,[::1/db", AIODB_EINVAL, "malformed URL");
+
+  /* out of memory at every step: nothing leaks, nothing half made */
+  for (n = 0; n < 100; n++) {
+    aiodb_test_fail_allocs_after(n);
+    memset(&err, 0, sizeof err);
+    rc = aiodb__url_parse("pg://u:" SECRET "@a:1,b:2,c/db", &u, &err);
+    aiodb_set_allocator(NULL, NULL, NULL);
+    if (rc == 0) break;
+    ck_assert_int_eq(rc, AIODB_ENOMEM);
+    ck_assert_ptr_null(u.hosts);
+    ck_assert_int_eq(aiodb__alloc_live(), 0);
+  }
+  ck_assert_int_eq(rc, 0);
+  ck_assert_uint_eq(u.nhosts, 3);
+  ck_assert_str_eq(u.hosts[2].host, "c");
+  aiodb__url_free(&u);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_url(void) {
   return AIODB_SUITE("url", url_postgres_full, url_sqlite_forms, url_scheme, url_missing_scheme,
                      url_null_out, url_userinfo, url_password_escapes, url_host_port, url_ipv6,
                      url_bad_port, url_bad_escapes, url_query, url_opt_and_unused,
                      url_free_harmless, url_out_of_memory, parse_uint_cases, parse_bool_cases,
-                     url_options_end_to_end, url_unknown_option_quoting);
+                     url_options_end_to_end, url_unknown_option_quoting, url_host_list);
 }

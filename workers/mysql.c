@@ -65,9 +65,32 @@ typedef struct my_cfg {
   unsigned tcp_user_timeout;
 
   /* The side connection that sends KILL QUERY: opened at the first, used
-   * only on the interrupter's thread. */
+   * only on the interrupter's thread; to server side_host of the list. */
   MYSQL *side;
+  size_t side_host;
+
+  /* Failover (see open_server): a host list (host=h1,h2 or the URL's
+   * h1:p1,h2:p2; nhosts 0 for one host, then host and port above), the
+   * port= value as given (one port, or one for each host), and which
+   * servers fit (target_session_attrs). */
+  struct my_host {
+    char *host;
+    unsigned port;
+  } *hosts;
+  size_t nhosts;
+  char *ports;
+  int target;
 } my_cfg;
+
+/* target_session_attrs, as libpq spells them; MariaDB has no hot standby,
+ * so primary and standby mean read-write and read-only. */
+enum { TARGET_ANY, TARGET_READ_WRITE, TARGET_READ_ONLY, TARGET_PRIMARY, TARGET_STANDBY,
+       TARGET_PREFER_STANDBY };
+
+/* At most this many hosts: the interrupt token keeps the index in its top
+ * byte. */
+#define MAX_HOSTS 64
+#define HOST_SHIFT 56
 
 /* One output column: how it is bound and read. */
 enum { K_NULL, K_INT, K_FLOAT, K_DOUBLE, K_TEXT, K_BLOB, K_BIT };
@@ -97,6 +120,7 @@ typedef struct my_stmt {
 struct my_conn {
   MYSQL *my;
   my_cfg *cfg;
+  size_t host;               /* its server in cfg's host list */
   aiodb__stmt_cache cache;   /* of my_stmt */
   MYSQL_BIND *in;            /* parameters, grown as needed */
   size_t in_cap;
@@ -190,7 +214,11 @@ static int stmt_err(my_conn *c, MYSQL_STMT *s, aiodb__err *e) {
 /* ---- configuration ---- */
 
 static void cfg_destroy(my_cfg *c) {
+  size_t i;
   if (c->side) mysql_close(c->side);
+  for (i = 0; i < c->nhosts; i++) aiodb__free(c->hosts[i].host);
+  aiodb__free(c->hosts);
+  aiodb__free(c->ports);
   aiodb__free(c->host);
   aiodb__free(c->user);
   aiodb__free_secret(c->password);
@@ -267,9 +295,18 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
     }
   }
   if (strcmp(kv->key, "port") == 0) {
-    if ((rc = aiodb__parse_uint(kv->key, kv->value, 1, 65535, &n, err)) != 0)
-      return rc;
-    c->port = (unsigned)n;
+    if (set_str(&c->ports, kv->value))
+      return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  } else if (strcmp(kv->key, "target_session_attrs") == 0) {
+    static const char *const names[] = {"any",     "read-write", "read-only",
+                                        "primary", "standby",    "prefer-standby"};
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+      if (strcmp(kv->value, names[i]) == 0) break;
+    if (i == sizeof names / sizeof names[0])
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "option 'target_session_attrs' must be any, read-write, "
+                              "read-only, primary, standby or prefer-standby");
+    c->target = (int)i;
   } else if (strcmp(kv->key, "connect_timeout") == 0 ||
              strcmp(kv->key, "read_timeout") == 0 ||
              strcmp(kv->key, "write_timeout") == 0) {
@@ -318,6 +355,74 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
   return 0;
 }
 
+/* Item i of the comma-separated list s into buf (n bytes), cut short if
+ * need be; 0 when s has no item i. */
+static int list_item(const char *s, size_t i, char *buf, size_t n) {
+  size_t len;
+  for (; s != NULL && i > 0; i--)
+    if ((s = strchr(s, ',')) != NULL) s++;
+  if (s == NULL) return 0;
+  len = strcspn(s, ",");
+  snprintf(buf, n, "%.*s", (int)len, s);
+  return 1;
+}
+
+static size_t list_len(const char *s) {
+  size_t n = 1;
+  if (s == NULL) return 0;
+  for (; *s != '\0'; s++)
+    if (*s == ',') n++;
+  return n;
+}
+
+/* The port of item i of c->ports (an empty item: 0, the default). */
+static int port_item(const my_cfg *c, size_t i, unsigned *port, aiodb_error *err) {
+  char buf[32];
+  unsigned long n = 0;
+  int rc;
+  if (!list_item(c->ports, i, buf, sizeof buf)) return 0;
+  if (buf[0] != '\0' && (rc = aiodb__parse_uint("port", buf, 1, 65535, &n, err)) != 0)
+    return rc;
+  *port = (unsigned)n;
+  return 0;
+}
+
+/* c->host and c->ports, as the URL and its options left them, into the
+ * host list, when they list several hosts; else into c->port. */
+static int build_hosts(my_cfg *c, aiodb_error *err) {
+  size_t nh = c->host && strchr(c->host, ',') ? list_len(c->host) : 1;
+  size_t np = list_len(c->ports), i;
+  char buf[256];
+  int rc;
+  if (np > 1 && np != nh)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "option 'port' lists %zu ports for %zu hosts: give one "
+                            "port for every host, or one for each",
+                            np, nh);
+  if (nh == 1) {
+    if (np == 1 && c->ports[0] == '\0')
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "option 'port' must be an integer between 1 and 65535");
+    return port_item(c, 0, &c->port, err);
+  }
+  if (nh > MAX_HOSTS)
+    return aiodb__error_set(err, AIODB_EINVAL, "option 'host' lists %zu hosts; at most %d",
+                            nh, MAX_HOSTS);
+  if ((c->hosts = aiodb__calloc(nh, sizeof *c->hosts)) == NULL)
+    return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  for (i = 0; i < nh; i++, c->nhosts++) {
+    list_item(c->host, i, buf, sizeof buf);
+    if (buf[0] == '\0')
+      return aiodb__error_set(err, AIODB_EINVAL,
+                              "entry %zu of the host list names no host", i + 1);
+    c->hosts[c->nhosts].port = c->port; /* the URL's, when port= says none */
+    if ((rc = port_item(c, np > 1 ? i : 0, &c->hosts[c->nhosts].port, err)) != 0) return rc;
+    if ((c->hosts[c->nhosts].host = aiodb__strdup(buf)) == NULL)
+      return aiodb__error_set(err, AIODB_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
 static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
@@ -349,19 +454,25 @@ static int my_configure(const aiodb__url *url_in, const aiodb_options *opts,
     goto fail;
   }
   c->port = url->port;
+  if (url->nhosts > 1) {
+    aiodb__free(c->host);
+    c->port = 0;
+    if ((rc = aiodb__url_host_lists(url, &c->host, &c->ports, err)) != 0) goto fail;
+  }
   for (i = 0; i < url->nquery; i++) {
     aiodb__kv *kv = &url->query[i];
     if (kv->used) continue;
     if ((rc = take_option(c, url, kv, err)) != 0) goto fail;
     kv->used = 1;
   }
+  if ((rc = build_hosts(c, err)) != 0) goto fail;
   if (c->ssl_mode == SSL_VERIFY_CA && c->ssl_ca == NULL && c->ssl_capath == NULL) {
     rc = aiodb__error_set(err, AIODB_EINVAL,
                           "ssl_mode=VERIFY_CA needs ssl_ca or ssl_capath");
     goto fail;
   }
   /* A host that is a path means the unix socket, as for PostgreSQL. */
-  if (c->host && c->host[0] == '/' && c->unix_socket == NULL) {
+  if (c->nhosts == 0 && c->host && c->host[0] == '/' && c->unix_socket == NULL) {
     c->unix_socket = c->host;
     c->host = NULL;
   }
@@ -488,19 +599,26 @@ static void set_keepalives(MYSQL *m, const my_cfg *cfg) {
 
 #define CONNECT_FLAGS (CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)
 
-/* Opens a MYSQL* for cfg (side: the interrupter's side connection), or fills
- * e. */
-static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
+/* Opens a MYSQL* for server `index` of cfg's host list (0 without one;
+ * side: the interrupter's side connection), or fills e. */
+static int open_mysql(const my_cfg *cfg, size_t index, MYSQL **out, int side,
+                      aiodb__err *e) {
   MYSQL *m = mysql_init(NULL), *ret = NULL;
-  const char *host = cfg->host;
+  const char *host = cfg->host, *sock = cfg->unix_socket;
+  unsigned port = cfg->port;
   int status, abandoned = 0, expired = 0;
   if (m == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+  if (index < cfg->nhosts) {
+    host = cfg->hosts[index].host;
+    port = cfg->hosts[index].port;
+    if (host[0] == '/') sock = host, host = NULL;
+  }
   if (set_options(m, cfg, side) != 0) {
     mysql_close(m);
     return aiodb__err_set(e, AIODB_EINVAL,
                           "the MariaDB client library refused an option");
   }
-  if (cfg->unix_socket && host == NULL) host = "localhost";
+  if (sock && host == NULL) host = "localhost";
   if (host == NULL || strcmp(host, "localhost") == 0) {
     /* A unix socket. Connector/C's non-blocking connect closes it twice
      * when the connect fails (no server there; seen with 3.3.20), and the
@@ -508,11 +626,10 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
      * A unix socket has no network to wait on: the blocking connect, whose
      * handshake connect_timeout bounds (it is not abandoned at close). */
     ret = mysql_real_connect(m, host, cfg->user, cfg->password, cfg->database,
-                             cfg->port, cfg->unix_socket, CONNECT_FLAGS);
+                             port, sock, CONNECT_FLAGS);
   } else {
     status = mysql_real_connect_start(&ret, m, host, cfg->user, cfg->password,
-                                      cfg->database, cfg->port, cfg->unix_socket,
-                                      CONNECT_FLAGS);
+                                      cfg->database, port, sock, CONNECT_FLAGS);
     ret = connect_wait(m, ret, status, !side, &abandoned, &expired);
   }
   if (ret == NULL) {
@@ -555,12 +672,108 @@ static int open_mysql(const my_cfg *cfg, MYSQL **out, int side, aiodb__err *e) {
 
 static void finalize(void *ud, void *st);
 
+/* 1 if m's server is read-only (@@read_only or @@innodb_read_only), 0
+ * if not, or -1 with e filled. The answer is waited for in poll(), as the
+ * connect is: connect_timeout at most, and abandoned with the db. */
+static int read_only_of(MYSQL *m, const my_cfg *cfg, aiodb__err *e) {
+  static const char q[] = "SELECT @@global.read_only, @@global.innodb_read_only";
+  struct pollfd p[2];
+  MYSQL_RES *r;
+  MYSQL_ROW row;
+  int n, ro = -1;
+  if (mysql_send_query(m, q, sizeof q - 1) != 0) goto fail;
+  p[0].fd = (int)mysql_get_socket(m);
+  p[0].events = POLLIN;
+  p[1].fd = aiodb__conn_abandon_fd();
+  p[1].events = POLLIN;
+  p[1].revents = 0;
+  aiodb__conn_socket(p[0].fd);
+  do
+    n = poll(p, 2, cfg->connect_timeout ? (int)cfg->connect_timeout * 1000 : -1);
+  while (n < 0 && errno == EINTR);
+  aiodb__conn_socket(-1);
+  if (p[1].fd >= 0 && p[1].revents != 0) {
+    aiodb__err_set(e, AIODB_ECONNLOST,
+                   "the connection attempt was abandoned: the database is being freed");
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08S01");
+    return -1;
+  }
+  if (n <= 0) {
+    aiodb__err_set(e, AIODB_ECONNECT,
+                   "timeout expired (connect_timeout=%u) asking the server whether it is "
+                   "read-only",
+                   cfg->connect_timeout);
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+    return -1;
+  }
+  if (mysql_read_query_result(m) != 0 || (r = mysql_store_result(m)) == NULL) goto fail;
+  if ((row = mysql_fetch_row(r)) != NULL && row[0] && row[1])
+    ro = strcmp(row[0], "0") != 0 || strcmp(row[1], "0") != 0;
+  mysql_free_result(r);
+  if (ro >= 0) return ro;
+fail:
+  fill_err(e, cfg, mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+  e->code = AIODB_ECONNECT;
+  return -1;
+}
+
+/* Opens a connection to the first server of cfg's list that answers and
+ * fits target_session_attrs (as libpq picks one: in order, each for
+ * connect_timeout; prefer-standby takes a read-only server if one answers,
+ * else, in a second round, any), into *out and *index; or fills e, with
+ * every server's reason when there is a list. */
+static int open_server(const my_cfg *cfg, MYSQL **out, size_t *index, aiodb__err *e) {
+  static const char *const names[] = {"any",     "read-write", "read-only",
+                                      "primary", "standby",    "prefer-standby"};
+  size_t n = cfg->nhosts ? cfg->nhosts : 1, i, used = 0;
+  char why[sizeof e->message] = "";
+  MYSQL *m;
+  int round, check, want, ro;
+  for (round = 0; round < (cfg->target == TARGET_PREFER_STANDBY ? 2 : 1); round++) {
+    check = cfg->target != TARGET_ANY && round == 0;
+    want = cfg->target != TARGET_READ_WRITE && cfg->target != TARGET_PRIMARY;
+    for (i = 0; i < n; i++) {
+      if (open_mysql(cfg, i, &m, 0, e) != 0) {
+        if (e->code == AIODB_ECONNLOST) return e->code; /* abandoned */
+      } else if (check && (ro = read_only_of(m, cfg, e)) != want) {
+        if (ro >= 0) {
+          memset(e, 0, sizeof *e);
+          aiodb__err_set(e, AIODB_ECONNECT, "the server is %s (target_session_attrs=%s)",
+                         ro ? "read-only" : "not read-only", names[cfg->target]);
+          snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+        }
+        mysql_close(m);
+        if (e->code == AIODB_ECONNLOST) return e->code;
+      } else {
+        memset(e, 0, sizeof *e); /* what earlier servers left */
+        *out = m;
+        *index = i;
+        return 0;
+      }
+      if (n > 1 && used < sizeof why)
+        used += (size_t)snprintf(why + used, sizeof why - used, "%s%s:%u: %s",
+                                 used ? "; " : "", cfg->hosts[i].host,
+                                 cfg->hosts[i].port ? cfg->hosts[i].port : 3306, e->message);
+    }
+  }
+  if (n > 1) {
+    char msg[sizeof e->message];
+    snprintf(msg, sizeof msg, "no server of the host list %s: %s",
+             cfg->target == TARGET_ANY ? "answered" : "fits target_session_attrs", why);
+    aiodb__err_message(e, msg, cfg->password);
+  }
+  e->code = AIODB_ECONNECT;
+  if (e->sqlstate[0] == '\0') snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+  return e->code;
+}
+
 static int my_connect(void *cfgp, unsigned statement_cache, void **native,
                       aiodb__err *e) {
   my_cfg *cfg = cfgp;
   my_conn *c;
   MYSQL *m;
-  int rc = open_mysql(cfg, &m, 0, e);
+  size_t host = 0;
+  int rc = open_server(cfg, &m, &host, e);
   if (rc != 0) return rc;
   c = aiodb__calloc(1, sizeof *c);
   if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, NULL) != 0) {
@@ -573,6 +786,7 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
   }
   c->my = m;
   c->cfg = cfg;
+  c->host = host;
   aiodb__conn_socket((int)mysql_get_socket(m));
   *native = c;
   return 0;
@@ -677,8 +891,10 @@ static int my_tx_ended(void *native, const aiodb__err *e) {
 /* ---- cancel: KILL QUERY over a side connection ---- */
 
 static int my_interrupt_open(void *native, aiodb__intr_token *token, aiodb__err *e) {
+  my_conn *c = native;
   (void)e;
-  token->id = mysql_thread_id(((my_conn *)native)->my);
+  /* The server's index rides along: KILL QUERY must reach that server. */
+  token->id = (uint64_t)mysql_thread_id(c->my) | (uint64_t)c->host << HOST_SHIFT;
   return 0;
 }
 
@@ -690,9 +906,16 @@ static void my_interrupt_send(void *cfgp, aiodb__intr_token token) {
   char sql[48];
   aiodb__err e;
   int attempt;
-  snprintf(sql, sizeof sql, "KILL QUERY %llu", (unsigned long long)token.id);
+  size_t host = (size_t)(token.id >> HOST_SHIFT);
+  snprintf(sql, sizeof sql, "KILL QUERY %llu",
+           (unsigned long long)(token.id & (((uint64_t)1 << HOST_SHIFT) - 1)));
+  if (cfg->side != NULL && cfg->side_host != host) {
+    mysql_close(cfg->side);
+    cfg->side = NULL;
+  }
+  cfg->side_host = host;
   for (attempt = 0; attempt < 2; attempt++) {
-    if (cfg->side == NULL && open_mysql(cfg, &cfg->side, 1, &e) != 0) break;
+    if (cfg->side == NULL && open_mysql(cfg, host, &cfg->side, 1, &e) != 0) break;
     if (mysql_real_query(cfg->side, sql, strlen(sql)) == 0) break;
     /* ER_NO_SUCH_THREAD: the connection is gone; nothing to stop. */
     if (mysql_errno(cfg->side) == ER_NO_SUCH_THREAD) break;

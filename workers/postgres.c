@@ -164,6 +164,77 @@ static int parse_timeout(const char *v) {
   return n < 2 ? 2 : (int)n;
 }
 
+/* ---- host lists: failover ----
+ * libpq tries the hosts of a list in order (host=h1,h2&port=p1,p2, or the
+ * URL's h1:p1,h2:p2), keeping the first that fits target_session_attrs.
+ * What it would refuse only at connect time is refused at aiodb_open. */
+
+/* The items of a comma-separated list, as libpq counts them; 0 for none. */
+static size_t list_len(const char *s) {
+  size_t n = 1;
+  if (s == NULL || *s == '\0') return 0;
+  for (; *s != '\0'; s++)
+    if (*s == ',') n++;
+  return n;
+}
+
+/* The value given last to key (libpq takes the last), or NULL. */
+static const char *cfg_value(const pg_cfg *c, const char *key) {
+  const char *v = NULL;
+  size_t i;
+  for (i = 0; i < c->n; i++)
+    if (strcmp(c->keys[i], key) == 0) v = c->values[i];
+  return v;
+}
+
+/* load_balance_hosts is libpq 16's: before it, "disable" (its default) is
+ * left out, libpq not knowing the option, and "random" cannot be had.
+ * 0: pass it on; 1: leave it out; or the error. */
+static int load_balance_option(const char *v, aiodb_error *err) {
+  int random = strcmp(v, "random") == 0, version = PQlibVersion();
+  if (!random && strcmp(v, "disable") != 0)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "option 'load_balance_hosts' must be disable or random");
+  if (version >= 160000) return 0;
+  if (!random) return 1;
+  return aiodb__error_set(err, AIODB_EUNSUPPORTED,
+                          "option 'load_balance_hosts' needs libpq 16 or later; "
+                          "this program runs libpq %d.%d",
+                          version / 10000, version % 10000);
+}
+
+/* What libpq 15 would find wrong with the host list and
+ * target_session_attrs only when connecting. */
+static int check_hosts(const pg_cfg *c, aiodb_error *err) {
+  static const char *const attrs[] = {"any",     "read-write", "read-only",
+                                      "primary", "standby",    "prefer-standby"};
+  const char *tsa = cfg_value(c, "target_session_attrs");
+  size_t nhost = list_len(cfg_value(c, "host")), naddr = list_len(cfg_value(c, "hostaddr"));
+  size_t nport = list_len(cfg_value(c, "port")), n = naddr ? naddr : nhost ? nhost : 1, i;
+  if (nhost && naddr && nhost != naddr)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "options 'host' and 'hostaddr' list %zu and %zu "
+                            "entries: give one address for each host",
+                            nhost, naddr);
+  if (nport > 1 && nport != n)
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "option 'port' lists %zu ports for %zu hosts: give one "
+                            "port for every host, or one for each",
+                            nport, n);
+  if (tsa == NULL) return 0;
+  for (i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+    if (strcmp(tsa, attrs[i]) == 0) break;
+  if (i == sizeof attrs / sizeof attrs[0])
+    return aiodb__error_set(err, AIODB_EINVAL,
+                            "option 'target_session_attrs' must be any, read-write, "
+                            "read-only, primary, standby or prefer-standby");
+  if (i > 1 && PQlibVersion() < 140000)
+    return aiodb__error_set(err, AIODB_EUNSUPPORTED,
+                            "option 'target_session_attrs': only any and read-write "
+                            "before libpq 14");
+  return 0;
+}
+
 static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
                         void **out, aiodb_error *err) {
   aiodb__url *url = (aiodb__url *)url_in;
@@ -182,8 +253,17 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
   if (c->keys == NULL || c->values == NULL) goto oom;
   /* The query's own host=, port=, ... come after the authority's: libpq
    * takes the last value of a keyword. */
-  if (url->host && cfg_add(c, "host", url->host)) goto oom;
-  if (url->port) {
+  if (url->nhosts > 1) {
+    char *hosts, *ports;
+    if ((rc = aiodb__url_host_lists(url, &hosts, &ports, err)) != 0) goto fail;
+    rc = cfg_add(c, "host", hosts) || (ports && cfg_add(c, "port", ports));
+    aiodb__free(hosts);
+    aiodb__free(ports);
+    if (rc != 0) goto oom;
+  } else if (url->host && cfg_add(c, "host", url->host)) {
+    goto oom;
+  }
+  if (url->port && url->nhosts <= 1) {
     snprintf(port, sizeof port, "%u", url->port);
     if (cfg_add(c, "port", port)) goto oom;
   }
@@ -198,6 +278,12 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
   for (i = 0; i < url->nquery; i++) {
     aiodb__kv *kv = &url->query[i];
     if (kv->used) continue;
+    if (strcmp(kv->key, "load_balance_hosts") == 0 &&
+        (rc = load_balance_option(kv->value, err)) != 0) {
+      if (rc < 0) goto fail;
+      kv->used = 1;
+      continue;
+    }
     if (!known_option(known, kv->key) || strcmp(kv->key, "replication") == 0) {
       rc = aiodb__url_unknown_option(url, kv, "postgresql", err);
       goto fail;
@@ -214,6 +300,7 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
                           "seconds");
     goto fail;
   }
+  if ((rc = check_hosts(c, err)) != 0) goto fail;
   /* Our defaults, for what neither the URL nor libpq's environment says
    * (none with a service file, which may say it too). */
   if (aiodb__url_opt(url, "service") == NULL && default_of(known, "service") == NULL) {
@@ -433,18 +520,108 @@ static int connect_error(aiodb__err *e, const pg_cfg *cfg, int code,
   return code;
 }
 
+/* "connection to server at ... failed: timeout expired", for the attempt
+ * (attempt_of's host, port and address) that ran out of time, into buf:
+ * libpq would blame the shut-down socket. */
+static void timeout_message(const char *attempt, int timeout, char *buf, size_t n) {
+  char a[512], *port, *addr;
+  snprintf(a, sizeof a, "%s", attempt);
+  port = strchr(a, '\n');
+  if (port != NULL) *port++ = '\0';
+  addr = port ? strchr(port, '\n') : NULL;
+  if (addr != NULL) *addr = '\0';
+  if (a[0] == '/')
+    snprintf(buf, n,
+             "connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout "
+             "expired (connect_timeout=%d)",
+             a, port ? port : "", timeout);
+  else
+    snprintf(buf, n,
+             "connection to server at \"%s\", port %s failed: timeout expired "
+             "(connect_timeout=%d)",
+             a, port ? port : "", timeout);
+}
+
+/* Item i of the comma-separated list s, from *p (the list's rest follows
+ * it), *n bytes long; 0 when s has no item i. */
+static int list_item(const char *s, size_t i, const char **p, size_t *n) {
+  if (s == NULL || *s == '\0') return 0;
+  for (; i > 0; i--) {
+    if ((s = strchr(s, ',')) == NULL) return 0;
+    s++;
+  }
+  *p = s;
+  *n = strcspn(s, ",");
+  return 1;
+}
+
+static int item_is(const char *list, size_t i, const char *v) {
+  const char *p;
+  size_t n;
+  return list_item(list, i, &p, &n) && n > 0 && strlen(v) == n && strncmp(p, v, n) == 0;
+}
+
+/* Is host i of the list the one PQhost and PQport (h, port) name? PQhost
+ * gives a host's name, or its address when it has none. */
+static int is_host(const PQconninfoOption *o, size_t i, const char *h, const char *port) {
+  const char *host = default_of(o, "host"), *ports = default_of(o, "port"), *v;
+  size_t n;
+  if (list_item(host, i, &v, &n) && n > 0 ? !item_is(host, i, h)
+                                          : !item_is(default_of(o, "hostaddr"), i, h))
+    return 0;
+  return list_len(ports) < 2 || port == NULL || !list_item(ports, i, &v, &n) || n == 0 ||
+         item_is(ports, i, port);
+}
+
+/* A new attempt on the hosts of pg's list (its host, hostaddr and port)
+ * after the one pg failed on, its other options as they were; NULL when
+ * that host is the last, cannot be told (the list names it in another
+ * way than PQhost does), or memory runs out. */
+static PGconn *start_after(PGconn *pg, const pg_cfg *cfg) {
+  PQconninfoOption *o = PQconninfo(pg);
+  const char *host = default_of(o, "host"), *addr = default_of(o, "hostaddr");
+  const char *port = default_of(o, "port"), *h = PQhost(pg), *pt = PQport(pg), *v;
+  const char **keys = NULL, **values = NULL;
+  size_t n = list_len(addr) ? list_len(addr) : list_len(host), np = list_len(port), i, k, len;
+  PGconn *next = NULL;
+  for (i = 0; h != NULL && i < n; i++)
+    if (is_host(o, i, h, pt)) break;
+  if (o == NULL || h == NULL || i + 1 >= n) goto out;
+  keys = aiodb__calloc(cfg->n + 4, sizeof *keys);
+  values = aiodb__calloc(cfg->n + 4, sizeof *values);
+  if (keys == NULL || values == NULL) goto out;
+  memcpy(keys, cfg->keys, cfg->n * sizeof *keys);
+  memcpy(values, cfg->values, cfg->n * sizeof *values);
+  k = cfg->n; /* libpq takes the last value of a keyword: these win */
+  if (list_item(host, i + 1, &v, &len)) keys[k] = "host", values[k++] = v;
+  if (list_item(addr, i + 1, &v, &len)) keys[k] = "hostaddr", values[k++] = v;
+  if (np > 1 && list_item(port, i + 1, &v, &len)) keys[k] = "port", values[k++] = v;
+  next = PQconnectStartParams(keys, values, 0);
+out:
+  aiodb__free(keys);
+  aiodb__free(values);
+  PQconninfoFree(o);
+  return next;
+}
+
 /* Drives PQconnectPoll to its end, waiting in poll() on the socket (read
  * anew each round: each address has its own) and on the core's abandon fd.
  * connect_timeout counts for each address, as in libpq's own wait; when it
  * passes, the attempt's socket is shut down, so that libpq fails it (and
  * moves on to the next address, if the TCP connect was still under way).
- * The socket is the core's to shut down only while we wait on it: inside
- * PQconnectPoll libpq may close it. Returns 0 once connected, or fills e. */
-static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
+ * A server that accepted the connection and then stays silent makes libpq
+ * give the whole host list up, where its own blocking connect goes on to
+ * the next host: so does this, with a new attempt on the hosts after it
+ * (*pg is then that attempt's; prefer-standby's second round, over every
+ * host, then covers only those). The socket is the core's to shut down
+ * only while we wait on it: inside PQconnectPoll libpq may close it.
+ * Returns 0 once connected, or fills e. */
+static int connect_wait(PGconn **pgp, const pg_cfg *cfg, aiodb__err *e) {
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  PGconn *pg = *pgp, *next;
   int timeout = timeout_of(pg), expired = 0;
   int64_t deadline = 0;
-  char attempt[512] = "", at[512], msg[700];
+  char attempt[512] = "", at[512], msg[700], skipped[400] = "";
   struct pollfd p[2];
 
   if (timeout < 0)
@@ -486,26 +663,24 @@ static int connect_wait(PGconn *pg, const pg_cfg *cfg, aiodb__err *e) {
                            "is being freed");
     if (n == 0 && !expired) continue; /* shut down on the next round */
     st = PQconnectPoll(pg);
+    if (st == PGRES_POLLING_FAILED && expired && (next = start_after(pg, cfg)) != NULL) {
+      size_t used = strlen(skipped);
+      timeout_message(attempt, timeout, skipped + used, sizeof skipped - used);
+      used = strlen(skipped);
+      snprintf(skipped + used, sizeof skipped - used, "\n");
+      PQfinish(pg);
+      *pgp = pg = next;
+      st = PGRES_POLLING_WRITING;
+      attempt[0] = '\0';
+      expired = 0;
+    }
   }
   if (st == PGRES_POLLING_OK) return 0;
-  if (!expired) return connect_error(e, cfg, AIODB_ECONNECT, PQerrorMessage(pg));
-  {
-    /* libpq would blame the shut-down socket: say what happened. */
-    char *port = strchr(attempt, '\n'), *addr;
-    if (port != NULL) *port++ = '\0';
-    addr = port ? strchr(port, '\n') : NULL;
-    if (addr != NULL) *addr = '\0';
-    if (attempt[0] == '/')
-      snprintf(msg, sizeof msg,
-               "connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout "
-               "expired (connect_timeout=%d)",
-               attempt, port ? port : "", timeout);
-    else
-      snprintf(msg, sizeof msg,
-               "connection to server at \"%s\", port %s failed: timeout expired "
-               "(connect_timeout=%d)",
-               attempt, port ? port : "", timeout);
-  }
+  if (expired)
+    timeout_message(attempt, timeout, at, sizeof at);
+  else
+    snprintf(at, sizeof at, "%s", PQerrorMessage(pg));
+  snprintf(msg, sizeof msg, "%s%s", skipped, at);
   return connect_error(e, cfg, AIODB_ECONNECT, msg);
 }
 
@@ -536,7 +711,7 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     PQfinish(pg);
     return e->code;
   }
-  if (connect_wait(pg, cfg, e) != 0) {
+  if (connect_wait(&pg, cfg, e) != 0) {
     PQfinish(pg);
     return e->code;
   }
