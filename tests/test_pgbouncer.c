@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -44,10 +45,20 @@ static int admin_count(const char *command) {
   return n;
 }
 
-/* Server connections closed once released: no statement an earlier case
+/* Server connections closed once released: no statement a case
  * prepared on them is left for the next. */
 static void admin_reconnect(void) {
   aiodb_future_free(admin("RECONNECT aiodb"));
+}
+
+/* Waits (30 s at most) until PgBouncer has n clients of the test database
+ * logged in: connections open on their workers, after aiodb_open. */
+static int wait_clients(int n) {
+  double deadline = aiodb_test_now_ms() + 30000;
+  int got;
+  while ((got = admin_count("SHOW CLIENTS")) < n && aiodb_test_now_ms() < deadline)
+    usleep(20000);
+  return got;
 }
 
 /* ---- the load: NDBS dbs of NCONNS connections each, through PgBouncer,
@@ -135,6 +146,8 @@ static void run_load(const char *opts, load *l) {
       rows[d][3 * i + 2] = aiodb_text("row");
     }
   }
+  /* every client logged in before the load starts */
+  ck_assert_int_ge(wait_clients(NDBS * NCONNS), NDBS * NCONNS);
   t0 = aiodb_test_now_ms();
   for (i = 0; i < l->queries; i++) {
     for (d = 0; d < NDBS; d++) {
@@ -273,7 +286,6 @@ START_TEST(pgb_load) {
   memset(&l, 0, sizeof l);
   l.queries = loads[_i].queries;
   l.many_rows = loads[_i].many_rows;
-  admin_reconnect();
   make_tables();
   run_load(loads[_i].opts, &l);
   if (loads[_i].clash) {
@@ -362,16 +374,19 @@ START_TEST(pgb_cursors) {
   /* 2000 rows, more than the server buffers before it sends, then a
    * pause on the last: the statement still runs after the first batch */
   aiodb_value n = aiodb_int(2001);
-  aiodb_cursor *c = aiodb_iterate(
-      a, "SELECT g, pg_backend_pid() FROM generate_series(1, ?::int8) g, "
-         "LATERAL pg_sleep(CASE WHEN g = 2001 THEN 1.5 ELSE 0 END)", &n, 1, 1000);
+  aiodb_cursor *c;
   aiodb_future *f[200], *g;
   int64_t pid;
   long rows;
   double t0;
   int i;
 
+  ck_assert_int_eq(aiodb_test_scalar(b, "SELECT 1"), 1);
+  c = aiodb_iterate(a, "SELECT g, pg_backend_pid() FROM generate_series(1, ?::int8) g, "
+                       "LATERAL pg_sleep(CASE WHEN g = 2001 THEN 3 ELSE 0 END)",
+                    &n, 1, 1000);
   g = aiodb_test_ok(aiodb_cursor_next(c));
+  t0 = aiodb_test_now_ms();
   ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(g)), 1000);
   pid = aiodb_result_int(aiodb_future_result(g), 0, 1);
   aiodb_future_free(g);
@@ -379,11 +394,15 @@ START_TEST(pgb_cursors) {
     aiodb_value arg = aiodb_int(i);
     f[i] = aiodb_query(b, "SELECT pg_backend_pid(), ?::int8", &arg, 1);
   }
-  for (i = 0; i < 200; i++) {
-    aiodb_test_ok(f[i]);
-    ck_assert_int_ne(aiodb_result_int(aiodb_future_result(f[i]), 0, 0), pid);
-    aiodb_future_free(f[i]);
-  }
+  for (i = 0; i < 200; i++) aiodb_test_ok(f[i]);
+  /* none reached the cursor's server connection while its statement ran
+   * (a machine too slow to be done within the pause proves nothing) */
+  if (aiodb_test_now_ms() - t0 < 2500)
+    for (i = 0; i < 200; i++)
+      ck_assert_int_ne(aiodb_result_int(aiodb_future_result(f[i]), 0, 0), pid);
+  else
+    fprintf(stderr, "pgb_cursors: too slow to check the cursor's server connection\n");
+  for (i = 0; i < 200; i++) aiodb_future_free(f[i]);
   rows = 1000;
   for (;;) {
     size_t got;
