@@ -522,6 +522,12 @@ AIODB_EXTERN void aiodb_on_connect_error(const char *message);
  * or certificate they refuse fails the first call that needs the
  * connection with AIODB_ECONNECT and the client library's reason
  * (docs/guide.md, "TLS to PostgreSQL" and "MySQL and MariaDB").
+ * PostgreSQL behind a pooler in transaction mode (PgBouncer's
+ * pool_mode=transaction) needs pgbouncer=1 (a boolean): statements go
+ * unnamed, each in one round trip with one Sync, the statement cache is
+ * off whatever statement_cache says, and no session SET runs after
+ * connecting (docs/guide.md, "Behind PgBouncer"). Session mode needs
+ * nothing.
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with

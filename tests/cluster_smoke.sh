@@ -107,8 +107,8 @@ case "$KIND" in
     # aiodb, one client after another (each a new client connection), with
     # unnamed statements: in transaction mode a server connection passes
     # from client to client, and PgBouncer 1.18 does not follow prepared
-    # statements. Not at once: aiodb prepares and executes in two round
-    # trips, which PgBouncer may give two different server connections.
+    # statements (the pgbouncer suite runs clients at once, with
+    # pgbouncer=1).
     for u in "$bouncer?statement_cache=0" "$socket&statement_cache=0" "$bouncer?statement_cache=0"; do
       got=$(value "$u" "SELECT ?::text AS token" "$TOKEN")
       [ "$got" = "$TOKEN" ] || fail "through PgBouncer: got '$got', not the token"

@@ -15,9 +15,8 @@
 # pool_mode = transaction and default_pool_size = 2: many clients share at
 # most 2 server connections. PgBouncer 1.18 does not follow prepared
 # statements from one server connection to another: aiodb's named ones
-# clash between clients, and even with statement_cache=0 its unnamed one,
-# prepared and run in two round trips, may reach another server connection
-# when clients run at once (docs/testing.md). Clients
+# clash between clients unless the URL says pgbouncer=1 (docs/testing.md,
+# tests/test_pgbouncer.c). Clients
 # log in as aiodb with the password (scram-sha-256, over TCP and the
 # socket); auth_file holds the user's SCRAM secret as the server stores it,
 # and PgBouncer reuses it to log in to the server over TCP with SCRAM.

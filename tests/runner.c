@@ -22,7 +22,7 @@ static const struct {
 
 /* A suite that needs a server the fixtures could not start: 77 makes
  * ctest report it skipped. Under CI=true a missing server is a failure.
- * The server's suites: "postgres" and "mysql", and "shared" and
+ * The server's suites: "postgres", "mysql" and "pgbouncer", and "shared" and
  * "soak_threads" when AIODB_TEST_DRIVER points them at a server (they read
  * socket_url). */
 static int server_missing(const char *suite) {
@@ -43,6 +43,8 @@ static int server_missing(const char *suite) {
     dir_env = "AIODB_TEST_PG_DIR", file = "socket_url";
   else if (strcmp(suite, "mysql") == 0 || (shared && strcmp(driver, "mysql") == 0))
     dir_env = "AIODB_TEST_MYSQL_DIR", file = "socket_url";
+  else if (strcmp(suite, "pgbouncer") == 0)
+    dir_env = "AIODB_TEST_PGBOUNCER_DIR", file = "url";
   else
     return 0;
   if (ci != NULL && strcmp(ci, "true") == 0) return 0;

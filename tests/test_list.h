@@ -1,6 +1,6 @@
 /* Every suite, once: X(name) for `Suite *aiodb_suite_name(void)` in test_name.c. */
 #ifdef AIODB_HAVE_POSTGRES
-#define AIODB_TEST_SUITES_POSTGRES(X) X(postgres) X(replica_pg)
+#define AIODB_TEST_SUITES_POSTGRES(X) X(postgres) X(replica_pg) X(pgbouncer)
 #else
 #define AIODB_TEST_SUITES_POSTGRES(X)
 #endif

@@ -1,7 +1,10 @@
 /* The PostgreSQL driver, through libpq: runs on the connection's worker.
  * Statements are prepared once per connection (named, LRU-cached) and run
- * with PQexecPrepared; parameters travel as text, blobs as binary; results
- * come back as text and are typed from the column OIDs.
+ * with PQexecPrepared; with the cache off (statement_cache=0, or pgbouncer=1
+ * for a pooler in transaction mode) they go unnamed, each in one round trip
+ * with one Sync (PQexecParams), leaving nothing behind on the server.
+ * Parameters travel as text, blobs as binary; results come back as text and
+ * are typed from the column OIDs.
  *
  * Connections open with PQconnectStartParams/PQconnectPoll, waiting in
  * poll() on the socket and on the core's abandon fd, so that a server that
@@ -50,6 +53,8 @@ typedef struct pg_cfg {
   const char **values;
   size_t n;
   char *password; /* to scrub from messages */
+  int pgbouncer;  /* pgbouncer=1: each transaction may get another server
+                     connection, so no statement cache, no session SET */
 } pg_cfg;
 
 /* A prepared statement of the cache, keyed by its SQL text and parameter
@@ -273,6 +278,9 @@ static int pg_configure(const aiodb__url *url_in, const aiodb_options *opts,
     if ((c->password = aiodb__strdup(url->password)) == NULL) goto oom;
   }
   if (url->path && url->path[0] && cfg_add(c, "dbname", url->path)) goto oom;
+  if ((v = aiodb__url_opt(url, "pgbouncer")) != NULL &&
+      (rc = aiodb__parse_bool("pgbouncer", v, &c->pgbouncer, err)) != 0)
+    goto fail;
   known = PQconndefaults();
   if (known == NULL) goto oom;
   for (i = 0; i < url->nquery; i++) {
@@ -715,10 +723,13 @@ static int pg_connect(void *cfgp, unsigned statement_cache, void **native,
     PQfinish(pg);
     return e->code;
   }
-  if (pin_float_digits(pg, cfg, e) != 0) {
+  /* Behind a pooler in transaction mode a SET reaches one server
+   * connection of many: the server's own setting holds instead. */
+  if (!cfg->pgbouncer && pin_float_digits(pg, cfg, e) != 0) {
     PQfinish(pg);
     return e->code;
   }
+  if (cfg->pgbouncer) statement_cache = 0;
   c = aiodb__calloc(1, sizeof *c);
   if (c != NULL && aiodb__stmt_cache_init(&c->cache, statement_cache, finalize, c) != 0) {
     aiodb__free(c);
@@ -1286,17 +1297,19 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   PGresult *r;
   int rc, tries = 0;
 
-  if (s->nargs == 0 && c->cache.cap == 0) {
-    /* Text protocol: several statements may run; the result is the last's. */
-    r = PQexec(c->pg, s->sql);
-    if (r != NULL && commit_rolled_back(s, r, e) != 0) {
-      c->single_row = 0;
-      PQclear(r);
-      return e->code;
-    }
-    return answer(c, r, res, e);
-  }
   if ((rc = bind_row(c, s->args, s->nargs, e)) != 0) return rc;
+  if (c->cache.cap == 0) {
+    /* Unnamed, in one round trip: without arguments the text protocol
+     * (several statements may run; the result is the last's), else Parse,
+     * Bind, Describe, Execute and one Sync together. Nothing outlives the
+     * Sync on the server, which a pooler may change after it. */
+    if (s->nargs == 0)
+      r = PQexec(c->pg, s->sql);
+    else
+      r = PQexecParams(c->pg, s->sql, (int)s->nargs, c->types, c->values, c->lengths,
+                       c->formats, 0);
+    goto done;
+  }
   for (;;) {
     rc = prepare(c, s->sql, s->sql_len, s->nargs, &ps, &name, e);
     if (rc != 0) {
@@ -1321,6 +1334,7 @@ static int pg_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
     if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) break;
     PQclear(r);
   }
+done:
   if (r != NULL && commit_rolled_back(s, r, e) != 0) {
     c->single_row = 0;
     PQclear(r);
@@ -1484,23 +1498,31 @@ static size_t arg_bytes(const aiodb__stmt *s) {
 }
 
 /* Sends, in pipeline mode, the statements at the front of st[0..n) whose
- * prepared statement is cached. Returns how many went out; 0: the first
- * must run alone (not prepared yet, or not preparable). */
+ * prepared statement is cached, or, with the cache off, that have
+ * arguments (each unnamed, with its own Sync, as pg_exec sends it). Returns
+ * how many went out; 0: the first must run alone (not prepared yet, not
+ * preparable, or text that may hold several statements). */
 static size_t send_run(pg_conn *c, const aiodb__stmt *st, size_t n) {
   size_t i, bytes = 0, klen;
   aiodb__err ignored;
-  pg_stmt *ps;
+  pg_stmt *ps = NULL;
   if (c->single_row) return 0; /* the first, sent alone, resets it */
   for (i = 0; i < n; i++) {
     bytes += arg_bytes(&st[i]);
     if (i > 0 && bytes > BATCH_BYTES) break;
     if (bind_row(c, st[i].args, st[i].nargs, &ignored) != 0) break;
-    if (lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen, &ps) != 0 || ps == NULL ||
-        ps->stale || ps->alone)
+    if (c->cache.cap > 0) {
+      if (lookup(c, st[i].sql, st[i].sql_len, st[i].nargs, &klen, &ps) != 0 || ps == NULL ||
+          ps->stale || ps->alone)
+        break;
+    } else if (st[i].nargs == 0 || is_copy(st[i].sql, st[i].sql + st[i].sql_len)) {
       break;
+    }
     if (i == 0 && !PQenterPipelineMode(c->pg)) break;
-    if (!PQsendQueryPrepared(c->pg, ps->name, (int)st[i].nargs,
-                             c->values, c->lengths, c->formats, 0))
+    if (ps != NULL ? !PQsendQueryPrepared(c->pg, ps->name, (int)st[i].nargs, c->values,
+                                          c->lengths, c->formats, 0)
+                   : !PQsendQueryParams(c->pg, st[i].sql, (int)st[i].nargs, c->types,
+                                        c->values, c->lengths, c->formats, 0))
       break;
     if (!PQpipelineSync(c->pg)) {
       i++; /* sent, and its failure is read like any other */
