@@ -1435,7 +1435,9 @@ typedef enum aiodb_diag_kind {
    * connection is pinned: it runs only once one is released (or fails at
    * acquire_timeout_ms), and waiting for it on the thread that holds the
    * pins would hang. Raised once per db until a call finds a connection it
-   * may use again; function and call_site are the waiting call's. */
+   * may use again; function and call_site are the waiting call's. A pin
+   * already let go of (a commit, rollback or freed cursor's close queued
+   * or running) does not count. */
   AIODB_DIAG_STARVED = 6
 } aiodb_diag_kind;
 
