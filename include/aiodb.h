@@ -1117,6 +1117,35 @@ AIODB_EXTERN aiodb_future *aiodb_has_table(aiodb_db *db, const char *name);
  * PQlibVersion() as "MAJOR.MINOR", mysql_get_client_info()) and
  * "aiodb_version". */
 AIODB_EXTERN aiodb_future *aiodb_server_info(aiodb_db *db);
+/* Reflection. table is bound, never pasted into SQL; a table (or view)
+ * that does not exist gives an empty result, not an error; a NULL table
+ * fails the future with AIODB_EINVAL. PostgreSQL takes "schema.table" or
+ * a name in current_schema(); SQLite resolves it as an unqualified name (temp,
+ * main, then attached databases); MySQL in DATABASE(). Names match as
+ * aiodb_has_table's do.
+ *
+ * aiodb_columns: a row per column, in the table's order: "name" (TEXT),
+ * "type" (TEXT, as declared: SQLite's declared type, possibly ""; the
+ * PostgreSQL format_type(), e.g. "character varying(20)"; MySQL's
+ * COLUMN_TYPE, e.g. "int(11)"), "nullable" (INT 0 or 1), "default" (TEXT,
+ * the default's expression as the engine shows it, e.g. 'x' quoted or
+ * nextval('t_id_seq'::regclass); NULL when there is none), "pk" (INT: its
+ * position in the primary key from 1, or 0), "generated" (INT 1 for a
+ * generated column, whose "default" is NULL) and "autoincrement" (INT 1
+ * for SQLite's INTEGER PRIMARY KEY, a PostgreSQL identity or serial
+ * column, MySQL's AUTO_INCREMENT). */
+AIODB_EXTERN aiodb_future *aiodb_columns(aiodb_db *db, const char *table);
+/* aiodb_indexes: a row per column of each index of table, sorted by index
+ * name and position: "name" (TEXT, the index's; SQLite's own for UNIQUE
+ * and PRIMARY KEY constraints are sqlite_autoindex_..., MySQL's primary
+ * key is PRIMARY), "unique" (INT 0 or 1), "position" (INT, from 1) and
+ * "column" (TEXT; NULL for an expression). PostgreSQL's INCLUDE columns
+ * are left out; SQLite lists no index for an INTEGER PRIMARY KEY (the
+ * rowid). */
+AIODB_EXTERN aiodb_future *aiodb_indexes(aiodb_db *db, const char *table);
+/* One TEXT column "name", a row per view of the current database or
+ * schema (as for aiodb_table_names), sorted by name. */
+AIODB_EXTERN aiodb_future *aiodb_view_names(aiodb_db *db);
 
 /* ------------------------------------------------------------------------
  * The escape hatch: run your own blocking code on a connection's worker.

@@ -98,6 +98,11 @@ typedef struct aiodb__driver {
   const char *sql_table_names;  /* one column "name" */
   const char *sql_has_table;    /* one argument; one column "present" */
   const char *sql_server_info;  /* two arguments: client and aiodb versions */
+  /* One argument, the table's name (aiodb_columns, aiodb_indexes); none
+   * (aiodb_view_names): the columns include/aiodb.h gives. */
+  const char *sql_columns;
+  const char *sql_indexes;
+  const char *sql_view_names;
   /* On the thread that calls aiodb_server_info (not a worker): the client
    * library's version, in static or thread-local storage. */
   const char *(*client_version)(void);

@@ -221,6 +221,35 @@ aiodb_future *aiodb_has_table(aiodb_db *db, const char *name) {
                    1, 1, "aiodb_has_table", AIODB__SITE);
 }
 
+/* A metadata call on one table: the name bound, never pasted. */
+static aiodb_future *of_table(aiodb_db *db, const char *sql, const char *name,
+                              const char *function, const void *site) {
+  aiodb_value v = aiodb_text(name);
+  aiodb_future *f;
+  if (name == NULL) {
+    f = aiodb__future_new(db->cq, &query_ops);
+    if (f) aiodb__future_fail(f, AIODB_EINVAL, "%s: table is NULL", function);
+    return f;
+  }
+  return statement(aiodb__on_db(db), &query_ops, sql, &v, 1, 1, function, site);
+}
+
+aiodb_future *aiodb_columns(aiodb_db *db, const char *table) {
+  if (db == NULL) return NULL;
+  return of_table(db, db->driver->sql_columns, table, "aiodb_columns", AIODB__SITE);
+}
+
+aiodb_future *aiodb_indexes(aiodb_db *db, const char *table) {
+  if (db == NULL) return NULL;
+  return of_table(db, db->driver->sql_indexes, table, "aiodb_indexes", AIODB__SITE);
+}
+
+aiodb_future *aiodb_view_names(aiodb_db *db) {
+  if (db == NULL) return NULL;
+  return statement(aiodb__on_db(db), &query_ops, db->driver->sql_view_names, NULL, 0, 1,
+                   "aiodb_view_names", AIODB__SITE);
+}
+
 aiodb_future *aiodb_server_info(aiodb_db *db) {
   aiodb_value v[2];
   if (db == NULL) return NULL;

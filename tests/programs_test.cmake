@@ -27,6 +27,12 @@ run(1 "AIODB_ESQL: no such table: nope" ${TOOL} query ${url} "SELECT * FROM nope
 run(1 "AIODB_ECONNECT" ${TOOL} query "mysql://u:s3cret@127.0.0.1:1/db?connect_timeout=5" "SELECT 1")
 run(1 "AIODB_EINVAL: unknown URL scheme" ${TOOL} query "oracle://u:s3cret@localhost/db" "SELECT 1")
 run(2 "usage" ${TOOL})
+# --describe: the columns (aiodb_columns), then the indexes (aiodb_indexes)
+run(0 "OK, 0 rows affected" ${TOOL} query ${url} "CREATE INDEX t_b ON t(b)")
+run(0 " name \\| type +\\| nullable \\| default \\| pk \\| generated \\| autoincrement\n.*\n a +\\| INTEGER \\| +1 \\| NULL .*\n b .*\\(2 rows\\)\n\nindexes:\n name .*\n.*\n t_b +\\| +0 \\| +1 \\| b\n\\(1 row\\)"
+    ${TOOL} query --describe t ${url})
+run(1 "no table or view named nope" ${TOOL} query --describe nope ${url})
+run(2 "query --describe needs a TABLE and a URL" ${TOOL} query --describe t)
 # --help and -h, of the tool and of each command: the usage on stdout,
 # nothing on stderr, exit 0.
 function(help pattern)

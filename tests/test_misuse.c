@@ -420,6 +420,9 @@ static void row_null_handles(void) {
   ck_assert_ptr_null(aiodb_table_names(NULL));
   ck_assert_ptr_null(aiodb_has_table(NULL, "t"));
   ck_assert_ptr_null(aiodb_server_info(NULL));
+  ck_assert_ptr_null(aiodb_columns(NULL, "t"));
+  ck_assert_ptr_null(aiodb_indexes(NULL, "t"));
+  ck_assert_ptr_null(aiodb_view_names(NULL));
   sync_all_fail(NULL, "SELECT 1 AS a", AIODB_EINVAL, "db is NULL");
   ck_assert_ptr_null(aiodb_query_sync(NULL, "SELECT 1", NULL, 0, &err));
   err_is(&err, AIODB_EINVAL, "aiodb_query_sync: db is NULL");
@@ -672,6 +675,8 @@ static void row_cursor_past_end(void) {
 static void row_has_table_null(void) {
   aiodb_db *db = mem();
   expect_now(aiodb_has_table(db, NULL), AIODB_EINVAL, "name is NULL");
+  expect_now(aiodb_columns(db, NULL), AIODB_EINVAL, "aiodb_columns: table is NULL");
+  expect_now(aiodb_indexes(db, NULL), AIODB_EINVAL, "aiodb_indexes: table is NULL");
   aiodb_db_free(db);
 }
 
@@ -735,6 +740,8 @@ static void row_after_close(void) {
   expect_now(aiodb_table_names(db), AIODB_EALREADYQUIT, "closed");
   expect_now(aiodb_has_table(db, "t"), AIODB_EALREADYQUIT, "closed");
   expect_now(aiodb_server_info(db), AIODB_EALREADYQUIT, "closed");
+  expect_now(aiodb_columns(db, "t"), AIODB_EALREADYQUIT, "closed");
+  expect_now(aiodb_view_names(db), AIODB_EALREADYQUIT, "closed");
   cur = aiodb_iterate(db, "SELECT 1", NULL, 0, 0);
   ck_assert_ptr_nonnull(cur);
   expect_now(aiodb_cursor_next(cur), AIODB_EALREADYQUIT, "closed");
@@ -1442,7 +1449,7 @@ static const misuse_row rows[] = {
     {"M29", "aiodb_query_many", row_many_no_columns_huge},
     {"M30", "aiodb_iterate", row_iterate_batch_rows},
     {"M31", "aiodb_cursor_next", row_cursor_past_end},
-    {"M32", "aiodb_has_table", row_has_table_null},
+    {"M32", "aiodb_has_table, aiodb_columns, aiodb_indexes", row_has_table_null},
     {"M33", "aiodb_run, aiodb_db_run, aiodb_tx_run", row_run_null_fn},
     {"M34", "aiodb_close", row_close_twice},
     {"M35", "aiodb_db_free", row_db_free_on_own_worker},

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2581,6 +2582,128 @@ START_TEST(shared_trace_queued_statements_each_timed) {
 }
 END_TEST
 
+/* Reflection: the columns of a table and a view, a two-column primary key,
+ * the indexes, the views; a missing table is an empty result, a name is
+ * bound, not pasted. */
+static long col_of(aiodb_result *r, const char *name) {
+  long c = aiodb_result_col(r, name);
+  ck_assert_msg(c >= 0, "no column %s", name);
+  return c;
+}
+
+/* The row of r whose column "name" (or col) is want; -1 if none. */
+static long row_named(aiodb_result *r, const char *col, const char *want, long from) {
+  long c = col_of(r, col);
+  size_t i;
+  for (i = (size_t)from; i < aiodb_result_rows(r); i++) {
+    const char *v = aiodb_result_text(r, i, (size_t)c);
+    if (v != NULL && strcmp(v, want) == 0) return (long)i;
+  }
+  return -1;
+}
+
+static int64_t cell_int(aiodb_result *r, long row, const char *col) {
+  int64_t v = -99;
+  ck_assert_int_eq(aiodb_result_get_int_by_name(r, (size_t)row, col, &v), 0);
+  return v;
+}
+
+START_TEST(shared_reflection) {
+  shared sh;
+  aiodb_db *db;
+  aiodb_future *f;
+  aiodb_result *r;
+  long row, pos;
+  const char *v;
+  char view[80], index[80];
+
+  db = open_table(&sh, "refl",
+                  "id {autoid}, name VARCHAR(20) NOT NULL DEFAULT 'x', qty INTEGER, "
+                  "total INTEGER GENERATED ALWAYS AS (qty * 2) STORED, UNIQUE (name, qty)");
+  snprintf(view, sizeof view, "%s_v", sh.t);
+  snprintf(index, sizeof index, "%s_q", sh.t);
+  aiodb_test_exec(db, S(&sh, "DROP VIEW IF EXISTS %s", view));
+  aiodb_test_exec(db, S(&sh, "CREATE VIEW %s AS SELECT id, qty FROM {t}", view));
+  aiodb_test_exec(db, S(&sh, "CREATE INDEX %s ON {t}(qty, name)", index));
+  aiodb_test_exec(db, S(&sh, "DROP TABLE IF EXISTS {u}"));
+  aiodb_test_exec(db, S(&sh, "CREATE TABLE {u}(a INTEGER, b INTEGER, PRIMARY KEY (b, a))"));
+
+  f = aiodb_test_ok(aiodb_columns(db, sh.t));
+  r = aiodb_future_result(f);
+  ck_assert_uint_eq(aiodb_result_rows(r), 4);
+  ck_assert_str_eq(aiodb_result_text(r, 0, (size_t)col_of(r, "name")), "id");
+  ck_assert_str_eq(aiodb_result_text(r, 3, (size_t)col_of(r, "name")), "total");
+  ck_assert_int_eq(cell_int(r, 0, "pk"), 1);
+  ck_assert_int_eq(cell_int(r, 0, "nullable"), 0);
+  ck_assert_int_eq(cell_int(r, 0, "autoincrement"), 1);
+  ck_assert_int_eq(cell_int(r, 0, "generated"), 0);
+  row = 1; /* name */
+  v = aiodb_result_text(r, 1, (size_t)col_of(r, "type"));
+  ck_assert_msg(strcasestr(v, "char") != NULL && strstr(v, "20") != NULL, "type %s", v);
+  ck_assert_int_eq(cell_int(r, row, "nullable"), 0);
+  ck_assert_int_eq(cell_int(r, row, "pk"), 0);
+  ck_assert_int_eq(cell_int(r, row, "autoincrement"), 0);
+  v = aiodb_result_text(r, 1, (size_t)col_of(r, "default"));
+  ck_assert_msg(v != NULL && strstr(v, "'x'") != NULL, "default %s", v ? v : "NULL");
+  v = aiodb_result_text(r, 2, (size_t)col_of(r, "type"));
+  ck_assert_msg(strncasecmp(v, "int", 3) == 0, "type %s", v);
+  ck_assert_int_eq(cell_int(r, 2, "nullable"), 1);
+  ck_assert_int_eq(aiodb_result_type(r, 2, (size_t)col_of(r, "default")), AIODB_TYPE_NULL);
+  ck_assert_int_eq(cell_int(r, 3, "generated"), 1);
+  ck_assert_int_eq(aiodb_result_type(r, 3, (size_t)col_of(r, "default")), AIODB_TYPE_NULL);
+  aiodb_future_free(f);
+
+  /* a two-column key, in the key's order; a view's columns */
+  f = aiodb_test_ok(aiodb_columns(db, sh.u));
+  r = aiodb_future_result(f);
+  ck_assert_uint_eq(aiodb_result_rows(r), 2);
+  ck_assert_int_eq(cell_int(r, row_named(r, "name", "a", 0), "pk"), 2);
+  ck_assert_int_eq(cell_int(r, row_named(r, "name", "b", 0), "pk"), 1);
+  ck_assert_int_eq(cell_int(r, 0, "autoincrement"), 0);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_columns(db, view));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+
+  /* indexes: the one made, in its order, and the UNIQUE constraint's */
+  f = aiodb_test_ok(aiodb_indexes(db, sh.t));
+  r = aiodb_future_result(f);
+  row = row_named(r, "name", index, 0);
+  ck_assert_msg(row >= 0, "no index %s", index);
+  ck_assert_int_eq(cell_int(r, row, "unique"), 0);
+  ck_assert_int_eq(cell_int(r, row, "position"), 1);
+  ck_assert_str_eq(aiodb_result_text(r, (size_t)row, (size_t)col_of(r, "column")), "qty");
+  ck_assert_int_eq(cell_int(r, row + 1, "position"), 2);
+  ck_assert_str_eq(aiodb_result_text(r, (size_t)row + 1, (size_t)col_of(r, "column")), "name");
+  for (row = 0, pos = -1; (row = row_named(r, "column", "qty", row)) >= 0; row++)
+    if (cell_int(r, row, "unique") == 1 && cell_int(r, row, "position") == 2) pos = row;
+  ck_assert_msg(pos >= 1, "no unique index on (name, qty)");
+  ck_assert_str_eq(aiodb_result_text(r, (size_t)pos - 1, (size_t)col_of(r, "column")), "name");
+  aiodb_future_free(f);
+
+  f = aiodb_test_ok(aiodb_view_names(db));
+  r = aiodb_future_result(f);
+  ck_assert_msg(row_named(r, "name", view, 0) >= 0, "no view %s", view);
+  ck_assert_int_lt(row_named(r, "name", sh.t, 0), 0); /* tables are not views */
+  aiodb_future_free(f);
+
+  /* missing, pasted-looking and NULL names */
+  f = aiodb_test_ok(aiodb_columns(db, S(&sh, "{t}_missing")));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 0);
+  ck_assert_int_ge(aiodb_result_col(aiodb_future_result(f), "autoincrement"), 0);
+  aiodb_future_free(f);
+  f = aiodb_test_ok(aiodb_indexes(db, S(&sh, "{t}' OR '1'='1")));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 0);
+  aiodb_future_free(f);
+  aiodb_test_fails(aiodb_columns(db, NULL), AIODB_EINVAL, "table is NULL");
+  aiodb_test_fails(aiodb_indexes(db, NULL), AIODB_EINVAL, "table is NULL");
+
+  aiodb_test_exec(db, S(&sh, "DROP VIEW %s", view));
+  aiodb_test_exec(db, S(&sh, "DROP TABLE {u}"));
+  sh_done(&sh, db);
+}
+END_TEST
+
 Suite *aiodb_suite_shared(void) {
   return AIODB_SUITE("shared", shared_values_every_type,
                      shared_values_floats_under_a_decimal_comma_locale,
@@ -2598,6 +2721,7 @@ Suite *aiodb_suite_shared(void) {
                      shared_cursor_batches_until_empty,
                      shared_cursor_abandoned_frees_its_connection, shared_cancel_running_statement,
                      shared_future_set_timeout, shared_db_timeout_option_in_url, shared_metadata,
+                     shared_reflection,
                      shared_already_quit_after_close, shared_force_rollback_leaves_nothing,
                      shared_cached_statement_follows_alter_table, shared_empty_sql,
                      shared_on_connect_runs_on_every_connection,

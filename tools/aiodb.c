@@ -1,6 +1,7 @@
 /* aiodb: the command-line tool.
  *
  *   aiodb query [--trace] URL SQL [ARG...]
+ *   aiodb query --describe TABLE URL
  *   aiodb bench [URL...] [options]
  *
  * query uses nothing but the public header, so it doubles as a check that
@@ -23,6 +24,7 @@
 
 static const char usage_text[] =
     "usage: aiodb query [--trace] URL SQL [ARG...]\n"
+    "       aiodb query --describe TABLE URL\n"
     "       aiodb bench [URL...] [options]\n"
     "       aiodb --version\n"
     "       aiodb help       (or --help, -h; also after a command)\n"
@@ -37,6 +39,9 @@ static const char usage_text[] =
         "        and affected rows, its error code and SQLSTATE, and its\n"
         "        SQL (blanks squeezed, cut at 120 characters). With\n"
         "        slow_query_ms=N in the URL, only when it took N ms or more.\n"
+        "        --describe TABLE prints the columns of a table or view\n"
+        "        (aiodb_columns) and its indexes (aiodb_indexes); TABLE may\n"
+        "        be schema.table on PostgreSQL.\n"
     "bench   the benchmark suite (the same as aiodb-bench): each workload\n"
     "        through aiodb and through the raw driver (sqlite3, libpq,\n"
     "        libmariadb) in one process, repeated, with a table of medians\n"
@@ -377,6 +382,37 @@ static int help(void) {
   return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }
 
+/* aiodb query --describe TABLE URL: the columns, then the indexes. */
+static int describe(const char *table, const char *url) {
+  aiodb_db *db = open_db(url, 0);
+  aiodb_future *f;
+  int status = 1;
+
+  if (db == NULL) return 1;
+  f = aiodb_columns(db, table);
+  if (wait_ok(f) == 0) {
+    if (aiodb_result_rows(aiodb_future_result(f)) == 0) {
+      fprintf(stderr, "aiodb: no table or view named %s\n", table);
+    } else {
+      print_table(aiodb_future_result(f));
+      status = 0;
+    }
+  }
+  aiodb_future_free(f);
+  if (status == 0) {
+    f = aiodb_indexes(db, table);
+    if (wait_ok(f) != 0) {
+      status = 1;
+    } else if (aiodb_result_rows(aiodb_future_result(f)) > 0) {
+      printf("\nindexes:\n");
+      print_table(aiodb_future_result(f));
+    }
+    aiodb_future_free(f);
+  }
+  aiodb_db_free(db);
+  return status;
+}
+
 static int cmd_query(int argc, char **argv) {
   aiodb_value *args;
   aiodb_future *f;
@@ -385,6 +421,13 @@ static int cmd_query(int argc, char **argv) {
   size_t nargs, i;
   int status = 1, trace = 0;
 
+  if (argc > 0 && strcmp(argv[0], "--describe") == 0) {
+    if (argc > 1 && is_help(argv[1])) return help();
+    if (argc != 3) usage("query --describe needs a TABLE and a URL");
+    status = describe(argv[1], argv[2]);
+    if (fflush(stdout) != 0 || ferror(stdout)) status = 1;
+    return status;
+  }
   for (; argc > 0 && strcmp(argv[0], "--trace") == 0; argc--, argv++) trace = 1;
   /* Where the URL or the SQL goes; after them "-h" is an argument to bind. */
   for (i = 0; i < 2 && (int)i < argc; i++)

@@ -1711,6 +1711,19 @@ const aiodb__driver aiodb__driver_mysql = {
     .sql_server_info = "SELECT 'mysql' AS driver, VERSION() AS server_version, "
                        "CAST(? AS CHAR) AS client_version, CAST(? AS CHAR) AS "
                        "aiodb_version",
+    .sql_columns = "SELECT c.column_name AS name, c.column_type AS type, c.is_nullable = 'YES' AS "
+        "nullable, CASE WHEN c.column_default = 'NULL' THEN NULL ELSE c.column_default "
+        "END AS `default`, COALESCE(k.seq_in_index, 0) AS pk, c.is_generated = "
+        "'ALWAYS' AS generated, c.extra LIKE '%auto_increment%' AS autoincrement FROM "
+        "information_schema.columns c LEFT JOIN information_schema.statistics k ON "
+        "k.table_schema = c.table_schema AND k.table_name = c.table_name AND "
+        "k.column_name = c.column_name AND k.index_name = 'PRIMARY' WHERE "
+        "c.table_schema = DATABASE() AND c.table_name = ? ORDER BY c.ordinal_position",
+    .sql_indexes = "SELECT index_name AS name, non_unique = 0 AS `unique`, seq_in_index AS "
+        "position, column_name AS `column` FROM information_schema.statistics WHERE "
+        "table_schema = DATABASE() AND table_name = ? ORDER BY 1, 3",
+    .sql_view_names = "SELECT table_name AS name FROM information_schema.views WHERE table_schema = "
+        "DATABASE() ORDER BY 1",
     .client_version = my_client_version,
     /* interrupt NULL: through the interrupter */
     .is_broken = my_is_broken,

@@ -1779,6 +1779,33 @@ const aiodb__driver aiodb__driver_postgres = {
     .sql_server_info = "SELECT 'postgresql' AS driver, current_setting('server_version') "
                        "AS server_version, ?::text AS client_version, ?::text AS "
                        "aiodb_version",
+    .sql_columns = "SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type, "
+        "(NOT a.attnotnull)::int AS nullable, CASE WHEN a.attgenerated = '' THEN "
+        "pg_get_expr(d.adbin, d.adrelid) END AS \"default\", "
+        "COALESCE((SELECT k.n FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
+        "WHERE k.attnum = a.attnum), 0)::int AS pk, "
+        "(a.attgenerated <> '')::int AS generated, (a.attidentity <> '' OR "
+        "COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false))::int AS "
+        "autoincrement FROM (SELECT CAST(? AS text) AS q) AS p JOIN pg_namespace n ON "
+        "n.nspname = CASE WHEN strpos(p.q, '.') > 0 THEN split_part(p.q, '.', 1) ELSE "
+        "current_schema() END JOIN pg_class c ON c.relnamespace = n.oid AND c.relname "
+        "= CASE WHEN strpos(p.q, '.') > 0 THEN substr(p.q, strpos(p.q, '.') + 1) ELSE "
+        "p.q END AND c.relkind IN ('r', 'p', 'v', 'm', 'f') JOIN pg_attribute a ON "
+        "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped LEFT JOIN "
+        "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN "
+        "pg_index x ON x.indrelid = c.oid AND x.indisprimary ORDER BY a.attnum",
+    .sql_indexes = "SELECT ic.relname::text AS name, x.indisunique::int AS \"unique\", k.n::int "
+        "AS position, a.attname::text AS \"column\" FROM (SELECT CAST(? AS text) AS q) "
+        "AS p JOIN pg_namespace n ON n.nspname = CASE WHEN strpos(p.q, '.') > 0 THEN "
+        "split_part(p.q, '.', 1) ELSE current_schema() END JOIN pg_class c ON "
+        "c.relnamespace = n.oid AND c.relname = CASE WHEN strpos(p.q, '.') > 0 THEN "
+        "substr(p.q, strpos(p.q, '.') + 1) ELSE p.q END AND c.relkind IN ('r', 'p', "
+        "'v', 'm', 'f') JOIN pg_index x ON x.indrelid = c.oid JOIN pg_class ic ON "
+        "ic.oid = x.indexrelid CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH "
+        "ORDINALITY AS k(attnum, n) LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND "
+        "a.attnum = k.attnum AND k.attnum <> 0 WHERE k.n <= x.indnkeyatts ORDER BY 1, 3",
+    .sql_view_names = "SELECT table_name::text AS name FROM information_schema.views WHERE "
+        "table_schema = current_schema() ORDER BY 1",
     .client_version = pg_client_version,
     /* interrupt NULL: through the interrupter */
     .is_broken = pg_is_broken,

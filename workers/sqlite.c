@@ -647,6 +647,21 @@ const aiodb__driver aiodb__driver_sqlite = {
                      "'table' AND name = ? COLLATE NOCASE",
     .sql_server_info = "SELECT 'sqlite' AS driver, sqlite_version() AS server_version, "
                        "? AS client_version, ? AS aiodb_version",
+    /* the rowid alias (INTEGER PRIMARY KEY, the only key column) numbers
+     * itself and is never NULL, whatever the pragma's notnull says */
+    .sql_columns =
+        "SELECT name, type, NOT (\"notnull\" OR rowid_alias) AS nullable, \"default\", pk, "
+        "\"generated\", rowid_alias AS \"autoincrement\" FROM (SELECT x.cid AS cid, x.name "
+        "AS name, x.type AS type, x.\"notnull\" AS \"notnull\", CASE WHEN x.hidden IN (2, "
+        "3) THEN NULL ELSE x.dflt_value END AS \"default\", x.pk AS pk, x.hidden IN (2, 3) "
+        "AS \"generated\", (x.pk = 1 AND upper(x.type) = 'INTEGER' AND (SELECT count(*) "
+        "FROM pragma_table_info(p.q) WHERE pk > 0) = 1) AS rowid_alias FROM (SELECT ? AS q) "
+        "AS p, pragma_table_xinfo(p.q) AS x WHERE x.hidden <> 1) ORDER BY cid",
+    .sql_indexes = "SELECT il.name AS name, il.\"unique\" AS \"unique\", ii.seqno + 1 AS "
+                   "position, ii.name AS \"column\" FROM (SELECT ? AS q) AS p, "
+                   "pragma_index_list(p.q) AS il, pragma_index_info(il.name) AS ii ORDER BY "
+                   "1, 3",
+    .sql_view_names = "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name",
     .client_version = sq_client_version,
     .interrupt = sq_interrupt,
     .is_broken = sq_is_broken,
