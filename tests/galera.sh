@@ -60,27 +60,15 @@ usage() {
 }
 
 load_state() {
-  SERVER_USER="" TMPDIRS="" WORK="" PROVIDER="" CLUSTER_NAME=""
-  my_nodes_reset
+  PROVIDER="" CLUSTER_NAME=""
   GPORT=() IPORT=() SPORT=()
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-  my_find_bins || true
+  my_load_state
 }
 
 save_state() {
   {
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "WORK=$(shq "$WORK")"
-    echo "PROVIDER=$(shq "$PROVIDER")"
-    echo "CLUSTER_NAME=$(shq "$CLUSTER_NAME")"
-    my_nodes_state
+    my_state
+    state_vars PROVIDER CLUSTER_NAME
     declare -p GPORT IPORT SPORT | sed 's/^declare -a/declare -ga/'
   } >"$DIR/state"
 }
@@ -101,11 +89,7 @@ cmd_stop() {
   load_state
   stop_nodes
   for i in $NODES; do
-    [ -n "${NAME[i]:-}" ] || continue
-    if [ "${LOG[i]}" != "$DIR/${NAME[i]}/server.log" ] && [ -f "${LOG[i]}" ]; then
-      rm -f -- "$DIR/${NAME[i]}/server.log"
-      cp -f -- "${LOG[i]}" "$DIR/${NAME[i]}/server.log" 2>/dev/null || true
-    fi
+    [ -z "${NAME[i]:-}" ] || keep_log "${LOG[i]}" "$DIR/${NAME[i]}/server.log"
   done
   for i in $NODES; do
     rm -rf -- "$DIR/node$i/data" "$DIR/node$i/sock" "$DIR/node$i/tmp"
@@ -324,8 +308,7 @@ cmd_status() {
 case "${1:-}" in
   start | stop | status)
     [ $# -eq 2 ] || usage
-    mkdir -p -- "$2"
-    DIR=$(cd -- "$2" && pwd -P)
+    set_dir "$2"
     case "$1" in
       start) cmd_start ;;
       stop) cmd_stop ;;

@@ -50,25 +50,11 @@ usage() {
 }
 
 load_state() {
-  SERVER_USER="" TMPDIRS="" WORK=""
-  my_nodes_reset
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-  my_find_bins || true
+  my_load_state
 }
 
 save_state() {
-  {
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "WORK=$(shq "$WORK")"
-    my_nodes_state
-  } >"$DIR/state"
+  my_state >"$DIR/state"
 }
 
 cmd_stop() {
@@ -79,11 +65,7 @@ cmd_stop() {
     [ -z "${DATA[i]:-}" ] || my_stop_node "$i" || true
   done
   for i in 1 2; do
-    [ -n "${NAME[i]:-}" ] || continue
-    if [ "${LOG[i]}" != "$DIR/${NAME[i]}/server.log" ] && [ -f "${LOG[i]}" ]; then
-      rm -f -- "$DIR/${NAME[i]}/server.log"
-      cp -f -- "${LOG[i]}" "$DIR/${NAME[i]}/server.log" 2>/dev/null || true
-    fi
+    [ -z "${NAME[i]:-}" ] || keep_log "${LOG[i]}" "$DIR/${NAME[i]}/server.log"
   done
   local n
   for n in primary replica; do
@@ -239,8 +221,7 @@ cmd_status() {
 }
 
 [ $# -eq 2 ] || usage
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
+set_dir "$2"
 case "$1" in
   start) cmd_start ;;
   stop) cmd_stop ;;
