@@ -6,14 +6,11 @@
  * primary is stopped (pg_ctl stop -m immediate) and whose standby is
  * promoted while queries run. A case whose cluster is not there is
  * skipped, but never under CI=true. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #ifdef AIODB_HAVE_POSTGRES
 #include <libpq-fe.h>
@@ -44,20 +41,6 @@ static unsigned port_of(const char *url) {
   const char *p = strstr(url, "@127.0.0.1:");
   ck_assert_msg(p != NULL, "no 127.0.0.1 port in %s", url);
   return (unsigned)atoi(p + 11);
-}
-
-/* A loopback port nothing listens on: connections to it are refused. */
-static unsigned closed_port(void) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 /* Opens url, runs sql (two INT columns), fills a and b, frees the db. */
@@ -227,7 +210,7 @@ START_TEST(pg_first_host_down) {
   double t0, ms;
   if (primary == NULL) return;
   p = port_of(primary);
-  c = closed_port();
+  c = aiodb_test_closed_port();
 
   /* refused: the next host at once, in both forms */
   snprintf(url, sizeof url, "postgresql://aiodb:" PW "@127.0.0.1:%u,127.0.0.1:%u/aiodb", c, p);
@@ -435,7 +418,7 @@ START_TEST(mysql_host_list) {
   replica = cluster_file(MYR, "replica_url");
   p = port_of(primary);
   r = port_of(replica);
-  c = closed_port();
+  c = aiodb_test_closed_port();
 #define MY_LIST(a, b, opts) \
   snprintf(url, sizeof url, "mysql://aiodb:" PW "@127.0.0.1:%u,127.0.0.1:%u/aiodb%s", a, b, opts)
 
