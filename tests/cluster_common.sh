@@ -177,6 +177,10 @@ pg_node_files() {
 
 # ---- MariaDB ----
 
+# The client programs read these; root's password-less login must not get
+# a password from the caller's environment.
+unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
+
 # The first of the named programs found: $AIODB_MARIADB_BINDIR, /usr/sbin,
 # /usr/bin, /usr/local/..., PATH.
 my_find_bin() {
@@ -205,6 +209,14 @@ my_find_bins() {
   CLIENT=$(my_find_bin mariadb mysql || true)
   ADMIN=$(my_find_bin mariadb-admin mysqladmin || true)
   [ -n "$MARIADBD" ] && [ -n "$INSTALL_DB" ] && [ -n "$CLIENT" ] && [ -n "$ADMIN" ]
+}
+
+# my_find_bins, or the server is unavailable.
+my_need_bins() {
+  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
+  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
+    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
+    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
 }
 
 # The pid of the mariadbd serving data folder $1 (from its pid file $2, else

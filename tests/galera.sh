@@ -47,7 +47,6 @@ HERE=$(dirname -- "${BASH_SOURCE[0]}")
 . "$HERE/server_common.sh"
 # shellcheck source=tests/cluster_common.sh
 . "$HERE/cluster_common.sh"
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
 NODES="1 2 3"
 # Node i's group communication, IST and SST ports; the client port is
@@ -198,10 +197,7 @@ cmd_start() {
   t0=$(date +%s.%N)
   cmd_stop
   load_state
-  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
-  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+  my_need_bins
   PROVIDER=${AIODB_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
   [ -f "$PROVIDER" ] || unavailable "Galera provider $PROVIDER not found (install the 'galera-4' package)"
   command -v rsync >/dev/null 2>&1 || unavailable "rsync not found (install the 'rsync' package)"

@@ -40,7 +40,6 @@ HERE=$(dirname -- "${BASH_SOURCE[0]}")
 . "$HERE/server_common.sh"
 # shellcheck source=tests/cluster_common.sh
 . "$HERE/cluster_common.sh"
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
 REPL_USER=aiodb_repl
 
@@ -113,10 +112,7 @@ cmd_start() {
   t0=$(date +%s.%N)
   cmd_stop
   load_state
-  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
-  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+  my_need_bins
   server_user || unavailable "running as root but there is no 'mysql' user to run the servers as"
   TMPDIRS=""
   cluster_workdir aiodb-myr

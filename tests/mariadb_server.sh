@@ -48,9 +48,6 @@ SERVER_SYSTEM_USER=mysql
 # shellcheck source=tests/cluster_common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/cluster_common.sh"
 SCRIPT_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
-# The client programs read these; root's password-less login must not get
-# a password from the caller's environment.
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
 # Installs Debian packages the way scripts/deps.sh does (apt-get, as root or
 # through sudo), after any apt/dpkg run in progress. Output goes to
@@ -136,9 +133,7 @@ cmd_start() {
 
   if ! my_find_bins; then
     install_packages mariadb-server mariadb-client || true
-    my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-      "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-      "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+    my_need_bins
   fi
   if ! command -v openssl >/dev/null 2>&1; then
     install_packages openssl || echo "mariadb_server: no openssl: no TLS" >&2
