@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# Sourced by the scripts that start throwaway clusters (tests/pg_cluster.sh,
-# tests/pgbouncer.sh, tests/mariadb_replica.sh, tests/galera.sh), after
-# tests/server_common.sh: what several of them need beyond a single server.
+# Sourced after tests/server_common.sh by the scripts that start throwaway
+# servers and clusters (tests/pg_server.sh, tests/mariadb_server.sh,
+# tests/pg_cluster.sh, tests/pgbouncer.sh, tests/mariadb_replica.sh,
+# tests/galera.sh): the PostgreSQL and MariaDB helpers they share, and what
+# a cluster needs beyond a single server.
 
 # Seconds since $1 (a `date +%s.%N`), one decimal.
 elapsed() {
@@ -52,11 +54,12 @@ cluster_workdir() {
 
 # A folder for unix sockets at $1, or in /tmp (named $2.XXXXXX; the caller
 # adds it to TMPDIRS, as this runs in a subshell) when $1 is too long for a
-# socket's path (sun_path holds 107 bytes; the longest name put there is
-# 20). Printed; made 0755 and owned by SERVER_USER.
+# socket's path (sun_path holds 107 bytes; the longest name put there, with
+# its slash, is $3 bytes, 20 unless given). Printed; made 0755 and owned by
+# SERVER_USER.
 socket_dir() {
   local d="$1"
-  if [ $(( ${#d} + 20 )) -gt 100 ]; then
+  if [ $(( ${#d} + ${3:-20} )) -gt 100 ]; then
     d=$(mktemp -d "/tmp/$2.XXXXXX")
   else
     mkdir -p -- "$d"
@@ -128,8 +131,10 @@ pg_stop_data() {
   if [ -n "$BINDIR" ] && [ -x "$BINDIR/pg_ctl" ]; then
     as_server "$BINDIR/pg_ctl" stop -D "$1" -m "$2" -w -t 30 >/dev/null 2>&1 || true
   else
-    kill -INT "$pid" 2>/dev/null || true
+    kill -INT "$pid" 2>/dev/null || true # what pg_ctl -m fast sends
   fi
+  # pg_ctl returns once postmaster.pid is gone, a moment before the
+  # process itself; signals only if it really does not go.
   wait_gone "$pid" 50 || kill -QUIT "$pid" 2>/dev/null || true
   wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
   wait_gone "$pid" 20 || { echo "$SERVER_TAG: postmaster $pid still running" >&2; return 1; }
@@ -144,34 +149,45 @@ pg_sql() {
     -h "$sock" -p "$port" -U "$TEST_USER_NAME" -d "$db" "$@"
 }
 
-# Writes a server's folder $1 the way tests/pg_server.sh does (tcp_url,
-# socket_url, env), for server port $2, socket folder $3, data folder $4.
+# initdb of data folder $1 (BINDIR's), the test user its superuser with the
+# test password (passed in file $2, removed after), the socket trusted, TCP
+# with the password; initdb's output goes to $3, shown and kept if it fails.
+pg_initdb() {
+  local data="$1" pwfile="$2" log="$3"
+  printf '%s\n' "$TEST_PASSWORD" >"$pwfile"
+  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$pwfile"
+  chmod 0600 "$pwfile"
+  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$data" -U "$TEST_USER_NAME" \
+    --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+    --no-locale -E UTF8 --no-sync >"$log" 2>&1; then
+    rm -f -- "$pwfile"
+    cat "$log" >&2
+    return 1
+  fi
+  rm -f -- "$pwfile" "$log"
+}
+
+# Writes a server's folder $1 (tcp_url, socket_url, tls_ca, env: see
+# tests/pg_server.sh) for server port $2, socket folder $3, data folder $4
+# and the CA $5 when TLS works.
 pg_node_files() {
-  local d="$1" port="$2" sock="$3" data="$4"
-  local tcp="postgresql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$port/$TEST_DB"
-  local unix="postgresql://$TEST_USER_NAME@/$TEST_DB?host=$sock&port=$port"
-  mkdir -p -- "$d"
-  printf '%s\n' "$tcp" >"$d/tcp_url"
-  printf '%s\n' "$unix" >"$d/socket_url"
-  {
-    echo "AIODB_TEST_PG_TCP_URL=$(shq "$tcp")"
-    echo "AIODB_TEST_PG_SOCKET_URL=$(shq "$unix")"
-    echo "PORT=$port"
-    echo "SOCKDIR=$(shq "$sock")"
-    echo "PGDATA=$(shq "$data")"
-    echo "TLS_CA=''"
-  } >"$d/env"
+  server_files "$1" PG "$2" "postgresql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$2/$TEST_DB" \
+    "postgresql://$TEST_USER_NAME@/$TEST_DB?host=$3&port=$2" "${5:-}" "SOCKDIR=$3" "PGDATA=$4"
 }
 
 # ---- MariaDB ----
 
+# The client programs read these; root's password-less login must not get
+# a password from the caller's environment.
+unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
+
 # The first of the named programs found: $AIODB_MARIADB_BINDIR, /usr/sbin,
-# /usr/bin, PATH.
+# /usr/bin, /usr/local/..., PATH.
 my_find_bin() {
   local n d
   for n in "$@"; do
     for d in ${AIODB_MARIADB_BINDIR:+"$AIODB_MARIADB_BINDIR"} /usr/sbin /usr/bin \
-      /usr/local/sbin /usr/local/bin; do
+      /usr/local/sbin /usr/local/bin /usr/local/mysql/bin; do
       if [ -x "$d/$n" ]; then
         echo "$d/$n"
         return 0
@@ -185,13 +201,22 @@ my_find_bin() {
   return 1
 }
 
-# Sets MARIADBD, INSTALL_DB, CLIENT, ADMIN; false if one is missing.
+# Sets MARIADBD, INSTALL_DB, CLIENT, ADMIN (empty when not found); false if
+# one is missing.
 my_find_bins() {
   MARIADBD=$(my_find_bin mariadbd mysqld || true)
   INSTALL_DB=$(my_find_bin mariadb-install-db mysql_install_db || true)
   CLIENT=$(my_find_bin mariadb mysql || true)
   ADMIN=$(my_find_bin mariadb-admin mysqladmin || true)
   [ -n "$MARIADBD" ] && [ -n "$INSTALL_DB" ] && [ -n "$CLIENT" ] && [ -n "$ADMIN" ]
+}
+
+# my_find_bins, or the server is unavailable.
+my_need_bins() {
+  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
+  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
+    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
+    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
 }
 
 # The pid of the mariadbd serving data folder $1 (from its pid file $2, else
@@ -277,25 +302,30 @@ GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER_NAME'@'127.0.0.1';
 EOF
 }
 
-# Writes a server's folder $1 the way tests/mariadb_server.sh does
-# (tcp_url, socket_url, root_socket, env) for port $2, socket $3, data
-# folder $4.
+# Writes a server's folder $1 (tcp_url, socket_url, root_socket, tls_ca,
+# env: see tests/mariadb_server.sh) for port $2, socket $3, data folder $4
+# and the CA $5 when TLS works.
 my_node_files() {
-  local d="$1" port="$2" sock="$3" data="$4"
-  local tcp="mysql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$port/$TEST_DB"
-  local unix="mysql://$TEST_USER_NAME:$TEST_PASSWORD@localhost/$TEST_DB?unix_socket=$sock"
-  mkdir -p -- "$d"
-  printf '%s\n' "$tcp" >"$d/tcp_url"
-  printf '%s\n' "$unix" >"$d/socket_url"
-  printf '%s\n' "$sock" >"$d/root_socket"
-  {
-    echo "AIODB_TEST_MYSQL_TCP_URL=$(shq "$tcp")"
-    echo "AIODB_TEST_MYSQL_SOCKET_URL=$(shq "$unix")"
-    echo "PORT=$port"
-    echo "SOCKET=$(shq "$sock")"
-    echo "DATADIR=$(shq "$data")"
-    echo "TLS_CA=''"
-  } >"$d/env"
+  server_files "$1" MYSQL "$2" "mysql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$2/$TEST_DB" \
+    "mysql://$TEST_USER_NAME:$TEST_PASSWORD@localhost/$TEST_DB?unix_socket=$3" "${5:-}" \
+    "SOCKET=$3" "DATADIR=$4"
+  printf '%s\n' "$3" >"$1/root_socket"
+}
+
+# Reads DIR/state of a MariaDB cluster (SERVER_USER, TMPDIRS, WORK and the
+# node arrays, emptied first; other variables the caller empties) and finds
+# the programs.
+my_load_state() {
+  SERVER_USER="" TMPDIRS="" WORK=""
+  my_nodes_reset
+  read_state
+  my_find_bins || true
+}
+
+# Prints what my_load_state reads as shell code.
+my_state() {
+  state_vars SERVER_USER TMPDIRS WORK
+  my_nodes_state
 }
 
 # MariaDB nodes, numbered from 1: arrays indexed by the number. NAME (its
@@ -325,30 +355,25 @@ my_node_paths() {
   SOCK[i]="$s/mysqld.sock"
   server_mkdir "${TMPD[i]}"
   chmod 0700 "${TMPD[i]}"
-  : >"${LOG[i]}"
-  chmod 0644 "${LOG[i]}"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "${LOG[i]}"
+  my_new_log "${LOG[i]}"
   mkdir -p -- "$DIR/$2"
-  [ "${LOG[i]}" = "$DIR/$2/server.log" ] || ln -sfn -- "${LOG[i]}" "$DIR/$2/server.log"
+  link_log "${LOG[i]}" "$DIR/$2/server.log"
 }
 
-# Writes node $1's option file: what tests/mariadb_server.sh gives its
-# server, then the lines on stdin. Read by mariadbd (--defaults-file) and
-# by the Galera SST scripts it runs.
-my_write_cnf() {
-  local i="$1"
-  {
-    echo "[mysqld]"
-    [ -z "$SERVER_USER" ] || echo "user=$SERVER_USER"
-    cat <<EOC
-datadir=${DATA[i]}
-socket=${SOCK[i]}
-port=${PORT[i]}
+# The options of every test server, one a line as in an option file, for
+# data folder $1, socket $2, port $3, pid file $4, error log $5, temporary
+# folder $6.
+my_options() {
+  [ -z "$SERVER_USER" ] || echo "user=$SERVER_USER"
+  cat <<EOC
+datadir=$1
+socket=$2
+port=$3
 bind-address=127.0.0.1
 skip-name-resolve
-pid-file=${PIDF[i]}
-log-error=${LOG[i]}
-tmpdir=${TMPD[i]}
+pid-file=$4
+log-error=$5
+tmpdir=$6
 character-set-server=utf8mb4
 collation-server=utf8mb4_general_ci
 max-connections=200
@@ -362,21 +387,44 @@ innodb-use-native-aio=0
 innodb-flush-log-at-trx-commit=2
 innodb-doublewrite=0
 EOC
+}
+
+# Makes an empty log file $1 the server can write.
+my_new_log() {
+  : >"$1"
+  chmod 0644 "$1"
+  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$1"
+}
+
+# Writes node $1's option file: my_options, then the lines on stdin. Read by
+# mariadbd (--defaults-file) and by the Galera SST scripts it runs.
+my_write_cnf() {
+  local i="$1"
+  {
+    echo "[mysqld]"
+    my_options "${DATA[i]}" "${SOCK[i]}" "${PORT[i]}" "${PIDF[i]}" "${LOG[i]}" "${TMPD[i]}"
     cat
   } >"${CNF[i]}"
   chmod 0644 "${CNF[i]}"
 }
 
-# Starts node $1's mariadbd in the background, detached (more options may
-# follow); sets PID[$1].
-my_launch() {
-  local i="$1" ss=()
+# Starts mariadbd in the background, detached, its output appended to log
+# $1, with the options that follow; sets MY_PID.
+my_spawn() {
+  local log="$1" ss=()
   shift
   command -v setsid >/dev/null 2>&1 && ss=(setsid)
-  # Not a process group leader, so setsid execs: PID is mariadbd itself.
-  (cd / && exec "${ss[@]}" "$MARIADBD" "--defaults-file=${CNF[i]}" "--datadir=${DATA[i]}" "$@" \
-    </dev/null >>"${LOG[i]}" 2>&1) &
-  PID[i]=$!
+  # Not a process group leader, so setsid execs: the pid is mariadbd itself.
+  (cd / && exec "${ss[@]}" "$MARIADBD" "$@" </dev/null >>"$log" 2>&1) &
+  MY_PID=$!
+}
+
+# Starts node $1's mariadbd (more options may follow); sets PID[$1].
+my_launch() {
+  local i="$1" MY_PID
+  shift
+  my_spawn "${LOG[i]}" "--defaults-file=${CNF[i]}" "--datadir=${DATA[i]}" "$@"
+  PID[i]=$MY_PID
 }
 
 # Stops node $1 (ok if it is not running).

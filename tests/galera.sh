@@ -47,7 +47,6 @@ HERE=$(dirname -- "${BASH_SOURCE[0]}")
 . "$HERE/server_common.sh"
 # shellcheck source=tests/cluster_common.sh
 . "$HERE/cluster_common.sh"
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
 NODES="1 2 3"
 # Node i's group communication, IST and SST ports; the client port is
@@ -60,27 +59,15 @@ usage() {
 }
 
 load_state() {
-  SERVER_USER="" TMPDIRS="" WORK="" PROVIDER="" CLUSTER_NAME=""
-  my_nodes_reset
+  PROVIDER="" CLUSTER_NAME=""
   GPORT=() IPORT=() SPORT=()
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-  my_find_bins || true
+  my_load_state
 }
 
 save_state() {
   {
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "WORK=$(shq "$WORK")"
-    echo "PROVIDER=$(shq "$PROVIDER")"
-    echo "CLUSTER_NAME=$(shq "$CLUSTER_NAME")"
-    my_nodes_state
+    my_state
+    state_vars PROVIDER CLUSTER_NAME
     declare -p GPORT IPORT SPORT | sed 's/^declare -a/declare -ga/'
   } >"$DIR/state"
 }
@@ -101,11 +88,7 @@ cmd_stop() {
   load_state
   stop_nodes
   for i in $NODES; do
-    [ -n "${NAME[i]:-}" ] || continue
-    if [ "${LOG[i]}" != "$DIR/${NAME[i]}/server.log" ] && [ -f "${LOG[i]}" ]; then
-      rm -f -- "$DIR/${NAME[i]}/server.log"
-      cp -f -- "${LOG[i]}" "$DIR/${NAME[i]}/server.log" 2>/dev/null || true
-    fi
+    [ -z "${NAME[i]:-}" ] || keep_log "${LOG[i]}" "$DIR/${NAME[i]}/server.log"
   done
   for i in $NODES; do
     rm -rf -- "$DIR/node$i/data" "$DIR/node$i/sock" "$DIR/node$i/tmp"
@@ -214,10 +197,7 @@ cmd_start() {
   t0=$(date +%s.%N)
   cmd_stop
   load_state
-  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
-  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+  my_need_bins
   PROVIDER=${AIODB_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
   [ -f "$PROVIDER" ] || unavailable "Galera provider $PROVIDER not found (install the 'galera-4' package)"
   command -v rsync >/dev/null 2>&1 || unavailable "rsync not found (install the 'rsync' package)"
@@ -324,8 +304,7 @@ cmd_status() {
 case "${1:-}" in
   start | stop | status)
     [ $# -eq 2 ] || usage
-    mkdir -p -- "$2"
-    DIR=$(cd -- "$2" && pwd -P)
+    set_dir "$2"
     case "$1" in
       start) cmd_start ;;
       stop) cmd_stop ;;

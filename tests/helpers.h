@@ -229,6 +229,10 @@ typedef struct aiodb_test_silent {
 void aiodb_test_silent_start(aiodb_test_silent *s);
 void aiodb_test_silent_stop(aiodb_test_silent *s);
 
+/* A TCP port on 127.0.0.1 where nothing listens (one just bound and
+ * released): connections to it are refused. */
+unsigned aiodb_test_closed_port(void);
+
 /* ---- holds on a call (helpers_hold.c) ---- */
 
 /* A hold on a call: while held, aiodb_test_hold_point waits until

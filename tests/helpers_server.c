@@ -198,19 +198,31 @@ static void *silent_main(void *arg) {
   return NULL;
 }
 
-void aiodb_test_silent_start(aiodb_test_silent *s) {
+/* Binds socket fd to a free port on 127.0.0.1; returns the port. */
+static unsigned bind_loopback(int fd) {
   struct sockaddr_in a;
   socklen_t len = sizeof a;
-  memset(s, 0, sizeof *s);
+  ck_assert_int_ge(fd, 0);
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  return ntohs(a.sin_port);
+}
+
+unsigned aiodb_test_closed_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  unsigned port = bind_loopback(fd);
+  close(fd);
+  return port;
+}
+
+void aiodb_test_silent_start(aiodb_test_silent *s) {
+  memset(s, 0, sizeof *s);
   s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ck_assert_int_ge(s->fd, 0);
-  ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+  s->port = bind_loopback(s->fd);
   ck_assert_int_eq(listen(s->fd, 16), 0);
-  ck_assert_int_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-  s->port = ntohs(a.sin_port);
   ck_assert_int_eq(pipe(s->wake), 0);
   ck_assert_int_eq(pthread_create(&s->thread, NULL, silent_main, s), 0);
 }

@@ -40,7 +40,6 @@ HERE=$(dirname -- "${BASH_SOURCE[0]}")
 . "$HERE/server_common.sh"
 # shellcheck source=tests/cluster_common.sh
 . "$HERE/cluster_common.sh"
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
 
 REPL_USER=aiodb_repl
 
@@ -50,25 +49,11 @@ usage() {
 }
 
 load_state() {
-  SERVER_USER="" TMPDIRS="" WORK=""
-  my_nodes_reset
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-  my_find_bins || true
+  my_load_state
 }
 
 save_state() {
-  {
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "WORK=$(shq "$WORK")"
-    my_nodes_state
-  } >"$DIR/state"
+  my_state >"$DIR/state"
 }
 
 cmd_stop() {
@@ -79,11 +64,7 @@ cmd_stop() {
     [ -z "${DATA[i]:-}" ] || my_stop_node "$i" || true
   done
   for i in 1 2; do
-    [ -n "${NAME[i]:-}" ] || continue
-    if [ "${LOG[i]}" != "$DIR/${NAME[i]}/server.log" ] && [ -f "${LOG[i]}" ]; then
-      rm -f -- "$DIR/${NAME[i]}/server.log"
-      cp -f -- "${LOG[i]}" "$DIR/${NAME[i]}/server.log" 2>/dev/null || true
-    fi
+    [ -z "${NAME[i]:-}" ] || keep_log "${LOG[i]}" "$DIR/${NAME[i]}/server.log"
   done
   local n
   for n in primary replica; do
@@ -131,10 +112,7 @@ cmd_start() {
   t0=$(date +%s.%N)
   cmd_stop
   load_state
-  MARIADBD="" INSTALL_DB="" CLIENT="" ADMIN=""
-  my_find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-    "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-    "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+  my_need_bins
   server_user || unavailable "running as root but there is no 'mysql' user to run the servers as"
   TMPDIRS=""
   cluster_workdir aiodb-myr
@@ -239,8 +217,7 @@ cmd_status() {
 }
 
 [ $# -eq 2 ] || usage
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
+set_dir "$2"
 case "$1" in
   start) cmd_start ;;
   stop) cmd_stop ;;

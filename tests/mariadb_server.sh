@@ -37,45 +37,17 @@
 # A server that cannot be started exits 77 (ctest: skipped), or 1 when
 # CI=true, where a missing server is a failure.
 # Binaries: $AIODB_MARIADB_BINDIR first, else /usr/sbin, /usr/bin, PATH.
+# shellcheck disable=SC2128,SC2178 # PORT and PID are scalars here, not
+# tests/cluster_common.sh's node arrays
 set -euo pipefail
 
 SERVER_TAG=mariadb_server
 SERVER_SYSTEM_USER=mysql
 # shellcheck source=tests/server_common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/server_common.sh"
+# shellcheck source=tests/cluster_common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/cluster_common.sh"
 SCRIPT_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
-# The client programs read these; root's password-less login must not get
-# a password from the caller's environment.
-unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HISTFILE
-
-# The first of the named programs found.
-find_bin() {
-  local n d
-  for n in "$@"; do
-    for d in ${AIODB_MARIADB_BINDIR:+"$AIODB_MARIADB_BINDIR"} /usr/sbin /usr/bin \
-      /usr/local/sbin /usr/local/bin /usr/local/mysql/bin; do
-      if [ -x "$d/$n" ]; then
-        echo "$d/$n"
-        return 0
-      fi
-    done
-    if command -v "$n" >/dev/null 2>&1; then
-      command -v "$n"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# Sets MARIADBD, INSTALL_DB, CLIENT, ADMIN (empty when not found); false if
-# any is missing.
-find_bins() {
-  MARIADBD=$(find_bin mariadbd mysqld || true)
-  INSTALL_DB=$(find_bin mariadb-install-db mysql_install_db || true)
-  CLIENT=$(find_bin mariadb mysql || true)
-  ADMIN=$(find_bin mariadb-admin mysqladmin || true)
-  [ -n "$MARIADBD" ] && [ -n "$INSTALL_DB" ] && [ -n "$CLIENT" ] && [ -n "$ADMIN" ]
-}
 
 # Installs Debian packages the way scripts/deps.sh does (apt-get, as root or
 # through sudo), after any apt/dpkg run in progress. Output goes to
@@ -108,167 +80,60 @@ install_packages() {
   fi
 }
 
-# The pid of our server (from its pid file, else the one we started) if it
-# is alive, is a mariadbd and serves our DATADIR; never another server.
-live_server() {
-  local cand cmdline
-  for cand in "$(head -n1 "$PIDFILE" 2>/dev/null || true)" "${PID:-}"; do
-    case "$cand" in '' | *[!0-9]*) continue ;; esac
-    alive "$cand" || continue
-    case "$(cat "/proc/$cand/comm" 2>/dev/null || true)" in
-      mariadbd* | mysqld*) ;;
-      *) continue ;;
-    esac
-    cmdline=$(tr '\0' '\n' <"/proc/$cand/cmdline" 2>/dev/null) || continue
-    grep -qxF -- "--datadir=$DATADIR" <<<"$cmdline" || continue
-    echo "$cand"
-    return 0
-  done
-  return 1
-}
-
 # Stops our server if it runs: a clean shutdown through the socket, then
 # SIGTERM, then SIGKILL.
 stop_server() {
-  local pid
-  pid=$(live_server) || return 0
-  local to=() asked=""
-  command -v timeout >/dev/null 2>&1 && to=(timeout 30)
-  if [ -n "$ADMIN" ] && [ -S "$SOCKET" ] && "${to[@]}" "$ADMIN" --no-defaults \
-    --socket="$SOCKET" -uroot --connect-timeout=5 shutdown >/dev/null 2>&1; then
-    asked=1
-  fi
-  # SIGTERM is a clean shutdown too.
-  [ -n "$asked" ] && wait_gone "$pid" 100 || kill -TERM "$pid" 2>/dev/null || true
-  wait_gone "$pid" 300 || kill -KILL "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" 50; then
-    echo "mariadb_server: mariadbd $pid still running" >&2
-    return 1
-  fi
-}
-
-# Removes a folder only if it is one of ours in /tmp.
-rm_tmpdir() {
-  case "$1" in
-    /tmp/aiodb-my.*) rm -rf -- "$1" ;;
-    *) ;;
-  esac
+  my_stop "$DATADIR" "$PIDFILE" "${PID:-}" "$SOCKET"
 }
 
 # Saves what stop and restart need.
 write_state() {
-  {
-    echo "DATADIR=$(shq "$DATADIR")"
-    echo "SOCKDIR=$(shq "$SOCKDIR")"
-    echo "SOCKET=$(shq "$SOCKET")"
-    echo "LOGFILE=$(shq "$LOGFILE")"
-    echo "PIDFILE=$(shq "$PIDFILE")"
-    echo "TMPDIR_SERVER=$(shq "$TMPDIR_SERVER")"
-    echo "TLSDIR=$(shq "$TLSDIR")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "MARIADBD=$(shq "$MARIADBD")"
-    echo "PORT=$(shq "$PORT")"
-    echo "PID=$(shq "$PID")"
-  } >"$DIR/state"
+  state_vars DATADIR SOCKDIR SOCKET LOGFILE PIDFILE TMPDIR_SERVER TLSDIR TMPDIRS SERVER_USER \
+    MARIADBD PORT PID >"$DIR/state"
 }
 
 # Starts mariadbd in the background, detached, and sets PID.
 launch_server() {
-  local args=(--no-defaults)
-  [ -z "$SERVER_USER" ] || args+=("--user=$SERVER_USER")
-  args+=(
-    "--datadir=$DATADIR"
-    "--socket=$SOCKET"
-    "--port=$PORT"
-    --bind-address=127.0.0.1
-    --skip-name-resolve
-    "--pid-file=$PIDFILE"
-    "--log-error=$LOGFILE"
-    "--tmpdir=$TMPDIR_SERVER"
-    --character-set-server=utf8mb4
-    --collation-server=utf8mb4_general_ci
-    --max-connections=200
-    --max-allowed-packet=64M
-    --performance-schema=OFF
-    --key-buffer-size=8M
-    --innodb-buffer-pool-size=32M
-    --innodb-log-file-size=8M
-    --innodb-log-buffer-size=4M
-    --innodb-use-native-aio=0
-    --innodb-flush-log-at-trx-commit=2
-    --innodb-doublewrite=0
-  )
+  local args=(--no-defaults) opts MY_PID
+  mapfile -t opts < <(my_options "$DATADIR" "$SOCKET" "$PORT" "$PIDFILE" "$LOGFILE" \
+    "$TMPDIR_SERVER")
+  args+=("${opts[@]/#/--}")
   if [ -n "$TLSDIR" ]; then
     args+=("--ssl-ca=$TLSDIR/ca.pem" "--ssl-cert=$TLSDIR/server-cert.pem"
       "--ssl-key=$TLSDIR/server-key.pem")
   fi
-  local ss=()
-  command -v setsid >/dev/null 2>&1 && ss=(setsid)
-  # Not a process group leader, so setsid execs: PID is mariadbd itself.
-  (cd / && exec "${ss[@]}" "$MARIADBD" "${args[@]}" </dev/null >>"$LOGFILE" 2>&1) &
-  PID=$!
-}
-
-# True once the server answers on its socket (up to $1 tenths of a second);
-# false at once if it exits.
-wait_ready() {
-  local n="$1" i
-  for i in $(seq 1 "$n"); do
-    if "$ADMIN" --no-defaults --socket="$SOCKET" -uroot --connect-timeout=2 \
-      ping >/dev/null 2>&1; then
-      return 0
-    fi
-    alive "$PID" || return 1
-    sleep 0.1
-    : "$i"
-  done
-  return 1
-}
-
-# As root through the socket; SQL on stdin.
-root_sql() {
-  "$CLIENT" --no-defaults --socket="$SOCKET" -uroot --batch --skip-column-names "$@"
+  my_spawn "$LOGFILE" "${args[@]}"
+  PID=$MY_PID
 }
 
 cmd_stop() {
   local DATADIR="" SOCKDIR="" SOCKET="" LOGFILE="" PIDFILE="" TMPDIR_SERVER="" TLSDIR=""
   local TMPDIRS="" SERVER_USER="" MARIADBD="" PORT="" PID=""
   local INSTALL_DB CLIENT ADMIN
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
+  read_state
   [ -n "$DATADIR" ] || DATADIR="$DIR/data"
   [ -n "$PIDFILE" ] || PIDFILE="$DIR/mariadbd.pid"
   [ -n "$SOCKET" ] || SOCKET="$DIR/sock/mysqld.sock"
-  find_bins || true
+  my_find_bins || true
 
   stop_server || true
 
-  # Keep the log beside the other files when it was written elsewhere.
-  if [ -n "$LOGFILE" ] && [ "$LOGFILE" != "$DIR/server.log" ] && [ -f "$LOGFILE" ]; then
-    rm -f -- "$DIR/server.log"
-    cp -f -- "$LOGFILE" "$DIR/server.log" 2>/dev/null || true
-  fi
+  keep_log "$LOGFILE" "$DIR/server.log"
   rm -rf -- "$DIR/data" "$DIR/sock" "$DIR/tls" "$DIR/tmp"
-  local t
-  for t in $TMPDIRS; do rm_tmpdir "$t"; done
+  rm_tmpdirs "$TMPDIRS" aiodb-my
   rm -f -- "$DIR/env" "$DIR/tcp_url" "$DIR/socket_url" "$DIR/root_socket" "$DIR/tls_ca" \
     "$DIR/mariadbd.pid" "$DIR/install.log" "$DIR/state"
   return 0
 }
 
 cmd_start() {
-  local MARIADBD INSTALL_DB CLIENT ADMIN SERVER_USER work DATADIR SOCKDIR SOCKET LOGFILE
+  local MARIADBD INSTALL_DB CLIENT ADMIN SERVER_USER WORK DATADIR SOCKDIR SOCKET LOGFILE
   local PIDFILE TMPDIR_SERVER TLSDIR="" TMPDIRS="" PORT="" PID="" attempt t0
   t0=$(date +%s.%N)
 
-  if ! find_bins; then
+  if ! my_find_bins; then
     install_packages mariadb-server mariadb-client || true
-    find_bins || unavailable "MariaDB server/client programs not found (mariadbd," \
-      "mariadb-install-db, mariadb, mariadb-admin; install the 'mariadb-server' and" \
-      "'mariadb-client' packages, or set AIODB_MARIADB_BINDIR)"
+    my_need_bins
   fi
   if ! command -v openssl >/dev/null 2>&1; then
     install_packages openssl || echo "mariadb_server: no openssl: no TLS" >&2
@@ -281,67 +146,38 @@ cmd_start() {
   cmd_stop
   rm -f -- "$DIR/server.log" "$DIR/apt.log"
 
-  # The server's files live in DIR unless its user cannot reach DIR (e.g. a
-  # build folder under a 0700 home) or its path has characters the tools or
-  # the URLs would trip over: then in a folder of its own in /tmp.
-  work="$DIR"
-  case "$DIR" in
-    *[!A-Za-z0-9/._+-]*) work="" ;;
-  esac
-  if [ -n "$work" ] && [ -n "$SERVER_USER" ]; then
-    chown "$SERVER_USER:" "$DIR" 2>/dev/null || true
-    as_server test -w "$DIR" -a -x "$DIR" || work=""
-  fi
-  if [ -z "$work" ]; then
-    work=$(mktemp -d /tmp/aiodb-my.XXXXXX)
-    TMPDIRS="$work"
-    chmod 0755 "$work"
-    [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$work"
-  fi
-  DATADIR="$work/data"
-  LOGFILE="$work/server.log"
-  PIDFILE="$work/mariadbd.pid"
-  TMPDIR_SERVER="$work/tmp"
-  SOCKDIR="$work/sock"
+  cluster_workdir aiodb-my
+  DATADIR="$WORK/data"
+  LOGFILE="$WORK/server.log"
+  PIDFILE="$WORK/mariadbd.pid"
+  TMPDIR_SERVER="$WORK/tmp"
+  # The socket is SOCKDIR/mysqld.sock.
+  SOCKDIR=$(socket_dir "$WORK/sock" aiodb-my 12)
+  [ "$SOCKDIR" = "$WORK/sock" ] || TMPDIRS="$TMPDIRS $SOCKDIR"
   SOCKET="$SOCKDIR/mysqld.sock"
-  # sun_path holds 107 bytes.
-  if [ ${#SOCKET} -gt 100 ]; then
-    SOCKDIR=$(mktemp -d /tmp/aiodb-my.XXXXXX)
-    SOCKET="$SOCKDIR/mysqld.sock"
-    TMPDIRS="$TMPDIRS $SOCKDIR"
-  fi
-  mkdir -p "$SOCKDIR" "$TMPDIR_SERVER"
-  chmod 0755 "$SOCKDIR"
+  server_mkdir "$TMPDIR_SERVER"
   chmod 0700 "$TMPDIR_SERVER"
-  : >"$LOGFILE"
-  chmod 0644 "$LOGFILE"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$SOCKDIR" "$TMPDIR_SERVER" "$LOGFILE"
-  if [ "$LOGFILE" != "$DIR/server.log" ]; then
-    ln -sfn -- "$LOGFILE" "$DIR/server.log"
-  fi
+  my_new_log "$LOGFILE"
+  link_log "$LOGFILE" "$DIR/server.log"
   write_state
 
   if command -v openssl >/dev/null 2>&1; then
-    if make_tls "$work/tls"; then
-      TLSDIR="$work/tls"
-      [ "$work" = "$DIR" ] || ln -sfn -- "$TLSDIR" "$DIR/tls"
+    if make_tls "$WORK/tls"; then
+      TLSDIR="$WORK/tls"
+      [ "$WORK" = "$DIR" ] || ln -sfn -- "$TLSDIR" "$DIR/tls"
     else
-      rm -rf -- "$work/tls"
+      rm -rf -- "$WORK/tls"
       echo "mariadb_server: making the TLS certificates failed: no TLS" >&2
     fi
   fi
   write_state
 
-  local dbopts=(--innodb-buffer-pool-size=32M --innodb-log-file-size=8M
-    --innodb-use-native-aio=0)
-  if ! as_server "$INSTALL_DB" --no-defaults "--datadir=$DATADIR" \
-    --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
-    "--tmpdir=$TMPDIR_SERVER" "${dbopts[@]}" >"$work/install.log" 2>&1; then
-    cat "$work/install.log" >&2
+  if ! my_install_db "$DATADIR" "$TMPDIR_SERVER" "$WORK/install.log"; then
+    cat "$WORK/install.log" >&2
     cmd_stop
     unavailable "mariadb-install-db failed"
   fi
-  rm -f -- "$work/install.log"
+  rm -f -- "$WORK/install.log"
 
   local started=""
   for attempt in 1 2 3 4 5; do
@@ -352,7 +188,7 @@ cmd_start() {
     echo "mariadb_server: starting on 127.0.0.1:$PORT, socket $SOCKET (attempt $attempt)"
     launch_server
     write_state
-    if wait_ready 600; then
+    if my_wait_ping "$SOCKET" 600 "$PID"; then
       started=1
       break
     fi
@@ -367,16 +203,7 @@ cmd_start() {
   fi
 
   # root only through the socket; the aiodb user and database.
-  if ! root_sql <<EOF; then
-DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');
-DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';
-FLUSH PRIVILEGES;
-CREATE DATABASE $TEST_DB CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
-CREATE USER '$TEST_USER_NAME'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
-CREATE USER '$TEST_USER_NAME'@'127.0.0.1' IDENTIFIED BY '$TEST_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER_NAME'@'localhost';
-GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER_NAME'@'127.0.0.1';
-EOF
+  if ! my_setup_sql | my_root_sql "$SOCKET"; then
     echo "mariadb_server: setting up user and database failed; log tail:" >&2
     tail -n 30 "$LOGFILE" >&2 || true
     cmd_stop
@@ -385,29 +212,21 @@ EOF
 
   local tls_ca=""
   if [ -n "$TLSDIR" ]; then
-    if [ "$(root_sql -e "SELECT @@have_ssl" 2>/dev/null || true)" = YES ]; then
+    if [ "$(my_root_sql "$SOCKET" -e "SELECT @@have_ssl" 2>/dev/null || true)" = YES ]; then
       tls_ca="$TLSDIR/ca.pem"
     else
       tls_broken "the server did not enable TLS" enabled
     fi
   fi
 
-  local tcp_url="mysql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$PORT/$TEST_DB"
-  local socket_url="mysql://$TEST_USER_NAME:$TEST_PASSWORD@localhost/$TEST_DB?unix_socket=$SOCKET"
-  write_urls "$tcp_url" "$socket_url" "$tls_ca"
-  printf '%s\n' "$SOCKET" >"$DIR/root_socket"
-  {
-    echo "AIODB_TEST_MYSQL_TCP_URL=$(shq "$tcp_url")"
-    echo "AIODB_TEST_MYSQL_SOCKET_URL=$(shq "$socket_url")"
-    echo "PORT=$PORT"
-    echo "SOCKET=$(shq "$SOCKET")"
-    echo "DATADIR=$(shq "$DATADIR")"
-    echo "TLS_CA=$(shq "$tls_ca")"
-  } >"$DIR/env"
+  local tcp_url socket_url
+  my_node_files "$DIR" "$PORT" "$SOCKET" "$DATADIR" "$tls_ca"
+  tcp_url=$(cat "$DIR/tcp_url")
+  socket_url=$(cat "$DIR/socket_url")
   echo "mariadb_server: ready: ${tcp_url/:$TEST_PASSWORD@/:***@}"
   echo "mariadb_server:        ${socket_url/:$TEST_PASSWORD@/:***@}"
   [ -z "$tls_ca" ] || echo "mariadb_server:        TLS, CA $tls_ca"
-  echo "mariadb_server: started in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  echo "mariadb_server: started in $(elapsed "$t0") s"
 }
 
 cmd_url() {
@@ -427,12 +246,8 @@ cmd_restart() {
     echo "mariadb_server: no server running for $DIR" >&2
     exit 1
   fi
-  # shellcheck disable=SC1091
-  . "$DIR/state"
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-  find_bins || true
+  read_state
+  my_find_bins || true
   [ -n "$ADMIN" ] || { echo "mariadb_server: mariadb-admin not found" >&2; exit 1; }
   stop_server || exit 1
   # The port was ours a moment ago; should another process take it meanwhile,
@@ -440,7 +255,7 @@ cmd_restart() {
   for i in 1 2 3 4 5; do
     launch_server
     write_state
-    if wait_ready 600; then
+    if my_wait_ping "$SOCKET" 600 "$PID"; then
       echo "mariadb_server: restarted"
       return 0
     fi
@@ -462,9 +277,8 @@ cmd_kill() {
     echo "mariadb_server: no server running for $DIR" >&2
     exit 1
   fi
-  # shellcheck disable=SC1091
-  . "$DIR/state"
-  pid=$(live_server) || { echo "mariadb_server: not running" >&2; exit 1; }
+  read_state
+  pid=$(my_live "$DATADIR" "$PIDFILE" "$PID") || { echo "mariadb_server: not running" >&2; exit 1; }
   kill -KILL "$pid"
   wait_gone "$pid" 100 || { echo "mariadb_server: mariadbd $pid still running" >&2; exit 1; }
   echo "mariadb_server: killed"
@@ -481,7 +295,7 @@ cmd_check() {
   local AIODB_TEST_MYSQL_TCP_URL AIODB_TEST_MYSQL_SOCKET_URL out
   # shellcheck disable=SC1091
   . "$DIR/env"
-  CLIENT=$(find_bin mariadb mysql) || { echo "mariadb_server: no mariadb client" >&2; exit 1; }
+  CLIENT=$(my_find_bin mariadb mysql) || { echo "mariadb_server: no mariadb client" >&2; exit 1; }
   local base=("$CLIENT" --no-defaults --batch --skip-column-names --connect-timeout=10)
   local tcp=(--protocol=TCP -h 127.0.0.1 -P "$PORT" -u "$TEST_USER_NAME")
 

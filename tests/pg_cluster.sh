@@ -57,24 +57,15 @@ usage() {
 load_state() {
   BINDIR="" SERVER_USER="" TMPDIRS="" WORK=""
   P_DATA="" S_DATA="" P_SOCK="" S_SOCK="" P_LOG="" S_LOG="" P_PORT="" S_PORT=""
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
+  read_state
   [ -n "$BINDIR" ] || BINDIR=$(pg_find_bindir)
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
   PSQL="$BINDIR/psql"
   [ -x "$PSQL" ] || PSQL=$(command -v psql || true)
 }
 
 save_state() {
-  local v
-  for v in BINDIR SERVER_USER TMPDIRS WORK P_DATA S_DATA P_SOCK S_SOCK P_LOG S_LOG P_PORT \
-    S_PORT; do
-    echo "$v=$(shq "${!v}")"
-  done >"$DIR/state"
+  state_vars BINDIR SERVER_USER TMPDIRS WORK P_DATA S_DATA P_SOCK S_SOCK P_LOG S_LOG P_PORT \
+    S_PORT >"$DIR/state"
 }
 
 cmd_stop() {
@@ -85,14 +76,8 @@ cmd_stop() {
     [ -z "$d" ] || pg_stop_data "$d" fast || true
   done
   # Keep the logs beside the other files when they were written elsewhere.
-  if [ -n "$P_LOG" ] && [ "$P_LOG" != "$DIR/primary/server.log" ] && [ -f "$P_LOG" ]; then
-    rm -f -- "$DIR/primary/server.log"
-    cp -f -- "$P_LOG" "$DIR/primary/server.log" 2>/dev/null || true
-  fi
-  if [ -n "$S_LOG" ] && [ "$S_LOG" != "$DIR/standby/server.log" ] && [ -f "$S_LOG" ]; then
-    rm -f -- "$DIR/standby/server.log"
-    cp -f -- "$S_LOG" "$DIR/standby/server.log" 2>/dev/null || true
-  fi
+  keep_log "$P_LOG" "$DIR/primary/server.log"
+  keep_log "$S_LOG" "$DIR/standby/server.log"
   rm -rf -- "$DIR/primary/data" "$DIR/primary/sock" "$DIR/standby/data" "$DIR/standby/sock"
   rm_tmpdirs "$TMPDIRS" aiodb-pgc
   rm -f -- "$DIR/primary_url" "$DIR/standby_url" "$DIR/multi_url" "$DIR/promoted" \
@@ -138,7 +123,7 @@ start_failed() {
 }
 
 cmd_start() {
-  local t0 pwfile NODE_PORT i n
+  local t0 NODE_PORT i n
   t0=$(date +%s.%N)
   cmd_stop
   load_state
@@ -165,19 +150,10 @@ cmd_start() {
   esac
   save_state
 
-  pwfile="$WORK/primary/pwfile"
-  printf '%s\n' "$TEST_PASSWORD" >"$pwfile"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$pwfile"
-  chmod 0600 "$pwfile"
-  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$P_DATA" -U "$TEST_USER_NAME" \
-    --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
-    --no-locale -E UTF8 --no-sync >"$P_LOG.initdb" 2>&1; then
-    rm -f -- "$pwfile"
-    cat "$P_LOG.initdb" >&2
+  if ! pg_initdb "$P_DATA" "$WORK/primary/pwfile" "$P_LOG.initdb"; then
     cmd_stop
     unavailable "initdb failed"
   fi
-  rm -f -- "$pwfile" "$P_LOG.initdb"
   cat >"$P_DATA/pg_hba.conf" <<'EOF'
 # aiodb tests: the socket is trusted, TCP needs the password; the same for
 # replication connections.
@@ -242,8 +218,8 @@ EOF
 
   pg_node_files "$DIR/primary" "$P_PORT" "$P_SOCK" "$P_DATA"
   pg_node_files "$DIR/standby" "$S_PORT" "$S_SOCK" "$S_DATA"
-  [ "$P_LOG" = "$DIR/primary/server.log" ] || ln -sfn -- "$P_LOG" "$DIR/primary/server.log"
-  [ "$S_LOG" = "$DIR/standby/server.log" ] || ln -sfn -- "$S_LOG" "$DIR/standby/server.log"
+  link_log "$P_LOG" "$DIR/primary/server.log"
+  link_log "$S_LOG" "$DIR/standby/server.log"
   cp -- "$DIR/primary/tcp_url" "$DIR/primary_url"
   cp -- "$DIR/standby/tcp_url" "$DIR/standby_url"
   printf 'postgresql://%s:%s@/%s?host=127.0.0.1,127.0.0.1&port=%s,%s\n' "$TEST_USER_NAME" \
@@ -307,8 +283,7 @@ cmd_status() {
 }
 
 [ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = promote ]; } || usage
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
+set_dir "$2"
 case "$1" in
   start) cmd_start ;;
   stop) cmd_stop ;;

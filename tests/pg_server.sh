@@ -39,89 +39,26 @@ SERVER_TAG=pg_server
 SERVER_SYSTEM_USER=postgres
 # shellcheck source=tests/server_common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/server_common.sh"
-
-find_bindir() {
-  local d
-  if [ -n "${AIODB_PG_BINDIR:-}" ]; then
-    echo "$AIODB_PG_BINDIR"
-    return
-  fi
-  if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
-    echo /usr/lib/postgresql/15/bin
-    return
-  fi
-  d=$(printf '%s\n' /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n1)
-  if [ -x "$d" ]; then
-    dirname "$d"
-    return
-  fi
-  if command -v pg_config >/dev/null 2>&1; then
-    pg_config --bindir 2>/dev/null || true
-  fi
-}
-
-# The postmaster's pid if it is alive and is a postgres process.
-live_postmaster() {
-  local data="$1" pid
-  [ -f "$data/postmaster.pid" ] || return 1
-  pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null) || return 1
-  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-  kill -0 "$pid" 2>/dev/null || return 1
-  case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
-    postgres* | postmaster*) echo "$pid" ;;
-    *) return 1 ;;
-  esac
-}
-
-# Removes a folder only if it is one of ours in /tmp.
-rm_tmpdir() {
-  case "$1" in
-    /tmp/aiodb-pg.*) rm -rf -- "$1" ;;
-    *) ;;
-  esac
-}
+# shellcheck source=tests/cluster_common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/cluster_common.sh"
 
 cmd_stop() {
-  local PGDATA="" SOCKDIR="" TMPDIRS="" LOGFILE="" SERVER_USER="" BINDIR="" pid
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
+  local PGDATA="" SOCKDIR="" TMPDIRS="" LOGFILE="" SERVER_USER="" BINDIR=""
+  read_state
   [ -n "$PGDATA" ] || PGDATA="$DIR/data"
-  [ -n "$BINDIR" ] || BINDIR=$(find_bindir)
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
-
-  if pid=$(live_postmaster "$PGDATA"); then
-    if [ -n "$BINDIR" ] && [ -x "$BINDIR/pg_ctl" ]; then
-      as_server "$BINDIR/pg_ctl" stop -D "$PGDATA" -m fast -w -t 30 >/dev/null 2>&1 || true
-    else
-      kill -INT "$pid" 2>/dev/null || true # what pg_ctl -m fast sends
-    fi
-    # pg_ctl returns once postmaster.pid is gone, a moment before the
-    # process itself; signals only if it really does not go.
-    wait_gone "$pid" 50 || kill -QUIT "$pid" 2>/dev/null || true
-    wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 20 || echo "pg_server: postmaster $pid still running" >&2
-  fi
-
-  # Keep the log beside the other files when it was written elsewhere.
-  if [ -n "$LOGFILE" ] && [ "$LOGFILE" != "$DIR/server.log" ] && [ -f "$LOGFILE" ]; then
-    rm -f -- "$DIR/server.log"
-    cp -f -- "$LOGFILE" "$DIR/server.log" 2>/dev/null || true
-  fi
+  [ -n "$BINDIR" ] || BINDIR=$(pg_find_bindir)
+  pg_stop_data "$PGDATA" fast || true
+  keep_log "$LOGFILE" "$DIR/server.log"
   rm -rf -- "$DIR/data" "$DIR/sock" "$DIR/tls"
-  local t
-  for t in $TMPDIRS; do rm_tmpdir "$t"; done
+  rm_tmpdirs "$TMPDIRS" aiodb-pg
   rm -f -- "$DIR/env" "$DIR/tcp_url" "$DIR/socket_url" "$DIR/tls_ca" "$DIR/state"
   return 0
 }
 
 cmd_start() {
-  local BINDIR SERVER_USER work PGDATA SOCKDIR LOGFILE TMPDIRS="" TLSDIR="" port attempt pwfile
+  local BINDIR SERVER_USER work PGDATA SOCKDIR LOGFILE TMPDIRS="" TLSDIR="" port attempt
 
-  BINDIR=$(find_bindir)
+  BINDIR=$(pg_find_bindir)
   if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/postgres" ] || [ ! -x "$BINDIR/initdb" ] \
     || [ ! -x "$BINDIR/pg_ctl" ]; then
     unavailable "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin;" \
@@ -152,41 +89,16 @@ cmd_start() {
   fi
   PGDATA="$work/data"
   LOGFILE="$work/server.log"
-  SOCKDIR="$work/sock"
-  # sun_path holds 107 bytes: SOCKDIR + "/.s.PGSQL.NNNNN" must fit.
-  if [ $(( ${#SOCKDIR} + 16 )) -gt 100 ]; then
-    SOCKDIR=$(mktemp -d /tmp/aiodb-pg.XXXXXX)
-    TMPDIRS="$TMPDIRS $SOCKDIR"
-  else
-    mkdir -p "$SOCKDIR"
-  fi
-  chmod 0755 "$SOCKDIR"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$SOCKDIR"
+  # The socket is SOCKDIR/.s.PGSQL.NNNNN.
+  SOCKDIR=$(socket_dir "$work/sock" aiodb-pg 16)
+  [ "$SOCKDIR" = "$work/sock" ] || TMPDIRS="$TMPDIRS $SOCKDIR"
   case "$PGDATA$SOCKDIR" in
     *\'* | *\\*) unavailable "paths with quotes or backslashes are not supported: $PGDATA" ;;
   esac
 
-  {
-    echo "PGDATA=$(shq "$PGDATA")"
-    echo "SOCKDIR=$(shq "$SOCKDIR")"
-    echo "LOGFILE=$(shq "$LOGFILE")"
-    echo "TMPDIRS=$(shq "$TMPDIRS")"
-    echo "SERVER_USER=$(shq "$SERVER_USER")"
-    echo "BINDIR=$(shq "$BINDIR")"
-  } >"$DIR/state"
+  state_vars PGDATA SOCKDIR LOGFILE TMPDIRS SERVER_USER BINDIR >"$DIR/state"
 
-  pwfile="$work/pwfile"
-  printf '%s\n' "$TEST_PASSWORD" >"$pwfile"
-  [ -z "$SERVER_USER" ] || chown "$SERVER_USER:" "$pwfile"
-  chmod 0600 "$pwfile"
-  if ! as_server env LC_ALL=C "$BINDIR/initdb" -D "$PGDATA" -U "$TEST_USER_NAME" \
-    --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
-    --no-locale -E UTF8 --no-sync >"$LOGFILE.initdb" 2>&1; then
-    rm -f -- "$pwfile"
-    cat "$LOGFILE.initdb" >&2
-    unavailable "initdb failed"
-  fi
-  rm -f -- "$pwfile" "$LOGFILE.initdb"
+  pg_initdb "$PGDATA" "$work/pwfile" "$LOGFILE.initdb" || unavailable "initdb failed"
 
   cat >"$PGDATA/pg_hba.conf" <<'EOF'
 # aiodb tests: the socket is trusted, TCP needs the password.
@@ -239,7 +151,7 @@ EOF
     tail -n 15 "$LOGFILE" >&2 || true
     # A half-started server must not hold the port or the data dir.
     local pid
-    if pid=$(live_postmaster "$PGDATA"); then
+    if pid=$(pg_live_postmaster "$PGDATA"); then
       as_server "$BINDIR/pg_ctl" stop -D "$PGDATA" -m immediate -w -t 20 >/dev/null 2>&1 \
         || kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -273,9 +185,7 @@ EOF
     cmd_stop
     unavailable "the server did not accept connections"
   fi
-  if [ "$LOGFILE" != "$DIR/server.log" ]; then
-    ln -sfn -- "$LOGFILE" "$DIR/server.log"
-  fi
+  link_log "$LOGFILE" "$DIR/server.log"
 
   # TLS in use over TCP, the certificate verified against the CA.
   local tls_ca="" out
@@ -290,17 +200,10 @@ EOF
     fi
   fi
 
-  local tcp_url="postgresql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$port/$TEST_DB"
-  local socket_url="postgresql://$TEST_USER_NAME@/$TEST_DB?host=$SOCKDIR&port=$port"
-  write_urls "$tcp_url" "$socket_url" "$tls_ca"
-  {
-    echo "AIODB_TEST_PG_TCP_URL=$(shq "$tcp_url")"
-    echo "AIODB_TEST_PG_SOCKET_URL=$(shq "$socket_url")"
-    echo "PORT=$port"
-    echo "SOCKDIR=$(shq "$SOCKDIR")"
-    echo "PGDATA=$(shq "$PGDATA")"
-    echo "TLS_CA=$(shq "$tls_ca")"
-  } >"$DIR/env"
+  local tcp_url socket_url
+  pg_node_files "$DIR" "$port" "$SOCKDIR" "$PGDATA" "$tls_ca"
+  tcp_url=$(cat "$DIR/tcp_url")
+  socket_url=$(cat "$DIR/socket_url")
   echo "pg_server: ready: ${tcp_url/:$TEST_PASSWORD@/:***@}"
   echo "pg_server:        $socket_url"
   [ -z "$tls_ca" ] || echo "pg_server:        TLS, CA $tls_ca"
@@ -322,13 +225,9 @@ cmd_restart() {
     echo "pg_server: no server running for $DIR" >&2
     exit 1
   fi
-  # shellcheck disable=SC1091
-  . "$DIR/state"
+  read_state
   local PORT
   PORT=$(sed -n 's/^PORT=//p' "$DIR/env")
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
   as_server "$BINDIR/pg_ctl" restart -D "$PGDATA" -l "$LOGFILE" -m fast -w -t 60 >/dev/null 2>&1 || {
     echo "pg_server: restart failed; log tail:" >&2
     tail -n 15 "$LOGFILE" >&2 || true
@@ -356,9 +255,8 @@ cmd_kill() {
     echo "pg_server: no server running for $DIR" >&2
     exit 1
   fi
-  # shellcheck disable=SC1091
-  . "$DIR/state"
-  pid=$(live_postmaster "$PGDATA") || { echo "pg_server: not running" >&2; exit 1; }
+  read_state
+  pid=$(pg_live_postmaster "$PGDATA") || { echo "pg_server: not running" >&2; exit 1; }
   kill -QUIT "$pid"
   wait_gone "$pid" 100 || kill -KILL "$pid" 2>/dev/null || true
   wait_gone "$pid" 50 || { echo "pg_server: postmaster $pid still running" >&2; exit 1; }
@@ -373,7 +271,7 @@ cmd_check() {
     unavailable "no server running for $DIR (pg_start skipped or failed)"
   fi
   local BINDIR psql tcp sock out
-  BINDIR=$(find_bindir)
+  BINDIR=$(pg_find_bindir)
   psql="$BINDIR/psql"
   [ -x "$psql" ] || psql=$(command -v psql)
   tcp=$(cat "$DIR/tcp_url")

@@ -52,20 +52,11 @@ usage() {
 
 load_state() {
   SERVER_USER="" TMPDIRS="" WORK="" PIDFILE="" LOGFILE="" OWN_PG=""
-  if [ -f "$DIR/state" ]; then
-    # shellcheck disable=SC1091
-    . "$DIR/state"
-  fi
-  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
-    SERVER_USER=""
-  fi
+  read_state
 }
 
 save_state() {
-  local v
-  for v in SERVER_USER TMPDIRS WORK PIDFILE LOGFILE OWN_PG; do
-    echo "$v=$(shq "${!v}")"
-  done >"$DIR/state"
+  state_vars SERVER_USER TMPDIRS WORK PIDFILE LOGFILE OWN_PG >"$DIR/state"
 }
 
 # PgBouncer's pid from PIDFILE, if it is alive and is pgbouncer.
@@ -94,10 +85,7 @@ cmd_stop() {
   if [ -n "$OWN_PG" ]; then
     bash "$HERE/pg_server.sh" stop "$OWN_PG" >/dev/null || true
   fi
-  if [ -n "$LOGFILE" ] && [ "$LOGFILE" != "$DIR/pgbouncer.log" ] && [ -f "$LOGFILE" ]; then
-    rm -f -- "$DIR/pgbouncer.log"
-    cp -f -- "$LOGFILE" "$DIR/pgbouncer.log" 2>/dev/null || true
-  fi
+  keep_log "$LOGFILE" "$DIR/pgbouncer.log"
   rm_tmpdirs "$TMPDIRS" aiodb-pgb
   rm -rf -- "$DIR/sock"
   rm -f -- "$DIR/url" "$DIR/socket_url" "$DIR/admin_url" "$DIR/admin" "$DIR/server" \
@@ -220,7 +208,7 @@ EOF
     cmd_stop
     unavailable "pgbouncer did not start (log: $DIR/pgbouncer.log)"
   fi
-  [ "$WORK" = "$DIR" ] || ln -sfn -- "$LOGFILE" "$DIR/pgbouncer.log"
+  link_log "$LOGFILE" "$DIR/pgbouncer.log"
   [ "$WORK" = "$DIR" ] || ln -sfn -- "$WORK/pgbouncer.ini" "$DIR/pgbouncer.ini"
 
   local url="postgresql://$TEST_USER_NAME:$TEST_PASSWORD@127.0.0.1:$PORT/$TEST_DB"
@@ -257,8 +245,7 @@ cmd_status() {
 }
 
 [ $# -ge 2 ] || usage
-mkdir -p -- "$2"
-DIR=$(cd -- "$2" && pwd -P)
+set_dir "$2"
 case "$1" in
   start) [ $# -le 3 ] || usage; cmd_start "${3:-}" ;;
   stop) [ $# -eq 2 ] || usage; cmd_stop ;;

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by tests/pg_server.sh and tests/mariadb_server.sh: what a
-# throwaway test server's script needs whatever the server. The sourcing
+# Sourced by the scripts in tests/ that start throwaway test servers and
+# clusters: what such a script needs whatever the server. The sourcing
 # script sets SERVER_TAG (its name in messages) and SERVER_SYSTEM_USER (the
 # system user the server runs as when started by root) first.
 
@@ -158,13 +158,18 @@ usage() {
   exit 2
 }
 
+# Sets DIR: folder $1, made if missing, as an absolute path.
+set_dir() {
+  mkdir -p -- "$1"
+  # shellcheck disable=SC2034 # read by the sourcing script
+  DIR=$(cd -- "$1" && pwd -P)
+}
+
 # The command line: ACTION DIR. Sets DIR (absolute, created) and runs the
 # script's cmd_ACTION.
 server_main() {
   [ $# -eq 2 ] || usage
-  mkdir -p -- "$2"
-  # shellcheck disable=SC2034 # read by the sourcing script's cmd_*
-  DIR=$(cd -- "$2" && pwd -P)
+  set_dir "$2"
   case "$1" in
     start) cmd_start ;;
     stop) cmd_stop ;;
@@ -174,6 +179,41 @@ server_main() {
     check) cmd_check ;;
     *) usage ;;
   esac
+}
+
+# Prints the named variables as shell code that sets them again (for
+# DIR/state).
+state_vars() {
+  local v
+  for v in "$@"; do
+    echo "$v=$(shq "${!v}")"
+  done
+}
+
+# Reads DIR/state, if there is one, into the caller's variables. Its
+# SERVER_USER is dropped when not root (nobody to switch to then).
+read_state() {
+  if [ -f "$DIR/state" ]; then
+    # shellcheck disable=SC1091
+    . "$DIR/state"
+  fi
+  if [ -n "$SERVER_USER" ] && [ "$(id -u)" -ne 0 ]; then
+    SERVER_USER=""
+  fi
+}
+
+# Copies log $1 to $2 when it was written elsewhere, so that it stays
+# beside the other files once its folder is gone.
+keep_log() {
+  if [ -n "$1" ] && [ "$1" != "$2" ] && [ -f "$1" ]; then
+    rm -f -- "$2"
+    cp -f -- "$1" "$2" 2>/dev/null || true
+  fi
+}
+
+# Links log $1 as $2 when it is written elsewhere.
+link_log() {
+  [ "$1" = "$2" ] || ln -sfn -- "$1" "$2"
 }
 
 # TLS was set up but does not work ($1 says how): said, with the log's
@@ -188,12 +228,24 @@ tls_broken() {
   fi
 }
 
-# Writes the server's URLs ($1 over TCP, $2 over the socket) in DIR, and
-# the CA ($3) when TLS works.
-write_urls() {
-  printf '%s\n' "$1" >"$DIR/tcp_url"
-  printf '%s\n' "$2" >"$DIR/socket_url"
-  if [ -n "$3" ]; then
-    printf '%s\n' "$3" >"$DIR/tls_ca"
-  fi
+# Writes a server's folder $1: tcp_url ($4), socket_url ($5), tls_ca ($6)
+# when TLS works, and env, shell code that sets AIODB_TEST_$2_TCP_URL,
+# AIODB_TEST_$2_SOCKET_URL, PORT ($3), the NAME=VALUE pairs that follow, and
+# TLS_CA.
+server_files() {
+  local d="$1" tag="$2" port="$3" tcp="$4" unix="$5" ca="$6" kv
+  shift 6
+  mkdir -p -- "$d"
+  printf '%s\n' "$tcp" >"$d/tcp_url"
+  printf '%s\n' "$unix" >"$d/socket_url"
+  [ -z "$ca" ] || printf '%s\n' "$ca" >"$d/tls_ca"
+  {
+    echo "AIODB_TEST_${tag}_TCP_URL=$(shq "$tcp")"
+    echo "AIODB_TEST_${tag}_SOCKET_URL=$(shq "$unix")"
+    echo "PORT=$port"
+    for kv in "$@"; do
+      echo "${kv%%=*}=$(shq "${kv#*=}")"
+    done
+    echo "TLS_CA=$(shq "$ca")"
+  } >"$d/env"
 }

@@ -6,14 +6,11 @@
  * primary is stopped (pg_ctl stop -m immediate) and whose standby is
  * promoted while queries run. A case whose cluster is not there is
  * skipped, but never under CI=true. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #ifdef AIODB_HAVE_POSTGRES
 #include <libpq-fe.h>
@@ -44,20 +41,6 @@ static unsigned port_of(const char *url) {
   const char *p = strstr(url, "@127.0.0.1:");
   ck_assert_msg(p != NULL, "no 127.0.0.1 port in %s", url);
   return (unsigned)atoi(p + 11);
-}
-
-/* A loopback port nothing listens on: connections to it are refused. */
-static unsigned closed_port(void) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 /* Opens url, runs sql (two INT columns), fills a and b, frees the db. */
@@ -93,7 +76,53 @@ static void run_script(const char *script_env, const char *args, const char *dir
   ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
+/* Waits for f, submitted at `submitted` (ms), failing the case unless it
+ * completes within BOUND_MS; sets *now to when it did and returns its error. */
+static int wait_bounded(aiodb_future *f, double submitted, double *now) {
+  int rc = aiodb_future_wait(f, BOUND_MS);
+  ck_assert_msg(rc == 0, "a future hung: %s after %.0f ms", aiodb_err_name(rc),
+                aiodb_test_now_ms() - submitted);
+  *now = aiodb_test_now_ms();
+  return aiodb_future_error(f);
+}
+
 /* ---- input checked at aiodb_open, on every driver built ---- */
+
+/* A URL aiodb_open refuses (AIODB_EINVAL) and what its message says. */
+typedef struct bad_url {
+  const char *url, *needle;
+} bad_url;
+
+#ifdef AIODB_HAVE_POSTGRES
+static const bad_url pg_bad[] = {
+    {"postgresql://u:s3cret@/db?host=a,b,c&port=1,2", "option 'port' lists 2 ports for 3 hosts"},
+    {"postgresql://u:s3cret@/db?host=a,b&hostaddr=10.0.0.1",
+     "options 'host' and 'hostaddr' list 2 and 1 entries"},
+    {"postgresql://u:s3cret@h1,,h3/db", "entry 2 of the host list"},
+    {"postgresql://u:s3cret@h1,h2:99999/db", "invalid port"},
+    {"postgresql://u:s3cret@h1,h%2C2/db", "would read as two hosts"},
+};
+#endif
+
+#ifdef AIODB_HAVE_MYSQL
+static const bad_url my_bad[] = {
+    {"mysql://u:s3cret@h1:3306,h2:3307/db?target_session_attrs=master",
+     "option 'target_session_attrs' must be any"},
+    {"mysql://u:s3cret@h1:3306,h2:3307/db?port=1,2,3", "option 'port' lists 3 ports for 2 hosts"},
+    {"mysql://u:s3cret@/db?host=a,b&port=1,x",
+     "option 'port' must be an integer between 1 and 65535"},
+    {"mysql://u:s3cret@/db?host=a,,b", "entry 2 of the host list names no host"},
+    {"mysql://u:s3cret@h1,:3306/db", "entry 2 of the host list"},
+    {"mysql://u:s3cret@h/db?port=", "option 'port' must be an integer"},
+};
+#endif
+
+#if defined(AIODB_HAVE_POSTGRES) || defined(AIODB_HAVE_MYSQL)
+static void open_fails_each(const bad_url *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) aiodb_test_open_fails(b[i].url, NULL, AIODB_EINVAL, b[i].needle);
+}
+#endif
 
 START_TEST(bad_host_lists) {
 #ifdef AIODB_HAVE_POSTGRES
@@ -108,16 +137,7 @@ START_TEST(bad_host_lists) {
   aiodb_test_open_fails(url, NULL, AIODB_EINVAL, "target_session_attrs");
   snprintf(url, sizeof url, "%s?port=1,2,3", pg);
   aiodb_test_open_fails(url, NULL, AIODB_EINVAL, "option 'port' lists 3 ports for 2 hosts");
-  aiodb_test_open_fails("postgresql://u:s3cret@/db?host=a,b,c&port=1,2", NULL, AIODB_EINVAL,
-                        "option 'port' lists 2 ports for 3 hosts");
-  aiodb_test_open_fails("postgresql://u:s3cret@/db?host=a,b&hostaddr=10.0.0.1", NULL,
-                        AIODB_EINVAL, "options 'host' and 'hostaddr' list 2 and 1 entries");
-  aiodb_test_open_fails("postgresql://u:s3cret@h1,,h3/db", NULL, AIODB_EINVAL,
-                        "entry 2 of the host list");
-  aiodb_test_open_fails("postgresql://u:s3cret@h1,h2:99999/db", NULL, AIODB_EINVAL,
-                        "invalid port");
-  aiodb_test_open_fails("postgresql://u:s3cret@h1,h%2C2/db", NULL, AIODB_EINVAL,
-                        "would read as two hosts");
+  open_fails_each(pg_bad, sizeof pg_bad / sizeof pg_bad[0]);
   snprintf(url, sizeof url, "%s?load_balance_hosts=sometimes", pg);
   aiodb_test_open_fails(url, NULL, AIODB_EINVAL,
                         "option 'load_balance_hosts' must be disable or random");
@@ -137,18 +157,7 @@ START_TEST(bad_host_lists) {
   aiodb_db_free(db);
 #endif
 #ifdef AIODB_HAVE_MYSQL
-  aiodb_test_open_fails("mysql://u:s3cret@h1:3306,h2:3307/db?target_session_attrs=master", NULL,
-                        AIODB_EINVAL, "option 'target_session_attrs' must be any");
-  aiodb_test_open_fails("mysql://u:s3cret@h1:3306,h2:3307/db?port=1,2,3", NULL, AIODB_EINVAL,
-                        "option 'port' lists 3 ports for 2 hosts");
-  aiodb_test_open_fails("mysql://u:s3cret@/db?host=a,b&port=1,x", NULL, AIODB_EINVAL,
-                        "option 'port' must be an integer between 1 and 65535");
-  aiodb_test_open_fails("mysql://u:s3cret@/db?host=a,,b", NULL, AIODB_EINVAL,
-                        "entry 2 of the host list names no host");
-  aiodb_test_open_fails("mysql://u:s3cret@h1,:3306/db", NULL, AIODB_EINVAL,
-                        "entry 2 of the host list");
-  aiodb_test_open_fails("mysql://u:s3cret@h/db?port=", NULL, AIODB_EINVAL,
-                        "option 'port' must be an integer");
+  open_fails_each(my_bad, sizeof my_bad / sizeof my_bad[0]);
   {
     char many[1024] = "mysql://u:s3cret@h0";
     int i;
@@ -227,7 +236,7 @@ START_TEST(pg_first_host_down) {
   double t0, ms;
   if (primary == NULL) return;
   p = port_of(primary);
-  c = closed_port();
+  c = aiodb_test_closed_port();
 
   /* refused: the next host at once, in both forms */
   snprintf(url, sizeof url, "postgresql://aiodb:" PW "@127.0.0.1:%u,127.0.0.1:%u/aiodb", c, p);
@@ -334,11 +343,7 @@ START_TEST(pg_failover_promote) {
    * writes, a refused connect (AIODB_ECONNECT). */
   for (i = 0;; i = (i + 1) % SLOTS) {
     aiodb_value v = aiodb_int(n++);
-    int rc = aiodb_future_wait(f[i], BOUND_MS);
-    ck_assert_msg(rc == 0, "a future hung: %s after %.0f ms", aiodb_err_name(rc),
-                  aiodb_test_now_ms() - submitted[i]);
-    now = aiodb_test_now_ms();
-    err = aiodb_future_error(f[i]);
+    err = wait_bounded(f[i], submitted[i], &now);
     if (err == 0) {
       aiodb_result *r = aiodb_future_result(f[i]);
       unsigned port = (unsigned)aiodb_result_int(r, 0, 1);
@@ -435,7 +440,7 @@ START_TEST(mysql_host_list) {
   replica = cluster_file(MYR, "replica_url");
   p = port_of(primary);
   r = port_of(replica);
-  c = closed_port();
+  c = aiodb_test_closed_port();
 #define MY_LIST(a, b, opts) \
   snprintf(url, sizeof url, "mysql://aiodb:" PW "@127.0.0.1:%u,127.0.0.1:%u/aiodb%s", a, b, opts)
 
@@ -563,11 +568,7 @@ START_TEST(galera_node_killed) {
     submitted[i] = aiodb_test_now_ms();
   }
   for (i = 0;; i = (i + 1) % 4) {
-    int rc = aiodb_future_wait(f[i], BOUND_MS);
-    ck_assert_msg(rc == 0, "a future hung: %s after %.0f ms", aiodb_err_name(rc),
-                  aiodb_test_now_ms() - submitted[i]);
-    now = aiodb_test_now_ms();
-    err = aiodb_future_error(f[i]);
+    err = wait_bounded(f[i], submitted[i], &now);
     if (err == 0) {
       unsigned on = (unsigned)aiodb_result_int(aiodb_future_result(f[i]), 0, 0);
       if (on == port[0]) {

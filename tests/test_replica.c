@@ -3,13 +3,10 @@
  * "replica_pg" and "replica_mysql" on the clusters the pg_cluster and
  * mariadb_replica fixtures start (a primary and its streaming standby or
  * replica, never promoted nor stopped here). */
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "aiodb.h"
@@ -118,20 +115,6 @@ static int spread_until_both(aiodb_db *db, const char *sql, const char *const *n
     rounds++;
   }
   return rounds;
-}
-
-/* A TCP port on 127.0.0.1 where nothing listens (one just released). */
-static unsigned closed_port(void) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 /* url with its port replaced by port (url is scheme://user:pw@host:port/...). */
@@ -616,7 +599,7 @@ static void down_skipped(const engine *e) {
   aiodb_db *db;
   aiodb_future *f;
   if (primary == NULL || standby == NULL) return;
-  urls[0] = with_port(standby, closed_port());
+  urls[0] = with_port(standby, aiodb_test_closed_port());
   urls[1] = standby;
   db = open_with_replicas(primary, urls, 2, NULL);
   spread(aiodb_replica(db), e->whoami, roles, 2, 16, seen);
