@@ -63,7 +63,7 @@
 #include "../tools/usage.h"
 
 #define MAX_REPEATS 21
-#define MAX_ROWS 40
+#define MAX_ROWS 64
 
 /* ---- settings ---- */
 
