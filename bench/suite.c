@@ -244,7 +244,7 @@ static void record(int r, uint64_t ops, double secs, const hist *h, long rss,
   s->extra = 0;
   if (cfg.verbose)
     fprintf(stderr,
-            "  %-14s %12.0f ops/s  CPU %5.2f s/s  p50 %8.1f us  p99 %8.1f us\n",
+            "  %-16s %12.0f ops/s  CPU %5.2f s/s  p50 %8.1f us  p99 %8.1f us\n",
             rows[r].id, s->ops_s, s->cpu, s->p50_us, s->p99_us);
 }
 
@@ -290,7 +290,7 @@ static int is_base(int i) {
 
 static void print_table(void) {
   int i;
-  printf("\n%-14s %-40s %-7s %11s %7s %9s %9s %9s %8s %9s %8s\n", "workload",
+  printf("\n%-16s %-40s %-7s %11s %7s %9s %9s %9s %8s %9s %8s\n", "workload",
          "what", "journal", "ops/s", "CPU s/s", "us/op", "p50 us", "p99 us",
          "RSS MiB", "allocs/op", "ratio");
   for (i = 0; i < n_rows; i++) {
@@ -307,19 +307,19 @@ static void print_table(void) {
     else
       snprintf(ratio, sizeof ratio, "%s", is_base(i) ? "base" : "-");
     if (allocs >= 0) snprintf(al, sizeof al, "%.2f", allocs);
-    printf("%-14s %-40s %-7s %11.0f %7.2f %9.2f %9.1f %9.1f %8.1f %9s %8s\n",
+    printf("%-16s %-40s %-7s %11.0f %7.2f %9.2f %9.1f %9.1f %8.1f %9s %8s\n",
            r->id, r->what, r->journal ? r->journal : "-", ops,
            median_field(r, offsetof(sample, cpu)), ops > 0 ? 1e6 / ops : 0,
            median_field(r, offsetof(sample, p50_us)),
            median_field(r, offsetof(sample, p99_us)),
            median(rss, r->n) / 1024.0, al, ratio);
     if (strncmp(r->id, "W5", 2) == 0)
-      printf("%-14s   longest main-loop stall %.1f ms\n", "",
+      printf("%-16s   longest main-loop stall %.1f ms\n", "",
              median_field(r, offsetof(sample, extra)));
   }
   for (i = 0; i < n_rows; i++)
     if (rows[i].base >= 0 && rows[i].n > 0)
-      printf("ratio %-14s = %.3f (vs %s; %d repeat%s)\n", rows[i].id,
+      printf("ratio %-16s = %.3f (vs %s; %d repeat%s)\n", rows[i].id,
              median_ratio(&rows[i]), rows[rows[i].base].id, rows[i].n,
              rows[i].n == 1 ? "" : "s");
 }
