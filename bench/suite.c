@@ -637,8 +637,8 @@ static sqlite3 *sqlite_make_file(const char *path, int j) {
   sqlite_check(sqlite3_step(st), db, sql);
   mode = sqlite3_column_text(st, 0);
   if (mode == NULL || strcasecmp((const char *)mode, journal_pragma[j]) != 0)
-    die("%s: %s gave journal mode '%s' (the file system may not support it;"
-        " --dir DIR elsewhere, or --journal)",
+    die("%s: %s gave journal mode '%s' (the file system may not support it:"
+        " --dir DIR elsewhere, or --journal delete)",
         path, sql, mode ? (const char *)mode : "");
   sqlite3_finalize(st);
   return db;
