@@ -5,7 +5,9 @@
  *
  *   W1  point select on SQLite (kv: 10,000 rows of 100 characters by
  *       default): raw loop; (a) 1 in flight; (b) 64 in flight over 1 and 2
- *       connections
+ *       connections. The SQLite files are in WAL mode (--journal delete or
+ *       both: the rollback journal), and the raw loops open them as aiodb's
+ *       worker does, so that neither side pays for what the other skips
  *   W2  50,000 single-row inserts in one transaction on SQLite: raw loop;
  *       (a) one at a time; (b) pipelined; (c) aiodb_tx_query_many
  *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
@@ -61,7 +63,7 @@
 #include "../tools/usage.h"
 
 #define MAX_REPEATS 21
-#define MAX_ROWS 40
+#define MAX_ROWS 64
 
 /* ---- settings ---- */
 
@@ -76,6 +78,7 @@ typedef struct settings {
   const char *only;       /* "W1,W4": workloads to run; NULL: all */
   int verbose;
   int pool;               /* W3b's connections; 0: the engine's default */
+  int journals;           /* SQLite journal modes: 1 << J_WAL, 1 << J_DELETE */
 } settings;
 
 static settings cfg;
@@ -197,13 +200,15 @@ typedef struct sample {
   double p50_us, p99_us;
   long rss_kb;
   double allocs_op; /* < 0: not counted */
-  double extra;     /* W5: the stall in ms; W4 spin: CPU s per s */
+  double cpu;       /* process CPU seconds per wall second, all threads */
+  double extra;     /* W5: the stall in ms */
 } sample;
 
 typedef struct row {
   const char *id;   /* "W1b x2" */
   const char *what; /* a short description */
   int base;         /* index of the row this one is compared with, -1: none */
+  const char *journal; /* the SQLite file's journal mode; NULL: no file */
   sample s[MAX_REPEATS];
   int n;
 } row;
@@ -224,18 +229,23 @@ static int row_of(const char *id, const char *what, int base) {
   return n_rows++;
 }
 
+/* One repeat of row r: ops calls in secs of wall time, which took cpu0 ..
+ * cpu_sec() of the process's CPU time (the end read here). */
 static void record(int r, uint64_t ops, double secs, const hist *h, long rss,
-                   double allocs_op) {
+                   double allocs_op, double cpu0) {
   sample *s = &rows[r].s[rows[r].n++];
+  double cpu = cpu_sec() - cpu0;
   s->ops_s = secs > 0 ? (double)ops / secs : 0;
+  s->cpu = secs > 0 ? cpu / secs : 0;
   s->p50_us = h ? hist_pct_us(h, 50) : 0;
   s->p99_us = h ? hist_pct_us(h, 99) : 0;
   s->rss_kb = rss;
   s->allocs_op = allocs_op;
   s->extra = 0;
   if (cfg.verbose)
-    fprintf(stderr, "  %-14s %12.0f ops/s  p50 %8.1f us  p99 %8.1f us\n",
-            rows[r].id, s->ops_s, s->p50_us, s->p99_us);
+    fprintf(stderr,
+            "  %-16s %12.0f ops/s  CPU %5.2f s/s  p50 %8.1f us  p99 %8.1f us\n",
+            rows[r].id, s->ops_s, s->cpu, s->p50_us, s->p99_us);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -280,9 +290,9 @@ static int is_base(int i) {
 
 static void print_table(void) {
   int i;
-  printf("\n%-14s %-44s %11s %9s %9s %9s %8s %9s %8s\n", "workload", "what",
-         "ops/s", "us/op", "p50 us", "p99 us", "RSS MiB", "allocs/op",
-         "ratio");
+  printf("\n%-16s %-40s %-7s %11s %7s %9s %9s %9s %8s %9s %8s\n", "workload",
+         "what", "journal", "ops/s", "CPU s/s", "us/op", "p50 us", "p99 us",
+         "RSS MiB", "allocs/op", "ratio");
   for (i = 0; i < n_rows; i++) {
     const row *r = &rows[i];
     double ops = median_field(r, offsetof(sample, ops_s));
@@ -297,20 +307,19 @@ static void print_table(void) {
     else
       snprintf(ratio, sizeof ratio, "%s", is_base(i) ? "base" : "-");
     if (allocs >= 0) snprintf(al, sizeof al, "%.2f", allocs);
-    printf("%-14s %-44s %11.0f %9.2f %9.1f %9.1f %8.1f %9s %8s\n", r->id,
-           r->what, ops, ops > 0 ? 1e6 / ops : 0,
+    printf("%-16s %-40s %-7s %11.0f %7.2f %9.2f %9.1f %9.1f %8.1f %9s %8s\n",
+           r->id, r->what, r->journal ? r->journal : "-", ops,
+           median_field(r, offsetof(sample, cpu)), ops > 0 ? 1e6 / ops : 0,
            median_field(r, offsetof(sample, p50_us)),
            median_field(r, offsetof(sample, p99_us)),
            median(rss, r->n) / 1024.0, al, ratio);
-    if (r->s[0].extra != 0)
-      printf(strncmp(r->id, "W5", 2) == 0
-                 ? "%-14s   longest main-loop stall %.1f ms\n"
-                 : "%-14s   CPU %.2f s per second (all threads)\n",
-             "", median_field(r, offsetof(sample, extra)));
+    if (strncmp(r->id, "W5", 2) == 0)
+      printf("%-16s   longest main-loop stall %.1f ms\n", "",
+             median_field(r, offsetof(sample, extra)));
   }
   for (i = 0; i < n_rows; i++)
     if (rows[i].base >= 0 && rows[i].n > 0)
-      printf("ratio %-14s = %.3f (vs %s; %d repeat%s)\n", rows[i].id,
+      printf("ratio %-16s = %.3f (vs %s; %d repeat%s)\n", rows[i].id,
              median_ratio(&rows[i]), rows[rows[i].base].id, rows[i].n,
              rows[i].n == 1 ? "" : "s");
 }
@@ -436,9 +445,9 @@ static double flight_allocs_per_op(const flight *fl) {
          (double)(fl->ops - fl->warm_ops);
 }
 
-static void flight_record(int r, flight *fl, long rss) {
+static void flight_record(int r, flight *fl, long rss, double cpu0) {
   record(r, fl->ops, fl->t_end - fl->t0, &fl->h, rss,
-         flight_allocs_per_op(fl));
+         flight_allocs_per_op(fl), cpu0);
 }
 
 /* ---- point selects (W1, W3) ---- */
@@ -498,9 +507,7 @@ static void measure(aiodb_db *db, submit_fn submit, check_fn check, void *ctx,
     if (flight_run(&fl) != 0)
       die("%s%s failed", rows[r].id, warm ? ": warm-up" : "");
   }
-  flight_record(r, &fl, rss_peak_kb());
-  /* CPU seconds per wall second, all threads: what it costs the machine */
-  rows[r].s[rows[r].n - 1].extra = (cpu_sec() - c0) / (fl.t_end - fl.t0);
+  flight_record(r, &fl, rss_peak_kb(), c0);
 }
 
 /* The pool's state after a workload, on stderr (--verbose). */
@@ -549,14 +556,92 @@ static void loop_until(aiodb_db *db, aiodb_future *f, const char *what) {
 }
 
 #ifdef AIODB_HAVE_SQLITE
-/* The suite's own files in cfg.dir (made afresh, removed at the end), and
- * aiodb's URLs for them. */
-static char kv_path[1024], ins_path[1024];
-static char kv_url[3200], ins_url[3200];
+/* The journal modes the suite's SQLite files are made in: WAL, the
+ * default, and the rollback journal (--journal delete or both). The mode
+ * is set once, as the file is made (PRAGMA journal_mode, which a WAL file
+ * keeps), so neither aiodb nor the raw loops set anything at open. */
+enum { J_WAL, J_DELETE, N_JOURNALS };
+static const char *const journal_name[N_JOURNALS] = {"WAL", "delete"};
+static const char *const journal_pragma[N_JOURNALS] = {"wal", "delete"};
+/* after the rows' names and the files' names on a rollback journal */
+static const char *const journal_suffix[N_JOURNALS] = {"", " rj"};
+static const char *const journal_file[N_JOURNALS] = {"", "-rj"};
+
+/* The suite's own files in cfg.dir, per journal mode (made afresh,
+ * removed at the end), and aiodb's URLs for them. */
+typedef struct sqlite_file {
+  char path[1024];
+  char url[3200];
+} sqlite_file;
+static sqlite_file kv_file[N_JOURNALS], ins_file[N_JOURNALS];
+
+/* The journal mode of the workloads that run on one of them only (trace,
+ * W5): WAL unless --journal delete. */
+static int main_journal(void) {
+  return cfg.journals & (1 << J_WAL) ? J_WAL : J_DELETE;
+}
+
+/* Row id (with journal j's suffix) on a file in journal mode j. */
+static int sqlite_row(const char *id, const char *what, int base, int j) {
+  char name[64];
+  int r;
+  snprintf(name, sizeof name, "%s%s", id, journal_suffix[j]);
+  r = row_of(name, what, base);
+  rows[r].journal = journal_name[j];
+  return r;
+}
 
 static void sqlite_check(int rc, sqlite3 *db, const char *what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
     die("%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/* A connection for the raw loops (and for making the files), opened as
+ * aiodb's worker opens a plain path (workers/sqlite.c, sq_connect):
+ * read-write, SQLITE_OPEN_NOMUTEX (one thread uses it), extended result
+ * codes, a 5 s busy timeout, no pragma. The raw loops then prepare their
+ * statement as aiodb's statement cache does (SQLITE_PREPARE_PERSISTENT):
+ * the strongest baseline that is the same work. */
+static sqlite3 *sqlite_open_raw(const char *path) {
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                               SQLITE_OPEN_NOMUTEX,
+                           NULL);
+  if (rc != SQLITE_OK) die("%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+static sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *st = NULL;
+  sqlite_check(sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                                  NULL),
+               db, "prepare");
+  return st;
+}
+
+static void remove_db(const char *path);
+
+/* Makes the file at path afresh in journal mode j; returns it open. */
+static sqlite3 *sqlite_make_file(const char *path, int j) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  char sql[64];
+  const unsigned char *mode;
+  remove_db(path);
+  db = sqlite_open_raw(path);
+  snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", journal_pragma[j]);
+  st = sqlite_prepare(db, sql);
+  sqlite_check(sqlite3_step(st), db, sql);
+  mode = sqlite3_column_text(st, 0);
+  if (mode == NULL || strcasecmp((const char *)mode, journal_pragma[j]) != 0)
+    die("%s: %s gave journal mode '%s' (the file system may not support it:"
+        " --dir DIR elsewhere, or --journal delete)",
+        path, sql, mode ? (const char *)mode : "");
+  sqlite3_finalize(st);
+  return db;
 }
 
 /* Rows 1..n (id, its value) through sql ("INSERT ... VALUES (?, ?)"),
@@ -564,11 +649,10 @@ static void sqlite_check(int rc, sqlite3 *db, const char *what) {
  * *prev on, goes into h. */
 static void sqlite_insert_rows(sqlite3 *db, const char *sql, int64_t n, hist *h,
                                double *prev) {
-  sqlite3_stmt *st;
+  sqlite3_stmt *st = sqlite_prepare(db, sql);
   char v[VALUE_LEN];
   double t;
   int64_t id;
-  sqlite_check(sqlite3_prepare_v2(db, sql, -1, &st, NULL), db, "prepare");
   for (id = 1; id <= n; id++) {
     make_value(v, id);
     sqlite3_bind_int64(st, 1, id);
@@ -582,14 +666,13 @@ static void sqlite_insert_rows(sqlite3 *db, const char *sql, int64_t n, hist *h,
   sqlite3_finalize(st);
 }
 
-/* kv with cfg.kv_rows rows, made with sqlite3 directly (not timed). */
-static void sqlite_make_kv(void) {
-  sqlite3 *db;
+/* kv with cfg.kv_rows rows in journal mode j, made with sqlite3 directly
+ * (not timed). */
+static void sqlite_make_kv(int j) {
+  sqlite3 *db = sqlite_make_file(kv_file[j].path, j);
   hist unused;
   double prev = now_sec();
   memset(&unused, 0, sizeof unused);
-  unlink(kv_path);
-  sqlite_check(sqlite3_open(kv_path, &db), NULL, kv_path);
   sqlite_check(sqlite3_exec(db,
                             "CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT);"
                             "BEGIN",
@@ -601,18 +684,16 @@ static void sqlite_make_kv(void) {
 }
 
 /* W1 raw: the same select through sqlite3, prepared once, on this thread. */
-static void sqlite_raw_selects(int r) {
-  sqlite3 *db;
-  sqlite3_stmt *st;
+static void sqlite_raw_selects(int r, int j) {
+  sqlite3 *db = sqlite_open_raw(kv_file[j].path);
+  sqlite3_stmt *st = sqlite_prepare(db, SELECT_SQL);
   uint64_t rng = SEED, ops = 0;
-  double t0, t, prev;
+  double t0, t, prev, c0;
   hist h;
   int64_t id;
   memset(&h, 0, sizeof h);
-  sqlite_check(sqlite3_open_v2(kv_path, &db, SQLITE_OPEN_READONLY, NULL), NULL,
-               kv_path);
-  sqlite_check(sqlite3_prepare_v2(db, SELECT_SQL, -1, &st, NULL), db, "prepare");
   rss_reset();
+  c0 = cpu_sec();
   t0 = prev = now_sec();
   do {
     id = kv_id(&rng);
@@ -627,33 +708,33 @@ static void sqlite_raw_selects(int r) {
     hist_add(&h, t - prev);
     prev = t;
   } while (t - t0 < cfg.secs);
-  record(r, ops, t - t0, &h, rss_peak_kb(), -1);
+  record(r, ops, t - t0, &h, rss_peak_kb(), -1, c0);
   sqlite3_finalize(st);
   sqlite3_close(db);
 }
 
-static void w1(void) {
-  int raw = row_of("W1 raw", "sqlite3 loop, 1 thread", -1);
-  int a = row_of("W1a", "aiodb, 1 in flight, 1 conn", raw);
-  int b1 = row_of("W1b x1", "aiodb, 64 in flight, 1 conn", raw);
-  int b2 = row_of("W1b x2", "aiodb, 64 in flight, 2 conns", raw);
-  int spin = row_of("W1a spin", "W1a with spin_us=50", raw);
-  int bspin = row_of("W1b x1 spin", "W1b x1 with spin_us=50", raw);
-  char spin_url[sizeof kv_url + 16];
-  snprintf(spin_url, sizeof spin_url, "%s?spin_us=50", kv_url);
-  sqlite_raw_selects(raw);
-  run_selects(kv_url, 1, 1, a);
+static void w1(int j) {
+  int raw = sqlite_row("W1 raw", "sqlite3 loop, 1 thread", -1, j);
+  int a = sqlite_row("W1a", "aiodb, 1 in flight, 1 conn", raw, j);
+  int b1 = sqlite_row("W1b x1", "aiodb, 64 in flight, 1 conn", raw, j);
+  int b2 = sqlite_row("W1b x2", "aiodb, 64 in flight, 2 conns", raw, j);
+  int spin = sqlite_row("W1a spin", "W1a with spin_us=50", raw, j);
+  int bspin = sqlite_row("W1b x1 spin", "W1b x1 with spin_us=50", raw, j);
+  const char *url = kv_file[j].url;
+  char spin_url[sizeof kv_file[j].url + 16];
+  snprintf(spin_url, sizeof spin_url, "%s?spin_us=50", url);
+  sqlite_raw_selects(raw, j);
+  run_selects(url, 1, 1, a);
   run_selects(spin_url, 1, 1, spin);
-  run_selects(kv_url, 1, 64, b1);
-  run_selects(kv_url, 2, 64, b2);
+  run_selects(url, 1, 64, b1);
+  run_selects(url, 2, 64, b2);
   run_selects(spin_url, 1, 64, bspin);
 }
 
 /* ---- W2: inserts in one transaction ---- */
 
-static void fresh_ins_table(void) {
-  sqlite3 *db;
-  sqlite_check(sqlite3_open(ins_path, &db), NULL, ins_path);
+static void fresh_ins_table(int j) {
+  sqlite3 *db = sqlite_open_raw(ins_file[j].path);
   sqlite_check(sqlite3_exec(db,
                             "DROP TABLE IF EXISTS ins;"
                             "CREATE TABLE ins (id INTEGER PRIMARY KEY, v TEXT)",
@@ -662,20 +743,21 @@ static void fresh_ins_table(void) {
   sqlite3_close(db);
 }
 
-static void sqlite_raw_inserts(int r) {
+static void sqlite_raw_inserts(int r, int j) {
   sqlite3 *db;
-  double t0, t, prev;
+  double t0, t, prev, c0;
   hist h;
   memset(&h, 0, sizeof h);
-  fresh_ins_table();
-  sqlite_check(sqlite3_open(ins_path, &db), NULL, ins_path);
+  fresh_ins_table(j);
+  db = sqlite_open_raw(ins_file[j].path);
   rss_reset();
+  c0 = cpu_sec();
   t0 = prev = now_sec();
   sqlite_check(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
   sqlite_insert_rows(db, "INSERT INTO ins VALUES (?, ?)", cfg.inserts, &h, &prev);
   sqlite_check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
   t = now_sec();
-  record(r, (uint64_t)cfg.inserts, t - t0, &h, rss_peak_kb(), -1);
+  record(r, (uint64_t)cfg.inserts, t - t0, &h, rss_peak_kb(), -1, c0);
   sqlite3_close(db);
 }
 
@@ -702,21 +784,22 @@ static int check_insert(aiodb_future *f, const slot *s) {
 
 /* W2 through aiodb: depth 1 (a), or everything submitted at once (b), or
  * one aiodb_tx_query_many (c, many = 1). */
-static void aiodb_inserts(int r, int depth, int many) {
+static void aiodb_inserts(int r, int j, int depth, int many) {
   aiodb_db *db;
   aiodb_tx *tx;
   aiodb_future *f;
   flight fl;
   ins_ctx c;
-  double t0, t1;
+  double t0, t1, c0;
   unsigned long a0;
-  fresh_ins_table();
-  db = open_or_die(ins_url, 1, 1);
+  fresh_ins_table(j);
+  db = open_or_die(ins_file[j].url, 1, 1);
   f = aiodb_query(db, "SELECT 1", NULL, 0); /* connection open */
   loop_until(db, f, "warm-up");
   aiodb_future_free(f);
   rss_reset();
   a0 = allocs_now();
+  c0 = cpu_sec();
   t0 = now_sec();
   tx = aiodb_begin(db);
   if (tx == NULL) die("out of memory");
@@ -756,7 +839,7 @@ static void aiodb_inserts(int r, int depth, int many) {
   aiodb_future_free(f);
   t1 = now_sec();
   record(r, (uint64_t)cfg.inserts, t1 - t0, many ? NULL : &fl.h, rss_peak_kb(),
-         (double)(allocs_now() - a0) / (double)cfg.inserts);
+         (double)(allocs_now() - a0) / (double)cfg.inserts, c0);
   aiodb_db_free(db);
 }
 
@@ -780,7 +863,7 @@ static void traced_selects(int mode, int depth, int r) {
   o.min_size = o.max_size = 1;
   if (mode > 0) o.trace = noop_trace;
   if (mode > 1) o.slow_query_ms = 1000;
-  db = aiodb_open(kv_url, &o, &err);
+  db = aiodb_open(kv_file[main_journal()].url, &o, &err);
   if (db == NULL) die("%s", err.message);
   k.db = db;
   measure(db, submit_select, check_select, &k, 4, 200, depth, r);
@@ -790,12 +873,13 @@ static void traced_selects(int mode, int depth, int r) {
 static void w_trace(void) {
   static const int mode[5] = {0, 1, 2, 0, 1}, depth[5] = {1, 1, 1, 64, 64};
   static int round;
-  int r[5], i;
-  r[0] = row_of("trace off", "W1a, no trace", -1);
-  r[1] = row_of("trace on", "W1a, a no-op trace on every statement", r[0]);
-  r[2] = row_of("trace slow", "W1a, traced with slow_query_ms=1000", r[0]);
-  r[3] = row_of("trace off x64", "W1b x1 (64 in flight), no trace", -1);
-  r[4] = row_of("trace on x64", "W1b x1, a no-op trace on every statement", r[3]);
+  int r[5], i, j = main_journal();
+  r[0] = sqlite_row("trace off", "W1a, no trace", -1, j);
+  r[1] = sqlite_row("trace on", "W1a, a no-op trace on every statement", r[0], j);
+  r[2] = sqlite_row("trace slow", "W1a, traced with slow_query_ms=1000", r[0], j);
+  r[3] = sqlite_row("trace off x64", "W1b x1 (64 in flight), no trace", -1, j);
+  r[4] = sqlite_row("trace on x64", "W1b x1, a no-op trace on every statement",
+                    r[3], j);
   /* every other repeat in the other order: no side gains from going first */
   for (i = 0; i < 5; i++) {
     int k = round % 2 ? 4 - i : i;
@@ -804,15 +888,15 @@ static void w_trace(void) {
   round++;
 }
 
-static void w2(void) {
-  int raw = row_of("W2 raw", "sqlite3 loop, 1 tx", -1);
-  int a = row_of("W2a", "aiodb, one at a time, 1 tx", raw);
-  int b = row_of("W2b", "aiodb, all submitted at once, 1 tx", raw);
-  int c = row_of("W2c", "aiodb_tx_query_many, 1 tx", raw);
-  sqlite_raw_inserts(raw);
-  aiodb_inserts(a, 1, 0);
-  aiodb_inserts(b, (int)cfg.inserts, 0);
-  aiodb_inserts(c, 0, 1);
+static void w2(int j) {
+  int raw = sqlite_row("W2 raw", "sqlite3 loop, 1 tx", -1, j);
+  int a = sqlite_row("W2a", "aiodb, one at a time, 1 tx", raw, j);
+  int b = sqlite_row("W2b", "aiodb, all submitted at once, 1 tx", raw, j);
+  int c = sqlite_row("W2c", "aiodb_tx_query_many, 1 tx", raw, j);
+  sqlite_raw_inserts(raw, j);
+  aiodb_inserts(a, j, 1, 0);
+  aiodb_inserts(b, j, (int)cfg.inserts, 0);
+  aiodb_inserts(c, j, 0, 1);
 }
 #endif /* AIODB_HAVE_SQLITE */
 
@@ -864,6 +948,7 @@ static void raw_on_worker(const char *url, aiodb_run_fn fn, int sync_each,
   aiodb_db *db = open_or_die(url, 1, 1);
   raw_run *rr = calloc(1, sizeof *rr);
   aiodb_future *f;
+  double c0;
   if (rr == NULL) die("out of memory");
   rr->secs = cfg.secs;
   rr->sync_each = sync_each;
@@ -871,11 +956,12 @@ static void raw_on_worker(const char *url, aiodb_run_fn fn, int sync_each,
   loop_until(db, f, "connect");
   aiodb_future_free(f);
   rss_reset();
+  c0 = cpu_sec();
   f = aiodb_db_run(db, fn, rr);
   loop_until(db, f, rows[r].id);
   if (aiodb_future_value(f) != 0) die("%s: %s", rows[r].id, rr->error);
   aiodb_future_free(f);
-  record(r, rr->ops, rr->elapsed, &rr->h, rss_peak_kb(), -1);
+  record(r, rr->ops, rr->elapsed, &rr->h, rss_peak_kb(), -1, c0);
   free(rr);
   aiodb_db_free(db);
 }
@@ -1067,7 +1153,7 @@ static void raw_round_trips(int r) {
   pingpong p;
   pthread_t t;
   uint64_t v = 1, ops = 0;
-  double t0, now, prev;
+  double t0, now, prev, c0;
   struct pollfd pfd;
   hist h;
   memset(&h, 0, sizeof h);
@@ -1079,6 +1165,7 @@ static void raw_round_trips(int r) {
   pfd.fd = p.pong;
   pfd.events = POLLIN;
   rss_reset();
+  c0 = cpu_sec();
   t0 = prev = now_sec();
   do {
     if (write(p.ping, &v, sizeof v) != sizeof v) die("write");
@@ -1091,7 +1178,7 @@ static void raw_round_trips(int r) {
     hist_add(&h, now - prev);
     prev = now;
   } while (now - t0 < cfg.secs);
-  record(r, ops, now - t0, &h, rss_peak_kb(), -1);
+  record(r, ops, now - t0, &h, rss_peak_kb(), -1, c0);
   atomic_store(&p.stop, 1);
   v = 1;
   if (write(p.ping, &v, sizeof v) != sizeof v) die("write");
@@ -1179,8 +1266,10 @@ static gboolean stall_check(gpointer ud) {
 
 /* nice: the workers run with worker_nice=19 and a 100 µs slice. */
 static void w5(int nice) {
-  int r = nice ? row_of("W5 nice", "W5, workers niced (worker_nice=19)", -1)
-               : row_of("W5", "GLib loop: W1b + a 1 s query; stall ms", -1);
+  int r = nice ? sqlite_row("W5 nice", "W5, workers niced (worker_nice=19)", -1,
+                            main_journal())
+               : sqlite_row("W5", "GLib loop: W1b + a 1 s query; stall ms", -1,
+                            main_journal());
   aiodb_db *db, *slow;
   aiodb_cq *cq = aiodb_cq_new();
   GMainContext *ctx = g_main_context_new();
@@ -1193,6 +1282,7 @@ static void w5(int nice) {
   aiodb_options o;
   aiodb_error err;
   guint tick, check;
+  double c0;
   int i;
 
   aiodb_options_init(&o);
@@ -1201,8 +1291,8 @@ static void w5(int nice) {
     o.worker_nice = 19;
     o.worker_slice_us = 100;
   }
-  db = aiodb_open(kv_url, &o, &err);
-  slow = aiodb_open(kv_url, &o, &err);
+  db = aiodb_open(kv_file[main_journal()].url, &o, &err);
+  slow = aiodb_open(kv_file[main_journal()].url, &o, &err);
   if (db == NULL || slow == NULL) die("%s", err.message);
   g_main_context_push_thread_default(ctx);
   src = aiodb_glib_attach(cq, ctx);
@@ -1233,6 +1323,7 @@ static void w5(int nice) {
   (void)tick;
   (void)check;
   rss_reset();
+  c0 = cpu_sec();
   f = aiodb_query(slow,
                   "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
                   "FROM c WHERE i < ?) SELECT count(*) FROM c",
@@ -1244,7 +1335,7 @@ static void w5(int nice) {
     flight_submit(&fl, &fl.slots[i]);
   }
   g_main_loop_run(s.loop);
-  record(r, fl.ops, fl.t_end - fl.t0, &fl.h, rss_peak_kb(), -1);
+  record(r, fl.ops, fl.t_end - fl.t0, &fl.h, rss_peak_kb(), -1, c0);
   rows[r].s[rows[r].n - 1].extra = s.worst * 1e3;
   free(fl.slots);
   aiodb_glib_detach(src);
@@ -1300,8 +1391,11 @@ static void remove_db(const char *path) {
 /* At exit, also after die(): the files go, and the folder if made here. */
 static void remove_files(void) {
 #ifdef AIODB_HAVE_SQLITE
-  remove_db(kv_path);
-  remove_db(ins_path);
+  int j;
+  for (j = 0; j < N_JOURNALS; j++) {
+    remove_db(kv_file[j].path);
+    remove_db(ins_file[j].path);
+  }
 #endif
   if (made_dir[0] != '\0') rmdir(made_dir);
 }
@@ -1313,10 +1407,19 @@ static void setup_files(void) {
     cfg.dir = made_dir;
   }
 #ifdef AIODB_HAVE_SQLITE
-  set_path(kv_path, sizeof kv_path, "aiodb-bench-kv.db");
-  set_path(ins_path, sizeof ins_path, "aiodb-bench-ins.db");
-  sqlite_url(kv_url, sizeof kv_url, kv_path);
-  sqlite_url(ins_url, sizeof ins_url, ins_path);
+  {
+    char name[64];
+    int j;
+    for (j = 0; j < N_JOURNALS; j++) {
+      if (!(cfg.journals & (1 << j))) continue;
+      snprintf(name, sizeof name, "aiodb-bench-kv%s.db", journal_file[j]);
+      set_path(kv_file[j].path, sizeof kv_file[j].path, name);
+      sqlite_url(kv_file[j].url, sizeof kv_file[j].url, kv_file[j].path);
+      snprintf(name, sizeof name, "aiodb-bench-ins%s.db", journal_file[j]);
+      set_path(ins_file[j].path, sizeof ins_file[j].path, name);
+      sqlite_url(ins_file[j].url, sizeof ins_file[j].url, ins_file[j].path);
+    }
+  }
 #endif
   atexit(remove_files);
 }
@@ -1353,6 +1456,8 @@ static const char usage_text[] =
     "  --pool N         W3b's connections (default 8; 0: the engine's default\n"
     "                   pool, as aiodb_open gives it)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
+    "  --journal MODE   the SQLite files' journal: wal (the default), delete\n"
+    "                   (the rollback journal; rows named ... rj), or both\n"
     "  --verbose        each repeat's figures, and each pool's state after its\n"
     "                   workload (aiodb_db_pool_stats), on stderr\n";
 
@@ -1494,6 +1599,7 @@ int aiodb_bench_main(int argc, char **argv) {
   cfg.inserts = 50000;
   cfg.slow_rows = 4000000;
   cfg.pool = 8;
+  cfg.journals = 1; /* 1 << J_WAL */
   for (i = 0; i < argc; i++) {
     if (arg_value(argc, argv, &i, "--seconds", &v)) {
       cfg.secs = strtod(v, NULL);
@@ -1529,6 +1635,15 @@ int aiodb_bench_main(int argc, char **argv) {
         usage_error("--pool wants 0 to 64, got '%s'", v);
     } else if (arg_value(argc, argv, &i, "--dir", &v)) {
       cfg.dir = v;
+    } else if (arg_value(argc, argv, &i, "--journal", &v)) {
+      if (strcmp(v, "wal") == 0)
+        cfg.journals = 1;
+      else if (strcmp(v, "delete") == 0)
+        cfg.journals = 2;
+      else if (strcmp(v, "both") == 0)
+        cfg.journals = 3;
+      else
+        usage_error("--journal wants wal, delete or both, got '%s'", v);
     } else if (strcmp(argv[i], "--verbose") == 0) {
       cfg.verbose = 1;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -1546,13 +1661,24 @@ int aiodb_bench_main(int argc, char **argv) {
   printf("aiodb %s bench: %g s per workload, %d repeat%s, median reported\n",
          aiodb_version(), cfg.secs, cfg.repeats, cfg.repeats == 1 ? "" : "s");
   if (wanted("W1") || wanted("W2") || wanted("W5") || wanted("trace"))
-    printf("SQLite files in %s\n", cfg.dir);
+    printf("SQLite files in %s\nSQLite journal mode: %s\n", cfg.dir,
+           cfg.journals == 3   ? "WAL; W1 and W2 also on the rollback journal "
+                                 "(delete; rows marked rj)"
+           : cfg.journals == 2 ? "delete (the rollback journal; rows marked rj)"
+                               : "WAL");
   if (wanted("W3") && cfg.pg_url == NULL && cfg.my_url == NULL)
     printf("W3 skipped: no server given (--pg URL, --mysql URL)\n");
   fflush(stdout);
 
 #ifdef AIODB_HAVE_SQLITE
-  if (wanted("W1") || wanted("W5") || wanted("trace")) sqlite_make_kv();
+  for (i = 0; i < N_JOURNALS; i++) {
+    /* W1 and W2 on each journal asked for; trace and W5 on the first */
+    int first = i == main_journal();
+    if (!(cfg.journals & (1 << i))) continue;
+    if (wanted("W1") || (first && (wanted("W5") || wanted("trace"))))
+      sqlite_make_kv(i);
+    if (wanted("W2")) sqlite3_close(sqlite_make_file(ins_file[i].path, i));
+  }
 #endif
 #ifdef AIODB_HAVE_POSTGRES
   if (cfg.pg_url && wanted("W3"))
@@ -1566,8 +1692,10 @@ int aiodb_bench_main(int argc, char **argv) {
   for (rep = 0; rep < cfg.repeats; rep++) {
     if (cfg.verbose) fprintf(stderr, "repeat %d\n", rep + 1);
 #ifdef AIODB_HAVE_SQLITE
-    if (wanted("W1")) w1();
-    if (wanted("W2")) w2();
+    for (i = 0; i < N_JOURNALS; i++)
+      if ((cfg.journals & (1 << i)) && wanted("W1")) w1(i);
+    for (i = 0; i < N_JOURNALS; i++)
+      if ((cfg.journals & (1 << i)) && wanted("W2")) w2(i);
     if (wanted("trace")) w_trace();
 #endif
     if (cfg.pg_url && wanted("W3")) w3_server(cfg.pg_url, "pg");

@@ -77,9 +77,13 @@ run(0 "1000 queries, 1000 callbacks" ${EXAMPLE} ${url})
 # The benchmark suite, short: it runs and prints its table; no timings are
 # judged here. A sqlite URL puts the suite's files next to the file it
 # names, which stays as it was.
-set(bench_header "workload +what +ops/s +us/op +p50 us +p99 us +RSS MiB +allocs/op +ratio")
-run(0 "SQLite files in ${WORK}\n.*${bench_header}.*\nW1 raw .* base\n.*\nW1a .*x\n.*ratio W1a += [0-9.]+ \\(vs W1 raw; 1 repeat\\).*ratio W2c .*ratio W4a .*idle connections"
+set(bench_header "workload +what +journal +ops/s +CPU s/s +us/op +p50 us +p99 us +RSS MiB +allocs/op +ratio")
+run(0 "SQLite files in ${WORK}\nSQLite journal mode: WAL\n.*${bench_header}.*\nW1 raw +sqlite3 loop, 1 thread +WAL +[0-9]+ +[0-9.]+ .* base\n.*\nW1a .*x\n.*\nW2 raw +sqlite3 loop, 1 tx +WAL .*ratio W1a += [0-9.]+ \\(vs W1 raw; 1 repeat\\).*ratio W2c .*ratio W4a .*idle connections"
     ${TOOL} bench ${url} --short --rows 2000)
+# --journal both: W1 and W2 again on the rollback journal, rows marked rj
+run(0 "\nW1 raw +[^\n]* WAL [^\n]*\n.*\nW1 raw rj +[^\n]* delete [^\n]* base\n.*\nW2 raw rj +[^\n]* delete .*ratio W1a rj += [0-9.]+ \\(vs W1 raw rj; 1 repeat\\)"
+    ${TOOL} bench ${url} --short --rows 2000 --inserts 500 --only W1,W2 --journal both)
+run(2 "--journal wants wal, delete or both" ${TOOL} bench --journal off)
 run(0 " a \\| b.*1 \\| one.*\\(2 rows\\)" ${TOOL} query ${url} "SELECT a, b FROM t ORDER BY a")
 file(GLOB bench_left ${WORK}/aiodb-bench-*)
 if(bench_left)
