@@ -873,6 +873,14 @@ static void many_mixed_rows(const char *opts, int bulk) {
     free(u);
   }
   ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_bulk WHERE f < 0"), BULK_N);
+  /* INSERT ... SELECT, which the server will not take in bulk: row by row */
+  upd[0] = aiodb_int(-10), upd[1] = aiodb_int(-10);
+  upd[2] = aiodb_int(-11), upd[3] = aiodb_int(-11);
+  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_bulk(id, n) SELECT ?, ? FROM DUAL",
+                                     upd, 2, 2));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_bulk WHERE id < -9"), 2);
   free(rows);
   aiodb_test_exec(db, "DROP TABLE my_bulk");
   aiodb_test_done(db);
