@@ -1021,13 +1021,13 @@ static int set_columns(aiodb_result *res, const MYSQL_FIELD *fields,
   return aiodb__result_columns(res, n, column_name, fields, e);
 }
 
-/* Does sql start (after spaces and comments) with a statement that changes
- * rows? Their RETURNING rows are the rows affected. */
 static int is_word_char(char ch) {
   return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
          ch == '_';
 }
 
+/* Does sql start (after spaces and comments) with a statement that changes
+ * rows? Their RETURNING rows are the rows affected. */
 static int is_dml(const char *p, const char *end) {
   static const char *const verbs[] = {"insert", "replace", "update", "delete"};
   size_t i, n;
