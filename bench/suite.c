@@ -17,6 +17,10 @@
  *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
+ *   W6  query_many of W2's rows into MariaDB, one transaction: raw
+ *       libmariadb executing per row and in bulk (array binding, 1,000
+ *       rows an execute); (a) aiodb with bulk=0, row by row; (b) aiodb in
+ *       bulk; W6b/W6a is bulk's speed-up
  *   trace  W1a without a trace, with a no-op trace on every statement, and
  *       with one that slow_query_ms keeps from being called; W1b x1
  *       without and with the no-op trace
@@ -1118,6 +1122,157 @@ static void w3_server(const char *url, const char *name) {
   }
 }
 
+/* ---- W6: query_many on MariaDB, in bulk and row by row ---- */
+
+#ifdef AIODB_HAVE_MYSQL
+/* cfg.inserts rows (id, 100 characters) as aiodb values, kept for the run. */
+typedef struct many_rows {
+  aiodb_value *args;
+  char *vals;
+} many_rows;
+
+static void many_rows_make(many_rows *m) {
+  int64_t i;
+  m->args = malloc(sizeof *m->args * 2 * (size_t)cfg.inserts);
+  m->vals = malloc((size_t)VALUE_LEN * (size_t)cfg.inserts);
+  if (m->args == NULL || m->vals == NULL) die("out of memory");
+  for (i = 0; i < cfg.inserts; i++) {
+    make_value(m->vals + i * VALUE_LEN, i + 1);
+    m->args[2 * i] = aiodb_int(i + 1);
+    m->args[2 * i + 1] = aiodb_textn(m->vals + i * VALUE_LEN, VALUE_LEN);
+  }
+}
+
+static void many_table(aiodb_db *db) {
+  aiodb_future *f = aiodb_query(db, "DROP TABLE IF EXISTS many_ins", NULL, 0);
+  loop_until(db, f, "drop many_ins");
+  aiodb_future_free(f);
+  f = aiodb_query(db, "CREATE TABLE many_ins (id bigint PRIMARY KEY, v varchar(200)) "
+                      "ENGINE=InnoDB", NULL, 0);
+  loop_until(db, f, "create many_ins");
+  aiodb_future_free(f);
+}
+
+/* The raw loops, on the worker's MYSQL* (aiodb_db_run): one transaction,
+ * one prepared INSERT executed per row (bulk 0) or per 1,000 rows with
+ * Connector/C's array binding (bulk 1). */
+typedef struct many_raw {
+  const many_rows *rows;
+  int bulk;
+  double elapsed;
+  char error[256];
+} many_raw;
+
+static int my_raw_many(void *native, void *ud) {
+  enum { CHUNK = 1000 };
+  static const char sql[] = "INSERT INTO many_ins VALUES (?, ?)";
+  MYSQL *my = native;
+  many_raw *mr = ud;
+  MYSQL_STMT *st = mysql_stmt_init(my);
+  MYSQL_BIND b[2];
+  long long ids[CHUNK];
+  char *vals[CHUNK];
+  unsigned long lens[CHUNK];
+  int64_t i, n = cfg.inserts;
+  double t0 = now_sec();
+  int ok = st != NULL && mysql_query(my, "BEGIN") == 0 &&
+           mysql_stmt_prepare(st, sql, sizeof sql - 1) == 0;
+  memset(b, 0, sizeof b);
+  b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+  b[1].buffer_type = MYSQL_TYPE_STRING;
+  for (i = 0; ok && i < n;) {
+    int64_t k, run = mr->bulk ? (n - i < CHUNK ? n - i : CHUNK) : 1;
+    unsigned size = (unsigned)run;
+    for (k = 0; k < run; k++) {
+      ids[k] = (long long)mr->rows->args[2 * (i + k)].u.i;
+      vals[k] = (char *)mr->rows->args[2 * (i + k) + 1].u.s;
+      lens[k] = VALUE_LEN;
+    }
+    b[0].buffer = ids;
+    b[1].buffer = mr->bulk ? (void *)vals : (void *)vals[0];
+    b[1].buffer_length = VALUE_LEN;
+    b[1].length = lens;
+    if (mr->bulk) ok = mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &size) == 0;
+    ok = ok && mysql_stmt_bind_param(st, b) == 0 && mysql_stmt_execute(st) == 0 &&
+         mysql_stmt_affected_rows(st) == (my_ulonglong)run;
+    i += run;
+  }
+  if (ok) ok = mysql_query(my, "COMMIT") == 0;
+  mr->elapsed = now_sec() - t0;
+  if (!ok)
+    snprintf(mr->error, sizeof mr->error, "%s",
+             st != NULL && mysql_stmt_errno(st) ? mysql_stmt_error(st) : mysql_error(my));
+  if (st != NULL) mysql_stmt_close(st);
+  return ok ? 0 : -1;
+}
+
+/* url with one more query option. */
+static char *url_with(const char *url, const char *opt) {
+  size_t n = strlen(url) + strlen(opt) + 2;
+  char *u = malloc(n);
+  if (u == NULL) die("out of memory");
+  snprintf(u, n, "%s%c%s", url, strchr(url, '?') ? '&' : '?', opt);
+  return u;
+}
+
+/* One variant into row r: raw (bulk or not) or aiodb_query_many on a db
+ * of url (bulk=0 in it or not); rows/s and CPU s per s. */
+static void many_run(const char *url, const many_rows *data, int raw, int bulk, int r) {
+  char *u = bulk ? NULL : url_with(url, "bulk=0");
+  aiodb_db *db = open_or_die(raw || bulk ? url : u, 1, 1);
+  aiodb_future *f;
+  double t0, c0, secs;
+  unsigned long a0;
+  many_table(db); /* and the connection is open */
+  rss_reset();
+  a0 = allocs_now();
+  c0 = cpu_sec();
+  t0 = now_sec();
+  if (raw) {
+    many_raw mr;
+    memset(&mr, 0, sizeof mr);
+    mr.rows = data;
+    mr.bulk = bulk;
+    f = aiodb_db_run(db, my_raw_many, &mr);
+    loop_until(db, f, rows[r].id);
+    if (aiodb_future_value(f) != 0) die("%s: %s", rows[r].id, mr.error);
+    aiodb_future_free(f);
+    secs = mr.elapsed;
+  } else {
+    f = aiodb_query_many(db, "INSERT INTO many_ins VALUES (?, ?)", data->args,
+                         (size_t)cfg.inserts, 2);
+    loop_until(db, f, rows[r].id);
+    if (aiodb_result_affected(aiodb_future_result(f)) != cfg.inserts)
+      die("%s: wrong count", rows[r].id);
+    aiodb_future_free(f);
+    secs = now_sec() - t0;
+  }
+  record(r, (uint64_t)cfg.inserts, secs, NULL, rss_peak_kb(),
+         raw ? -1 : (double)(allocs_now() - a0) / (double)cfg.inserts, c0);
+  f = aiodb_query(db, "DROP TABLE many_ins", NULL, 0);
+  loop_until(db, f, "drop many_ins");
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  free(u);
+}
+
+static void w6(const char *url) {
+  int raw1 = row_of("W6 raw 1", "libmariadb, 1 execute per row, 1 tx", -1);
+  int rawb = row_of("W6 raw bulk", "libmariadb array binding, 1000 rows/execute", -1);
+  int one = row_of("W6a", "aiodb_query_many, bulk=0 (row by row)", raw1);
+  int bulk = row_of("W6b", "aiodb_query_many (bulk)", rawb);
+  many_rows data;
+  many_rows_make(&data);
+  many_run(url, &data, 1, 0, raw1);
+  many_run(url, &data, 1, 1, rawb);
+  many_run(url, &data, 0, 0, one);
+  many_run(url, &data, 0, 1, bulk);
+  alias_row(bulk, "W6b/W6a", "W6b against W6a: bulk's speed-up", one);
+  free(data.args);
+  free(data.vals);
+}
+#endif
+
 /* ---- W4: the bare hop ---- */
 
 static int noop(void *native, void *ud) {
@@ -1435,24 +1590,26 @@ static const char usage_text[] =
     "  W1  point selects on SQLite        W2    inserts in one transaction\n"
     "  W3  point selects on a server      W4    the bare hop to a worker\n"
     "  W5  a GLib loop's longest stall    idle  memory per idle connection\n"
+    "  W6  query_many on MariaDB: bulk and row by row, raw and aiodb\n"
     "  trace  W1a with and without a no-op trace (tracing's cost)\n"
     "A URL names the database to measure:\n"
     "  sqlite:///DIR/FILE.db   W1 W2 W4 W5 trace idle, the suite's own files\n"
     "                          (aiodb-bench-*.db, removed at the end) in DIR;\n"
     "                          FILE.db itself is not touched\n"
     "  postgresql://...        W3 on that server alone (as --pg URL)\n"
-    "  mysql:// or mariadb://  W3 on that server alone (as --mysql URL)\n"
-    "                          (W3 drops and refills a table kv there)\n"
+    "  mysql:// or mariadb://  W3 and W6 on that server alone (as --mysql URL)\n"
+    "                          (W3 drops and refills a table kv there, W6\n"
+    "                          makes and drops a table many_ins)\n"
     "Without one: all but W3 (unless --pg or --mysql), in a temporary folder.\n"
     "Options (a later one overrides an earlier one):\n"
     "  --seconds S      length of each timed workload (default 2)\n"
     "  --repeats N      repeats; the median is reported (default 5)\n"
     "  --rows N         kv's rows for the point selects (default 10000)\n"
-    "  --inserts N      W2's rows (default 50000)\n"
+    "  --inserts N      W2 and W6 rows (default 50000)\n"
     "  --short          a quick run: 0.3 s, 1 repeat, 5000 inserts\n"
     "  --pg URL         run W3 on this PostgreSQL server\n"
-    "  --mysql URL      run W3 on this MySQL/MariaDB server\n"
-    "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 trace idle)\n"
+    "  --mysql URL      run W3 and W6 on this MySQL/MariaDB server\n"
+    "  --only W1,W4     only these workloads (W1 W2 W3 W4 W5 W6 trace idle)\n"
     "  --pool N         W3b's connections (default 8; 0: the engine's default\n"
     "                   pool, as aiodb_open gives it)\n"
     "  --dir DIR        where the SQLite files go (default: as above)\n"
@@ -1551,7 +1708,7 @@ static void apply_urls(const urls *u) {
     if (cfg.dir == NULL && sqlite_url_dir(u->sqlite, dir, sizeof dir))
       cfg.dir = dir;
   } else if ((u->pg != NULL || u->my != NULL) && cfg.only == NULL) {
-    cfg.only = "W3"; /* only servers named: measure those */
+    cfg.only = "W3,W6"; /* only servers named: measure those */
   }
 }
 
@@ -1573,7 +1730,7 @@ static int arg_value(int argc, char **argv, int *i, const char *name,
 
 /* --only's list: names of workloads, separated by commas. */
 static void check_only(const char *list) {
-  static const char *const names[] = {"W1", "W2", "W3", "W4", "W5", "trace", "idle"};
+  static const char *const names[] = {"W1", "W2", "W3", "W4", "W5", "W6", "trace", "idle"};
   const char *p = list;
   size_t n, i;
   for (;;) {
@@ -1700,6 +1857,9 @@ int aiodb_bench_main(int argc, char **argv) {
 #endif
     if (cfg.pg_url && wanted("W3")) w3_server(cfg.pg_url, "pg");
     if (cfg.my_url && wanted("W3")) w3_server(cfg.my_url, "my");
+#ifdef AIODB_HAVE_MYSQL
+    if (cfg.my_url && wanted("W6")) w6(cfg.my_url);
+#endif
     if (wanted("W4")) w4();
 #if defined(AIODB_HAVE_GLIB) && defined(AIODB_HAVE_SQLITE)
     if (wanted("W5")) {

@@ -58,6 +58,7 @@ typedef struct my_cfg {
   unsigned port;
   unsigned connect_timeout, read_timeout, write_timeout;
   int ssl_mode;
+  int no_bulk; /* bulk=0: query_many row by row even on MariaDB */
   /* TCP keepalives (idle, interval, count: 0 the system's) and
    * TCP_USER_TIMEOUT (ms, 0 the system's), set on the socket. */
   int keepalives;
@@ -115,6 +116,7 @@ typedef struct my_stmt {
   my_col *cols;
   unsigned ncols, cols_cap;
   int dml;        /* INSERT/REPLACE/UPDATE/DELETE: RETURNING rows count */
+  int no_bulk;    /* the server refused its rows in bulk */
 } my_stmt;
 
 struct my_conn {
@@ -124,6 +126,15 @@ struct my_conn {
   aiodb__stmt_cache cache;   /* of my_stmt */
   MYSQL_BIND *in;            /* parameters, grown as needed */
   size_t in_cap;
+  /* query_many in bulk: a length and an indicator per parameter, which
+   * bulk_row points at the run's current row (bulk_args, bulk_nargs). */
+  struct my_slot {
+    unsigned long len;
+    char ind;
+  } *bulk_slot;
+  size_t bulk_cap;
+  const aiodb_value *bulk_args;
+  size_t bulk_nargs;
   /* A handle of the program's (aiodb_open_native): given back open at
    * disconnect (keep), with what attach changed restored: auto-reconnect
    * (was_reconnect: the program's value) and multi-statements
@@ -340,6 +351,9 @@ static int take_option(my_cfg *c, const aiodb__url *url, const aiodb__kv *kv,
                               "option '%s': expected DISABLED, PREFERRED, "
                               "REQUIRED, VERIFY_CA or VERIFY_IDENTITY",
                               kv->key);
+  } else if (strcmp(kv->key, "bulk") == 0) {
+    if ((rc = aiodb__parse_bool(kv->key, kv->value, &b, err)) != 0) return rc;
+    c->no_bulk = !b;
   } else if (strcmp(kv->key, "ssl") == 0) {
     if ((rc = aiodb__parse_bool(kv->key, kv->value, &b, err)) != 0) return rc;
     c->ssl_mode = b ? SSL_REQUIRED : SSL_DISABLED;
@@ -813,6 +827,7 @@ static void my_disconnect(void *native) {
   my_conn *c = native;
   aiodb__stmt_cache_destroy(&c->cache);
   aiodb__free(c->in);
+  aiodb__free(c->bulk_slot);
   if (c->keep) give_back(c);
   aiodb__conn_socket(-1);
   if (!c->keep) mysql_close(c->my);
@@ -1004,6 +1019,11 @@ static const char *column_name(const void *fields, size_t i, size_t *len) {
 static int set_columns(aiodb_result *res, const MYSQL_FIELD *fields,
                        unsigned n, aiodb__err *e) {
   return aiodb__result_columns(res, n, column_name, fields, e);
+}
+
+static int is_word_char(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_';
 }
 
 /* Does sql start (after spaces and comments) with a statement that changes
@@ -1440,8 +1460,23 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   return rc;
 }
 
-/* ---- query_many (lib/many.c runs the batch): prepared once, executed
- * per row ---- */
+/* ---- query_many (lib/many.c runs the batch): prepared once. On a
+ * MariaDB server (10.2 and later: MARIADB_CLIENT_STMT_BULK_OPERATIONS) an
+ * INSERT/REPLACE/UPDATE/DELETE without RETURNING sends its rows in bulk, a
+ * run of rows per COM_STMT_BULK_EXECUTE: rows whose values have the same
+ * types, NULLs aside (the types go once, for the whole run), up to
+ * BULK_ROWS rows and about BULK_BYTES of text and blobs. Everything else,
+ * and every statement on MySQL or with bulk=0, is executed row by row.
+ *
+ * The server tells only that a run failed, not at which row. Each run goes
+ * in a SAVEPOINT of its own: after a failure it is rolled back and the run
+ * is executed again row by row, so that the failing row names itself. A
+ * table that cannot roll back (MyISAM) keeps the rows of the run before
+ * the failing one; then the run is not executed again, and the message
+ * names the rows of the run ("rows N to M: "). ---- */
+
+#define BULK_ROWS 1000
+#define BULK_BYTES (4u << 20)
 
 static int my_in_tx(void *native) {
   my_conn *c = native;
@@ -1457,27 +1492,219 @@ static int my_exec_own(void *native, const char *sql, aiodb__err *e) {
   return 0;
 }
 
+/* Does the server take rows in bulk (MariaDB, not MySQL)? */
+static int server_bulk(my_conn *c) {
+  unsigned long caps = 0, ext = 0;
+  if (c->cfg->no_bulk) return 0;
+  if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) != 0 ||
+      (caps & CLIENT_MYSQL) ||
+      mariadb_get_infov(c->my, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &ext) != 0)
+    return 0;
+  return (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+/* Does sql hold the word RETURNING (maybe in a string or a comment: then
+ * its rows simply go one by one)? The server counts no columns for
+ * INSERT ... RETURNING at prepare time. */
+static int says_returning(const char *p, size_t len) {
+  static const char word[] = "returning";
+  const size_t n = sizeof word - 1;
+  size_t i;
+  for (i = 0; i + n <= len; i++)
+    if (strncasecmp(p + i, word, n) == 0 && (i == 0 || !is_word_char(p[i - 1])) &&
+        (i + n == len || !is_word_char(p[i + n])))
+      return 1;
+  return 0;
+}
+
 static int my_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
                            aiodb__err *e) {
-  my_stmt *st = get_stmt(native, s->sql, s->sql_len, e);
+  my_conn *c = native;
+  my_stmt *st = get_stmt(c, s->sql, s->sql_len, e);
   if (st == NULL)
     return e->native_code == ER_EMPTY_QUERY
                ? aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement")
                : e->code;
   m->stmt = st;
+  if (s->nargs > 0 && s->nrows > 1 && st->dml && !st->no_bulk &&
+      mysql_stmt_field_count(st->stmt) == 0 && !says_returning(s->sql, s->sql_len) &&
+      mysql_stmt_param_count(st->stmt) == s->nargs && server_bulk(c))
+    m->chunk = BULK_ROWS;
   return 0;
+}
+
+/* Rows first..first+n-1, one execute each. */
+static int rows_one_by_one(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first,
+                           size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+  size_t r;
+  int rc = 0;
+  for (r = first; rc == 0 && r < first + n; r++) {
+    rc = bind_params(c, st, s->args + r * s->nargs, s->nargs, e);
+    if (rc == 0) rc = execute(c, st, res, r == 0, &m->affected, e);
+    if (rc != 0) m->row = r;
+  }
+  return rc;
+}
+
+/* The wire type of a non-NULL value. */
+static enum enum_field_types wire_type(const aiodb_value *v) {
+  switch (v->type) {
+    case AIODB_TYPE_INT: return MYSQL_TYPE_LONGLONG;
+    case AIODB_TYPE_FLOAT: return MYSQL_TYPE_DOUBLE;
+    case AIODB_TYPE_TEXT: return MYSQL_TYPE_STRING;
+    case AIODB_TYPE_BLOB: return MYSQL_TYPE_BLOB;
+    default: return MYSQL_TYPE_NULL;
+  }
+}
+
+/* How many rows from first (at most n) go in one bulk run, with the
+ * types of its columns (MYSQL_TYPE_NULL: NULL in every row) in c->in. */
+static size_t bulk_run(my_conn *c, const aiodb__stmt *s, size_t first, size_t n) {
+  size_t r, i, bytes = 0;
+  for (i = 0; i < s->nargs; i++) c->in[i].buffer_type = MYSQL_TYPE_NULL;
+  for (r = 0; r < n; r++) {
+    const aiodb_value *row = s->args + (first + r) * s->nargs;
+    size_t row_bytes = 0;
+    for (i = 0; i < s->nargs; i++) {
+      enum enum_field_types t = wire_type(&row[i]);
+      if (t == MYSQL_TYPE_NULL) continue;
+      if (c->in[i].buffer_type != MYSQL_TYPE_NULL && c->in[i].buffer_type != t) return r;
+      row_bytes += row[i].len;
+    }
+    if (r > 0 && bytes + row_bytes > BULK_BYTES) return r;
+    for (i = 0; i < s->nargs; i++)
+      if (row[i].type != AIODB_TYPE_NULL) c->in[i].buffer_type = wire_type(&row[i]);
+    bytes += row_bytes;
+  }
+  return n;
+}
+
+/* Connector/C's callback for a bulk run: points the bound parameters at
+ * row nr of the run (c->bulk_args). */
+static my_bool bulk_row(void *ud, MYSQL_BIND *b, unsigned int nr) {
+  my_conn *c = ud;
+  const aiodb_value *row = c->bulk_args + (size_t)nr * c->bulk_nargs;
+  size_t i;
+  for (i = 0; i < c->bulk_nargs; i++) {
+    const aiodb_value *v = &row[i];
+    c->bulk_slot[i].ind = v->type == AIODB_TYPE_NULL ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+    c->bulk_slot[i].len = 0;
+    switch (v->type) {
+      case AIODB_TYPE_INT: b[i].buffer = (void *)&v->u.i; break;
+      case AIODB_TYPE_FLOAT: b[i].buffer = (void *)&v->u.f; break;
+      case AIODB_TYPE_TEXT:
+      case AIODB_TYPE_BLOB:
+        b[i].buffer = (void *)(v->len ? v->u.p : "");
+        c->bulk_slot[i].len = (unsigned long)v->len;
+        break;
+      default: b[i].buffer = NULL; break;
+    }
+    b[i].buffer_length = c->bulk_slot[i].len;
+  }
+  return 0;
+}
+
+/* Sets (on) or clears the statement's bulk attributes. */
+static int bulk_attrs(my_conn *c, MYSQL_STMT *stmt, unsigned rows) {
+  union {
+    ps_param_callback fn;
+    const void *p;
+  } cb;
+  cb.p = NULL;
+  if (rows > 0) cb.fn = bulk_row;
+  return mysql_stmt_attr_set(stmt, STMT_ATTR_CB_USER_DATA, rows > 0 ? c : NULL) ||
+         mysql_stmt_attr_set(stmt, STMT_ATTR_CB_PARAM, cb.p) ||
+         mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &rows);
+}
+
+/* Sends rows first..first+n-1 in one COM_STMT_BULK_EXECUTE, the types of
+ * their columns in c->in. */
+static int bulk_execute(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+  size_t i;
+  int rc = 0;
+  for (i = 0; i < s->nargs; i++) {
+    enum enum_field_types t = c->in[i].buffer_type;
+    memset(&c->in[i], 0, sizeof c->in[i]);
+    c->in[i].buffer_type = t;
+    c->in[i].length = &c->bulk_slot[i].len;
+    c->in[i].u.indicator = &c->bulk_slot[i].ind;
+  }
+  c->bulk_args = s->args + first * s->nargs;
+  c->bulk_nargs = s->nargs;
+  if (bulk_attrs(c, st->stmt, (unsigned)n) || mysql_stmt_bind_param(st->stmt, c->in) ||
+      mysql_stmt_execute(st->stmt)) {
+    rc = stmt_err(c, st->stmt, e);
+  } else {
+    my_ulonglong a = mysql_stmt_affected_rows(st->stmt);
+    if (a != (my_ulonglong)-1) m->affected += (int64_t)a;
+    aiodb__result_set_last_id(res, (int64_t)mysql_stmt_insert_id(st->stmt));
+    if (first == 0) aiodb__result_set_cols(res, 0);
+  }
+  mysql_stmt_free_result(st->stmt);
+  if (bulk_attrs(c, st->stmt, 0) && rc == 0) rc = stmt_err(c, st->stmt, e);
+  return rc;
+}
+
+/* A run in bulk, in a SAVEPOINT; on a failure, see the section's head. */
+static int bulk_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first,
+                     size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+  aiodb__err ignored;
+  int rc;
+  if ((rc = my_exec_own(c, "SAVEPOINT aiodb_bulk", e)) != 0) {
+    m->row = first;
+    return rc;
+  }
+  if ((rc = bulk_execute(c, st, s, first, n, res, m, e)) == 0) return 0;
+  m->row = first;
+  if (rc == AIODB_ECONNLOST || rc == AIODB_ECANCELED || rc == AIODB_ETIMEDOUT) return rc;
+  if (my_exec_own(c, "ROLLBACK TO SAVEPOINT aiodb_bulk", &ignored) != 0) return rc;
+  if (mysql_warning_count(c->my) > 0) { /* changes kept that could not be undone */
+    char head[64];
+    size_t hl = (size_t)snprintf(head, sizeof head, "rows %zu to %zu: ", first + 1, first + n);
+    size_t ml = strnlen(e->message, sizeof e->message - 1);
+    if (hl + ml >= sizeof e->message) ml = sizeof e->message - 1 - hl;
+    memmove(e->message + hl, e->message, ml);
+    memcpy(e->message, head, hl);
+    e->message[hl + ml] = '\0';
+    m->whole = 1;
+    return rc;
+  }
+  if (e->native_code == ER_UNSUPPORTED_PS) st->no_bulk = 1; /* say, INSERT ... SELECT */
+  memset(e, 0, sizeof *e);
+  return rows_one_by_one(c, st, s, first, n, res, m, e);
+}
+
+/* Room for nargs bulk slots; 0 when there is none (then row by row). */
+static int bulk_room(my_conn *c, size_t nargs) {
+  struct my_slot *slot;
+  if (nargs <= c->bulk_cap) return 1;
+  if ((slot = aiodb__realloc(c->bulk_slot, nargs * sizeof *slot)) == NULL) return 0;
+  c->bulk_slot = slot;
+  c->bulk_cap = nargs;
+  return 1;
 }
 
 static int my_many_rows(void *native, const aiodb__stmt *s, size_t first,
                         size_t n, aiodb_result *res, aiodb__many *m,
                         aiodb__err *e) {
+  my_conn *c = native;
   my_stmt *st = m->stmt;
-  size_t r;
+  size_t run;
   int rc = 0;
-  for (r = first; rc == 0 && r < first + n; r++) {
-    rc = bind_params(native, st, s->args + r * s->nargs, s->nargs, e);
-    if (rc == 0) rc = execute(native, st, res, r == 0, &m->affected, e);
-    if (rc != 0) m->row = r;
+  if (m->chunk == 1) return rows_one_by_one(c, st, s, first, n, res, m, e);
+  /* c->in holds the run's types (bind_params grows it) */
+  if (!bulk_room(c, s->nargs) || (rc = bind_params(c, st, s->args + first * s->nargs,
+                                                   s->nargs, e)) != 0) {
+    if (rc != 0) m->row = first;
+    return rc != 0 ? rc : rows_one_by_one(c, st, s, first, n, res, m, e);
+  }
+  for (; rc == 0 && n > 0; first += run, n -= run) {
+    run = bulk_run(c, s, first, n);
+    if (run == 1 || st->no_bulk)
+      rc = rows_one_by_one(c, st, s, first, run, res, m, e);
+    else
+      rc = bulk_rows(c, st, s, first, run, res, m, e);
   }
   return rc;
 }
