@@ -327,6 +327,15 @@ START_TEST(pg_failover_promote) {
   db = aiodb_test_open_with(url, NULL);
   aiodb_test_exec(db, "CREATE TABLE IF NOT EXISTS failover_log (id serial PRIMARY KEY, n int)");
   pg_role(url, 0, p);
+  { /* the standby has the table before anything is promoted */
+    aiodb_db *sb = aiodb_test_open_with(cluster_file(PGF, "standby_url"), NULL);
+    t0 = aiodb_test_now_ms();
+    while (aiodb_test_has_table(sb, "failover_log") != 1) {
+      ck_assert_msg(aiodb_test_now_ms() - t0 < 20000, "the standby never replayed the table");
+      usleep(20 * 1000);
+    }
+    aiodb_db_free(sb);
+  }
 
   memset(&pr, 0, sizeof pr);
   snprintf(pr.cmd, sizeof pr.cmd, "bash '%s' promote '%s' immediate >/dev/null", script, dir);
