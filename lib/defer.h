@@ -24,6 +24,8 @@ typedef struct aiodb__defer {
   atomic_int armed;         /* its watch is linked, or firing */
   atomic_int stopped;
   int hold;                 /* worker-only: hold the wake-ups of pushes */
+  int64_t now;              /* worker-only: the clock at the last job's end */
+  int64_t avg_ns;           /* worker-only: its jobs' mean run time (moving) */
   aiodb_future *watch;      /* on the timer: gives an overdue wake-up */
 } aiodb__defer;
 
@@ -32,9 +34,15 @@ typedef struct aiodb__defer {
 void aiodb__defer_start(aiodb__defer *d, aiodb_db *db);
 /* On the worker as it leaves: gives what it holds, stops the watch. */
 void aiodb__defer_stop(aiodb__defer *d);
-/* On the worker: hold (1) or not (0) the wake-ups of the completions
- * that follow; with 0, gives the one held at once. */
-void aiodb__defer_hold(int hold);
+/* On the worker, as a job starts: the clock, for aiodb__defer_hold (0
+ * when nothing is ever held). */
+int64_t aiodb__defer_clock(void);
+/* On the worker, once the job started at t0 ran: hold (more) or not (0)
+ * the wake-ups of the completions that follow; with 0, gives the one held
+ * at once. Only short jobs hold: where a job takes a sizeable part of the
+ * bound (a network round trip), holding would delay each answer and save
+ * nothing. */
+void aiodb__defer_hold(int more, int64_t t0);
 /* On the worker between two jobs: gives the wake-up held if it is due. */
 void aiodb__defer_check(void);
 /* For aiodb__cq_push: 1 if this thread holds cq's wake-up now (it took a

@@ -270,6 +270,7 @@ static int serve_locked(aiodb_conn *conn) {
     while (f != NULL) {
       aiodb_future *next = NULL;
       int traced = aiodb__trace_armed(f);
+      int64_t t0 = aiodb__defer_clock();
       if (traced) aiodb__trace_start(f, conn->id, aiodb__now_ns());
       f->ops->run(conn, f);
       if (traced) f->tr.t_end = aiodb__now_ns();
@@ -299,12 +300,12 @@ static int serve_locked(aiodb_conn *conn) {
       }
       pthread_mutex_unlock(&db->lock);
       /* With a job next, the loop's wake-up may wait for more answers. */
-      aiodb__defer_hold(next != NULL);
+      aiodb__defer_hold(next != NULL, t0);
       aiodb__future_complete(f);
       if (next != NULL) aiodb__defer_check();
       f = next;
     }
-    aiodb__defer_hold(0);
+    aiodb__defer_hold(0, 0);
     pthread_mutex_lock(&db->lock);
     if (broken) break;
   }
