@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "aiodb.h"
+#include "defer.h"
 #include "error.h"
 #include "interrupter.h"
-#include "defer.h"
 #include "job.h"
 #include "queue.h"
 

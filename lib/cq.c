@@ -298,8 +298,7 @@ int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms) {
   int rc;
   if (cq == NULL) return AIODB_EINVAL;
   spin = atomic_load_explicit(&cq->spin_us, memory_order_relaxed);
-  /* listed, not pending: answers a busy worker holds (lib/defer.c) too */
-  if (spin > 0 && timeout_ms != 0 && aiodb__spin(aiodb__flag_set, &cq->listed, spin))
+  if (spin > 0 && timeout_ms != 0 && aiodb__spin(aiodb__flag_set, &cq->pending, spin))
     return aiodb_cq_dispatch(cq, 0);
   p.fd = cq->rfd;
   p.events = POLLIN;

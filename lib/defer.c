@@ -1,9 +1,9 @@
 /* Deferred wake-ups. A worker that finds more jobs queued behind the one
  * it completes pushes the answer onto its cq without writing the cq's fd
  * (lib/cq.c), as long as its jobs are short (a mean run time under a
- * quarter of AIODB__DEFER_NS): it holds the wake-up, and gives it when its queue runs dry,
- * when it leaves, or between two jobs once the first answer held has
- * waited AIODB__DEFER_NS. Meanwhile its watch, a job of its own on the
+ * quarter of AIODB__DEFER_NS): it holds the wake-up, and gives it when
+ * its queue runs dry, when it leaves, or between two jobs once the first
+ * answer held has waited AIODB__DEFER_NS. Meanwhile its watch, a job of its own on the
  * timer thread that is never queued nor completed (the close watch's
  * trick), fires AIODB__DEFER_NS after the first answer held and gives the
  * wake-up in its place: so a long job never holds back the answers before
