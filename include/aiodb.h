@@ -249,7 +249,8 @@ AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
  * it. Written only when the queue goes from empty to non-empty, so a burst of
  * completions costs one wake-up; a worker with more calls queued holds the
  * write back while it runs them, at most about 50 µs after the first
- * answer it holds (then a timer writes it, even while a long call runs).
+ * answer it holds (then a timer writes it, even while a long call runs;
+ * not on a db with spin_us).
  * -1 if cq is NULL. */
 AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
 

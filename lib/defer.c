@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "cq.h"
+#include "db.h"
 #include "future.h"
 #include "job.h"
 #include "timer.h"
@@ -58,6 +59,10 @@ void aiodb__defer_start(aiodb__defer *d, aiodb_db *db) {
   atomic_init(&d->stopped, 0);
   d->hold = 0;
   d->now = d->avg_ns = 0;
+  d->watch = NULL;
+  /* spin_us buys latency with CPU: its loop spins for the fd's flag, which
+   * holding would keep down. */
+  if (db->spin_us > 0) return;
   d->watch = aiodb__future_new(aiodb_db_cq(db), &watch_ops);
   if (d->watch == NULL) return; /* out of memory: nothing is held */
   d->watch->db = db;
