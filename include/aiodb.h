@@ -247,7 +247,11 @@ AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
  * futures wait for aiodb_cq_dispatch(). Owned by the cq (non-blocking,
  * close-on-exec, valid until the cq is freed); never read, write or close
  * it. Written only when the queue goes from empty to non-empty, so a burst of
- * completions costs one wake-up. -1 if cq is NULL. */
+ * completions costs one wake-up; a worker with more calls queued holds the
+ * write back while it runs them, at most about 50 µs after the first
+ * answer it holds (then a timer writes it, even while a long call runs;
+ * not on a db with spin_us).
+ * -1 if cq is NULL. */
 AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
 
 /* Before aiodb_cq_run_once() sleeps in poll(), spin up to us microseconds

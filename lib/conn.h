@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "aiodb.h"
+#include "defer.h"
 #include "error.h"
 #include "interrupter.h"
 #include "job.h"
@@ -56,6 +57,7 @@ struct aiodb_conn {
   unsigned replica;         /* locked, written by its worker only: on a
                                view, 1 + the replica it is on, or 0 */
   int retiring;             /* locked: leaving for another replica */
+  aiodb__defer defer;       /* worker-only: its held wake-up (lib/defer.h) */
 };
 
 /* A call on a pinned connection goes to its own queue. */

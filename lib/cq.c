@@ -1,6 +1,7 @@
 /* The completion queue: completed futures wait here for the loop's thread.
  * Wake-ups coalesce (src/unix/async.c): only the 0->1 change of `pending`
- * writes the fd; dispatch drains the fd, clears the flag, then swaps the
+ * writes the fd, and a busy worker holds it back for a run of answers
+ * (lib/defer.c); dispatch drains the fd, clears the flag, then swaps the
  * list out under the lock and runs callbacks with no lock held. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "alloc.h"
 #include "cq.h"
+#include "defer.h"
 #include "fork.h"
 #include "future.h"
 #include "trace.h"
@@ -103,7 +105,7 @@ void aiodb__cq_unref(aiodb_cq *cq) {
   aiodb__free(cq);
 }
 
-static void cq_signal(aiodb_cq *cq) {
+void aiodb__cq_signal(aiodb_cq *cq) {
   ssize_t n;
   if (atomic_exchange(&cq->pending, 1) != 0) return;
   atomic_fetch_add_explicit(&cq->wakeups, 1, memory_order_relaxed);
@@ -147,19 +149,28 @@ static int push_to(aiodb_cq *cq, aiodb_future **head, aiodb_future **tail,
   else
     *head = f;
   *tail = f;
+  if (head == &cq->head) atomic_store(&cq->listed, 1); /* before a holder reads its cq */
   pthread_mutex_unlock(&cq->lock);
   return 0;
 }
 
+void aiodb__cq_signal_held(aiodb_cq *cq) {
+  /* The holder's push came before (it is this thread's, or ordered by the
+   * exchange that handed the wake-up over): seen here unless dispatched. */
+  if (atomic_load(&cq->listed)) aiodb__cq_signal(cq);
+}
+
 void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
-  if (push_to(cq, &cq->head, &cq->tail, f) == 0) cq_signal(cq);
+  /* A worker with more jobs queued may hold the wake-up (lib/defer.c). */
+  if (push_to(cq, &cq->head, &cq->tail, f) == 0 && !aiodb__defer_take(cq))
+    aiodb__cq_signal(cq);
 }
 
 void aiodb__cq_push_trace(aiodb_cq *cq, aiodb_future *f) {
   if (push_to(cq, &cq->trace_head, &cq->trace_tail, f) != 0) return;
   /* A loop traces it at its next dispatch; a cq nobody dispatches, when
    * one of its futures is next collected (lib/trace.c). */
-  if (atomic_load_explicit(&cq->dispatcher, memory_order_relaxed) != 0) cq_signal(cq);
+  if (atomic_load_explicit(&cq->dispatcher, memory_order_relaxed) != 0) aiodb__cq_signal(cq);
 }
 
 /* Traces and drops the futures of list. */
@@ -197,6 +208,7 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
   pthread_mutex_lock(&cq->lock);
   list = cq->head;
   cq->head = cq->tail = NULL;
+  atomic_store_explicit(&cq->listed, 0, memory_order_relaxed);
   traces = cq->trace_head;
   cq->trace_head = cq->trace_tail = NULL;
   pthread_mutex_unlock(&cq->lock);
@@ -244,8 +256,9 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
     rest_tail->cq_next = cq->head;
     cq->head = rest;
     if (cq->tail == NULL) cq->tail = rest_tail;
+    atomic_store_explicit(&cq->listed, 1, memory_order_relaxed);
     pthread_mutex_unlock(&cq->lock);
-    cq_signal(cq);
+    aiodb__cq_signal(cq);
   }
   aiodb__cq_unref(cq);
   return count;

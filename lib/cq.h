@@ -18,6 +18,7 @@ struct aiodb_cq {
   aiodb_future *trace_head, *trace_tail; /* detached, waiting for a trace
                                            alone (lib/trace.h) */
   atomic_int pending;           /* fd written and not yet drained */
+  atomic_int listed;            /* head != NULL (read without the lock) */
   atomic_int refs;              /* the owner's + one per future */
   atomic_int closed;
   int rfd, wfd;                 /* eventfd: rfd == wfd */
@@ -31,6 +32,11 @@ void aiodb__cq_ref(aiodb_cq *cq);
 void aiodb__cq_unref(aiodb_cq *cq);
 /* Queues a completed future (the caller hands over one reference). */
 void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f);
+/* Makes cq's fd readable unless it is already (the 0->1 change). */
+void aiodb__cq_signal(aiodb_cq *cq);
+/* aiodb__cq_signal for a wake-up held (lib/defer.c): none if a dispatch
+ * took every completion queued meanwhile. */
+void aiodb__cq_signal_held(aiodb_cq *cq);
 
 /* Queues a completed future that was freed before it completed, for its
  * trace alone (the caller hands over one reference). */

@@ -25,6 +25,7 @@
 #include "cq.h"
 #include "cursor.h"
 #include "db.h"
+#include "defer.h"
 #include "driver.h"
 #include "future.h"
 #include "interrupter.h"
@@ -269,6 +270,7 @@ static int serve_locked(aiodb_conn *conn) {
     while (f != NULL) {
       aiodb_future *next = NULL;
       int traced = aiodb__trace_armed(f);
+      int64_t t0 = aiodb__defer_clock();
       if (traced) aiodb__trace_start(f, conn->id, aiodb__now_ns());
       f->ops->run(conn, f);
       if (traced) f->tr.t_end = aiodb__now_ns();
@@ -297,9 +299,13 @@ static int serve_locked(aiodb_conn *conn) {
         }
       }
       pthread_mutex_unlock(&db->lock);
+      /* With a job next, the loop's wake-up may wait for more answers. */
+      aiodb__defer_hold(next != NULL, t0);
       aiodb__future_complete(f);
+      if (next != NULL) aiodb__defer_check();
       f = next;
     }
+    aiodb__defer_hold(0, 0);
     pthread_mutex_lock(&db->lock);
     if (broken) break;
   }
@@ -369,6 +375,7 @@ void *aiodb__worker_main(void *arg) {
   open_connection(conn, &cerr);
   if (cerr.code == 0 && drv->exec_batch != NULL && db->pipeline > 1)
     conn->batch = aiodb__batch_new(conn, db->pipeline);
+  if (cerr.code == 0) aiodb__defer_start(&conn->defer, db);
   aiodb__pool_opened(conn, cerr.code);
 
   pthread_mutex_lock(&db->lock);
@@ -377,6 +384,7 @@ void *aiodb__worker_main(void *arg) {
     broken = serve_locked(conn);
     if (broken && db->replicas != NULL) aiodb__replica_broken_locked(conn);
     pthread_mutex_unlock(&db->lock);
+    aiodb__defer_stop(&conn->defer);
     aiodb__cursor_close_all(conn);
     close_connection(conn);
     pthread_mutex_lock(&db->lock);

@@ -301,6 +301,111 @@ START_TEST(cq_spin_option) {
 }
 END_TEST
 
+/* On a worker: busy for about 5 µs, a call the loop answers faster than
+ * the worker makes it. */
+static int busy_5us(void *native, void *ud) {
+  double t0 = aiodb_test_now_ms();
+  (void)native;
+  (void)ud;
+  while (aiodb_test_now_ms() - t0 < 0.005) {
+  }
+  return 0;
+}
+
+/* A worker with more jobs queued holds the loop's wake-up while it runs
+ * them (lib/defer.c): a loop that answers faster than the worker works is
+ * woken for runs of answers, not once per answer. */
+START_TEST(cq_holds_wakeups_for_runs) {
+  enum { CALLS = 4000 };
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_cq *cq;
+  uint64_t w0, d0, wakeups, dispatched;
+  int i, calls = 0;
+
+  ck_assert_ptr_nonnull(db);
+  cq = aiodb_db_cq(db);
+  aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+  aiodb_cq_stats(cq, &w0, &d0);
+  for (i = 0; i < CALLS; i++)
+    aiodb_future_on_done(aiodb_db_run(db, busy_5us, NULL), plain_cb, &calls);
+  while (calls < CALLS) ck_assert_int_ge(aiodb_cq_run_once(cq, 5000), 0);
+  aiodb_cq_stats(cq, &wakeups, &dispatched);
+  ck_assert_uint_eq(dispatched - d0, CALLS);
+  ck_assert_msg((wakeups - w0) * 5 <= CALLS, "%llu wake-ups for %d answers",
+                (unsigned long long)(wakeups - w0), CALLS);
+  aiodb_test_done(db);
+}
+END_TEST
+
+typedef struct held {
+  double submitted, called;
+  aiodb_future *slow;
+  int slow_done_then;
+} held;
+
+static void held_cb(aiodb_future *f, void *ud) {
+  held *h = ud;
+  ck_assert_int_eq(aiodb_future_error(f), 0);
+  h->called = aiodb_test_now_ms();
+  h->slow_done_then = aiodb_future_done(h->slow);
+  aiodb_future_free(f);
+}
+
+static int sleep_1s(void *native, void *ud) {
+  (void)native;
+  (void)ud;
+  usleep(1000 * 1000);
+  return 0;
+}
+
+static int sleep_50ms(void *native, void *ud) {
+  (void)native;
+  (void)ud;
+  usleep(50 * 1000);
+  return 0;
+}
+
+/* A held wake-up is given within its bound even while a long job runs
+ * behind the answers (the worker's watch on the timer thread): behind a
+ * call of 50 ms, fast queries, then a call of a second on the same
+ * connection; every fast answer's callback runs long before the slow call
+ * ends. */
+START_TEST(cq_held_wakeup_bounded) {
+  enum { FAST = 4 };
+  aiodb_db *db = aiodb_open("sqlite://", NULL, NULL);
+  aiodb_future *slow;
+  held h[FAST];
+  int i, slow_calls = 0;
+
+  ck_assert_ptr_nonnull(db);
+  {
+    aiodb_value v = aiodb_int(0); /* prepared: each answer then takes µs */
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT ?", &v, 1)));
+  }
+  memset(h, 0, sizeof h);
+  /* Busy first, so that the answers and the slow call queue behind it. */
+  aiodb_future_on_done(aiodb_db_run(db, sleep_50ms, NULL), plain_cb, &slow_calls);
+  for (i = 0; i < FAST; i++) {
+    aiodb_value v = aiodb_int(i);
+    aiodb_future *f = aiodb_query(db, "SELECT ?", &v, 1);
+    h[i].submitted = aiodb_test_now_ms();
+    aiodb_future_on_done(f, held_cb, &h[i]);
+  }
+  slow = aiodb_db_run(db, sleep_1s, NULL);
+  ck_assert_ptr_nonnull(slow);
+  for (i = 0; i < FAST; i++) h[i].slow = slow;
+  aiodb_future_on_done(slow, plain_cb, &slow_calls);
+  while (slow_calls < 2) ck_assert_int_ge(aiodb_cq_run_once(aiodb_db_cq(db), 5000), 0);
+  for (i = 0; i < FAST; i++) {
+    ck_assert_msg(h[i].called > 0, "answer %d: no callback", i);
+    ck_assert_msg(!h[i].slow_done_then, "answer %d came with the slow one", i);
+    ck_assert_msg(h[i].called - h[i].submitted < 300, "answer %d took %.1f ms", i,
+                  h[i].called - h[i].submitted);
+  }
+  aiodb_test_done(db);
+}
+END_TEST
+
 #if defined(__linux__)
 typedef struct sched_seen {
   int nice;
@@ -380,5 +485,6 @@ Suite *aiodb_suite_cq(void) {
   return AIODB_SUITE("cq", cq_coalesces_eventfd, cq_coalesces_pipe, cq_coalesces_while_running,
                      cq_dispatch_max_keeps_fd_readable, cq_free_drops_queued_callbacks,
                      cq_null_and_nesting, cq_on_done_cq_routes_per_call, cq_on_done_cq_freed_first,
-                     cq_spin_option, cq_worker_sched_options);
+                     cq_spin_option, cq_worker_sched_options, cq_holds_wakeups_for_runs,
+                     cq_held_wakeup_bounded);
 }
