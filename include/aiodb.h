@@ -1573,9 +1573,11 @@ typedef struct aiodb_migrate_options {
  * The result has a row per file: version (INT), name (TEXT), status (TEXT),
  * checksum (TEXT). status is "applied" for each file this call applied,
  * "pending" for each a dry run would apply; with opts->status, "applied",
- * "pending", "changed" or "missing" (applied, file gone) for each. The
- * caller owns the future. db or dir NULL: NULL and AIODB_EINVAL future
- * respectively. It cannot be canceled once submitted. */
+ * "pending", "changed" for each file, after a row "missing" for each
+ * version applied whose file is gone. The
+ * caller owns the future (NULL when db is NULL or out of memory); dir NULL
+ * or empty, or to_version negative: AIODB_EINVAL. It cannot be canceled
+ * once submitted (aiodb_future_cancel refuses it). */
 AIODB_EXTERN aiodb_future *aiodb_migrate(aiodb_db *db, const char *dir,
                                          const aiodb_migrate_options *opts);
 
