@@ -1565,9 +1565,11 @@ typedef struct aiodb_migrate_options {
  *
  * Two calls at once on one database (two programs, two threads) never
  * apply a file twice: the call holds a lock across reading the version
- * table and applying (PostgreSQL pg_advisory_lock, MariaDB GET_LOCK, waiting
- * up to 60 s; SQLite a BEGIN IMMEDIATE transaction, waiting as busy_timeout
- * says), and the second finds the files applied. dry_run and status take no
+ * table and applying (PostgreSQL pg_advisory_lock, waiting as long as the
+ * server lets it; MariaDB GET_LOCK, waiting up to 60 s, then AIODB_EBUSY;
+ * SQLite a BEGIN IMMEDIATE transaction, waiting as busy_timeout says, in
+ * which each file is a savepoint, all committed at the end of the call),
+ * and the second finds the files applied. dry_run and status take no
  * lock and create nothing.
  *
  * The result has a row per file: version (INT), name (TEXT), status (TEXT),

@@ -395,14 +395,21 @@ static int lock_take(aiodb_conn *conn, aiodb__err *e) {
   return rc;
 }
 
-static void lock_drop(aiodb_conn *conn, int failed) {
+/* SQLite: commits the files applied (a failed file's savepoint is already
+ * rolled back); a COMMIT that fails fails the call when nothing else did. */
+static int lock_drop(aiodb_conn *conn, int rc, aiodb__err *e) {
   aiodb__err ignored;
-  if (is_sqlite(conn))
-    run_sql(conn, failed ? "ROLLBACK" : "COMMIT", NULL, 0, 1, NULL, &ignored);
-  else
-    run_sql(conn, is_mysql(conn) ? "SELECT RELEASE_LOCK('" MIG_TABLE "')"
-                                 : "SELECT pg_advisory_unlock(7310915627133440563)",
-            NULL, 0, 1, NULL, &ignored);
+  if (is_sqlite(conn)) {
+    if (run_sql(conn, "COMMIT", NULL, 0, 1, NULL, rc == 0 ? e : &ignored) != 0) {
+      run_sql(conn, "ROLLBACK", NULL, 0, 1, NULL, &ignored);
+      if (rc == 0) rc = e->code;
+    }
+    return rc;
+  }
+  run_sql(conn, is_mysql(conn) ? "SELECT RELEASE_LOCK('" MIG_TABLE "')"
+                               : "SELECT pg_advisory_unlock(7310915627133440563)",
+          NULL, 0, 1, NULL, &ignored);
+  return rc;
 }
 
 static mig_file *find(mig_job *j, int64_t v) {
@@ -491,8 +498,8 @@ static int migrate(aiodb_conn *conn, mig_job *j, aiodb_result *out, aiodb__err *
     if (status != NULL && add_row(out, mf->version, mf->name, status, mf->sum) != 0)
       rc = aiodb__err_set(e, AIODB_ENOMEM, "aiodb_migrate: out of memory");
   }
-  /* SQLite: the files applied before a failure stay applied */
-  if (locked) lock_drop(conn, 0);
+  /* the files applied before a failure stay applied */
+  if (locked) rc = lock_drop(conn, rc, e);
   return rc;
 }
 
