@@ -259,6 +259,13 @@ START_TEST(migrate_bad_input) {
   /* nothing ran meanwhile */
   ck_assert_int_eq(aiodb_test_has_table(db, m.t), 0);
   ck_assert_uint_eq(mg_rows(mg_run(db, &m, 0, 0, 0)), 2);
+  /* after a close, at once */
+  {
+    aiodb_db *db2 = aiodb_test_open_with(m.url, NULL);
+    aiodb_future_free(aiodb_test_ok(aiodb_close(db2)));
+    aiodb_test_fails(aiodb_migrate(db2, m.dir, NULL), AIODB_EALREADYQUIT, NULL);
+    aiodb_db_free(db2);
+  }
   mg_done(&m, db);
 }
 END_TEST
