@@ -1531,6 +1531,62 @@ AIODB_EXTERN void aiodb_set_allocator(void *(*malloc_fn)(size_t),
  * a no-op. */
 AIODB_EXTERN void aiodb_free(void *p);
 
+/* ------------------------------------------------------------------------
+ * Schema migrations
+ * ------------------------------------------------------------------------ */
+
+/* What aiodb_migrate() does. Zero it (or pass NULL) for the default: apply
+ * every pending file. */
+typedef struct aiodb_migrate_options {
+  int64_t to_version; /* > 0: stop after this version; 0: no limit */
+  int dry_run;        /* 1: change nothing; the result lists what would run */
+  int status;         /* 1: change nothing; the result lists every file, and
+                         each version applied whose file is gone */
+} aiodb_migrate_options;
+
+/* Applies the SQL files of the directory dir in version order, on one
+ * pooled connection, off the caller's thread (the worker reads the files).
+ * A file is named VERSION_NAME.sql: VERSION one or more digits, a number
+ * from 1 (0001_create_notes.sql); files not ending in ".sql" are skipped.
+ * A malformed name, or two files of one version, fail the call before
+ * anything runs (AIODB_EINVAL, naming the files); an unreadable directory
+ * or file is AIODB_EIO.
+ *
+ * Each applied file is recorded in the table aiodb_migrations (version
+ * BIGINT, name, checksum: the SHA-256 of its bytes in hex, applied_at: UTC
+ * "YYYY-MM-DD HH:MM:SS"), made on first use. A file already applied whose
+ * name or bytes changed stops the call before anything runs (AIODB_EINVAL
+ * naming the file). A file's statements are split on ';' outside quotes,
+ * comments and PostgreSQL's dollar-quoted bodies, and run one by one with
+ * the file's row in the version table, as one transaction on PostgreSQL,
+ * as a savepoint of the lock's transaction on SQLite: a failure rolls the
+ * file back whole, the version table is unchanged, and the error (the
+ * server's code and SQLSTATE) names the file, the statement's number and
+ * its start, then the server's message. The files before it stay applied.
+ * MariaDB/MySQL commit each DDL statement (CREATE, ALTER, DROP) on their
+ * own: there a failed file may leave the work of its earlier statements,
+ * though not its row in the version table.
+ *
+ * Two calls at once on one database (two programs, two threads) never
+ * apply a file twice: the call holds a lock across reading the version
+ * table and applying (PostgreSQL pg_advisory_lock, waiting as long as the
+ * server lets it; MariaDB GET_LOCK, waiting up to 60 s, then AIODB_EBUSY;
+ * SQLite a BEGIN IMMEDIATE transaction, waiting as busy_timeout says, in
+ * which each file is a savepoint, all committed at the end of the call),
+ * and the second finds the files applied. dry_run and status take no
+ * lock and create nothing.
+ *
+ * The result has a row per file: version (INT), name (TEXT), status (TEXT),
+ * checksum (TEXT). status is "applied" for each file this call applied,
+ * "pending" for each a dry run would apply; with opts->status, "applied",
+ * "pending", "changed" for each file, after a row "missing" for each
+ * version applied whose file is gone. The
+ * caller owns the future (NULL when db is NULL or out of memory); dir NULL
+ * or empty, or to_version negative: AIODB_EINVAL. It cannot be canceled
+ * once submitted (aiodb_future_cancel refuses it). */
+AIODB_EXTERN aiodb_future *aiodb_migrate(aiodb_db *db, const char *dir,
+                                         const aiodb_migrate_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,5 +37,6 @@
   X(netfault)                \
   X(replica)                 \
   X(failover)                \
+  X(migrate)                 \
   AIODB_TEST_SUITES_POSTGRES(X) \
   AIODB_TEST_SUITES_MYSQL(X)

@@ -26,6 +26,8 @@ static const char usage_text[] =
     "usage: aiodb query [--trace] URL SQL [ARG...]\n"
     "       aiodb query --describe TABLE URL\n"
     "       aiodb bench [URL...] [options]\n"
+    "       aiodb migrate [--dry-run] [--to VERSION] URL DIR\n"
+    "       aiodb migrate status URL DIR\n"
     "       aiodb --version\n"
     "       aiodb help       (or --help, -h; also after a command)\n"
     "\n"
@@ -55,6 +57,14 @@ static const char usage_text[] =
     "        (default 5), --rows N (the point selects' table, default\n"
     "        10000), --short (0.3 s, 1 repeat), --only W1,W3, and more:\n"
     "        `aiodb bench --help` lists them all.\n"
+    "migrate applies the SQL files of DIR (0001_create_notes.sql, ...) in\n"
+    "        version order, each in its own transaction, recording each in\n"
+    "        the table aiodb_migrations; it refuses to go on when an\n"
+    "        applied file has changed. --dry-run lists what would run and\n"
+    "        changes nothing; --to VERSION stops after that version.\n"
+    "        `migrate status` lists every file: applied, pending, changed,\n"
+    "        or missing. MariaDB/MySQL commit DDL themselves: there a file\n"
+    "        that fails may leave part of its work.\n"
     "\n"
     "URLs: sqlite:///relative.db  sqlite:////absolute.db  sqlite:// (memory)\n"
     "      postgresql://user:pw@host:port/db  mysql://user:pw@host:port/db\n";
@@ -462,6 +472,54 @@ out:
   return status;
 }
 
+/* aiodb migrate [status] [--dry-run] [--to VERSION] URL DIR */
+static int cmd_migrate(int argc, char **argv) {
+  aiodb_migrate_options o;
+  aiodb_future *f;
+  aiodb_db *db;
+  int status = 1;
+
+  memset(&o, 0, sizeof o);
+  if (argc > 0 && strcmp(argv[0], "status") == 0) o.status = 1, argc--, argv++;
+  while (argc > 0 && argv[0][0] == '-') {
+    if (is_help(argv[0])) return help();
+    if (strcmp(argv[0], "--dry-run") == 0 && !o.status) {
+      o.dry_run = 1, argc--, argv++;
+    } else if (strcmp(argv[0], "--to") == 0 && !o.status) {
+      if (argc < 2 || parse_int(argv[1], &o.to_version) != 0 || o.to_version < 1)
+        usage("--to needs a version, a number from 1");
+      argc -= 2, argv += 2;
+    } else {
+      usage("migrate: unknown option '%s'", argv[0]);
+    }
+  }
+  if (argc != 2) usage("migrate needs a URL and a directory");
+  db = open_db(argv[0], 0);
+  if (db == NULL) return 1;
+  if (!o.status && !o.dry_run && strcmp(aiodb_db_driver(db), "mysql") == 0)
+    fprintf(stderr, "aiodb: note: MariaDB/MySQL commit DDL statements themselves: a file "
+                    "that fails may leave part of its work applied\n");
+  f = aiodb_migrate(db, argv[1], &o);
+  if (wait_ok(f) == 0) {
+    aiodb_result *r = aiodb_future_result(f);
+    size_t n = aiodb_result_rows(r);
+    if (n > 0) print_table(r);
+    if (o.status)
+      printf("%zu file%s\n", n, n == 1 ? "" : "s");
+    else
+      printf("%zu file%s %s\n", n, n == 1 ? "" : "s",
+             o.dry_run ? (n == 1 ? "would be applied" : "would be applied") : "applied");
+    status = 0;
+  }
+  aiodb_future_free(f);
+  aiodb_db_free(db);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "aiodb: cannot write the output: %s\n", strerror(errno));
+    status = 1;
+  }
+  return status;
+}
+
 int main(int argc, char **argv) {
   const char *cmd;
 
@@ -474,6 +532,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "help") == 0 || is_help(cmd)) return help();
   if (strcmp(cmd, "query") == 0) return cmd_query(argc - 2, argv + 2);
+  if (strcmp(cmd, "migrate") == 0) return cmd_migrate(argc - 2, argv + 2);
   if (strcmp(cmd, "bench") == 0) return aiodb_bench_main(argc - 2, argv + 2);
   usage("unknown command '%s'", cmd);
   return EXIT_USAGE;
