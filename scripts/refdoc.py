@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 
-IDENT = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+EXTERN_NAMES = set()           # the calls declared AIODB_EXTERN
 
 
 class Entry:
@@ -205,8 +205,14 @@ def parse(path):
             pending = None
             continue
         names = decl_names(kind, text)
+        if kind == 'extern':
+            EXTERN_NAMES.update(names)
         if kind == 'inline':
             text = text.split('{')[0].rstrip() + ';'
+        if kind == 'extern':    # the visibility macro is no reader's business
+            pre = 'AIODB_EXTERN '
+            text = '\n'.join(l[len(pre):] if k == 0 or l.startswith(' ' * len(pre)) else l
+                             for k, l in enumerate(text.lstrip().split('\n')))
         if pending is not None and pending[1] and trailing_comment(text):
             pending = None      # under a banner, its own comment documents it
         if pending is not None:
@@ -481,11 +487,7 @@ def check(header, entries, gaps, lib, mandir):
         for typ in re.findall(r'\b(aiodb_\w+)(?:\.\w+|\s*\*)', m.group(0)):
             if typ not in declared and not typ.endswith('_'):
                 errors.append('comment names %s, which the header does not declare' % typ)
-    calls = set()
-    for e in entries:
-        for names, text in e.decls:
-            if text.lstrip().startswith('AIODB_EXTERN'):
-                calls.update(names)
+    calls = set(EXTERN_NAMES)
     if lib:
         out = subprocess.run(['nm', '-D', '--defined-only', lib], check=True,
                              capture_output=True, text=True).stdout
