@@ -13,8 +13,8 @@ note of its section, printed in aiodb(7).
       writes DIR/man3/<name>.3 (one page per comment; the other names it
       documents are .so links to it), DIR/man7/aiodb.7 and the HTML page.
   refdoc.py HEADER --check [--lib libaiodb.so] [--man DIR]
-      fails when a public name has no documentation, when a comment names a
-      call (name()) or type that is not declared, when the header declares
+      fails when a public name has no documentation, when a comment names an
+      aiodb_ or AIODB_ name the header does not declare, when it declares
       a call the library does not export or the library exports one the
       header lacks, when a page in DIR names nothing that exists, or when a
       page does not render cleanly (groff -man -ww -z).
@@ -477,16 +477,22 @@ def check(header, entries, gaps, lib, mandir):
     src = open(header, encoding='utf-8').read()
     enum_consts = set(re.findall(r'\b(AIODB_[A-Z0-9_]+)\s*=', strip_comments(src)))
     enum_consts |= {'AIODB_' + m for m in re.findall(r'XX\((\w+),', src)}
-    version_macros = {'AIODB_VERSION_MAJOR', 'AIODB_VERSION_MINOR',
-                      'AIODB_VERSION_PATCH', 'AIODB_VERSION_STRING'}
-    # names a comment refers to: calls written name(), and types
+    # the macros of aiodb/version.h, made from cmake/version.h.in
+    vin = os.path.join(os.path.dirname(os.path.abspath(header)), '..', 'cmake', 'version.h.in')
+    version_macros = set(re.findall(r'#define\s+(AIODB_VERSION_\w+)\s',
+                                    open(vin).read())) if os.path.exists(vin) else set()
+    known = declared | enum_consts | version_macros | {'AIODB_H'}
+    # every aiodb_ or AIODB_ word of a comment is a name the header declares,
+    # except words in quotes (SQL, messages), prefixes ("AIODB_E...",
+    # "AIODB_TRACE_*") and settings (AIODB_WARNINGS=error)
     for m in re.finditer(r'/\*.*?\*/', src, flags=re.S):
-        for call in re.findall(r'\b(aiodb_\w+)\(', m.group(0)):
-            if call not in declared:
-                errors.append('comment names %s(), which the header does not declare' % call)
-        for typ in re.findall(r'\b(aiodb_\w+)(?:\.\w+|\s*\*)', m.group(0)):
-            if typ not in declared and not typ.endswith('_'):
-                errors.append('comment names %s, which the header does not declare' % typ)
+        text = ' '.join(comment_lines(m.group(0)))
+        text = re.sub(r'"[^"]*"', '""', text)
+        for w in re.finditer(r'\b(aiodb_\w+|AIODB_\w+)', text):
+            nm, after = w.group(1), text[w.end():w.end() + 3]
+            if nm in known or nm.endswith('_') or after.startswith(('...', '=')):
+                continue
+            errors.append('a comment names %s, which the header does not declare' % nm)
     calls = set(EXTERN_NAMES)
     if lib:
         out = subprocess.run(['nm', '-D', '--defined-only', lib], check=True,

@@ -32,7 +32,7 @@ fails "an undocumented type" "aiodb_nodoc: declared in"
 # a comment naming a call that does not exist
 { cat "$src/include/aiodb.h"; printf '/* See aiodb_gone() for this. */\n'; \
   printf 'AIODB_EXTERN void aiodb_zzz_new(void);\n'; } >"$h"
-fails "a comment naming a missing call" "aiodb_gone(), which the header does not declare"
+fails "a comment naming a missing call" "a comment names aiodb_gone, which the header does not declare"
 # ... and the call it declares is not in the library
 fails "a call the library lacks" "aiodb_zzz_new: declared in the header but not exported" --lib "$lib"
 # the new call has a page, of its own comment
