@@ -27,6 +27,7 @@ import subprocess
 import sys
 
 EXTERN_NAMES = set()           # the calls declared AIODB_EXTERN
+UNREAD = []                    # lines of code not understood (--check fails)
 
 
 class Entry:
@@ -90,13 +91,15 @@ def decl_names(kind, text):
     if kind in ('extern', 'inline'):
         head = code.split('{')[0] if kind == 'inline' else code
         m = re.search(r'(\w+)\s*\(', head)
-        return [m.group(1)] if m else []
+        if m or kind == 'inline':
+            return [m.group(1)] if m else []
     # typedef: a function pointer (*name), else the last word before ';'
     flat = re.sub(r'\{.*\}', '{}', code, flags=re.S)
     m = re.search(r'\(\s*\*\s*(\w+)\s*\)', flat)
     if m:
         return [m.group(1)]
-    m = re.search(r'(\w+)\s*(\[[^\]]*\])?\s*;\s*$', flat.strip())
+    m = re.search(r'(\w+)\s*(\[[^\]]*\])?\s*;\s*$', flat.strip()) or \
+        re.match(r'\s*(?:struct|enum|union)\s+(\w+)', flat)
     return [m.group(1)] if m else []
 
 
@@ -111,7 +114,7 @@ def parse(path):
     group = None                 # Entry being filled, or None
     loose = []                   # undocumented-by-comment declarations
     gaps = []
-    depth_if = 0
+    unread = []                  # line numbers of code this script cannot read
 
     def flush_loose():
         nonlocal loose
@@ -182,7 +185,7 @@ def parse(path):
                 if seen and depth == 0:
                     break
                 j += 1
-        elif s.startswith('typedef'):
+        elif s.startswith(('typedef', 'struct ', 'enum ', 'union ')):
             kind = 'typedef'
             j, depth = i, 0
             while True:
@@ -193,6 +196,10 @@ def parse(path):
                 j += 1
         else:
             j = i
+            if s != '}' and not s.startswith('extern "C"'):
+                unread.append(i + 1)
+        while '\n'.join(lines[i:j + 1]).count('/*') > '\n'.join(lines[i:j + 1]).count('*/'):
+            j += 1      # a trailing comment that goes on below
         text = '\n'.join(lines[i:j + 1])
         i = j + 1
         if kind == 'define':
@@ -205,6 +212,9 @@ def parse(path):
             pending = None
             continue
         names = decl_names(kind, text)
+        if not names:
+            unread.append(i)
+            continue
         if kind == 'extern':
             EXTERN_NAMES.update(names)
         if kind == 'inline':
@@ -231,6 +241,7 @@ def parse(path):
         else:
             loose.append((names, text, kind))
     flush_loose()
+    UNREAD.extend(unread)
     return intro or [], entries, notes, banners, gaps
 
 
@@ -467,6 +478,8 @@ def check(header, entries, gaps, lib, mandir):
     errors = []
     for g in gaps:
         errors.append('%s: declared in %s without a comment documenting it' % (g, header))
+    for ln in UNREAD:
+        errors.append('%s:%d: a declaration refdoc.py cannot read' % (header, ln))
     declared = set(n for e in entries for n in e.names) | set(gaps)
     seen = set()
     for e in entries:

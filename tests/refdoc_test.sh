@@ -38,6 +38,9 @@ fails "a call the library lacks" "aiodb_zzz_new: declared in the header but not 
 # the new call has a page, of its own comment
 "${refdoc[@]}" "$h" --man "$work/man2" --version t
 grep -qF 'aiodb_zzz_new \- See aiodb_gone() for this' "$work/man2/man3/aiodb_zzz_new.3"
+# code the script cannot read
+{ cat "$src/include/aiodb.h"; printf '/* A stray. */\nint aiodb_stray = 3;\n'; } >"$h"
+fails "a declaration it cannot read" "a declaration refdoc.py cannot read"
 # a page of a name the header no longer has
 cp "$src/include/aiodb.h" "$h"
 cp "$work/man2/man3/aiodb_zzz_new.3" "$work/man/man3/"
