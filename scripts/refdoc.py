@@ -313,14 +313,15 @@ def para_ends(para):
 def first_sentence(doc, names):
     bl = blocks(doc)
     text = ' '.join(bl[0][1]) if bl else ''
-    text = re.sub(r'^(Constructor|Destructor)[:.]\s*', '', text)
+    text = re.sub(r'^(Constructor|Destructor):\s*', '', text)
     s, depth = text, 0
     for k, c in enumerate(text):
         depth += (c == '(') - (c == ')')
         nxt = text[k + 1:k + 2]
         if depth == 0 and c in '.;' and nxt in ('', ' ') and text[k - 1:k] != '.':
             s = text[:k]
-            break
+            if len(s.split()) > 1:  # "Constructor." alone says too little
+                break
     s = s.rstrip(':')
     if len(s) > 90:
         s = s[:87].rsplit(' ', 1)[0] + '...'
@@ -331,7 +332,7 @@ def man_page(e, version, see):
     name = e.names[0]
     o = ['.\\" Generated from include/aiodb.h by scripts/refdoc.py: do not edit.',
          '.TH %s 3 "" "aiodb %s" "aiodb Library Functions"' % (name.upper(), version),
-         '.nh',
+         '.nh', '.ad l',
          '.SH NAME',
          '%s \\- %s' % (', '.join(roff_esc(x) for x in e.names),
                         roff_esc(first_sentence(e.doc, e.names))),
@@ -360,7 +361,7 @@ def man_page(e, version, see):
 
 def overview(intro, entries, notes, banners, version):
     o = ['.\\" Generated from include/aiodb.h by scripts/refdoc.py: do not edit.',
-         '.TH AIODB 7 "" "aiodb %s" "aiodb Manual"' % version, '.nh',
+         '.TH AIODB 7 "" "aiodb %s" "aiodb Manual"' % version, '.nh', '.ad l',
          '.SH NAME', 'aiodb \\- non-blocking access to SQLite, PostgreSQL and MySQL/MariaDB',
          '.SH SYNOPSIS', '.nf', '.B #include <aiodb.h>', '.PP',
          '.B cc prog.c $(pkg-config --cflags --libs aiodb)', '.fi',
