@@ -261,8 +261,7 @@ def roff_line(s):
 
 def blocks(doc):
     """Paragraphs, bullet items and literal (indented) blocks of a comment."""
-    out, para, cur = [], [], None
-    base = 0
+    out, para = [], []
 
     def end():
         nonlocal para
