@@ -97,6 +97,8 @@ AIODB_EXTERN const char *aiodb_version(void);
   XX(ENOROW, -20, "no such row")                                              \
   XX(ETYPE, -21, "the value cannot be read as the type asked for")
 
+/* The codes as an enum: AIODB_OK, and AIODB_<name> = <value> for each
+ * line of AIODB_ERRNO_MAP. */
 typedef enum aiodb_status {
   AIODB_OK = 0,
 #define AIODB__XX(name, val, msg) AIODB_##name = val,
@@ -139,6 +141,7 @@ typedef struct aiodb_result aiodb_result;  /* rows, affected count, last insert 
 typedef struct aiodb_cursor aiodb_cursor;  /* rows streamed in batches */
 typedef struct aiodb_cq aiodb_cq;          /* completion queue: brings futures home */
 
+/* A future's callback, run by aiodb_cq_dispatch(): see aiodb_future_on_done(). */
 typedef void (*aiodb_callback)(aiodb_future *f, void *ud);
 /* Your blocking code, run on a connection's worker: see aiodb_run(). */
 typedef int (*aiodb_run_fn)(void *native, void *ud);
@@ -174,6 +177,7 @@ typedef struct aiodb_value {
                                 for a positional value */
 } aiodb_value;
 
+/* A NULL, an INT (int64_t) and a FLOAT (double) value. */
 static inline aiodb_value aiodb_null(void) {
   aiodb_value v;
   memset(&v, 0, sizeof v);
@@ -1479,6 +1483,7 @@ typedef enum aiodb_diag_kind {
   AIODB_DIAG_STARVED = 6
 } aiodb_diag_kind;
 
+/* One diagnostic, given to the handler: see aiodb_set_diag_handler(). */
 typedef struct aiodb_diag {
   aiodb_diag_kind kind;
   const char *message;   /* borrowed for the handler's call */
@@ -1486,6 +1491,7 @@ typedef struct aiodb_diag {
   const void *call_site; /* the caller's return address, or NULL */
 } aiodb_diag;
 
+/* The handler aiodb_set_diag_handler() installs. */
 typedef void (*aiodb_diag_fn)(const aiodb_diag *d, void *ud);
 
 /* Installs a process-wide handler (NULL: back to the default), from any

@@ -16,7 +16,8 @@ aiodb_need_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
-AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev)
+# python3: scripts/refdoc.py, which makes the man pages and HTML reference.
+AIODB_BUILD_PACKAGES=(build-essential cmake pkg-config clang libsqlite3-dev python3)
 # scripts/demo installs these and the build packages, nothing else: it can
 # be the first thing run on a fresh machine, where Check (a test package)
 # is absent, so its build leaves the Check suites out unless Check is
@@ -44,8 +45,9 @@ AIODB_DEMO_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIODB_BUILD_TOOLS=ON)
 # provider) and rsync (its state transfer, with ss): the nodes of
 # tests/galera.sh (Debian 12's mariadb-server depends on both today; named
 # because the tests need them).
+# groff-base: the test docs_reference renders every man page with groff.
 AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      mariadb-server mariadb-client libmariadb-dev openssl
                      libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++
                      libgtk-4-dev xvfb xdotool nftables
-                     pgbouncer galera-4 rsync)
+                     pgbouncer galera-4 rsync groff-base)

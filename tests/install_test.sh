@@ -35,6 +35,12 @@ if nm -D --defined-only "$libdir/libaiodb.so" | awk '{print $3}' | grep -v '^aio
   exit 1
 fi
 readlink "$libdir/libaiodb.so" | grep -q '^libaiodb.so.0$'
+# the man pages, when the build made them (AIODB_BUILD_DOCS)
+if [ -e "$build/man/man7/aiodb.7" ]; then
+  for p in man7/aiodb.7 man3/aiodb_open.3 man3/aiodb_query.3; do
+    find "$prefix" -path "*/man/$p" | grep -q . || { echo "$p not installed" >&2; exit 1; }
+  done
+fi
 
 echo "== find_package(aiodb)"
 cmake -S "$src" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
