@@ -1558,7 +1558,7 @@ typedef struct aiodb_migrate_options {
  * anything runs (AIODB_EINVAL, naming the files); an unreadable directory
  * or file is AIODB_EIO.
  *
- * Each applied file is recorded in the table aiodb_migrations (version
+ * Each applied file is recorded in the table "aiodb_migrations" (version
  * BIGINT, name, checksum: the SHA-256 of its bytes in hex, applied_at: UTC
  * "YYYY-MM-DD HH:MM:SS"), made on first use. A file already applied whose
  * name or bytes changed stops the call before anything runs (AIODB_EINVAL
