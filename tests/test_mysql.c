@@ -726,7 +726,7 @@ START_TEST(my_query_many_and_transactions) {
   {
     aiodb_future *f = aiodb_tx_query_many(tx, "INSERT INTO my_q VALUES (?)",
                                           (aiodb_value[]){aiodb_int(5), aiodb_int(-1)}, 2, 1);
-    ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+    aiodb_test_fails(f, AIODB_ECONSTRAINT, NULL);
     f = aiodb_commit(tx); /* rolls back: a statement of the tx failed */
     aiodb_test_fails(f, AIODB_ETXABORTED, NULL);
   }
