@@ -1313,6 +1313,19 @@ static void row_sync_no_value(void) {
   aiodb_db_free(db);
 }
 
+/* M64 */
+static void row_migrate_bad(void) {
+  aiodb_db *db = mem();
+  aiodb_migrate_options o;
+  memset(&o, 0, sizeof o);
+  ck_assert_ptr_null(aiodb_migrate(NULL, "migrations", NULL));
+  expect_now(aiodb_migrate(db, NULL, NULL), AIODB_EINVAL, "aiodb_migrate: dir is NULL");
+  expect_now(aiodb_migrate(db, "", NULL), AIODB_EINVAL, "aiodb_migrate: dir is empty");
+  o.to_version = -1;
+  expect_now(aiodb_migrate(db, "migrations", &o), AIODB_EINVAL, "to_version -1 is negative");
+  aiodb_db_free(db);
+}
+
 /* M63 */
 static void row_pool_stats(void) {
   aiodb_db *db = mem();
@@ -1481,6 +1494,7 @@ static const misuse_row rows[] = {
     {"M61", "aiodb_open", row_on_connect_ud_alone},
     {"M62", "aiodb_open_native", row_open_native_bad},
     {"M63", "aiodb_db_pool_stats", row_pool_stats},
+    {"M64", "aiodb_migrate", row_migrate_bad},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

@@ -539,6 +539,16 @@ static int step_meta(aiodb_db **db) {
   if (f == NULL) return 1;
   REQUIRE(aiodb_result_int(aiodb_future_result(f), 0, 0) == 1, "has_table");
   aiodb_future_free(f);
+  f = ok(aiodb_columns(*db, t_name), "aiodb_columns", 0);
+  if (f == NULL) return 1;
+  REQUIRE(aiodb_result_rows(aiodb_future_result(f)) > 0, "columns");
+  aiodb_future_free(f);
+  f = ok(aiodb_indexes(*db, t_name), "aiodb_indexes", 0);
+  if (f == NULL) return 1;
+  aiodb_future_free(f);
+  f = ok(aiodb_view_names(*db), "aiodb_view_names", 0);
+  if (f == NULL) return 1;
+  aiodb_future_free(f);
   f = ok(aiodb_server_info(*db), "aiodb_server_info", 0);
   if (f == NULL) return 1;
   r = aiodb_future_result(f);
