@@ -208,40 +208,35 @@ aiodb_future *aiodb_table_names(aiodb_db *db) {
                    NULL, 0, 1, "aiodb_table_names", AIODB__SITE);
 }
 
-aiodb_future *aiodb_has_table(aiodb_db *db, const char *name) {
-  aiodb_value v = aiodb_text(name);
-  aiodb_future *f;
-  if (db == NULL) return NULL;
-  if (name == NULL) {
-    f = aiodb__future_new(db->cq, &query_ops);
-    if (f) aiodb__future_fail(f, AIODB_EINVAL, "aiodb_has_table: name is NULL");
-    return f;
-  }
-  return statement(aiodb__on_db(db), &query_ops, db->driver->sql_has_table, &v,
-                   1, 1, "aiodb_has_table", AIODB__SITE);
-}
-
-/* A metadata call on one table: the name bound, never pasted. */
+/* A metadata call on one table: the name bound, never pasted; a NULL
+ * name (called what in the message) fails the future. */
 static aiodb_future *of_table(aiodb_db *db, const char *sql, const char *name,
-                              const char *function, const void *site) {
+                              const char *what, const char *function,
+                              const void *site) {
   aiodb_value v = aiodb_text(name);
   aiodb_future *f;
   if (name == NULL) {
     f = aiodb__future_new(db->cq, &query_ops);
-    if (f) aiodb__future_fail(f, AIODB_EINVAL, "%s: table is NULL", function);
+    if (f) aiodb__future_fail(f, AIODB_EINVAL, "%s: %s is NULL", function, what);
     return f;
   }
   return statement(aiodb__on_db(db), &query_ops, sql, &v, 1, 1, function, site);
 }
 
+aiodb_future *aiodb_has_table(aiodb_db *db, const char *name) {
+  if (db == NULL) return NULL;
+  return of_table(db, db->driver->sql_has_table, name, "name", "aiodb_has_table",
+                  AIODB__SITE);
+}
+
 aiodb_future *aiodb_columns(aiodb_db *db, const char *table) {
   if (db == NULL) return NULL;
-  return of_table(db, db->driver->sql_columns, table, "aiodb_columns", AIODB__SITE);
+  return of_table(db, db->driver->sql_columns, table, "table", "aiodb_columns", AIODB__SITE);
 }
 
 aiodb_future *aiodb_indexes(aiodb_db *db, const char *table) {
   if (db == NULL) return NULL;
-  return of_table(db, db->driver->sql_indexes, table, "aiodb_indexes", AIODB__SITE);
+  return of_table(db, db->driver->sql_indexes, table, "table", "aiodb_indexes", AIODB__SITE);
 }
 
 aiodb_future *aiodb_view_names(aiodb_db *db) {
