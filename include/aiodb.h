@@ -243,8 +243,10 @@ static inline aiodb_value aiodb_named(const char *name, aiodb_value v) {
 AIODB_EXTERN aiodb_cq *aiodb_cq_new(void);
 
 #define AIODB_CQ_PIPE 1u  /* use a pipe even where eventfd exists */
-/* Constructor with flags: 0, or AIODB_CQ_PIPE; other bits are ignored.
- * NULL on failure, as aiodb_cq_new(). */
+#define AIODB_CQ_NOSPIN 2u /* aiodb_cq_run_once() never spins unasked (see
+                              aiodb_cq_set_spin) */
+/* Constructor with flags: 0, or AIODB_CQ_PIPE and AIODB_CQ_NOSPIN; other
+ * bits are ignored. NULL on failure, as aiodb_cq_new(). */
 AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
 
 /* The file descriptor to watch for reading: readable while completed
@@ -254,15 +256,26 @@ AIODB_EXTERN aiodb_cq *aiodb_cq_new_ex(unsigned flags);
  * completions costs one wake-up; a worker with more calls queued holds the
  * write back while it runs them, at most about 50 µs after the first
  * answer it holds (then a timer writes it, even while a long call runs;
- * not on a db with spin_us).
+ * not on a db with spin_us). Nor is it written for an answer that comes
+ * while aiodb_cq_run_once() spins for answers: that call takes it.
  * -1 if cq is NULL. */
 AIODB_EXTERN int aiodb_cq_fd(const aiodb_cq *cq);
 
 /* Before aiodb_cq_run_once() sleeps in poll(), spin up to us microseconds
- * (at most 1000; 0, the default, turns it off) for a completion: a wake-up
- * saved when answers come back within microseconds, at the cost of CPU.
- * A db's own cq takes the db's spin_us option. AIODB_EINVAL for NULL or
- * us > 1000. */
+ * (at most 1000) for a completion: a wake-up saved when answers come back
+ * within microseconds, at the cost of CPU. A db's own cq takes the db's
+ * spin_us option. AIODB_EINVAL for NULL or us > 1000.
+ *
+ * With 0, the default, the spin is adaptive, unless the cq was made with
+ * AIODB_CQ_NOSPIN (a db's own cq: with the URL's adaptive_spin=0): the
+ * call spins only while this cq's recent answers came sooner than a
+ * sleep and a wake-up take (about 20 µs), for about twice as long as
+ * they took (at most 30 µs). A spin that fails, or wins only slowly (the
+ * cores busy with other work), makes the next waits sleep at once, twice
+ * as many after each failure in a row, up to 64; one long wait, as when
+ * the program goes idle, stops the spinning. An idle program spins at
+ * most once, for microseconds. The db's workers and aiodb_future_wait()
+ * spin for work and answers by the same rule. */
 AIODB_EXTERN int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us);
 
 /* Runs up to max (<= 0: all that are ready now) callbacks of completed
@@ -377,7 +390,9 @@ typedef struct aiodb_options {
   unsigned spin_us;          /* before a worker or a waiter sleeps, spin
                                this long (µs, at most 1000) looking for
                                work or an answer: lower latency with one
-                               call in flight, for CPU (default 0: none) */
+                               call in flight, for CPU (default 0: the
+                               adaptive spin of aiodb_cq_set_spin, which
+                               the URL's adaptive_spin=0 turns off) */
   unsigned pipeline;        /* PostgreSQL: most statements found queued
                                together that a worker sends in one round
                                trip (default 64, at most 1024; the URL's

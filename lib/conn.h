@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "aiodb.h"
+#include "aspin.h"
 #include "defer.h"
 #include "error.h"
 #include "interrupter.h"
@@ -38,6 +39,8 @@ struct aiodb_conn {
   int abandon_fd;           /* readable once abandoned (eventfd), or -1 */
   int abandoned;            /* locked: aiodb_db_free gave up on it */
   unsigned calls;           /* locked: calls begun, connect included */
+  aiodb__aspin aspin;       /* worker-only: its waits for work */
+  int64_t idle_since;       /* worker-only: found no work then (ns), or 0 */
   unsigned watch_calls;     /* locked: calls when the close watch looked */
   aiodb__intr_conn intr;    /* its side of db->intr */
   /* the pool's policy (lib/pool_policy.c); locked */

@@ -74,6 +74,8 @@ aiodb_cq *aiodb_cq_new_ex(unsigned flags) {
   }
   if (pthread_mutex_init(&cq->lock, NULL) != 0) goto fail;
   atomic_init(&cq->refs, 1);
+  cq->adaptive = !(flags & AIODB_CQ_NOSPIN);
+  aiodb__aspin_init(&cq->aspin);
   pthread_mutex_lock(&reg_lock);
   aiodb__q_push(&reg, &cq->reg);
   pthread_mutex_unlock(&reg_lock);
@@ -161,9 +163,14 @@ void aiodb__cq_signal_held(aiodb_cq *cq) {
 }
 
 void aiodb__cq_push(aiodb_cq *cq, aiodb_future *f) {
+  if (push_to(cq, &cq->head, &cq->tail, f) != 0) return;
+  /* A thread spinning in aiodb_cq_run_once sees `listed`: no fd write, no
+   * wake-up. The spinner clears its count, then looks at `listed` again,
+   * and this looks at the count after setting `listed` (both seq_cst):
+   * one of the two sees the other. */
+  if (atomic_load(&cq->spinners) > 0) return;
   /* A worker with more jobs queued may hold the wake-up (lib/defer.c). */
-  if (push_to(cq, &cq->head, &cq->tail, f) == 0 && !aiodb__defer_take(cq))
-    aiodb__cq_signal(cq);
+  if (!aiodb__defer_take(cq)) aiodb__cq_signal(cq);
 }
 
 void aiodb__cq_push_trace(aiodb_cq *cq, aiodb_future *f) {
@@ -292,20 +299,50 @@ int aiodb_cq_set_spin(aiodb_cq *cq, unsigned us) {
   return 0;
 }
 
+static int has_answers(const void *arg) {
+  aiodb_cq *cq = (aiodb_cq *)arg;
+  return atomic_load(&cq->listed) || atomic_load(&cq->pending);
+}
+
+/* The adaptive spin before poll(): 1 if answers came meanwhile. */
+static int spin_for_answers(aiodb_cq *cq, int64_t t0) {
+  int64_t budget = aiodb__aspin_budget(&cq->aspin);
+  int ok;
+  if (budget == 0) return 0;
+  atomic_fetch_add(&cq->spinners, 1);
+  ok = aiodb__aspin_run(&cq->aspin, has_answers, cq, budget);
+  atomic_fetch_sub(&cq->spinners, 1);
+  /* A push that saw the count before it dropped wrote no fd. */
+  if (!ok) ok = has_answers(cq);
+  if (ok) aiodb__aspin_note(&cq->aspin, aiodb__now_ns() - t0);
+  return ok;
+}
+
 int aiodb_cq_run_once(aiodb_cq *cq, int timeout_ms) {
   struct pollfd p;
   unsigned spin;
-  int rc;
+  int rc, adapt;
+  int64_t t0 = 0;
   if (cq == NULL) return AIODB_EINVAL;
   spin = atomic_load_explicit(&cq->spin_us, memory_order_relaxed);
   if (spin > 0 && timeout_ms != 0 && aiodb__spin(aiodb__flag_set, &cq->pending, spin))
     return aiodb_cq_dispatch(cq, 0);
+  /* Adaptive: only for a wait of this thread's (not from a callback, which
+   * dispatches nothing), with nothing ready yet. */
+  adapt = spin == 0 && cq->adaptive && timeout_ms != 0 && !cq->in_dispatch &&
+          !has_answers(cq);
+  if (adapt) {
+    t0 = aiodb__now_ns();
+    if (spin_for_answers(cq, t0)) return aiodb_cq_dispatch(cq, 0);
+  }
   p.fd = cq->rfd;
   p.events = POLLIN;
   p.revents = 0;
   do rc = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
   while (rc < 0 && errno == EINTR);
   if (rc < 0) return AIODB_ESYS;
+  /* How long this wait took, sleep and wake-up included: a timeout too. */
+  if (adapt) aiodb__aspin_note(&cq->aspin, aiodb__now_ns() - t0);
   return aiodb_cq_dispatch(cq, 0);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "aiodb.h"
+#include "aspin.h"
 #include "queue.h"
 
 struct aiodb_cq {
@@ -26,6 +27,10 @@ struct aiodb_cq {
   atomic_uint_fast64_t dispatcher;  /* thread id of the last dispatcher */
   atomic_uint_fast64_t wakeups, dispatched;
   atomic_uint spin_us;          /* aiodb_cq_set_spin */
+  atomic_int spinners;          /* threads spinning for this cq's answers:
+                                   a push then writes no fd */
+  int adaptive;                 /* spin as aspin says (no AIODB_CQ_NOSPIN) */
+  aiodb__aspin aspin;           /* aiodb_cq_run_once's waits */
 };
 
 void aiodb__cq_ref(aiodb_cq *cq);

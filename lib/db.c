@@ -56,7 +56,7 @@ aiodb_db *aiodb__db_start(aiodb_db *db, const aiodb_options *opts,
   if (opts && opts->cq) {
     db->cq = opts->cq;
     aiodb__cq_ref(db->cq);
-  } else if ((db->cq = aiodb_cq_new()) != NULL) {
+  } else if ((db->cq = aiodb_cq_new_ex(db->adaptive_spin ? 0 : AIODB_CQ_NOSPIN)) != NULL) {
     db->own_cq = 1;
     aiodb_cq_set_spin(db->cq, db->spin_us);
   } else {

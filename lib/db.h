@@ -69,6 +69,7 @@ struct aiodb_db {
                                connection (lib/on_connect.c), or NULL */
   void *on_connect_ud;
   unsigned spin_us;         /* spin before sleeping (workers and waiters) */
+  int adaptive_spin;        /* with spin_us 0: spin as lib/aspin.h says */
   unsigned pipeline;        /* most statements sent in one batch (< 2: off) */
   unsigned worker_nice;     /* added to each worker's nice value (Linux) */
   unsigned worker_slice_us; /* each worker's scheduler slice; 0: the default */

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "aspin.h"
+#include "clock.h"
 #include "conn.h"
 #include "cq.h"
 #include "db.h"
@@ -196,6 +198,8 @@ static int is_done(const void *f) { return aiodb__future_is_done(f); }
 static int future_wait(aiodb_future *f, int timeout_ms, const char *function,
                        const void *call_site) {
   struct timespec deadline;
+  aiodb__aspin *spun = NULL;
+  int64_t t0 = 0;
   unsigned s;
   int rc = 0;
 
@@ -222,6 +226,23 @@ static int future_wait(aiodb_future *f, int timeout_ms, const char *function,
   /* f->db is alive: a db is freed only once all its futures are done. */
   if (f->db != NULL && f->db->spin_us > 0 && aiodb__spin(is_done, f, f->db->spin_us))
     return 0;
+  if (f->db != NULL && f->db->spin_us == 0 && f->db->adaptive_spin) {
+    /* this thread's waits decide (lib/aspin.h) */
+    static _Thread_local aiodb__aspin waits;
+    static _Thread_local int waits_init;
+    int64_t budget;
+    if (!waits_init) {
+      aiodb__aspin_init(&waits);
+      waits_init = 1;
+    }
+    t0 = aiodb__now_ns();
+    budget = aiodb__aspin_budget(&waits);
+    if (budget > 0 && aiodb__aspin_run(&waits, is_done, f, budget)) {
+      aiodb__aspin_note(&waits, aiodb__now_ns() - t0);
+      return 0;
+    }
+    spun = &waits;
+  }
 
   pthread_once(&park_once, park_init);
   if (timeout_ms > 0) {
@@ -247,6 +268,7 @@ static int future_wait(aiodb_future *f, int timeout_ms, const char *function,
   }
   pthread_mutex_unlock(&park[s].m);
   atomic_fetch_sub(&f->waiters, 1);
+  if (spun != NULL) aiodb__aspin_note(spun, aiodb__now_ns() - t0);
   return rc;
 }
 

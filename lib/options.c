@@ -38,6 +38,7 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   db->statement_cache = DEFAULT_STATEMENT_CACHE;
   db->pipeline = DEFAULT_PIPELINE;
   db->close_timeout_ms = DEFAULT_CLOSE_TIMEOUT_MS;
+  db->adaptive_spin = 1;
   if ((s = aiodb__url_opt(url, "max_size")) != NULL) {
     if (aiodb__parse_uint("max_size", s, 1, MAX_POOL, &v, err)) return AIODB_EINVAL;
     db->max_size = (unsigned)v;
@@ -68,6 +69,10 @@ static int core_options(aiodb__url *url, const aiodb_options *o,
   if ((s = aiodb__url_opt(url, "spin_us")) != NULL) {
     if (aiodb__parse_uint("spin_us", s, 0, 1000, &v, err)) return AIODB_EINVAL;
     db->spin_us = (unsigned)v;
+  }
+  if ((s = aiodb__url_opt(url, "adaptive_spin")) != NULL) {
+    if (aiodb__parse_bool("adaptive_spin", s, &b, err)) return AIODB_EINVAL;
+    db->adaptive_spin = b;
   }
   if ((s = aiodb__url_opt(url, "pipeline")) != NULL) {
     if (aiodb__parse_uint("pipeline", s, 0, MAX_PIPELINE, &v, err))

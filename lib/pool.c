@@ -71,6 +71,7 @@ int aiodb__spawn_locked(aiodb_db *db) {
     return AIODB_ESYS;
   }
   c->db = db;
+  aiodb__aspin_init(&c->aspin);
   c->id = db->next_id++;
   c->sock = -1;
 #if defined(__linux__)
@@ -114,16 +115,29 @@ void aiodb__wake_conn_locked(aiodb_conn *c) {
   }
 }
 
-int aiodb__wake_pool_locked(aiodb_db *db) {
+aiodb_conn *aiodb__claim_sleeper_locked(aiodb_conn *c) {
+  if (!c->sleeping) return NULL;
+  c->sleeping = 0;
+  return c;
+}
+
+int aiodb__claim_pool_locked(aiodb_db *db, aiodb_conn **later) {
   aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
     if (c->sleeping && !c->pinned && !c->quit && !c->retire) {
-      aiodb__wake_conn_locked(c);
+      *later = aiodb__claim_sleeper_locked(c);
       return 0;
     }
   }
   return db->nlive < db->max_size ? aiodb__spawn_locked(db) : 0;
+}
+
+int aiodb__wake_pool_locked(aiodb_db *db) {
+  aiodb_conn *c = NULL;
+  int rc = aiodb__claim_pool_locked(db, &c);
+  if (c != NULL) pthread_cond_signal(&c->cv);
+  return rc;
 }
 
 int aiodb__pool_serves_locked(const aiodb_db *db) {

@@ -15,6 +15,15 @@ void aiodb__wake_conn_locked(aiodb_conn *c);
 /* Wakes a sleeping unpinned connection, or grows the pool. Returns 0, or
  * why the pool could not grow. */
 int aiodb__wake_pool_locked(aiodb_db *db);
+/* The two above for a caller that signals once it has let the db's lock
+ * go (the submit path): a worker woken while the lock is still held would
+ * wake only to block on it, a second sleep and wake. Each marks the
+ * worker it picks as no longer sleeping and returns it (*later), for
+ * pthread_cond_signal(&conn->cv) after the unlock: a worker woken early
+ * meanwhile takes the late signal as a spurious wake-up. A conn lives as
+ * long as its db. */
+aiodb_conn *aiodb__claim_sleeper_locked(aiodb_conn *c);
+int aiodb__claim_pool_locked(aiodb_db *db, aiodb_conn **later);
 /* Is there a connection, its worker not quit, that no caller, tx or
  * cursor has pinned? Only such a one takes jobs of the pool's queue: when
  * there is none and the pool cannot grow, those jobs would wait for a

@@ -222,6 +222,7 @@ aiodb_db *aiodb__replica_open(aiodb_db *p, aiodb__replicas *rs,
   v->on_connect = p->on_connect;
   v->on_connect_ud = p->on_connect_ud;
   v->spin_us = p->spin_us;
+  v->adaptive_spin = p->adaptive_spin;
   v->pipeline = p->pipeline;
   v->worker_nice = p->worker_nice;
   v->worker_slice_us = p->worker_slice_us;

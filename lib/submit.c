@@ -31,6 +31,7 @@ static void already_quit(aiodb_future *f, const char *function,
 int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
                        const char *function, const void *site) {
   aiodb__pin *pin = f->pin;
+  aiodb_conn *wake = NULL;
   int64_t arm = 0;
   unsigned starved = 0;
   int timeout;
@@ -76,13 +77,13 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     aiodb_conn *c = pin && pin->conn ? pin->conn : conn;
     f->target = c;
     aiodb__q_push(&c->own, &f->node);
-    aiodb__wake_conn_locked(c);
+    wake = aiodb__claim_sleeper_locked(c);
   } else if (db->replicas != NULL && aiodb__replica_assign_locked(db, f)) {
     /* a view's call: to its idle connections in turn (lib/replica.c) */
   } else {
     int rc;
     aiodb__q_push(&db->shared, &f->node);
-    rc = aiodb__wake_pool_locked(db);
+    rc = aiodb__claim_pool_locked(db, &wake);
     /* Nothing could be started to run it, and nothing running may take it
      * (the live connections, if any, are all pinned). */
     if (rc != 0 && !aiodb__pool_serves_locked(db)) {
@@ -104,8 +105,10 @@ int aiodb__job_enqueue(aiodb_db *db, aiodb_conn *conn, aiodb_future *f,
     starved = aiodb__pool_queued_locked(db, f, &arm);
   }
   timeout = f->ops->interruptible ? db->timeout_ms : 0;
-  if (db->spin_us > 0) atomic_store_explicit(&db->submitted, 1, memory_order_release);
+  /* ends a worker's spin (fixed or adaptive) */
+  atomic_store_explicit(&db->submitted, 1, memory_order_release);
   pthread_mutex_unlock(&db->lock);
+  if (wake != NULL) pthread_cond_signal(&wake->cv);
   aiodb__pool_arm(db, arm);
   if (starved) aiodb__pool_starved_diag(function, site, starved);
   if (timeout > 0) aiodb__timer_add(f, timeout);

@@ -217,15 +217,24 @@ static int serve_locked(aiodb_conn *conn) {
       /* closed, retired by the pool's policy once unpinned, or leaving
        * for another replica */
       if (db->closing || (conn->retire && !conn->pinned) || conn->retiring) break;
-      if (db->spin_us > 0 && !spun) {
+      if (conn->idle_since == 0 && db->adaptive_spin && db->spin_us == 0)
+        conn->idle_since = aiodb__now_ns();
+      if (!spun && (db->spin_us > 0 || conn->idle_since != 0)) {
         /* Work often follows within microseconds (the loop answering a
-         * callback): look for it before paying for a sleep and a wake. */
-        atomic_store_explicit(&db->submitted, 0, memory_order_relaxed);
-        pthread_mutex_unlock(&db->lock);
-        aiodb__spin(aiodb__flag_set, &db->submitted, db->spin_us);
-        pthread_mutex_lock(&db->lock);
-        spun = 1;
-        continue;
+         * callback): look for it before paying for a sleep and a wake,
+         * for spin_us, or as long as recent waits say (lib/aspin.h). */
+        int64_t budget = db->spin_us > 0 ? 0 : aiodb__aspin_budget(&conn->aspin);
+        if (db->spin_us > 0 || budget > 0) {
+          atomic_store_explicit(&db->submitted, 0, memory_order_relaxed);
+          pthread_mutex_unlock(&db->lock);
+          if (db->spin_us > 0)
+            aiodb__spin(aiodb__flag_set, &db->submitted, db->spin_us);
+          else
+            aiodb__aspin_run(&conn->aspin, aiodb__flag_set, &db->submitted, budget);
+          pthread_mutex_lock(&db->lock);
+          spun = 1;
+          continue;
+        }
       }
       if ((arm = aiodb__pool_sleeping_locked(conn)) != 0) {
         /* The pool's watch, armed with no lock held; then look again. */
@@ -246,6 +255,11 @@ static int serve_locked(aiodb_conn *conn) {
       continue;
     }
     spun = 0;
+    if (conn->idle_since != 0) {
+      /* the wait for this job, spun or slept */
+      aiodb__aspin_note(&conn->aspin, aiodb__now_ns() - conn->idle_since);
+      conn->idle_since = 0;
+    }
     if (f->ops->take_locked != NULL) {
       f->ops->take_locked(conn, f);
       f->state = AIODB__JS_FINISHED;
