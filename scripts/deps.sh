@@ -51,3 +51,12 @@ AIODB_TEST_PACKAGES=(check libsubunit-dev postgresql libpq-dev iproute2 procps
                      libuv1-dev libevent-dev libglib2.0-dev qt6-base-dev g++
                      libgtk-4-dev xvfb xdotool nftables
                      pgbouncer galera-4 rsync groff-base)
+# scripts/package (the Debian packages, debian/): debhelper, dpkg-dev and
+# fakeroot build them, with the client libraries of debian/control's
+# Build-Depends (libpq-dev, libmariadb-dev; libglib2.0-dev for the tool's
+# GLib benchmark workload); lintian checks them; abigail-tools (abidw,
+# abidiff) is scripts/abi's ABI check. scripts/test needs them too: its
+# tests package, abi and abi_check.
+AIODB_DEB_PACKAGES=(debhelper dpkg-dev fakeroot lintian abigail-tools
+                    libpq-dev libmariadb-dev libglib2.0-dev)
+AIODB_TEST_PACKAGES+=("${AIODB_DEB_PACKAGES[@]}")

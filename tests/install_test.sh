@@ -5,13 +5,24 @@
 # LD_LIBRARY_PATH, on a SQLite file when the driver was built (sqlite=1),
 # before and after the whole prefix is moved elsewhere.
 #   install_test.sh BUILD CONSUMER_SRC WORK [LIBDIR BINDIR TOOL SQLITE]
+# With --prefix PREFIX for BUILD, the checks run on a tree installed
+# already (tests/package_test.sh: the .debs unpacked, PREFIX their /usr),
+# whose man pages must be there.
 set -euo pipefail
-build="$1" src="$2" work="$3"
+if [ "$1" = --prefix ]; then
+  prefix="$2" build=""
+  shift
+else
+  build="$1" prefix=""
+fi
+src="$2" work="$3"
 libdir_rel="${4:-}" bindir_rel="${5:-bin}" tool="${6:-0}" sqlite="${7:-0}"
 rm -rf "$work"
 mkdir -p "$work"
-prefix="$work/prefix"
-cmake --install "$build" --prefix "$prefix" >/dev/null
+if [ -n "$build" ]; then
+  prefix="$work/prefix"
+  cmake --install "$build" --prefix "$prefix" >/dev/null
+fi
 if [[ "$libdir_rel" == /* || "$bindir_rel" == /* ]]; then
   echo "absolute install folders: the tool's run path is not relocatable, not checked"
   libdir_rel="" tool=0
@@ -27,6 +38,9 @@ echo "== pkg-config"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 flags=$(pkg-config --cflags --libs aiodb)
 echo "pkg-config --cflags --libs aiodb: $flags"
+# its -I is the prefix's include folder, not one elsewhere on the machine
+incs=$(for f in $(pkg-config --cflags-only-I aiodb); do realpath -m "${f#-I}"; done)
+grep -qxF "$(realpath "$prefix/include")" <<<"$incs" || { echo "no -I$prefix/include" >&2; exit 1; }
 cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$work/pc_consumer" "$src/main.c" $flags
 LD_LIBRARY_PATH="$libdir" "$work/pc_consumer"
 # the shared library exports the API and nothing internal
@@ -36,15 +50,19 @@ if nm -D --defined-only "$libdir/libaiodb.so" | awk '{print $3}' | grep -v '^aio
 fi
 readlink "$libdir/libaiodb.so" | grep -q '^libaiodb.so.0$'
 # the man pages, when the build made them (AIODB_BUILD_DOCS)
-if [ -e "$build/man/man7/aiodb.7" ]; then
+if [ -z "$build" ] || [ -e "$build/man/man7/aiodb.7" ]; then
   for p in man7/aiodb.7 man3/aiodb_open.3 man3/aiodb_query.3; do
-    find "$prefix" -path "*/man/$p" | grep -q . || { echo "$p not installed" >&2; exit 1; }
+    [ -n "$(find "$prefix" -path "*/man/$p" -o -path "*/man/$p.gz")" ] ||
+      { echo "$p not installed" >&2; exit 1; }
   done
 fi
 
 echo "== find_package(aiodb)"
 cmake -S "$src" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cmake" >/dev/null
+# the package found is the prefix's
+grep -qxF "aiodb_DIR:PATH=$(realpath "$libdir")/cmake/aiodb" "$work/cmake/CMakeCache.txt" ||
+  { grep aiodb_DIR "$work/cmake/CMakeCache.txt" >&2; echo "aiodb found outside $prefix" >&2; exit 1; }
 LD_LIBRARY_PATH="$libdir" "$work/cmake/consumer"
 "$work/cmake/consumer_static"
 
