@@ -13,7 +13,8 @@
  *   W3  the W1 point select on PostgreSQL and MySQL/MariaDB: raw driver on
  *       one connection (and libpq pipeline mode); (a) 1 in flight on 1
  *       connection; (b) 64 in flight over 8 connections (--pool N: N, or
- *       with 0 the engine's default pool)
+ *       with 0 the engine's default pool), and on PostgreSQL over 2 too
+ *       (fewer connections, deeper pipelines; "2c")
  *   W4  the bare hop: aiodb_run of a no-op, (a) sequential, (b) 64 in
  *       flight; raw: a pthread + eventfd round trip
  *   W5  a GLib main loop's longest stall while W1b and a 1-second query run
@@ -1119,6 +1120,18 @@ static void w3_server(const char *url, const char *name) {
     alias_row(b, pid, "W3b against libpq pipeline", pipe);
     snprintf(pid, sizeof pid, "W3b %s/pipe1", name);
     alias_row(b, pid, "W3b against pipeline, sync each", pipe1);
+    /* The server shares the machine's cores: fewer connections, each
+     * sending a deeper pipeline, may do more. */
+    if (cfg.pool != 2) {
+      int b2;
+      snprintf(pid, sizeof pid, "W3b %s 2c", name);
+      b2 = row_of(pid, "aiodb, 64 in flight, 2 conns", raw);
+      run_selects(url, 2, 64, b2);
+      snprintf(pid, sizeof pid, "W3b %s 2c/pipe", name);
+      alias_row(b2, pid, "W3b 2c against libpq pipeline", pipe);
+      snprintf(pid, sizeof pid, "W3b %s 2c/pipe1", name);
+      alias_row(b2, pid, "W3b 2c against pipeline, sync each", pipe1);
+    }
   }
 }
 
