@@ -32,6 +32,10 @@ struct aiodb_conn {
   unsigned id;
   int pinned;
   int sleeping;             /* waiting on cv and claimable */
+  int looking;              /* locked: awake, unpinned or not, and bound to
+                               look at its queues again before it sleeps
+                               (between jobs, or spinning for work):
+                               claimable as a sleeper is, with no signal */
   int batching;             /* running a batch (auto-pipelining) */
   int unsure;               /* worker-only: a tx end failed; replace it */
   int quit;                 /* the worker has left its loop */

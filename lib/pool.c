@@ -116,6 +116,7 @@ void aiodb__wake_conn_locked(aiodb_conn *c) {
 }
 
 aiodb_conn *aiodb__claim_sleeper_locked(aiodb_conn *c) {
+  c->looking = 0;
   if (!c->sleeping) return NULL;
   c->sleeping = 0;
   return c;
@@ -125,7 +126,7 @@ int aiodb__claim_pool_locked(aiodb_db *db, aiodb_conn **later) {
   aiodb__qnode *n;
   for (n = db->conns.next; n != &db->conns; n = n->next) {
     aiodb_conn *c = aiodb__q_data(n, aiodb_conn, link);
-    if (c->sleeping && !c->pinned && !c->quit && !c->retire) {
+    if ((c->sleeping || c->looking) && !c->pinned && !c->quit && !c->retire) {
       *later = aiodb__claim_sleeper_locked(c);
       return 0;
     }

@@ -20,8 +20,11 @@ int aiodb__wake_pool_locked(aiodb_db *db);
  * wake only to block on it, a second sleep and wake. Each marks the
  * worker it picks as no longer sleeping and returns it (*later), for
  * pthread_cond_signal(&conn->cv) after the unlock: a worker woken early
- * meanwhile takes the late signal as a spurious wake-up. A conn lives as
- * long as its db. */
+ * meanwhile takes the late signal as a spurious wake-up. A worker that is
+ * awake and bound to look at its queues again (conn->looking: between
+ * two jobs, or spinning for work) is claimed as a sleeper would be, with
+ * no signal (*later NULL): one more job for it, not a new connection. A
+ * conn lives as long as its db. */
 aiodb_conn *aiodb__claim_sleeper_locked(aiodb_conn *c);
 int aiodb__claim_pool_locked(aiodb_db *db, aiodb_conn **later);
 /* Is there a connection, its worker not quit, that no caller, tx or

@@ -210,6 +210,9 @@ static int serve_locked(aiodb_conn *conn) {
   aiodb_future *f;
   int broken = 0, spun = 0;
 
+  /* conn->looking, from here to the sleep: a call queued meanwhile is
+   * this worker's to take, no reason to open a connection more. */
+  conn->looking = 1;
   for (;;) {
     f = next_job(conn);
     if (f == NULL) {
@@ -244,9 +247,11 @@ static int serve_locked(aiodb_conn *conn) {
         continue;
       }
       spun = 0;
+      conn->looking = 0;
       conn->sleeping = 1;
       pthread_cond_wait(&conn->cv, &db->lock);
       conn->sleeping = 0;
+      conn->looking = 1;
       /* Idle long, or its socket stirred: pinged before it takes work. */
       if (aiodb__pool_check_due_locked(conn) && aiodb__pool_check_locked(conn)) {
         broken = 1;
@@ -255,6 +260,7 @@ static int serve_locked(aiodb_conn *conn) {
       continue;
     }
     spun = 0;
+    conn->looking = 0;
     if (conn->idle_since != 0) {
       /* the wait for this job, spun or slept */
       aiodb__aspin_note(&conn->aspin, aiodb__now_ns() - conn->idle_since);
@@ -312,6 +318,8 @@ static int serve_locked(aiodb_conn *conn) {
           start_job_locked(conn, next);
         }
       }
+      /* the loop's top looks at the queues again before any sleep */
+      if (next == NULL && !broken) conn->looking = 1;
       pthread_mutex_unlock(&db->lock);
       /* With a job next, the loop's wake-up may wait for more answers. */
       aiodb__defer_hold(next != NULL, t0);
@@ -323,6 +331,7 @@ static int serve_locked(aiodb_conn *conn) {
     pthread_mutex_lock(&db->lock);
     if (broken) break;
   }
+  conn->looking = 0;
   return broken;
 }
 

@@ -297,10 +297,58 @@ START_TEST(pool_worker_stack_size_and_name) {
 }
 END_TEST
 
+static void count_cb(aiodb_future *f, void *ud) {
+  ck_assert_int_eq(aiodb_future_error(f), 0);
+  aiodb_future_free(f);
+  ++*(int *)ud;
+}
+
+/* One call at a time never needs a second connection: a worker that is
+ * spinning for work (spin_us, or the adaptive spin) or between two jobs
+ * is about to look at the queue, and takes the call as a sleeping one
+ * would, instead of the pool opening a connection more for it (which it
+ * did: up to max_size with spin_us). */
+START_TEST(pool_one_call_at_a_time_keeps_its_connections) {
+  static const char *urls[] = {"sqlite://?max_size=4&spin_us=50",
+                               "sqlite://?max_size=4",
+                               "sqlite://?max_size=4&adaptive_spin=0"};
+  size_t u;
+  for (u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+    aiodb_db *db = aiodb_open(urls[u], NULL, NULL);
+    aiodb_pool_stats before, after;
+    int i, calls = 0;
+    ck_assert_ptr_nonnull(db);
+    /* the first call may race the first connect (and another connect
+     * may still be under way): from then on, no more */
+    aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+    for (i = 0; i < 500; i++) {
+      ck_assert_int_eq(aiodb_db_pool_stats(db, &before), 0);
+      if (before.opening == 0) break;
+      usleep(10000);
+    }
+    for (i = 0; i < 3000; i++) {
+      int was = calls;
+      aiodb_future_on_done(aiodb_query(db, "SELECT 1", NULL, 0), count_cb, &calls);
+      while (calls == was) ck_assert_int_ge(aiodb_cq_run_once(aiodb_db_cq(db), 5000), 0);
+    }
+    for (i = 0; i < 1000; i++)
+      aiodb_future_free(aiodb_test_ok(aiodb_query(db, "SELECT 1", NULL, 0)));
+    ck_assert_int_eq(aiodb_db_pool_stats(db, &after), 0);
+    ck_assert_msg(after.created == before.created,
+                  "%s: %llu connections opened for calls made one at a time "
+                  "(%llu before)",
+                  urls[u], (unsigned long long)after.created,
+                  (unsigned long long)before.created);
+    aiodb_test_done(db);
+  }
+}
+END_TEST
+
 Suite *aiodb_suite_pool(void) {
   return AIODB_SUITE("pool", pool_acquire_waits_for_release, pool_grows_to_max_size,
                      pool_close_drains_queued_work, pool_already_quit_after_close,
                      pool_free_with_work_in_flight, pool_close_from_callback,
                      pool_free_db_from_callback, pool_pinned_connection_quits_at_close,
-                     pool_failed_connect_is_retried, pool_worker_stack_size_and_name);
+                     pool_failed_connect_is_retried, pool_worker_stack_size_and_name,
+                     pool_one_call_at_a_time_keeps_its_connections);
 }
