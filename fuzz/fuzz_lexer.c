@@ -12,7 +12,10 @@
  *    placeholder per QMARK slot, QNUM and DOLLAR outputs differing only
  *    in '?' against '$';
  *  - a buffer one byte (or one slot) short is refused, never overrun;
- *  - an error is AIODB_EINVAL or AIODB_ENOMEM with a message. */
+ *  - an error is AIODB_EINVAL or AIODB_ENOMEM with a message;
+ *  - the statement splitter (aiodb__sql_stmt_end) agrees with the
+ *    rewriter: the text cut at each ';' it ends a statement at, each piece
+ *    rewritten alone, gives the whole's QMARK output. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +160,45 @@ static void compare_styles(const char *sql, size_t len, aiodb__dialect d,
              d, n, qmark->plan.nslots);
 }
 
+/* A ';' that ends a statement is one the rewriter passes at top level:
+ * the pieces' outputs, joined by their ';', are the whole's. */
+static void split_agrees(const char *sql, size_t len, aiodb__dialect d,
+                         const outcome *whole) {
+  size_t at = 0, n = 0, end;
+  aiodb__sqlplan plan;
+  char err[256], *out;
+  uint32_t *slots;
+
+  if (whole->rc != 0) return;
+  for (;;) {
+    end = at + aiodb__sql_stmt_end(sql + at, len - at, d);
+    FUZZ_CHECK(end <= len && (end == len || sql[end] == ';'),
+               "dialect %d: a statement ends at %zu of %zu", d, end, len);
+    memset(&plan, 0, sizeof plan);
+    FUZZ_CHECK(aiodb__sql_rewrite(sql + at, end - at, d, AIODB__PSTYLE_QMARK, NULL,
+                                  NULL, &plan, err, sizeof err) == 0,
+               "dialect %d: the piece at %zu fails: %s", d, at, err);
+    out = exact(plan.out_len + 1);
+    slots = exact(plan.nslots * sizeof *slots);
+    FUZZ_CHECK(aiodb__sql_rewrite(sql + at, end - at, d, AIODB__PSTYLE_QMARK, out,
+                                  slots, &plan, err, sizeof err) == 0,
+               "dialect %d: the piece at %zu fails: %s", d, at, err);
+    FUZZ_CHECK(n + plan.out_len <= whole->plan.out_len &&
+                   memcmp(whole->out + n, out, plan.out_len) == 0,
+               "dialect %d: the piece at %zu comes out otherwise alone", d, at);
+    n += plan.out_len;
+    free(out);
+    free(slots);
+    if (end == len) break;
+    FUZZ_CHECK(n < whole->plan.out_len && whole->out[n] == ';',
+               "dialect %d: the ';' at %zu is not the whole's", d, end);
+    n++;
+    at = end + 1;
+  }
+  FUZZ_CHECK(n == whole->plan.out_len, "dialect %d: the pieces make %zu bytes of %zu", d,
+             n, whole->plan.out_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *sql = (const char *)data;
   outcome o[3];
@@ -166,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (s = AIODB__PSTYLE_QNUM; s <= AIODB__PSTYLE_QMARK; s++)
       rewrite(sql, size, (aiodb__dialect)d, (aiodb__pstyle)s, &o[s]);
     compare_styles(sql, size, (aiodb__dialect)d, o);
+    split_agrees(sql, size, (aiodb__dialect)d, &o[AIODB__PSTYLE_QMARK]);
     for (s = 0; s < 3; s++) {
       free(o[s].out);
       free(o[s].slots);

@@ -1578,7 +1578,10 @@ typedef struct aiodb_migrate_options {
  * "YYYY-MM-DD HH:MM:SS"), made on first use. A file already applied whose
  * name or bytes changed stops the call before anything runs (AIODB_EINVAL
  * naming the file). A file's statements are split on ';' outside quotes,
- * comments and PostgreSQL's dollar-quoted bodies, and run one by one with
+ * comments and PostgreSQL's dollar-quoted bodies, by the engine's rules
+ * (those of the placeholder rewriter: PostgreSQL's E'...' takes backslash
+ * escapes, its plain '...' none; MariaDB's '...' and "..." take them, and
+ * '#' starts a comment there), and run one by one with
  * the file's row in the version table, as one transaction on PostgreSQL,
  * as a savepoint of the lock's transaction on SQLite: a failure rolls the
  * file back whole, the version table is unchanged, and the error (the
@@ -1590,9 +1593,12 @@ typedef struct aiodb_migrate_options {
  *
  * Two calls at once on one database (two programs, two threads) never
  * apply a file twice: the call holds a lock across reading the version
- * table and applying (PostgreSQL pg_advisory_lock, waiting as long as the
- * server lets it; MariaDB GET_LOCK, waiting up to 60 s, then AIODB_EBUSY;
- * SQLite a BEGIN IMMEDIATE transaction, waiting as busy_timeout says, in
+ * table and applying (PostgreSQL pg_advisory_lock, MariaDB GET_LOCK: each
+ * waits up to 60 s for another run's lock, on the worker, then the call
+ * fails with AIODB_EBUSY and nothing applied; on PostgreSQL the wait is a
+ * lock_timeout set for the lock's own transaction alone, so a shorter
+ * statement_timeout ends it first; SQLite a BEGIN IMMEDIATE transaction,
+ * waiting as busy_timeout says, in
  * which each file is a savepoint, all committed at the end of the call),
  * and the second finds the files applied. dry_run and status take no
  * lock and create nothing.

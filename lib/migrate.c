@@ -19,9 +19,11 @@
 #include "driver.h"
 #include "future.h"
 #include "job.h"
+#include "migrate.h"
 #include "params.h"
 
 #define MIG_TABLE "aiodb_migrations"
+#define MIG_PG_KEY "7310915627133440563" /* pg_advisory_lock's key */
 #define MIG_MAX_FILE (64u << 20)
 
 /* ---- SHA-256 (FIPS 180-4) ---- */
@@ -209,63 +211,6 @@ static int load_dir(mig_job *j, aiodb__err *e) {
 
 /* ---- statements ---- */
 
-/* The end of the statement that starts at s (its ';' or the end of the
- * text), skipping quotes and comments by the dialect's rules. */
-static size_t stmt_end(const char *s, size_t i, size_t n, int dialect) {
-  while (i < n) {
-    char c = s[i];
-    if (c == ';') return i;
-    if (c == '\'' || c == '"' || c == '`') {
-      char q = c;
-      for (i++; i < n; i++) {
-        if (dialect == AIODB__DIALECT_MYSQL && s[i] == '\\' && i + 1 < n) {
-          i++;
-          continue;
-        }
-        if (s[i] == q) {
-          if (i + 1 < n && s[i + 1] == q) {
-            i++;
-            continue;
-          }
-          break;
-        }
-      }
-      i++;
-    } else if (c == '[' && dialect == AIODB__DIALECT_SQLITE) {
-      while (i < n && s[i] != ']') i++;
-      i++;
-    } else if ((c == '-' && i + 1 < n && s[i + 1] == '-') ||
-               (c == '#' && dialect == AIODB__DIALECT_MYSQL)) {
-      while (i < n && s[i] != '\n') i++;
-    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-      int depth = 1;
-      for (i += 2; i < n && depth > 0; i++) {
-        if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') depth--, i++;
-        else if (dialect == AIODB__DIALECT_POSTGRES && s[i] == '/' && i + 1 < n && s[i + 1] == '*')
-          depth++, i++;
-      }
-    } else if (c == '$' && dialect == AIODB__DIALECT_POSTGRES &&
-               (i == 0 || !(s[i - 1] == '_' || ((s[i - 1] | 32) >= 'a' && (s[i - 1] | 32) <= 'z') ||
-                            (s[i - 1] >= '0' && s[i - 1] <= '9')))) {
-      size_t t = i + 1, tlen;
-      while (t < n && (s[t] == '_' || ((s[t] | 32) >= 'a' && (s[t] | 32) <= 'z') ||
-                       (t > i + 1 && s[t] >= '0' && s[t] <= '9')))
-        t++;
-      if (t >= n || s[t] != '$') {
-        i++;
-        continue;
-      }
-      tlen = t - i + 1; /* $tag$ */
-      for (i = t + 1; i + tlen <= n; i++)
-        if (memcmp(s + i, s + (t + 1 - tlen), tlen) == 0) break;
-      i = i + tlen <= n ? i + tlen : n;
-    } else {
-      i++;
-    }
-  }
-  return n;
-}
-
 /* Runs sql (portable '?' placeholders) with args on conn. res may be NULL. */
 static int run_sql(aiodb_conn *conn, const char *sql, const aiodb_value *args, size_t nargs,
                    int raw, aiodb_result *res, aiodb__err *e) {
@@ -306,6 +251,14 @@ static int run_sql(aiodb_conn *conn, const char *sql, const aiodb_value *args, s
   return rc;
 }
 
+/* The library's own statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, the
+ * lock): it needs no memory of aiodb's, so that a file's transaction and
+ * the lock always end, also after an allocation failed. Its rows, if any,
+ * land in conn->scratch. e is cleared first. */
+static int own(aiodb_conn *conn, const char *sql, aiodb__err *e) {
+  return aiodb__conn_exec_own(conn, sql, e);
+}
+
 /* e's message, prefixed: "<file>, statement N (<start>...): <message>". */
 static void name_failure(aiodb__err *e, const mig_file *mf, size_t nth, const char *s,
                          size_t len) {
@@ -337,11 +290,10 @@ static int apply_file(aiodb_conn *conn, mig_file *mf, aiodb__err *e) {
   struct tm tm;
   aiodb_value row[4];
 
-  rc = run_sql(conn, is_sqlite(conn) ? "SAVEPOINT aiodb_migration" : "BEGIN", NULL, 0, 1,
-               NULL, e);
+  rc = own(conn, is_sqlite(conn) ? "SAVEPOINT aiodb_migration" : "BEGIN", e);
   if (rc != 0) return rc;
   while (rc == 0 && i < mf->len) {
-    size_t end = stmt_end(mf->sql, i, mf->len, dialect), start;
+    size_t end = i + aiodb__sql_stmt_end(mf->sql + i, mf->len - i, (aiodb__dialect)dialect), start;
     char save;
     start = i + aiodb__sql_skip_blanks(mf->sql + i, end - i, (aiodb__dialect)dialect);
     if (!aiodb__sql_is_blank(mf->sql + i, end - i, (aiodb__dialect)dialect)) {
@@ -366,32 +318,62 @@ static int apply_file(aiodb_conn *conn, mig_file *mf, aiodb__err *e) {
     if (rc != 0) name_failure(e, mf, nth + 1, "INSERT INTO " MIG_TABLE, 27);
   }
   if (is_sqlite(conn)) {
-    if (rc != 0) run_sql(conn, "ROLLBACK TO aiodb_migration", NULL, 0, 1, NULL, &ignored);
-    if (run_sql(conn, "RELEASE aiodb_migration", NULL, 0, 1, NULL, rc ? &ignored : e) != 0 &&
-        rc == 0)
-      rc = e->code;
+    if (rc != 0) own(conn, "ROLLBACK TO aiodb_migration", &ignored);
+    if (own(conn, "RELEASE aiodb_migration", rc ? &ignored : e) != 0 && rc == 0) rc = e->code;
   } else if (rc != 0) {
-    run_sql(conn, "ROLLBACK", NULL, 0, 1, NULL, &ignored);
+    own(conn, "ROLLBACK", &ignored);
   } else {
-    rc = run_sql(conn, "COMMIT", NULL, 0, 1, NULL, e);
+    rc = own(conn, "COMMIT", e);
   }
   return rc;
 }
 
+int aiodb__migrate_lock_wait_s = 60;
+
+/* Lets the server's lock go (PostgreSQL, MariaDB): also after a take that
+ * failed, whose lock may be held though its answer was lost; a lock not
+ * held is no error. */
+static void lock_release(aiodb_conn *conn) {
+  aiodb__err ignored;
+  own(conn, is_mysql(conn) ? "SELECT RELEASE_LOCK('" MIG_TABLE "')"
+                           : "SELECT pg_advisory_unlock(" MIG_PG_KEY ")", &ignored);
+}
+
+/* SQLite: BEGIN IMMEDIATE, waiting as busy_timeout says. MariaDB: GET_LOCK
+ * for up to the wait (0 when it timed out). PostgreSQL: pg_advisory_lock in
+ * a transaction whose lock_timeout is the wait (SET LOCAL: the session's
+ * own setting comes back at its end; the lock, a session's, stays). The
+ * wait runs on the worker, as any statement does. */
 static int lock_take(aiodb_conn *conn, aiodb__err *e) {
-  aiodb_result *r;
-  int rc;
-  if (is_sqlite(conn)) return run_sql(conn, "BEGIN IMMEDIATE", NULL, 0, 1, NULL, e);
-  r = aiodb__result_new();
-  if (r == NULL) return aiodb__err_set(e, AIODB_ENOMEM, "aiodb_migrate: out of memory");
-  rc = run_sql(conn, is_mysql(conn) ? "SELECT GET_LOCK('" MIG_TABLE "', 60)"
-                                    : "SELECT pg_advisory_lock(7310915627133440563)",
-               NULL, 0, 1, r, e);
-  if (rc == 0 && is_mysql(conn) &&
-      (aiodb_result_rows(r) != 1 || aiodb_result_int(r, 0, 0) != 1))
-    rc = aiodb__err_set(e, AIODB_EBUSY,
-                        "aiodb_migrate: another migration held the lock for 60 s");
-  aiodb_result_free(r);
+  int wait_s = aiodb__migrate_lock_wait_s, rc;
+  aiodb__err ignored;
+  char sql[96];
+
+  if (is_sqlite(conn)) return own(conn, "BEGIN IMMEDIATE", e);
+  if (is_mysql(conn)) {
+    snprintf(sql, sizeof sql, "SELECT GET_LOCK('" MIG_TABLE "', %d)", wait_s);
+    rc = own(conn, sql, e);
+    if (rc == 0 && (aiodb_result_rows(conn->scratch) != 1 ||
+                    aiodb_result_int(conn->scratch, 0, 0) != 1))
+      rc = AIODB_EBUSY;
+  } else {
+    snprintf(sql, sizeof sql, "SET LOCAL lock_timeout = %d", wait_s * 1000);
+    rc = own(conn, "BEGIN", e);
+    if (rc == 0 && (rc = own(conn, sql, e)) == 0 &&
+        (rc = own(conn, "SELECT pg_advisory_lock(" MIG_PG_KEY ")", e)) == 0)
+      rc = own(conn, "COMMIT", e);
+    if (rc != 0) {
+      own(conn, "ROLLBACK", &ignored);
+      if (strcmp(e->sqlstate, "55P03") == 0) rc = AIODB_EBUSY; /* lock_not_available */
+    }
+  }
+  if (rc == AIODB_EBUSY)
+    return aiodb__err_set(e, AIODB_EBUSY,
+                          "aiodb_migrate: another migration held the lock for %d s (%s); "
+                          "nothing was applied", wait_s,
+                          is_mysql(conn) ? "GET_LOCK('" MIG_TABLE "')"
+                                         : "pg_advisory_lock(" MIG_PG_KEY ")");
+  if (rc != 0) lock_release(conn);
   return rc;
 }
 
@@ -400,15 +382,13 @@ static int lock_take(aiodb_conn *conn, aiodb__err *e) {
 static int lock_drop(aiodb_conn *conn, int rc, aiodb__err *e) {
   aiodb__err ignored;
   if (is_sqlite(conn)) {
-    if (run_sql(conn, "COMMIT", NULL, 0, 1, NULL, rc == 0 ? e : &ignored) != 0) {
-      run_sql(conn, "ROLLBACK", NULL, 0, 1, NULL, &ignored);
+    if (own(conn, "COMMIT", rc == 0 ? e : &ignored) != 0) {
+      own(conn, "ROLLBACK", &ignored);
       if (rc == 0) rc = e->code;
     }
     return rc;
   }
-  run_sql(conn, is_mysql(conn) ? "SELECT RELEASE_LOCK('" MIG_TABLE "')"
-                               : "SELECT pg_advisory_unlock(7310915627133440563)",
-          NULL, 0, 1, NULL, &ignored);
+  lock_release(conn);
   return rc;
 }
 

@@ -67,10 +67,6 @@ static int is_name_char(int c) {
   return is_name_start(c) || (c >= '0' && c <= '9');
 }
 
-/* Characters that continue a PostgreSQL identifier or number, so that the
- * 'E' of "typE'...'" or the '$' of "a$b$" starts nothing. */
-static int is_word_char(int c) { return is_name_char(c) || c >= 0x80; }
-
 static int emit(lexer *lx, const char *p, size_t n) {
   if (lx->out != NULL) {
     if (n > lx->out_cap - lx->out_len)
@@ -292,16 +288,18 @@ static size_t skip(const lexer *lx, size_t i, size_t word_len) {
 }
 
 /* Each byte's class for the lexer: 2 for those that can open a literal, a
- * quoted identifier or a comment in some dialect (skip's cases) or be a
- * placeholder ('"#$-/:?[`); 1 for those is_word_char takes (letters, digits,
- * '_', bytes >= 0x80); 0 for the rest. Bytes of class 0 or 1 only end or
- * extend the word before them, so the lexer passes over them at once. */
+ * quoted identifier or a comment in some dialect (skip's cases), be a
+ * placeholder or end a statement ('"#$-/:;?[`); 1 for those that continue
+ * an identifier or a number (letters, digits, '_', bytes >= 0x80), so that
+ * the 'E' of "typE'...'" or the '$' of "a$b$" starts nothing; 0 for the
+ * rest. Bytes of class 0 or 1 only end or extend the word before them, so
+ * the lexer passes over them at once. */
 enum { BYTE_OTHER, BYTE_WORD, BYTE_SPECIAL };
 static const unsigned char byte_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 2, 2, 2, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 2,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 2,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 0, 0, 0, 2,
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, 0, 1,
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -316,27 +314,47 @@ static const unsigned char byte_class[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-static int rewrite(lexer *lx) {
+/* From i on, past words, literals, quoted identifiers and comments: the
+ * index of the next byte of class 2 that opens none of them (a placeholder,
+ * a ';', an operator), or len. *word_len: the length of the word before i
+ * on entry, before the byte returned on return. */
+static size_t scan(const lexer *lx, size_t i, size_t *word_len) {
   const char *s = lx->sql;
-  size_t len = lx->len;
-  size_t i = 0, j, end, index;
-  size_t word_len = 0;  /* length of the identifier or number before i */
-  size_t run = 0;       /* start of the bytes not yet emitted */
-  int c, rc;
+  size_t len = lx->len, end, w = *word_len;
+  int c;
 
   while (i < len) {
     c = (unsigned char)s[i];
     if (byte_class[c] != BYTE_SPECIAL) {
-      do word_len = byte_class[c] == BYTE_WORD ? word_len + 1 : 0;
+      do w = byte_class[c] == BYTE_WORD ? w + 1 : 0;
       while (++i < len && byte_class[c = (unsigned char)s[i]] != BYTE_SPECIAL);
       continue;
     }
-    end = skip(lx, i, word_len);
-    if (end > i) {
-      i = end;
-      word_len = 0;
-      continue;
-    }
+    end = skip(lx, i, w);
+    if (end == i) break;
+    i = end;
+    w = 0;
+  }
+  *word_len = w;
+  return i;
+}
+
+/* The word before the byte after s[i], a class 2 byte that opened nothing:
+ * only a '$' continues one (PostgreSQL's "a$b"). */
+static size_t word_after(int c, size_t word_len) {
+  return c == '$' && word_len > 0 ? word_len + 1 : 0;
+}
+
+static int rewrite(lexer *lx) {
+  const char *s = lx->sql;
+  size_t len = lx->len;
+  size_t i = 0, j, index;
+  size_t word_len = 0;  /* length of the identifier or number before i */
+  size_t run = 0;       /* start of the bytes not yet emitted */
+  int c, rc;
+
+  while ((i = scan(lx, i, &word_len)) < len) {
+    c = (unsigned char)s[i];
     if (c == '?' || (c == ':' && i + 1 < len && (i == 0 || s[i - 1] != ':') &&
                      is_name_start((unsigned char)s[i + 1]))) {
       rc = emit(lx, s + run, i - run);
@@ -362,13 +380,25 @@ static int rewrite(lexer *lx) {
       word_len = 0;
       continue;
     }
-    if (is_word_char(c) || (c == '$' && word_len > 0))
-      word_len++;
-    else
-      word_len = 0;
+    word_len = word_after(c, word_len);
     i++;
   }
   return emit(lx, s + run, len - run);
+}
+
+size_t aiodb__sql_stmt_end(const char *sql, size_t len, aiodb__dialect dialect) {
+  lexer lx;
+  size_t i = 0, word_len = 0;
+
+  memset(&lx, 0, sizeof lx);
+  lx.sql = sql;
+  lx.len = len;
+  lx.dialect = dialect;
+  while ((i = scan(&lx, i, &word_len)) < len && sql[i] != ';') {
+    word_len = word_after((unsigned char)sql[i], word_len);
+    i++;
+  }
+  return i;
 }
 
 int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,

@@ -60,6 +60,14 @@ int aiodb__sql_rewrite_names(const char *sql, size_t len,
                              char *out, uint32_t *slots, aiodb__sqlname *names,
                              aiodb__sqlplan *plan, char *errbuf, size_t errlen);
 
+/* Where the statement that starts sql[0..len) ends: the index of the
+ * first ';' outside literals, quoted identifiers, comments and dollar-quoted
+ * bodies, by the dialect's rules (as the rewriter reads them: PostgreSQL's
+ * E'..' takes backslash escapes, its plain '..' none; MySQL's '..' and ".."
+ * take them, '#' and "-- " start comments), or len when there is none. An
+ * unterminated literal or comment runs to the end. */
+size_t aiodb__sql_stmt_end(const char *sql, size_t len, aiodb__dialect dialect);
+
 /* How many bytes at the start of sql[0..len) are whitespace and comments,
  * by the dialect's rules (MySQL's '#', "-- " and executable comments,
  * PostgreSQL's nested ones; a block comment that never ends is one only

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -173,9 +174,9 @@ static int run(aiodb_db *db, const char *sql, const aiodb_value *args, size_t n)
 
 /* The tables, named for the sweep (its process id): runs of two sweeps at
  * once on one server (two builds) must not meet. */
-static char t_name[32] = "oom_t", big_name[32] = "oom_big";
+static char t_name[32] = "oom_t", big_name[32] = "oom_big", mig_name[32] = "oom_mig";
 
-/* sql with oom_t and oom_big renamed so. Static storage, 4 slots. */
+/* sql with oom_t, oom_big and oom_mig renamed so. Static storage, 4 slots. */
 static const char *T(const char *sql) {
   static char buf[4][600];
   static int slot;
@@ -187,6 +188,8 @@ static const char *T(const char *sql) {
       name = t_name, sql += 5;
     else if (strncmp(sql, "oom_big", 7) == 0)
       name = big_name, sql += 7;
+    else if (strncmp(sql, "oom_mig", 7) == 0)
+      name = mig_name, sql += 7;
     if (name != NULL) {
       n += (size_t)snprintf(out + n, sizeof buf[0] - n, "%s", name);
       continue;
@@ -559,6 +562,101 @@ static int step_meta(aiodb_db **db) {
   return 0;
 }
 
+/* aiodb_migrate: a folder of three files (mig_files), written by the
+ * sweep before its runs. */
+static char mig_dir[600];
+
+static const struct {
+  const char *name, *sql;
+} mig_files[] = {
+    /* MariaDB commits a CREATE on its own: a file run twice must not fail */
+    {"0001_create.sql", "CREATE TABLE IF NOT EXISTS oom_mig (id INTEGER PRIMARY KEY, "
+                        "body VARCHAR(50))"},
+    {"0002_rows.sql", "INSERT INTO oom_mig VALUES (1, 'a;b');\n-- one; more\n"
+                      "INSERT INTO oom_mig VALUES (2, 'it''s');\n"},
+    {"0003_more.sql", "UPDATE oom_mig SET body = 'c' WHERE id = 1; "
+                      "INSERT INTO oom_mig VALUES (3, 'x')"},
+};
+#define MIG_FILES (sizeof mig_files / sizeof mig_files[0])
+
+static int mig_fresh; /* this run dropped what an earlier one migrated */
+
+/* Status, then the run that applies, then one that finds nothing to do.
+ * The run again after a failure keeps what the failed one applied: it
+ * must apply the rest, each file once. */
+static int step_migrate(aiodb_db **db) {
+  aiodb_migrate_options o;
+  aiodb_future *f;
+  aiodb_result *r;
+  size_t i;
+
+  if (!mig_fresh) {
+    if (run(*db, "DROP TABLE IF EXISTS aiodb_migrations", NULL, 0) ||
+        run(*db, T("DROP TABLE IF EXISTS oom_mig"), NULL, 0))
+      return 1;
+    mig_fresh = 1;
+  }
+  memset(&o, 0, sizeof o);
+  o.status = 1;
+  f = ok(aiodb_migrate(*db, mig_dir, &o), "aiodb_migrate (status)", 0);
+  if (f == NULL) return 1;
+  REQUIRE(aiodb_result_rows(aiodb_future_result(f)) == MIG_FILES, "status: %zu rows",
+          aiodb_result_rows(aiodb_future_result(f)));
+  aiodb_future_free(f);
+  f = ok(aiodb_migrate(*db, mig_dir, NULL), "aiodb_migrate", 0);
+  if (f == NULL) return 1;
+  r = aiodb_future_result(f);
+  for (i = 0; i < aiodb_result_rows(r); i++)
+    REQUIRE(strcmp(aiodb_result_text(r, i, 2), "applied") == 0, "row %zu: %s", i,
+            aiodb_result_text(r, i, 2));
+  REQUIRE(strict || aiodb_result_rows(r) == MIG_FILES, "%zu files applied",
+          aiodb_result_rows(r));
+  aiodb_future_free(f);
+  f = ok(aiodb_query(*db, T("SELECT (SELECT count(*) FROM aiodb_migrations), "
+                            "(SELECT count(*) FROM oom_mig), "
+                            "(SELECT count(*) FROM oom_mig WHERE body = 'c')"), NULL, 0),
+         "the migrated rows", 0);
+  if (f == NULL) return 1;
+  r = aiodb_future_result(f);
+  REQUIRE(aiodb_result_int(r, 0, 0) == (int64_t)MIG_FILES && aiodb_result_int(r, 0, 1) == 3 &&
+              aiodb_result_int(r, 0, 2) == 1,
+          "%lld versions, %lld rows, %lld updated: a file applied twice, or not at all",
+          (long long)aiodb_result_int(r, 0, 0), (long long)aiodb_result_int(r, 0, 1),
+          (long long)aiodb_result_int(r, 0, 2));
+  aiodb_future_free(f);
+  f = ok(aiodb_migrate(*db, mig_dir, NULL), "aiodb_migrate (again)", 0);
+  if (f == NULL) return 1;
+  REQUIRE(aiodb_result_rows(aiodb_future_result(f)) == 0, "again: %zu files applied",
+          aiodb_result_rows(aiodb_future_result(f)));
+  aiodb_future_free(f);
+  return 0;
+}
+
+static void mig_write(void) {
+  size_t i;
+  snprintf(mig_dir, sizeof mig_dir, "%s", aiodb_test_path(".mig"));
+  ck_assert_int_eq(mkdir(mig_dir, 0700), 0);
+  for (i = 0; i < MIG_FILES; i++) {
+    char path[700];
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/%s", mig_dir, mig_files[i].name);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(T(mig_files[i].sql), fp);
+    ck_assert_int_eq(fclose(fp), 0);
+  }
+}
+
+static void mig_remove(void) {
+  size_t i;
+  for (i = 0; i < MIG_FILES; i++) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", mig_dir, mig_files[i].name);
+    unlink(path);
+  }
+  rmdir(mig_dir);
+}
+
 static int three(void *native, void *ud) {
   (void)native;
   (void)ud;
@@ -675,8 +773,8 @@ static const struct {
     {"open", step_open},     {"create", step_create}, {"values", step_values},
     {"tx", step_tx},         {"many", step_many},     {"large", step_large},
     {"cursor", step_cursor}, {"cancel", step_cancel}, {"meta", step_meta},
-    {"pinned", step_pinned}, {"sync", step_sync},     {"free", step_free},
-    {"close", step_close},
+    {"migrate", step_migrate}, {"pinned", step_pinned}, {"sync", step_sync},
+    {"free", step_free},     {"close", step_close},
 };
 
 /* The scenario; on a failure, that step again with the allocator back,
@@ -772,7 +870,9 @@ static void drop_tables(void) {
   if (pid == 0) {
     aiodb_db *db = aiodb_open(url, NULL, NULL);
     int bad = db == NULL || run(db, T("DROP TABLE oom_t"), NULL, 0) ||
-              run(db, T("DROP TABLE oom_big"), NULL, 0);
+              run(db, T("DROP TABLE oom_big"), NULL, 0) ||
+              run(db, T("DROP TABLE IF EXISTS oom_mig"), NULL, 0) ||
+              run(db, "DROP TABLE IF EXISTS aiodb_migrations", NULL, 0);
     aiodb_db_free(db);
     _exit(bad);
   }
@@ -841,6 +941,8 @@ static void sweep(const engine *e) {
   }
   snprintf(t_name, sizeof t_name, "oom_t_%ld", (long)getpid());
   snprintf(big_name, sizeof big_name, "oom_big_%ld", (long)getpid());
+  snprintf(mig_name, sizeof mig_name, "oom_mig_%ld", (long)getpid());
+  mig_write();
 
   status = run_child(0, 0, &count);
   describe(why, sizeof why, status);
@@ -864,6 +966,7 @@ static void sweep(const engine *e) {
         snprintf(first, sizeof first, "allocation %ld%s: %s", k, mode ? " and on" : " once", why);
     }
   if (e->dir_env != NULL) drop_tables();
+  mig_remove();
   fprintf(stderr,
           "oom %s: %ld allocations in the scenario; %ld runs failing one, %ld failing "
           "all from k on; %.1f s\n",

@@ -711,6 +711,79 @@ START_TEST(params_names) {
 }
 END_TEST
 
+/* aiodb__sql_stmt_end: the first statement of sql is first (its ';' follows,
+ * or the text ends). */
+static void check_end(int line, aiodb__dialect d, const char *sql, const char *first) {
+  size_t got = aiodb__sql_stmt_end(sql, strlen(sql), d), want = strlen(first);
+  ck_assert_msg(got == want && memcmp(sql, first, want) == 0 &&
+                    (got == strlen(sql) || sql[got] == ';'),
+                "line %d, dialect %d: \"%s\" ends at %zu, not %zu (\"%s\")", line, d, sql, got,
+                want, first);
+}
+#define END(d, sql, first) check_end(__LINE__, d, sql, first)
+#define END_ALL(sql, first) \
+  do {                      \
+    END(SQ, sql, first);    \
+    END(PG, sql, first);    \
+    END(MY, sql, first);    \
+  } while (0)
+
+START_TEST(params_stmt_end) {
+  END_ALL("", "");
+  END_ALL(";", "");
+  END_ALL("SELECT 1", "SELECT 1");
+  END_ALL("SELECT 1; SELECT 2", "SELECT 1");
+  END_ALL("SELECT 'a;b'; x", "SELECT 'a;b'");
+  END_ALL("SELECT 'it''s;'; x", "SELECT 'it''s;'");
+  END_ALL("SELECT \"a;b\"; x", "SELECT \"a;b\"");
+  END_ALL("-- a; b\nSELECT 1; x", "-- a; b\nSELECT 1");
+  END_ALL("/* ; */ SELECT 1; x", "/* ; */ SELECT 1");
+  END_ALL("SELECT 'a; b", "SELECT 'a; b"); /* unterminated: to the end */
+  END_ALL("SELECT 1 /* ; ", "SELECT 1 /* ; ");
+
+  /* PostgreSQL: E'..' takes backslash escapes, a plain '..' none
+   * (standard_conforming_strings) */
+  END(PG, "SELECT E'it\\'s; here'; SELECT 2", "SELECT E'it\\'s; here'");
+  END(PG, "SELECT e'\\\\'; SELECT 2", "SELECT e'\\\\'");
+  END(PG, "SELECT (E'\\'');x", "SELECT (E'\\'')");
+  END(PG, "SELECT 'a\\'; SELECT 2", "SELECT 'a\\'");
+  END(PG, "SELECT xE'\\'; SELECT 2", "SELECT xE'\\'"); /* a word's E is no prefix */
+  END(PG, "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql; x",
+      "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql");
+  END(PG, "SELECT $body$ a; $$ b; $body$; x", "SELECT $body$ a; $$ b; $body$");
+  END(PG, "SELECT a$x$; SELECT $x$", "SELECT a$x$"); /* '$' inside a word */
+  END(PG, "/* /* ; */ ; */ SELECT 1; x", "/* /* ; */ ; */ SELECT 1");
+  END(PG, "SELECT `a;b`", "SELECT `a"); /* no backtick quotes */
+  END(PG, "SELECT 1 # 2; x", "SELECT 1 # 2");
+
+  /* MariaDB: backslash escapes in '..' and "..", '#' comments, "--" only
+   * before a blank */
+  END(MY, "SELECT 'it\\'s; here'; x", "SELECT 'it\\'s; here'");
+  END(MY, "SELECT \"a\\\";b\"; x", "SELECT \"a\\\";b\"");
+  END(MY, "SELECT 'a\\\\'; x", "SELECT 'a\\\\'");
+  END(MY, "# a; b\nSELECT 1; x", "# a; b\nSELECT 1");
+  END(MY, "SELECT 1 # a; b\n; x", "SELECT 1 # a; b\n");
+  END(MY, "SELECT 1--1; SELECT 2", "SELECT 1--1");
+  END(MY, "SELECT 1 -- a; b\n; x", "SELECT 1 -- a; b\n");
+  END(MY, "SELECT `a\\`; x", "SELECT `a\\`"); /* backticks take no escapes */
+  END(MY, "SELECT `a;b`; x", "SELECT `a;b`");
+  END(MY, "SELECT $$;$$", "SELECT $$");
+
+  /* SQLite: [..] identifiers; no escapes, no '#' comments */
+  END(SQ, "SELECT [a;b]; x", "SELECT [a;b]");
+  END(SQ, "SELECT 'a\\'; x", "SELECT 'a\\'");
+  END(SQ, "SELECT E'\\'; x", "SELECT E'\\'");
+  END(SQ, "SELECT 1 # 2; x", "SELECT 1 # 2");
+  END(SQ, "SELECT 1--1; SELECT 2", "SELECT 1--1; SELECT 2");
+  END(SQ, "/* /* ; */ ; */", "/* /* ; */ ");
+
+  /* the rewriter reads ';' as it did: a byte between placeholders */
+  RW(PG, DOLLAR, "SELECT ?;SELECT ?", "SELECT $1;SELECT $2", 2);
+  RW(MY, QNUM, "SELECT 'a;?';?", "SELECT 'a;?';?1", 1);
+  aiodb_test_clean_shutdown();
+}
+END_TEST
+
 Suite *aiodb_suite_params(void) {
   return AIODB_SUITE("params", params_empty, params_positional, params_named, params_names,
                      params_qmark_slots,
@@ -719,5 +792,6 @@ Suite *aiodb_suite_params(void) {
                      params_line_comments, params_hash_comments, params_block_comments,
                      params_pg_escape_strings, params_mysql_backslashes, params_dollar_quotes,
                      params_colons, params_mixing, params_unterminated, params_exact_out_len,
-                     params_slots_too_small, params_limits, params_out_of_memory);
+                     params_slots_too_small, params_limits, params_out_of_memory,
+                     params_stmt_end);
 }
