@@ -120,12 +120,13 @@ typedef struct my_stmt {
   int no_bulk;    /* the server refused its rows in bulk */
   /* query_many of a single-row INSERT into a transactional table: rows go
    * several to a statement (see "query_many"). multi: 0 not looked at
-   * yet, 1 they do, -1 they don't. wide: that statement for wide_rows
-   * rows, this statement's own. */
+   * yet, 1 they do, -1 they don't. wide: that statement for a full run
+   * of wide_rows rows; odd: for the last shorter run, of odd_rows rows;
+   * both this statement's own. */
   int multi;
   size_t tuple_off, tuple_len, tail_off;
-  struct my_stmt *wide;
-  size_t wide_rows;
+  struct my_stmt *wide, *odd;
+  size_t wide_rows, odd_rows;
 } my_stmt;
 
 struct my_conn {
@@ -146,7 +147,7 @@ struct my_conn {
   size_t bulk_nargs;
   int many_bulk;             /* this query_many: the server takes bulk runs */
   size_t many_wide;          /* and the rows of a full many-row run (0: none) */
-  unsigned long max_packet;  /* the server's max_allowed_packet, 0: not known */
+  unsigned long max_packet;  /* the session's max_allowed_packet, 0: not asked */
   /* A handle of the program's (aiodb_open_native): given back open at
    * disconnect (keep), with what attach changed restored: auto-reconnect
    * (was_reconnect: the program's value) and multi-statements
@@ -822,6 +823,7 @@ static void stmt_free(my_stmt *st) {
   unsigned i;
   if (st == NULL) return;
   stmt_free(st->wide);
+  stmt_free(st->odd);
   if (st->stmt) mysql_stmt_close(st->stmt);
   for (i = 0; i < st->cols_cap; i++) aiodb__free(st->cols[i].buf);
   aiodb__free(st->cols);
@@ -1482,7 +1484,8 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
  *   of rows per execute: up to MULTI_ROWS rows, MULTI_PARAMS placeholders,
  *   and about MULTI_BYTES of values or the server's max_allowed_packet.
  *   The statement for the batch's full run is prepared once and kept
- *   with the single-row one; a shorter run's is prepared for its one use.
+ *   with the single-row one, and so is the last shorter run's (the rest
+ *   of a batch, or runs that max_allowed_packet keeps short).
  *   Each value keeps its own type, as row by row. Only a transactional
  *   table: in the default STRICT_TRANS_TABLES mode a non-transactional one
  *   takes a bad value in a statement's second or later row as a warning,
@@ -1570,8 +1573,8 @@ static int name_literal(my_conn *c, const char *p, size_t n, char *out, size_t c
 }
 
 /* Is table (as written in the statement, maybe `db`.`t`) one of a
- * transactional engine? Learns the server's max_allowed_packet on the way
- * (one round trip). 0 when it cannot tell (a temporary table, a view). */
+ * transactional engine? 0 when it cannot tell (a temporary table, a
+ * view). */
 static int transactional(my_conn *c, const char *table, size_t len) {
   char db[520], name[520], sql[1400];
   const char *dot = NULL;
@@ -1593,18 +1596,33 @@ static int transactional(my_conn *c, const char *table, size_t len) {
                   : !name_literal(c, table, len, name, sizeof name))
     return 0;
   snprintf(sql, sizeof sql,
-           "SELECT @@max_allowed_packet, (SELECT e.TRANSACTIONS FROM "
-           "information_schema.TABLES t JOIN information_schema.ENGINES e ON "
-           "e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = %s%s%s AND t.TABLE_NAME = '%s')",
+           "SELECT e.TRANSACTIONS FROM information_schema.TABLES t JOIN "
+           "information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+           "WHERE t.TABLE_SCHEMA = %s%s%s AND t.TABLE_NAME = '%s'",
            dot ? "'" : "", dot ? db : "DATABASE()", dot ? "'" : "", name);
   if (mysql_real_query(c->my, sql, strlen(sql)) != 0) return 0;
   if ((r = mysql_store_result(c->my)) == NULL) return 0;
-  if ((row = mysql_fetch_row(r)) != NULL && row[0] != NULL) {
-    c->max_packet = strtoul(row[0], NULL, 10);
-    yes = row[1] != NULL && strcmp(row[1], "YES") == 0;
-  }
+  if ((row = mysql_fetch_row(r)) != NULL)
+    yes = row[0] != NULL && strcmp(row[0], "YES") == 0;
   mysql_free_result(r);
   return yes;
+}
+
+/* The bytes of values one execute may carry: under the server's
+ * max_allowed_packet (asked once a connection) and at most cap. */
+static size_t packet_budget(my_conn *c, size_t cap) {
+  if (c->max_packet == 0) {
+    MYSQL_RES *r;
+    MYSQL_ROW row;
+    if (mysql_real_query(c->my, "SELECT @@max_allowed_packet", 27) != 0 ||
+        (r = mysql_store_result(c->my)) == NULL)
+      return 0;
+    if ((row = mysql_fetch_row(r)) != NULL && row[0] != NULL)
+      c->max_packet = strtoul(row[0], NULL, 10);
+    mysql_free_result(r);
+  }
+  if (c->max_packet <= 4096) return 0;
+  return c->max_packet - 4096 < cap ? c->max_packet - 4096 : cap;
 }
 
 /* Rows of a full run of st's many-row statement: 0 if its rows do not go
@@ -1623,7 +1641,7 @@ static size_t multi_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s) {
       st->tail_off = ins.tail_off;
     }
   }
-  if (st->multi < 0 || c->max_packet == 0) return 0;
+  if (st->multi < 0 || packet_budget(c, MULTI_BYTES) == 0) return 0;
   if (rows > MULTI_PARAMS / s->nargs) rows = MULTI_PARAMS / s->nargs;
   if (rows > s->nrows) rows = s->nrows;
   /* the statement's text goes in one packet too */
@@ -1682,18 +1700,18 @@ static enum enum_field_types wire_type(const aiodb_value *v) {
 /* How many rows from first (at most n) go in one bulk run, with the
  * types of its columns (MYSQL_TYPE_NULL: NULL in every row) in c->in. */
 static size_t bulk_run(my_conn *c, const aiodb__stmt *s, size_t first, size_t n) {
-  size_t r, i, bytes = 0;
+  size_t r, i, bytes = 0, budget = packet_budget(c, BULK_BYTES);
   for (i = 0; i < s->nargs; i++) c->in[i].buffer_type = MYSQL_TYPE_NULL;
   for (r = 0; r < n; r++) {
     const aiodb_value *row = s->args + (first + r) * s->nargs;
-    size_t row_bytes = 0;
+    size_t row_bytes = s->nargs; /* an indicator each */
     for (i = 0; i < s->nargs; i++) {
       enum enum_field_types t = wire_type(&row[i]);
       if (t == MYSQL_TYPE_NULL) continue;
       if (c->in[i].buffer_type != MYSQL_TYPE_NULL && c->in[i].buffer_type != t) return r;
-      row_bytes += row[i].len;
+      row_bytes += t == MYSQL_TYPE_STRING || t == MYSQL_TYPE_BLOB ? row[i].len + 9 : 8;
     }
-    if (r > 0 && bytes + row_bytes > BULK_BYTES) return r;
+    if (r > 0 && bytes + row_bytes > budget) return r;
     for (i = 0; i < s->nargs; i++)
       if (row[i].type != AIODB_TYPE_NULL) c->in[i].buffer_type = wire_type(&row[i]);
     bytes += row_bytes;
@@ -1846,8 +1864,7 @@ static int in_bulk(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, 
 
 /* How many rows from first (at most n) fit one wide execute's packet. */
 static size_t wide_run(my_conn *c, const aiodb__stmt *s, size_t first, size_t n) {
-  size_t budget = c->max_packet > 4096 ? c->max_packet - 4096 : 0, r, i, bytes = 0;
-  if (budget > MULTI_BYTES) budget = MULTI_BYTES;
+  size_t budget = packet_budget(c, MULTI_BYTES), r, i, bytes = 0;
   for (r = 0; r < n; r++) {
     const aiodb_value *row = s->args + (first + r) * s->nargs;
     size_t row_bytes = (s->nargs + 7) / 8 + 2 * s->nargs; /* NULL bits, types */
@@ -1898,7 +1915,8 @@ static my_stmt *wide_prepare(my_conn *c, my_stmt *st, const aiodb__stmt *s, size
 static int in_wide(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, size_t n,
                    size_t full, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
   size_t run;
-  my_stmt *wide;
+  my_stmt *wide, **slot;
+  size_t *slot_rows;
   int rc = 0;
   for (; rc == 0 && n > 0; first += run, n -= run) {
     if (st->multi < 0) return in_bulk(c, st, s, first, n, res, m, e);
@@ -1907,8 +1925,10 @@ static int in_wide(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, 
       rc = in_bulk(c, st, s, first, run, res, m, e);
       continue;
     }
-    if (run == full && st->wide != NULL && st->wide_rows == full) {
-      wide = st->wide;
+    slot = run == full ? &st->wide : &st->odd;
+    slot_rows = run == full ? &st->wide_rows : &st->odd_rows;
+    if (*slot != NULL && *slot_rows == run) {
+      wide = *slot;
     } else if ((wide = wide_prepare(c, st, s, run, e)) == NULL) {
       if (e->code == AIODB_ECONNLOST || e->code == AIODB_ECANCELED ||
           e->code == AIODB_ETIMEDOUT) {
@@ -1919,13 +1939,12 @@ static int in_wide(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, 
       st->multi = -1; /* the server will not have it: as before */
       run = 0;
       continue;
-    } else if (run == full) {
-      stmt_free(st->wide);
-      st->wide = wide;
-      st->wide_rows = full;
+    } else {
+      stmt_free(*slot);
+      *slot = wide;
+      *slot_rows = run;
     }
     rc = run_in_savepoint(c, wide_execute, wide, st, s, first, run, res, m, e);
-    if (wide != st->wide) stmt_free(wide);
   }
   return rc;
 }
