@@ -1573,8 +1573,8 @@ static int name_literal(my_conn *c, const char *p, size_t n, char *out, size_t c
 }
 
 /* Is table (as written in the statement, maybe `db`.`t`) one of a
- * transactional engine? 0 when it cannot tell (a temporary table, a
- * view). */
+ * transactional engine? 1 yes; 0 no, or not listed (a temporary table,
+ * a view); -1 when the question failed (say, a cancel's KILL QUERY). */
 static int transactional(my_conn *c, const char *table, size_t len) {
   char db[520], name[520], sql[1400];
   const char *dot = NULL;
@@ -1600,8 +1600,9 @@ static int transactional(my_conn *c, const char *table, size_t len) {
            "information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
            "WHERE t.TABLE_SCHEMA = %s%s%s AND t.TABLE_NAME = '%s'",
            dot ? "'" : "", dot ? db : "DATABASE()", dot ? "'" : "", name);
-  if (mysql_real_query(c->my, sql, strlen(sql)) != 0) return 0;
-  if ((r = mysql_store_result(c->my)) == NULL) return 0;
+  if (mysql_real_query(c->my, sql, strlen(sql)) != 0 ||
+      (r = mysql_store_result(c->my)) == NULL)
+    return -1;
   if ((row = mysql_fetch_row(r)) != NULL)
     yes = row[0] != NULL && strcmp(row[0], "YES") == 0;
   mysql_free_result(r);
@@ -1633,12 +1634,16 @@ static size_t multi_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s) {
     aiodb__sqlinsert ins;
     st->multi = -1;
     if (aiodb__sql_insert_values(s->sql, s->sql_len, AIODB__DIALECT_MYSQL, &ins) &&
-        ins.nparams == s->nargs &&
-        transactional(c, s->sql + ins.table_off, ins.table_len)) {
-      st->multi = 1;
+        ins.nparams == s->nargs) {
+      st->multi = transactional(c, s->sql + ins.table_off, ins.table_len);
       st->tuple_off = ins.tuple_off;
       st->tuple_len = ins.tuple_len;
       st->tail_off = ins.tail_off;
+      if (st->multi < 0) { /* asked again next time */
+        st->multi = 0;
+        return 0;
+      }
+      if (st->multi == 0) st->multi = -1;
     }
   }
   if (st->multi < 0 || packet_budget(c, MULTI_BYTES) == 0) return 0;
