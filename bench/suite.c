@@ -1157,9 +1157,9 @@ static void many_table(aiodb_db *db) {
 
 /* The raw loops, on the worker's MYSQL* (aiodb_db_run): one transaction,
  * one prepared INSERT executed per row (bulk 0), per 1,000 rows with
- * Connector/C's array binding (bulk 1), or per 1,000 rows as one INSERT of
- * 1,000 rows, VALUES (?, ?),(?, ?),... (bulk 2; the rest, if any, one by
- * one). */
+ * Connector/C's array binding (bulk 1), or per 1,000 rows (fewer if there
+ * are fewer) as one INSERT of that many rows, VALUES (?, ?),(?, ?),...
+ * (bulk 2; the rest, if any, one by one). */
 typedef struct many_raw {
   const many_rows *rows;
   int bulk;
@@ -1173,7 +1173,7 @@ static int my_raw_many(void *native, void *ud) {
   MYSQL *my = native;
   many_raw *mr = ud;
   MYSQL_STMT *st = mysql_stmt_init(my);
-  MYSQL_STMT *wide = NULL;
+  MYSQL_STMT *ws = NULL;
   MYSQL_BIND b[2];
   long long ids[CHUNK];
   char *vals[CHUNK];
@@ -1186,16 +1186,16 @@ static int my_raw_many(void *native, void *ud) {
     static MYSQL_BIND wb[2 * CHUNK];
     static const char head[] = "INSERT INTO many_ins VALUES ";
     char *text = malloc(sizeof head + 7 * CHUNK), *p = text;
-    int64_t k;
+    int64_t k, wide = n < CHUNK ? n : CHUNK;
     if (text == NULL) die("out of memory");
     p += sprintf(p, "%s", head);
-    for (k = 0; k < CHUNK; k++) p += sprintf(p, "%s(?, ?)", k ? "," : "");
-    ok = (wide = mysql_stmt_init(my)) != NULL &&
-         mysql_stmt_prepare(wide, text, (unsigned long)(p - text)) == 0;
+    for (k = 0; k < wide; k++) p += sprintf(p, "%s(?, ?)", k ? "," : "");
+    ok = (ws = mysql_stmt_init(my)) != NULL &&
+         mysql_stmt_prepare(ws, text, (unsigned long)(p - text)) == 0;
     free(text);
     memset(wb, 0, sizeof wb);
-    for (i = 0; ok && i + CHUNK <= n; i += CHUNK) {
-      for (k = 0; k < CHUNK; k++) {
+    for (i = 0; ok && i + wide <= n; i += wide) {
+      for (k = 0; k < wide; k++) {
         const aiodb_value *v = &mr->rows->args[2 * (i + k)];
         wb[2 * k].buffer_type = MYSQL_TYPE_LONGLONG;
         wb[2 * k].buffer = (void *)&v[0].u.i;
@@ -1203,12 +1203,12 @@ static int my_raw_many(void *native, void *ud) {
         wb[2 * k + 1].buffer = (void *)v[1].u.s;
         wb[2 * k + 1].buffer_length = (unsigned long)v[1].len;
       }
-      ok = mysql_stmt_bind_param(wide, wb) == 0 && mysql_stmt_execute(wide) == 0 &&
-           mysql_stmt_affected_rows(wide) == CHUNK;
+      ok = mysql_stmt_bind_param(ws, wb) == 0 && mysql_stmt_execute(ws) == 0 &&
+           mysql_stmt_affected_rows(ws) == (my_ulonglong)wide;
     }
-    if (!ok && wide != NULL && mysql_stmt_errno(wide))
-      snprintf(mr->error, sizeof mr->error, "%s", mysql_stmt_error(wide));
-    if (wide != NULL) mysql_stmt_close(wide);
+    if (!ok && ws != NULL && mysql_stmt_errno(ws))
+      snprintf(mr->error, sizeof mr->error, "%s", mysql_stmt_error(ws));
+    if (ws != NULL) mysql_stmt_close(ws);
   } else {
     i = 0;
   }
