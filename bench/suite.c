@@ -1246,14 +1246,22 @@ static int my_raw_many(void *native, void *ud) {
  * where the server does not say (MySQL keeps its status elsewhere). */
 static void many_settle(aiodb_db *db) {
   double t0 = now_sec();
-  int64_t dirty;
-  aiodb_error err;
-  while (aiodb_query_int_sync(db, "SELECT CAST(VARIABLE_VALUE AS SIGNED) FROM "
-                                  "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
-                                  "'INNODB_BUFFER_POOL_PAGES_DIRTY'",
-                              NULL, 0, NULL, &dirty, &err) == 0 &&
-         dirty > 0 && now_sec() - t0 < 5)
+  for (;;) {
+    int done = 0;
+    int64_t dirty = 0;
+    aiodb_future *f = aiodb_query(db, "SELECT CAST(VARIABLE_VALUE AS SIGNED) FROM "
+                                      "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+                                      "'INNODB_BUFFER_POOL_PAGES_DIRTY'", NULL, 0);
+    if (f == NULL) die("settle: out of memory");
+    aiodb_future_on_done(f, set_flag, &done);
+    while (!done) aiodb_cq_run_once(aiodb_db_cq(db), 1000);
+    if (aiodb_future_error(f) != 0 ||
+        aiodb_result_get_int(aiodb_future_result(f), 0, 0, &dirty) != 0)
+      dirty = 0;
+    aiodb_future_free(f);
+    if (dirty == 0 || now_sec() - t0 > 5) return;
     usleep(100 * 1000);
+  }
 }
 
 /* url with one more query option. */
