@@ -839,7 +839,7 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
  * on one connection: rows holds nrows * ncols values, row after row. The
  * batch is atomic: a failing row undoes the rows before it (a transaction
  * of its own, or a SAVEPOINT inside an open one) and fails the future. The result's affected count is the sum over all rows,
- * its last id the last row's, and rows a statement returns (RETURNING) are
+ * its last id the last row's (MySQL and MariaDB: see below), and rows a statement returns (RETURNING) are
  * collected in order. nrows == 0 is a successful no-op (nothing is sent;
  * the argument count is still checked).
  *
