@@ -838,10 +838,11 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
 /* One statement run once per row of parameters, prepared once, in one job
  * on one connection: rows holds nrows * ncols values, row after row. The
  * batch is atomic: a failing row undoes the rows before it (a transaction
- * of its own, or a SAVEPOINT inside an open one) and fails the future. The result's affected count is the sum over all rows,
- * its last id the last row's (MySQL and MariaDB: see below), and rows a statement returns (RETURNING) are
- * collected in order. nrows == 0 is a successful no-op (nothing is sent;
- * the argument count is still checked).
+ * of its own, or a SAVEPOINT inside an open one) and fails the future.
+ * The result's affected count is the sum over all rows, its last id the
+ * last row's (MySQL and MariaDB: see below), and rows a statement returns
+ * (RETURNING) are collected in order. nrows == 0 is a successful no-op
+ * (nothing is sent; the argument count is still checked).
  *
  * ncols must be the statement's argument count and sql exactly one
  * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0,
