@@ -947,7 +947,9 @@ START_TEST(my_many_row_by_row) {
 END_TEST
 
 /* A table that cannot roll back keeps the rows before the failing one; in
- * bulk the message then names the run's rows, row by row the row. */
+ * bulk the message then names the run's rows, row by row the row. Such a
+ * table's rows never go as INSERTs of many rows; in bulk they take an
+ * out-of-range value as the server takes it in a statement of many rows. */
 START_TEST(my_many_on_myisam) {
   aiodb_db *bulk = my_open("socket_url", NULL);
   aiodb_db *one = my_open("socket_url", "bulk=0");
@@ -970,6 +972,25 @@ START_TEST(my_many_on_myisam) {
   ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT count(*) FROM my_bulk"), 49);
   free(rows);
   aiodb_test_exec(bulk, "DROP TABLE my_bulk");
+  /* STRICT_TRANS_TABLES: on such a table a bad value after a statement's
+   * first row is stored adjusted, with a warning; a bulk run is one
+   * statement to the server, row by row each row is one */
+  aiodb_test_exec(bulk, "DROP TABLE IF EXISTS my_tiny");
+  aiodb_test_exec(bulk, "CREATE TABLE my_tiny(n TINYINT) ENGINE=MyISAM");
+  {
+    aiodb_value tiny[] = {aiodb_int(1), aiodb_int(2), aiodb_int(300), aiodb_int(4)};
+    f = aiodb_query_many(one, "INSERT INTO my_tiny VALUES (?)", tiny, 4, 1);
+    ck_assert_int_eq(aiodb_test_err(f), AIODB_ERANGE);
+    ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 3: ", 7) == 0, "%s",
+                  aiodb_future_errmsg(f));
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT count(*) FROM my_tiny"), 2);
+    aiodb_test_exec(bulk, "DELETE FROM my_tiny");
+    f = aiodb_test_ok(aiodb_query_many(bulk, "INSERT INTO my_tiny VALUES (?)", tiny, 4, 1));
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT sum(n) FROM my_tiny"), 1 + 2 + 127 + 4);
+  }
+  aiodb_test_exec(bulk, "DROP TABLE my_tiny");
   aiodb_db_free(one);
   aiodb_test_done(bulk);
 }
