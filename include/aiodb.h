@@ -551,7 +551,8 @@ AIODB_EXTERN void aiodb_on_connect_error(const char *message);
  * off whatever statement_cache says, and no session SET runs after
  * connecting (docs/guide.md, "Behind PgBouncer"). Session mode needs
  * nothing. MySQL's bulk=0 (a boolean, default 1) runs aiodb_query_many
- * one execute per row even where the server takes rows in bulk.
+ * one execute per row even where its rows could go several to an execute
+ * (INSERTs of many rows, MariaDB's bulk).
  *
  * Returns NULL and fills err on a malformed URL or option (AIODB_EINVAL), a
  * scheme whose driver is not built (AIODB_EUNSUPPORTED), or OOM; and with
@@ -852,10 +853,11 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
 /* One statement run once per row of parameters, prepared once, in one job
  * on one connection: rows holds nrows * ncols values, row after row. The
  * batch is atomic: a failing row undoes the rows before it (a transaction
- * of its own, or a SAVEPOINT inside an open one) and fails the future. The result's affected count is the sum over all rows,
- * its last id the last row's, and rows a statement returns (RETURNING) are
- * collected in order. nrows == 0 is a successful no-op (nothing is sent;
- * the argument count is still checked).
+ * of its own, or a SAVEPOINT inside an open one) and fails the future.
+ * The result's affected count is the sum over all rows, its last id the
+ * last row's (MySQL and MariaDB: see below), and rows a statement returns
+ * (RETURNING) are collected in order. nrows == 0 is a successful no-op
+ * (nothing is sent; the argument count is still checked).
  *
  * ncols must be the statement's argument count and sql exactly one
  * statement (AIODB_EINVAL otherwise, as for rows == NULL with nrows > 0,
@@ -865,11 +867,15 @@ AIODB_EXTERN aiodb_future *aiodb_conn_query(aiodb_conn *conn, const char *sql,
  * whole (it does not prepare) has no row number. NULL only for a NULL db or
  * OOM; every value is copied before the call returns. Completes as
  * aiodb_query() otherwise; for deadlines and cancel the batch is one
- * statement, and interrupting it undoes all its rows. On MariaDB an
- * INSERT/REPLACE/UPDATE/DELETE without RETURNING sends its rows in bulk
- * (the URL's bulk=0: one by one); a table that cannot roll back (MyISAM)
- * may then name the failing run's rows ("rows N to M: ") instead of the
- * row (docs/guide.md, chapter 11). */
+ * statement, and interrupting it undoes all its rows. On MySQL and
+ * MariaDB a single-row INSERT/REPLACE ... VALUES (tuple) into a
+ * transactional table goes as INSERTs of up to 1,000 rows, VALUES
+ * (tuple),(tuple),...; on MariaDB other INSERT/REPLACE/UPDATE/DELETE
+ * without RETURNING send their rows in bulk (the URL's bulk=0: one by one
+ * for both); a table that cannot roll back (MyISAM) may then name the
+ * failing run's rows ("rows N to M: ") instead of the row. Either way the
+ * last id is the server's for the last run (for generated ids, that run's
+ * first) (docs/guide.md, chapter 11). */
 AIODB_EXTERN aiodb_future *aiodb_query_many(aiodb_db *db, const char *sql,
                                             const aiodb_value *rows,
                                             size_t nrows, size_t ncols);

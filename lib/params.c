@@ -527,3 +527,106 @@ int aiodb__sql_is_blank(const char *sql, size_t len, aiodb__dialect dialect) {
     i++;
   }
 }
+
+/* ---- the single-row INSERT a driver may send several rows of at once ---- */
+
+static size_t blanks_at(const lexer *lx, size_t i) {
+  return i + aiodb__sql_skip_blanks(lx->sql + i, lx->len - i, lx->dialect);
+}
+
+/* Past the keyword kw (lower case) at i, or i if it is not there. */
+static size_t keyword(const lexer *lx, size_t i, const char *kw) {
+  size_t n = strlen(kw), k;
+  if (lx->len - i < n) return i;
+  for (k = 0; k < n; k++) {
+    int c = (unsigned char)lx->sql[i + k];
+    if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != kw[k]) return i;
+  }
+  if (i + n < lx->len && is_word_char((unsigned char)lx->sql[i + n])) return i;
+  return i + n;
+}
+
+/* Past the table name at i (name, `name`, either dotted), or i. */
+static size_t table_name(const lexer *lx, size_t i) {
+  size_t j = i, part;
+  for (part = 0; part < 2; part++) {
+    size_t start = j;
+    if (j < lx->len && lx->sql[j] == '`') {
+      j = skip_quoted(lx, j, '`', 0);
+      if (j == lx->len && lx->sql[j - 1] != '`') return i;
+    } else {
+      while (j < lx->len && (is_word_char((unsigned char)lx->sql[j]) || lx->sql[j] == '$')) j++;
+    }
+    if (j == start) return i;
+    if (part == 1 || j == lx->len || lx->sql[j] != '.') break;
+    j++;
+  }
+  return j;
+}
+
+/* Past the parenthesized group at i, its '?' counted into *nparams; i if
+ * none starts there or it never closes. From i on when to is 0: to the end,
+ * counting only. */
+static size_t group(const lexer *lx, size_t i, int to_close, size_t *nparams) {
+  size_t depth = 0, j = i, end;
+  if (to_close && (i >= lx->len || lx->sql[i] != '(')) return i;
+  while (j < lx->len) {
+    int c = (unsigned char)lx->sql[j];
+    if ((end = skip(lx, j, 0)) > j) {
+      j = end;
+      continue;
+    }
+    if (c == '(') {
+      depth++;
+    } else if (c == ')' && to_close && --depth == 0) {
+      return j + 1;
+    } else if (c == '?') {
+      ++*nparams;
+    }
+    j++;
+  }
+  return to_close ? i : j;
+}
+
+int aiodb__sql_insert_values(const char *sql, size_t len, aiodb__dialect dialect,
+                             aiodb__sqlinsert *out) {
+  static const char *const modifiers[] = {"low_priority", "delayed", "high_priority",
+                                          "ignore", "into"};
+  lexer lx;
+  size_t i, j, k, tail_params = 0;
+
+  memset(&lx, 0, sizeof lx);
+  memset(out, 0, sizeof *out);
+  lx.sql = sql;
+  lx.len = len;
+  lx.dialect = dialect;
+  i = blanks_at(&lx, 0);
+  if ((j = keyword(&lx, i, "insert")) == i && (j = keyword(&lx, i, "replace")) == i) return 0;
+  for (k = 0; k < sizeof modifiers / sizeof modifiers[0];) {
+    i = blanks_at(&lx, j);
+    if ((j = keyword(&lx, i, modifiers[k])) == i) {
+      k++;
+      continue;
+    }
+    k = 0; /* in any order (the server says which it takes) */
+  }
+  if (keyword(&lx, i, "values") > i || keyword(&lx, i, "value") > i ||
+      (j = table_name(&lx, i)) == i)
+    return 0;
+  out->table_off = i;
+  out->table_len = j - i;
+  i = blanks_at(&lx, j);
+  if ((j = group(&lx, i, 1, &tail_params)) > i) i = blanks_at(&lx, j); /* the columns */
+  if (tail_params > 0) return 0;
+  if ((j = keyword(&lx, i, "values")) == i && (j = keyword(&lx, i, "value")) == i) return 0;
+  i = blanks_at(&lx, j);
+  if ((j = group(&lx, i, 1, &out->nparams)) == i) return 0;
+  out->tuple_off = i;
+  out->tuple_len = j - i;
+  out->tail_off = j;
+  if (aiodb__sql_is_blank(sql + j, len - j, dialect)) return 1;
+  i = blanks_at(&lx, j);
+  if (keyword(&lx, i, "on") == i) return 0;
+  group(&lx, i, 0, &tail_params);
+  return tail_params == 0;
+}

@@ -78,4 +78,19 @@ size_t aiodb__sql_skip_blanks(const char *sql, size_t len,
  * semicolons. */
 int aiodb__sql_is_blank(const char *sql, size_t len, aiodb__dialect dialect);
 
+/* A single-row INSERT or REPLACE whose rows a driver may send several to a
+ * statement: INSERT|REPLACE [LOW_PRIORITY|DELAYED|HIGH_PRIORITY] [IGNORE]
+ * [INTO] table [(columns)] VALUE[S] (tuple), then nothing but blanks and
+ * semicolons, or an ON DUPLICATE KEY UPDATE clause without placeholders.
+ * Returns 1 and fills *out for such a statement, 0 for any other. A '?'
+ * outside literals and comments counts as a placeholder. */
+typedef struct aiodb__sqlinsert {
+  size_t table_off, table_len; /* the table as written: t, `db`.`t` */
+  size_t tuple_off, tuple_len; /* the tuple, "(" to ")" */
+  size_t tail_off;             /* what follows it, to the end */
+  size_t nparams;              /* placeholders, all in the tuple */
+} aiodb__sqlinsert;
+int aiodb__sql_insert_values(const char *sql, size_t len, aiodb__dialect dialect,
+                             aiodb__sqlinsert *out);
+
 #endif

@@ -947,7 +947,9 @@ START_TEST(my_many_row_by_row) {
 END_TEST
 
 /* A table that cannot roll back keeps the rows before the failing one; in
- * bulk the message then names the run's rows, row by row the row. */
+ * bulk the message then names the run's rows, row by row the row. Such a
+ * table's rows never go as INSERTs of many rows; in bulk they take an
+ * out-of-range value as the server takes it in a statement of many rows. */
 START_TEST(my_many_on_myisam) {
   aiodb_db *bulk = my_open("socket_url", NULL);
   aiodb_db *one = my_open("socket_url", "bulk=0");
@@ -970,8 +972,320 @@ START_TEST(my_many_on_myisam) {
   ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT count(*) FROM my_bulk"), 49);
   free(rows);
   aiodb_test_exec(bulk, "DROP TABLE my_bulk");
+  /* STRICT_TRANS_TABLES: on such a table a bad value after a statement's
+   * first row is stored adjusted, with a warning; a bulk run is one
+   * statement to the server, row by row each row is one */
+  aiodb_test_exec(bulk, "DROP TABLE IF EXISTS my_tiny");
+  aiodb_test_exec(bulk, "CREATE TABLE my_tiny(n TINYINT) ENGINE=MyISAM");
+  {
+    aiodb_value tiny[] = {aiodb_int(1), aiodb_int(2), aiodb_int(300), aiodb_int(4)};
+    f = aiodb_query_many(one, "INSERT INTO my_tiny VALUES (?)", tiny, 4, 1);
+    ck_assert_int_eq(aiodb_test_err(f), AIODB_ERANGE);
+    ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 3: ", 7) == 0, "%s",
+                  aiodb_future_errmsg(f));
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT count(*) FROM my_tiny"), 2);
+    aiodb_test_exec(bulk, "DELETE FROM my_tiny");
+    f = aiodb_test_ok(aiodb_query_many(bulk, "INSERT INTO my_tiny VALUES (?)", tiny, 4, 1));
+    aiodb_future_free(f);
+    ck_assert_int_eq(aiodb_test_scalar(bulk, "SELECT sum(n) FROM my_tiny"), 1 + 2 + 127 + 4);
+  }
+  aiodb_test_exec(bulk, "DROP TABLE my_tiny");
   aiodb_db_free(one);
   aiodb_test_done(bulk);
+}
+END_TEST
+
+/* ---- query_many as INSERTs of many rows ---- */
+
+/* A counter of the server's for the pool's one connection. */
+static int64_t session_count(aiodb_db *db, const char *name) {
+  char sql[200];
+  snprintf(sql, sizeof sql, "SELECT CAST(VARIABLE_VALUE AS SIGNED) FROM "
+                            "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = '%s'", name);
+  return aiodb_test_scalar(db, sql);
+}
+
+/* Row i of values that must come back exactly as row by row: int64's
+ * bounds, doubles, NULLs, empty and 100 KB texts, blobs with NUL bytes,
+ * and a column (v) whose type changes from row to row. */
+static void odd_values(aiodb_value *row, int i, char *text, unsigned char *blob,
+                       const char *big) {
+  static const int64_t ints[] = {INT64_MIN, INT64_MAX, 0, -1, 1000003};
+  static const double floats[] = {1e308, -2.5e-300, 0.1, -0.0, 4503599627370497.0};
+  int k;
+  snprintf(text, 24, "t-%d-\xc3\xa9", i);
+  for (k = 0; k < i % 40; k++) blob[k] = (unsigned char)(i * 31 + k);
+  row[0] = i % 7 == 6 ? aiodb_null() : aiodb_int(ints[i % 5] + (i % 5 > 1 ? i : 0));
+  row[1] = i % 9 == 8 ? aiodb_null() : aiodb_float(floats[i % 5] + (i % 5 == 2 ? i : 0));
+  row[2] = i % 500 == 3 ? aiodb_textn(big, 100000)
+           : i % 11 == 0 ? aiodb_null() : i % 13 == 0 ? aiodb_textn("", 0) : aiodb_text(text);
+  row[3] = i % 17 == 0 ? aiodb_null() : aiodb_blob(blob, (size_t)(i % 40));
+  switch (i % 5) {
+    case 0: row[4] = aiodb_int(i); break;
+    case 1: row[4] = aiodb_text(text); break;
+    case 2: row[4] = aiodb_float(i + 0.25); break;
+    case 3: row[4] = aiodb_null(); break;
+    default: row[4] = aiodb_blob(text, 3); break;
+  }
+}
+
+#define ODD_N 2500
+#define ODD_INSERT "INSERT INTO %s(i, f, t, b, v) VALUES (?, ?, ?, ?, ?)"
+
+static void odd_table(aiodb_db *db, const char *name) {
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", name);
+  aiodb_test_execf(db, "CREATE TABLE %s(k INT AUTO_INCREMENT PRIMARY KEY, i BIGINT, f DOUBLE, "
+                       "t LONGTEXT, b LONGBLOB, v VARCHAR(60)) ENGINE=InnoDB", name);
+}
+
+/* Every cell of two results the same, type and bytes. */
+static void same_cells(aiodb_result *a, aiodb_result *b) {
+  size_t row, col;
+  ck_assert_uint_eq(aiodb_result_rows(a), aiodb_result_rows(b));
+  ck_assert_uint_eq(aiodb_result_cols(a), aiodb_result_cols(b));
+  for (row = 0; row < aiodb_result_rows(a); row++)
+    for (col = 0; col < aiodb_result_cols(a); col++) {
+      aiodb_type t = aiodb_result_type(a, row, col);
+      ck_assert_msg(t == aiodb_result_type(b, row, col), "row %zu col %zu: type", row, col);
+      if (t == AIODB_TYPE_INT) {
+        ck_assert_int_eq(aiodb_result_int(a, row, col), aiodb_result_int(b, row, col));
+      } else if (t == AIODB_TYPE_FLOAT) {
+        double x = aiodb_result_float(a, row, col), y = aiodb_result_float(b, row, col);
+        ck_assert_msg(memcmp(&x, &y, sizeof x) == 0, "row %zu col %zu: %g %g", row, col, x, y);
+      } else if (t != AIODB_TYPE_NULL) {
+        size_t n = aiodb_result_len(a, row, col);
+        ck_assert_uint_eq(n, aiodb_result_len(b, row, col));
+        ck_assert_msg(n == 0 || memcmp(aiodb_result_blob(a, row, col),
+                                       aiodb_result_blob(b, row, col), n) == 0,
+                      "row %zu col %zu: bytes", row, col);
+      }
+    }
+}
+
+/* The same rows as INSERTs of many rows (default) and row by row (bulk=0):
+ * the same table contents and affected count; the many-row statements
+ * prepared once (the full 1,000-row run and the 500 left), three
+ * executes. */
+START_TEST(my_many_in_one_insert) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_db *one = my_open("socket_url", "max_size=1&bulk=0");
+  aiodb_value *rows = malloc(sizeof *rows * 5 * ODD_N);
+  char(*texts)[24] = malloc(24 * (size_t)ODD_N);
+  unsigned char(*blobs)[40] = malloc(40 * (size_t)ODD_N);
+  unsigned char *bigb;
+  char *big, sql[120];
+  int64_t prepares, executes;
+  aiodb_future *f, *g;
+  int i, pass;
+
+  aiodb_test_large_values(100000, &bigb, &big);
+  for (i = 0; i < ODD_N; i++) odd_values(rows + 5 * i, i, texts[i], blobs[i], big);
+  odd_table(db, "my_multi");
+  odd_table(db, "my_multi_1");
+  session_count(db, "COM_STMT_EXECUTE"); /* its own statement prepared */
+  for (pass = 0; pass < 2; pass++) { /* the second time from the cache */
+    prepares = session_count(db, "COM_STMT_PREPARE");
+    executes = session_count(db, "COM_STMT_EXECUTE");
+    snprintf(sql, sizeof sql, ODD_INSERT, "my_multi");
+    f = aiodb_test_ok(aiodb_query_many(db, sql, rows, ODD_N, 5));
+    executes = session_count(db, "COM_STMT_EXECUTE") - executes - 1;
+    prepares = session_count(db, "COM_STMT_PREPARE") - prepares;
+    ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), ODD_N);
+    /* the server's id for the last statement: its first row's */
+    ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(f)), pass * ODD_N + 2001);
+    aiodb_future_free(f);
+    ck_assert_int_eq(executes, 3);
+    ck_assert_int_eq(prepares, pass == 0 ? 3 : 0);
+    snprintf(sql, sizeof sql, ODD_INSERT, "my_multi_1");
+    f = aiodb_test_ok(aiodb_query_many(one, sql, rows, ODD_N, 5));
+    ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), ODD_N);
+    ck_assert_int_eq(aiodb_result_last_id(aiodb_future_result(f)), (pass + 1) * ODD_N);
+    aiodb_future_free(f);
+  }
+  f = aiodb_test_ok(aiodb_query(db, "SELECT * FROM my_multi ORDER BY k", NULL, 0));
+  g = aiodb_test_ok(aiodb_query(db, "SELECT * FROM my_multi_1 ORDER BY k", NULL, 0));
+  ck_assert_uint_eq(aiodb_result_rows(aiodb_future_result(f)), 2 * ODD_N);
+  same_cells(aiodb_future_result(f), aiodb_future_result(g));
+  /* and as given: the bounds, the big text */
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 0, 1), INT64_MIN);
+  ck_assert_int_eq(aiodb_result_int(aiodb_future_result(f), 1, 1), INT64_MAX);
+  aiodb_test_cell_is(aiodb_future_result(f), 3, 3, big, 100000, 1);
+  aiodb_future_free(f);
+  aiodb_future_free(g);
+  aiodb_test_exec(db, "DROP TABLE my_multi, my_multi_1");
+  free(rows);
+  free(texts);
+  free(blobs);
+  free(big);
+  free(bigb);
+  aiodb_db_free(one);
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* A failing row in the middle of a many-row statement is named and nothing
+ * of the batch stays; the rows then go in again whole. */
+START_TEST(my_many_in_one_insert_fails_a_row) {
+  aiodb_db *db = my_open("socket_url", "max_size=1");
+  aiodb_value *rows = bulk_rows_new(2500);
+  int64_t prepares;
+  aiodb_future *f;
+
+  bulk_table(db, "InnoDB");
+  rows[6 * 1699 + 5] = aiodb_int(10); /* row 1700 repeats row 11's n */
+  prepares = session_count(db, "COM_STMT_PREPARE");
+  f = aiodb_query_many(db, BULK_INSERT, rows, 2500, 6);
+  ck_assert_int_eq(aiodb_test_err(f), AIODB_ECONSTRAINT);
+  ck_assert_msg(strncmp(aiodb_future_errmsg(f), "row 1700: ", 10) == 0, "%s",
+                aiodb_future_errmsg(f));
+  aiodb_future_free(f);
+  ck_assert_int_eq(session_count(db, "COM_STMT_PREPARE") - prepares, 2); /* 1 row, 1,000 */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_bulk"), 0);
+  rows[6 * 1699 + 5] = aiodb_int(1699);
+  f = aiodb_test_ok(aiodb_query_many(db, BULK_INSERT, rows, 2500, 6));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 2500);
+  aiodb_future_free(f);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_bulk WHERE n = id - 1"), 2500);
+  free(rows);
+  aiodb_test_exec(db, "DROP TABLE my_bulk");
+  aiodb_test_done(db);
+}
+END_TEST
+
+/* sql's rows into my_odku; how many statements it prepared. */
+static int64_t odku_many(aiodb_db *db, const char *sql, const aiodb_value *rows, size_t n,
+                         size_t ncols, int64_t affected) {
+  int64_t prepares = session_count(db, "COM_STMT_PREPARE");
+  aiodb_future *f = aiodb_test_ok(aiodb_query_many(db, sql, rows, n, ncols));
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), affected);
+  aiodb_future_free(f);
+  return session_count(db, "COM_STMT_PREPARE") - prepares;
+}
+
+/* What is not a single-row INSERT ... VALUES into a transactional table
+ * runs as before, and ON DUPLICATE KEY UPDATE without placeholders goes
+ * in one statement with the same outcome as row by row. */
+static void odku_cases(const char *opts, int rewrites) {
+  aiodb_db *db = my_open("socket_url", opts);
+  aiodb_value r3[] = {aiodb_int(1), aiodb_int(10), aiodb_int(100), aiodb_int(2), aiodb_int(20),
+                      aiodb_int(200), aiodb_int(1), aiodb_int(5), aiodb_int(1000)};
+  aiodb_value r2[] = {aiodb_int(1), aiodb_int(1), aiodb_int(3), aiodb_int(30), aiodb_int(3),
+                      aiodb_int(3)};
+  aiodb_value sel[] = {aiodb_int(7), aiodb_int(70), aiodb_int(8), aiodb_int(80)};
+  aiodb_future *f;
+
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_odku");
+  aiodb_test_exec(db, "CREATE TABLE my_odku(id INT PRIMARY KEY, n INT) ENGINE=InnoDB");
+  /* a placeholder after the tuple: row by row (or in bulk) */
+  ck_assert_int_eq(odku_many(db, "INSERT INTO my_odku VALUES (?, ?) "
+                                 "ON DUPLICATE KEY UPDATE n = n + ?", r3, 3, 3, 4), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT n FROM my_odku WHERE id = 1"), 1010);
+  /* none after it: one statement of 3 rows; VALUES(n) is each row's */
+  ck_assert_int_eq(odku_many(db, "INSERT INTO my_odku VALUES (?, ?) "
+                                 "ON DUPLICATE KEY UPDATE n = n + VALUES(n)", r2, 3, 2, 5),
+                   rewrites ? 2 : 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT n FROM my_odku WHERE id = 1"), 1011);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT n FROM my_odku WHERE id = 3"), 33);
+  /* INSERT ... SELECT, with VALUES in a comment */
+  ck_assert_int_eq(odku_many(db, "INSERT INTO my_odku(id, n) /* VALUES (?, ?) */ "
+                                 "SELECT ?, ? FROM DUAL", sel, 2, 2, 2), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT n FROM my_odku WHERE id = 8"), 80);
+  /* several statements: refused, nothing done */
+  f = aiodb_query_many(db, "INSERT INTO my_odku VALUES (?, ?); INSERT INTO my_odku VALUES (9, 9)",
+                       sel, 2, 2);
+  ck_assert_int_ne(aiodb_test_err(f), 0);
+  aiodb_future_free(f);
+  /* a temporary table, which the server does not list: as before */
+  aiodb_test_exec(db, "CREATE TEMPORARY TABLE my_tmp(id INT PRIMARY KEY, n INT) ENGINE=InnoDB");
+  ck_assert_int_eq(odku_many(db, "INSERT INTO my_tmp VALUES (?, ?)", r2, 2, 2, 2), 1);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_odku"), 5);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(n) FROM my_odku"), 1011 + 20 + 33 + 70 + 80);
+  aiodb_test_exec(db, "DROP TABLE my_odku");
+  aiodb_test_done(db);
+}
+
+START_TEST(my_many_in_one_insert_or_not) {
+  odku_cases("max_size=1", 1);
+  odku_cases("max_size=1&bulk=0", 0);
+}
+END_TEST
+
+/* Runs short enough for the server's max_allowed_packet (256 KiB here:
+ * each of 200 rows holds 20,000 bytes, 4 MB in all), as many-row INSERTs
+ * and in bulk, and few enough placeholders for its limit (200 columns:
+ * 327 rows a statement). */
+START_TEST(my_many_in_one_insert_within_limits) {
+  aiodb_db *admin = my_open("socket_url", NULL);
+  int64_t was = aiodb_test_scalar(admin, "SELECT @@GLOBAL.max_allowed_packet");
+  aiodb_value *rows = malloc(sizeof *rows * 2 * 1000 * 100);
+  unsigned char *blob;
+  char *text, cols[200 * 16], *p = cols;
+  aiodb_db *db;
+  int64_t executes;
+  aiodb_future *f;
+  int i, rc;
+
+  aiodb_test_exec(admin, "SET GLOBAL max_allowed_packet = 262144");
+  db = my_open("socket_url", "max_size=1");
+  rc = (int)aiodb_test_scalar(db, "SELECT @@max_allowed_packet"); /* connected with it */
+  aiodb_test_execf(admin, "SET GLOBAL max_allowed_packet = %lld", (long long)was);
+  ck_assert_int_eq(rc, 262144);
+  aiodb_test_large_values(20000 + 200, &blob, &text);
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_big");
+  aiodb_test_exec(db, "CREATE TABLE my_big(id INT PRIMARY KEY, b LONGBLOB) ENGINE=InnoDB");
+  for (i = 0; i < 200; i++) {
+    rows[2 * i] = aiodb_int(i);
+    rows[2 * i + 1] = aiodb_blob(blob + i, 20000);
+  }
+  executes = session_count(db, "COM_STMT_EXECUTE");
+  f = aiodb_test_ok(aiodb_query_many(db, "INSERT INTO my_big VALUES (?, ?)", rows, 200, 2));
+  executes = session_count(db, "COM_STMT_EXECUTE") - executes - 1;
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 200);
+  aiodb_future_free(f);
+  ck_assert_msg(executes >= 16 && executes <= 20, "%lld executes", (long long)executes);
+  f = aiodb_test_ok(aiodb_query(db, "SELECT b FROM my_big ORDER BY id", NULL, 0));
+  for (i = 0; i < 200; i++) aiodb_test_cell_is(aiodb_future_result(f), (size_t)i, 0, blob + i, 20000, 0);
+  aiodb_future_free(f);
+  /* and in bulk (an UPDATE), as short */
+  for (i = 0; i < 200; i++) {
+    rows[2 * i] = aiodb_blob(blob + 200 - i, 20000);
+    rows[2 * i + 1] = aiodb_int(i);
+  }
+  executes = session_count(db, "COM_SAVEPOINT"); /* one a run (the server counts
+                                                    each row of a bulk UPDATE) */
+  f = aiodb_test_ok(aiodb_query_many(db, "UPDATE my_big SET b = ? WHERE id = ?", rows, 200, 2));
+  executes = session_count(db, "COM_SAVEPOINT") - executes;
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 200);
+  aiodb_future_free(f);
+  ck_assert_msg(executes >= 16 && executes <= 20, "%lld runs", (long long)executes);
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT count(*) FROM my_big WHERE LENGTH(b) = 20000"), 200);
+  aiodb_test_exec(db, "DROP TABLE my_big");
+  aiodb_db_free(db);
+
+  db = my_open("socket_url", "max_size=1");
+  for (i = 0; i < 200; i++) p += sprintf(p, "%sc%d INT", i ? ", " : "", i);
+  aiodb_test_exec(db, "DROP TABLE IF EXISTS my_cols");
+  aiodb_test_execf(db, "CREATE TABLE my_cols(%s) ENGINE=InnoDB", cols);
+  for (i = 0; i < 1000 * 200; i++) rows[i] = aiodb_int(i % 200 == 0 ? i / 200 : 1);
+  p = cols;
+  p += sprintf(p, "INSERT INTO my_cols VALUES (");
+  for (i = 0; i < 200; i++) p += sprintf(p, "%s?", i ? "," : "");
+  sprintf(p, ")");
+  executes = session_count(db, "COM_STMT_EXECUTE");
+  f = aiodb_test_ok(aiodb_query_many(db, cols, rows, 1000, 200));
+  executes = session_count(db, "COM_STMT_EXECUTE") - executes - 1;
+  ck_assert_int_eq(aiodb_result_affected(aiodb_future_result(f)), 1000);
+  aiodb_future_free(f);
+  ck_assert_int_eq(executes, 4); /* 327, 327, 327, 19 */
+  ck_assert_int_eq(aiodb_test_scalar(db, "SELECT sum(c0) + sum(c199) FROM my_cols"),
+                   999 * 1000 / 2 + 1000);
+  aiodb_test_exec(db, "DROP TABLE my_cols");
+  free(rows);
+  free(blob);
+  free(text);
+  aiodb_db_free(admin);
+  aiodb_test_done(db);
 }
 END_TEST
 
@@ -1045,7 +1359,9 @@ Suite *aiodb_suite_mysql(void) {
                          my_escaped_password, my_bad_urls_and_unreachable_servers, my_tls,
                          my_lost_connection_is_replaced, my_query_many_and_transactions,
                          my_server_restart_mid_query, my_network_defaults, my_many_in_bulk,
-                         my_many_row_by_row, my_many_on_myisam);
+                         my_many_row_by_row, my_many_on_myisam, my_many_in_one_insert,
+                         my_many_in_one_insert_fails_a_row, my_many_in_one_insert_or_not,
+                         my_many_in_one_insert_within_limits);
   AIODB_TCASE_TIMEOUT(s, my_cursor_memory_is_bounded, 300);
   return s;
 }

@@ -784,6 +784,56 @@ START_TEST(params_stmt_end) {
 }
 END_TEST
 
+/* The single-row INSERT whose rows may go several to a statement: the
+ * table, the tuple and what follows it; anything else is not one. */
+static void check_insert(int line, const char *sql, const char *table, const char *tuple,
+                         size_t nparams) {
+  aiodb__sqlinsert ins;
+  int yes = aiodb__sql_insert_values(sql, strlen(sql), MY, &ins);
+  ck_assert_msg(yes == (table != NULL), "line %d: %s", line, sql);
+  if (!yes) return;
+  ck_assert_msg(strlen(table) == ins.table_len && memcmp(sql + ins.table_off, table, ins.table_len) == 0,
+                "line %d: table '%.*s'", line, (int)ins.table_len, sql + ins.table_off);
+  ck_assert_msg(strlen(tuple) == ins.tuple_len && memcmp(sql + ins.tuple_off, tuple, ins.tuple_len) == 0,
+                "line %d: tuple '%.*s'", line, (int)ins.tuple_len, sql + ins.tuple_off);
+  ck_assert_uint_eq(ins.tail_off, ins.tuple_off + ins.tuple_len);
+  ck_assert_msg(ins.nparams == nparams, "line %d: %zu placeholders", line, ins.nparams);
+}
+
+START_TEST(params_insert_values) {
+  check_insert(__LINE__, "INSERT INTO t VALUES (?, ?)", "t", "(?, ?)", 2);
+  check_insert(__LINE__, " insert ignore into `my db`.`t``x` (a, `b)`) value(?,'?',\"?\",?)  ;",
+               "`my db`.`t``x`", "(?,'?',\"?\",?)", 2);
+  check_insert(__LINE__, "REPLACE LOW_PRIORITY t VALUES (CONCAT(?, ')'), (SELECT ?), NOW()) -- x ?\n",
+               "t", "(CONCAT(?, ')'), (SELECT ?), NOW())", 2);
+  check_insert(__LINE__, "/* c */ INSERT INTO db.t(a) VALUES (? /* ) */ + 1 # )\n)", "db.t",
+               "(? /* ) */ + 1 # )\n)", 1);
+  check_insert(__LINE__, "INSERT INTO t(a, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = VALUES(n) + 1",
+               "t", "(?, ?)", 2);
+  check_insert(__LINE__, "INSERT INTO t VALUES ('it''s \\' ?', ?)", "t", "('it''s \\' ?', ?)", 1);
+  /* not one */
+  check_insert(__LINE__, "INSERT INTO t(a, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = n + ?",
+               NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t VALUES (?), (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t SELECT ?", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t(a) /* VALUES (?) */ SELECT ?", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t SET a = ?", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t VALUES (?) RETURNING id", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t VALUES (?); INSERT INTO t VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t VALUES (?) AS new ON DUPLICATE KEY UPDATE a = new.a",
+               NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t PARTITION (p0) VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t(a, ?) VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO t VALUES (?", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERT INTO \"t\" VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "/*!INSERT*/ INTO t VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "UPDATE t SET a = ? -- INSERT INTO t VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "INSERTS INTO t VALUES (?)", NULL, NULL, 0);
+  check_insert(__LINE__, "", NULL, NULL, 0);
+}
+END_TEST
+
 Suite *aiodb_suite_params(void) {
   return AIODB_SUITE("params", params_empty, params_positional, params_named, params_names,
                      params_qmark_slots,
@@ -793,5 +843,5 @@ Suite *aiodb_suite_params(void) {
                      params_pg_escape_strings, params_mysql_backslashes, params_dollar_quotes,
                      params_colons, params_mixing, params_unterminated, params_exact_out_len,
                      params_slots_too_small, params_limits, params_out_of_memory,
-                     params_stmt_end);
+                     params_stmt_end, params_insert_values);
 }

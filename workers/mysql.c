@@ -38,6 +38,7 @@
 #include "driver.h"
 #include "many.h"
 #include "numbers.h"
+#include "params.h"
 #include "secret.h"
 #include "stmt_cache.h"
 #include "url.h"
@@ -117,6 +118,15 @@ typedef struct my_stmt {
   unsigned ncols, cols_cap;
   int dml;        /* INSERT/REPLACE/UPDATE/DELETE: RETURNING rows count */
   int no_bulk;    /* the server refused its rows in bulk */
+  /* query_many of a single-row INSERT into a transactional table: rows go
+   * several to a statement (see "query_many"). multi: 0 not looked at
+   * yet, 1 they do, -1 they don't. wide: that statement for a full run
+   * of wide_rows rows; odd: for the last shorter run, of odd_rows rows;
+   * both this statement's own. */
+  int multi;
+  size_t tuple_off, tuple_len, tail_off;
+  struct my_stmt *wide, *odd;
+  size_t wide_rows, odd_rows;
 } my_stmt;
 
 struct my_conn {
@@ -135,6 +145,9 @@ struct my_conn {
   size_t bulk_cap;
   const aiodb_value *bulk_args;
   size_t bulk_nargs;
+  int many_bulk;             /* this query_many: the server takes bulk runs */
+  size_t many_wide;          /* and the rows of a full many-row run (0: none) */
+  unsigned long max_packet;  /* the session's max_allowed_packet, 0: not asked */
   /* A handle of the program's (aiodb_open_native): given back open at
    * disconnect (keep), with what attach changed restored: auto-reconnect
    * (was_reconnect: the program's value) and multi-statements
@@ -809,6 +822,8 @@ static int my_connect(void *cfgp, unsigned statement_cache, void **native,
 static void stmt_free(my_stmt *st) {
   unsigned i;
   if (st == NULL) return;
+  stmt_free(st->wide);
+  stmt_free(st->odd);
   if (st->stmt) mysql_stmt_close(st->stmt);
   for (i = 0; i < st->cols_cap; i++) aiodb__free(st->cols[i].buf);
   aiodb__free(st->cols);
@@ -1460,23 +1475,41 @@ static int my_exec(void *native, const aiodb__stmt *s, aiodb_result *res,
   return rc;
 }
 
-/* ---- query_many (lib/many.c runs the batch): prepared once. On a
- * MariaDB server (10.2 and later: MARIADB_CLIENT_STMT_BULK_OPERATIONS) an
- * INSERT/REPLACE/UPDATE/DELETE without RETURNING sends its rows in bulk, a
- * run of rows per COM_STMT_BULK_EXECUTE: rows whose values have the same
- * types, NULLs aside (the types go once, for the whole run), up to
- * BULK_ROWS rows and about BULK_BYTES of text and blobs. Everything else,
- * and every statement on MySQL or with bulk=0, is executed row by row.
+/* ---- query_many (lib/many.c runs the batch): prepared once. Unless the
+ * URL says bulk=0, rows go several to one execute where they can:
+ *
+ * - A single-row INSERT or REPLACE ... VALUES (tuple) (see
+ *   aiodb__sql_insert_values) into a table of a transactional engine is
+ *   sent as one statement of many rows, VALUES (tuple),(tuple),..., a run
+ *   of rows per execute: up to MULTI_ROWS rows, MULTI_PARAMS placeholders,
+ *   and about MULTI_BYTES of values or the server's max_allowed_packet.
+ *   The statement for the batch's full run is prepared once and kept
+ *   with the single-row one, and so is the last shorter run's (the rest
+ *   of a batch, or runs that max_allowed_packet keeps short).
+ *   Each value keeps its own type, as row by row. Only a transactional
+ *   table: in the default STRICT_TRANS_TABLES mode a non-transactional one
+ *   takes a bad value in a statement's second or later row as a warning,
+ *   which row by row is an error.
+ * - Otherwise, on a MariaDB server (10.2 and later:
+ *   MARIADB_CLIENT_STMT_BULK_OPERATIONS) an INSERT/REPLACE/UPDATE/DELETE
+ *   without RETURNING sends a run of rows per COM_STMT_BULK_EXECUTE: rows
+ *   whose values have the same types, NULLs aside (the types go once, for
+ *   the whole run), up to BULK_ROWS rows and about BULK_BYTES of text and
+ *   blobs.
+ * - Everything else, and everything with bulk=0, is executed row by row.
  *
  * The server tells only that a run failed, not at which row. Each run goes
  * in a SAVEPOINT of its own: after a failure it is rolled back and the run
  * is executed again row by row, so that the failing row names itself. A
- * table that cannot roll back (MyISAM) keeps the rows of the run before
- * the failing one; then the run is not executed again, and the message
- * names the rows of the run ("rows N to M: "). ---- */
+ * table that cannot roll back (MyISAM; in bulk only) keeps the rows of the
+ * run before the failing one; then the run is not executed again, and the
+ * message names the rows of the run ("rows N to M: "). ---- */
 
 #define BULK_ROWS 1000
 #define BULK_BYTES (4u << 20)
+#define MULTI_ROWS 1000
+#define MULTI_PARAMS 65535
+#define MULTI_BYTES (4u << 20)
 
 static int my_in_tx(void *native) {
   my_conn *c = native;
@@ -1517,6 +1550,113 @@ static int says_returning(const char *p, size_t len) {
   return 0;
 }
 
+/* One part of a table name as written (name or `name`), unquoted into out
+ * (cap bytes, NUL-terminated) and escaped as a string literal's body;
+ * 0 if it does not fit. */
+static int name_literal(my_conn *c, const char *p, size_t n, char *out, size_t cap) {
+  char raw[256];
+  size_t i, k = 0;
+  if (n >= 2 && p[0] == '`') {
+    for (i = 1; i + 1 < n; i++) {
+      if (k == sizeof raw) return 0;
+      raw[k++] = p[i];
+      if (p[i] == '`') i++; /* doubled */
+    }
+  } else {
+    if (n > sizeof raw) return 0;
+    memcpy(raw, p, n);
+    k = n;
+  }
+  if (2 * k + 1 > cap) return 0;
+  mysql_real_escape_string(c->my, out, raw, (unsigned long)k);
+  return 1;
+}
+
+/* Is table (as written in the statement, maybe `db`.`t`) one of a
+ * transactional engine? 1 yes; 0 no, or not listed (a temporary table,
+ * a view); -1 when the question failed (say, a cancel's KILL QUERY). */
+static int transactional(my_conn *c, const char *table, size_t len) {
+  char db[520], name[520], sql[1400];
+  const char *dot = NULL;
+  size_t i;
+  int yes = 0;
+  MYSQL_RES *r;
+  MYSQL_ROW row;
+  for (i = 0; i < len; i++) {
+    if (table[i] == '`') {
+      for (i++; i < len && !(table[i] == '`' && (i + 1 == len || table[i + 1] != '`')); i++)
+        if (table[i] == '`') i++;
+    } else if (table[i] == '.') {
+      dot = table + i;
+    }
+  }
+  if (dot != NULL ? !name_literal(c, table, (size_t)(dot - table), db, sizeof db) ||
+                        !name_literal(c, dot + 1, (size_t)(table + len - dot - 1), name,
+                                      sizeof name)
+                  : !name_literal(c, table, len, name, sizeof name))
+    return 0;
+  snprintf(sql, sizeof sql,
+           "SELECT e.TRANSACTIONS FROM information_schema.TABLES t JOIN "
+           "information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+           "WHERE t.TABLE_SCHEMA = %s%s%s AND t.TABLE_NAME = '%s'",
+           dot ? "'" : "", dot ? db : "DATABASE()", dot ? "'" : "", name);
+  if (mysql_real_query(c->my, sql, strlen(sql)) != 0 ||
+      (r = mysql_store_result(c->my)) == NULL)
+    return -1;
+  if ((row = mysql_fetch_row(r)) != NULL)
+    yes = row[0] != NULL && strcmp(row[0], "YES") == 0;
+  mysql_free_result(r);
+  return yes;
+}
+
+/* The bytes of values one execute may carry: under the server's
+ * max_allowed_packet (asked once a connection) and at most cap. */
+static size_t packet_budget(my_conn *c, size_t cap) {
+  if (c->max_packet == 0) {
+    MYSQL_RES *r;
+    MYSQL_ROW row;
+    if (mysql_real_query(c->my, "SELECT @@max_allowed_packet", 27) != 0 ||
+        (r = mysql_store_result(c->my)) == NULL)
+      return 0;
+    if ((row = mysql_fetch_row(r)) != NULL && row[0] != NULL)
+      c->max_packet = strtoul(row[0], NULL, 10);
+    mysql_free_result(r);
+  }
+  if (c->max_packet <= 4096) return 0;
+  return c->max_packet - 4096 < cap ? c->max_packet - 4096 : cap;
+}
+
+/* Rows of a full run of st's many-row statement: 0 if its rows do not go
+ * several to a statement. */
+static size_t multi_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s) {
+  size_t rows = MULTI_ROWS, fixed;
+  if (st->multi == 0) {
+    aiodb__sqlinsert ins;
+    st->multi = -1;
+    if (aiodb__sql_insert_values(s->sql, s->sql_len, AIODB__DIALECT_MYSQL, &ins) &&
+        ins.nparams == s->nargs) {
+      st->multi = transactional(c, s->sql + ins.table_off, ins.table_len);
+      st->tuple_off = ins.tuple_off;
+      st->tuple_len = ins.tuple_len;
+      st->tail_off = ins.tail_off;
+      if (st->multi < 0) { /* asked again next time */
+        st->multi = 0;
+        return 0;
+      }
+      if (st->multi == 0) st->multi = -1;
+    }
+  }
+  if (st->multi < 0 || packet_budget(c, MULTI_BYTES) == 0) return 0;
+  if (rows > MULTI_PARAMS / s->nargs) rows = MULTI_PARAMS / s->nargs;
+  if (rows > s->nrows) rows = s->nrows;
+  /* the statement's text goes in one packet too */
+  fixed = s->sql_len - st->tuple_len + 1024;
+  if (fixed >= c->max_packet) return 0;
+  if (rows > (c->max_packet - fixed) / (st->tuple_len + 1))
+    rows = (c->max_packet - fixed) / (st->tuple_len + 1);
+  return rows > 1 ? rows : 0;
+}
+
 static int my_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
                            aiodb__err *e) {
   my_conn *c = native;
@@ -1526,10 +1666,15 @@ static int my_many_prepare(void *native, const aiodb__stmt *s, aiodb__many *m,
                ? aiodb__err_set(e, AIODB_EINVAL, "query_many takes exactly one statement")
                : e->code;
   m->stmt = st;
-  if (s->nargs > 0 && s->nrows > 1 && st->dml && !st->no_bulk &&
+  c->many_bulk = 0;
+  c->many_wide = 0;
+  if (s->nargs > 0 && s->nrows > 1 && st->dml && !c->cfg->no_bulk &&
       mysql_stmt_field_count(st->stmt) == 0 && !says_returning(s->sql, s->sql_len) &&
-      mysql_stmt_param_count(st->stmt) == s->nargs && server_bulk(c))
-    m->chunk = BULK_ROWS;
+      mysql_stmt_param_count(st->stmt) == s->nargs) {
+    c->many_bulk = !st->no_bulk && server_bulk(c);
+    if (c->many_bulk) m->chunk = BULK_ROWS;
+    if ((c->many_wide = multi_rows(c, st, s)) > 0) m->chunk = c->many_wide;
+  }
   return 0;
 }
 
@@ -1560,18 +1705,18 @@ static enum enum_field_types wire_type(const aiodb_value *v) {
 /* How many rows from first (at most n) go in one bulk run, with the
  * types of its columns (MYSQL_TYPE_NULL: NULL in every row) in c->in. */
 static size_t bulk_run(my_conn *c, const aiodb__stmt *s, size_t first, size_t n) {
-  size_t r, i, bytes = 0;
+  size_t r, i, bytes = 0, budget = packet_budget(c, BULK_BYTES);
   for (i = 0; i < s->nargs; i++) c->in[i].buffer_type = MYSQL_TYPE_NULL;
   for (r = 0; r < n; r++) {
     const aiodb_value *row = s->args + (first + r) * s->nargs;
-    size_t row_bytes = 0;
+    size_t row_bytes = s->nargs; /* an indicator each */
     for (i = 0; i < s->nargs; i++) {
       enum enum_field_types t = wire_type(&row[i]);
       if (t == MYSQL_TYPE_NULL) continue;
       if (c->in[i].buffer_type != MYSQL_TYPE_NULL && c->in[i].buffer_type != t) return r;
-      row_bytes += row[i].len;
+      row_bytes += t == MYSQL_TYPE_STRING || t == MYSQL_TYPE_BLOB ? row[i].len + 9 : 8;
     }
-    if (r > 0 && bytes + row_bytes > BULK_BYTES) return r;
+    if (r > 0 && bytes + row_bytes > budget) return r;
     for (i = 0; i < s->nargs; i++)
       if (row[i].type != AIODB_TYPE_NULL) c->in[i].buffer_type = wire_type(&row[i]);
     bytes += row_bytes;
@@ -1646,16 +1791,29 @@ static int bulk_execute(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t fi
   return rc;
 }
 
-/* A run in bulk, in a SAVEPOINT; on a failure, see the section's head. */
-static int bulk_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first,
-                     size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+/* Sends rows first..first+n-1 of st's single-row statement as one
+ * statement of n rows: wide, prepared for n rows. */
+static int wide_execute(my_conn *c, my_stmt *wide, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+  int rc = bind_params(c, wide, s->args + first * s->nargs, n * s->nargs, e);
+  return rc != 0 ? rc : execute(c, wide, res, first == 0, &m->affected, e);
+}
+
+typedef int (*run_fn)(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first,
+                      size_t n, aiodb_result *res, aiodb__many *m, aiodb__err *e);
+
+/* A run (bulk or wide) in a SAVEPOINT; on a failure, see the section's
+ * head: row by row on st. */
+static int run_in_savepoint(my_conn *c, run_fn run, my_stmt *how, my_stmt *st,
+                            const aiodb__stmt *s, size_t first, size_t n,
+                            aiodb_result *res, aiodb__many *m, aiodb__err *e) {
   aiodb__err ignored;
   int rc;
   if ((rc = my_exec_own(c, "SAVEPOINT aiodb_bulk", e)) != 0) {
     m->row = first;
     return rc;
   }
-  if ((rc = bulk_execute(c, st, s, first, n, res, m, e)) == 0) return 0;
+  if ((rc = run(c, how, s, first, n, res, m, e)) == 0) return 0;
   m->row = first;
   if (rc == AIODB_ECONNLOST || rc == AIODB_ECANCELED || rc == AIODB_ETIMEDOUT) return rc;
   if (my_exec_own(c, "ROLLBACK TO SAVEPOINT aiodb_bulk", &ignored) != 0) return rc;
@@ -1670,7 +1828,8 @@ static int bulk_rows(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first
     m->whole = 1;
     return rc;
   }
-  if (e->native_code == ER_UNSUPPORTED_PS) st->no_bulk = 1; /* say, INSERT ... SELECT */
+  if (run == bulk_execute && e->native_code == ER_UNSUPPORTED_PS)
+    st->no_bulk = 1; /* say, INSERT ... SELECT */
   memset(e, 0, sizeof *e);
   return rows_one_by_one(c, st, s, first, n, res, m, e);
 }
@@ -1685,14 +1844,13 @@ static int bulk_room(my_conn *c, size_t nargs) {
   return 1;
 }
 
-static int my_many_rows(void *native, const aiodb__stmt *s, size_t first,
-                        size_t n, aiodb_result *res, aiodb__many *m,
-                        aiodb__err *e) {
-  my_conn *c = native;
-  my_stmt *st = m->stmt;
+/* Rows first..first+n-1 in bulk runs, or one by one where the server
+ * takes no bulk. */
+static int in_bulk(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, size_t n,
+                   aiodb_result *res, aiodb__many *m, aiodb__err *e) {
   size_t run;
   int rc = 0;
-  if (m->chunk == 1) return rows_one_by_one(c, st, s, first, n, res, m, e);
+  if (!c->many_bulk || st->no_bulk) return rows_one_by_one(c, st, s, first, n, res, m, e);
   /* c->in holds the run's types (bind_params grows it) */
   if (!bulk_room(c, s->nargs) || (rc = bind_params(c, st, s->args + first * s->nargs,
                                                    s->nargs, e)) != 0) {
@@ -1704,9 +1862,107 @@ static int my_many_rows(void *native, const aiodb__stmt *s, size_t first,
     if (run == 1 || st->no_bulk)
       rc = rows_one_by_one(c, st, s, first, run, res, m, e);
     else
-      rc = bulk_rows(c, st, s, first, run, res, m, e);
+      rc = run_in_savepoint(c, bulk_execute, st, st, s, first, run, res, m, e);
   }
   return rc;
+}
+
+/* How many rows from first (at most n) fit one wide execute's packet. */
+static size_t wide_run(my_conn *c, const aiodb__stmt *s, size_t first, size_t n) {
+  size_t budget = packet_budget(c, MULTI_BYTES), r, i, bytes = 0;
+  for (r = 0; r < n; r++) {
+    const aiodb_value *row = s->args + (first + r) * s->nargs;
+    size_t row_bytes = (s->nargs + 7) / 8 + 2 * s->nargs; /* NULL bits, types */
+    for (i = 0; i < s->nargs; i++) {
+      if (row[i].type == AIODB_TYPE_TEXT || row[i].type == AIODB_TYPE_BLOB)
+        row_bytes += row[i].len + 9;
+      else if (row[i].type != AIODB_TYPE_NULL)
+        row_bytes += 8;
+    }
+    if (bytes + row_bytes > budget) return r;
+    bytes += row_bytes;
+  }
+  return n;
+}
+
+/* st's single-row statement as one of n rows, prepared (for its own). */
+static my_stmt *wide_prepare(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t n,
+                             aiodb__err *e) {
+  size_t tail = s->sql_len - st->tail_off, len, r;
+  char *sql, *p;
+  my_stmt *wide;
+  if (n > (SIZE_MAX - s->sql_len) / (st->tuple_len + 1) ||
+      (sql = aiodb__malloc((len = s->sql_len + (n - 1) * (st->tuple_len + 1)) + 1)) == NULL) {
+    aiodb__err_set(e, AIODB_ENOMEM, "out of memory");
+    return NULL;
+  }
+  memcpy(sql, s->sql, st->tuple_off);
+  p = sql + st->tuple_off;
+  for (r = 0; r < n; r++) {
+    if (r > 0) *p++ = ',';
+    memcpy(p, s->sql + st->tuple_off, st->tuple_len);
+    p += st->tuple_len;
+  }
+  memcpy(p, s->sql + st->tail_off, tail);
+  p[tail] = '\0';
+  wide = stmt_prepare(c, sql, len, e);
+  aiodb__free(sql);
+  if (wide != NULL && mysql_stmt_param_count(wide->stmt) != n * s->nargs) {
+    stmt_free(wide);
+    wide = NULL;
+    aiodb__err_set(e, AIODB_EINVAL, "the many-row statement counts other placeholders");
+  }
+  return wide;
+}
+
+/* Rows first..first+n-1 in runs of one statement of many rows; on
+ * MariaDB's bulk or row by row where that cannot be. */
+static int in_wide(my_conn *c, my_stmt *st, const aiodb__stmt *s, size_t first, size_t n,
+                   size_t full, aiodb_result *res, aiodb__many *m, aiodb__err *e) {
+  size_t run;
+  my_stmt *wide, **slot;
+  size_t *slot_rows;
+  int rc = 0;
+  for (; rc == 0 && n > 0; first += run, n -= run) {
+    if (st->multi < 0) return in_bulk(c, st, s, first, n, res, m, e);
+    if ((run = wide_run(c, s, first, n)) < 2) {
+      run = run == 0 ? 1 : run;
+      rc = in_bulk(c, st, s, first, run, res, m, e);
+      continue;
+    }
+    slot = run == full ? &st->wide : &st->odd;
+    slot_rows = run == full ? &st->wide_rows : &st->odd_rows;
+    if (*slot != NULL && *slot_rows == run) {
+      wide = *slot;
+    } else if ((wide = wide_prepare(c, st, s, run, e)) == NULL) {
+      if (e->code == AIODB_ECONNLOST || e->code == AIODB_ECANCELED ||
+          e->code == AIODB_ETIMEDOUT) {
+        m->row = first;
+        return e->code;
+      }
+      memset(e, 0, sizeof *e);
+      st->multi = -1; /* the server will not have it: as before */
+      run = 0;
+      continue;
+    } else {
+      stmt_free(*slot);
+      *slot = wide;
+      *slot_rows = run;
+    }
+    rc = run_in_savepoint(c, wide_execute, wide, st, s, first, run, res, m, e);
+  }
+  return rc;
+}
+
+static int my_many_rows(void *native, const aiodb__stmt *s, size_t first,
+                        size_t n, aiodb_result *res, aiodb__many *m,
+                        aiodb__err *e) {
+  my_conn *c = native;
+  my_stmt *st = m->stmt;
+  if (m->chunk == 1) return rows_one_by_one(c, st, s, first, n, res, m, e);
+  if (c->many_wide > 0 && st->multi > 0)
+    return in_wide(c, st, s, first, n, c->many_wide, res, m, e);
+  return in_bulk(c, st, s, first, n, res, m, e);
 }
 
 static void my_many_close(void *native, aiodb__many *m) {

@@ -1,12 +1,12 @@
-/* mysql_bulk: aiodb_query_many on MariaDB sends its rows in bulk
- * (docs/guide.md, "query_many on MariaDB: rows in bulk").
+/* mysql_bulk: aiodb_query_many on MariaDB sends its rows several to an
+ * execute, here as INSERTs of up to 1,000 rows (docs/guide.md, chapter 11).
  *
  *   mysql_bulk URL    (a mysql:// URL of a MariaDB server; uses table
  *                      bulk_demo)
  *
  * Inserts 20,000 rows of an id, a text or NULL, and a blob, once as the
- * URL gives it (in bulk) and once with bulk=0 (one execute per row, as on
- * MySQL), and prints the rows per second of each. Then a batch whose row
+ * URL gives it (many rows to an INSERT) and once with bulk=0 (one execute
+ * per row), and prints the rows per second of each. Then a batch whose row
  * 15,000 repeats an id fails, names that row and leaves nothing behind.
  * Exits 0 when every count is right.
  *
@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     aiodb_future_free(f);
     ok = ok && run(db, "SELECT count(*) FROM bulk_demo WHERE (name IS NULL) = (id % 10 = 1) "
                        "AND LENGTH(data) = (id - 1) % 256", &count) == 0 && count == NROWS;
-    printf("%-8s %d rows in %.0f ms: %.0f rows/s\n", how[k] ? how[k] : "in bulk", NROWS,
+    printf("%-8s %d rows in %.0f ms: %.0f rows/s\n", how[k] ? how[k] : "many-row", NROWS,
            secs * 1e3, NROWS / secs);
     aiodb_db_free(db);
   }
