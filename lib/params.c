@@ -314,6 +314,9 @@ static const unsigned char byte_class[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* Does c continue an identifier or a number (byte_class's word bytes)? */
+static int is_word_char(int c) { return byte_class[c] == BYTE_WORD; }
+
 /* From i on, past words, literals, quoted identifiers and comments: the
  * index of the next byte of class 2 that opens none of them (a placeholder,
  * a ';', an operator), or len. *word_len: the length of the word before i
