@@ -108,18 +108,15 @@ int aiodb__spawn_locked(aiodb_db *db) {
   return 0;
 }
 
-void aiodb__wake_conn_locked(aiodb_conn *c) {
-  if (c->sleeping) {
-    c->sleeping = 0;
-    pthread_cond_signal(&c->cv);
-  }
-}
-
 aiodb_conn *aiodb__claim_sleeper_locked(aiodb_conn *c) {
   c->looking = 0;
   if (!c->sleeping) return NULL;
   c->sleeping = 0;
   return c;
+}
+
+void aiodb__wake_conn_locked(aiodb_conn *c) {
+  if (aiodb__claim_sleeper_locked(c) != NULL) pthread_cond_signal(&c->cv);
 }
 
 int aiodb__claim_pool_locked(aiodb_db *db, aiodb_conn **later) {
