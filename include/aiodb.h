@@ -1587,7 +1587,9 @@ typedef struct aiodb_migrate_options {
  * comments and PostgreSQL's dollar-quoted bodies, by the engine's rules
  * (those of the placeholder rewriter: PostgreSQL's E'...' takes backslash
  * escapes, its plain '...' none; MariaDB's '...' and "..." take them, and
- * '#' starts a comment there), and run one by one with
+ * '#' starts a comment there; a ';' inside parentheses or inside the
+ * BEGIN ... END body of a trigger, function, procedure or event ends
+ * nothing, as psql reads a script), and run one by one with
  * the file's row in the version table, as one transaction on PostgreSQL,
  * as a savepoint of the lock's transaction on SQLite: a failure rolls the
  * file back whole, the version table is unchanged, and the error (the

@@ -389,19 +389,115 @@ static int rewrite(lexer *lx) {
   return emit(lx, s + run, len - run);
 }
 
+/* The statement splitter's view of one statement, as psql's scanner keeps
+ * it: open parentheses, and whether the statement makes a routine or a
+ * trigger (CREATE ... TRIGGER, FUNCTION, PROCEDURE, EVENT or PACKAGE, or
+ * MariaDB's BEGIN NOT ATOMIC), whose body's BEGIN ... END blocks hold
+ * statements of their own. */
+typedef struct splitter {
+  size_t words;  /* words seen */
+  size_t parens; /* '(' not yet closed */
+  size_t depth;  /* blocks open in a routine's body, outside parentheses */
+  int create;    /* the first word is CREATE */
+  int begin;     /* the first word is BEGIN */
+  int routine;
+  size_t after_end; /* where the word after the last END starts, or 0 */
+} splitter;
+
+/* Is w[0..n) the keyword kw (lower case), in any case? */
+static int word_is(const char *w, size_t n, const char *kw) {
+  size_t i;
+  for (i = 0; i < n && kw[i] != '\0'; i++)
+    if ((w[i] | 0x20) != kw[i]) return 0;
+  return i == n && kw[i] == '\0';
+}
+
+/* Does the word at sql[at], the one after an END, say that the END closes
+ * an IF, a loop or a FOR (MariaDB's END IF, END LOOP, END WHILE, END
+ * REPEAT, END FOR), none of which the splitter counts? */
+static int ends_unopened(const char *sql, size_t len, size_t at) {
+  size_t n;
+  for (n = 0; at + n < len && is_word_char((unsigned char)sql[at + n]); n++) {
+  }
+  return word_is(sql + at, n, "if") || word_is(sql + at, n, "loop") ||
+         word_is(sql + at, n, "while") || word_is(sql + at, n, "repeat") ||
+         word_is(sql + at, n, "for");
+}
+
+/* One word of the statement, sql[at..at + n). In a routine's body BEGIN
+ * opens a block, CASE inside a block opens one too (it ends with END), and
+ * END closes one, all outside parentheses. */
+static void split_word(splitter *sp, const char *sql, size_t len, size_t at,
+                       size_t n, aiodb__dialect dialect) {
+  const char *w = sql + at;
+
+  if (sp->words++ == 0) {
+    sp->create = word_is(w, n, "create");
+    sp->begin = word_is(w, n, "begin");
+    return;
+  }
+  if (!sp->routine) {
+    if (sp->begin && sp->words == 2 && word_is(w, n, "not")) {
+      sp->routine = 1;
+      sp->depth = 1;
+    } else if (sp->create &&
+               (word_is(w, n, "trigger") || word_is(w, n, "function") ||
+                word_is(w, n, "procedure") || word_is(w, n, "event") ||
+                word_is(w, n, "package"))) {
+      sp->routine = 1;
+    }
+    return;
+  }
+  if (sp->parens > 0) return;
+  if (word_is(w, n, "begin")) {
+    sp->depth++;
+  } else if (word_is(w, n, "case")) {
+    /* not the CASE of MariaDB's END CASE */
+    if (sp->depth > 0 && at != sp->after_end) sp->depth++;
+  } else if (word_is(w, n, "end")) {
+    sp->after_end = at + n + aiodb__sql_skip_blanks(w + n, len - at - n, dialect);
+    if (sp->depth > 0 && !ends_unopened(sql, len, sp->after_end)) sp->depth--;
+  }
+}
+
 size_t aiodb__sql_stmt_end(const char *sql, size_t len, aiodb__dialect dialect) {
   lexer lx;
-  size_t i = 0, word_len = 0;
+  splitter sp;
+  size_t i = 0, at, end, word_len = 0;
+  int c;
 
   memset(&lx, 0, sizeof lx);
+  memset(&sp, 0, sizeof sp);
   lx.sql = sql;
   lx.len = len;
   lx.dialect = dialect;
-  while ((i = scan(&lx, i, &word_len)) < len && sql[i] != ';') {
-    word_len = word_after((unsigned char)sql[i], word_len);
+  while (i < len) {
+    c = (unsigned char)sql[i];
+    if (byte_class[c] == BYTE_WORD) {
+      for (at = i; i < len && is_word_char((unsigned char)sql[i]); i++) {
+      }
+      /* a word that goes on after a '$' (PostgreSQL's "a$b") is no new one */
+      if (word_len == 0) split_word(&sp, sql, len, at, i - at, dialect);
+      word_len += i - at;
+      continue;
+    }
+    if (byte_class[c] == BYTE_SPECIAL) {
+      end = skip(&lx, i, word_len);
+      if (end > i) {
+        i = end;
+        word_len = 0;
+        continue;
+      }
+      if (c == ';' && sp.depth == 0 && sp.parens == 0) return i;
+      word_len = word_after(c, word_len);
+    } else {
+      if (c == '(') sp.parens++;
+      if (c == ')' && sp.parens > 0) sp.parens--;
+      word_len = 0;
+    }
     i++;
   }
-  return i;
+  return len;
 }
 
 int aiodb__sql_rewrite(const char *sql, size_t len, aiodb__dialect dialect,

@@ -48,6 +48,11 @@ static void mg_unlink(const mg *m, const char *name) {
 static void mg_cleanup(const mg *m, aiodb_db *db) {
   aiodb_test_exec(db, "DROP TABLE IF EXISTS aiodb_migrations");
   aiodb_test_execf(db, "DROP TABLE IF EXISTS %s", m->t);
+  /* migrate_routine_bodies's */
+  aiodb_test_execf(db, "DROP TABLE IF EXISTS %s_log", m->t);
+  if (m->engine == MG_PG)
+    aiodb_test_execf(db, "DROP FUNCTION IF EXISTS %s_tf(), %s_fn(integer)", m->t, m->t);
+  if (m->engine == MG_MYSQL) aiodb_test_execf(db, "DROP PROCEDURE IF EXISTS %s_p", m->t);
 }
 
 /* opts: the db's URL options (NULL: none). */
@@ -379,6 +384,77 @@ START_TEST(migrate_engine_quoting) {
 }
 END_TEST
 
+/* Per engine: a file whose triggers and routines hold ';' inside their
+ * BEGIN ... END bodies, leaving (10, 'a;b;') in the case's table and
+ * (12, 'big;') in its log; a file whose statement 2 fails after one. */
+static const struct {
+  const char *sql, *bad;
+} routines[] = {
+    [MG_SQLITE] = {"CREATE TABLE @T_log (id INTEGER PRIMARY KEY, body VARCHAR(100));\n"
+                   "CREATE TRIGGER @T_trg AFTER INSERT ON @T BEGIN\n"
+                   "  INSERT INTO @T_log VALUES (NEW.id + 2, 'big;');\n"
+                   "  UPDATE @T SET body = CASE WHEN body = 'a;b' THEN body || ';' ELSE body END\n"
+                   "    WHERE id = NEW.id;\n"
+                   "END;\n"
+                   "INSERT INTO @T VALUES (10, 'a;b');\n",
+                   "CREATE TRIGGER @T_trg2 AFTER DELETE ON @T BEGIN\n"
+                   "  DELETE FROM @T_log; SELECT 1;\n"
+                   "END; SELECT * FROM mg_nope"},
+    /* an SQL-standard body (BEGIN ATOMIC) and a $$ one */
+    [MG_PG] = {"CREATE TABLE @T_log (id INTEGER PRIMARY KEY, body VARCHAR(100));\n"
+               "CREATE FUNCTION @T_fn(n integer) RETURNS integer LANGUAGE sql\n"
+               "BEGIN ATOMIC\n"
+               "  SELECT 1;\n"
+               "  SELECT CASE WHEN n > 5 THEN n + 2 ELSE n END;\n"
+               "END;\n"
+               "CREATE FUNCTION @T_tf() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+               "BEGIN\n"
+               "  INSERT INTO @T_log VALUES (@T_fn(NEW.id), 'big;');\n"
+               "  NEW.body := NEW.body || ';';\n"
+               "  RETURN NEW;\n"
+               "END $$;\n"
+               "CREATE TRIGGER @T_trg BEFORE INSERT ON @T FOR EACH ROW\n"
+               "  WHEN (NEW.id = 10) EXECUTE FUNCTION @T_tf();\n"
+               "INSERT INTO @T VALUES (10, 'a;b');\n",
+               "CREATE FUNCTION @T_fn2() RETURNS integer LANGUAGE sql\n"
+               "BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT * FROM mg_nope"},
+    /* compound statements: END IF, END WHILE and END CASE close no BEGIN */
+    [MG_MYSQL] = {"CREATE TABLE @T_log (id INTEGER PRIMARY KEY, body VARCHAR(100));\n"
+                  "CREATE TRIGGER @T_trg BEFORE INSERT ON @T FOR EACH ROW\n"
+                  "BEGIN\n"
+                  "  DECLARE n INT DEFAULT 0;\n"
+                  "  IF NEW.body = 'a;b' THEN\n"
+                  "    SET NEW.body = CONCAT(NEW.body, ';');\n"
+                  "  END IF;\n"
+                  "  WHILE n < 2 DO SET n = n + 1; END WHILE;\n"
+                  "  CASE WHEN NEW.id > 5 THEN INSERT INTO @T_log VALUES (NEW.id + n, 'big;');\n"
+                  "  ELSE INSERT INTO @T_log VALUES (NEW.id, 'small'); END CASE;\n"
+                  "END;\n"
+                  "INSERT INTO @T VALUES (10, 'a;b');\n",
+                  "CREATE PROCEDURE @T_p() BEGIN SELECT 1; SELECT 2; END; SELECT * FROM mg_nope"},
+};
+
+START_TEST(migrate_routine_bodies) {
+  mg m;
+  aiodb_db *db = mg_start(&m, "routines", NULL);
+  char log[160];
+
+  mg_two_files(&m);
+  mg_write(&m, "0003_routines.sql", routines[m.engine].sql);
+  mg_expect(db, &m, MG_APPLY, 0,
+            MG_ROWS(ROW1_APPLIED, ROW2_APPLIED, {3, "0003_routines.sql", "applied"}));
+  mg_body_is(db, &m, 10, "a;b;");
+  ck_assert_int_eq(mg_count(db, m.t), 3);
+  snprintf(log, sizeof log, "%s_log", m.t);
+  ck_assert_int_eq(mg_count(db, log), 1);
+  snprintf(log, sizeof log, "SELECT COUNT(*) FROM %s_log WHERE id = 12 AND body = 'big;'", m.t);
+  ck_assert_int_eq(aiodb_test_scalar(db, log), 1);
+  mg_write(&m, "0004_bad.sql", routines[m.engine].bad);
+  mg_fails_naming(db, &m, "0004_bad.sql, statement 2 (SELECT * FROM mg_nope");
+  mg_done(&m, db);
+}
+END_TEST
+
 /* ---- the lock ---- */
 
 /* Per server: the migration lock, taken and let go by another connection
@@ -493,5 +569,6 @@ END_TEST
 Suite *aiodb_suite_migrate(void) {
   return AIODB_SUITE("migrate", migrate_apply_status_to_dry_run, migrate_changed_file_refused,
                      migrate_failing_file_names_it, migrate_bad_input, migrate_engine_quoting,
+                     migrate_routine_bodies,
                      migrate_lock_held_is_busy, migrate_concurrent_runs_apply_once);
 }

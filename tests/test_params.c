@@ -741,6 +741,40 @@ START_TEST(params_stmt_end) {
   END_ALL("SELECT 'a; b", "SELECT 'a; b"); /* unterminated: to the end */
   END_ALL("SELECT 1 /* ; ", "SELECT 1 /* ; ");
 
+  /* parentheses; routine and trigger bodies (psql's rules) */
+  END_ALL("SELECT (1; 2); x", "SELECT (1; 2)");
+  END_ALL("SELECT 1); x", "SELECT 1)"); /* an unopened ')' */
+  END_ALL("BEGIN; SELECT 1", "BEGIN"); /* a transaction is no block */
+  END_ALL("SELECT CASE WHEN 1 THEN 2 END; x", "SELECT CASE WHEN 1 THEN 2 END");
+  END_ALL("CREATE TABLE trigger_log (a int); BEGIN; x", "CREATE TABLE trigger_log (a int)");
+  END_ALL("CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (NEW.x); "
+          "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END; x",
+          "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (NEW.x); "
+          "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END");
+  END_ALL("create temp trigger t before delete on a begin select 1; end ; x",
+          "create temp trigger t before delete on a begin select 1; end ");
+  END_ALL("CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.b = 1; x",
+          "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.b = 1");
+  END_ALL("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;", /* no END: to the end */
+          "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;");
+  END(PG, "CREATE OR REPLACE FUNCTION f(n int) RETURNS int LANGUAGE sql BEGIN ATOMIC "
+          "SELECT n; SELECT CASE WHEN n > 1 THEN 2 END; END; x",
+      "CREATE OR REPLACE FUNCTION f(n int) RETURNS int LANGUAGE sql BEGIN ATOMIC "
+      "SELECT n; SELECT CASE WHEN n > 1 THEN 2 END; END");
+  END(MY, "CREATE DEFINER=`u`@`h` PROCEDURE p() l: BEGIN DECLARE n INT; "
+          "IF n THEN SELECT 1; END IF; WHILE n < 2 DO SET n = n + 1; END WHILE; "
+          "CASE n WHEN 1 THEN SELECT 3; END CASE; REPEAT SET n = 1; UNTIL 1 END   repeat; "
+          "LOOP LEAVE l; END LOOP; BEGIN SELECT 4; END; END l; x",
+      "CREATE DEFINER=`u`@`h` PROCEDURE p() l: BEGIN DECLARE n INT; "
+      "IF n THEN SELECT 1; END IF; WHILE n < 2 DO SET n = n + 1; END WHILE; "
+      "CASE n WHEN 1 THEN SELECT 3; END CASE; REPEAT SET n = 1; UNTIL 1 END   repeat; "
+      "LOOP LEAVE l; END LOOP; BEGIN SELECT 4; END; END l");
+  END(MY, "BEGIN NOT ATOMIC SELECT 1; END; x", "BEGIN NOT ATOMIC SELECT 1; END");
+  END(MY, "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN SELECT 1; END; x",
+      "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN SELECT 1; END");
+  END(PG, "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN a$begin; x", /* after '$': */
+      "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN a$begin");      /* no word */
+
   /* PostgreSQL: E'..' takes backslash escapes, a plain '..' none
    * (standard_conforming_strings) */
   END(PG, "SELECT E'it\\'s; here'; SELECT 2", "SELECT E'it\\'s; here'");
