@@ -348,6 +348,13 @@ static size_t word_after(int c, size_t word_len) {
   return c == '$' && word_len > 0 ? word_len + 1 : 0;
 }
 
+/* Does a named placeholder (":name", not PostgreSQL's "::" cast) start at
+ * s[i]? */
+static int named_at(const char *s, size_t len, size_t i) {
+  return s[i] == ':' && i + 1 < len && (i == 0 || s[i - 1] != ':') &&
+         is_name_start((unsigned char)s[i + 1]);
+}
+
 static int rewrite(lexer *lx) {
   const char *s = lx->sql;
   size_t len = lx->len;
@@ -358,8 +365,7 @@ static int rewrite(lexer *lx) {
 
   while ((i = scan(lx, i, &word_len)) < len) {
     c = (unsigned char)s[i];
-    if (c == '?' || (c == ':' && i + 1 < len && (i == 0 || s[i - 1] != ':') &&
-                     is_name_start((unsigned char)s[i + 1]))) {
+    if (c == '?' || named_at(s, len, i)) {
       rc = emit(lx, s + run, i - run);
       if (rc != 0) return rc;
       if (c == '?' && i + 1 < len && s[i + 1] == '?') {
@@ -489,6 +495,14 @@ size_t aiodb__sql_stmt_end(const char *sql, size_t len, aiodb__dialect dialect) 
         continue;
       }
       if (c == ';' && sp.depth == 0 && sp.parens == 0) return i;
+      if (named_at(sql, len, i)) {
+        /* the rewriter's placeholder: its name is no word, and no word
+         * goes on after it (a '$' there opens a dollar quote) */
+        for (i++; i < len && is_name_char((unsigned char)sql[i]); i++) {
+        }
+        word_len = 0;
+        continue;
+      }
       word_len = word_after(c, word_len);
     } else {
       if (c == '(') sp.parens++;

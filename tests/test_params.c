@@ -786,6 +786,8 @@ START_TEST(params_stmt_end) {
       "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql");
   END(PG, "SELECT $body$ a; $$ b; $body$; x", "SELECT $body$ a; $$ b; $body$");
   END(PG, "SELECT a$x$; SELECT $x$", "SELECT a$x$"); /* '$' inside a word */
+  END(PG, "SELECT :a$x$; $x$; x", "SELECT :a$x$; $x$"); /* not after a placeholder */
+  END(PG, "SELECT a::b$x$; x", "SELECT a::b$x$");      /* but after a cast's type */
   END(PG, "/* /* ; */ ; */ SELECT 1; x", "/* /* ; */ ; */ SELECT 1");
   END(PG, "SELECT `a;b`", "SELECT `a"); /* no backtick quotes */
   END(PG, "SELECT 1 # 2; x", "SELECT 1 # 2");
