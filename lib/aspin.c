@@ -44,27 +44,36 @@ static void outcome(aiodb__aspin *a, int won) {
                         RELAXED);
 }
 
-int aiodb__aspin_run(aiodb__aspin *a, int (*ready)(const void *),
-                     const void *arg, int64_t budget) {
-  int64_t t0 = aiodb__now_ns(), spent;
+int aiodb__spin_ns(int (*ready)(const void *), const void *arg, int64_t budget,
+                   unsigned *pauses) {
+  int64_t t0 = aiodb__now_ns();
   unsigned i = 0;
+  int won;
   for (;;) {
     if (ready(arg)) {
-      /* Longer than a wake-up: it saved nothing. */
-      outcome(a, i < 32 || aiodb__now_ns() - t0 < AIODB__ASPIN_LIMIT_NS);
-      return 1;
+      won = 1;
+      break;
     }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
-    if (++i % 32 != 0) continue;
-    spent = aiodb__now_ns() - t0;
-    if (spent >= budget) {
-      int won = ready(arg);
-      outcome(a, won && spent < AIODB__ASPIN_LIMIT_NS);
-      return won;
+    if (++i % 32 == 0 && aiodb__now_ns() - t0 >= budget) {
+      won = ready(arg);
+      break;
     }
   }
+  if (pauses != NULL) *pauses = i;
+  return won;
+}
+
+int aiodb__aspin_run(aiodb__aspin *a, int (*ready)(const void *),
+                     const void *arg, int64_t budget) {
+  int64_t t0 = aiodb__now_ns();
+  unsigned pauses;
+  int won = aiodb__spin_ns(ready, arg, budget, &pauses);
+  /* Longer than a wake-up: it saved nothing. */
+  outcome(a, won && (pauses < 32 || aiodb__now_ns() - t0 < AIODB__ASPIN_LIMIT_NS));
+  return won;
 }

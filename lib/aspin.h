@@ -38,6 +38,11 @@ void aiodb__aspin_init(aiodb__aspin *a);
 int64_t aiodb__aspin_budget(aiodb__aspin *a);
 /* Records a wait that took ns, spun or slept. */
 void aiodb__aspin_note(aiodb__aspin *a, int64_t ns);
+/* Spins until ready(arg), for up to budget ns (the clock is read every
+ * 32 pauses): 1 if ready. *pauses (if not NULL): how many it made. The
+ * loop of both spins, spin_us's fixed one and the adaptive one. */
+int aiodb__spin_ns(int (*ready)(const void *), const void *arg, int64_t budget,
+                   unsigned *pauses);
 /* Spins up to budget ns until ready(arg). 1 if ready, 0 if not; either
  * way the spin's success or failure is recorded in a for the backoff (the
  * wait itself is for aiodb__aspin_note, once it ends). */

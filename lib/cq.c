@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/eventfd.h>
@@ -272,21 +271,8 @@ int aiodb_cq_dispatch(aiodb_cq *cq, int max) {
 }
 
 int aiodb__spin(int (*ready)(const void *), const void *arg, unsigned us) {
-  struct timespec t0, t;
-  int64_t limit = (int64_t)us * 1000, spent;
-  unsigned i = 0;
   if (us == 0) return ready(arg);
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (;;) {
-    if (ready(arg)) return 1;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-    if (++i % 64 != 0) continue;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    spent = (int64_t)(t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec);
-    if (spent >= limit) return ready(arg);
-  }
+  return aiodb__spin_ns(ready, arg, (int64_t)us * 1000, NULL);
 }
 
 int aiodb__flag_set(const void *flag) {
