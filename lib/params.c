@@ -407,6 +407,7 @@ typedef struct splitter {
   int create;    /* the first word is CREATE */
   int begin;     /* the first word is BEGIN */
   int routine;
+  int user_words; /* words of a DEFINER's name still to come */
   size_t after_end; /* where the word after the last END starts, or 0 */
 } splitter;
 
@@ -430,6 +431,19 @@ static int ends_unopened(const char *sql, size_t len, size_t at) {
          word_is(sql + at, n, "for");
 }
 
+/* May w[0..n) stand between CREATE and the kind of a routine or trigger
+ * (CREATE OR REPLACE, TEMP, CONSTRAINT, AGGREGATE, SQL SECURITY INVOKER,
+ * ...; DEFINER and its user are split_word's)? */
+static int creates_prefix(const char *w, size_t n) {
+  static const char *const words[] = {
+      "or",  "replace",  "temp",    "temporary",   "constraint",    "aggregate",
+      "current_user", "sql", "security", "invoker", "editionable", "noneditionable"};
+  size_t i;
+  for (i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (word_is(w, n, words[i])) return 1;
+  return 0;
+}
+
 /* One word of the statement, sql[at..at + n). In a routine's body BEGIN
  * opens a block, CASE inside a block opens one too (it ends with END), and
  * END closes one, all outside parentheses. */
@@ -446,11 +460,17 @@ static void split_word(splitter *sp, const char *sql, size_t len, size_t at,
     if (sp->begin && sp->words == 2 && word_is(w, n, "not")) {
       sp->routine = 1;
       sp->depth = 1;
-    } else if (sp->create &&
-               (word_is(w, n, "trigger") || word_is(w, n, "function") ||
-                word_is(w, n, "procedure") || word_is(w, n, "event") ||
-                word_is(w, n, "package"))) {
-      sp->routine = 1;
+    } else if (sp->create) {
+      if (word_is(w, n, "trigger") || word_is(w, n, "function") ||
+          word_is(w, n, "procedure") || word_is(w, n, "event") ||
+          word_is(w, n, "package"))
+        sp->routine = 1;
+      else if (word_is(w, n, "definer"))
+        sp->user_words = 2; /* MariaDB's DEFINER = user@host, unquoted */
+      else if (sp->user_words > 0)
+        sp->user_words--;
+      else if (!creates_prefix(w, n))
+        sp->create = 0; /* CREATE VIEW event ...: no routine */
     }
     return;
   }

@@ -751,6 +751,14 @@ START_TEST(params_stmt_end) {
           "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END; x",
           "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (NEW.x); "
           "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END");
+  END_ALL("CREATE VIEW event AS SELECT begin FROM t; x", /* no routine */
+          "CREATE VIEW event AS SELECT begin FROM t");
+  END_ALL("CREATE OR REPLACE DEFINER = CURRENT_USER TRIGGER t BEGIN SELECT 1; END; x",
+          "CREATE OR REPLACE DEFINER = CURRENT_USER TRIGGER t BEGIN SELECT 1; END");
+  END(MY, "CREATE DEFINER=u@localhost PROCEDURE p() BEGIN SELECT 1; END; x",
+      "CREATE DEFINER=u@localhost PROCEDURE p() BEGIN SELECT 1; END");
+  END(MY, "CREATE DEFINER=`u`@'%' EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN SELECT 1; END; x",
+      "CREATE DEFINER=`u`@'%' EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN SELECT 1; END");
   END_ALL("create temp trigger t before delete on a begin select 1; end ; x",
           "create temp trigger t before delete on a begin select 1; end ");
   END_ALL("CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.b = 1; x",
