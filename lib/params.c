@@ -414,8 +414,12 @@ typedef struct splitter {
 /* Is w[0..n) the keyword kw (lower case), in any case? */
 static int word_is(const char *w, size_t n, const char *kw) {
   size_t i;
-  for (i = 0; i < n && kw[i] != '\0'; i++)
-    if ((w[i] | 0x20) != kw[i]) return 0;
+  int c;
+  for (i = 0; i < n && kw[i] != '\0'; i++) {
+    c = (unsigned char)w[i];
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    if (c != kw[i]) return 0;
+  }
   return i == n && kw[i] == '\0';
 }
 
@@ -435,9 +439,10 @@ static int ends_unopened(const char *sql, size_t len, size_t at) {
  * (CREATE OR REPLACE, TEMP, CONSTRAINT, AGGREGATE, SQL SECURITY INVOKER,
  * ...; DEFINER and its user are split_word's)? */
 static int creates_prefix(const char *w, size_t n) {
-  static const char *const words[] = {
-      "or",  "replace",  "temp",    "temporary",   "constraint",    "aggregate",
-      "current_user", "sql", "security", "invoker", "editionable", "noneditionable"};
+  static const char *const words[] = {"or",       "replace",     "temp",
+                                      "temporary", "constraint", "aggregate",
+                                      "sql",       "security",   "invoker",
+                                      "editionable", "noneditionable"};
   size_t i;
   for (i = 0; i < sizeof words / sizeof words[0]; i++)
     if (word_is(w, n, words[i])) return 1;

@@ -67,9 +67,9 @@ int aiodb__sql_rewrite_names(const char *sql, size_t len,
  * take them, '#' and "-- " start comments), or len when there is none. An
  * unterminated literal or comment runs to the end. As psql reads a script,
  * a ';' inside parentheses ends nothing, nor does one inside the BEGIN ...
- * END blocks of a routine or trigger's body (a statement that starts
- * CREATE and names TRIGGER, FUNCTION, PROCEDURE, EVENT or PACKAGE before
- * its body, or MariaDB's BEGIN NOT ATOMIC): there BEGIN opens a block, a
+ * END blocks of a routine or trigger's body (CREATE, its options (OR
+ * REPLACE, TEMP, DEFINER = user, ...), then TRIGGER, FUNCTION, PROCEDURE,
+ * EVENT or PACKAGE; or MariaDB's BEGIN NOT ATOMIC): there BEGIN opens a block, a
  * CASE inside one opens one, and END closes one, but not MariaDB's END IF,
  * END LOOP, END WHILE, END REPEAT or END FOR. */
 size_t aiodb__sql_stmt_end(const char *sql, size_t len, aiodb__dialect dialect);

@@ -751,6 +751,8 @@ START_TEST(params_stmt_end) {
           "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END; x",
           "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (NEW.x); "
           "UPDATE b SET y = CASE WHEN 1 THEN 'END;' END; /* END; */ SELECT backend; END");
+  END_ALL("CrEaTe Or rEpLaCe FuNcTiOn f() BeGiN SeLeCt 1; EnD; x", /* any case */
+          "CrEaTe Or rEpLaCe FuNcTiOn f() BeGiN SeLeCt 1; EnD");
   END_ALL("CREATE VIEW event AS SELECT begin FROM t; x", /* no routine */
           "CREATE VIEW event AS SELECT begin FROM t");
   END_ALL("CREATE OR REPLACE DEFINER = CURRENT_USER TRIGGER t BEGIN SELECT 1; END; x",
