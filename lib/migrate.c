@@ -282,7 +282,8 @@ static int is_mysql(const aiodb_conn *conn) {
 /* Applies one file: its statements, then its row. 0, or e set and the
  * file's transaction (or savepoint) rolled back. */
 static int apply_file(aiodb_conn *conn, mig_file *mf, aiodb__err *e) {
-  int dialect = conn->db->driver->dialect, rc = 0;
+  aiodb__dialect dialect = (aiodb__dialect)conn->db->driver->dialect;
+  int rc = 0;
   size_t i = 0, nth = 0;
   aiodb__err ignored;
   char when[32];
@@ -293,10 +294,11 @@ static int apply_file(aiodb_conn *conn, mig_file *mf, aiodb__err *e) {
   rc = own(conn, is_sqlite(conn) ? "SAVEPOINT aiodb_migration" : "BEGIN", e);
   if (rc != 0) return rc;
   while (rc == 0 && i < mf->len) {
-    size_t end = i + aiodb__sql_stmt_end(mf->sql + i, mf->len - i, (aiodb__dialect)dialect), start;
+    size_t end = i + aiodb__sql_stmt_end(mf->sql + i, mf->len - i, dialect);
+    size_t start = i + aiodb__sql_skip_blanks(mf->sql + i, end - i, dialect);
     char save;
-    start = i + aiodb__sql_skip_blanks(mf->sql + i, end - i, (aiodb__dialect)dialect);
-    if (!aiodb__sql_is_blank(mf->sql + i, end - i, (aiodb__dialect)dialect)) {
+    /* only blanks and comments up to the ';': no statement to run */
+    if (start < end) {
       nth++;
       save = mf->sql[end];
       mf->sql[end] = '\0';
